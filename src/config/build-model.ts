@@ -1,0 +1,181 @@
+import { parseHostPort, formatHostPort } from './address.js';
+import type { PathSegment } from './errors.js';
+import type { CheckDef, Forwarding, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
+import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput } from './schema.js';
+import { stableId } from './stable-id.js';
+import { probeFor } from '../probes/registry.js';
+import type { ProbeTarget } from '../probes/types.js';
+
+export interface PathIssue {
+  path: PathSegment[];
+  message: string;
+}
+
+const TIMING_KEYS = ['interval', 'timeout', 'retryInterval', 'fall', 'rise', 'window', 'alpha', 'flap'] as const;
+
+/** Later layers win: global defaults, then virtual service, real server, check. */
+function resolveTiming(layers: Array<Partial<TimingInput> | undefined>): Timing {
+  const t: Timing = { ...TIMING_DEFAULTS, flap: { ...TIMING_DEFAULTS.flap } };
+  for (const layer of layers) {
+    if (!layer) continue;
+    if (layer.interval !== undefined) t.intervalMs = layer.interval;
+    if (layer.timeout !== undefined) t.timeoutMs = layer.timeout;
+    if (layer.retryInterval !== undefined) t.retryIntervalMs = layer.retryInterval;
+    if (layer.fall !== undefined) t.fall = layer.fall;
+    if (layer.rise !== undefined) t.rise = layer.rise;
+    if (layer.window !== undefined) t.window = layer.window;
+    if (layer.alpha !== undefined) t.alpha = layer.alpha;
+    if (layer.flap !== undefined) t.flap = layer.flap === false ? null : layer.flap;
+  }
+  return t;
+}
+
+function pickTiming(obj: Record<string, unknown>): Partial<TimingInput> {
+  const out: Record<string, unknown> = {};
+  for (const k of TIMING_KEYS) if (obj[k] !== undefined) out[k] = obj[k];
+  return out as Partial<TimingInput>;
+}
+
+function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTarget): string {
+  switch (kind) {
+    case 'http':
+    case 'https':
+      return `${kind} ${String(spec.method)} ${String(spec.path)}`;
+    case 'fpm':
+      return `fpm ${String(spec.path)}`;
+    case 'exec':
+      return `exec ${String((spec.command as string[])[0])}`;
+    case 'icmp':
+      return 'icmp';
+    default:
+      return `${kind} ${target.port}`;
+  }
+}
+
+export function buildModel(input: ConfigInput, source: string): { model?: Model; issues: PathIssue[] } {
+  const issues: PathIssue[] = [];
+  const listen = parseHostPort(input.global.listen);
+  let global: GlobalDef | undefined;
+  if (typeof listen === 'string' || listen.port === undefined) {
+    issues.push({ path: ['global', 'listen'], message: typeof listen === 'string' ? listen : 'expected HOST:PORT' });
+  } else {
+    global = {
+      listen: { host: listen.host, port: listen.port },
+      logLevel: input.global.logLevel,
+      concurrency: input.global.concurrency,
+      startupSpreadMs: input.global.startupSpread,
+    };
+  }
+  const checks = new Map<string, CheckDef>();
+  const seenVs = new Map<string, number>();
+  const virtualServices: VirtualServiceDef[] = [];
+  input.virtualServices.forEach((vs, vi) => {
+    const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues);
+    if (!built) return;
+    const prev = seenVs.get(built.key);
+    if (prev !== undefined) issues.push({ path: ['virtualServices', vi], message: `duplicate virtual service ${built.key} (also virtualServices[${prev}])` });
+    seenVs.set(built.key, vi);
+    virtualServices.push(built);
+  });
+  if (issues.length || !global) return { issues };
+  return { model: { source, format: 'rsguard-yaml', global, virtualServices, checks, warnings: [] }, issues };
+}
+
+function buildVirtualService(
+  vs: VirtualServiceInput,
+  path: PathSegment[],
+  defaults: Partial<TimingInput>,
+  checks: Map<string, CheckDef>,
+  issues: PathIssue[],
+): VirtualServiceDef | undefined {
+  let host: string | undefined;
+  let port: number | undefined;
+  let family: 'inet' | 'inet6' = vs.family ?? 'inet';
+  let key: string;
+  if (vs.address !== undefined) {
+    const hp = parseHostPort(vs.address);
+    if (typeof hp === 'string') return void issues.push({ path: [...path, 'address'], message: hp });
+    if (hp.port === undefined) return void issues.push({ path: [...path, 'address'], message: 'a virtual service address needs a port (or use fwmark)' });
+    host = hp.host;
+    port = hp.port;
+    family = hp.family === 6 ? 'inet6' : 'inet';
+    key = `${vs.protocol}:${formatHostPort(host, port)}`;
+  } else {
+    key = `fwmark:${vs.fwmark}:${family}`;
+  }
+  const sorry = vs.sorryServer === undefined ? null : typeof vs.sorryServer === 'string' ? { address: vs.sorryServer } : vs.sorryServer;
+  let sorryServer: VirtualServiceDef['sorryServer'] = null;
+  if (sorry) {
+    const hp = parseHostPort(sorry.address);
+    if (typeof hp === 'string') issues.push({ path: [...path, 'sorryServer'], message: hp });
+    else sorryServer = { host: hp.host, port: hp.port ?? port ?? 0, forwarding: (('forwarding' in sorry && sorry.forwarding) || vs.forwarding) as Forwarding };
+  }
+  const realServers: RealServerDef[] = [];
+  const seenRs = new Set<string>();
+  const vsTiming = pickTiming(vs);
+  vs.realServers.forEach((rs, ri) => {
+    const rsPath = [...path, 'realServers', ri];
+    const hp = parseHostPort(rs.address);
+    if (typeof hp === 'string') return void issues.push({ path: [...rsPath, 'address'], message: hp });
+    const rsPort = hp.port ?? port;
+    if (rsPort === undefined) return void issues.push({ path: [...rsPath, 'address'], message: 'a real server of a fwmark service needs a port' });
+    const rsKey = formatHostPort(hp.host, rsPort);
+    if (seenRs.has(rsKey)) return void issues.push({ path: [...rsPath, 'address'], message: `duplicate real server ${rsKey}` });
+    seenRs.add(rsKey);
+    const rsTiming = pickTiming(rs);
+    const checkInputs: CheckInput[] = rs.checks ?? vs.checks ?? [DEFAULT_CHECK];
+    const checkPath = rs.checks ? [...rsPath, 'checks'] : vs.checks ? [...path, 'checks'] : rsPath;
+    const checkIds: string[] = [];
+    checkInputs.forEach((check, ci) => {
+      const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues);
+      if (id && !checkIds.includes(id)) checkIds.push(id);
+    });
+    realServers.push({ key: rsKey, host: hp.host, port: rsPort, weight: rs.weight, forwarding: rs.forwarding ?? vs.forwarding, checkIds });
+  });
+  return {
+    key,
+    name: vs.name ?? key,
+    protocol: vs.address !== undefined ? vs.protocol : 'fwmark',
+    family,
+    host,
+    port,
+    fwmark: vs.fwmark,
+    scheduler: vs.scheduler,
+    forwarding: vs.forwarding,
+    persistence: vs.persistence ? { timeoutMs: vs.persistence.timeout, netmask: vs.persistence.netmask } : null,
+    sorryServer,
+    onDown: vs.onDown,
+    quorum: vs.quorum,
+    hysteresis: vs.hysteresis,
+    realServers,
+  };
+}
+
+function addCheck(
+  check: CheckInput,
+  rs: { host: string; port: number; vip: string | undefined; vport: number | undefined },
+  layers: Array<Partial<TimingInput>>,
+  checks: Map<string, CheckDef>,
+  path: PathSegment[],
+  issues: PathIssue[],
+): string | undefined {
+  const probe = probeFor(check.kind)!;
+  const { kind, host, port, name, ...rest } = check as CheckInput & Record<string, unknown>;
+  const spec: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (!(TIMING_KEYS as readonly string[]).includes(k)) spec[k] = v;
+  const connectHost = host ?? rs.host;
+  if (host !== undefined && typeof parseHostPort(host) === 'string') {
+    issues.push({ path: [...path, 'host'], message: `expected an IP address, got ${JSON.stringify(host)}` });
+    return undefined;
+  }
+  const target: ProbeTarget = { host: connectHost, port: port ?? rs.port };
+  if (probe.usesVirtual) {
+    if (rs.vip !== undefined) target.vip = rs.vip;
+    if (rs.vport !== undefined) target.vport = rs.vport;
+  }
+  if (probe.portless) target.port = port ?? rs.port;
+  const timing = resolveTiming(layers);
+  const id = stableId({ kind, target, spec, timing });
+  if (!checks.has(id)) checks.set(id, { id, kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target), target, spec, timing });
+  return id;
+}

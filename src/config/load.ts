@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { buildModel } from './build-model.js';
+import { ConfigError, type ConfigIssue, type PathSegment } from './errors.js';
+import type { Model } from './model.js';
+import { configSchema } from './schema.js';
+import { PROBE_KINDS } from '../probes/registry.js';
+import { YamlSource } from './yaml-source.js';
+
+export type ConfigFormat = 'yaml' | 'ldirectord' | 'keepalived';
+
+/**
+ * Guesses the format from the name and the first directives, so
+ * `rsguard run -c /etc/ldirectord.cf` works with no flag.
+ */
+export function sniffFormat(file: string, text: string): ConfigFormat {
+  if (/\.ya?ml$/i.test(file)) return 'yaml';
+  if (/ldirectord/i.test(file) || /^\s*(virtual6?|checktimeout|checkinterval)\s*=/m.test(text)) return 'ldirectord';
+  if (/keepalived/i.test(file) || /^\s*(virtual_server|vrrp_instance|global_defs)\b/m.test(text)) return 'keepalived';
+  return 'yaml';
+}
+
+function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(source.issueAt(path, `unknown key ${JSON.stringify(key)}`, key));
+    } else if (issue.code === 'invalid_union' && path[path.length - 1] === 'kind') {
+      out.push(source.issueAt(path, `unknown check kind; expected one of ${PROBE_KINDS.join(', ')}`));
+    } else {
+      out.push(source.issueAt(path, issue.message));
+    }
+  }
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** Parses and validates rsguard YAML text; throws ConfigError naming file, line and field. */
+export function loadYamlText(file: string, text: string): Model {
+  const parsed = YamlSource.parse(file, text);
+  if (!parsed.source) throw new ConfigError(parsed.issues);
+  const source = parsed.source;
+  const data = source.data();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError([{ file, line: 1, message: 'expected a mapping with global and virtualServices' }]);
+  }
+  const result = configSchema.safeParse(data);
+  if (!result.success) throw new ConfigError(zodIssues(source, result.error));
+  const { model, issues } = buildModel(result.data, file);
+  if (!model) throw new ConfigError(issues.map((i) => source.issueAt(i.path, i.message)));
+  return model;
+}
+
+/** Loads any supported config file into the model. */
+export async function loadConfig(file: string, format?: ConfigFormat): Promise<Model> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+  const kind = format ?? sniffFormat(file, text);
+  switch (kind) {
+    case 'yaml':
+      return loadYamlText(file, text);
+    case 'ldirectord':
+    case 'keepalived':
+      throw new ConfigError([{ file, message: `${kind} configs are not supported yet; convert to rsguard YAML` }]);
+  }
+}

@@ -1,0 +1,97 @@
+import type { ProbeTarget } from '../probes/types.js';
+
+/**
+ * The one in-memory model every config format is loaded into. Durations are
+ * milliseconds; ids and keys are deterministic so reloads can keep state.
+ */
+
+export type Forwarding = 'dr' | 'nat' | 'tun';
+export type VsProtocol = 'tcp' | 'udp' | 'fwmark';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+export interface Window {
+  size: number;
+  minOk: number;
+}
+
+export interface FlapThresholds {
+  low: number;
+  high: number;
+}
+
+export interface Timing {
+  intervalMs: number;
+  timeoutMs: number;
+  retryIntervalMs: number;
+  fall: number;
+  rise: number;
+  window: Window | null;
+  alpha: boolean;
+  flap: FlapThresholds | null;
+}
+
+export interface CheckDef {
+  /** Hash of kind, target, spec and timing: identical checks share one id and run once per round. */
+  id: string;
+  kind: string;
+  /** Short label for logs and status: `http GET /health`. */
+  label: string;
+  target: ProbeTarget;
+  spec: Record<string, unknown>;
+  timing: Timing;
+}
+
+export interface RealServerDef {
+  /** `10.0.0.2:80`, unique within its virtual service. */
+  key: string;
+  host: string;
+  port: number;
+  weight: number;
+  forwarding: Forwarding;
+  checkIds: string[];
+}
+
+export interface SorryServerDef {
+  host: string;
+  port: number;
+  forwarding: Forwarding;
+}
+
+export interface VirtualServiceDef {
+  /** `tcp:192.168.4.15:80`, `udp:[2001:db8::1]:53` or `fwmark:5:inet`. */
+  key: string;
+  name: string;
+  protocol: VsProtocol;
+  family: 'inet' | 'inet6';
+  host?: string;
+  port?: number;
+  fwmark?: number;
+  scheduler: string;
+  forwarding: Forwarding;
+  persistence: { timeoutMs: number; netmask?: string } | null;
+  sorryServer: SorryServerDef | null;
+  onDown: 'quiescent' | 'remove';
+  quorum: number;
+  hysteresis: number;
+  realServers: RealServerDef[];
+}
+
+export interface GlobalDef {
+  listen: { host: string; port: number };
+  logLevel: LogLevel;
+  /** Probes in flight at most (embedded worker pool). */
+  concurrency: number;
+  /** First checks are spread over min(interval, this) so they do not fire in the same millisecond. */
+  startupSpreadMs: number;
+}
+
+export interface Model {
+  /** The file it came from, for messages. */
+  source: string;
+  format: 'rsguard-yaml' | 'ldirectord' | 'keepalived';
+  global: GlobalDef;
+  virtualServices: VirtualServiceDef[];
+  checks: Map<string, CheckDef>;
+  /** Accepted but not acted on (importers fill this). */
+  warnings: string[];
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { PROBES } from '../probes/registry.js';
+import { duration } from './duration.js';
+
+/**
+ * rsguard YAML. Every object is strict (unknown keys are errors); defaults
+ * live here, in one place. The check union is derived from the probe registry.
+ */
+
+const addressText = z.string().min(1);
+
+const windowSchema = z
+  .object({ size: z.number().int().min(1).max(100), minOk: z.number().int().min(1) })
+  .strict()
+  .refine((w) => w.minOk <= w.size, { message: 'minOk must not exceed size', path: ['minOk'] });
+
+const flapSchema = z.union([
+  z.literal(false),
+  z
+    .object({ low: z.number().min(0).max(100), high: z.number().min(0).max(100) })
+    .strict()
+    .refine((f) => f.low <= f.high, { message: 'low must not exceed high', path: ['low'] }),
+]);
+
+/** Timing settings: allowed in global.checkDefaults, on a virtual service, a real server, or a check. */
+const timingShape = {
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  /** Cadence while a state is soft (keepalived delay_before_retry, HAProxy fastinter, Nagios retry_interval). */
+  retryInterval: duration.optional(),
+  fall: z.number().int().min(1).max(1000).optional(),
+  rise: z.number().int().min(1).max(1000).optional(),
+  window: windowSchema.optional(),
+  alpha: z.boolean().optional(),
+  flap: flapSchema.optional(),
+};
+
+export const timingSchema = z.object(timingShape).strict();
+
+const checkCommon = {
+  /** Connect here instead of the real server (keepalived connect_ip / connect_port, ldirectord checkport). */
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  name: z.string().min(1).optional(),
+  ...timingShape,
+};
+
+const [first, ...rest] = PROBES.map((p) => p.spec.safeExtend({ kind: z.literal(p.kind), ...checkCommon }));
+export const checkSchema = z.discriminatedUnion('kind', [first!, ...rest]);
+export type CheckInput = z.output<typeof checkSchema>;
+
+const forwarding = z
+  .enum(['dr', 'nat', 'tun', 'gate', 'masq', 'ipip', 'route', 'DR', 'NAT', 'TUN'])
+  .transform((f) => ({ dr: 'dr', gate: 'dr', route: 'dr', DR: 'dr', nat: 'nat', masq: 'nat', NAT: 'nat', tun: 'tun', ipip: 'tun', TUN: 'tun' })[f] as 'dr' | 'nat' | 'tun');
+
+const realServerSchema = z
+  .object({
+    address: addressText,
+    weight: z.number().int().min(0).max(65535).default(1),
+    forwarding: forwarding.optional(),
+    checks: z.array(checkSchema).optional(),
+    ...timingShape,
+  })
+  .strict();
+
+const sorrySchema = z.union([
+  addressText,
+  z.object({ address: addressText, forwarding: forwarding.optional() }).strict(),
+]);
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
+
+const virtualServiceSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    address: addressText.optional(),
+    fwmark: z.number().int().min(1).max(0xffffffff).optional(),
+    family: z.enum(['inet', 'inet6']).optional(),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    scheduler: z.enum(SCHEDULERS).default('wrr'),
+    forwarding: forwarding.default('dr'),
+    persistence: z
+      .object({ timeout: duration, netmask: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    sorryServer: sorrySchema.optional(),
+    /** What a hard-down real server becomes: weight 0 (ldirectord quiescent, keepalived inhibit_on_failure) or removed. */
+    onDown: z.enum(['quiescent', 'remove']).default('remove'),
+    quorum: z.number().int().min(0).default(1),
+    hysteresis: z.number().int().min(0).default(0),
+    checks: z.array(checkSchema).optional(),
+    realServers: z.array(realServerSchema).default([]),
+    ...timingShape,
+  })
+  .strict()
+  .refine((v) => (v.address === undefined) !== (v.fwmark === undefined), { message: 'set exactly one of address or fwmark', path: ['address'] });
+
+const listenSchema = addressText;
+
+export const configSchema = z
+  .object({
+    global: z
+      .object({
+        listen: listenSchema.default('127.0.0.1:9901'),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        concurrency: z.number().int().min(1).max(100_000).default(1000),
+        startupSpread: duration.default(5000),
+        checkDefaults: timingSchema.default({}),
+      })
+      .strict()
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {} }),
+    virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
+  })
+  .strict();
+
+export type ConfigInput = z.output<typeof configSchema>;
+export type VirtualServiceInput = z.output<typeof virtualServiceSchema>;
+export type RealServerInput = z.output<typeof realServerSchema>;
+export type TimingInput = z.output<typeof timingSchema>;
+
+/** Built-in timing defaults, the bottom of the inheritance chain: HAProxy-like rise 2 / fall 3. */
+export const TIMING_DEFAULTS = {
+  intervalMs: 5000,
+  timeoutMs: 3000,
+  retryIntervalMs: 1000,
+  fall: 3,
+  rise: 2,
+  window: null,
+  alpha: false,
+  flap: { low: 20, high: 30 },
+} as const;
+
+/** What a real server with no `checks` key gets: a TCP connect, like HAProxy's bare `check`. */
+export const DEFAULT_CHECK: CheckInput = checkSchema.parse({ kind: 'tcp' });

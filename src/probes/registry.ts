@@ -1,0 +1,20 @@
+import { execProbe } from './exec.js';
+import { fpmProbe } from './fpm.js';
+import { httpProbe } from './http.js';
+import { httpsProbe } from './https.js';
+import { icmpProbe } from './icmp.js';
+import type { ProbeKind } from './kind.js';
+import { tcpProbe } from './tcp.js';
+
+/** The one list of probe kinds; the config schema and docs derive from it. */
+export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe] as const;
+
+export type ProbeKindName = (typeof PROBES)[number]['kind'];
+
+const byKind = new Map<string, ProbeKind>(PROBES.map((p) => [p.kind, p as unknown as ProbeKind]));
+
+export function probeFor(kind: string): ProbeKind | undefined {
+  return byKind.get(kind);
+}
+
+export const PROBE_KINDS: readonly string[] = PROBES.map((p) => p.kind);

@@ -1,0 +1,57 @@
+import type { Pinger } from './icmp-pinger.js';
+
+/**
+ * The contract every probe kind shares. A probe measures one target and
+ * reports; it never throws for a failing target and never touches state,
+ * weights, mail or metrics (DESIGN.md, "probes").
+ */
+
+/** Why a probe failed, bounded so it can be a metric label. */
+export type FailureReason =
+  | 'timeout'
+  | 'refused'
+  | 'unreachable'
+  | 'status'
+  | 'body'
+  | 'tls'
+  | 'protocol'
+  | 'exit'
+  | 'permission'
+  | 'error';
+
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  'timeout', 'refused', 'unreachable', 'status', 'body', 'tls', 'protocol', 'exit', 'permission', 'error',
+];
+
+export interface ProbeResult {
+  ok: boolean;
+  durationMs: number;
+  /** Short human text: what was seen, or why it failed. */
+  detail: string;
+  /** Set when ok is false. */
+  reason?: FailureReason;
+}
+
+/** Where a probe connects. `vip`/`vport` are set only for kinds that need them (exec). */
+export interface ProbeTarget {
+  host: string;
+  port: number;
+  vip?: string;
+  vport?: number;
+}
+
+export interface ProbeContext {
+  /** Aborts at the probe's deadline (or on shutdown). Covers every step. */
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** performance.now() value of the deadline, for probes that split it (icmp retries). */
+  deadlineAt: number;
+  /** Process-wide resources a probe may share (one ICMP socket), injected by the worker. */
+  resources?: ProbeResources;
+}
+
+export interface ProbeResources {
+  pinger?: Pinger;
+}
+
+export type ProbeFn<Spec> = (target: ProbeTarget, spec: Spec, ctx: ProbeContext) => Promise<ProbeResult>;
