@@ -18,7 +18,7 @@ export const icmpProbe = defineProbe({
     const startedAt = performance.now();
     if (!resources?.pinger) return fail(startedAt, 'error', 'no icmp pinger wired in');
     for (let attempt = 1; attempt <= spec.count; attempt++) {
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, (deadlineAt - performance.now()) / (spec.count - attempt + 1)))]);
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.ceil((deadlineAt - performance.now()) / (spec.count - attempt + 1))))]);
       try {
         const rtt = await resources.pinger.ping(target.host, attemptSignal);
         return pass(startedAt, `echo reply in ${rtt.toFixed(3)} ms`);

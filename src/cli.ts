@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { parseHostPort } from './config/address.js';
+import { ConfigError, formatIssue } from './config/errors.js';
+import { loadConfig, type ConfigFormat } from './config/load.js';
+import { summarize } from './config/summary.js';
+import { renderStatusTable } from './cli/status-table.js';
+import { startDaemon } from './daemon.js';
+import type { StatusDocument } from './engine/status-view.js';
+import { createLogger } from './log.js';
+
+const program = new Command();
+program.name('rsguard').description('Health checks and failover for LVS/IPVS and HAProxy real servers').version('0.1.0');
+program.showHelpAfterError();
+
+function hostPort(value: string): { host: string; port: number } {
+  const hp = parseHostPort(value);
+  if (typeof hp === 'string' || hp.port === undefined) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9901');
+  return { host: hp.host, port: hp.port };
+}
+
+function format(value: string): ConfigFormat {
+  if (value === 'yaml' || value === 'ldirectord' || value === 'keepalived') return value;
+  throw new InvalidArgumentError('expected yaml, ldirectord or keepalived');
+}
+
+function printConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    process.stderr.write(`${err.issues.length} error${err.issues.length === 1 ? '' : 's'}\n`);
+  } else {
+    process.stderr.write(`rsguard: ${(err as Error).message}\n`);
+  }
+  process.exit(1);
+}
+
+program
+  .command('check-config')
+  .description('validate a config file and print a summary; exit 1 with the errors if it is invalid')
+  .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
+  .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+  .action(async (file: string, o: { format?: ConfigFormat }) => {
+    try {
+      process.stdout.write(`${summarize(await loadConfig(file, o.format))}\n`);
+    } catch (err) {
+      printConfigError(err);
+    }
+  });
+
+program
+  .command('run')
+  .description('run the daemon in embedded mode')
+  .requiredOption('-c, --config <file>', 'config file')
+  .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+  .option('--listen <host:port>', 'HTTP API address (overrides global.listen)', hostPort)
+  .option('--dry-run', 'log balancer changes instead of applying them')
+  .option('--log-level <level>', 'overrides global.logLevel')
+  .action(async (o: { config: string; format?: ConfigFormat; listen?: { host: string; port: number }; dryRun?: boolean; logLevel?: string }) => {
+    let level = o.logLevel;
+    if (!level) {
+      try {
+        level = (await loadConfig(o.config, o.format)).global.logLevel;
+      } catch (err) {
+        printConfigError(err);
+      }
+    }
+    const log = createLogger(level ?? 'info');
+    let daemon;
+    try {
+      daemon = await startDaemon({ configFile: o.config, format: o.format, listen: o.listen, dryRun: o.dryRun, log });
+    } catch (err) {
+      if (err instanceof ConfigError) printConfigError(err);
+      log.fatal({ err }, 'rsguard failed to start');
+      log.flush();
+      process.exitCode = 1;
+      return;
+    }
+    const d = daemon;
+    process.on('SIGHUP', () => void d.reload());
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'rsguard stopping');
+      void d.stop().then(() => {
+        log.flush();
+        process.exit(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('status')
+  .description('print the pools and their health like ipvsadm -Ln')
+  .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+  .option('--json', 'print the raw /api/status document')
+  .action(async (o: { url: string; json?: boolean }) => {
+    let doc: StatusDocument;
+    try {
+      const res = await fetch(new URL('/api/status', o.url), { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) throw new Error(`${o.url} answered HTTP ${res.status}`);
+      doc = (await res.json()) as StatusDocument;
+    } catch (err) {
+      process.stderr.write(`rsguard status: cannot read ${o.url}/api/status: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,29 @@
+import type { StatusDocument } from '../engine/status-view.js';
+
+const FORWARD: Record<string, string> = { dr: 'Route', nat: 'Masq', tun: 'Tunnel' };
+
+function addr(host: string, port: number | null): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return port === null ? h : `${h}:${port}`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+}
+
+/** `ipvsadm -Ln` layout with health columns added. */
+export function renderStatusTable(doc: StatusDocument): string {
+  const out = ['rsguard: virtual services and real server health', 'Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check'];
+  for (const vs of doc.virtualServices) {
+    const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
+    const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}` : '';
+    out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
+    for (const rs of vs.realServers) {
+      const last = rs.lastCheck ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}` : 'pending';
+      out.push(
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${pad(`${rs.state}/${rs.stateType}`, 11)}${pad(rs.flapping ? 'yes' : 'no', 5)}${last}`,
+      );
+    }
+  }
+  return out.join('\n');
+}

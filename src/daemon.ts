@@ -1,0 +1,116 @@
+import { loadConfig, type ConfigFormat } from './config/load.js';
+import type { Model } from './config/model.js';
+import { formatIssue, ConfigError } from './config/errors.js';
+import { Monitor } from './engine/monitor.js';
+import type { EventSink, MonitorEvent } from './engine/events.js';
+import { statusDocument } from './engine/status-view.js';
+import { buildHttpServer } from './http/server.js';
+import { logEvent, type Logger } from './log.js';
+import { Metrics } from './metrics/metrics.js';
+import { createPinger } from './probes/icmp-pinger.js';
+import { EmbeddedQueue } from './scheduler/embedded-queue.js';
+import { Scheduler } from './scheduler/scheduler.js';
+
+export interface DaemonOptions {
+  configFile: string;
+  format?: ConfigFormat;
+  /** Overrides global.listen. */
+  listen?: { host: string; port: number };
+  dryRun?: boolean;
+  log: Logger;
+  clock?: () => number;
+  /** Extra subscribers to monitor events (tests, later: mail, actuators). */
+  onEvent?: EventSink;
+}
+
+export interface Daemon {
+  readonly address: { host: string; port: number };
+  reload(): Promise<boolean>;
+  stop(): Promise<void>;
+  readonly monitor: Monitor;
+}
+
+/**
+ * The composition root: the only place that creates side-effecting objects
+ * and wires them together. Everything below takes its dependencies as arguments.
+ */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts;
+  const clock = opts.clock ?? Date.now;
+  const model = await loadConfig(opts.configFile, opts.format);
+  for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
+
+  let monitor: Monitor | undefined;
+  const metrics = new Metrics(() => monitor);
+  const sinks: EventSink[] = [(e) => logEvent(log, e), (e) => metrics.observeEvent(e)];
+  if (opts.onEvent) sinks.push(opts.onEvent);
+  const fanOut = (e: MonitorEvent) => {
+    for (const sink of sinks) {
+      try {
+        sink(e);
+      } catch (err) {
+        log.error({ err, event: e.type }, 'event subscriber failed');
+      }
+    }
+  };
+  monitor = new Monitor(model, fanOut, clock);
+  const pinger = createPinger();
+  const queue = new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
+  const mon = monitor;
+  const scheduler = new Scheduler({
+    queue,
+    clock,
+    handleOutcome: (outcome) => {
+      metrics.observeOutcome(outcome);
+      return mon.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
+    },
+  });
+  scheduler.setChecks(model.checks, model.global.startupSpreadMs);
+
+  const listen = opts.listen ?? model.global.listen;
+  let started = false;
+  const app = buildHttpServer({
+    status: () => statusDocument(mon, clock()),
+    registry: metrics.registry,
+    healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
+  });
+  await app.listen({ host: listen.host, port: listen.port });
+  const addr = app.server.address();
+  const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
+  scheduler.start();
+  started = true;
+  log.info(
+    { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: 'embedded', dryRun: Boolean(opts.dryRun) },
+    'rsguard started',
+  );
+
+  let current: Model = model;
+  return {
+    address,
+    monitor: mon,
+    async reload() {
+      try {
+        const next = await loadConfig(opts.configFile, opts.format);
+        mon.reload(next);
+        scheduler.setChecks(next.checks, next.global.startupSpreadMs);
+        if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) {
+          log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
+        }
+        current = next;
+        log.info({ file: next.source, virtualServices: next.virtualServices.length, checks: next.checks.size }, 'config reloaded');
+        return true;
+      } catch (err) {
+        const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];
+        log.error({ file: opts.configFile, errors }, 'config reload rejected, keeping the running config');
+        return false;
+      }
+    },
+    async stop() {
+      scheduler.stop();
+      await queue.close();
+      pinger.close();
+      await app.close();
+      log.info({}, 'rsguard stopped');
+    },
+  };
+}

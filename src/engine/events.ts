@@ -1,0 +1,35 @@
+import type { Health, StateType } from '../state/check-state.js';
+
+/** Names a real server inside a virtual service, for logs, mail and metrics. */
+export interface ServerRef {
+  vs: string;
+  vsName: string;
+  rs: string;
+}
+
+/** What the state engine tells the rest of rsguard (log, metrics, mail, actuators). */
+export type MonitorEvent =
+  | {
+      type: 'server-hard';
+      at: number;
+      server: ServerRef;
+      from: Health;
+      to: Health;
+      /** Label of the check that decided it, and what it saw. */
+      check: string | null;
+      reason: string;
+    }
+  | {
+      type: 'server-soft';
+      at: number;
+      server: ServerRef;
+      from: Health;
+      to: Health;
+      fromType: StateType;
+      toType: StateType;
+      check: string | null;
+      reason: string;
+    }
+  | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number };
+
+export type EventSink = (event: MonitorEvent) => void;

@@ -1,0 +1,97 @@
+import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import type { ProbeResult } from '../probes/types.js';
+import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
+import { serverView, type ServerView } from '../state/server-state.js';
+import type { EventSink, ServerRef } from './events.js';
+
+interface Binding {
+  vs: VirtualServiceDef;
+  rs: RealServerDef;
+  ref: ServerRef;
+}
+
+/**
+ * Holds the state of every check and turns probe results into server events.
+ * It is the one writer of state: results for a check are applied in order,
+ * and every real server that uses the check sees the change.
+ */
+export class Monitor {
+  private model: Model;
+  private readonly states = new Map<string, CheckState>();
+  private bindingsByCheck = new Map<string, Binding[]>();
+
+  constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
+    this.model = model;
+    this.index(model);
+  }
+
+  /** Swaps in a new model; checks whose id is unchanged keep their state, new ones start fresh. */
+  reload(model: Model): void {
+    for (const id of [...this.states.keys()]) if (!model.checks.has(id)) this.states.delete(id);
+    this.model = model;
+    this.index(model);
+  }
+
+  private index(model: Model): void {
+    const now = this.clock();
+    for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
+    const bindings = new Map<string, Binding[]>();
+    for (const vs of model.virtualServices) {
+      for (const rs of vs.realServers) {
+        const binding: Binding = { vs, rs, ref: { vs: vs.key, vsName: vs.name, rs: rs.key } };
+        for (const id of rs.checkIds) {
+          const list = bindings.get(id);
+          if (list) list.push(binding);
+          else bindings.set(id, [binding]);
+        }
+      }
+    }
+    this.bindingsByCheck = bindings;
+  }
+
+  get current(): Model {
+    return this.model;
+  }
+
+  checkState(id: string): CheckState | undefined {
+    return this.states.get(id);
+  }
+
+  check(id: string): CheckDef | undefined {
+    return this.model.checks.get(id);
+  }
+
+  server(rs: RealServerDef): ServerView {
+    return serverView(rs.checkIds.map((id) => ({ id, state: this.states.get(id)! })));
+  }
+
+  /** Applies one result and returns the delay until the check should run again (0 when it is gone). */
+  apply(checkId: string, result: ProbeResult, at: number = this.clock()): number {
+    const check = this.model.checks.get(checkId);
+    const prev = this.states.get(checkId);
+    if (!check || !prev) return 0;
+    const bindings = this.bindingsByCheck.get(checkId) ?? [];
+    const before = bindings.map((b) => this.server(b.rs));
+    const { next, transitions } = applyResult(prev, check.timing, result, at);
+    this.states.set(checkId, next);
+    if (transitions.soft || transitions.hard || transitions.flapping) {
+      bindings.forEach((b, i) => this.emitServerChanges(b, before[i]!, this.server(b.rs), at));
+    }
+    return nextDelayMs(next, check.timing);
+  }
+
+  private emitServerChanges(b: Binding, before: ServerView, after: ServerView, at: number): void {
+    const decider = after.failingCheck ?? before.failingCheck;
+    const check = decider ? (this.model.checks.get(decider)?.label ?? decider) : null;
+    const reason = (decider && this.states.get(decider)?.lastCheck?.detail) ?? after.lastCheck?.detail ?? '';
+    if (before.hardState !== after.hardState) {
+      this.sink({ type: 'server-hard', at, server: b.ref, from: before.hardState, to: after.hardState, check, reason });
+    } else if (before.state !== after.state || before.stateType !== after.stateType) {
+      this.sink({ type: 'server-soft', at, server: b.ref, from: before.state, to: after.state, fromType: before.stateType, toType: after.stateType, check, reason });
+    }
+    if (before.flapping !== after.flapping) {
+      const percent = Math.max(0, ...b.rs.checkIds.map((id) => this.states.get(id)?.flap.percent ?? 0));
+      this.sink({ type: 'server-flapping', at, server: b.ref, flapping: after.flapping, percent });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { formatHostPort } from '../config/address.js';
+import type { VirtualServiceDef } from '../config/model.js';
+import type { LastCheck } from '../state/check-state.js';
+import { stateType } from '../state/check-state.js';
+import type { Monitor } from './monitor.js';
+
+/** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
+export interface StatusDocument {
+  generatedAt: string;
+  source: string;
+  virtualServices: VirtualServiceStatus[];
+}
+
+export interface LastCheckJson {
+  ok: boolean;
+  at: string;
+  durationMs: number;
+  detail: string;
+  reason?: string;
+}
+
+export interface RealServerStatus {
+  address: string;
+  port: number;
+  weight: number;
+  forwarding: string;
+  state: 'up' | 'down';
+  stateType: 'soft' | 'hard';
+  hardState: 'up' | 'down';
+  flapping: boolean;
+  lastCheck: LastCheckJson | null;
+  checks: Array<{
+    id: string;
+    label: string;
+    state: 'up' | 'down';
+    stateType: 'soft' | 'hard';
+    consecutiveOk: number;
+    consecutiveFail: number;
+    flapPercent: number;
+    lastCheck: LastCheckJson | null;
+  }>;
+}
+
+export interface VirtualServiceStatus {
+  name: string;
+  key: string;
+  address: string | null;
+  port: number | null;
+  fwmark: number | null;
+  protocol: string;
+  scheduler: string;
+  sorryServer: string | null;
+  sorryServerActive: boolean;
+  realServers: RealServerStatus[];
+}
+
+function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
+  if (!c) return null;
+  return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
+}
+
+function vsStatus(vs: VirtualServiceDef, monitor: Monitor): VirtualServiceStatus {
+  const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
+    const view = monitor.server(rs);
+    return {
+      address: rs.host,
+      port: rs.port,
+      weight: rs.weight,
+      forwarding: rs.forwarding,
+      state: view.state,
+      stateType: view.stateType,
+      hardState: view.hardState,
+      flapping: view.flapping,
+      lastCheck: lastCheckJson(view.lastCheck),
+      checks: rs.checkIds.map((id) => {
+        const s = monitor.checkState(id)!;
+        return {
+          id,
+          label: monitor.check(id)?.label ?? id,
+          state: s.state,
+          stateType: stateType(s),
+          consecutiveOk: s.consecutiveOk,
+          consecutiveFail: s.consecutiveFail,
+          flapPercent: Math.round(s.flap.percent * 100) / 100,
+          lastCheck: lastCheckJson(s.lastCheck),
+        };
+      }),
+    };
+  });
+  // Until the pool planner lands, the sorry server stands in exactly when no real server is hard up (ldirectord fallback).
+  const anyUp = realServers.some((r) => r.hardState === 'up');
+  return {
+    name: vs.name,
+    key: vs.key,
+    address: vs.host ?? null,
+    port: vs.port ?? null,
+    fwmark: vs.fwmark ?? null,
+    protocol: vs.protocol,
+    scheduler: vs.scheduler,
+    sorryServer: vs.sorryServer ? formatHostPort(vs.sorryServer.host, vs.sorryServer.port) : null,
+    sorryServerActive: vs.sorryServer !== null && !anyUp,
+    realServers,
+  };
+}
+
+export function statusDocument(monitor: Monitor, now: number): StatusDocument {
+  const model = monitor.current;
+  return { generatedAt: new Date(now).toISOString(), source: model.source, virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor)) };
+}

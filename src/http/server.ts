@@ -1,0 +1,29 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { StatusDocument } from '../engine/status-view.js';
+import type { Registry } from 'prom-client';
+
+export interface HttpDeps {
+  status: () => StatusDocument;
+  registry: Registry;
+  healthy: () => { ok: boolean; detail: string };
+}
+
+/** The read-only API: status document, Prometheus metrics, liveness. Loopback by default (config). */
+export function buildHttpServer(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  app.get('/api/status', async () => deps.status());
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', deps.registry.contentType);
+    return deps.registry.metrics();
+  });
+  app.get('/healthz', async (_req, reply) => {
+    const h = deps.healthy();
+    reply.code(h.ok ? 200 : 503);
+    return h;
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    reply.code(404);
+    return { error: 'not found', path: req.url };
+  });
+  return app;
+}

@@ -1,0 +1,27 @@
+import pino, { type Logger } from 'pino';
+import type { MonitorEvent } from './engine/events.js';
+
+export type { Logger };
+
+/** JSON lines on stdout (or any stream, for tests); secrets never reach a log line. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    { level, base: { name: 'rsguard' }, redact: { paths: ['token', '*.token', 'password', '*.password', 'auth.pass'], censor: '[redacted]' } },
+    destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
+
+/** One line per hard transition at info; soft ones at debug. */
+export function logEvent(log: Logger, e: MonitorEvent): void {
+  const where = { vs: e.server.vsName, vsKey: e.server.vs, rs: e.server.rs };
+  switch (e.type) {
+    case 'server-hard':
+      log[e.to === 'down' ? 'warn' : 'info']({ ...where, from: e.from, to: e.to, stateType: 'hard', check: e.check, reason: e.reason }, 'real server state changed');
+      return;
+    case 'server-soft':
+      log.debug({ ...where, from: `${e.from}/${e.fromType}`, to: `${e.to}/${e.toType}`, stateType: e.toType, check: e.check, reason: e.reason }, 'real server soft state');
+      return;
+    case 'server-flapping':
+      log.warn({ ...where, flapping: e.flapping, percent: Math.round(e.percent * 10) / 10 }, e.flapping ? 'real server started flapping' : 'real server stopped flapping');
+  }
+}

@@ -1,0 +1,77 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MonitorEvent } from '../engine/events.js';
+import type { Monitor } from '../engine/monitor.js';
+import type { ProbeOutcome } from '../scheduler/job.js';
+
+/**
+ * rsguard's own registry (no prom-client globals). Label values are bounded:
+ * `kind` and `reason` are fixed lists, `vs`/`rs` come from the config.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly probeDuration: Histogram<'kind'>;
+  private readonly results: Counter<'kind' | 'outcome' | 'reason'>;
+  private readonly transitions: Counter<'vs' | 'rs' | 'to'>;
+  private readonly lag: Histogram;
+
+  constructor(monitor: () => Monitor | undefined) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
+    this.probeDuration = new Histogram({
+      name: 'rsguard_probe_duration_seconds',
+      help: 'Time a probe took, from start to verdict, by probe kind.',
+      labelNames: ['kind'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.results = new Counter({
+      name: 'rsguard_probe_results_total',
+      help: 'Probe results by kind and outcome (success or failure) and failure reason ("" on success).',
+      labelNames: ['kind', 'outcome', 'reason'],
+      registers,
+    });
+    this.transitions = new Counter({
+      name: 'rsguard_real_server_transitions_total',
+      help: 'Hard state changes of real servers, by the state entered.',
+      labelNames: ['vs', 'rs', 'to'],
+      registers,
+    });
+    this.lag = new Histogram({
+      name: 'rsguard_schedule_lag_seconds',
+      help: 'Delay between when a check was due and when its probe started.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    new Gauge({
+      name: 'rsguard_real_server_up',
+      help: 'Hard state of each real server in each virtual service: 1 up, 0 down.',
+      labelNames: ['vs', 'rs'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        if (!m) return;
+        for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).hardState === 'up' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_checks',
+      help: 'Distinct checks scheduled (identical checks shared by several virtual services count once).',
+      registers,
+      collect() {
+        this.set(monitor()?.current.checks.size ?? 0);
+      },
+    });
+  }
+
+  observeOutcome(o: ProbeOutcome): void {
+    const seconds = o.result.durationMs / 1000;
+    this.probeDuration.observe({ kind: o.job.kind }, seconds);
+    this.results.inc({ kind: o.job.kind, outcome: o.result.ok ? 'success' : 'failure', reason: o.result.ok ? '' : (o.result.reason ?? 'error') });
+    this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
+  }
+
+  observeEvent(e: MonitorEvent): void {
+    if (e.type === 'server-hard') this.transitions.inc({ vs: e.server.vsName, rs: e.server.rs, to: e.to });
+  }
+}

@@ -1,0 +1,38 @@
+import type { ProbeResult, ProbeTarget } from '../probes/types.js';
+
+/**
+ * The job/result contract between the scheduler and whoever runs probes: the
+ * in-process pool now, BullMQ workers in distributed mode. Plain JSON only.
+ */
+export interface ProbeJob {
+  /** `${checkId}:${dueAt}`: one job per check per round, so a queue can dedupe by id. */
+  id: string;
+  checkId: string;
+  kind: string;
+  target: ProbeTarget;
+  spec: Record<string, unknown>;
+  timeoutMs: number;
+  /** Epoch ms when the check was due. */
+  dueAt: number;
+}
+
+export interface ProbeOutcome {
+  job: ProbeJob;
+  result: ProbeResult;
+  /** Epoch ms when a worker started the probe; startedAt − dueAt is the schedule lag. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface ProbeQueue {
+  submit(job: ProbeJob): void;
+  /** One handler; outcomes for one check arrive in the order its jobs ran. */
+  onOutcome(handler: (outcome: ProbeOutcome) => void): void;
+  /** Jobs submitted and not yet answered. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+export function jobId(checkId: string, dueAt: number): string {
+  return `${checkId}:${dueAt}`;
+}

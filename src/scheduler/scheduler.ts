@@ -1,0 +1,130 @@
+import type { CheckDef } from '../config/model.js';
+import { jobId, type ProbeOutcome, type ProbeQueue } from './job.js';
+import { MinHeap } from './min-heap.js';
+
+interface Entry {
+  check: CheckDef;
+  dueAt: number;
+  inFlight: boolean;
+  /** Bumped when the entry is rescheduled or removed, so stale heap items are skipped. */
+  generation: number;
+}
+
+export interface SchedulerDeps {
+  queue: ProbeQueue;
+  clock: () => number;
+  /** Applies an outcome and returns how long until that check runs again. */
+  handleOutcome: (outcome: ProbeOutcome) => number;
+}
+
+/**
+ * Knows when each check is due and queues a probe job then; it never runs
+ * probes itself. Identical checks have one id (see config), so each runs once
+ * per round whatever the number of virtual services that use it. Cadence is
+ * kept against due times, not completion times, so intervals do not drift.
+ */
+export class Scheduler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly heap = new MinHeap<{ id: string; generation: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private running = false;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    deps.queue.onOutcome((outcome) => this.onOutcome(outcome));
+  }
+
+  /** Adds new checks (spread over min(interval, spreadMs)), drops removed ones, keeps the due time of the rest. */
+  setChecks(checks: ReadonlyMap<string, CheckDef>, spreadMs: number): void {
+    const now = this.deps.clock();
+    for (const [id, entry] of this.entries) {
+      if (!checks.has(id)) {
+        entry.generation++;
+        this.entries.delete(id);
+      }
+    }
+    for (const [id, check] of checks) {
+      const existing = this.entries.get(id);
+      if (existing) {
+        existing.check = check;
+        continue;
+      }
+      const entry: Entry = { check, dueAt: now + spreadOffset(id, Math.min(check.timing.intervalMs, spreadMs)), inFlight: false, generation: 0 };
+      this.entries.set(id, entry);
+      this.push(id, entry);
+    }
+    if (this.running) this.arm();
+  }
+
+  start(): void {
+    this.running = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  private push(id: string, entry: Entry): void {
+    this.heap.push(entry.dueAt, { id, generation: entry.generation });
+    if (this.running && entry.dueAt < this.armedFor) this.arm();
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    const next = this.heap.peekKey();
+    if (next === undefined) return;
+    if (this.timer && next >= this.armedFor) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = next;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, next - this.deps.clock()));
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = this.deps.clock();
+    for (;;) {
+      const key = this.heap.peekKey();
+      if (key === undefined || key > now) break;
+      const { value } = this.heap.pop()!;
+      const entry = this.entries.get(value.id);
+      if (!entry || entry.generation !== value.generation || entry.inFlight) continue;
+      entry.inFlight = true;
+      const { check } = entry;
+      this.deps.queue.submit({
+        id: jobId(check.id, entry.dueAt),
+        checkId: check.id,
+        kind: check.kind,
+        target: check.target,
+        spec: check.spec,
+        timeoutMs: check.timing.timeoutMs,
+        dueAt: entry.dueAt,
+      });
+    }
+    this.arm();
+  }
+
+  private onOutcome(outcome: ProbeOutcome): void {
+    const entry = this.entries.get(outcome.job.checkId);
+    const delay = this.deps.handleOutcome(outcome);
+    if (!entry || !entry.inFlight) return;
+    entry.inFlight = false;
+    entry.generation++;
+    entry.dueAt = Math.max(this.deps.clock(), outcome.job.dueAt + delay);
+    this.push(outcome.job.checkId, entry);
+  }
+}
+
+/** Deterministic offset in [0, window) from the check id, so restarts spread the same way. */
+export function spreadOffset(id: string, windowMs: number): number {
+  if (windowMs <= 0) return 0;
+  return Math.floor((Number.parseInt(id.slice(0, 8), 16) / 0x1_0000_0000) * windowMs);
+}

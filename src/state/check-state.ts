@@ -1,0 +1,116 @@
+import type { Timing } from '../config/model.js';
+import type { ProbeResult } from '../probes/types.js';
+import { initialFlap, recordFlap, type FlapState } from './flap.js';
+
+/**
+ * Soft and hard states of one check, like Nagios: a failure first makes the
+ * state DOWN/SOFT; only `fall` consecutive failures (or a k-of-n window going
+ * under its minimum) make it DOWN/HARD, and only hard states move weights.
+ * Recovery mirrors it with `rise`. Pure: no clocks, no I/O.
+ */
+export type Health = 'up' | 'down';
+export type StateType = 'soft' | 'hard';
+
+export interface LastCheck {
+  ok: boolean;
+  at: number;
+  durationMs: number;
+  detail: string;
+  reason?: string;
+}
+
+export interface CheckState {
+  /** The latest observed state (soft or hard). */
+  state: Health;
+  /** The state the balancer acts on. */
+  hardState: Health;
+  consecutiveOk: number;
+  consecutiveFail: number;
+  /** Recent outcomes for the k-of-n window, oldest first. */
+  window: boolean[];
+  /** Started under `alpha` and has not passed yet: the first success brings it up at once. */
+  awaitingFirstSuccess: boolean;
+  flap: FlapState;
+  lastCheck: LastCheck | null;
+  lastHardChangeAt: number;
+  results: number;
+}
+
+export interface CheckTransitions {
+  soft?: { from: Health; to: Health; fromType: StateType; toType: StateType };
+  hard?: { from: Health; to: Health };
+  flapping?: 'start' | 'stop';
+}
+
+export function stateType(s: Pick<CheckState, 'state' | 'hardState'>): StateType {
+  return s.state === s.hardState ? 'hard' : 'soft';
+}
+
+export function initialCheckState(timing: Timing, now: number): CheckState {
+  const start: Health = timing.alpha ? 'down' : 'up';
+  return {
+    state: start,
+    hardState: start,
+    consecutiveOk: 0,
+    consecutiveFail: 0,
+    window: timing.window ? new Array<boolean>(timing.window.size).fill(!timing.alpha) : [],
+    awaitingFirstSuccess: timing.alpha,
+    flap: initialFlap(),
+    lastCheck: null,
+    lastHardChangeAt: now,
+    results: 0,
+  };
+}
+
+function nextHard(prev: CheckState, timing: Timing, ok: boolean, window: boolean[], consecutiveOk: number, consecutiveFail: number): Health {
+  if (ok && prev.awaitingFirstSuccess) return 'up';
+  if (timing.window) {
+    const passed = window.reduce((n, v) => n + (v ? 1 : 0), 0);
+    return passed >= timing.window.minOk ? 'up' : 'down';
+  }
+  if (prev.hardState === 'up') return consecutiveFail >= timing.fall ? 'down' : 'up';
+  return consecutiveOk >= timing.rise ? 'up' : 'down';
+}
+
+export function applyResult(prev: CheckState, timing: Timing, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
+  const ok = result.ok;
+  const consecutiveOk = ok ? prev.consecutiveOk + 1 : 0;
+  const consecutiveFail = ok ? 0 : prev.consecutiveFail + 1;
+  let window = prev.window;
+  if (timing.window) {
+    const size = timing.window.size;
+    const base = ok && prev.awaitingFirstSuccess ? new Array<boolean>(size).fill(true) : prev.window;
+    window = [...base.slice(Math.max(0, base.length - size + 1)), ok];
+  }
+  const hardState = nextHard(prev, timing, ok, window, consecutiveOk, consecutiveFail);
+  const state: Health = ok ? 'up' : 'down';
+  const flap = recordFlap(prev.flap, ok, timing.flap);
+  const next: CheckState = {
+    state,
+    hardState,
+    consecutiveOk,
+    consecutiveFail,
+    window,
+    awaitingFirstSuccess: prev.awaitingFirstSuccess && !ok,
+    flap,
+    lastCheck: { ok, at: now, durationMs: result.durationMs, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) },
+    lastHardChangeAt: hardState !== prev.hardState ? now : prev.lastHardChangeAt,
+    results: prev.results + 1,
+  };
+  const transitions: CheckTransitions = {};
+  const fromType = stateType(prev);
+  const toType = stateType(next);
+  if (state !== prev.state || fromType !== toType) transitions.soft = { from: prev.state, to: state, fromType, toType };
+  if (hardState !== prev.hardState) transitions.hard = { from: prev.hardState, to: hardState };
+  if (flap.flapping !== prev.flap.flapping) transitions.flapping = flap.flapping ? 'start' : 'stop';
+  return { next, transitions };
+}
+
+/**
+ * When the check runs next: `retryInterval` while its state is soft (confirm
+ * quickly either way, like HAProxy fastinter and keepalived delay_before_retry),
+ * else `interval`.
+ */
+export function nextDelayMs(s: CheckState, timing: Timing): number {
+  return stateType(s) === 'soft' ? timing.retryIntervalMs : timing.intervalMs;
+}
