@@ -37,6 +37,7 @@ export function classifyError(err: unknown, signal: AbortSignal): { reason: Fail
     case 'EPERM':
       return { reason: 'permission', detail: message };
     default:
+      if (code.startsWith('HPE_')) return { reason: 'protocol', detail: `bad HTTP response (${code})` };
       if (/certificate|SSL|TLS|self[- ]signed|ERR_TLS/i.test(code + ' ' + message)) return { reason: 'tls', detail: message };
       return { reason: 'error', detail: message };
   }

@@ -1,0 +1,23 @@
+import { probeFor } from '../../src/probes/registry.js';
+import { createPinger, type Pinger } from '../../src/probes/icmp-pinger.js';
+import type { ProbeResult, ProbeTarget } from '../../src/probes/types.js';
+
+/** Runs a probe the way the worker does: spec through its schema (defaults applied), one deadline. */
+export async function probe(kind: string, target: ProbeTarget, spec: Record<string, unknown>, timeoutMs = 1000, pinger?: Pinger): Promise<ProbeResult> {
+  const p = probeFor(kind);
+  if (!p) throw new Error(`no probe ${kind}`);
+  const parsed = p.spec.parse(spec) as never;
+  const started = performance.now();
+  return p.run(target, parsed, { signal: AbortSignal.timeout(timeoutMs), timeoutMs, deadlineAt: started + timeoutMs, resources: { pinger: pinger ?? lazyPinger() } });
+}
+
+let shared: Pinger | undefined;
+function lazyPinger(): Pinger {
+  shared ??= createPinger();
+  return shared;
+}
+
+export function closeSharedPinger(): void {
+  shared?.close();
+  shared = undefined;
+}
