@@ -10,9 +10,21 @@ interface Entry {
   generation: number;
 }
 
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export interface SchedulerDeps {
   queue: ProbeQueue;
   clock: () => number;
+  /** Injected so tests can drive time; real timers by default. */
+  timers?: Timers;
   /** Applies an outcome and returns how long until that check runs again. */
   handleOutcome: (outcome: ProbeOutcome) => number;
 }
@@ -26,11 +38,14 @@ export interface SchedulerDeps {
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly heap = new MinHeap<{ id: string; generation: number }>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private armedFor = Infinity;
   private running = false;
 
+  private readonly timers: Timers;
+
   constructor(private readonly deps: SchedulerDeps) {
+    this.timers = deps.timers ?? realTimers;
     deps.queue.onOutcome((outcome) => this.onOutcome(outcome));
   }
 
@@ -63,7 +78,7 @@ export class Scheduler {
 
   stop(): void {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
   }
@@ -81,10 +96,10 @@ export class Scheduler {
     if (!this.running) return;
     const next = this.heap.peekKey();
     if (next === undefined) return;
-    if (this.timer && next >= this.armedFor) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined && next >= this.armedFor) return;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.armedFor = next;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, next - this.deps.clock()));
+    this.timer = this.timers.setTimeout(() => this.tick(), Math.max(0, next - this.deps.clock()));
   }
 
   private tick(): void {
