@@ -1,0 +1,30 @@
+import http from 'node:http';
+import type net from 'node:net';
+
+/** A loopback HTTP real server that can be killed and brought back on the same port. */
+export class Backend {
+  private server: http.Server | undefined;
+  constructor(readonly port: number, private readonly body = 'ok') {}
+
+  async start(): Promise<void> {
+    const server = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end(this.body));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+  }
+
+  async kill(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  get address(): string {
+    const a = this.server?.address() as net.AddressInfo | undefined;
+    return `127.0.0.1:${a?.port ?? this.port}`;
+  }
+}
