@@ -70,12 +70,14 @@ export class Monitor {
     const check = this.model.checks.get(checkId);
     const prev = this.states.get(checkId);
     if (!check || !prev) return 0;
-    const bindings = this.bindingsByCheck.get(checkId) ?? [];
-    const before = bindings.map((b) => this.server(b.rs));
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
+    // Most results change nothing visible; only then are server views built (this is the probe hot path).
     if (transitions.soft || transitions.hard || transitions.flapping) {
-      bindings.forEach((b, i) => this.emitServerChanges(b, before[i]!, this.server(b.rs), at));
+      for (const b of this.bindingsByCheck.get(checkId) ?? []) {
+        const before = serverView(b.rs.checkIds.map((id) => ({ id, state: id === checkId ? prev : this.states.get(id)! })));
+        this.emitServerChanges(b, before, this.server(b.rs), at);
+      }
     }
     return nextDelayMs(next, check.timing);
   }

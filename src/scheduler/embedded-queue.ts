@@ -11,7 +11,8 @@ export class EmbeddedQueue implements ProbeQueue {
   private waitingHead = 0;
   private running = 0;
   private handler: (o: ProbeOutcome) => void = () => {};
-  private readonly shutdown = new AbortController();
+  private closed = false;
+  private readonly inFlight = new Set<AbortController>();
   private idle: (() => void) | undefined;
 
   constructor(
@@ -21,7 +22,7 @@ export class EmbeddedQueue implements ProbeQueue {
   ) {}
 
   submit(job: ProbeJob): void {
-    if (this.shutdown.signal.aborted) return;
+    if (this.closed) return;
     if (this.running < this.concurrency) this.start(job);
     else this.waiting.push(job);
   }
@@ -37,9 +38,12 @@ export class EmbeddedQueue implements ProbeQueue {
   private start(job: ProbeJob): void {
     this.running++;
     const startedAt = this.clock();
-    void runProbe(job, this.resources, this.shutdown.signal).then((result) => {
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    void runProbe(job, this.resources, controller).then((result) => {
       this.running--;
-      if (!this.shutdown.signal.aborted) this.handler({ job, result, startedAt, finishedAt: this.clock() });
+      this.inFlight.delete(controller);
+      if (!this.closed) this.handler({ job, result, startedAt, finishedAt: this.clock() });
       this.next();
     });
   }
@@ -61,7 +65,8 @@ export class EmbeddedQueue implements ProbeQueue {
   async close(): Promise<void> {
     this.waiting.length = 0;
     this.waitingHead = 0;
-    this.shutdown.abort();
+    this.closed = true;
+    for (const controller of this.inFlight) controller.abort(new Error('rsguard is stopping'));
     if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 }

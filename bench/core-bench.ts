@@ -1,0 +1,128 @@
+// npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000]
+// The core bench: rsguard (embedded mode, a child process) checks N loopback
+// targets served by one nginx, every 1 s, and we read what it achieved.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { startNginxFarm } from './nginx-farm.js';
+import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
+import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli.js');
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+}
+const seconds = Number(arg('seconds', '60'));
+const warmup = Number(arg('warmup', '8'));
+const sizes = arg('sizes', '1000,5000').split(',').map(Number);
+const kinds = arg('kinds', 'http,tcp').split(',');
+const rssSize = Number(arg('rss', '10000'));
+const API_PORT = 19901;
+const BASE_PORT = 20000;
+
+interface Row {
+  kind: string;
+  n: number;
+  due: number;
+  done: number;
+  pct: number;
+  failures: number;
+  lagP50: number;
+  lagP99: number;
+  cpuPer1000: number;
+  userPer1000: number;
+  sysPer1000: number;
+  nginxCpuPer1000: number;
+  rss: number;
+}
+
+function configFor(kind: string, ports: number[]): string {
+  const check = kind === 'http' ? '{ kind: http, path: /health, expectBody: ok }' : '{ kind: tcp }';
+  const per = 250;
+  const vss: string[] = [];
+  for (let v = 0; v * per < ports.length; v++) {
+    const slice = ports.slice(v * per, (v + 1) * per);
+    vss.push(`  - name: vs${v}\n    address: 192.0.2.${(v % 250) + 1}:${80 + Math.floor(v / 250)}\n    checks: [${check}]\n    realServers:\n${slice.map((p) => `      - { address: 127.0.0.1:${p} }`).join('\n')}`);
+  }
+  return `global:\n  listen: 127.0.0.1:${API_PORT}\n  logLevel: warn\n  concurrency: 10000\n  startupSpread: 1s\n  checkDefaults: { interval: 1s, timeout: 1s, retryInterval: 1s, fall: 3, rise: 2 }\nvirtualServices:\n${vss.join('\n')}\n`;
+}
+
+async function metrics(): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${API_PORT}/metrics`)).text();
+}
+
+async function runOne(kind: string, n: number, farmPid: number, ports: number[], dir: string, measure: number): Promise<Row> {
+  const file = path.join(dir, `bench-${kind}-${n}.yaml`);
+  writeFileSync(file, configFor(kind, ports.slice(0, n)));
+  const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        await metrics();
+        break;
+      } catch {
+        if (i > 100) throw new Error('rsguard did not start');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await new Promise((r) => setTimeout(r, warmup * 1000));
+    const m0 = await metrics();
+    const cpu0 = cpuSplit(child.pid!);
+    const ng0 = familyCpuSeconds(farmPid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, measure * 1000));
+    const m1 = await metrics();
+    const cpu1 = cpuSplit(child.pid!);
+    const ng1 = familyCpuSeconds(farmPid);
+    const elapsed = (performance.now() - t0) / 1000;
+    const rss = rssMb(child.pid!);
+    const done = sumMetric(m1, 'rsguard_probe_results_total') - sumMetric(m0, 'rsguard_probe_results_total');
+    const failures = sumMetric(m1, 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"')) - sumMetric(m0, 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"'));
+    const lag = diffBuckets(histogram(m0, 'rsguard_schedule_lag_seconds'), histogram(m1, 'rsguard_schedule_lag_seconds'));
+    const due = n * elapsed;
+    return {
+      kind,
+      n,
+      due: Math.round(due / elapsed),
+      done: Math.round(done / elapsed),
+      pct: (100 * done) / due,
+      failures,
+      lagP50: quantile(0.5, lag) * 1000,
+      lagP99: quantile(0.99, lag) * 1000,
+      cpuPer1000: ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / done) * 1000,
+      userPer1000: ((cpu1.user - cpu0.user) / done) * 1000,
+      sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
+      nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
+      rss,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+const maxN = Math.max(...sizes, rssSize);
+const farm = await startNginxFarm(BASE_PORT, maxN);
+const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
+const rows: Row[] = [];
+try {
+  for (const n of sizes) for (const kind of kinds) rows.push(await runOne(kind, n, farm.pid, farm.ports, dir, seconds));
+  if (rssSize > 0) rows.push(await runOne('http', rssSize, farm.pid, farm.ports, dir, Math.min(seconds, 20)));
+} finally {
+  await farm.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const header = ['kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'RSS MB'];
+const table = rows.map((r) => [r.kind, String(r.n), String(r.due), String(r.done), r.pct.toFixed(2), String(r.failures), r.lagP50.toFixed(2), r.lagP99.toFixed(2), r.cpuPer1000.toFixed(3), r.userPer1000.toFixed(3), r.sysPer1000.toFixed(3), r.nginxCpuPer1000.toFixed(3), r.rss.toFixed(0)]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(`\nrsguard core bench: ${seconds}s per row (warm-up ${warmup}s), interval 1s, one nginx farm, ${new Date().toISOString()}`);
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const row of table) console.log(line(row));

@@ -1,0 +1,86 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
+
+/**
+ * A minimal HTTP/1.1 client for health checks: one request per connection,
+ * `Connection: close`, as HAProxy and keepalived check. It exists because the
+ * general clients cost too much per check at thousands of checks a second;
+ * measured on this machine against one nginx at 1000 requests/s
+ * (CPU-seconds per 1000 requests, client process): got 0.61, undici 0.58,
+ * node:http 0.29, this 0.14 (a bare TCP connect is 0.10).
+ */
+export interface HttpCheckRequest {
+  tls: boolean;
+  host: string;
+  port: number;
+  method: string;
+  path: string;
+  /** Host header; also the TLS SNI name when it is not an IP. */
+  hostHeader: string;
+  headers: Record<string, string>;
+  tlsVerify: boolean;
+  /** Read the body (else the answer comes as soon as the headers are in). */
+  needBody: boolean;
+  maxBodyBytes: number;
+}
+
+export function buildRequest(req: HttpCheckRequest): string {
+  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${req.hostHeader}\r\nUser-Agent: rsguard\r\nAccept: */*\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (/[\r\n]/.test(name + value)) continue; // never let a config value split the request
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'connection') continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (req.method === 'POST') head += 'Content-Length: 0\r\n';
+  return `${head}\r\n`;
+}
+
+export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<ParsedResponse> {
+  return new Promise((resolve, reject) => {
+    const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const socket: net.Socket = req.tls
+      ? tls.connect({
+          host: req.host,
+          port: req.port,
+          servername: net.isIP(hostName) ? undefined : hostName,
+          rejectUnauthorized: req.tlsVerify,
+          ALPNProtocols: ['http/1.1'],
+          // With verification on, the name checked is the virtual host when set (SNI), else the address.
+          checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
+        })
+      : net.connect({ host: req.host, port: req.port });
+    const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
+    let settled = false;
+    const settle = (err: unknown, value?: ParsedResponse) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once(req.tls ? 'secureConnect' : 'connect', () => socket.write(buildRequest(req)));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        return settle(err);
+      }
+      if (parser.done || (parser.headDone && !req.needBody)) settle(undefined, parser.result());
+    });
+    socket.once('end', () => {
+      try {
+        parser.end();
+        settle(undefined, parser.result());
+      } catch (err) {
+        settle(err);
+      }
+    });
+    socket.once('error', (err) => settle(err));
+  });
+}
