@@ -23,7 +23,7 @@ const sizes = arg('sizes', '1000,5000').split(',').map(Number);
 const kinds = arg('kinds', 'http,tcp').split(',');
 const rssSize = Number(arg('rss', '10000'));
 const API_PORT = 19901;
-const BASE_PORT = 20000;
+const BASE_PORT = 12000;
 
 interface Row {
   kind: string;
@@ -60,13 +60,14 @@ async function runOne(kind: string, n: number, farmPid: number, ports: number[],
   const file = path.join(dir, `bench-${kind}-${n}.yaml`);
   writeFileSync(file, configFor(kind, ports.slice(0, n)));
   const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
   try {
     for (let i = 0; ; i++) {
       try {
         await metrics();
         break;
       } catch {
-        if (i > 100) throw new Error('rsguard did not start');
+        if (i > 100 || child.exitCode !== null) throw new Error(`rsguard did not start (exit ${child.exitCode})`);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -102,7 +103,7 @@ async function runOne(kind: string, n: number, farmPid: number, ports: number[],
     };
   } finally {
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
   }
 }
 

@@ -14,9 +14,24 @@ export interface Farm {
   stop(): Promise<void>;
 }
 
+/** Ports from `basePort` up that nothing listens on now (other services run on this machine too). */
+async function freePorts(basePort: number, count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let port = basePort; ports.length < count; port++) {
+    if (port > 32767) throw new Error(`not enough free ports below the ephemeral range from ${basePort}`);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) ports.push(port);
+  }
+  return ports;
+}
+
 export async function startNginxFarm(basePort: number, count: number): Promise<Farm> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-farm-'));
-  const ports = Array.from({ length: count }, (_, i) => basePort + i);
+  const ports = await freePorts(basePort, count);
   const conf = `
 worker_processes 1;
 worker_rlimit_nofile 65535;
@@ -46,7 +61,7 @@ ${ports.map((p) => `    listen 127.0.0.1:${p} backlog=4096;`).join('\n')}
       });
       s.once('error', () => resolve(false));
     });
-    if (up) break;
+    if (up && child.exitCode === null) break;
     if (i > 200) throw new Error('nginx did not come up');
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort } from './config/address.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat } from './config/load.js';
+import type { Model } from './config/model.js';
 import { summarize } from './config/summary.js';
 import { renderStatusTable } from './cli/status-table.js';
 import { startDaemon } from './daemon.js';
@@ -17,6 +18,12 @@ function hostPort(value: string): { host: string; port: number } {
   const hp = parseHostPort(value);
   if (typeof hp === 'string' || hp.port === undefined) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9901');
   return { host: hp.host, port: hp.port };
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+function logLevel(value: string): string {
+  if (LEVELS.includes(value)) return value;
+  throw new InvalidArgumentError(`expected one of ${LEVELS.join(', ')}`);
 }
 
 function format(value: string): ConfigFormat {
@@ -54,20 +61,18 @@ program
   .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
   .option('--listen <host:port>', 'HTTP API address (overrides global.listen)', hostPort)
   .option('--dry-run', 'log balancer changes instead of applying them')
-  .option('--log-level <level>', 'overrides global.logLevel')
+  .option('--log-level <level>', 'overrides global.logLevel', logLevel)
   .action(async (o: { config: string; format?: ConfigFormat; listen?: { host: string; port: number }; dryRun?: boolean; logLevel?: string }) => {
-    let level = o.logLevel;
-    if (!level) {
-      try {
-        level = (await loadConfig(o.config, o.format)).global.logLevel;
-      } catch (err) {
-        printConfigError(err);
-      }
+    let model: Model;
+    try {
+      model = await loadConfig(o.config, o.format);
+    } catch (err) {
+      printConfigError(err);
     }
-    const log = createLogger(level ?? 'info');
+    const log = createLogger(o.logLevel ?? model.global.logLevel);
     let daemon;
     try {
-      daemon = await startDaemon({ configFile: o.config, format: o.format, listen: o.listen, dryRun: o.dryRun, log });
+      daemon = await startDaemon({ configFile: o.config, format: o.format, model, listen: o.listen, dryRun: o.dryRun, log });
     } catch (err) {
       if (err instanceof ConfigError) printConfigError(err);
       log.fatal({ err }, 'rsguard failed to start');

@@ -14,6 +14,8 @@ import { Scheduler } from './scheduler/scheduler.js';
 export interface DaemonOptions {
   configFile: string;
   format?: ConfigFormat;
+  /** Already loaded from configFile (the CLI loads it first to pick the log level). */
+  model?: Model;
   /** Overrides global.listen. */
   listen?: { host: string; port: number };
   dryRun?: boolean;
@@ -37,7 +39,7 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
   const clock = opts.clock ?? Date.now;
-  const model = await loadConfig(opts.configFile, opts.format);
+  const model = opts.model ?? (await loadConfig(opts.configFile, opts.format));
   for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
 
   let monitor: Monitor | undefined;

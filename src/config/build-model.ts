@@ -176,6 +176,6 @@ function addCheck(
   if (probe.portless) target.port = port ?? rs.port;
   const timing = resolveTiming(layers);
   const id = stableId({ kind, target, spec, timing });
-  if (!checks.has(id)) checks.set(id, { id, kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target), target, spec, timing });
+  if (!checks.has(id)) checks.set(id, { id, identity: stableId({ kind, target, spec }), kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target), target, spec, timing });
   return id;
 }

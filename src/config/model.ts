@@ -33,6 +33,8 @@ export interface Timing {
 export interface CheckDef {
   /** Hash of kind, target, spec and timing: identical checks share one id and run once per round. */
   id: string;
+  /** Hash of kind, target and spec only: a reload that changes just the timing keeps the check's state. */
+  identity: string;
   kind: string;
   /** Short label for logs and status: `http GET /health`. */
   label: string;

@@ -25,11 +25,35 @@ export class Monitor {
     this.index(model);
   }
 
-  /** Swaps in a new model; checks whose id is unchanged keep their state, new ones start fresh. */
+  /**
+   * Swaps in a new model without a flap. A check with the same id keeps its
+   * state; one whose only change is timing takes over the old state; a new
+   * check on a real server that was hard down starts hard down, so a reload
+   * never brings a dead server back unchecked.
+   */
   reload(model: Model): void {
+    const old = this.model;
+    const byIdentity = new Map<string, CheckState>();
+    for (const [id, check] of old.checks) {
+      const state = this.states.get(id);
+      if (state) byIdentity.set(check.identity, state);
+    }
+    const downServers = new Set<string>();
+    for (const vs of old.virtualServices) for (const rs of vs.realServers) if (this.server(rs).hardState === 'down') downServers.add(`${vs.key}|${rs.key}`);
+    const now = this.clock();
+    for (const [id, check] of model.checks) {
+      if (this.states.has(id)) continue;
+      const carried = byIdentity.get(check.identity);
+      if (carried) this.states.set(id, carried);
+      else if (this.usedByDownServer(model, id, downServers)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
+    }
     for (const id of [...this.states.keys()]) if (!model.checks.has(id)) this.states.delete(id);
     this.model = model;
     this.index(model);
+  }
+
+  private usedByDownServer(model: Model, checkId: string, down: ReadonlySet<string>): boolean {
+    return model.virtualServices.some((vs) => vs.realServers.some((rs) => rs.checkIds.includes(checkId) && down.has(`${vs.key}|${rs.key}`)));
   }
 
   private index(model: Model): void {

@@ -126,3 +126,29 @@ describe('scheduler', () => {
     assert.equal(queue.jobs.length, n);
   });
 });
+
+describe('monitor reload without a flap', () => {
+  it('a check whose only change is timing keeps its state', () => {
+    const { time, queue, monitor } = setup();
+    queue.verdict = (j) => j.target.host !== '10.0.0.11';
+    time.advance(500);
+    const next = loadYamlText('test.yaml', CONFIG.replace('interval: 1s', 'interval: 2s'));
+    monitor.reload(next);
+    const rs = next.virtualServices[0]!.realServers[1]!;
+    assert.equal(monitor.server(rs).hardState, 'down');
+    assert.equal(monitor.checkState(rs.checkIds[0]!)!.consecutiveFail, 3);
+  });
+  it('a new check on a hard-down server starts down; on an up server, up', () => {
+    const { time, queue, monitor } = setup();
+    queue.verdict = (j) => j.target.host !== '10.0.0.11';
+    time.advance(500);
+    const next = loadYamlText('test.yaml', CONFIG.replace('checks: [{ kind: tcp }]\n    realServers: [{ address: 10.0.0.10:80 }, { address: 10.0.0.11:80 }]', 'checks: [{ kind: http, path: /new }]\n    realServers: [{ address: 10.0.0.10:80 }, { address: 10.0.0.11:80 }]'));
+    monitor.reload(next);
+    const [up, down] = next.virtualServices[0]!.realServers;
+    assert.equal(monitor.server(down!).hardState, 'down', 'no unchecked comeback');
+    assert.equal(monitor.server(up!).hardState, 'up', 'no spurious failure');
+    // the first pass of the new check brings the down server back
+    monitor.apply(down!.checkIds[0]!, { ok: true, durationMs: 1, detail: 'HTTP 200' });
+    assert.equal(monitor.server(down!).hardState, 'up');
+  });
+});
