@@ -77,6 +77,7 @@ async function runOne(kind: string, n: number, farmPid: number, ports: number[],
     const ng0 = familyCpuSeconds(farmPid);
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, measure * 1000));
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`rsguard exited during the run (${child.exitCode ?? child.signalCode})`);
     const m1 = await metrics();
     const cpu1 = cpuSplit(child.pid!);
     const ng1 = familyCpuSeconds(farmPid);

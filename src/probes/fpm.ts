@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { encodeRequest, FastCgiProtocolError, FastCgiReader, parseCgiOutput, type FastCgiResponse } from './fastcgi.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, pass, snippet } from './outcome.js';
+import { socketExchange } from './socket-exchange.js';
 import type { ProbeTarget } from './types.js';
 
 const MAX_RESPONSE = 64 * 1024;
@@ -45,32 +46,17 @@ function paramsFor(path: string, query: string, target: ProbeTarget): Record<str
 
 /** One FastCGI request on its own connection; rejects on socket errors, protocol errors and abort. */
 function call(spec: FpmSpec, target: ProbeTarget, path: string, query: string, signal: AbortSignal): Promise<FastCgiResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = spec.socket ? net.connect({ path: spec.socket }) : net.connect({ host: target.host, port: target.port });
-    const reader = new FastCgiReader(REQUEST_ID, MAX_RESPONSE);
-    let settled = false;
-    const settle = (err: unknown, value?: FastCgiResponse) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => socket.write(encodeRequest(REQUEST_ID, paramsFor(path, query, target))));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        reader.push(chunk);
-      } catch (err) {
-        return settle(err);
-      }
-      if (reader.done) settle(undefined, reader.done);
-    });
-    socket.once('end', () => settle(new FastCgiProtocolError('connection closed before END_REQUEST')));
-    socket.once('error', (err) => settle(err));
+  const socket = spec.socket ? net.connect({ path: spec.socket }) : net.connect({ host: target.host, port: target.port });
+  const reader = new FastCgiReader(REQUEST_ID, MAX_RESPONSE);
+  return socketExchange(socket, 'connect', signal, {
+    request: () => encodeRequest(REQUEST_ID, paramsFor(path, query, target)),
+    data: (chunk) => {
+      reader.push(chunk);
+      return reader.done;
+    },
+    end: () => {
+      throw new FastCgiProtocolError('connection closed before END_REQUEST');
+    },
   });
 }
 

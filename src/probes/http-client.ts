@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
+import { socketExchange } from './socket-exchange.js';
 
 /**
  * A minimal HTTP/1.1 client for health checks: one request per connection,
@@ -38,49 +39,28 @@ export function buildRequest(req: HttpCheckRequest): string {
 }
 
 export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<ParsedResponse> {
-  return new Promise((resolve, reject) => {
-    const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    const socket: net.Socket = req.tls
-      ? tls.connect({
-          host: req.host,
-          port: req.port,
-          servername: net.isIP(hostName) ? undefined : hostName,
-          rejectUnauthorized: req.tlsVerify,
-          ALPNProtocols: ['http/1.1'],
-          // With verification on, the name checked is the virtual host when set (SNI), else the address.
-          checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
-        })
-      : net.connect({ host: req.host, port: req.port });
-    const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
-    let settled = false;
-    const settle = (err: unknown, value?: ParsedResponse) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once(req.tls ? 'secureConnect' : 'connect', () => socket.write(buildRequest(req)));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        parser.push(chunk);
-      } catch (err) {
-        return settle(err);
-      }
-      if (parser.done || (parser.headDone && !req.needBody)) settle(undefined, parser.result());
-    });
-    socket.once('end', () => {
-      try {
-        parser.end();
-        settle(undefined, parser.result());
-      } catch (err) {
-        settle(err);
-      }
-    });
-    socket.once('error', (err) => settle(err));
+  const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const socket: net.Socket = req.tls
+    ? tls.connect({
+        host: req.host,
+        port: req.port,
+        servername: net.isIP(hostName) ? undefined : hostName,
+        rejectUnauthorized: req.tlsVerify,
+        ALPNProtocols: ['http/1.1'],
+        // With verification on, the name checked is the virtual host when set (SNI), else the address.
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
+      })
+    : net.connect({ host: req.host, port: req.port });
+  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
+  return socketExchange(socket, req.tls ? 'secureConnect' : 'connect', signal, {
+    request: () => buildRequest(req),
+    data: (chunk) => {
+      parser.push(chunk);
+      return parser.done || (parser.headDone && !req.needBody) ? parser.result() : undefined;
+    },
+    end: () => {
+      parser.end();
+      return parser.result();
+    },
   });
 }
