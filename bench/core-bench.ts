@@ -59,7 +59,8 @@ async function metrics(): Promise<string> {
 async function runOne(kind: string, n: number, farmPid: number, ports: number[], dir: string, measure: number): Promise<Row> {
   const file = path.join(dir, `bench-${kind}-${n}.yaml`);
   writeFileSync(file, configFor(kind, ports.slice(0, n)));
-  const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its warn/error log lines go to our stderr, so a failed row says why.
+  const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));
   try {
     for (let i = 0; ; i++) {
