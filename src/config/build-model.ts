@@ -145,6 +145,7 @@ function buildVirtualService(
     persistence: vs.persistence ? { timeoutMs: vs.persistence.timeout, netmask: vs.persistence.netmask } : null,
     sorryServer,
     onDown: vs.onDown,
+    slowStartMs: vs.slowStart,
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
     realServers,

@@ -73,6 +73,8 @@ export interface VirtualServiceDef {
   persistence: { timeoutMs: number; netmask?: string } | null;
   sorryServer: SorryServerDef | null;
   onDown: 'quiescent' | 'remove';
+  /** Weight ramps up over this long after a recovery (HAProxy slowstart); 0 turns it off. */
+  slowStartMs: number;
   quorum: number;
   hysteresis: number;
   realServers: RealServerDef[];

@@ -86,6 +86,8 @@ const virtualServiceSchema = z
     sorryServer: sorrySchema.optional(),
     /** What a hard-down real server becomes: weight 0 (ldirectord quiescent, keepalived inhibit_on_failure) or removed. */
     onDown: z.enum(['quiescent', 'remove']).default('remove'),
+    /** Weight ramps up over this long after a recovery (HAProxy slowstart). */
+    slowStart: duration.default(0),
     quorum: z.number().int().min(0).default(1),
     hysteresis: z.number().int().min(0).default(0),
     checks: z.array(checkSchema).optional(),
