@@ -2,6 +2,8 @@ import { loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { formatIssue, ConfigError } from './config/errors.js';
 import { Monitor } from './engine/monitor.js';
+import { PoolKeeper } from './engine/pool-keeper.js';
+import { createActuator } from './actuators/create-actuator.js';
 import type { EventSink, MonitorEvent } from './engine/events.js';
 import { statusDocument } from './engine/status-view.js';
 import { buildHttpServer } from './http/server.js';
@@ -30,6 +32,11 @@ export interface Daemon {
   reload(): Promise<boolean>;
   stop(): Promise<void>;
   readonly monitor: Monitor;
+  readonly poolKeeper: PoolKeeper;
+}
+
+function reconcileIntervalOf(model: Model): number {
+  return model.balancer.kind === 'none' ? 0 : model.balancer.reconcileIntervalMs;
 }
 
 /**
@@ -56,6 +63,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
   };
   monitor = new Monitor(model, fanOut, clock);
+  const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
+  const poolKeeper = new PoolKeeper(monitor, actuator, fanOut, log, clock, reconcileIntervalOf(model));
+  sinks.push((e) => poolKeeper.onEvent(e));
   const pinger = createPinger();
   const queue = new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   const mon = monitor;
@@ -72,7 +82,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const listen = opts.listen ?? model.global.listen;
   let started = false;
   const app = buildHttpServer({
-    status: () => statusDocument(mon, clock()),
+    status: () => statusDocument(mon, poolKeeper, clock()),
     registry: metrics.registry,
     healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
   });
@@ -80,9 +90,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
   scheduler.start();
+  poolKeeper.start();
   started = true;
   log.info(
-    { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: 'embedded', dryRun: Boolean(opts.dryRun) },
+    { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: 'embedded', balancer: actuator.kind, dryRun: Boolean(opts.dryRun) },
     'rsguard started',
   );
 
@@ -93,8 +104,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async reload() {
       try {
         const next = await loadConfig(opts.configFile, opts.format);
+        if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
         mon.reload(next);
         scheduler.setChecks(next.checks, next.global.startupSpreadMs);
+        poolKeeper.onReload(next, reconcileIntervalOf(next));
         if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) {
           log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
         }
@@ -107,9 +120,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         return false;
       }
     },
+    poolKeeper,
     async stop() {
       scheduler.stop();
       await queue.close();
+      await poolKeeper.stop();
       pinger.close();
       await app.close();
       log.info({}, 'rsguard stopped');

@@ -13,6 +13,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 /** One line per hard transition at info; soft ones at debug. */
 export function logEvent(log: Logger, e: MonitorEvent): void {
+  if (e.type === 'sorry-server') {
+    log.warn({ vs: e.vsName, vsKey: e.vs, sorryServer: e.active ? 'in' : 'out' }, e.active ? 'sorry server in' : 'sorry server out');
+    return;
+  }
+  if (e.type === 'quorum') {
+    log[e.up ? 'info' : 'warn']({ vs: e.vsName, vsKey: e.vs, quorum: e.up ? 'up' : 'down', upWeight: e.upWeight, required: e.quorum }, e.up ? 'quorum gained' : 'quorum lost');
+    return;
+  }
   const where = { vs: e.server.vsName, vsKey: e.server.vs, rs: e.server.rs };
   switch (e.type) {
     case 'server-hard':

@@ -26,6 +26,8 @@ export function parseHostPort(text: string): HostPort | string {
     portText = colon >= 0 ? s.slice(colon + 1) : undefined;
   }
   const family = net.isIP(host);
+  // One spelling per address (2001:db8:0::1 → 2001:db8::1), as ipvsadm and HAProxy print them.
+  if (family === 6) host = new URL(`http://[${host}]/`).hostname.slice(1, -1);
   if (family !== 4 && family !== 6) return `expected an IP address (IPv6 in brackets when a port follows), got ${JSON.stringify(text)}`;
   let port: number | undefined;
   if (portText !== undefined) {

@@ -1,6 +1,6 @@
 import { parseHostPort, formatHostPort } from './address.js';
 import type { PathSegment } from './errors.js';
-import type { CheckDef, Forwarding, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
+import type { BalancerDef, CheckDef, Forwarding, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
 import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput } from './schema.js';
 import { stableId } from './stable-id.js';
 import { probeFor } from '../probes/registry.js';
@@ -64,6 +64,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       logLevel: input.global.logLevel,
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
+      ...(input.global.apiToken ? { apiToken: input.global.apiToken } : {}),
     };
   }
   const checks = new Map<string, CheckDef>();
@@ -77,8 +78,25 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     seenVs.set(built.key, vi);
     virtualServices.push(built);
   });
+  const balancer = buildBalancer(input.balancer);
+  if (balancer.kind === 'haproxy') {
+    virtualServices.forEach((vs, vi) => {
+      if (!vs.haproxyBackend) issues.push({ path: ['virtualServices', vi], message: 'balancer haproxy needs haproxy.backend on every virtual service' });
+    });
+  }
   if (issues.length || !global) return { issues };
-  return { model: { source, format: 'rsguard-yaml', global, virtualServices, checks, warnings: [] }, issues };
+  return { model: { source, format: 'rsguard-yaml', global, balancer, virtualServices, checks, warnings: [] }, issues };
+}
+
+function buildBalancer(b: ConfigInput['balancer']): BalancerDef {
+  switch (b.kind) {
+    case 'none':
+      return { kind: 'none' };
+    case 'ipvs':
+      return { kind: 'ipvs', ipvsadm: b.ipvsadm, cleanStop: b.cleanStop, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
+    case 'haproxy':
+      return { kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
+  }
 }
 
 function buildVirtualService(
@@ -108,7 +126,13 @@ function buildVirtualService(
   if (sorry) {
     const hp = parseHostPort(sorry.address);
     if (typeof hp === 'string') issues.push({ path: [...path, 'sorryServer'], message: hp });
-    else sorryServer = { host: hp.host, port: hp.port ?? port ?? 0, forwarding: (('forwarding' in sorry && sorry.forwarding) || vs.forwarding) as Forwarding };
+    else
+      sorryServer = {
+        host: hp.host,
+        port: hp.port ?? port ?? 0,
+        forwarding: (('forwarding' in sorry && sorry.forwarding) || vs.forwarding) as Forwarding,
+        ...('haproxyServer' in sorry && sorry.haproxyServer ? { haproxyServer: sorry.haproxyServer } : {}),
+      };
   }
   const realServers: RealServerDef[] = [];
   const seenRs = new Set<string>();
@@ -130,7 +154,7 @@ function buildVirtualService(
       const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues);
       if (id && !checkIds.includes(id)) checkIds.push(id);
     });
-    realServers.push({ key: rsKey, host: hp.host, port: rsPort, weight: rs.weight, forwarding: rs.forwarding ?? vs.forwarding, checkIds });
+    realServers.push({ key: rsKey, host: hp.host, port: rsPort, weight: rs.weight, forwarding: rs.forwarding ?? vs.forwarding, checkIds, ...(rs.haproxyServer ? { haproxyServer: rs.haproxyServer } : {}) });
   });
   return {
     key,
@@ -148,6 +172,7 @@ function buildVirtualService(
     slowStartMs: vs.slowStart,
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
+    ...(vs.haproxy ? { haproxyBackend: vs.haproxy.backend } : {}),
     realServers,
   };
 }

@@ -51,12 +51,14 @@ export interface RealServerDef {
   weight: number;
   forwarding: Forwarding;
   checkIds: string[];
+  haproxyServer?: string;
 }
 
 export interface SorryServerDef {
   host: string;
   port: number;
   forwarding: Forwarding;
+  haproxyServer?: string;
 }
 
 export interface VirtualServiceDef {
@@ -77,8 +79,14 @@ export interface VirtualServiceDef {
   slowStartMs: number;
   quorum: number;
   hysteresis: number;
+  haproxyBackend?: string;
   realServers: RealServerDef[];
 }
+
+export type BalancerDef =
+  | { kind: 'none' }
+  | { kind: 'ipvs'; ipvsadm: string; cleanStop: boolean; reconcileIntervalMs: number; timeoutMs: number }
+  | { kind: 'haproxy'; socket: string; reconcileIntervalMs: number; timeoutMs: number };
 
 export interface GlobalDef {
   listen: { host: string; port: number };
@@ -87,6 +95,8 @@ export interface GlobalDef {
   concurrency: number;
   /** First checks are spread over min(interval, this) so they do not fire in the same millisecond. */
   startupSpreadMs: number;
+  /** Bearer token for write endpoints; undefined means they are refused. */
+  apiToken?: string;
 }
 
 export interface Model {
@@ -94,6 +104,7 @@ export interface Model {
   source: string;
   format: 'rsguard-yaml' | 'ldirectord' | 'keepalived';
   global: GlobalDef;
+  balancer: BalancerDef;
   virtualServices: VirtualServiceDef[];
   checks: Map<string, CheckDef>;
   /** Accepted but not acted on (importers fill this). */

@@ -59,13 +59,15 @@ const realServerSchema = z
     weight: z.number().int().min(0).max(65535).default(1),
     forwarding: forwarding.optional(),
     checks: z.array(checkSchema).optional(),
+    /** The server's name in its HAProxy backend; by default it is found by address. */
+    haproxyServer: z.string().min(1).optional(),
     ...timingShape,
   })
   .strict();
 
 const sorrySchema = z.union([
   addressText,
-  z.object({ address: addressText, forwarding: forwarding.optional() }).strict(),
+  z.object({ address: addressText, forwarding: forwarding.optional(), haproxyServer: z.string().min(1).optional() }).strict(),
 ]);
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
@@ -91,6 +93,8 @@ const virtualServiceSchema = z
     quorum: z.number().int().min(0).default(1),
     hysteresis: z.number().int().min(0).default(0),
     checks: z.array(checkSchema).optional(),
+    /** The HAProxy backend this virtual service drives (balancer kind haproxy). */
+    haproxy: z.object({ backend: z.string().min(1) }).strict().optional(),
     realServers: z.array(realServerSchema).default([]),
     ...timingShape,
   })
@@ -98,6 +102,31 @@ const virtualServiceSchema = z
   .refine((v) => (v.address === undefined) !== (v.fwmark === undefined), { message: 'set exactly one of address or fwmark', path: ['address'] });
 
 const listenSchema = addressText;
+
+/** Which balancer the pool is applied to. `none` only observes. */
+const balancerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z
+    .object({
+      kind: z.literal('ipvs'),
+      ipvsadm: z.string().min(1).default('ipvsadm'),
+      /** Remove the virtual services rsguard created when it stops (ldirectord cleanstop). */
+      cleanStop: z.boolean().default(true),
+      /** Re-read the table and repair it this often, even with no state change. */
+      reconcileInterval: duration.default(10_000),
+      timeout: duration.default(5000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('haproxy'),
+      /** Admin-level stats socket: a unix socket path or HOST:PORT. */
+      socket: z.string().min(1),
+      reconcileInterval: duration.default(10_000),
+      timeout: duration.default(2000),
+    })
+    .strict(),
+]);
 
 export const configSchema = z
   .object({
@@ -108,9 +137,13 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         startupSpread: duration.default(5000),
         checkDefaults: timingSchema.default({}),
+        /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
+        apiToken: z.string().min(16, 'use at least 16 characters').optional(),
+        apiTokenFile: z.string().startsWith('/').optional(),
       })
       .strict()
       .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {} }),
+    balancer: balancerSchema.default({ kind: 'none' }),
     virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
   })
   .strict();

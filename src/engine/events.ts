@@ -30,6 +30,10 @@ export type MonitorEvent =
       check: string | null;
       reason: string;
     }
-  | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number };
+  | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number }
+  /** The sorry server came in (active) or left the pool. */
+  | { type: 'sorry-server'; at: number; vs: string; vsName: string; active: boolean }
+  /** The virtual service gained or lost quorum (keepalived quorum_up / quorum_down). */
+  | { type: 'quorum'; at: number; vs: string; vsName: string; up: boolean; upWeight: number; quorum: number };
 
 export type EventSink = (event: MonitorEvent) => void;

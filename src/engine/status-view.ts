@@ -3,11 +3,13 @@ import type { VirtualServiceDef } from '../config/model.js';
 import type { LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { Monitor } from './monitor.js';
+import type { BalancerStatus, PoolKeeper } from './pool-keeper.js';
 
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
 export interface StatusDocument {
   generatedAt: string;
   source: string;
+  balancer: BalancerStatus;
   virtualServices: VirtualServiceStatus[];
 }
 
@@ -22,7 +24,11 @@ export interface LastCheckJson {
 export interface RealServerStatus {
   address: string;
   port: number;
+  /** The weight the pool planner wants in the balancer now (0 when out of the pool). */
   weight: number;
+  configuredWeight: number;
+  inPool: boolean;
+  drained: boolean;
   forwarding: string;
   state: 'up' | 'down';
   stateType: 'soft' | 'hard';
@@ -51,6 +57,7 @@ export interface VirtualServiceStatus {
   scheduler: string;
   sorryServer: string | null;
   sorryServerActive: boolean;
+  quorumUp: boolean;
   realServers: RealServerStatus[];
 }
 
@@ -59,13 +66,19 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
 }
 
-function vsStatus(vs: VirtualServiceDef, monitor: Monitor): VirtualServiceStatus {
+function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper): VirtualServiceStatus {
+  const plan = pools.plan(vs.key);
+  const drained = pools.drained(vs.key);
   const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
     const view = monitor.server(rs);
+    const member = plan?.members.find((m) => m.role === 'real' && m.key === rs.key);
     return {
       address: rs.host,
       port: rs.port,
-      weight: rs.weight,
+      weight: member?.weight ?? 0,
+      configuredWeight: rs.weight,
+      inPool: member !== undefined,
+      drained: drained.has(rs.key),
       forwarding: rs.forwarding,
       state: view.state,
       stateType: view.stateType,
@@ -87,8 +100,6 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor): VirtualServiceStatus
       }),
     };
   });
-  // Until the pool planner lands, the sorry server stands in exactly when no real server is hard up (ldirectord fallback).
-  const anyUp = realServers.some((r) => r.hardState === 'up');
   return {
     name: vs.name,
     key: vs.key,
@@ -98,12 +109,18 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor): VirtualServiceStatus
     protocol: vs.protocol,
     scheduler: vs.scheduler,
     sorryServer: vs.sorryServer ? formatHostPort(vs.sorryServer.host, vs.sorryServer.port) : null,
-    sorryServerActive: vs.sorryServer !== null && !anyUp,
+    sorryServerActive: plan?.sorryActive ?? false,
+    quorumUp: plan?.quorumUp ?? true,
     realServers,
   };
 }
 
-export function statusDocument(monitor: Monitor, now: number): StatusDocument {
+export function statusDocument(monitor: Monitor, pools: PoolKeeper, now: number): StatusDocument {
   const model = monitor.current;
-  return { generatedAt: new Date(now).toISOString(), source: model.source, virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor)) };
+  return {
+    generatedAt: new Date(now).toISOString(),
+    source: model.source,
+    balancer: pools.balancerStatus(),
+    virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools)),
+  };
 }

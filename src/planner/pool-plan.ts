@@ -31,6 +31,8 @@ export interface PoolPlan {
   sorryActive: boolean;
   quorumUp: boolean;
   upWeight: number;
+  /** Some weight is still ramping up (slow start): replan again soon. */
+  ramping: boolean;
 }
 
 export interface ServerHealth {
@@ -69,11 +71,15 @@ export function planPool(input: PlanInput): PoolPlan {
   const quorumUp = quorumState(upWeight, vs.quorum, vs.hysteresis, input.previousQuorumUp);
   const sorryActive = vs.sorryServer !== null && !quorumUp;
   const members: MemberPlan[] = [];
+  let ramping = false;
   for (const rs of vs.realServers) {
     const health = servers.get(rs.key);
     const up = health?.hardState === 'up';
     let weight: number | undefined;
-    if (up && !sorryActive) weight = drained.has(rs.key) ? 0 : rampedWeight(rs.weight, health!.upSince, vs.slowStartMs, now);
+    if (up && !sorryActive) {
+      weight = drained.has(rs.key) ? 0 : rampedWeight(rs.weight, health!.upSince, vs.slowStartMs, now);
+      if (!drained.has(rs.key) && weight < rs.weight) ramping = true;
+    }
     else if (vs.onDown === 'quiescent') weight = 0;
     else if (up && drained.has(rs.key)) weight = 0;
     if (weight !== undefined) members.push({ key: rs.key, host: rs.host, port: rs.port, weight, forwarding: rs.forwarding, role: 'real' });
@@ -82,5 +88,5 @@ export function planPool(input: PlanInput): PoolPlan {
     const s = vs.sorryServer;
     members.push({ key: formatHostPort(s.host, s.port), host: s.host, port: s.port, weight: 1, forwarding: s.forwarding, role: 'sorry' });
   }
-  return { vsKey: vs.key, members, sorryActive, quorumUp, upWeight };
+  return { vsKey: vs.key, members, sorryActive, quorumUp, upWeight, ramping };
 }

@@ -1,0 +1,78 @@
+import type { VirtualServiceDef } from '../../config/model.js';
+import type { Actuator, AppliedChange, ConfigProblem, DesiredService, ReconcileReport } from '../actuator.js';
+import { BalancerUnavailable } from '../actuator.js';
+import { diffHaproxy, type HaproxyCommand } from './haproxy-diff.js';
+import type { RuntimeClient } from './runtime-client.js';
+import { currentSessions, parseServersState, ServersStateError, type ServerState } from './servers-state.js';
+
+/** Commands per runtime API connection; replies are checked per batch, then one by one if a batch complains. */
+const BATCH = 100;
+
+/**
+ * Drives HAProxy through its runtime API: reads `show servers state` per
+ * backend, applies only what differs, and reports unknown backends and
+ * servers as configuration problems (never a crash). In dry-run it reads but
+ * does not write.
+ */
+export class HaproxyActuator implements Actuator {
+  readonly kind = 'haproxy';
+
+  constructor(private readonly client: RuntimeClient, private readonly dryRun: boolean) {}
+
+  private async readStates(backends: string[]): Promise<{ states: Map<string, ServerState[]>; problems: ConfigProblem[] }> {
+    const states = new Map<string, ServerState[]>();
+    const problems: ConfigProblem[] = [];
+    for (const backend of new Set(backends)) {
+      const reply = await this.client.send(`show servers state ${backend}`);
+      try {
+        states.set(backend, parseServersState(reply));
+      } catch (err) {
+        // "Can't find backend." is a config problem for that backend, not an outage.
+        if (err instanceof ServersStateError && /find backend|No such backend/i.test(err.message)) continue;
+        throw new BalancerUnavailable(`HAProxy show servers state ${backend}: ${(err as Error).message}`);
+      }
+    }
+    return { states, problems };
+  }
+
+  async reconcile(desired: DesiredService[]): Promise<ReconcileReport> {
+    const { states, problems } = await this.readStates(desired.map((d) => d.vs.haproxyBackend!));
+    const diff = diffHaproxy(desired, states);
+    problems.push(...diff.problems);
+    if (this.dryRun) return { changes: diff.commands.map((c) => ({ vs: c.vs, command: `(dry run) ${c.command}` })), problems };
+    const changes: AppliedChange[] = [];
+    for (let i = 0; i < diff.commands.length; i += BATCH) {
+      const batch = diff.commands.slice(i, i + BATCH);
+      const reply = await this.client.send(batch.map((c) => c.command).join(';'));
+      if (!reply.trim()) {
+        changes.push(...batch);
+        continue;
+      }
+      // Something in the batch complained: run it one by one to tell which.
+      for (const c of batch) await this.applyOne(c, changes, problems);
+    }
+    return { changes, problems };
+  }
+
+  private async applyOne(c: HaproxyCommand, changes: AppliedChange[], problems: ConfigProblem[]): Promise<void> {
+    const reply = (await this.client.send(c.command)).trim();
+    if (reply) problems.push({ vs: c.vs, message: `${c.command}: ${reply.split('\n')[0]}` });
+    else changes.push(c);
+  }
+
+  async activeConnections(vs: VirtualServiceDef, member: { host: string; port: number }): Promise<number> {
+    const backend = vs.haproxyBackend!;
+    const servers = parseServersState(await this.client.send(`show servers state ${backend}`));
+    const rs = vs.realServers.find((r) => r.host === member.host && r.port === member.port);
+    const server = servers.find((s) => (rs?.haproxyServer ? s.name === rs.haproxyServer : s.address === member.host && s.port === member.port));
+    if (!server) throw new Error(`no server ${member.host}:${member.port} in backend ${backend}`);
+    const scur = currentSessions(await this.client.send(`show stat ${backend} 4 -1`), backend, server.name);
+    if (scur === undefined) throw new Error(`no stats for ${backend}/${server.name}`);
+    return scur;
+  }
+
+  /** HAProxy keeps its own config; on stop rsguard leaves the servers as they are. */
+  async stop(): Promise<AppliedChange[]> {
+    return [];
+  }
+}

@@ -1,0 +1,171 @@
+import type { Model, VirtualServiceDef } from '../config/model.js';
+import { BalancerUnavailable, type Actuator, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
+import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
+import type { EventSink, MonitorEvent } from './events.js';
+import type { Monitor } from './monitor.js';
+import type { Logger } from '../log.js';
+
+export interface BalancerStatus {
+  kind: string;
+  ok: boolean;
+  lastError: string | null;
+  lastReconcileAt: string | null;
+  problems: ConfigProblem[];
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Keeps the balancer following the hard states: replans on every hard
+ * transition, reconciles through the actuator (one at a time, coalescing
+ * bursts), retries with backoff when the balancer is unreachable, and repairs
+ * the table periodically. Fail static: an unreadable balancer is left as it is.
+ */
+export class PoolKeeper {
+  private plans = new Map<string, PoolPlan>();
+  private readonly upSince = new Map<string, number>();
+  private readonly drains = new Map<string, Set<string>>();
+  private running = false;
+  private dirty = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private periodic: NodeJS.Timeout | undefined;
+  private backoffMs = 0;
+  private status: BalancerStatus;
+
+  constructor(
+    private readonly monitor: Monitor,
+    private readonly actuator: Actuator,
+    private readonly emit: EventSink,
+    private readonly log: Logger,
+    private readonly clock: () => number,
+    private reconcileIntervalMs: number,
+  ) {
+    this.status = { kind: actuator.kind, ok: true, lastError: null, lastReconcileAt: null, problems: [] };
+  }
+
+  start(): void {
+    this.replan();
+    this.armPeriodic();
+  }
+
+  plan(vsKey: string): PoolPlan | undefined {
+    return this.plans.get(vsKey);
+  }
+
+  balancerStatus(): BalancerStatus {
+    return this.status;
+  }
+
+  drained(vsKey: string): ReadonlySet<string> {
+    return this.drains.get(vsKey) ?? new Set();
+  }
+
+  /** Takes a server out of new traffic (weight 0, kept in the table), for rolling deploys. */
+  setDrain(vsKey: string, rsKey: string, drained: boolean): void {
+    let set = this.drains.get(vsKey);
+    if (!set) this.drains.set(vsKey, (set = new Set()));
+    if (drained) set.add(rsKey);
+    else set.delete(rsKey);
+    this.log.info({ vs: vsKey, rs: rsKey, drained }, drained ? 'real server drained' : 'real server undrained');
+    this.replan();
+  }
+
+  /** Called for every monitor event; hard transitions change the pool. */
+  onEvent(e: MonitorEvent): void {
+    if (e.type !== 'server-hard') return;
+    const key = `${e.server.vs}|${e.server.rs}`;
+    if (e.to === 'up') this.upSince.set(key, e.at);
+    else this.upSince.delete(key);
+    this.replan();
+  }
+
+  onReload(model: Model, reconcileIntervalMs: number): void {
+    this.reconcileIntervalMs = reconcileIntervalMs;
+    const live = new Set(model.virtualServices.map((v) => v.key));
+    for (const k of [...this.drains.keys()]) if (!live.has(k)) this.drains.delete(k);
+    this.armPeriodic();
+    this.replan();
+  }
+
+  private desired(): DesiredService[] {
+    return this.monitor.current.virtualServices.map((vs) => ({ vs, plan: this.plans.get(vs.key)! }));
+  }
+
+  private health(vs: VirtualServiceDef): Map<string, ServerHealth> {
+    const out = new Map<string, ServerHealth>();
+    for (const rs of vs.realServers) {
+      out.set(rs.key, { hardState: this.monitor.server(rs).hardState, upSince: this.upSince.get(`${vs.key}|${rs.key}`) ?? -Infinity });
+    }
+    return out;
+  }
+
+  /** Recomputes every pool, tells the world about sorry-server and quorum changes, and reconciles. */
+  replan(): void {
+    const now = this.clock();
+    const next = new Map<string, PoolPlan>();
+    let ramping = false;
+    for (const vs of this.monitor.current.virtualServices) {
+      const prev = this.plans.get(vs.key);
+      const plan = planPool({ vs, servers: this.health(vs), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now });
+      next.set(vs.key, plan);
+      if (prev && prev.quorumUp !== plan.quorumUp) this.emit({ type: 'quorum', at: now, vs: vs.key, vsName: vs.name, up: plan.quorumUp, upWeight: plan.upWeight, quorum: vs.quorum });
+      if (prev && prev.sorryActive !== plan.sorryActive) this.emit({ type: 'sorry-server', at: now, vs: vs.key, vsName: vs.name, active: plan.sorryActive });
+      if (plan.ramping) ramping = true;
+    }
+    this.plans = next;
+    this.requestReconcile();
+    if (ramping) setTimeout(() => this.replan(), 1000).unref();
+  }
+
+  private armPeriodic(): void {
+    if (this.periodic) clearInterval(this.periodic);
+    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => this.requestReconcile(), this.reconcileIntervalMs);
+  }
+
+  private requestReconcile(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    void this.reconcile();
+  }
+
+  private async reconcile(): Promise<void> {
+    this.running = true;
+    this.dirty = false;
+    try {
+      const report = await this.actuator.reconcile(this.desired());
+      for (const c of report.changes) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+      for (const p of report.problems) this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
+      this.status = { kind: this.actuator.kind, ok: report.problems.length === 0, lastError: report.problems[0]?.message ?? null, lastReconcileAt: new Date(this.clock()).toISOString(), problems: report.problems };
+      this.backoffMs = 0;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 500);
+      this.status = { ...this.status, ok: false, lastError: message };
+      this.log.error({ balancer: this.actuator.kind, err: message, retryInMs: this.backoffMs, unavailable: err instanceof BalancerUnavailable }, 'balancer reconcile failed, keeping the desired pool');
+      if (!this.stopped) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.requestReconcile(), this.backoffMs);
+      }
+    } finally {
+      this.running = false;
+      if (this.dirty && !this.stopped) void this.reconcile();
+    }
+  }
+
+  /** Stops reconciling; then lets the actuator clean up what it owns (cleanStop). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (this.periodic) clearInterval(this.periodic);
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+    const removed = await this.actuator.stop(this.desired()).catch((err: Error) => {
+      this.log.error({ err: err.message }, 'balancer cleanup on stop failed');
+      return [];
+    });
+    for (const c of removed) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+  }
+}
