@@ -6,6 +6,7 @@ import { loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { summarize } from './config/summary.js';
 import { renderStatusTable } from './cli/status-table.js';
+import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { startDaemon } from './daemon.js';
 import type { StatusDocument } from './engine/status-view.js';
 import { createLogger } from './log.js';
@@ -18,6 +19,12 @@ function hostPort(value: string): { host: string; port: number } {
   const hp = parseHostPort(value);
   if (typeof hp === 'string' || hp.port === undefined) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9901');
   return { host: hp.host, port: hp.port };
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
+  return n;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -113,5 +120,24 @@ program
     }
     process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
   });
+
+for (const drained of [true, false]) {
+  const cmd = program
+    .command(drained ? 'drain' : 'undrain')
+    .description(drained ? 'take a real server out of new traffic (weight 0, kept in the table)' : 'put a drained real server back in service')
+    .argument('<vs>', 'virtual service name (or key like tcp:10.0.0.1:80)')
+    .argument('<rs>', 'real server IP:PORT')
+    .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+    .option('--token <token>', 'API token (default: RSGUARD_TOKEN)');
+  if (drained) cmd.option('--wait <seconds>', 'wait until its active connections reach 0; fail after this long', seconds);
+  cmd.action(async (vs: string, rs: string, o: DrainOptions) => {
+    try {
+      await drainCommand(drained, vs, rs, o, (line) => process.stdout.write(`${line}\n`));
+    } catch (err) {
+      process.stderr.write(`rsguard ${drained ? 'drain' : 'undrain'}: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  });
+}
 
 await program.parseAsync(process.argv);

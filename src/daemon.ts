@@ -83,6 +83,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let started = false;
   const app = buildHttpServer({
     status: () => statusDocument(mon, poolKeeper, clock()),
+    drains: {
+      model: () => mon.current,
+      token: () => mon.current.global.apiToken,
+      setDrain: (vs, rs, drained) => poolKeeper.setDrain(vs, rs, drained),
+      activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
+    },
     registry: metrics.registry,
     healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
   });

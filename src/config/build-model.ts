@@ -65,6 +65,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
       ...(input.global.apiToken ? { apiToken: input.global.apiToken } : {}),
+      ...(input.global.apiTokenFile ? { apiTokenFile: input.global.apiTokenFile } : {}),
     };
   }
   const checks = new Map<string, CheckDef>();

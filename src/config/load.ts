@@ -51,6 +51,19 @@ export function loadYamlText(file: string, text: string): Model {
   return model;
 }
 
+/** Reads global.apiTokenFile, so the token need not sit in the config itself. */
+async function withTokenFile(model: Model): Promise<Model> {
+  const path = model.global.apiTokenFile;
+  if (!path || model.global.apiToken) return model;
+  try {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (token.length < 16) throw new Error('token shorter than 16 characters');
+    return { ...model, global: { ...model.global, apiToken: token } };
+  } catch (err) {
+    throw new ConfigError([{ file: model.source, path: 'global.apiTokenFile', message: `cannot use ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
+  }
+}
+
 /** Loads any supported config file into the model. */
 export async function loadConfig(file: string, format?: ConfigFormat): Promise<Model> {
   let text: string;
@@ -62,7 +75,7 @@ export async function loadConfig(file: string, format?: ConfigFormat): Promise<M
   const kind = format ?? sniffFormat(file, text);
   switch (kind) {
     case 'yaml':
-      return loadYamlText(file, text);
+      return withTokenFile(loadYamlText(file, text));
     case 'ldirectord':
     case 'keepalived':
       throw new ConfigError([{ file, message: `${kind} configs are not supported yet; convert to rsguard YAML` }]);

@@ -97,6 +97,7 @@ export interface GlobalDef {
   startupSpreadMs: number;
   /** Bearer token for write endpoints; undefined means they are refused. */
   apiToken?: string;
+  apiTokenFile?: string;
 }
 
 export interface Model {

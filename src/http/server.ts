@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { StatusDocument } from '../engine/status-view.js';
 import type { Registry } from 'prom-client';
+import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
 
 export interface HttpDeps {
   status: () => StatusDocument;
+  drains: DrainDeps;
   registry: Registry;
   healthy: () => { ok: boolean; detail: string };
 }
@@ -11,6 +13,12 @@ export interface HttpDeps {
 /** The read-only API: status document, Prometheus metrics, liveness. Loopback by default (config). */
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  // Malformed JSON and wrong content types get a 4xx with a reason, never a stack trace.
+  app.setErrorHandler(async (err: { statusCode?: number; message: string }, _req, reply) => {
+    const code = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    reply.code(code);
+    return { error: code === 500 ? 'internal error' : err.message };
+  });
   app.get('/api/status', async () => deps.status());
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);
@@ -21,6 +29,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(h.ok ? 200 : 503);
     return h;
   });
+  registerDrainRoutes(app, deps.drains);
   app.setNotFoundHandler(async (req, reply) => {
     reply.code(404);
     return { error: 'not found', path: req.url };

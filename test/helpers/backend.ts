@@ -7,7 +7,11 @@ export class Backend {
   constructor(readonly port: number, private readonly body = 'ok') {}
 
   async start(): Promise<void> {
-    const server = http.createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end(this.body));
+    const server = http.createServer((req, res) => {
+      // /slow holds the connection open for a while: an active connection for drain tests.
+      if (req.url?.startsWith('/slow')) return void setTimeout(() => res.writeHead(200).end(this.body), 2500);
+      res.writeHead(req.url === '/health' || req.url === '/' ? 200 : 404).end(this.body);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());

@@ -4,9 +4,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
-import { DaemonProcess } from '../helpers/daemon-process.js';
+import { execFile } from 'node:child_process';
+
+/** The CLI as a child without blocking this process, which hosts the real servers. */
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
 import { admin, Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
 
 describe('HAProxy actuator against a real HAProxy 2.6', () => {
   let dir: string;
@@ -43,6 +53,7 @@ describe('HAProxy actuator against a real HAProxy 2.6', () => {
       file,
       `global:
   listen: 127.0.0.1:${api}
+  apiToken: ${TOKEN}
   startupSpread: 50ms
   checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 }
 balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 500ms }
@@ -100,6 +111,64 @@ virtualServices:
   it('a change made by hand is reconciled back', async () => {
     await haproxy.client.send('set server web/s1 state drain;set server web/s1 weight 7');
     await until('repaired', { s1: 'ready/3' });
+  });
+
+  it('write endpoints refuse a missing or wrong token and bad input, and change nothing', async () => {
+    const post = (body: unknown, token?: string) =>
+      fetch(`http://127.0.0.1:${api}/api/drain`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const rs = `127.0.0.1:${b1.port}`;
+    assert.equal((await post({ vs: 'web', rs })).status, 401);
+    assert.equal((await post({ vs: 'web', rs }, 'wrong-token-0123456789abc')).status, 401);
+    assert.equal((await post({ vs: 'web' }, TOKEN)).status, 400);
+    assert.equal((await post('{not json', TOKEN)).status, 400);
+    const missing = await post({ vs: 'web', rs: '10.9.9.9:80' }, TOKEN);
+    assert.deepEqual([missing.status, ((await missing.json()) as { error: string }).error], [404, 'no real server "10.9.9.9:80" in web']);
+    assert.deepEqual(await states().then((s) => s.s1), 'ready/3');
+  });
+
+  it('rsguard drain --wait waits for active connections to finish; undrain puts the server back', async () => {
+    const rs = `127.0.0.1:${b1.port}`;
+    const env = { ...process.env, RSGUARD_TOKEN: TOKEN };
+    // s2 is down: a slow request through the frontend is held by s1.
+    const slow = fetch(`http://127.0.0.1:${front}/slow`).then((r) => r.text());
+    await waitFor('slow request on s1', async () => ((await haproxy.client.send('show stat web 4 -1')).includes(',s1,0,0,1,') ? true : undefined), 5000, 20);
+    const short = await run([CLI, 'drain', 'web', rs, '--url', `http://127.0.0.1:${api}`, '--wait', '0.5'], env);
+    assert.equal(short.status, 1, short.stdout + short.stderr);
+    assert.match(short.stderr, /still has 1 active connections after 0.5 s/);
+    await until('s1 drained', { s1: 'drain/3' });
+    const long = await run([CLI, 'drain', 'web', rs, '--url', `http://127.0.0.1:${api}`, '--wait', '10'], env);
+    assert.equal(long.status, 0, long.stderr);
+    assert.match(long.stdout, /no active connections/);
+    assert.equal(await slow, 'backend one');
+    const doc = (await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as { virtualServices: Array<{ realServers: Array<{ port: number; drained: boolean; weight: number }> }> };
+    assert.deepEqual(doc.virtualServices[0]!.realServers.filter((r) => r.port === b1.port).map((r) => [r.drained, r.weight]), [[true, 0]]);
+    const undrain = await run([CLI, 'undrain', 'web', rs, '--url', `http://127.0.0.1:${api}`], env);
+    assert.equal(undrain.status, 0, undrain.stderr);
+    await until('s1 back', { s1: 'ready/3' });
+  });
+
+  it('--dry-run logs the runtime API commands and changes nothing', async () => {
+    const dryFile = path.join(dir, 'dry.yaml');
+    const dryApi = await freePort();
+    writeFileSync(dryFile, `global: { listen: 127.0.0.1:${dryApi}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1 } }
+balancer: { kind: haproxy, socket: ${haproxy.socket} }
+virtualServices:
+  - name: web
+    address: 192.0.2.1:80
+    haproxy: { backend: web }
+    checks: [{ kind: http, path: /health }]
+    realServers:
+      - { address: 127.0.0.1:${b1.port}, weight: 9 }
+`);
+    const dry = new DaemonProcess(['run', '-c', dryFile, '--dry-run']);
+    try {
+      const line = await dry.waitForLog('dry-run plan', (l) => l.msg === 'balancer changed' && String(l.command).includes('weight 9'));
+      assert.equal(line.command, '(dry run) set server web/s1 weight 9');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal((await haproxy.state('web')).find((x) => x.name === 's1')!.weight, 3, 'the weight was never written');
+    } finally {
+      await dry.stop();
+    }
   });
 
   it('an unknown backend is a configuration problem shown in /api/status, not a crash', async () => {
