@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ROOT } from '../helpers/daemon-process.js';
+import { runInVm, vmReady } from '../helpers/ipvs-vm.js';
+
+/**
+ * The IPVS actuator against a real kernel IPVS: this machine's kernel has no
+ * IP_VS, so the scenario runs in a QEMU guest with Debian's kernel (prepared
+ * by test/vm/prepare-kernel.sh, which .ci/run calls).
+ */
+describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
+  let out: string;
+  let results: Record<string, { ok: boolean; detail: string }>;
+  let latencies: number[];
+  before(async () => {
+    assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
+    out = mkdtempSync(path.join(tmpdir(), 'rsguard-ipvs-vm-'));
+    const consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm/ipvs-scenario.js')} /mnt/out`);
+    let raw: string;
+    try {
+      raw = readFileSync(path.join(out, 'results.json'), 'utf8');
+    } catch {
+      const guest = (() => {
+        try {
+          return readFileSync(path.join(out, 'guest.log'), 'utf8');
+        } catch {
+          return '(no guest log)';
+        }
+      })();
+      throw new Error(`the guest wrote no results.\nguest log:\n${guest}\nconsole:\n${consoleText.slice(-3000)}`);
+    }
+    ({ results, latencies } = JSON.parse(raw) as { results: typeof results; latencies: number[] });
+    process.stdout.write(`# IPVS in QEMU: kill → table change over ${latencies.length} kills, ms: ${latencies.join(' ')}\n`);
+  });
+  after(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  const step = (name: string) => {
+    const r = results[name];
+    assert.ok(r, `step ${name} did not run`);
+    assert.ok(r.ok, `step ${name} failed; table was:\n${r.detail}`);
+  };
+  it('creates the owned services with scheduler, persistence, forwarding, weights and IPv6', () => step('initial'));
+  it('a dead real server is removed, or set to weight 0 where quiescent', () => step('down-removed-or-quiesced'));
+  it('all dead: the sorry server comes in', () => step('sorry-in'));
+  it('one back: the sorry server leaves', () => step('sorry-out'));
+  it('an entry deleted by hand is restored', () => step('hand-delete-restored'));
+  it('20 kills each reach the kernel table', () => {
+    step('both-back');
+    assert.equal(latencies.length, 20);
+    assert.deepEqual(Object.keys(results).filter((k) => /^(kill|back)-/.test(k)), []);
+  });
+  it('a virtual service rsguard does not own is never touched', () => step('not-owned-untouched'));
+  it('on stop it removes what it created (cleanStop) and only that', () => step('clean-stop'));
+});

@@ -1,0 +1,108 @@
+// Runs inside the IPVS guest (see test/integration/ipvs-vm.test.ts): real
+// servers, `rsguard run` with balancer ipvs, and the kernel table read back
+// with ipvsadm after each step. Writes results.json to the directory given.
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const out = process.argv[2]!;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const results: Record<string, { ok: boolean; detail: string }> = {};
+const latencies: number[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const table = () => execFileSync('ipvsadm', ['-Sn'], { encoding: 'utf8' });
+
+const servers = new Map<string, http.Server>();
+async function up(host: string, body: string): Promise<void> {
+  const s = http.createServer((_q, r) => r.end(body));
+  await new Promise<void>((r) => s.listen(80, host, () => r()));
+  servers.set(host, s);
+}
+async function down(host: string): Promise<void> {
+  const s = servers.get(host)!;
+  servers.delete(host);
+  s.closeAllConnections();
+  await new Promise<void>((r) => s.close(() => r()));
+}
+async function until(step: string, pred: (t: string) => boolean, timeoutMs = 20_000): Promise<boolean> {
+  const t0 = Date.now();
+  for (;;) {
+    const t = table();
+    if (pred(t)) {
+      results[step] = { ok: true, detail: t };
+      return true;
+    }
+    if (Date.now() - t0 > timeoutMs) {
+      results[step] = { ok: false, detail: t };
+      return false;
+    }
+    await sleep(20);
+  }
+}
+const has = (t: string, line: string) => t.split('\n').includes(line);
+
+execFileSync('ip', ['addr', 'add', '2001:db8::2/128', 'dev', 'lo']);
+for (const h of ['127.0.0.2', '127.0.0.3', '127.0.0.9', '2001:db8::2']) await up(h, h === '127.0.0.9' ? 'sorry' : `rs ${h}`);
+execFileSync('ipvsadm', ['-A', '-t', '10.9.9.9:80', '-s', 'rr']); // not rsguard's: must survive everything
+writeFileSync(
+  path.join(out, 'rsguard.yaml'),
+  `global: { listen: 127.0.0.1:9901, startupSpread: 100ms, checkDefaults: { interval: 300ms, timeout: 250ms, retryInterval: 100ms, fall: 2, rise: 1 } }
+balancer: { kind: ipvs, reconcileInterval: 1s }
+virtualServices:
+  - name: web
+    address: 10.0.0.1:80
+    scheduler: wrr
+    sorryServer: 127.0.0.9:80
+    checks: [{ kind: http, path: / }]
+    realServers: [{ address: 127.0.0.2:80, weight: 3 }, { address: 127.0.0.3:80, weight: 2 }]
+  - name: webq
+    address: 10.0.0.2:80
+    onDown: quiescent
+    persistence: { timeout: 300 }
+    forwarding: nat
+    checks: [{ kind: tcp }]
+    realServers: [{ address: 127.0.0.2:80 }, { address: 127.0.0.3:80 }]
+  - name: v6
+    address: "[2001:db8::100]:80"
+    scheduler: rr
+    checks: [{ kind: http, path: / }]
+    realServers: [{ address: "[2001:db8::2]:80" }]
+`,
+);
+const daemon = spawn(process.execPath, [path.join(root, 'dist/src/cli.js'), 'run', '-c', path.join(out, 'rsguard.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const logs: string[] = [];
+daemon.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+
+await until('initial', (t) =>
+  has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3') && has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2') && has(t, '-A -t 10.0.0.2:80 -s wrr -p 300') &&
+  has(t, '-a -t 10.0.0.2:80 -r 127.0.0.3:80 -m -w 1') && has(t, '-a -t [2001:db8::100]:80 -r [2001:db8::2]:80 -g -w 1'), 60_000);
+await down('127.0.0.3');
+await until('down-removed-or-quiesced', (t) => !t.includes('-a -t 10.0.0.1:80 -r 127.0.0.3:80') && has(t, '-a -t 10.0.0.2:80 -r 127.0.0.3:80 -m -w 0'));
+await down('127.0.0.2');
+await until('sorry-in', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.9:80 -g -w 1') && !t.includes('-a -t 10.0.0.1:80 -r 127.0.0.2:80'));
+await up('127.0.0.2', 'rs 127.0.0.2');
+await until('sorry-out', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3') && !t.includes('127.0.0.9'));
+execFileSync('ipvsadm', ['-d', '-t', '10.0.0.1:80', '-r', '127.0.0.2:80']);
+await until('hand-delete-restored', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3'));
+await up('127.0.0.3', 'rs 127.0.0.3');
+await until('both-back', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2'));
+for (let k = 0; k < 20; k++) {
+  await sleep(Math.random() * 300);
+  const t0 = Date.now();
+  await down('127.0.0.3');
+  if (!(await until(`kill-${k}`, (t) => !t.includes('-r 127.0.0.3:80 -g')))) break;
+  latencies.push(Date.now() - t0);
+  delete results[`kill-${k}`];
+  await up('127.0.0.3', 'rs 127.0.0.3');
+  if (!(await until(`back-${k}`, (t) => t.includes('-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2')))) break;
+  delete results[`back-${k}`];
+}
+results['not-owned-untouched'] = { ok: has(table(), '-A -t 10.9.9.9:80 -s rr'), detail: table() };
+daemon.kill('SIGTERM');
+await new Promise((r) => daemon.once('exit', r));
+const after = table();
+results['clean-stop'] = { ok: after.trim() === '-A -t 10.9.9.9:80 -s rr', detail: after };
+writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, latencies, logs: logs.join('') }, null, 1));
+for (const h of [...servers.keys()]) await down(h);
