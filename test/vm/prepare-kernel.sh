@@ -22,7 +22,9 @@ dpkg-deb -x "$out"/deb/*.deb "$out/modules"
 kver=$(ls "$out/modules/lib/modules")
 depmod -b "$out/modules" "$kver"
 cp "$out"/modules/boot/vmlinuz-* "$out/vmlinuz"
-cp "$(command -v busybox)" "$out/initrd/bin/busybox"
+# The initrd has no libraries: busybox must be the static build (Debian's busybox-static).
+if ldd /bin/busybox >/dev/null 2>&1; then echo "prepare-kernel: /bin/busybox is not static (install busybox-static)" >&2; exit 1; fi
+cp /bin/busybox "$out/initrd/bin/busybox"
 k="$out/modules/lib/modules/$kver/kernel"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p; do
   f=$(ls "$k/$m.ko"* | head -1)
