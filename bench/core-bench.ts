@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { startNginxFarm } from './nginx-farm.js';
+import { freePort } from '../test/helpers/ports.js';
 import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 
@@ -61,21 +61,10 @@ function configFor(kind: string, ports: number[], apiPort: number, interval = '1
   return `global:\n  listen: 127.0.0.1:${apiPort}\n  logLevel: warn\n  concurrency: 10000\n  startupSpread: 1s\n  checkDefaults: { interval: ${interval}, timeout: 1s, retryInterval: 1s, fall: 3, rise: 2 }\nvirtualServices:\n${vss.join('\n')}\n`;
 }
 
-/** A fresh API port for each row, so one row's shutdown can never collide with the next row's start. */
-async function freeApiPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function runOne(kind: string, n: number, farmPid: number, ports: number[], dir: string, measure: number, interval = '1s'): Promise<Row> {
   const file = path.join(dir, `bench-${kind}-${n}.yaml`);
-  const apiPort = await freeApiPort();
+  // A fresh API port for each row, so one row's shutdown can never collide with the next row's start.
+  const apiPort = await freePort();
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
   writeFileSync(file, configFor(kind, ports.slice(0, n), apiPort, interval));
   // Its warn/error log lines go to our stderr, so a failed row says why.

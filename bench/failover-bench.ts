@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { diffIpvs } from '../src/actuators/ipvs/ipvs-diff.js';
 import { parseIpvsSave } from '../src/actuators/ipvs/ipvs-table.js';
 import { loadYamlText } from '../src/config/load.js';
 import { planPool, type ServerHealth } from '../src/planner/pool-plan.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/src/cli.js');
@@ -24,14 +24,6 @@ const KILLS = i > 0 ? Number(process.argv[i + 1]) : 20;
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-failover-'));
 const sock = path.join(dir, 'admin.sock');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pct(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
