@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort } from './config/address.js';
 import { ConfigError, formatIssue } from './config/errors.js';
-import { loadConfig, type ConfigFormat } from './config/load.js';
+import { stringify as stringifyYaml } from 'yaml';
+import { importConfig, loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { summarize } from './config/summary.js';
 import { renderStatusTable } from './cli/status-table.js';
@@ -56,6 +57,21 @@ program
   .action(async (file: string, o: { format?: ConfigFormat }) => {
     try {
       process.stdout.write(`${summarize(await loadConfig(file, o.format))}\n`);
+    } catch (err) {
+      printConfigError(err);
+    }
+  });
+
+program
+  .command('import')
+  .description('print an ldirectord.cf or keepalived.conf as rsguard YAML (which loads to the same model)')
+  .argument('<file>', 'ldirectord.cf or keepalived.conf')
+  .option('--format <format>', 'ldirectord | keepalived (default: sniffed)', format)
+  .action(async (file: string, o: { format?: ConfigFormat }) => {
+    try {
+      const result = await importConfig(file, o.format);
+      const notes = result.warnings.map((w) => `# warning: ${w}`);
+      process.stdout.write([`# rsguard config imported from ${file}`, ...notes, stringifyYaml(result.input)].join('\n'));
     } catch (err) {
       printConfigError(err);
     }

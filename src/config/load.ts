@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { buildModel } from './build-model.js';
-import { ConfigError, type ConfigIssue, type PathSegment } from './errors.js';
+import { ConfigError, formatPath, type ConfigIssue, type PathSegment } from './errors.js';
+import type { ImportResult } from './import/imported.js';
+import { importKeepalived } from './import/keepalived.js';
+import { importLdirectord } from './import/ldirectord.js';
 import type { Model } from './model.js';
 import { configSchema } from './schema.js';
 import { PROBE_KINDS } from '../probes/registry.js';
@@ -64,20 +67,53 @@ async function withTokenFile(model: Model): Promise<Model> {
   }
 }
 
-/** Loads any supported config file into the model. */
-export async function loadConfig(file: string, format?: ConfigFormat): Promise<Model> {
-  let text: string;
+async function readConfigFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError([{ file, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }]);
   }
+}
+
+/** Loads any supported config file into the model. */
+export async function loadConfig(file: string, format?: ConfigFormat): Promise<Model> {
+  const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
   switch (kind) {
     case 'yaml':
       return withTokenFile(loadYamlText(file, text));
     case 'ldirectord':
+      return modelFromImport(await importLdirectord(file, text), file, 'ldirectord');
     case 'keepalived':
-      throw new ConfigError([{ file, message: `${kind} configs are not supported yet; convert to rsguard YAML` }]);
+      return modelFromImport(await importKeepalived(file), file, 'keepalived');
   }
+}
+
+/** Runs an importer: the same input object rsguard YAML gives, for `rsguard import`. */
+export async function importConfig(file: string, format?: ConfigFormat): Promise<ImportResult> {
+  const text = await readConfigFile(file);
+  const kind = format ?? sniffFormat(file, text);
+  if (kind === 'yaml') throw new ConfigError([{ file, message: 'already rsguard YAML: nothing to import' }]);
+  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : await importKeepalived(file);
+  modelFromImport(result, file, kind);
+  return result;
+}
+
+function lineOf(lines: ReadonlyMap<string, number>, path: readonly PathSegment[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const line = lines.get(formatPath(path.slice(0, n)));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
+/** Validates an imported input with the same schema and model builder as YAML; errors keep the source line. */
+function modelFromImport(result: ImportResult, file: string, format: 'ldirectord' | 'keepalived'): Model {
+  if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  const where = (path: readonly PathSegment[], message: string): ConfigIssue => ({ file, line: lineOf(result.lines, path), path: formatPath(path), message });
+  const parsed = configSchema.safeParse(result.input);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => where(i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message)));
+  const { model, issues } = buildModel(parsed.data, file);
+  if (!model) throw new ConfigError(issues.map((i) => where(i.path, i.message)));
+  return { ...model, format, warnings: result.warnings };
 }

@@ -15,6 +15,8 @@ export const execSpec = z
      * `vip vport rip rport`.
      */
     command: z.array(z.string().min(1)).min(1),
+    /** Append `vip vport rip rport` when the command has no placeholder (ldirectord); keepalived MISC_CHECK passes nothing. */
+    appendTarget: z.boolean().default(true),
     env: z.record(z.string(), z.string()).default({}),
   })
   .strict();
@@ -23,7 +25,7 @@ export type ExecSpec = z.output<typeof execSpec>;
 
 const PLACEHOLDER = /\{(rip|rport|vip|vport)\}/g;
 
-export function buildArgv(command: readonly string[], target: ProbeTarget): string[] {
+export function buildArgv(command: readonly string[], target: ProbeTarget, appendTarget = true): string[] {
   const values: Record<string, string> = {
     rip: target.host,
     rport: String(target.port),
@@ -32,7 +34,7 @@ export function buildArgv(command: readonly string[], target: ProbeTarget): stri
   };
   const hasPlaceholder = command.some((arg) => arg.match(PLACEHOLDER));
   const argv = command.map((arg) => arg.replace(PLACEHOLDER, (_, name: string) => values[name] ?? ''));
-  return hasPlaceholder ? argv : [...argv, values.vip!, values.vport!, values.rip!, values.rport!];
+  return hasPlaceholder || !appendTarget ? argv : [...argv, values.vip!, values.vport!, values.rip!, values.rport!];
 }
 
 export const execProbe = defineProbe({
@@ -42,7 +44,7 @@ export const execProbe = defineProbe({
   run: (target, spec, { signal }) =>
     new Promise((resolve) => {
       const startedAt = performance.now();
-      const [file, ...args] = buildArgv(spec.command, target);
+      const [file, ...args] = buildArgv(spec.command, target, spec.appendTarget);
       let output = '';
       let settled = false;
       // Its own process group, so a timeout kills the script's children too (keepalived misc_timeout does the same).

@@ -1,0 +1,33 @@
+import type { ConfigIssue } from '../errors.js';
+
+/**
+ * What an importer hands back: the same input object rsguard YAML parses to
+ * (so one schema validates both, and `rsguard import` can print it as YAML
+ * that loads to the same model), the source line of each field path for
+ * error messages, and what was accepted but not acted on.
+ */
+export interface ImportResult {
+  input: Record<string, unknown>;
+  /** Field path (`virtualServices[0].realServers[1]`) → source line. */
+  lines: Map<string, number>;
+  warnings: string[];
+  errors: ConfigIssue[];
+}
+
+/** A directive and where it was written. */
+export interface Directive {
+  key: string;
+  args: string[];
+  file: string;
+  line: number;
+}
+
+export function seconds(value: number): string {
+  return Number.isInteger(value) ? `${value}s` : `${Math.round(value * 1000)}ms`;
+}
+
+/** Known service names in `host:name` ports (ldirectord takes getservbyname names). */
+export const SERVICE_PORTS: Record<string, number> = {
+  ftp: 21, ssh: 22, smtp: 25, domain: 53, dns: 53, http: 80, www: 80, pop3: 110, pop: 110, nntp: 119, imap: 143, imap2: 143, ldap: 389,
+  https: 443, submission: 587, ldaps: 636, imaps: 993, pop3s: 995, pops: 995, mysql: 3306, postgresql: 5432, pgsql: 5432, sip: 5060, radius: 1812, oracle: 1521,
+};

@@ -1,0 +1,111 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ConfigIssue } from '../errors.js';
+
+/** One keepalived statement: a keyword, its arguments on that line, and its block if it opens one. */
+export interface KaNode {
+  key: string;
+  args: string[];
+  children?: KaNode[];
+  file: string;
+  line: number;
+}
+
+interface Token {
+  text: string;
+  file: string;
+  line: number;
+  /** Last token of its line. */
+  eol: boolean;
+}
+
+const MAX_INCLUDE_DEPTH = 8;
+
+/** Splits one line into tokens: quoted strings stay whole, `{` and `}` stand alone, `#` and `!` start comments. */
+export function tokenizeLine(line: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|([{}])|([#!].*$)|([^\s{}"]+)/g;
+  for (const m of line.matchAll(re)) {
+    if (m[3] !== undefined) break;
+    if (m[1] !== undefined) out.push(m[1]);
+    else out.push(m[2] ?? m[4]!);
+  }
+  return out;
+}
+
+async function expandInclude(pattern: string, from: string): Promise<string[]> {
+  const full = path.resolve(path.dirname(from), pattern);
+  if (!/[*?[]/.test(path.basename(full))) return [full];
+  const dir = path.dirname(full);
+  const re = new RegExp(`^${path.basename(full).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => re.test(n)).sort().map((n) => path.join(dir, n));
+}
+
+async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], includedFrom?: { file: string; line: number }): Promise<Token[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    errors.push({ file: includedFrom?.file ?? file, line: includedFrom?.line, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return [];
+  }
+  const tokens: Token[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const words = tokenizeLine(lines[i]!.replace(/\r$/, ''));
+    if (!words.length) continue;
+    if (words[0] === 'include') {
+      if (depth >= MAX_INCLUDE_DEPTH) {
+        errors.push({ file, line: i + 1, path: 'include', message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
+        continue;
+      }
+      for (const pattern of words.slice(1)) for (const f of await expandInclude(pattern, file)) tokens.push(...(await tokenizeFile(f, depth + 1, errors, { file, line: i + 1 })));
+      continue;
+    }
+    words.forEach((w, j) => tokens.push({ text: w, file, line: i + 1, eol: j === words.length - 1 }));
+  }
+  return tokens;
+}
+
+/** Parses keepalived.conf (and its includes) into statements; unbalanced braces are errors with their line. */
+export async function parseKeepalived(file: string): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
+  const errors: ConfigIssue[] = [];
+  const tokens = await tokenizeFile(file, 0, errors);
+  let i = 0;
+  const block = (closing: Token | undefined): KaNode[] => {
+    const nodes: KaNode[] = [];
+    while (i < tokens.length) {
+      const t = tokens[i]!;
+      if (t.text === '}') {
+        i++;
+        if (!closing) errors.push({ file: t.file, line: t.line, message: 'unexpected }' });
+        return nodes;
+      }
+      if (t.text === '{') {
+        errors.push({ file: t.file, line: t.line, message: 'unexpected { without a keyword' });
+        i++;
+        continue;
+      }
+      const node: KaNode = { key: t.text, args: [], file: t.file, line: t.line };
+      i++;
+      let ended = t.eol;
+      while (!ended && i < tokens.length && tokens[i]!.text !== '{' && tokens[i]!.text !== '}') {
+        node.args.push(tokens[i]!.text);
+        ended = tokens[i]!.eol;
+        i++;
+      }
+      // `{` on the same line, or alone on the next one, opens the statement's block.
+      if (i < tokens.length && tokens[i]!.text === '{' && (!ended || tokens[i]!.eol)) {
+        const open = tokens[i]!;
+        i++;
+        node.children = block(open);
+      }
+      nodes.push(node);
+    }
+    if (closing) errors.push({ file: closing.file, line: closing.line, message: 'this { is never closed' });
+    return nodes;
+  };
+  const nodes = block(undefined);
+  return { nodes, errors };
+}
