@@ -101,7 +101,7 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
       return [];
     }
     members = [{ address: formatHostPort(ip, Number(port)) }];
-    baseName = `${ip}:${port}`;
+    baseName = formatHostPort(ip, Number(port));
   }
   const inherited: Inherited = {};
   const vs: Record<string, unknown> = { scheduler: 'wlc', forwarding: 'nat', onDown: 'remove' };

@@ -125,7 +125,9 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     virtualServices.push(vs);
   }
   if (virtuals.length === 0) errors.push({ file, message: 'no virtual= block' });
-  return { input: { balancer: { kind: 'ipvs', cleanStop }, virtualServices }, lines, warnings, errors };
+  // A bad global directive is read again for every virtual that inherits it: report it once.
+  const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
+  return { input: { balancer: { kind: 'ipvs', cleanStop }, virtualServices }, lines, warnings, errors: unique };
 }
 
 async function buildVirtual(head: Directive, body: Directive[], local: Map<string, Directive>, errors: ConfigIssue[], warnings: string[]): Promise<Record<string, unknown> | undefined> {
