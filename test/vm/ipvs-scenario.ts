@@ -48,7 +48,7 @@ for (const h of ['127.0.0.2', '127.0.0.3', '127.0.0.9', '2001:db8::2']) await up
 execFileSync('ipvsadm', ['-A', '-t', '10.9.9.9:80', '-s', 'rr']); // not rsguard's: must survive everything
 writeFileSync(
   path.join(out, 'rsguard.yaml'),
-  `global: { listen: 127.0.0.1:9901, startupSpread: 100ms, checkDefaults: { interval: 300ms, timeout: 250ms, retryInterval: 100ms, fall: 2, rise: 1 } }
+  `global: { listen: 127.0.0.1:9901, apiToken: vm-test-token-0123456789, startupSpread: 100ms, checkDefaults: { interval: 300ms, timeout: 250ms, retryInterval: 100ms, fall: 2, rise: 1 } }
 balancer: { kind: ipvs, reconcileInterval: 1s }
 virtualServices:
   - name: web
@@ -99,10 +99,28 @@ for (let k = 0; k < 20; k++) {
   if (!(await until(`back-${k}`, (t) => t.includes('-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2')))) break;
   delete results[`back-${k}`];
 }
+// A drain through the API: weight 0, kept in the table; its ActiveConn read back from the kernel.
+const api = (p: string, init?: RequestInit) => fetch(`http://127.0.0.1:9901${p}`, init).then((r) => r.json() as Promise<Record<string, unknown>>);
+await api('/api/drain', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer vm-test-token-0123456789' }, body: JSON.stringify({ vs: 'web', rs: '127.0.0.3:80' }) });
+await until('drained', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 0'));
+const conns = await api('/api/connections?vs=web&rs=127.0.0.3:80');
+results['drain-connections'] = { ok: conns.activeConnections === 0, detail: JSON.stringify(conns) };
+await api('/api/undrain', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer vm-test-token-0123456789' }, body: JSON.stringify({ vs: 'web', rs: '127.0.0.3:80' }) });
+await until('undrained', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2'));
 results['not-owned-untouched'] = { ok: has(table(), '-A -t 10.9.9.9:80 -s rr'), detail: table() };
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 const after = table();
 results['clean-stop'] = { ok: after.trim() === '-A -t 10.9.9.9:80 -s rr', detail: after };
-writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, latencies, logs: logs.join('') }, null, 1));
+// Batch (ipvsadm -R) against one ipvsadm call per change, for 200 real servers.
+const dests = Array.from({ length: 200 }, (_, k) => `127.1.${Math.floor(k / 250)}.${(k % 250) + 1}:80`);
+execFileSync('ipvsadm', ['-A', '-t', '10.8.8.8:80', '-s', 'wrr']);
+let t0 = performance.now();
+execFileSync('ipvsadm', ['-R'], { input: `${dests.map((d) => `-a -t 10.8.8.8:80 -r ${d} -g -w 1`).join('\n')}\n` });
+const batchMs = performance.now() - t0;
+t0 = performance.now();
+for (const d of dests) execFileSync('ipvsadm', ['-e', '-t', '10.8.8.8:80', '-r', d, '-g', '-w', '2']);
+const singleMs = performance.now() - t0;
+execFileSync('ipvsadm', ['-D', '-t', '10.8.8.8:80']);
+writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, latencies, batchMs, singleMs, logs: logs.join('') }, null, 1));
 for (const h of [...servers.keys()]) await down(h);
