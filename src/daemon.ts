@@ -1,3 +1,4 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import { loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { formatIssue, ConfigError } from './config/errors.js';
@@ -104,7 +105,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   );
 
   let current: Model = model;
-  return {
+  // ldirectord autoreload: poll the file's mtime (fs.watch misses editors that replace the file).
+  let lastMtime = 0;
+  const onFileChange = (curr: { mtimeMs: number }) => {
+    if (curr.mtimeMs === lastMtime || curr.mtimeMs === 0) return;
+    lastMtime = curr.mtimeMs;
+    void daemon.reload();
+  };
+  if (model.global.autoReload) watchFile(opts.configFile, { interval: 2000 }, onFileChange);
+  const daemon: Daemon = {
     address,
     monitor: mon,
     async reload() {
@@ -128,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     poolKeeper,
     async stop() {
+      unwatchFile(opts.configFile, onFileChange);
       scheduler.stop();
       await queue.close();
       await poolKeeper.stop();
@@ -136,4 +146,5 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       log.info({}, 'rsguard stopped');
     },
   };
+  return daemon;
 }

@@ -64,6 +64,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       logLevel: input.global.logLevel,
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
+      autoReload: input.global.autoReload,
       ...(input.global.apiToken ? { apiToken: input.global.apiToken } : {}),
       ...(input.global.apiTokenFile ? { apiTokenFile: input.global.apiTokenFile } : {}),
     };

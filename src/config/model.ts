@@ -95,6 +95,8 @@ export interface GlobalDef {
   concurrency: number;
   /** First checks are spread over min(interval, this) so they do not fire in the same millisecond. */
   startupSpreadMs: number;
+  /** Reload when the config file changes (ldirectord autoreload). */
+  autoReload: boolean;
   /** Bearer token for write endpoints; undefined means they are refused. */
   apiToken?: string;
   apiTokenFile?: string;

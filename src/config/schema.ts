@@ -137,12 +137,14 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         startupSpread: duration.default(5000),
         checkDefaults: timingSchema.default({}),
+        /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
+        autoReload: z.boolean().default(false),
         /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
         apiToken: z.string().min(16, 'use at least 16 characters').optional(),
         apiTokenFile: z.string().startsWith('/').optional(),
       })
       .strict()
-      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {} }),
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false }),
     balancer: balancerSchema.default({ kind: 'none' }),
     virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
   })

@@ -136,7 +136,9 @@ describe('ldirectord.cf', () => {
     assert.deepEqual(combined.map((c) => [c.kind, c.timing.intervalMs]), [['tcp', 3000], ['http', 15_000]]);
     assert.equal(by('tcp:127.0.0.1:8081').name, 'virtual=localhost:8081', 'host names are resolved');
     assert.equal(first('tcp:[2001:db8::10]:80').target.host, '2001:db8::2');
-    assert.ok(m.warnings.some((w) => /full.cf:10: emailalert accepted but not acted on/.test(w)));
+    assert.deepEqual(by('tcp:[2001:db8::10]:80').sorryServer, { host: '2001:db8::99', port: 80, forwarding: 'dr' }, 'fallback6 for virtual6');
+    assert.equal(m.global.autoReload, true);
+    assert.ok(m.warnings.some((w) => /full.cf:12: emailalert accepted but not acted on/.test(w)));
   });
   it('errors name the file, line and directive', async () => {
     assert.deepEqual(await errorsOf(fx('ldirectord/errors.cf')), [

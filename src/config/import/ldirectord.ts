@@ -19,7 +19,6 @@ const VIRTUAL_ONLY = new Set([
   'scheduler', 'persistent', 'netmask', 'schedflags', 'protocol', 'ops', 'monitorfile', 'servicename', 'comment', 'load',
 ]);
 const IGNORED: Record<string, string> = {
-  autoreload: 'reload with SIGHUP (systemctl reload rsguard)',
   callback: 'rsguard has no reload callback',
   logfile: 'rsguard logs JSON to stdout (journald under systemd)',
   execute: 'run one rsguard per config instead',
@@ -42,7 +41,6 @@ const IGNORED: Record<string, string> = {
   emailalertfrom: 'email alerts are not sent yet',
   smtp: 'email alerts are not sent yet',
   fallbackcommand: 'fallback commands are not run yet',
-  fallback6: 'use a fallback on each IPv6 virtual',
 };
 
 function unquote(v: string): string {
@@ -106,6 +104,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   };
   globals.forEach(note);
   const cleanStop = settings.has('cleanstop') ? bool(settings.get('cleanstop')!, errors) : true;
+  const autoReload = settings.has('autoreload') ? bool(settings.get('autoreload')!, errors) : false;
   const virtualServices: Array<Record<string, unknown>> = [];
   for (const v of virtuals) {
     const local = new Map(settings);
@@ -127,7 +126,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   if (virtuals.length === 0) errors.push({ file, message: 'no virtual= block' });
   // A bad global directive is read again for every virtual that inherits it: report it once.
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
-  return { input: { balancer: { kind: 'ipvs', cleanStop }, virtualServices }, lines, warnings, errors: unique };
+  return { input: { global: { autoReload }, balancer: { kind: 'ipvs', cleanStop }, virtualServices }, lines, warnings, errors: unique };
 }
 
 async function buildVirtual(head: Directive, body: Directive[], local: Map<string, Directive>, errors: ConfigIssue[], warnings: string[]): Promise<Record<string, unknown> | undefined> {
@@ -164,7 +163,8 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
   }
   const quiescent = get('quiescent');
   vs.onDown = quiescent && bool(quiescent, errors) ? 'quiescent' : 'remove';
-  const fallback = get('fallback');
+  // fallback6 is the global sorry server of virtual6 blocks (a per-virtual fallback still wins).
+  const fallback = six ? (v6Local(body, 'fallback') ? get('fallback') : get('fallback6')) : get('fallback');
   if (fallback) {
     const [addr, method] = unquote(fallback.args[0]!).split(/\s+/);
     const hp = await resolveHostPort(addr!, six ? 6 : 4);
@@ -210,6 +210,10 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
   }
   vs.realServers = realServers;
   return vs;
+}
+
+function v6Local(body: Directive[], key: string): boolean {
+  return body.some((d) => d.key === key);
 }
 
 async function parseReal(d: Directive, settings: CheckSettings, vport: number | undefined, errors: ConfigIssue[], warnings: string[]): Promise<Array<Record<string, unknown>>> {
