@@ -8,6 +8,7 @@ import type { Model } from './config/model.js';
 import { summarize } from './config/summary.js';
 import { renderStatusTable } from './cli/status-table.js';
 import { drainCommand, type DrainOptions } from './cli/drain-command.js';
+import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 import { startDaemon } from './daemon.js';
 import type { StatusDocument } from './engine/status-view.js';
 import { createLogger } from './log.js';
@@ -135,6 +136,27 @@ program
       process.exit(1);
     }
     process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
+  });
+
+program
+  .command('notify')
+  .description("record a VRRP transition: keepalived's notify script (it appends GROUP|INSTANCE NAME STATE PRIORITY)")
+  .argument('[args...]', 'GROUP|INSTANCE NAME STATE PRIORITY')
+  .option('--instance <name>', 'for notify_master/backup/fault/stop, which get no arguments')
+  .option('--group <name>', 'a vrrp_sync_group instead of an instance')
+  .option('--state <state>', 'MASTER, BACKUP, FAULT, STOP, ...')
+  .option('--priority <n>', 'the priority, if known')
+  .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+  .option('--token <token>', 'API token (default: RSGUARD_TOKEN)')
+  .option('--token-file <file>', 'read the API token from this file')
+  .option('--spool <dir>', 'where to leave the transition when the daemon is down', '/var/lib/rsguard/vrrp-spool')
+  .action(async (args: string[], o: NotifyOptions) => {
+    try {
+      process.stdout.write(`${await notifyCommand(args, o, Date.now())}\n`);
+    } catch (err) {
+      process.stderr.write(`rsguard notify: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
   });
 
 for (const drained of [true, false]) {

@@ -5,6 +5,8 @@ import { formatIssue, ConfigError } from './config/errors.js';
 import { Monitor } from './engine/monitor.js';
 import { PoolKeeper } from './engine/pool-keeper.js';
 import { createActuator } from './actuators/create-actuator.js';
+import { renderStatusTable } from './cli/status-table.js';
+import { wireNotifications } from './notify/wire-notifications.js';
 import type { EventSink, MonitorEvent } from './engine/events.js';
 import { statusDocument } from './engine/status-view.js';
 import { buildHttpServer } from './http/server.js';
@@ -67,6 +69,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
   const poolKeeper = new PoolKeeper(monitor, actuator, fanOut, log, clock, reconcileIntervalOf(model));
   sinks.push((e) => poolKeeper.onEvent(e));
+  const notifications = wireNotifications(() => monitor!.current, fanOut, metrics, () => renderStatusTable(statusDocument(monitor!, poolKeeper, clock())), log, clock);
+  sinks.push((e) => notifications.onEvent(e));
   const pinger = createPinger();
   const queue = new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   const mon = monitor;
@@ -90,15 +94,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       setDrain: (vs, rs, drained) => poolKeeper.setDrain(vs, rs, drained),
       activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
     },
+    vrrp: { token: () => mon.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
     registry: metrics.registry,
     healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
   });
   await app.listen({ host: listen.host, port: listen.port });
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
+  await notifications.start();
   scheduler.start();
   poolKeeper.start();
   started = true;
+  fanOut({ type: 'daemon', at: clock(), state: 'starting' });
   log.info(
     { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: 'embedded', balancer: actuator.kind, dryRun: Boolean(opts.dryRun) },
     'rsguard started',
@@ -138,9 +145,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     poolKeeper,
     async stop() {
       unwatchFile(opts.configFile, onFileChange);
+      fanOut({ type: 'daemon', at: clock(), state: 'stopping' });
       scheduler.stop();
       await queue.close();
       await poolKeeper.stop();
+      await notifications.stop();
       pinger.close();
       await app.close();
       log.info({}, 'rsguard stopped');

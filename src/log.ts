@@ -21,6 +21,12 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
     log[e.up ? 'info' : 'warn']({ vs: e.vsName, vsKey: e.vs, quorum: e.up ? 'up' : 'down', upWeight: e.upWeight, required: e.quorum }, e.up ? 'quorum gained' : 'quorum lost');
     return;
   }
+  if (e.type === 'vrrp') {
+    const t = e.transition;
+    log.warn({ vrrp: t.kind.toLowerCase(), name: t.name, state: t.state, priority: t.priority }, 'vrrp transition');
+    return;
+  }
+  if (e.type === 'daemon') return;
   const where = { vs: e.server.vsName, vsKey: e.server.vs, rs: e.server.rs };
   switch (e.type) {
     case 'server-hard':

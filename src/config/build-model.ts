@@ -1,6 +1,7 @@
 import { parseHostPort, formatHostPort } from './address.js';
 import type { PathSegment } from './errors.js';
-import type { BalancerDef, CheckDef, Forwarding, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
+import { hostname } from 'node:os';
+import type { BalancerDef, CheckDef, Forwarding, NotifyDef, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
 import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput } from './schema.js';
 import { stableId } from './stable-id.js';
 import { probeFor } from '../probes/registry.js';
@@ -87,7 +88,28 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     });
   }
   if (issues.length || !global) return { issues };
-  return { model: { source, format: 'rsguard-yaml', global, balancer, virtualServices, checks, warnings: [] }, issues };
+  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), virtualServices, checks, warnings: [] }, issues };
+}
+
+function buildNotify(n: ConfigInput['notify']): NotifyDef {
+  const e = n.email;
+  return {
+    email: e
+      ? {
+          to: e.to,
+          from: e.from ?? `rsguard@${hostname()}`,
+          routerId: e.routerId ?? hostname(),
+          smtp: { host: e.smtp.host, port: e.smtp.port, connectTimeoutMs: e.smtp.connectTimeout, helo: e.smtp.helo, secure: e.smtp.secure, requireTls: e.smtp.requireTls, auth: e.smtp.auth },
+          digestWindowMs: e.digestWindow,
+          reminderIntervalMs: e.reminderInterval,
+          spoolDir: e.spoolDir,
+        }
+      : null,
+    ...(n.transitionLog ? { transitionLog: n.transitionLog } : {}),
+    ...(n.keepalivedFifo ? { keepalivedFifo: n.keepalivedFifo } : {}),
+    vrrpSpoolDir: n.vrrpSpoolDir,
+    hookTimeoutMs: n.hookTimeout,
+  };
 }
 
 function buildBalancer(b: ConfigInput['balancer']): BalancerDef {
@@ -156,7 +178,16 @@ function buildVirtualService(
       const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues);
       if (id && !checkIds.includes(id)) checkIds.push(id);
     });
-    realServers.push({ key: rsKey, host: hp.host, port: rsPort, weight: rs.weight, forwarding: rs.forwarding ?? vs.forwarding, checkIds, ...(rs.haproxyServer ? { haproxyServer: rs.haproxyServer } : {}) });
+    realServers.push({
+      key: rsKey,
+      host: hp.host,
+      port: rsPort,
+      weight: rs.weight,
+      forwarding: rs.forwarding ?? vs.forwarding,
+      checkIds,
+      ...(rs.haproxyServer ? { haproxyServer: rs.haproxyServer } : {}),
+      ...(rs.notify ? { notify: rs.notify } : {}),
+    });
   });
   return {
     key,
@@ -175,6 +206,7 @@ function buildVirtualService(
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
     ...(vs.haproxy ? { haproxyBackend: vs.haproxy.backend } : {}),
+    ...(vs.notify ? { notify: vs.notify } : {}),
     realServers,
   };
 }

@@ -52,6 +52,7 @@ export interface RealServerDef {
   forwarding: Forwarding;
   checkIds: string[];
   haproxyServer?: string;
+  notify?: { up?: string[]; down?: string[] };
 }
 
 export interface SorryServerDef {
@@ -80,7 +81,26 @@ export interface VirtualServiceDef {
   quorum: number;
   hysteresis: number;
   haproxyBackend?: string;
+  notify?: { quorumUp?: string[]; quorumDown?: string[]; fallbackCommand?: string[]; emailTo?: string[] };
   realServers: RealServerDef[];
+}
+
+export interface EmailDef {
+  to: string[];
+  from: string;
+  routerId: string;
+  smtp: { host: string; port: number; connectTimeoutMs: number; helo?: string; secure: boolean; requireTls: boolean; auth?: { user: string; pass: string } };
+  digestWindowMs: number;
+  reminderIntervalMs: number;
+  spoolDir: string;
+}
+
+export interface NotifyDef {
+  email: EmailDef | null;
+  transitionLog?: string;
+  keepalivedFifo?: string;
+  vrrpSpoolDir: string;
+  hookTimeoutMs: number;
 }
 
 export type BalancerDef =
@@ -108,6 +128,7 @@ export interface Model {
   format: 'rsguard-yaml' | 'ldirectord' | 'keepalived';
   global: GlobalDef;
   balancer: BalancerDef;
+  notify: NotifyDef;
   virtualServices: VirtualServiceDef[];
   checks: Map<string, CheckDef>;
   /** Accepted but not acted on (importers fill this). */

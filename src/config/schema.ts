@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROBES } from '../probes/registry.js';
 import { duration } from './duration.js';
+import { notifySchema, rsNotifySchema, vsNotifySchema } from './notify-schema.js';
 
 /**
  * rsguard YAML. Every object is strict (unknown keys are errors); defaults
@@ -61,6 +62,7 @@ const realServerSchema = z
     checks: z.array(checkSchema).optional(),
     /** The server's name in its HAProxy backend; by default it is found by address. */
     haproxyServer: z.string().min(1).optional(),
+    notify: rsNotifySchema.optional(),
     ...timingShape,
   })
   .strict();
@@ -95,6 +97,7 @@ const virtualServiceSchema = z
     checks: z.array(checkSchema).optional(),
     /** The HAProxy backend this virtual service drives (balancer kind haproxy). */
     haproxy: z.object({ backend: z.string().min(1) }).strict().optional(),
+    notify: vsNotifySchema.optional(),
     realServers: z.array(realServerSchema).default([]),
     ...timingShape,
   })
@@ -146,6 +149,7 @@ export const configSchema = z
       .strict()
       .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false }),
     balancer: balancerSchema.default({ kind: 'none' }),
+    notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
   })
   .strict();

@@ -1,4 +1,5 @@
 import type { Health, StateType } from '../state/check-state.js';
+import type { VrrpTransition } from '../vrrp/vrrp-event.js';
 
 /** Names a real server inside a virtual service, for logs, mail and metrics. */
 export interface ServerRef {
@@ -34,6 +35,10 @@ export type MonitorEvent =
   /** The sorry server came in (active) or left the pool. */
   | { type: 'sorry-server'; at: number; vs: string; vsName: string; active: boolean }
   /** The virtual service gained or lost quorum (keepalived quorum_up / quorum_down). */
-  | { type: 'quorum'; at: number; vs: string; vsName: string; up: boolean; upWeight: number; quorum: number };
+  | { type: 'quorum'; at: number; vs: string; vsName: string; up: boolean; upWeight: number; quorum: number }
+  /** A VRRP instance or group changed state (keepalived notify script or notify_fifo). */
+  | { type: 'vrrp'; at: number; transition: VrrpTransition }
+  /** rsguard itself starting or stopping. */
+  | { type: 'daemon'; at: number; state: 'starting' | 'stopping' };
 
 export type EventSink = (event: MonitorEvent) => void;

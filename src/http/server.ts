@@ -2,10 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { StatusDocument } from '../engine/status-view.js';
 import type { Registry } from 'prom-client';
 import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
+import { registerVrrpRoutes, type VrrpDeps } from './vrrp-routes.js';
 
 export interface HttpDeps {
   status: () => StatusDocument;
   drains: DrainDeps;
+  vrrp: VrrpDeps;
   registry: Registry;
   healthy: () => { ok: boolean; detail: string };
 }
@@ -30,6 +32,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     return h;
   });
   registerDrainRoutes(app, deps.drains);
+  registerVrrpRoutes(app, deps.vrrp);
   app.setNotFoundHandler(async (req, reply) => {
     reply.code(404);
     return { error: 'not found', path: req.url };

@@ -1,0 +1,83 @@
+import type { MailEvent } from './mail-event.js';
+
+/**
+ * Subjects keep keepalived's shape (smtp.c): `[router_id] Realserver <rs> of
+ * virtual server <vs> - DOWN`, `[router_id] Virtualserver <vs> - UP`,
+ * `[router_id] VRRP Instance <name> - Entering MASTER state`. Several events
+ * inside the digest window make one mail. Pure.
+ */
+export function subjectOf(e: MailEvent, routerId: string): string {
+  const p = `[${routerId}]`;
+  const rs = `Realserver ${e.rs} of virtual server ${e.vs}`;
+  switch (e.kind) {
+    case 'rs-down':
+      return `${p} ${rs} - DOWN`;
+    case 'rs-up':
+      return `${p} ${rs} - UP`;
+    case 'rs-still-down':
+      return `${p} ${rs} - STILL DOWN`;
+    case 'flapping-start':
+      return `${p} ${rs} - FLAPPING`;
+    case 'flapping-stop':
+      return `${p} ${rs} - STOPPED FLAPPING`;
+    case 'sorry-in':
+      return `${p} Virtualserver ${e.vs} - SORRY SERVER IN`;
+    case 'sorry-out':
+      return `${p} Virtualserver ${e.vs} - SORRY SERVER OUT`;
+    case 'quorum-lost':
+      return `${p} Virtualserver ${e.vs} - DOWN`;
+    case 'quorum-gained':
+      return `${p} Virtualserver ${e.vs} - UP`;
+    case 'vrrp':
+      return `${p} VRRP ${e.vrrp!.kind === 'GROUP' ? 'Group' : 'Instance'} ${e.vrrp!.name} - Entering ${e.vrrp!.state} state`;
+    case 'started':
+      return `${p} rsguard started`;
+    case 'stopping':
+      return `${p} rsguard stopping`;
+  }
+}
+
+function describe(e: MailEvent): string {
+  const when = new Date(e.at).toISOString();
+  const why = e.check ? ` (${e.check}: ${e.reason ?? ''})` : e.reason ? ` (${e.reason})` : '';
+  switch (e.kind) {
+    case 'rs-down':
+      return `${when}  ${e.rs} in ${e.vsName} is DOWN${why}`;
+    case 'rs-up':
+      return `${when}  ${e.rs} in ${e.vsName} is UP again${why}`;
+    case 'rs-still-down':
+      return `${when}  ${e.rs} in ${e.vsName} is still DOWN${why}`;
+    case 'flapping-start':
+      return `${when}  ${e.rs} in ${e.vsName} is FLAPPING${why}; its transitions are not mailed until it stops`;
+    case 'flapping-stop':
+      return `${when}  ${e.rs} in ${e.vsName} stopped flapping`;
+    case 'sorry-in':
+      return `${when}  ${e.vsName} (${e.vs}): no real server up, the sorry server is in`;
+    case 'sorry-out':
+      return `${when}  ${e.vsName} (${e.vs}): real servers are back, the sorry server is out`;
+    case 'quorum-lost':
+      return `${when}  ${e.vsName} (${e.vs}) lost quorum${why}`;
+    case 'quorum-gained':
+      return `${when}  ${e.vsName} (${e.vs}) gained quorum${why}`;
+    case 'vrrp':
+      return `${when}  VRRP ${e.vrrp!.kind.toLowerCase()} ${e.vrrp!.name} entered ${e.vrrp!.state} (priority ${e.vrrp!.priority})`;
+    case 'started':
+      return `${when}  rsguard started`;
+    case 'stopping':
+      return `${when}  rsguard is stopping`;
+  }
+}
+
+export function composeMail(events: MailEvent[], routerId: string, pools: string): { subject: string; text: string } {
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  let subject: string;
+  if (sorted.length === 1) subject = subjectOf(sorted[0]!, routerId);
+  else {
+    const down = sorted.filter((e) => e.kind === 'rs-down').length;
+    const up = sorted.filter((e) => e.kind === 'rs-up').length;
+    const parts = [down ? `${down} DOWN` : '', up ? `${up} UP` : '', sorted.length - down - up ? `${sorted.length - down - up} other` : ''].filter(Boolean);
+    subject = `[${routerId}] rsguard: ${sorted.length} transitions (${parts.join(', ')})`;
+  }
+  const text = [`rsguard on ${routerId}`, '', ...sorted.map(describe), '', 'Pools now:', pools, ''].join('\n');
+  return { subject, text };
+}

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+
+/** One thing worth a mail, in a form that survives a restart (the spool holds these as JSON). */
+export type MailKind =
+  | 'rs-down' | 'rs-up' | 'rs-still-down' | 'flapping-start' | 'flapping-stop'
+  | 'sorry-in' | 'sorry-out' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping';
+
+export interface MailEvent {
+  /** Deterministic from what happened and when: the same transition never makes two spool entries. */
+  id: string;
+  at: number;
+  kind: MailKind;
+  vs?: string;
+  vsName?: string;
+  rs?: string;
+  check?: string | null;
+  reason?: string;
+  vrrp?: { kind: string; name: string; state: string; priority: number };
+  /** Recipients when a virtual service overrides the global ones. */
+  to?: string[];
+}
+
+export function mailEventId(e: Omit<MailEvent, 'id'>): string {
+  return createHash('sha1').update(JSON.stringify([e.kind, e.at, e.vs, e.rs, e.vrrp?.name, e.vrrp?.state])).digest('hex').slice(0, 20);
+}

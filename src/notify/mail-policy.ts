@@ -1,0 +1,57 @@
+import type { Model } from '../config/model.js';
+import { formatHostPort } from '../config/address.js';
+import type { MonitorEvent } from '../engine/events.js';
+import { mailEventId, type MailEvent } from './mail-event.js';
+
+function vsAddress(model: Model, key: string): { address: string; name: string; to?: string[] } {
+  const vs = model.virtualServices.find((v) => v.key === key);
+  if (!vs) return { address: key, name: key };
+  const address = vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark}` : formatHostPort(vs.host!, vs.port);
+  return { address, name: vs.name, ...(vs.notify?.emailTo ? { to: vs.notify.emailTo } : {}) };
+}
+
+/**
+ * Which monitor events become mail, keepalived-style. A flapping server gets
+ * one "flapping" mail and none for its transitions until it stops (Nagios
+ * suppresses notifications while flapping). Keeps only the flapping set.
+ */
+export class MailPolicy {
+  private readonly flapping = new Set<string>();
+
+  constructor(private readonly model: () => Model) {}
+
+  toMail(e: MonitorEvent): MailEvent[] {
+    const m = this.model();
+    const make = (partial: Omit<MailEvent, 'id'>): MailEvent[] => [{ ...partial, id: mailEventId(partial) }];
+    switch (e.type) {
+      case 'server-hard': {
+        const key = `${e.server.vs}|${e.server.rs}`;
+        if (this.flapping.has(key)) return [];
+        const vs = vsAddress(m, e.server.vs);
+        return make({ at: e.at, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
+      }
+      case 'server-flapping': {
+        const key = `${e.server.vs}|${e.server.rs}`;
+        if (e.flapping) this.flapping.add(key);
+        else this.flapping.delete(key);
+        const vs = vsAddress(m, e.server.vs);
+        return make({ at: e.at, kind: e.flapping ? 'flapping-start' : 'flapping-stop', vs: vs.address, vsName: vs.name, rs: e.server.rs, reason: `${e.percent.toFixed(1)}% state changes`, ...(vs.to ? { to: vs.to } : {}) });
+      }
+      case 'sorry-server': {
+        const vs = vsAddress(m, e.vs);
+        return make({ at: e.at, kind: e.active ? 'sorry-in' : 'sorry-out', vs: vs.address, vsName: vs.name, ...(vs.to ? { to: vs.to } : {}) });
+      }
+      case 'quorum': {
+        const vs = vsAddress(m, e.vs);
+        const reason = `up weight ${e.upWeight}, quorum ${e.quorum}`;
+        return make({ at: e.at, kind: e.up ? 'quorum-gained' : 'quorum-lost', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
+      }
+      case 'vrrp':
+        return make({ at: e.at, kind: 'vrrp', vrrp: { kind: e.transition.kind, name: e.transition.name, state: e.transition.state, priority: e.transition.priority } });
+      case 'daemon':
+        return make({ at: e.at, kind: e.state === 'starting' ? 'started' : 'stopping' });
+      case 'server-soft':
+        return [];
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MailEvent } from './mail-event.js';
+
+/**
+ * Pending mail on disk: one file per event, written before anything is sent,
+ * so nothing is lost across a crash or restart. A mail's events are removed
+ * only after the SMTP server accepted it; a `sent-` marker written first
+ * finishes that removal after a crash, so a mail is not sent twice.
+ */
+export class MailSpool {
+  constructor(private readonly dir: string) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Finish removals a crash interrupted.
+    for (const name of await readdir(this.dir)) {
+      if (!name.startsWith('sent-')) continue;
+      const ids = JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as string[];
+      await this.removeEvents(ids);
+      await rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  /** Idempotent: an event with an id already spooled is not added again. */
+  async add(event: MailEvent): Promise<void> {
+    const file = path.join(this.dir, `ev-${event.id}.json`);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, JSON.stringify(event), { mode: 0o600 });
+    await rename(tmp, file);
+  }
+
+  async pending(): Promise<MailEvent[]> {
+    const out: MailEvent[] = [];
+    for (const name of await readdir(this.dir)) {
+      if (!name.startsWith('ev-') || !name.endsWith('.json')) continue;
+      try {
+        out.push(JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as MailEvent);
+      } catch {
+        // A torn file from a crash mid-write is never renamed into place; anything else unreadable is skipped, not fatal.
+      }
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  async markSent(mailId: string, ids: string[]): Promise<void> {
+    const marker = path.join(this.dir, `sent-${mailId}`);
+    await writeFile(marker, JSON.stringify(ids));
+    await this.removeEvents(ids);
+    await rm(marker, { force: true });
+  }
+
+  private async removeEvents(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => rm(path.join(this.dir, `ev-${id}.json`), { force: true })));
+  }
+}

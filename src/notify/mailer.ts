@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { EmailDef } from '../config/model.js';
+import type { Logger } from '../log.js';
+import { composeMail } from './mail-composer.js';
+import type { MailEvent } from './mail-event.js';
+import type { MailSpool } from './mail-spool.js';
+
+/** The one thing the mailer needs from nodemailer: send a message or throw. */
+export interface MailTransport {
+  sendMail(message: { from: string; to: string[]; subject: string; text: string; messageId: string; headers: Record<string, string> }): Promise<unknown>;
+  close(): void;
+}
+
+export interface MailerStats {
+  sent(): void;
+  failed(): void;
+  pending(n: number): void;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Batches events inside the digest window into one mail per set of
+ * recipients, sends through the transport, retries with backoff when the SMTP
+ * server is away, and keeps everything in the spool until it is accepted.
+ */
+export class Mailer {
+  private timer: NodeJS.Timeout | undefined;
+  private sending = false;
+  private again = false;
+  private backoffMs = 0;
+  private closed = false;
+
+  constructor(
+    private readonly def: EmailDef,
+    private readonly transport: MailTransport,
+    private readonly spool: MailSpool,
+    private readonly pools: () => string,
+    private readonly log: Logger,
+    private readonly stats: MailerStats,
+  ) {}
+
+  /** Sends what a previous run left in the spool. */
+  async start(): Promise<void> {
+    await this.spool.open();
+    const left = await this.spool.pending();
+    this.stats.pending(left.length);
+    if (left.length) {
+      this.log.info({ pending: left.length }, 'mail left in the spool, sending');
+      this.schedule(0);
+    }
+  }
+
+  /** Spools at once (so it is not lost), sends when the digest window closes. */
+  async enqueue(event: MailEvent): Promise<void> {
+    await this.spool.add(event);
+    this.stats.pending((await this.spool.pending()).length);
+    this.schedule(this.def.digestWindowMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delayMs);
+  }
+
+  async flush(): Promise<void> {
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = true;
+    try {
+      const pending = await this.spool.pending();
+      const groups = new Map<string, MailEvent[]>();
+      for (const e of pending) {
+        const to = (e.to ?? this.def.to).join(',');
+        groups.set(to, [...(groups.get(to) ?? []), e]);
+      }
+      for (const [to, events] of groups) {
+        const ids = events.map((e) => e.id);
+        const mailId = createHash('sha1').update(ids.join(',')).digest('hex').slice(0, 24);
+        const { subject, text } = composeMail(events, this.def.routerId, this.pools());
+        await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard' } });
+        await this.spool.markSent(mailId, ids);
+        this.stats.sent();
+        this.log.info({ to, subject, events: ids.length }, 'mail sent');
+      }
+      this.backoffMs = 0;
+      this.stats.pending((await this.spool.pending()).length);
+    } catch (err) {
+      this.stats.failed();
+      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 1000);
+      this.log.error({ err: (err as Error).message, retryInMs: this.backoffMs }, 'mail not sent, will retry');
+      this.schedule(this.backoffMs);
+    } finally {
+      this.sending = false;
+      if (this.again) {
+        this.again = false;
+        this.schedule(0);
+      }
+    }
+  }
+
+  /** Stops timers; what is pending stays in the spool for the next start. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.transport.close();
+  }
+}

@@ -1,0 +1,18 @@
+import { appendFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { VrrpTransition } from '../vrrp/vrrp-event.js';
+
+const LABEL: Record<string, string> = { MASTER: 'Master', BACKUP: 'Backup', FAULT: 'Fault', STOP: 'Stop', DELETED: 'Deleted' };
+
+/**
+ * The human transition log the seeds' notify scripts keep
+ * (/var/log/keepalived-state.log): one line per transition, with its time.
+ */
+export function transitionLine(t: VrrpTransition, host = hostname()): string {
+  const label = LABEL[t.state] ?? t.state;
+  return `[${label}] ${new Date(t.at).toString()} ${host}: ${t.kind.toLowerCase()} ${t.name} is now ${t.state} (priority ${t.priority})\n`;
+}
+
+export async function appendTransition(file: string, line: string): Promise<void> {
+  await appendFile(file, line, { mode: 0o644 });
+}
