@@ -41,7 +41,8 @@ describe('keepalived.conf: the seeds', () => {
     const [c] = checksOf(m, vs.name, '192.168.4.100:80');
     assert.deepEqual([c!.kind, c!.timing.intervalMs, c!.timing.timeoutMs, c!.timing.fall, c!.timing.rise, c!.timing.retryIntervalMs], ['tcp', 6000, 3000, 4, 1, 3000]);
     assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, reconcileIntervalMs: 10_000, timeoutMs: 5000 });
-    assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 parsed and ignored/.test(w)));
+    assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 is run by keepalived, not rsguard/.test(w)));
+    assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.routerId, m.notify.email.smtp.host, m.notify.email.smtp.port, m.notify.email.smtp.connectTimeoutMs], [['admin@tarena.com.cn'], 'ka@localhost', 'lvs1', '127.0.0.1', 25, 30_000]);
   });
   it('HTTP_GET with url, status_code and persistence', async () => {
     const m = await loadConfig(fx('keepalived/seed-http-get.conf'));
@@ -50,13 +51,19 @@ describe('keepalived.conf: the seeds', () => {
     const [c] = checksOf(m, vs.name, '172.51.96.235:80');
     assert.deepEqual([c!.kind, c!.spec.path, c!.spec.expectStatus, c!.timing.intervalMs, c!.timing.fall, c!.timing.retryIntervalMs], ['http', '/info.php', [200], 1000, 4, 3000]);
     assert.ok(m.warnings.some((w) => /seed-http-get.conf:20: virtual_server nat_mask accepted but not acted on/.test(w)));
+    assert.deepEqual(vs.realServers[0]!.notify, { down: ['/etc/keepalived/scripts/rs_state.sh'] }, 'notify_down runs as a hook');
+    assert.ok(m.warnings.some((w) => /its notify_master, notify_backup, notify_fault stay keepalived's/.test(w)));
   });
 });
 
 describe('keepalived.conf: every directive', () => {
   it('include with a glob, groups with ranges and fwmarks, fwmark services, IPv6, UDP', async () => {
     const m = await loadConfig(fx('keepalived/full.conf'));
-    assert.deepEqual(m.virtualServices.map((v) => v.key), ['udp:[2001:db8::53]:53', 'tcp:10.1.1.1:80', 'tcp:10.1.1.2:80', 'tcp:10.1.1.3:80', 'fwmark:7:inet', 'fwmark:9:inet', 'tcp:10.0.0.1:443']);
+    assert.deepEqual(m.virtualServices.map((v) => v.key), ['udp:[2001:db8::53]:53', 'tcp:10.1.1.1:80', 'tcp:10.1.1.2:80', 'tcp:10.1.1.3:80', 'fwmark:7:inet', 'fwmark:9:inet', 'tcp:10.0.0.1:443', 'tcp:10.0.0.7:80']);
+    assert.equal(m.notify.keepalivedFifo, '/run/keepalived/notify.fifo');
+    const q = m.virtualServices.find((v) => v.key === 'tcp:10.0.0.7:80')!;
+    assert.deepEqual(q.notify, { quorumUp: ['/usr/local/bin/qup', 'up'], quorumDown: ['/usr/local/bin/qdown'] });
+    assert.deepEqual(q.realServers[0]!.notify, { up: ['/usr/local/bin/rs', 'up'] });
     const group = m.virtualServices.filter((v) => v.name.startsWith('web_group'));
     assert.equal(new Set(group.map((v) => v.realServers[0]!.checkIds[0])).size, 1, 'a group shares one set of checks');
     const [tcp] = checksOf(m, 'web_group#1', '10.2.0.1:80');
@@ -138,7 +145,8 @@ describe('ldirectord.cf', () => {
     assert.equal(first('tcp:[2001:db8::10]:80').target.host, '2001:db8::2');
     assert.deepEqual(by('tcp:[2001:db8::10]:80').sorryServer, { host: '2001:db8::99', port: 80, forwarding: 'dr' }, 'fallback6 for virtual6');
     assert.equal(m.global.autoReload, true);
-    assert.ok(m.warnings.some((w) => /full.cf:12: emailalert accepted but not acted on/.test(w)));
+    assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.smtp.host, m.notify.email.reminderIntervalMs], [['admin@example.com'], 'lvs@example.com', '127.0.0.1', 60_000]);
+    assert.deepEqual(web.notify, { fallbackCommand: ['/usr/local/bin/sorry'] });
   });
   it('errors name the file, line and directive', async () => {
     assert.deepEqual(await errorsOf(fx('ldirectord/errors.cf')), [

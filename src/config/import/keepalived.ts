@@ -3,7 +3,7 @@ import { formatHostPort } from '../address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
 import { CHECKERS, checkerToChecks, number, readInherited, type Inherited } from './keepalived-checkers.js';
-import { parseKeepalived, type KaNode } from './keepalived-parser.js';
+import { parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
 
 /**
  * Reads keepalived.conf (checker side) as keepalived does: virtual_server
@@ -18,9 +18,8 @@ const IGNORED_BLOCKS = new Set([
   'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_file', 'static_ipaddress', 'static_routes', 'static_rules',
   'linkbeat_interfaces', 'bfd_instance', 'garp_group', 'net_namespace', 'instance', 'SSL',
 ]);
-const VS_IGNORED = new Set(['nat_mask', 'ha_suspend', 'ops', 'hashed', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'persistence_engine', 'ip_family', 'snmp_name', 'smtp_alert', 'omega', 'quorum_up', 'quorum_down', 'sorry_server_inhibit', 'warmup', 'retry_delay']);
-const RS_IGNORED = new Set(['notify_up', 'notify_down', 'uthreshold', 'lthreshold', 'smtp_alert', 'snmp_name', 'warmup', 'delay_before_retry_on_startup']);
-const GLOBAL_NOTED = new Set(['notification_email', 'notification_email_from', 'smtp_server', 'smtp_connect_timeout', 'smtp_helo_name', 'router_id', 'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker']);
+const VS_IGNORED = new Set(['nat_mask', 'ha_suspend', 'ops', 'hashed', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'persistence_engine', 'ip_family', 'snmp_name', 'smtp_alert', 'omega', 'sorry_server_inhibit', 'warmup', 'retry_delay']);
+const RS_IGNORED = new Set(['uthreshold', 'lthreshold', 'smtp_alert', 'snmp_name', 'warmup', 'delay_before_retry_on_startup']);
 
 const at = (n: KaNode) => ({ file: n.file, line: n.line });
 
@@ -56,6 +55,7 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
   const groups = new Map<string, KaNode>();
   for (const n of nodes) if (n.key === 'virtual_server_group' && n.args[0]) groups.set(n.args[0], n);
   const virtualServices: Array<Record<string, unknown>> = [];
+  const notify: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
       for (const vs of virtualServer(n, groups, errors, warnings)) {
@@ -67,7 +67,10 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
         virtualServices.push(vs);
       }
     } else if (n.key === 'global_defs') {
-      for (const g of n.children ?? []) if (GLOBAL_NOTED.has(g.key)) warnings.push(`${g.file}:${g.line}: global_defs ${g.key} accepted but not acted on yet (email alerts)`);
+      Object.assign(notify, globalDefs(n, errors, warnings));
+    } else if (n.key === 'vrrp_instance' || n.key === 'vrrp_sync_group') {
+      const scripts = (n.children ?? []).filter((c) => /^notify/.test(c.key)).map((c) => c.key);
+      warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (use "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
     } else if (n.key === 'virtual_server_group') {
       continue;
     } else if (IGNORED_BLOCKS.has(n.key)) {
@@ -77,7 +80,52 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
     }
   }
   if (virtualServices.length === 0 && errors.length === 0) errors.push({ file, message: 'no virtual_server block: rsguard needs at least one' });
-  return { input: { balancer: { kind: 'ipvs', cleanStop: true }, virtualServices }, lines, warnings, errors };
+  return { input: { balancer: { kind: 'ipvs', cleanStop: true }, ...(Object.keys(notify).length ? { notify } : {}), virtualServices }, lines, warnings, errors };
+}
+
+/** global_defs: mail goes out only when recipients and smtp_server are both set (keepalived smtp.c); notify_fifo is read. */
+function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[]): Record<string, unknown> {
+  const to: string[] = [];
+  let from: string | undefined;
+  let smtp: Record<string, unknown> | undefined;
+  let routerId: string | undefined;
+  let connectTimeout: number | undefined;
+  let helo: string | undefined;
+  const out: Record<string, unknown> = {};
+  for (const g of n.children ?? []) {
+    switch (g.key) {
+      case 'notification_email':
+        for (const c of g.children ?? []) to.push([c.key, ...c.args].join(' ').replace(/^.*<([^>]+)>.*$/, '$1'));
+        break;
+      case 'notification_email_from':
+        from = g.args.join(' ').replace(/^.*<([^>]+)>.*$/, '$1');
+        break;
+      case 'smtp_server':
+        smtp = { host: g.args[0], ...(g.args[1] ? { port: Number(g.args[1]) } : {}) };
+        break;
+      case 'smtp_connect_timeout':
+        connectTimeout = number(g, errors, 1);
+        break;
+      case 'smtp_helo_name':
+        helo = g.args[0];
+        break;
+      case 'router_id':
+        routerId = g.args[0];
+        break;
+      case 'notify_fifo':
+      case 'vrrp_notify_fifo':
+        if (g.args[0]) out.keepalivedFifo = g.args[0];
+        break;
+      default:
+        warnings.push(`${g.file}:${g.line}: global_defs ${g.key} accepted but not acted on`);
+    }
+  }
+  if (to.length && smtp) {
+    out.email = { to, ...(from ? { from } : {}), ...(routerId ? { routerId } : {}), smtp: { ...smtp, connectTimeout: `${connectTimeout ?? 30}s`, ...(helo ? { helo } : {}) } };
+  } else if (to.length || smtp) {
+    warnings.push(`${n.file}:${n.line}: global_defs: no mail is sent without both notification_email and smtp_server (as in keepalived)`);
+  }
+  return out;
 }
 
 function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIssue[], warnings: string[]): Array<Record<string, unknown>> {
@@ -158,6 +206,10 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
       case 'real_server':
         realNodes.push(c);
         break;
+      case 'quorum_up':
+      case 'quorum_down':
+        vs.notify = { ...(vs.notify as object), [c.key === 'quorum_up' ? 'quorumUp' : 'quorumDown']: c.args.flatMap((a) => tokenizeLine(a)) };
+        break;
       default:
         if (VS_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: virtual_server ${c.key} accepted but not acted on`);
         else errors.push({ ...at(c), path: c.key, message: `unknown virtual_server keyword ${c.key}` });
@@ -201,6 +253,7 @@ function realServer(r: KaNode, parent: Inherited, defaultWeight: number, errors:
     else if (c.key === 'weight') rs.weight = number(c, errors, 0);
     else if (c.key === 'lvs_method' || c.key === 'lb_kind') rs.forwarding = FORWARDING[(c.args[0] ?? '').toUpperCase()];
     else if (c.key === 'inhibit_on_failure') rs.inhibit = true;
+    else if (c.key === 'notify_up' || c.key === 'notify_down') rs.notify = { ...(rs.notify as object), [c.key === 'notify_up' ? 'up' : 'down']: c.args.flatMap((a) => tokenizeLine(a)) };
     else if (RS_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: real_server ${c.key} accepted but not acted on yet`);
     else errors.push({ ...at(c), path: c.key, message: `unknown real_server keyword ${c.key}` });
   }

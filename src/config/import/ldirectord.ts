@@ -35,12 +35,7 @@ const IGNORED: Record<string, string> = {
   monitorfile: 'see the JSON log and /api/status',
   comment: 'kept only in the source file',
   load: 'ldirectord parses and ignores it too',
-  emailalert: 'email alerts are not sent yet',
-  emailalertfreq: 'email alerts are not sent yet',
-  emailalertstatus: 'email alerts are not sent yet',
-  emailalertfrom: 'email alerts are not sent yet',
-  smtp: 'email alerts are not sent yet',
-  fallbackcommand: 'fallback commands are not run yet',
+  emailalertstatus: 'rsguard mails every transition, and its own start and stop',
 };
 
 function unquote(v: string): string {
@@ -126,7 +121,8 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   if (virtuals.length === 0) errors.push({ file, message: 'no virtual= block' });
   // A bad global directive is read again for every virtual that inherits it: report it once.
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
-  return { input: { global: { autoReload }, balancer: { kind: 'ipvs', cleanStop }, virtualServices }, lines, warnings, errors: unique };
+  const notify = ldirectordMail(settings, warnings);
+  return { input: { global: { autoReload }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices }, lines, warnings, errors: unique };
 }
 
 async function buildVirtual(head: Directive, body: Directive[], local: Map<string, Directive>, errors: ConfigIssue[], warnings: string[]): Promise<Record<string, unknown> | undefined> {
@@ -161,6 +157,8 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
     const netmask = get('netmask');
     if (netmask) (vs.persistence as Record<string, unknown>).netmask = unquote(netmask.args[0]!);
   }
+  const fallbackCommand = get('fallbackcommand');
+  if (fallbackCommand) vs.notify = { fallbackCommand: unquote(fallbackCommand.args[0]!).split(/\s+/) };
   const quiescent = get('quiescent');
   vs.onDown = quiescent && bool(quiescent, errors) ? 'quiescent' : 'remove';
   // fallback6 is the global sorry server of virtual6 blocks (a per-virtual fallback still wins).
@@ -210,6 +208,27 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
   }
   vs.realServers = realServers;
   return vs;
+}
+
+/** emailalert, emailalertfrom, emailalertfreq, smtp: without an smtp server ldirectord uses the local mailer; rsguard uses 127.0.0.1:25. */
+function ldirectordMail(settings: Map<string, Directive>, warnings: string[]): Record<string, unknown> | undefined {
+  const to = settings.get('emailalert');
+  if (!to) return undefined;
+  const recipients = unquote(to.args[0]!).split(/\s*,\s*/).filter(Boolean);
+  if (!recipients.length) return undefined;
+  const from = settings.get('emailalertfrom');
+  const freq = settings.get('emailalertfreq');
+  const smtp = settings.get('smtp');
+  if (!smtp) warnings.push(`${to.file}:${to.line}: emailalert without smtp: rsguard sends through 127.0.0.1:25`);
+  const [host, port] = (smtp ? unquote(smtp.args[0]!) : '127.0.0.1').split(':');
+  return {
+    email: {
+      to: recipients,
+      ...(from ? { from: unquote(from.args[0]!) } : {}),
+      smtp: { host, ...(port ? { port: Number(port) } : {}) },
+      ...(freq && Number(unquote(freq.args[0]!)) > 0 ? { reminderInterval: seconds(Number(unquote(freq.args[0]!))) } : {}),
+    },
+  };
 }
 
 function v6Local(body: Directive[], key: string): boolean {
