@@ -26,7 +26,7 @@ export interface DaemonOptions {
   dryRun?: boolean;
   log: Logger;
   clock?: () => number;
-  /** Extra subscribers to monitor events (tests, later: mail, actuators). */
+  /** Extra subscribers to monitor events (tests). */
   onEvent?: EventSink;
 }
 
@@ -127,6 +127,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const next = await loadConfig(opts.configFile, opts.format);
         if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
+        // The mailer and the fifo reader are built once; hooks and recipients per service follow the reload.
+        if (JSON.stringify({ ...next.notify, hookTimeoutMs: 0 }) !== JSON.stringify({ ...current.notify, hookTimeoutMs: 0 })) log.warn({}, 'notify settings change needs a restart');
         mon.reload(next);
         scheduler.setChecks(next.checks, next.global.startupSpreadMs);
         poolKeeper.onReload(next, reconcileIntervalOf(next));
