@@ -127,8 +127,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const next = await loadConfig(opts.configFile, opts.format);
         if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
-        // The mailer and the fifo reader are built once; hooks and recipients per service follow the reload.
-        if (JSON.stringify({ ...next.notify, hookTimeoutMs: 0 }) !== JSON.stringify({ ...current.notify, hookTimeoutMs: 0 })) log.warn({}, 'notify settings change needs a restart');
+        // The mailer and the fifo reader are built once; hooks, the transition log and the VRRP spool follow the reload.
+        const fixed = (m: Model) => JSON.stringify([m.notify.email, m.notify.keepalivedFifo]);
+        if (fixed(next) !== fixed(current)) log.warn({}, 'email or keepalivedFifo change needs a restart');
         mon.reload(next);
         scheduler.setChecks(next.checks, next.global.startupSpreadMs);
         poolKeeper.onReload(next, reconcileIntervalOf(next));
