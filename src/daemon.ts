@@ -9,6 +9,7 @@ import { renderStatusTable } from './cli/status-table.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import type { EventSink, MonitorEvent } from './engine/events.js';
 import { statusDocument } from './engine/status-view.js';
+import { RecentEvents } from './engine/recent-events.js';
 import { buildHttpServer } from './http/server.js';
 import { logEvent, type Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -53,8 +54,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
 
   let monitor: Monitor | undefined;
-  const metrics = new Metrics(() => monitor);
-  const sinks: EventSink[] = [(e) => logEvent(log, e), (e) => metrics.observeEvent(e)];
+  let pools: PoolKeeper | undefined;
+  let queueRef: EmbeddedQueue | undefined;
+  const metrics = new Metrics(() => monitor, () => pools, () => queueRef?.pending() ?? 0);
+  const recent = new RecentEvents();
+  const sinks: EventSink[] = [(e) => logEvent(log, e), (e) => metrics.observeEvent(e), (e) => recent.add(e)];
   if (opts.onEvent) sinks.push(opts.onEvent);
   const fanOut = (e: MonitorEvent) => {
     for (const sink of sinks) {
@@ -68,11 +72,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   monitor = new Monitor(model, fanOut, clock);
   const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
   const poolKeeper = new PoolKeeper(monitor, actuator, fanOut, log, clock, reconcileIntervalOf(model));
+  pools = poolKeeper;
   sinks.push((e) => poolKeeper.onEvent(e));
   const notifications = wireNotifications(() => monitor!.current, fanOut, metrics, () => renderStatusTable(statusDocument(monitor!, poolKeeper, clock())), log, clock);
   sinks.push((e) => notifications.onEvent(e));
   const pinger = createPinger();
   const queue = new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
+  queueRef = queue;
   const mon = monitor;
   const scheduler = new Scheduler({
     queue,
@@ -96,6 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
     vrrp: { token: () => mon.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
     registry: metrics.registry,
+    events: () => recent.list(),
     healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
   });
   await app.listen({ host: listen.host, port: listen.port });

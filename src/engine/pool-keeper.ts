@@ -32,6 +32,9 @@ export class PoolKeeper {
   private periodic: NodeJS.Timeout | undefined;
   private backoffMs = 0;
   private status: BalancerStatus;
+  /** Weights as last written to the balancer, per virtual service (absent: never applied, or it failed). */
+  private readonly applied = new Map<string, Map<string, number>>();
+  errors = 0;
 
   constructor(
     private readonly monitor: Monitor,
@@ -55,6 +58,11 @@ export class PoolKeeper {
 
   balancerStatus(): BalancerStatus {
     return this.status;
+  }
+
+  /** The weight last applied to the balancer for a member, if rsguard knows it. */
+  appliedWeight(vsKey: string, memberKey: string): number | undefined {
+    return this.applied.get(vsKey)?.get(memberKey);
   }
 
   drained(vsKey: string): ReadonlySet<string> {
@@ -136,12 +144,19 @@ export class PoolKeeper {
     this.running = true;
     this.dirty = false;
     try {
-      const report = await this.actuator.reconcile(this.desired());
+      const desired = this.desired();
+      const report = await this.actuator.reconcile(desired);
+      const failed = new Set(report.problems.map((p) => p.vs));
+      if (!report.changes.some((c) => c.command.startsWith('(dry run)'))) {
+        for (const d of desired) if (!failed.has(d.vs.name)) this.applied.set(d.vs.key, new Map(d.plan.members.map((m) => [m.key, m.weight])));
+      }
+      this.errors += report.problems.length;
       for (const c of report.changes) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
       for (const p of report.problems) this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
       this.status = { kind: this.actuator.kind, ok: report.problems.length === 0, lastError: report.problems[0]?.message ?? null, lastReconcileAt: new Date(this.clock()).toISOString(), problems: report.problems };
       this.backoffMs = 0;
     } catch (err) {
+      this.errors++;
       const message = (err as Error).message;
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 500);
       this.status = { ...this.status, ok: false, lastError: message };

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { StatusDocument } from '../engine/status-view.js';
 import type { Registry } from 'prom-client';
 import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
+import { STATUS_PAGE } from './status-page.js';
 import { registerVrrpRoutes, type VrrpDeps } from './vrrp-routes.js';
 
 export interface HttpDeps {
@@ -9,6 +10,7 @@ export interface HttpDeps {
   drains: DrainDeps;
   vrrp: VrrpDeps;
   registry: Registry;
+  events: () => Array<{ at: number; type: string; text: string }>;
   healthy: () => { ok: boolean; detail: string };
 }
 
@@ -21,7 +23,9 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(code);
     return { error: code === 500 ? 'internal error' : err.message };
   });
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(STATUS_PAGE));
   app.get('/api/status', async () => deps.status());
+  app.get('/api/events', async () => ({ events: deps.events() }));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);
     return deps.registry.metrics();

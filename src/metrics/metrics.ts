@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MonitorEvent } from '../engine/events.js';
 import type { Monitor } from '../engine/monitor.js';
+import type { PoolKeeper } from '../engine/pool-keeper.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
 
@@ -15,7 +16,7 @@ export class Metrics {
   private readonly transitions: Counter<'vs' | 'rs' | 'to'>;
   private readonly lag: Histogram;
 
-  constructor(monitor: () => Monitor | undefined) {
+  constructor(monitor: () => Monitor | undefined, pools: () => PoolKeeper | undefined = () => undefined, queueDepth: () => number = () => 0) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
     this.probeDuration = new Histogram({
@@ -53,6 +54,98 @@ export class Metrics {
         const m = monitor();
         if (!m) return;
         for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).hardState === 'up' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_real_server_soft',
+      help: 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.',
+      labelNames: ['vs', 'rs'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        if (m) for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).stateType === 'soft' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_real_server_flapping',
+      help: 'Real servers flapping (Nagios flap detection): 1 flapping.',
+      labelNames: ['vs', 'rs'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        if (m) for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).flapping ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_real_server_weight',
+      help: 'Real server weight: desired by the planner, and applied (last written to the balancer).',
+      labelNames: ['vs', 'rs', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        const p = pools();
+        if (!m || !p) return;
+        for (const vs of m.current.virtualServices) {
+          const plan = p.plan(vs.key);
+          for (const rs of vs.realServers) {
+            this.set({ vs: vs.name, rs: rs.key, kind: 'desired' }, plan?.members.find((x) => x.role === 'real' && x.key === rs.key)?.weight ?? 0);
+            const applied = p.appliedWeight(vs.key, rs.key);
+            if (applied !== undefined) this.set({ vs: vs.name, rs: rs.key, kind: 'applied' }, applied);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'rsguard_virtual_service_sorry_active',
+      help: 'The sorry server is in the pool: 1 yes.',
+      labelNames: ['vs'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        const p = pools();
+        if (m && p) for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, p.plan(vs.key)?.sorryActive ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_virtual_service_quorum_up',
+      help: 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.',
+      labelNames: ['vs'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        const p = pools();
+        if (m && p) for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, p.plan(vs.key)?.quorumUp === false ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_balancer_up',
+      help: 'The last reconcile with the balancer succeeded without configuration problems: 1 yes.',
+      registers,
+      collect() {
+        this.set(pools()?.balancerStatus().ok === false ? 0 : 1);
+      },
+    });
+    new Counter({
+      name: 'rsguard_balancer_errors_total',
+      help: 'Failed reconciles and configuration problems reported by the balancer actuator.',
+      registers,
+      collect() {
+        const n = pools()?.errors ?? 0;
+        this.reset();
+        this.inc(n);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_queue_pending',
+      help: 'Probe jobs submitted and not yet answered.',
+      registers,
+      collect() {
+        this.set(queueDepth());
       },
     });
     new Gauge({
