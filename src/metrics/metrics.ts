@@ -19,6 +19,8 @@ export class Metrics {
   constructor(monitor: () => Monitor | undefined, pools: () => PoolKeeper | undefined = () => undefined, queueDepth: () => number = () => 0) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
+    // prom-client exports these three gauges with a `_total` suffix, which Prometheus naming reserves for counters.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`rsguard_${name}`);
     this.probeDuration = new Histogram({
       name: 'rsguard_probe_duration_seconds',
       help: 'Time a probe took, from start to verdict, by probe kind.',
