@@ -10,6 +10,7 @@ import { renderStatusTable } from './cli/status-table.js';
 import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 import { startDaemon } from './daemon.js';
+import { startWorker } from './worker.js';
 import type { StatusDocument } from './engine/status-view.js';
 import { createLogger } from './log.js';
 
@@ -136,6 +137,47 @@ program
       process.exit(1);
     }
     process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
+  });
+
+program
+  .command('worker')
+  .description('run probe jobs for a distributed-mode scheduler (BullMQ on Redis)')
+  .option('--redis <url>', 'Redis URL (default: REDIS_URL, or queue.redis of --config)')
+  .option('-c, --config <file>', 'read queue.redis and queue.prefix from this config')
+  .option('--prefix <prefix>', 'key prefix (default: queue.prefix or rsguard)')
+  .option('--concurrency <n>', 'probes in flight at most', (v) => Number(v), 500)
+  .option('--log-level <level>', 'log level', logLevel, 'info')
+  .action(async (o: { redis?: string; config?: string; prefix?: string; concurrency: number; logLevel: string }) => {
+    let model: Model | undefined;
+    if (o.config) {
+      try {
+        model = await loadConfig(o.config);
+      } catch (err) {
+        printConfigError(err);
+      }
+    }
+    const redis = o.redis ?? process.env.REDIS_URL ?? model?.queue.redis;
+    if (!redis) {
+      process.stderr.write('rsguard worker: no Redis: --redis, REDIS_URL or queue.redis in --config\n');
+      process.exit(2);
+    }
+    if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
+      process.stderr.write('rsguard worker: --concurrency must be a positive integer\n');
+      process.exit(2);
+    }
+    const log = createLogger(o.logLevel);
+    const worker = await startWorker({ redis, prefix: o.prefix ?? model?.queue.prefix ?? 'rsguard', concurrency: o.concurrency, staleAfterMs: model?.queue.staleAfterMs, log });
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      void worker.close().then(() => {
+        log.flush();
+        process.exit(0);
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
 
 program

@@ -16,6 +16,9 @@ import { Metrics } from './metrics/metrics.js';
 import { createPinger } from './probes/icmp-pinger.js';
 import { EmbeddedQueue } from './scheduler/embedded-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { BullmqQueue } from './scheduler/bullmq-queue.js';
+import type { ProbeQueue } from './scheduler/job.js';
+import { redisConnection } from './scheduler/redis-connection.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -55,7 +58,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   let monitor: Monitor | undefined;
   let pools: PoolKeeper | undefined;
-  let queueRef: EmbeddedQueue | undefined;
+  let queueRef: ProbeQueue | undefined;
   const metrics = new Metrics(() => monitor, () => pools, () => queueRef?.pending() ?? 0);
   const recent = new RecentEvents();
   const sinks: EventSink[] = [(e) => logEvent(log, e), (e) => metrics.observeEvent(e), (e) => recent.add(e)];
@@ -77,7 +80,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const notifications = wireNotifications(() => monitor!.current, fanOut, metrics, () => renderStatusTable(statusDocument(monitor!, poolKeeper, clock())), log, clock);
   sinks.push((e) => notifications.onEvent(e));
   const pinger = createPinger();
-  const queue = new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
+  const redisUrl = model.queue.redis ?? process.env.REDIS_URL;
+  const redis = redisUrl ? [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] : [];
+  const queue: ProbeQueue & { pending(): number } = redisUrl ? new BullmqQueue(redis[0]!, redis[1]!, model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale')) : new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   queueRef = queue;
   const mon = monitor;
   const scheduler = new Scheduler({
@@ -114,7 +119,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   started = true;
   fanOut({ type: 'daemon', at: clock(), state: 'starting' });
   log.info(
-    { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: 'embedded', balancer: actuator.kind, dryRun: Boolean(opts.dryRun) },
+    { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: redisUrl ? 'distributed' : 'embedded', balancer: actuator.kind, dryRun: Boolean(opts.dryRun) },
     'rsguard started',
   );
 
@@ -158,6 +163,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       fanOut({ type: 'daemon', at: clock(), state: 'stopping' });
       scheduler.stop();
       await queue.close();
+      for (const r of redis) r.disconnect();
       await poolKeeper.stop();
       await notifications.stop();
       pinger.close();

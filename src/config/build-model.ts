@@ -88,7 +88,8 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     });
   }
   if (issues.length || !global) return { issues };
-  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), virtualServices, checks, warnings: [] }, issues };
+  const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}) };
+  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, checks, warnings: [] }, issues };
 }
 
 function buildNotify(n: ConfigInput['notify']): NotifyDef {

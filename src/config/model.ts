@@ -129,6 +129,8 @@ export interface Model {
   global: GlobalDef;
   balancer: BalancerDef;
   notify: NotifyDef;
+  /** Distributed mode when `redis` is set; embedded otherwise. */
+  queue: { redis?: string; prefix: string; staleAfterMs?: number };
   virtualServices: VirtualServiceDef[];
   checks: Map<string, CheckDef>;
   /** Accepted but not acted on (importers fill this). */

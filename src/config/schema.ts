@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROBES } from '../probes/registry.js';
 import { duration } from './duration.js';
 import { notifySchema, rsNotifySchema, vsNotifySchema } from './notify-schema.js';
+import { queueSchema } from './queue-schema.js';
 
 /**
  * rsguard YAML. Every object is strict (unknown keys are errors); defaults
@@ -150,6 +151,7 @@ export const configSchema = z
       .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false }),
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
+    queue: queueSchema.default({ prefix: 'rsguard' }),
     virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
   })
   .strict();

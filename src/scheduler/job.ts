@@ -5,7 +5,7 @@ import type { ProbeResult, ProbeTarget } from '../probes/types.js';
  * in-process pool now, BullMQ workers in distributed mode. Plain JSON only.
  */
 export interface ProbeJob {
-  /** `${checkId}:${dueAt}`: one job per check per round, so a queue can dedupe by id. */
+  /** `${checkId}-${dueAt}`: one job per check per round, so a queue can dedupe by id (BullMQ ids may not contain ":"). */
   id: string;
   checkId: string;
   kind: string;
@@ -22,6 +22,8 @@ export interface ProbeOutcome {
   /** Epoch ms when a worker started the probe; startedAt − dueAt is the schedule lag. */
   startedAt: number;
   finishedAt: number;
+  /** No probe ran (the job waited past its useful life, or was lost): reschedule, change no state. */
+  stale?: boolean;
 }
 
 export interface ProbeQueue {
@@ -34,5 +36,5 @@ export interface ProbeQueue {
 }
 
 export function jobId(checkId: string, dueAt: number): string {
-  return `${checkId}:${dueAt}`;
+  return `${checkId}-${dueAt}`;
 }

@@ -129,7 +129,8 @@ export class Scheduler {
 
   private onOutcome(outcome: ProbeOutcome): void {
     const entry = this.entries.get(outcome.job.checkId);
-    const delay = this.deps.handleOutcome(outcome);
+    // A stale or lost job says nothing about the server: keep its state (fail static) and try again next round.
+    const delay = outcome.stale ? (entry?.check.timing.intervalMs ?? 0) : this.deps.handleOutcome(outcome);
     if (!entry || !entry.inFlight) return;
     entry.inFlight = false;
     entry.generation++;

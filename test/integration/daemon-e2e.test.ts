@@ -26,8 +26,9 @@ const TIMEOUT_MS = 200;
 const FALL = 3;
 const RISE = 2;
 
-function config(api: number, ports: number[], extra = ''): string {
+function config(api: number, ports: number[], queue: string): string {
   return `
+${queue}
 global:
   listen: 127.0.0.1:${api}
   logLevel: debug
@@ -40,10 +41,13 @@ virtualServices:
     checks: [{ kind: http, path: /health, expectBody: ok }]
     realServers:
 ${ports.map((p, i) => `      - { address: 127.0.0.1:${p}, weight: ${i + 1} }`).join('\n')}
-${extra}`;
+`;
 }
 
-describe('daemon end to end (embedded mode)', () => {
+for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to end (${mode} mode)`, () => {
+  // Distributed: the Redis at 127.0.0.1:6379 with a key prefix of this run's own, and one worker process.
+  const queue = mode === 'distributed' ? `queue: { redis: "redis://127.0.0.1:6379", prefix: "rsg-e2e-${process.pid}-${Date.now()}" }` : '';
+  let worker: DaemonProcess | undefined;
   let dir: string;
   let file: string;
   let api: number;
@@ -59,13 +63,19 @@ describe('daemon end to end (embedded mode)', () => {
     api = await freePort();
     backends = [new Backend(await freePort()), new Backend(await freePort())];
     for (const b of backends) await b.start();
-    writeFileSync(file, config(api, backends.map((b) => b.port)));
+    writeFileSync(file, config(api, backends.map((b) => b.port), queue));
+    if (mode === 'distributed') {
+      worker = new DaemonProcess(['worker', '-c', file, '--concurrency', '50']);
+      await worker.waitForLog('worker', (l) => l.msg === 'rsguard worker started');
+    }
     daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    const started = await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    assert.equal(started.mode, mode);
     await waitFor('first checks', async () => ((await status()).virtualServices[0]!.realServers.every((r) => r.lastCheck?.ok) ? true : undefined));
   });
   after(async () => {
     await daemon.stop();
+    await worker?.stop();
     for (const b of backends) await b.kill();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -156,7 +166,7 @@ describe('daemon end to end (embedded mode)', () => {
     const third = new Backend(await freePort());
     await third.start();
     try {
-      writeFileSync(file, config(api, [...backends.map((b) => b.port), third.port]));
+      writeFileSync(file, config(api, [...backends.map((b) => b.port), third.port], queue));
       const beforeReload = daemon.mark();
       daemon.signal('SIGHUP');
       await daemon.waitForLog('reloaded', (l) => l.msg === 'config reloaded', 15_000, beforeReload);

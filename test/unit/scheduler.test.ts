@@ -68,7 +68,7 @@ describe('scheduler', () => {
     time.advance(3000);
     const ids = queue.jobs.map((j) => j.id);
     assert.equal(new Set(ids).size, ids.length);
-    for (const j of queue.jobs) assert.equal(j.id, `${j.checkId}:${j.dueAt}`);
+    for (const j of queue.jobs) assert.equal(j.id, `${j.checkId}-${j.dueAt}`);
   });
   it('keeps cadence against due times: no drift', () => {
     const { time, queue } = setup();
