@@ -34,6 +34,8 @@ export interface RealServerStatus {
   stateType: 'soft' | 'hard';
   hardState: 'up' | 'down';
   flapping: boolean;
+  /** No result for over three intervals (workers or Redis away): the state shown is the last known one. */
+  stale: boolean;
   lastCheck: LastCheckJson | null;
   checks: Array<{
     id: string;
@@ -66,7 +68,17 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
 }
 
-function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper): VirtualServiceStatus {
+function isStale(monitor: Monitor, checkIds: string[], now: number): boolean {
+  return checkIds.some((id) => {
+    const c = monitor.check(id);
+    const s = monitor.checkState(id);
+    if (!c || !s) return false;
+    const since = s.lastCheck?.at ?? s.lastHardChangeAt;
+    return now - since > 3 * c.timing.intervalMs + c.timing.timeoutMs;
+  });
+}
+
+function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, now: number): VirtualServiceStatus {
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
   const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
@@ -84,6 +96,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper): V
       stateType: view.stateType,
       hardState: view.hardState,
       flapping: view.flapping,
+      stale: isStale(monitor, rs.checkIds, now),
       lastCheck: lastCheckJson(view.lastCheck),
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;
@@ -121,6 +134,6 @@ export function statusDocument(monitor: Monitor, pools: PoolKeeper, now: number)
     generatedAt: new Date(now).toISOString(),
     source: model.source,
     balancer: pools.balancerStatus(),
-    virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools)),
+    virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
   };
 }

@@ -143,6 +143,22 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'rsguard_checks_stale',
+      help: 'Checks with no result for over three intervals (workers or Redis away; the pool stays as it was).',
+      registers,
+      collect() {
+        const m = monitor();
+        if (!m) return this.set(0);
+        const now = Date.now();
+        let n = 0;
+        for (const [id, c] of m.current.checks) {
+          const s = m.checkState(id);
+          if (s && now - (s.lastCheck?.at ?? s.lastHardChangeAt) > 3 * c.timing.intervalMs + c.timing.timeoutMs) n++;
+        }
+        this.set(n);
+      },
+    });
+    new Gauge({
       name: 'rsguard_queue_pending',
       help: 'Probe jobs submitted and not yet answered.',
       registers,
