@@ -19,6 +19,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { BullmqQueue } from './scheduler/bullmq-queue.js';
 import type { ProbeQueue } from './scheduler/job.js';
 import { redisConnection } from './scheduler/redis-connection.js';
+import { RedisStateStore } from './scheduler/state-store.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -84,6 +85,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const redis = redisUrl ? [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] : [];
   const queue: ProbeQueue & { pending(): number } = redisUrl ? new BullmqQueue(redis[0]!, redis[1]!, model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale')) : new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   queueRef = queue;
+  // Distributed mode keeps check states in Redis: a restarted or standby scheduler carries on without a flap.
+  const stateStore = redisUrl ? new RedisStateStore(redis[0]!, model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis')) : undefined;
+  if (stateStore) {
+    try {
+      const restored = monitor.restore(await stateStore.load(model.checks.keys()));
+      log.info({ restored, checks: model.checks.size }, 'check states restored from Redis');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'check states not restored from Redis, starting fresh');
+    }
+    monitor.onStateChange = (id, s) => stateStore.save(id, s);
+  }
   const mon = monitor;
   const scheduler = new Scheduler({
     queue,
@@ -163,6 +175,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       fanOut({ type: 'daemon', at: clock(), state: 'stopping' });
       scheduler.stop();
       await queue.close();
+      await stateStore?.close();
       for (const r of redis) r.disconnect();
       await poolKeeper.stop();
       await notifications.stop();

@@ -77,6 +77,20 @@ export class Monitor {
     return this.model;
   }
 
+  /** Takes over saved states (distributed mode restart) for checks that still exist; they replace fresh ones. */
+  restore(states: ReadonlyMap<string, CheckState>): number {
+    let n = 0;
+    for (const [id, state] of states) {
+      if (!this.model.checks.has(id)) continue;
+      this.states.set(id, state);
+      n++;
+    }
+    return n;
+  }
+
+  /** Called with every state that changed, for persistence. */
+  onStateChange: ((id: string, state: CheckState) => void) | undefined;
+
   checkState(id: string): CheckState | undefined {
     return this.states.get(id);
   }
@@ -96,6 +110,7 @@ export class Monitor {
     if (!check || !prev) return 0;
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
+    this.onStateChange?.(checkId, next);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
     if (transitions.soft || transitions.hard || transitions.flapping) {
       for (const b of this.bindingsByCheck.get(checkId) ?? []) {

@@ -62,3 +62,33 @@ describe('distributed mode when Redis goes away', () => {
     }
   });
 });
+
+describe('distributed mode restart', () => {
+  it('a restarted scheduler takes the check states from Redis: a down server stays down, no flap', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-restart-'));
+    const api = await freePort();
+    const alive = new Backend(await freePort());
+    await alive.start();
+    const deadPort = await freePort();
+    const file = path.join(dir, 'rsguard.yaml');
+    writeFileSync(file, `queue: { redis: "redis://127.0.0.1:6379", prefix: "rsg-restart-${process.pid}-${Date.now()}" }\nglobal: { listen: 127.0.0.1:${api}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 3, rise: 2 } }\nvirtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    checks: [{ kind: http, path: /health }]\n    realServers: [{ address: 127.0.0.1:${alive.port} }, { address: 127.0.0.1:${deadPort} }]\n`);
+    const worker = new DaemonProcess(['worker', '-c', file]);
+    let daemon = new DaemonProcess(['run', '-c', file]);
+    try {
+      await daemon.waitForLog('dead is down', (l) => l.msg === 'real server state changed' && l.rs === `127.0.0.1:${deadPort}` && l.to === 'down', 15_000);
+      await daemon.stop();
+      daemon = new DaemonProcess(['run', '-c', file]);
+      const restored = await daemon.waitForLog('restored', (l) => l.msg === 'check states restored from Redis');
+      assert.equal(restored.restored, 2, 'one check per server');
+      const first = (await waitFor('status', async () => fetch(`http://127.0.0.1:${api}/api/status`).then((r) => r.json()).catch(() => undefined))) as { virtualServices: Array<{ realServers: Array<{ port: number; hardState: string }> }> };
+      assert.deepEqual(first.virtualServices[0]!.realServers.map((r) => [r.port, r.hardState]), [[alive.port, 'up'], [deadPort, 'down']], 'right from the first answer');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(daemon.logs.filter((l) => l.msg === 'real server state changed'), [], 'no transition at all after the restart');
+    } finally {
+      await daemon.stop();
+      await worker.stop();
+      await alive.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

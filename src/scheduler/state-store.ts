@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { CheckState } from '../state/check-state.js';
+
+/**
+ * Check states in Redis (distributed mode), so a restarted or standby
+ * scheduler carries on where the last one stopped, without a flap. Writes are
+ * batched: changed states are flushed together once a second.
+ */
+export class RedisStateStore {
+  private readonly dirty = new Map<string, CheckState>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly key: string;
+
+  constructor(private readonly redis: Redis, prefix: string, private readonly onError: (err: Error) => void) {
+    this.key = `${prefix}:state:checks`;
+    this.timer = setInterval(() => void this.flush(), 1000);
+  }
+
+  async load(ids: Iterable<string>): Promise<Map<string, CheckState>> {
+    const list = [...ids];
+    const out = new Map<string, CheckState>();
+    if (!list.length) return out;
+    const values = await this.redis.hmget(this.key, ...list);
+    values.forEach((v, i) => {
+      if (!v) return;
+      try {
+        out.set(list[i]!, JSON.parse(v) as CheckState);
+      } catch {
+        // A value we cannot read is as good as none: that check starts fresh.
+      }
+    });
+    return out;
+  }
+
+  save(id: string, state: CheckState): void {
+    this.dirty.set(id, state);
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty.size || this.redis.status !== 'ready') return;
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    try {
+      await this.redis.hset(this.key, Object.fromEntries(batch.map(([id, s]) => [id, JSON.stringify(s)])));
+    } catch (err) {
+      for (const [id, s] of batch) if (!this.dirty.has(id)) this.dirty.set(id, s);
+      this.onError(err as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
