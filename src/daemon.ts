@@ -60,7 +60,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let monitor: Monitor | undefined;
   let pools: PoolKeeper | undefined;
   let queueRef: ProbeQueue | undefined;
-  const metrics = new Metrics(() => monitor, () => pools, () => queueRef?.pending() ?? 0);
+  const metrics = new Metrics(() => monitor, () => pools, () => queueRef?.pending() ?? 0, () => (queueRef instanceof BullmqQueue ? queueRef : undefined));
   const recent = new RecentEvents();
   const sinks: EventSink[] = [(e) => logEvent(log, e), (e) => metrics.observeEvent(e), (e) => recent.add(e)];
   if (opts.onEvent) sinks.push(opts.onEvent);

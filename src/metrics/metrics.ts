@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { MonitorEvent } from '../engine/events.js';
 import type { Monitor } from '../engine/monitor.js';
 import type { PoolKeeper } from '../engine/pool-keeper.js';
+import type { BullmqQueue } from '../scheduler/bullmq-queue.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
 
@@ -16,7 +17,7 @@ export class Metrics {
   private readonly transitions: Counter<'vs' | 'rs' | 'to'>;
   private readonly lag: Histogram;
 
-  constructor(monitor: () => Monitor | undefined, pools: () => PoolKeeper | undefined = () => undefined, queueDepth: () => number = () => 0) {
+  constructor(monitor: () => Monitor | undefined, pools: () => PoolKeeper | undefined = () => undefined, queueDepth: () => number = () => 0, distributed: () => BullmqQueue | undefined = () => undefined) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
     // prom-client exports these three gauges with a `_total` suffix, which Prometheus naming reserves for counters.
@@ -156,6 +157,34 @@ export class Metrics {
           if (s && now - (s.lastCheck?.at ?? s.lastHardChangeAt) > 3 * c.timing.intervalMs + c.timing.timeoutMs) n++;
         }
         this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_queue_jobs',
+      help: 'BullMQ probe jobs by state (distributed mode).',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const q = distributed();
+        if (!q) return;
+        try {
+          for (const [state, n] of Object.entries(await q.counts())) this.set({ state }, n);
+        } catch {
+          // Redis away: rsguard_checks_stale tells that story.
+        }
+      },
+    });
+    new Counter({
+      name: 'rsguard_queue_results_total',
+      help: 'Probe jobs answered by workers, and jobs given up as stale or lost (distributed mode).',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const q = distributed();
+        if (!q) return;
+        this.reset();
+        this.inc({ outcome: 'answered' }, q.completed);
+        this.inc({ outcome: 'stale' }, q.stale);
       },
     });
     new Gauge({

@@ -29,6 +29,9 @@ export class BullmqQueue implements ProbeQueue {
   private flushing = false;
   private readonly sweeper: NodeJS.Timeout;
   lastError: string | null = null;
+  /** Answers received, and jobs given up as stale or lost (for metrics). */
+  completed = 0;
+  stale = 0;
 
   constructor(
     connection: Redis,
@@ -79,6 +82,8 @@ export class BullmqQueue implements ProbeQueue {
     } catch {
       reply = { stale: true };
     }
+    if (reply.stale || !reply.outcome) this.stale++;
+    else this.completed++;
     if (reply.stale || !reply.outcome) this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'stale' }, startedAt: this.clock(), finishedAt: this.clock(), stale: true });
     else this.handler({ ...reply.outcome, job: entry.job });
   }
@@ -88,6 +93,7 @@ export class BullmqQueue implements ProbeQueue {
     for (const [id, entry] of this.inFlight) {
       if (entry.deadline > now) continue;
       this.inFlight.delete(id);
+      this.stale++;
       this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'no worker answered' }, startedAt: now, finishedAt: now, stale: true });
     }
   }

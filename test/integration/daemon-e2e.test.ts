@@ -135,6 +135,10 @@ for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to
     assert.match(text, /^rsguard_real_server_transitions_total\{vs="web",rs="127\.0\.0\.1:\d+",to="down"\} [1-9]/m);
     assert.match(text, new RegExp(`^rsguard_real_server_up\\{vs="web",rs="127\\.0\\.0\\.1:${backends[0]!.port}"\\} [01]`, 'm'));
     assert.match(text, /^rsguard_probe_duration_seconds_bucket\{le="[^"]+",kind="http"\} \d+/m);
+    if (mode === 'distributed') {
+      assert.match(text, /^rsguard_queue_results_total\{outcome="answered"\} [1-9]/m);
+      assert.match(text, /^rsguard_queue_jobs\{state="waiting"\} \d+/m);
+    } else assert.doesNotMatch(text, /^rsguard_queue_jobs/m);
     const health = await fetch(`http://127.0.0.1:${api}/healthz`);
     assert.equal(health.status, 200);
   });
