@@ -9,6 +9,7 @@ import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 
 interface RsStatus {
+  hardState: string;
   address: string;
   port: number;
   weight: number;
@@ -158,6 +159,8 @@ for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to
 
   it('SIGHUP with an invalid file is logged and ignored; with a valid one it swaps and keeps state', async () => {
     const victim = backends[0]!;
+    // The previous test restarted every backend: start from a victim that is hard up again.
+    await waitFor('victim up', async () => ((await rs(victim.port)).hardState === 'up' ? true : undefined), 10_000);
     const beforeKill = daemon.mark();
     await victim.kill();
     await daemon.waitForLog('down before reload', (l) => l.msg === 'real server state changed' && l.rs === `127.0.0.1:${victim.port}` && l.to === 'down', 15_000, beforeKill);
