@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Logger } from './log.js';
 import { createPinger } from './probes/icmp-pinger.js';
-import { QUEUE_NAME, type WorkerReply } from './scheduler/bullmq-queue.js';
+import { QUEUE_NAME, type ProbeBatch, type WorkerReply } from './scheduler/bullmq-queue.js';
 import type { ProbeJob } from './scheduler/job.js';
 import { redisConnection } from './scheduler/redis-connection.js';
 import { runProbe } from './scheduler/run-probe.js';
@@ -22,18 +22,36 @@ export interface WorkerOptions {
 export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<void> }> {
   const pinger = createPinger();
   const connection = redisConnection(o.redis, 'rsguard-worker');
-  const worker = new Worker<ProbeJob, string>(
-    QUEUE_NAME,
-    async (job) => {
-      const data = job.data;
+  // A batch's probes run at once, but never more than `concurrency` probes over all batches.
+  let running = 0;
+  const waiters: Array<() => void> = [];
+  const acquire = async () => {
+    while (running >= o.concurrency) await new Promise<void>((r) => waiters.push(r));
+    running++;
+  };
+  const release = () => {
+    running--;
+    waiters.shift()?.();
+  };
+  const runOne = async (data: ProbeJob): Promise<WorkerReply> => {
+    await acquire();
+    try {
       const startedAt = Date.now();
       const staleAfter = o.staleAfterMs ?? Math.max(1000, data.timeoutMs);
-      if (startedAt - data.dueAt > staleAfter) return JSON.stringify({ stale: true } satisfies WorkerReply);
+      if (startedAt - data.dueAt > staleAfter) return { id: data.id, stale: true };
       const result = await runProbe(data, { pinger });
-      return JSON.stringify({ outcome: { result, startedAt, finishedAt: Date.now() } } satisfies WorkerReply);
-    },
-    { connection, prefix: o.prefix, concurrency: o.concurrency, autorun: true },
-  );
+      return { id: data.id, outcome: { result, startedAt, finishedAt: Date.now() } };
+    } finally {
+      release();
+    }
+  };
+  const worker = new Worker<ProbeBatch, string>(QUEUE_NAME, async (job) => JSON.stringify(await Promise.all(job.data.probes.map(runOne))), {
+    connection,
+    prefix: o.prefix,
+    // Batches in flight: enough to keep `concurrency` probes busy.
+    concurrency: Math.max(4, Math.ceil(o.concurrency / 50)),
+    autorun: true,
+  });
   worker.on('error', (err) => o.log.error({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
   o.log.info({ redis: o.redis.replace(/\/\/[^@]*@/, '//***@'), prefix: o.prefix, concurrency: o.concurrency }, 'rsguard worker started');
