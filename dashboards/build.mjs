@@ -72,7 +72,7 @@ const server = dashboard(
 const health = dashboard('rsguard-health', 'rsguard / Health', () => [
   ts('Checks per second', [[`sum by (instance) (rate(rsguard_probe_results_total{${sel}}[1m]))`, '{{instance}}']], 0, 0, 12, 'ops'),
   ts('Schedule lag p99', [[`histogram_quantile(0.99, sum by (le, instance) (rate(rsguard_schedule_lag_seconds_bucket{${sel}}[5m])))`, '{{instance}}']], 12, 0, 12, 's'),
-  ts('Probe jobs pending', [[`rsguard_queue_pending{${sel}}`, '{{instance}}']], 0, 8),
+  ts('Probe jobs', [[`rsguard_queue_pending{${sel}}`, 'pending {{instance}}'], [`rsguard_queue_jobs{${sel}}`, '{{state}} {{instance}}'], [`rate(rsguard_queue_results_total{${sel}}[1m])`, '{{outcome}}/s {{instance}}'], [`rsguard_checks_stale{${sel}}`, 'stale checks {{instance}}']], 0, 8),
   ts('Balancer', [[`rsguard_balancer_up{${sel}}`, 'up {{instance}}'], [`increase(rsguard_balancer_errors_total{${sel}}[5m])`, 'errors {{instance}}']], 12, 8),
   ts('Mail', [[`increase(rsguard_mail_sent_total{${sel}}[1h])`, 'sent'], [`increase(rsguard_mail_failed_total{${sel}}[1h])`, 'failed'], [`rsguard_mail_pending{${sel}}`, 'pending']], 0, 16),
   ts('Process CPU and memory', [[`rate(rsguard_process_cpu_seconds_total{${sel}}[1m])`, 'CPU {{instance}}'], [`rsguard_process_resident_memory_bytes{${sel}} / 1e6`, 'RSS MB {{instance}}']], 12, 16),
