@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { startNginxFarm } from './nginx-farm.js';
 import { freePort } from '../test/helpers/ports.js';
 import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
-import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
+import { diffBuckets, histogram, quantile, sumMetric, waitForMetrics } from './prom-text.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/src/cli.js');
@@ -71,15 +71,7 @@ async function runOne(kind: string, n: number, farmPid: number, ports: number[],
   const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await metrics();
-        break;
-      } catch {
-        if (i > 100 || child.exitCode !== null) throw new Error(`rsguard did not start (exit ${child.exitCode})`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await waitForMetrics(metrics, () => child.exitCode !== null);
     await new Promise((r) => setTimeout(r, warmup * 1000));
     const m0 = await metrics();
     const cpu0 = cpuSplit(child.pid!);

@@ -43,3 +43,16 @@ export function quantile(q: number, h: Buckets): number {
   }
   return NaN;
 }
+
+/** Waits until the daemon's /metrics answers (about 10 s at most, or sooner if it exited). */
+export async function waitForMetrics(fetchMetrics: () => Promise<string>, exited: () => boolean): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await fetchMetrics();
+      return;
+    } catch {
+      if (i > 100 || exited()) throw new Error('rsguard did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

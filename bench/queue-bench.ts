@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { startNginxFarm } from './nginx-farm.js';
 import { cpuSeconds } from './proc-stats.js';
-import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
+import { diffBuckets, histogram, quantile, sumMetric, waitForMetrics } from './prom-text.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/src/cli.js');
@@ -42,15 +42,7 @@ async function row(n: number, workers: number, ports: number[], dir: string) {
   procs.push(sched);
   const metrics = async () => (await fetch(`http://127.0.0.1:${api}/metrics`)).text();
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await metrics();
-        break;
-      } catch {
-        if (i > 100) throw new Error('no scheduler');
-        await sleep(100);
-      }
-    }
+    await waitForMetrics(metrics, () => sched.exitCode !== null);
     await sleep(warmup * 1000);
     const m0 = await metrics();
     const c0 = procs.map((p) => cpuSeconds(p.pid!));

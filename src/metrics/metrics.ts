@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { MonitorEvent } from '../engine/events.js';
 import type { Monitor } from '../engine/monitor.js';
 import type { PoolKeeper } from '../engine/pool-keeper.js';
+import type { ServerView } from '../state/server-state.js';
 import type { BullmqQueue } from '../scheduler/bullmq-queue.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
@@ -47,40 +48,22 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     });
-    new Gauge({
-      name: 'rsguard_real_server_up',
-      help: 'Hard state of each real server in each virtual service: 1 up, 0 down.',
-      labelNames: ['vs', 'rs'],
-      registers,
-      collect() {
-        this.reset();
-        const m = monitor();
-        if (!m) return;
-        for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).hardState === 'up' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_real_server_soft',
-      help: 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.',
-      labelNames: ['vs', 'rs'],
-      registers,
-      collect() {
-        this.reset();
-        const m = monitor();
-        if (m) for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).stateType === 'soft' ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_real_server_flapping',
-      help: 'Real servers flapping (Nagios flap detection): 1 flapping.',
-      labelNames: ['vs', 'rs'],
-      registers,
-      collect() {
-        this.reset();
-        const m = monitor();
-        if (m) for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, m.server(rs).flapping ? 1 : 0);
-      },
-    });
+    // One gauge per real server and virtual service, each a view of the server's state.
+    const perServer = (name: string, help: string, value: (v: ServerView) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['vs', 'rs'],
+        registers,
+        collect() {
+          this.reset();
+          const m = monitor();
+          if (m) for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, value(m.server(rs)));
+        },
+      });
+    perServer('rsguard_real_server_up', 'Hard state of each real server in each virtual service: 1 up, 0 down.', (v) => (v.hardState === 'up' ? 1 : 0));
+    perServer('rsguard_real_server_soft', 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.', (v) => (v.stateType === 'soft' ? 1 : 0));
+    perServer('rsguard_real_server_flapping', 'Real servers flapping (Nagios flap detection): 1 flapping.', (v) => (v.flapping ? 1 : 0));
     new Gauge({
       name: 'rsguard_real_server_weight',
       help: 'Real server weight: desired by the planner, and applied (last written to the balancer).',
