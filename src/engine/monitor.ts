@@ -91,6 +91,14 @@ export class Monitor {
   /** Called with every state that changed, for persistence. */
   onStateChange: ((id: string, state: CheckState) => void) | undefined;
 
+  /** No result for over three intervals plus a timeout (workers or Redis away): its state is the last known one. */
+  isStale(id: string, now: number): boolean {
+    const c = this.model.checks.get(id);
+    const s = this.states.get(id);
+    if (!c || !s) return false;
+    return now - (s.lastCheck?.at ?? s.lastHardChangeAt) > 3 * c.timing.intervalMs + c.timing.timeoutMs;
+  }
+
   checkState(id: string): CheckState | undefined {
     return this.states.get(id);
   }

@@ -68,16 +68,6 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
 }
 
-function isStale(monitor: Monitor, checkIds: string[], now: number): boolean {
-  return checkIds.some((id) => {
-    const c = monitor.check(id);
-    const s = monitor.checkState(id);
-    if (!c || !s) return false;
-    const since = s.lastCheck?.at ?? s.lastHardChangeAt;
-    return now - since > 3 * c.timing.intervalMs + c.timing.timeoutMs;
-  });
-}
-
 function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, now: number): VirtualServiceStatus {
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
@@ -96,7 +86,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, no
       stateType: view.stateType,
       hardState: view.hardState,
       flapping: view.flapping,
-      stale: isStale(monitor, rs.checkIds, now),
+      stale: rs.checkIds.some((id) => monitor.isStale(id, now)),
       lastCheck: lastCheckJson(view.lastCheck),
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;

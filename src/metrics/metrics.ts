@@ -3,6 +3,7 @@ import type { MonitorEvent } from '../engine/events.js';
 import type { Monitor } from '../engine/monitor.js';
 import type { PoolKeeper } from '../engine/pool-keeper.js';
 import type { ServerView } from '../state/server-state.js';
+import type { PoolPlan } from '../planner/pool-plan.js';
 import type { BullmqQueue } from '../scheduler/bullmq-queue.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
@@ -84,30 +85,22 @@ export class Metrics {
         }
       },
     });
-    new Gauge({
-      name: 'rsguard_virtual_service_sorry_active',
-      help: 'The sorry server is in the pool: 1 yes.',
-      labelNames: ['vs'],
-      registers,
-      collect() {
-        this.reset();
-        const m = monitor();
-        const p = pools();
-        if (m && p) for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, p.plan(vs.key)?.sorryActive ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_virtual_service_quorum_up',
-      help: 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.',
-      labelNames: ['vs'],
-      registers,
-      collect() {
-        this.reset();
-        const m = monitor();
-        const p = pools();
-        if (m && p) for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, p.plan(vs.key)?.quorumUp === false ? 0 : 1);
-      },
-    });
+    // One gauge per virtual service, each a view of its current plan.
+    const perService = (name: string, help: string, value: (plan: PoolPlan | undefined) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['vs'],
+        registers,
+        collect() {
+          this.reset();
+          const m = monitor();
+          const p = pools();
+          if (m && p) for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, value(p.plan(vs.key)));
+        },
+      });
+    perService('rsguard_virtual_service_sorry_active', 'The sorry server is in the pool: 1 yes.', (plan) => (plan?.sorryActive ? 1 : 0));
+    perService('rsguard_virtual_service_quorum_up', 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.', (plan) => (plan?.quorumUp === false ? 0 : 1));
     new Gauge({
       name: 'rsguard_balancer_up',
       help: 'The last reconcile with the balancer succeeded without configuration problems: 1 yes.',
@@ -132,14 +125,8 @@ export class Metrics {
       registers,
       collect() {
         const m = monitor();
-        if (!m) return this.set(0);
         const now = Date.now();
-        let n = 0;
-        for (const [id, c] of m.current.checks) {
-          const s = m.checkState(id);
-          if (s && now - (s.lastCheck?.at ?? s.lastHardChangeAt) > 3 * c.timing.intervalMs + c.timing.timeoutMs) n++;
-        }
-        this.set(n);
+        this.set(m ? [...m.current.checks.keys()].filter((id) => m.isStale(id, now)).length : 0);
       },
     });
     new Gauge({
