@@ -31,6 +31,7 @@ export class PoolKeeper {
   private retryTimer: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
   private backoffMs = 0;
+  private replanQueued = false;
   private status: BalancerStatus;
   /** Weights as last written to the balancer, per virtual service (absent: never applied, or it failed). */
   private readonly applied = new Map<string, Map<string, number>>();
@@ -85,7 +86,14 @@ export class PoolKeeper {
     const key = `${e.server.vs}|${e.server.rs}`;
     if (e.to === 'up') this.upSince.set(key, e.at);
     else this.upSince.delete(key);
-    this.replan();
+    // A mass failure brings thousands of transitions in one burst: plan once for all of them.
+    if (!this.replanQueued) {
+      this.replanQueued = true;
+      setImmediate(() => {
+        this.replanQueued = false;
+        this.replan();
+      });
+    }
   }
 
   onReload(model: Model, reconcileIntervalMs: number): void {
