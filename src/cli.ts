@@ -11,6 +11,7 @@ import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 import { startDaemon } from './daemon.js';
 import { startWorker } from './worker.js';
+import { resolveRedisUrl } from './scheduler/redis-connection.js';
 import type { StatusDocument } from './engine/status-view.js';
 import { createLogger } from './log.js';
 
@@ -122,6 +123,37 @@ program
   });
 
 program
+  .command('health')
+  .description('exit 0 when the daemon answers and can see its real servers, else 1 (a keepalived vrrp_script)')
+  .option('--url <url>', 'rsguard HTTP API (default: global.listen of --config, else http://127.0.0.1:9901)')
+  .option('-c, --config <file>', 'read the API address from this config')
+  .option('--timeout <seconds>', 'give up after this long (keepalived kills slow scripts)', seconds, 2)
+  .option('-q, --quiet', 'print nothing')
+  .action(async (o: { url?: string; config?: string; timeout: number; quiet?: boolean }) => {
+    let url = o.url ?? 'http://127.0.0.1:9901';
+    if (!o.url && o.config) {
+      try {
+        const l = (await loadConfig(o.config)).global.listen;
+        url = `http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+      } catch (err) {
+        printConfigError(err);
+      }
+    }
+    const say = (line: string) => {
+      if (!o.quiet) process.stdout.write(`${line}\n`);
+    };
+    try {
+      const res = await fetch(new URL('/api/health', url), { signal: AbortSignal.timeout(o.timeout * 1000) });
+      const body = (await res.json()) as { ok?: boolean; detail?: string };
+      say(`${body.ok === true ? 'healthy' : 'SICK'}: ${body.detail ?? `HTTP ${res.status}`}`);
+      process.exit(res.ok && body.ok === true ? 0 : 1);
+    } catch (err) {
+      say(`SICK: rsguard does not answer at ${url}: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  });
+
+program
   .command('status')
   .description('print the pools and their health like ipvsadm -Ln')
   .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
@@ -142,7 +174,7 @@ program
 program
   .command('worker')
   .description('run probe jobs for a distributed-mode scheduler (BullMQ on Redis)')
-  .option('--redis <url>', 'Redis URL (default: REDIS_URL, or queue.redis of --config)')
+  .option('--redis <url>', 'Redis URL (default: queue.redis of --config, else REDIS_URL; the scheduler uses the same order)')
   .option('-c, --config <file>', 'read queue.redis and queue.prefix from this config')
   .option('--prefix <prefix>', 'key prefix (default: queue.prefix or rsguard)')
   .option('--concurrency <n>', 'probes in flight at most', (v) => Number(v), 500)
@@ -156,9 +188,9 @@ program
         printConfigError(err);
       }
     }
-    const redis = o.redis ?? process.env.REDIS_URL ?? model?.queue.redis;
+    const redis = resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
     if (!redis) {
-      process.stderr.write('rsguard worker: no Redis: --redis, REDIS_URL or queue.redis in --config\n');
+      process.stderr.write('rsguard worker: no Redis: --redis, queue.redis in --config, or REDIS_URL\n');
       process.exit(2);
     }
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {

@@ -9,6 +9,8 @@ import { renderStatusTable } from './cli/status-table.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import type { EventSink, MonitorEvent } from './engine/events.js';
 import { statusDocument } from './engine/status-view.js';
+import { healthReport } from './engine/health.js';
+import { HealthFile } from './vrrp/health-file.js';
 import { RecentEvents } from './engine/recent-events.js';
 import { buildHttpServer } from './http/server.js';
 import { logEvent, type Logger } from './log.js';
@@ -18,7 +20,7 @@ import { EmbeddedQueue } from './scheduler/embedded-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { BullmqQueue } from './scheduler/bullmq-queue.js';
 import type { ProbeQueue } from './scheduler/job.js';
-import { redisConnection } from './scheduler/redis-connection.js';
+import { redisConnection, resolveRedisUrl } from './scheduler/redis-connection.js';
 import { RedisStateStore } from './scheduler/state-store.js';
 
 export interface DaemonOptions {
@@ -78,10 +80,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const poolKeeper = new PoolKeeper(monitor, actuator, fanOut, log, clock, reconcileIntervalOf(model));
   pools = poolKeeper;
   sinks.push((e) => poolKeeper.onEvent(e));
-  const notifications = wireNotifications(() => monitor!.current, fanOut, metrics, () => renderStatusTable(statusDocument(monitor!, poolKeeper, clock())), log, clock);
+  const downServers = function* () {
+    for (const r of monitor!.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
+  };
+  const notifications = wireNotifications(() => monitor!.current, fanOut, metrics, () => renderStatusTable(statusDocument(monitor!, poolKeeper, clock())), downServers, log, clock);
   sinks.push((e) => notifications.onEvent(e));
   const pinger = createPinger();
-  const redisUrl = model.queue.redis ?? process.env.REDIS_URL;
+  const redisUrl = resolveRedisUrl({ config: model.queue.redis });
   const redis = redisUrl ? [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] : [];
   const queue: ProbeQueue & { pending(): number } = redisUrl ? new BullmqQueue(redis[0]!, redis[1]!, model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale')) : new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   queueRef = queue;
@@ -121,7 +126,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     registry: metrics.registry,
     events: () => recent.list(),
     healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
+    health: () => healthReport(mon, clock(), started),
   });
+  const healthFile = new HealthFile(
+    () => mon.current.global.health.file,
+    () => mon.current.global.health.fileWeight,
+    () => healthReport(mon, clock(), started).ok,
+    (err) => log.error({ file: mon.current.global.health.file, err: err.message }, 'health file not written'),
+  );
   await app.listen({ host: listen.host, port: listen.port });
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
@@ -129,6 +141,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   scheduler.start();
   poolKeeper.start();
   started = true;
+  healthFile.start();
   fanOut({ type: 'daemon', at: clock(), state: 'starting' });
   log.info(
     { file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: redisUrl ? 'distributed' : 'embedded', balancer: actuator.kind, dryRun: Boolean(opts.dryRun) },
@@ -151,10 +164,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         const next = await loadConfig(opts.configFile, opts.format);
         if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
-        // The mailer and the fifo reader are built once; hooks, the transition log and the VRRP spool follow the reload.
-        const fixed = (m: Model) => JSON.stringify([m.notify.email, m.notify.keepalivedFifo]);
-        if (fixed(next) !== fixed(current)) log.warn({}, 'email or keepalivedFifo change needs a restart');
+        // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
+        if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
         mon.reload(next);
+        notifications.reconfigure();
         scheduler.setChecks(next.checks, next.global.startupSpreadMs);
         poolKeeper.onReload(next, reconcileIntervalOf(next));
         if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) {
@@ -173,6 +186,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     async stop() {
       unwatchFile(opts.configFile, onFileChange);
       fanOut({ type: 'daemon', at: clock(), state: 'stopping' });
+      await healthFile.stop();
       scheduler.stop();
       await queue.close();
       await stateStore?.close();

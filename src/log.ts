@@ -26,6 +26,15 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
     log.warn({ vrrp: t.kind.toLowerCase(), name: t.name, state: t.state, priority: t.priority }, 'vrrp transition');
     return;
   }
+  if (e.type === 'check-error') {
+    if (e.active) log.error({ checkError: e.reason, checks: e.checks, check: e.check, detail: e.detail }, 'checks cannot run: rsguard fault, servers hold their last state');
+    else log.info({ checkError: e.reason }, 'checks run again');
+    return;
+  }
+  if (e.type === 'safety-valve') {
+    log.warn({ vs: e.vsName, vsKey: e.vs, held: e.held, total: e.total, confirmed: e.confirmed }, e.confirmed ? 'mass failure confirmed by a second round, applying it' : 'mass failure held for a second round of checks (maxDownFraction)');
+    return;
+  }
   if (e.type === 'daemon') return;
   const where = { vs: e.server.vsName, vsKey: e.server.vs, rs: e.server.rs };
   switch (e.type) {

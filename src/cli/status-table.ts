@@ -19,7 +19,12 @@ export function renderStatusTable(doc: StatusDocument): string {
     const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}` : '';
     out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
     for (const rs of vs.realServers) {
-      const last = rs.lastCheck ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}` : 'pending';
+      // A check that cannot run says so first: the state beside it is held, not measured.
+      const last = rs.checkError
+        ? `CHECK ERROR (${rs.checkError.reason}) ${rs.checkError.detail}; state held`
+        : rs.lastCheck
+          ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
+          : 'pending';
       out.push(
         `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${pad(`${rs.state}/${rs.stateType}`, 11)}${pad(rs.flapping ? 'yes' : 'no', 5)}${last}`,
       );

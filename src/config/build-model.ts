@@ -66,6 +66,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
       autoReload: input.global.autoReload,
+      health: { maxBlindFraction: input.global.health.maxBlindFraction, fileWeight: input.global.health.fileWeight, ...(input.global.health.file ? { file: input.global.health.file } : {}) },
       ...(input.global.apiToken ? { apiToken: input.global.apiToken } : {}),
       ...(input.global.apiTokenFile ? { apiTokenFile: input.global.apiTokenFile } : {}),
     };
@@ -118,7 +119,7 @@ function buildBalancer(b: ConfigInput['balancer']): BalancerDef {
     case 'none':
       return { kind: 'none' };
     case 'ipvs':
-      return { kind: 'ipvs', ipvsadm: b.ipvsadm, cleanStop: b.cleanStop, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
+      return { kind: 'ipvs', ipvsadm: b.ipvsadm, cleanStop: b.cleanStop, stateFile: b.stateFile, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
     case 'haproxy':
       return { kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
   }
@@ -206,6 +207,8 @@ function buildVirtualService(
     slowStartMs: vs.slowStart,
     quorum: vs.quorum,
     hysteresis: vs.hysteresis,
+    maxDownFraction: vs.maxDownFraction ?? null,
+    intervalMs: Math.max(0, ...realServers.flatMap((r) => r.checkIds.map((id) => checks.get(id)?.timing.intervalMs ?? 0))),
     ...(vs.haproxy ? { haproxyBackend: vs.haproxy.backend } : {}),
     ...(vs.notify ? { notify: vs.notify } : {}),
     realServers,

@@ -80,6 +80,10 @@ export interface VirtualServiceDef {
   slowStartMs: number;
   quorum: number;
   hysteresis: number;
+  /** Safety valve: more than this fraction down within one interval waits for a second round; null turns it off. */
+  maxDownFraction: number | null;
+  /** The longest check interval of its real servers: the valve's "one interval". */
+  intervalMs: number;
   haproxyBackend?: string;
   notify?: { quorumUp?: string[]; quorumDown?: string[]; fallbackCommand?: string[]; emailTo?: string[] };
   realServers: RealServerDef[];
@@ -105,7 +109,7 @@ export interface NotifyDef {
 
 export type BalancerDef =
   | { kind: 'none' }
-  | { kind: 'ipvs'; ipvsadm: string; cleanStop: boolean; reconcileIntervalMs: number; timeoutMs: number }
+  | { kind: 'ipvs'; ipvsadm: string; cleanStop: boolean; stateFile: string; reconcileIntervalMs: number; timeoutMs: number }
   | { kind: 'haproxy'; socket: string; reconcileIntervalMs: number; timeoutMs: number };
 
 export interface GlobalDef {
@@ -120,6 +124,8 @@ export interface GlobalDef {
   /** Bearer token for write endpoints; undefined means they are refused. */
   apiToken?: string;
   apiTokenFile?: string;
+  /** When rsguard counts as sick for VRRP, and the optional keepalived track_file it writes. */
+  health: { maxBlindFraction: number; file?: string; fileWeight: number };
 }
 
 export interface Model {

@@ -95,6 +95,12 @@ const virtualServiceSchema = z
     slowStart: duration.default(0),
     quorum: z.number().int().min(0).default(1),
     hysteresis: z.number().int().min(0).default(0),
+    /**
+     * Safety valve, off by default: when more than this fraction of the real
+     * servers goes hard down within one interval, the excess waits for a
+     * second round of checks before it leaves the pool.
+     */
+    maxDownFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (leave it out to turn the valve off)').optional(),
     checks: z.array(checkSchema).optional(),
     /** The HAProxy backend this virtual service drives (balancer kind haproxy). */
     haproxy: z.object({ backend: z.string().min(1) }).strict().optional(),
@@ -107,6 +113,18 @@ const virtualServiceSchema = z
 
 const listenSchema = addressText;
 
+const HEALTH_DEFAULTS = { maxBlindFraction: 0.5, fileWeight: 50 };
+
+const healthSchema = z
+  .object({
+    /** Sick when more than this fraction of checks are stale or cannot run (0: any one). */
+    maxBlindFraction: z.number().min(0).max(1).default(HEALTH_DEFAULTS.maxBlindFraction),
+    /** keepalived track_file: rsguard writes fileWeight here while healthy and 0 when sick or stopped. */
+    file: z.string().startsWith('/', 'must be an absolute path').optional(),
+    fileWeight: z.number().int().min(1).max(253).default(HEALTH_DEFAULTS.fileWeight),
+  })
+  .strict();
+
 /** Which balancer the pool is applied to. `none` only observes. */
 const balancerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
@@ -114,8 +132,10 @@ const balancerSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('ipvs'),
       ipvsadm: z.string().min(1).default('ipvsadm'),
-      /** Remove the virtual services rsguard created when it stops (ldirectord cleanstop). */
+      /** Remove the virtual services rsguard created when it stops (ldirectord cleanstop); services it found are never removed. */
       cleanStop: z.boolean().default(true),
+      /** Where rsguard records which virtual services it created, so cleanStop removes only those. */
+      stateFile: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/rsguard/ipvs-owned.json'),
       /** Re-read the table and repair it this often, even with no state change. */
       reconcileInterval: duration.default(10_000),
       timeout: duration.default(5000),
@@ -146,9 +166,11 @@ export const configSchema = z
         /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
         apiToken: z.string().min(16, 'use at least 16 characters').optional(),
         apiTokenFile: z.string().startsWith('/').optional(),
+        /** When rsguard counts as sick for VRRP (`rsguard health`, the health file). */
+        health: healthSchema.default(HEALTH_DEFAULTS),
       })
       .strict()
-      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false }),
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     queue: queueSchema.default({ prefix: 'rsguard' }),

@@ -1,3 +1,4 @@
+import type { CheckErrorReason } from '../probes/types.js';
 import type { Health, StateType } from '../state/check-state.js';
 import type { VrrpTransition } from '../vrrp/vrrp-event.js';
 
@@ -38,6 +39,14 @@ export type MonitorEvent =
   | { type: 'quorum'; at: number; vs: string; vsName: string; up: boolean; upWeight: number; quorum: number }
   /** A VRRP instance or group changed state (keepalived notify script or notify_fifo). */
   | { type: 'vrrp'; at: number; transition: VrrpTransition }
+  /**
+   * Checks cannot run for a reason of rsguard's own (active), or no longer
+   * (cleared): one event per reason, not per server. Their servers keep their
+   * last state meanwhile.
+   */
+  | { type: 'check-error'; at: number; reason: CheckErrorReason; active: boolean; checks: number; check: string; detail: string }
+  /** The safety valve held a mass failure for confirmation, or applied it. */
+  | { type: 'safety-valve'; at: number; vs: string; vsName: string; held: number; total: number; confirmed: boolean }
   /** rsguard itself starting or stopping. */
   | { type: 'daemon'; at: number; state: 'starting' | 'stopping' };
 

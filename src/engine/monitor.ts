@@ -1,13 +1,35 @@
 import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
+import type { Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
+import { CheckErrorTracker } from './check-errors.js';
 import type { EventSink, ServerRef } from './events.js';
 
 interface Binding {
   vs: VirtualServiceDef;
   rs: RealServerDef;
   ref: ServerRef;
+}
+
+/**
+ * The one per-server record everyone reads (pool keeper, notifier, metrics):
+ * rebuilt from the model on reload, so nothing outlives a removed server.
+ */
+export interface ServerRecord {
+  readonly vs: VirtualServiceDef;
+  readonly rs: RealServerDef;
+  readonly ref: ServerRef;
+  hardState: Health;
+  /** When the hard state last changed; -Infinity when it has been so since rsguard started (no slow start at start). */
+  hardSince: number;
+  /** The check and what it saw when it last went hard down. */
+  downCheck: string | null;
+  downReason: string;
+}
+
+export function serverKey(vsKey: string, rsKey: string): string {
+  return `${vsKey}|${rsKey}`;
 }
 
 /**
@@ -19,10 +41,30 @@ export class Monitor {
   private model: Model;
   private readonly states = new Map<string, CheckState>();
   private bindingsByCheck = new Map<string, Binding[]>();
+  private servers = new Map<string, ServerRecord>();
+  private readonly errors = new CheckErrorTracker();
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
     this.index(model);
+  }
+
+  /** The record of one real server in one virtual service. */
+  serverRecord(vsKey: string, rsKey: string): ServerRecord | undefined {
+    return this.servers.get(serverKey(vsKey, rsKey));
+  }
+
+  serverRecords(): IterableIterator<ServerRecord> {
+    return this.servers.values();
+  }
+
+  /** Checks that cannot run now, by reason. */
+  checkErrors(): Map<CheckErrorReason, number> {
+    return this.errors.reasons();
+  }
+
+  erroringChecks(): number {
+    return this.errors.count();
   }
 
   /**
@@ -39,7 +81,7 @@ export class Monitor {
       if (state) byIdentity.set(check.identity, state);
     }
     const downServers = new Set<string>();
-    for (const vs of old.virtualServices) for (const rs of vs.realServers) if (this.server(rs).hardState === 'down') downServers.add(`${vs.key}|${rs.key}`);
+    for (const r of this.servers.values()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
     const now = this.clock();
     for (const [id, check] of model.checks) {
       if (this.states.has(id)) continue;
@@ -47,22 +89,39 @@ export class Monitor {
       if (carried) this.states.set(id, carried);
       else if (this.usedByDownServer(model, id, downServers)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
     }
-    for (const id of [...this.states.keys()]) if (!model.checks.has(id)) this.states.delete(id);
+    for (const id of [...this.states.keys()]) {
+      if (model.checks.has(id)) continue;
+      this.states.delete(id);
+      this.trackError(id, null, now);
+    }
     this.model = model;
     this.index(model);
   }
 
   private usedByDownServer(model: Model, checkId: string, down: ReadonlySet<string>): boolean {
-    return model.virtualServices.some((vs) => vs.realServers.some((rs) => rs.checkIds.includes(checkId) && down.has(`${vs.key}|${rs.key}`)));
+    return model.virtualServices.some((vs) => vs.realServers.some((rs) => rs.checkIds.includes(checkId) && down.has(serverKey(vs.key, rs.key))));
   }
 
   private index(model: Model): void {
     const now = this.clock();
     for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
     const bindings = new Map<string, Binding[]>();
+    const servers = new Map<string, ServerRecord>();
     for (const vs of model.virtualServices) {
       for (const rs of vs.realServers) {
         const binding: Binding = { vs, rs, ref: { vs: vs.key, vsName: vs.name, rs: rs.key } };
+        const key = serverKey(vs.key, rs.key);
+        const old = this.servers.get(key);
+        const hardState = this.server(rs).hardState;
+        servers.set(key, {
+          vs,
+          rs,
+          ref: binding.ref,
+          hardState,
+          hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
+          downCheck: old?.downCheck ?? null,
+          downReason: old?.downReason ?? '',
+        });
         for (const id of rs.checkIds) {
           const list = bindings.get(id);
           if (list) list.push(binding);
@@ -71,6 +130,7 @@ export class Monitor {
       }
     }
     this.bindingsByCheck = bindings;
+    this.servers = servers;
   }
 
   get current(): Model {
@@ -91,12 +151,14 @@ export class Monitor {
   /** Called with every state that changed, for persistence. */
   onStateChange: ((id: string, state: CheckState) => void) | undefined;
 
-  /** No result for over three intervals plus a timeout (workers or Redis away): its state is the last known one. */
+  /** No answer for over three intervals plus a timeout (workers or Redis away): its state is the last known one. */
   isStale(id: string, now: number): boolean {
     const c = this.model.checks.get(id);
     const s = this.states.get(id);
     if (!c || !s) return false;
-    return now - (s.lastCheck?.at ?? s.lastHardChangeAt) > 3 * c.timing.intervalMs + c.timing.timeoutMs;
+    // A check error is an answer too: the worker ran and said it could not check (shown as checkError instead).
+    const heard = Math.max(s.lastCheck?.at ?? s.lastHardChangeAt, s.checkError?.at ?? -Infinity);
+    return now - heard > 3 * c.timing.intervalMs + c.timing.timeoutMs;
   }
 
   checkState(id: string): CheckState | undefined {
@@ -119,6 +181,7 @@ export class Monitor {
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
     this.onStateChange?.(checkId, next);
+    if (transitions.error || (next.checkError && next.checkError.reason !== prev.checkError?.reason)) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
     if (transitions.soft || transitions.hard || transitions.flapping) {
       for (const b of this.bindingsByCheck.get(checkId) ?? []) {
@@ -129,11 +192,26 @@ export class Monitor {
     return nextDelayMs(next, check.timing);
   }
 
+  private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = ''): void {
+    const check = this.model.checks.get(checkId)?.label ?? checkId;
+    for (const c of this.errors.set(checkId, reason)) {
+      this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active ? detail : '' });
+    }
+  }
+
   private emitServerChanges(b: Binding, before: ServerView, after: ServerView, at: number): void {
     const decider = after.failingCheck ?? before.failingCheck;
     const check = decider ? (this.model.checks.get(decider)?.label ?? decider) : null;
     const reason = (decider && this.states.get(decider)?.lastCheck?.detail) ?? after.lastCheck?.detail ?? '';
     if (before.hardState !== after.hardState) {
+      // The record changes before anyone hears of it, so every reader sees the same table.
+      const record = this.servers.get(serverKey(b.vs.key, b.rs.key));
+      if (record) {
+        record.hardState = after.hardState;
+        record.hardSince = at;
+        record.downCheck = after.hardState === 'down' ? check : null;
+        record.downReason = after.hardState === 'down' ? reason : '';
+      }
       this.sink({ type: 'server-hard', at, server: b.ref, from: before.hardState, to: after.hardState, check, reason });
     } else if (before.state !== after.state || before.stateType !== after.stateType) {
       this.sink({ type: 'server-soft', at, server: b.ref, from: before.state, to: after.state, fromType: before.stateType, toType: after.stateType, check, reason });

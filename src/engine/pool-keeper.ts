@@ -1,6 +1,8 @@
 import type { Model, VirtualServiceDef } from '../config/model.js';
 import { BalancerUnavailable, type Actuator, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
+import { applySafetyValve, type ValveServer } from '../planner/safety-valve.js';
+import type { Health } from '../state/check-state.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
 import type { Logger } from '../log.js';
@@ -23,8 +25,11 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export class PoolKeeper {
   private plans = new Map<string, PoolPlan>();
-  private readonly upSince = new Map<string, number>();
   private readonly drains = new Map<string, Set<string>>();
+  /** Safety valve: servers held in the pool until a second round confirms them down, and what each pool was last told. */
+  private holds = new Map<string, Map<string, number>>();
+  private effective = new Map<string, Map<string, Health>>();
+  private valveTimer: NodeJS.Timeout | undefined;
   private running = false;
   private dirty = false;
   private stopped = false;
@@ -83,9 +88,6 @@ export class PoolKeeper {
   /** Called for every monitor event; hard transitions change the pool. */
   onEvent(e: MonitorEvent): void {
     if (e.type !== 'server-hard') return;
-    const key = `${e.server.vs}|${e.server.rs}`;
-    if (e.to === 'up') this.upSince.set(key, e.at);
-    else this.upSince.delete(key);
     // A mass failure brings thousands of transitions in one burst: plan once for all of them.
     if (!this.replanQueued) {
       this.replanQueued = true;
@@ -100,6 +102,8 @@ export class PoolKeeper {
     this.reconcileIntervalMs = reconcileIntervalMs;
     const live = new Set(model.virtualServices.map((v) => v.key));
     for (const k of [...this.drains.keys()]) if (!live.has(k)) this.drains.delete(k);
+    for (const k of [...this.holds.keys()]) if (!live.has(k)) this.holds.delete(k);
+    for (const k of [...this.effective.keys()]) if (!live.has(k)) this.effective.delete(k);
     this.armPeriodic();
     this.replan();
   }
@@ -108,12 +112,57 @@ export class PoolKeeper {
     return this.monitor.current.virtualServices.map((vs) => ({ vs, plan: this.plans.get(vs.key)! }));
   }
 
-  private health(vs: VirtualServiceDef): Map<string, ServerHealth> {
+  /** Servers the safety valve holds in the pool now, per virtual service. */
+  heldBySafetyValve(vsKey: string): ReadonlySet<string> {
+    return new Set(this.holds.get(vsKey)?.keys() ?? []);
+  }
+
+  private health(vs: VirtualServiceDef, now: number): Map<string, ServerHealth> {
+    const servers: ValveServer[] = vs.realServers.map((rs) => {
+      const r = this.monitor.serverRecord(vs.key, rs.key);
+      let checkedAt = Infinity;
+      for (const id of rs.checkIds) checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
+      return { key: rs.key, hardState: r?.hardState ?? this.monitor.server(rs).hardState, hardSince: r?.hardSince ?? -Infinity, checkedAt };
+    });
+    const valve = applySafetyValve({ servers, held: this.holds.get(vs.key) ?? new Map(), previous: this.effective.get(vs.key), maxDownFraction: vs.maxDownFraction, intervalMs: vs.intervalMs, now });
+    if (valve.newlyHeld > 0) this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.newlyHeld, total: servers.length, confirmed: false });
+    if (valve.confirmed > 0) this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.confirmed, total: servers.length, confirmed: true });
+    if (valve.held.size > 0) this.holds.set(vs.key, valve.held);
+    else this.holds.delete(vs.key);
+    this.effective.set(vs.key, valve.effective);
     const out = new Map<string, ServerHealth>();
-    for (const rs of vs.realServers) {
-      out.set(rs.key, { hardState: this.monitor.server(rs).hardState, upSince: this.upSince.get(`${vs.key}|${rs.key}`) ?? -Infinity });
+    for (const s of servers) {
+      const hardState = valve.effective.get(s.key)!;
+      out.set(s.key, { hardState, upSince: s.hardState === 'up' ? s.hardSince : -Infinity });
     }
     return out;
+  }
+
+  private valveMoved(): boolean {
+    for (const vs of this.monitor.current.virtualServices) {
+      const held = this.holds.get(vs.key);
+      if (!held) continue;
+      for (const rs of vs.realServers) {
+        const since = held.get(rs.key);
+        if (since === undefined) continue;
+        if (this.monitor.serverRecord(vs.key, rs.key)?.hardState !== 'down') return true;
+        if (rs.checkIds.every((id) => (this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity) > since)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** While the valve holds servers, look again soon: the confirming round brings no transition to react to. */
+  private armValve(): void {
+    if (this.holds.size === 0 || this.stopped) {
+      clearInterval(this.valveTimer);
+      this.valveTimer = undefined;
+    } else if (!this.valveTimer) {
+      this.valveTimer = setInterval(() => {
+        if (this.valveMoved()) this.replan();
+      }, 250);
+      this.valveTimer.unref();
+    }
   }
 
   /** Recomputes every pool, tells the world about sorry-server and quorum changes, and reconciles. */
@@ -123,13 +172,14 @@ export class PoolKeeper {
     let ramping = false;
     for (const vs of this.monitor.current.virtualServices) {
       const prev = this.plans.get(vs.key);
-      const plan = planPool({ vs, servers: this.health(vs), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now });
+      const plan = planPool({ vs, servers: this.health(vs, now), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now });
       next.set(vs.key, plan);
       if (prev && prev.quorumUp !== plan.quorumUp) this.emit({ type: 'quorum', at: now, vs: vs.key, vsName: vs.name, up: plan.quorumUp, upWeight: plan.upWeight, quorum: vs.quorum });
       if (prev && prev.sorryActive !== plan.sorryActive) this.emit({ type: 'sorry-server', at: now, vs: vs.key, vsName: vs.name, active: plan.sorryActive });
       if (plan.ramping) ramping = true;
     }
     this.plans = next;
+    this.armValve();
     this.requestReconcile();
     if (ramping) setTimeout(() => this.replan(), 1000).unref();
   }
@@ -183,6 +233,7 @@ export class PoolKeeper {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.valveTimer);
     if (this.periodic) clearInterval(this.periodic);
     while (this.running) await new Promise((r) => setTimeout(r, 10));
     const removed = await this.actuator.stop(this.desired()).catch((err: Error) => {

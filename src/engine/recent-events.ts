@@ -29,6 +29,10 @@ function describe(e: MonitorEvent): string | undefined {
       return `${e.vsName} quorum ${e.up ? 'gained' : 'lost'} (up weight ${e.upWeight})`;
     case 'vrrp':
       return `VRRP ${e.transition.kind.toLowerCase()} ${e.transition.name} ${e.transition.state} (priority ${e.transition.priority})`;
+    case 'check-error':
+      return e.active ? `checks cannot run (${e.reason}): ${e.check}: ${e.detail}` : `checks run again (${e.reason})`;
+    case 'safety-valve':
+      return `${e.vsName} ${e.held}/${e.total} down in one interval: ${e.confirmed ? 'confirmed, applied' : 'held for confirmation'}`;
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 import { formatHostPort } from '../config/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
-import type { LastCheck } from '../state/check-state.js';
+import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { Monitor } from './monitor.js';
 import type { BalancerStatus, PoolKeeper } from './pool-keeper.js';
@@ -21,6 +21,14 @@ export interface LastCheckJson {
   reason?: string;
 }
 
+/** The check cannot run (rsguard's fault); the state shown is held from before. */
+export interface CheckErrorJson {
+  reason: string;
+  detail: string;
+  since: string;
+  count: number;
+}
+
 export interface RealServerStatus {
   address: string;
   port: number;
@@ -29,6 +37,8 @@ export interface RealServerStatus {
   configuredWeight: number;
   inPool: boolean;
   drained: boolean;
+  /** Down, but kept in the pool by the safety valve (maxDownFraction) until a second round confirms it. */
+  heldBySafetyValve: boolean;
   forwarding: string;
   state: 'up' | 'down';
   stateType: 'soft' | 'hard';
@@ -36,6 +46,8 @@ export interface RealServerStatus {
   flapping: boolean;
   /** No result for over three intervals (workers or Redis away): the state shown is the last known one. */
   stale: boolean;
+  /** Set when one of its checks cannot run: the state is held, not measured. */
+  checkError: CheckErrorJson | null;
   lastCheck: LastCheckJson | null;
   checks: Array<{
     id: string;
@@ -45,6 +57,7 @@ export interface RealServerStatus {
     consecutiveOk: number;
     consecutiveFail: number;
     flapPercent: number;
+    checkError: CheckErrorJson | null;
     lastCheck: LastCheckJson | null;
   }>;
 }
@@ -63,6 +76,10 @@ export interface VirtualServiceStatus {
   realServers: RealServerStatus[];
 }
 
+function checkErrorJson(e: CheckError | null | undefined): CheckErrorJson | null {
+  return e ? { reason: e.reason, detail: e.detail, since: new Date(e.since).toISOString(), count: e.count } : null;
+}
+
 function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   if (!c) return null;
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
@@ -71,6 +88,7 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
 function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, now: number): VirtualServiceStatus {
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
+  const held = pools.heldBySafetyValve(vs.key);
   const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
     const view = monitor.server(rs);
     const member = plan?.members.find((m) => m.role === 'real' && m.key === rs.key);
@@ -81,12 +99,14 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, no
       configuredWeight: rs.weight,
       inPool: member !== undefined,
       drained: drained.has(rs.key),
+      heldBySafetyValve: held.has(rs.key),
       forwarding: rs.forwarding,
       state: view.state,
       stateType: view.stateType,
       hardState: view.hardState,
       flapping: view.flapping,
       stale: rs.checkIds.some((id) => monitor.isStale(id, now)),
+      checkError: checkErrorJson(rs.checkIds.map((id) => monitor.checkState(id)?.checkError).find((e) => e)),
       lastCheck: lastCheckJson(view.lastCheck),
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;
@@ -98,6 +118,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, no
           consecutiveOk: s.consecutiveOk,
           consecutiveFail: s.consecutiveFail,
           flapPercent: Math.round(s.flap.percent * 100) / 100,
+          checkError: checkErrorJson(s.checkError),
           lastCheck: lastCheckJson(s.lastCheck),
         };
       }),

@@ -12,6 +12,8 @@ export interface HttpDeps {
   registry: Registry;
   events: () => Array<{ at: number; type: string; text: string }>;
   healthy: () => { ok: boolean; detail: string };
+  /** Fit to hold the VIPs (not blind): `rsguard health`, keepalived vrrp_script. */
+  health: () => { ok: boolean };
 }
 
 /** The read-only API: status document, Prometheus metrics, liveness. Loopback by default (config). */
@@ -32,6 +34,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   });
   app.get('/healthz', async (_req, reply) => {
     const h = deps.healthy();
+    reply.code(h.ok ? 200 : 503);
+    return h;
+  });
+  app.get('/api/health', async (_req, reply) => {
+    const h = deps.health();
     reply.code(h.ok ? 200 : 503);
     return h;
   });

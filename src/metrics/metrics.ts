@@ -6,6 +6,7 @@ import type { ServerView } from '../state/server-state.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import type { BullmqQueue } from '../scheduler/bullmq-queue.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
+import { CHECK_ERROR_REASONS } from '../probes/types.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
 
 /**
@@ -18,6 +19,7 @@ export class Metrics {
   private readonly results: Counter<'kind' | 'outcome' | 'reason'>;
   private readonly transitions: Counter<'vs' | 'rs' | 'to'>;
   private readonly lag: Histogram;
+  private readonly checkErrors: Counter<'reason'>;
 
   constructor(monitor: () => Monitor | undefined, pools: () => PoolKeeper | undefined = () => undefined, queueDepth: () => number = () => 0, distributed: () => BullmqQueue | undefined = () => undefined) {
     const registers = [this.registry];
@@ -33,7 +35,7 @@ export class Metrics {
     });
     this.results = new Counter({
       name: 'rsguard_probe_results_total',
-      help: 'Probe results by kind and outcome (success or failure) and failure reason ("" on success).',
+      help: 'Probe results by kind and outcome (success, failure, or error when the check could not run) and reason ("" on success).',
       labelNames: ['kind', 'outcome', 'reason'],
       registers,
     });
@@ -166,6 +168,24 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'rsguard_checks_erroring',
+      help: 'Checks that cannot run now (rsguard fault: missing binary, no capability, descriptors), by reason; their servers hold their last state.',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        const m = monitor();
+        for (const reason of CHECK_ERROR_REASONS) this.set({ reason }, m?.checkErrors().get(reason) ?? 0);
+      },
+    });
+    this.checkErrors = new Counter({
+      name: 'rsguard_check_errors_total',
+      help: 'Probe results that were check errors (the check could not run; not counted against the server), by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of CHECK_ERROR_REASONS) this.checkErrors.inc({ reason }, 0);
+    new Gauge({
       name: 'rsguard_checks',
       help: 'Distinct checks scheduled (identical checks shared by several virtual services count once).',
       registers,
@@ -184,10 +204,12 @@ export class Metrics {
     let duration = this.durationByKind.get(kind);
     if (!duration) this.durationByKind.set(kind, (duration = this.probeDuration.labels({ kind })));
     duration.observe(o.result.durationMs / 1000);
-    const reason = o.result.ok ? '' : (o.result.reason ?? 'error');
-    const key = `${kind}|${reason}`;
+    const outcome = o.result.ok ? 'success' : o.result.error ? 'error' : 'failure';
+    const reason = o.result.ok ? '' : (o.result.error ?? o.result.reason ?? 'error');
+    const key = `${kind}|${outcome}|${reason}`;
     let counter = this.resultsByKey.get(key);
-    if (!counter) this.resultsByKey.set(key, (counter = this.results.labels({ kind, outcome: o.result.ok ? 'success' : 'failure', reason })));
+    if (!counter) this.resultsByKey.set(key, (counter = this.results.labels({ kind, outcome, reason })));
+    if (o.result.error) this.checkErrors.inc({ reason: o.result.error });
     counter.inc();
     this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
   }

@@ -34,6 +34,14 @@ export function subjectOf(e: MailEvent, routerId: string): string {
       return `${p} rsguard started`;
     case 'stopping':
       return `${p} rsguard stopping`;
+    case 'check-error':
+      return `${p} rsguard cannot run checks (${e.checkError!.reason}) - servers hold their last state`;
+    case 'check-error-cleared':
+      return `${p} rsguard checks run again (${e.checkError!.reason})`;
+    case 'valve-held':
+      return `${p} Virtualserver ${e.vs} - MASS FAILURE HELD FOR CONFIRMATION`;
+    case 'valve-confirmed':
+      return `${p} Virtualserver ${e.vs} - MASS FAILURE CONFIRMED`;
   }
 }
 
@@ -65,6 +73,14 @@ function describe(e: MailEvent): string {
       return `${when}  rsguard started`;
     case 'stopping':
       return `${when}  rsguard is stopping`;
+    case 'check-error':
+      return `${when}  rsguard cannot run ${e.checkError!.checks === 1 ? 'a check' : `${e.checkError!.checks} checks`} (${e.checkError!.reason})${why}. This is a fault of the director, not of the real servers: they keep their last state until the checks run again.`;
+    case 'check-error-cleared':
+      return `${when}  checks that failed to run (${e.checkError!.reason}) run again`;
+    case 'valve-held':
+      return `${when}  ${e.vsName} (${e.vs}): ${e.reason}; the change waits for a second round of checks`;
+    case 'valve-confirmed':
+      return `${when}  ${e.vsName} (${e.vs}): ${e.reason}; the change is applied`;
   }
 }
 

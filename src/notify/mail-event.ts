@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 /** One thing worth a mail, in a form that survives a restart (the spool holds these as JSON). */
 export type MailKind =
   | 'rs-down' | 'rs-up' | 'rs-still-down' | 'flapping-start' | 'flapping-stop'
-  | 'sorry-in' | 'sorry-out' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping';
+  | 'sorry-in' | 'sorry-out' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping'
+  | 'check-error' | 'check-error-cleared' | 'valve-held' | 'valve-confirmed';
 
 export interface MailEvent {
   /** Deterministic from what happened and when: the same transition never makes two spool entries. */
@@ -16,10 +17,12 @@ export interface MailEvent {
   check?: string | null;
   reason?: string;
   vrrp?: { kind: string; name: string; state: string; priority: number };
+  /** check-error: the reason class (spawn, permission, ...) and how many checks share it. */
+  checkError?: { reason: string; checks: number };
   /** Recipients when a virtual service overrides the global ones. */
   to?: string[];
 }
 
 export function mailEventId(e: Omit<MailEvent, 'id'>): string {
-  return createHash('sha1').update(JSON.stringify([e.kind, e.at, e.vs, e.rs, e.vrrp?.name, e.vrrp?.state])).digest('hex').slice(0, 20);
+  return createHash('sha1').update(JSON.stringify([e.kind, e.at, e.vs, e.rs, e.vrrp?.name, e.vrrp?.state, e.checkError?.reason])).digest('hex').slice(0, 20);
 }

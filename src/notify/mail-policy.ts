@@ -50,6 +50,13 @@ export class MailPolicy {
         return make({ at: e.at, kind: 'vrrp', vrrp: { kind: e.transition.kind, name: e.transition.name, state: e.transition.state, priority: e.transition.priority } });
       case 'daemon':
         return make({ at: e.at, kind: e.state === 'starting' ? 'started' : 'stopping' });
+      case 'check-error':
+        return make({ at: e.at, kind: e.active ? 'check-error' : 'check-error-cleared', check: e.active ? e.check : null, reason: e.detail, checkError: { reason: e.reason, checks: e.checks } });
+      case 'safety-valve': {
+        const vs = vsAddress(m, e.vs);
+        const reason = `${e.held} of ${e.total} real servers went down within one interval`;
+        return make({ at: e.at, kind: e.confirmed ? 'valve-confirmed' : 'valve-held', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
+      }
       case 'server-soft':
         return [];
     }

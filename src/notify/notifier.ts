@@ -7,6 +7,14 @@ import { MailPolicy } from './mail-policy.js';
 import type { Mailer } from './mailer.js';
 import { appendTransition, transitionLine } from './transition-log.js';
 
+export interface DownServer {
+  vs: string;
+  vsName: string;
+  rs: string;
+  check: string | null;
+  reason: string;
+}
+
 /**
  * Fans monitor events out to mail, hooks and the VRRP transition log. The
  * JSON log line of an event is written before this runs (the daemon's first
@@ -14,11 +22,12 @@ import { appendTransition, transitionLine } from './transition-log.js';
  */
 export class Notifier {
   private readonly policy: MailPolicy;
-  private readonly down = new Map<string, { vs: string; vsName: string; rs: string; check: string | null; reason: string }>();
   private reminder: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly model: () => Model,
+    /** Servers hard down now, from the monitor's one server table (a reload prunes it). */
+    private readonly downServers: () => Iterable<DownServer>,
     private readonly mailer: Mailer | null,
     private readonly log: Logger,
     private readonly clock: () => number,
@@ -33,11 +42,6 @@ export class Notifier {
     if (e.type === 'vrrp' && m.notify.transitionLog) {
       appendTransition(m.notify.transitionLog, transitionLine(e.transition)).catch((err: Error) => this.log.error({ file: m.notify.transitionLog, err: err.message }, 'transition log write failed'));
     }
-    if (e.type === 'server-hard') {
-      const key = `${e.server.vs}|${e.server.rs}`;
-      if (e.to === 'down') this.down.set(key, { vs: e.server.vs, vsName: e.server.vsName, rs: e.server.rs, check: e.check, reason: e.reason });
-      else this.down.delete(key);
-    }
     for (const h of hooksFor(e, m)) void runHook(h.argv, m.notify.hookTimeoutMs, this.log, h.what);
     if (!this.mailer) return;
     for (const mail of this.policy.toMail(e)) {
@@ -46,9 +50,10 @@ export class Notifier {
   }
 
   /** ldirectord emailalertfreq: a reminder for every server still down. */
-  private remind(): void {
+  remind(): void {
+    if (!this.mailer) return;
     const at = this.clock();
-    for (const d of this.down.values()) {
+    for (const d of this.downServers()) {
       const partial = { at, kind: 'rs-still-down' as const, vs: d.vs, vsName: d.vsName, rs: d.rs, check: d.check, reason: d.reason };
       void this.mailer!.enqueue({ ...partial, id: mailEventId(partial) });
     }

@@ -9,11 +9,13 @@ import { drainSpool } from '../vrrp/vrrp-spool.js';
 import { appendTransition } from './transition-log.js';
 import { Mailer, type MailTransport } from './mailer.js';
 import { MailSpool } from './mail-spool.js';
-import { Notifier } from './notifier.js';
+import { Notifier, type DownServer } from './notifier.js';
 
 export interface Notifications {
   onEvent(e: MonitorEvent): void;
   recordVrrp(t: VrrpTransition): void;
+  /** After a reload: opens, closes or moves the notify_fifo reader to what the config now says. */
+  reconfigure(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,7 +41,7 @@ function smtpTransport(def: EmailDef): MailTransport {
  * notifier, and the VRRP inputs (keepalived's notify_fifo and the spool that
  * `rsguard notify` writes when the daemon is down).
  */
-export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, log: Logger, clock: () => number): Notifications {
+export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, downServers: () => Iterable<DownServer>, log: Logger, clock: () => number): Notifications {
   const first = model();
   const email = first.notify.email;
   const mailer = email
@@ -49,7 +51,7 @@ export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) =>
         pending: (n) => metrics.mailPending.set(n),
       })
     : null;
-  const notifier = new Notifier(model, mailer, log, clock);
+  const notifier = new Notifier(model, downServers, mailer, log, clock);
   let fifo: { stop(): void } | undefined;
   let spoolTimer: NodeJS.Timeout | undefined;
   const recordVrrp = (t: VrrpTransition) => emit({ type: 'vrrp', at: t.at, transition: t });
@@ -58,6 +60,25 @@ export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) =>
     for (const b of bad) log.error({ file: b }, 'unreadable vrrp spool entry dropped');
     for (const t of transitions) recordVrrp(t);
   };
+  let fifoPath: string | undefined;
+  const openFifo = (path: string | undefined) => {
+    fifoPath = path;
+    if (!path) return;
+    log.info({ fifo: path }, 'reading keepalived notify_fifo');
+    fifo = readKeepalivedFifo(
+      path,
+      (line) => {
+        if (line.type === 'vrrp') return recordVrrp(line.transition);
+        if (line.type === 'invalid') return log.warn({ fifo: path, reason: line.reason }, 'notify_fifo line ignored');
+        const what = line.type === 'vs' ? { vs: line.vs } : { rs: line.rs, vs: line.vs };
+        log.info({ fifo: path, ...what, state: line.state }, 'keepalived checker transition');
+        const log2 = model().notify.transitionLog;
+        if (log2) void appendTransition(log2, `[${line.state === 'UP' ? 'Up' : 'Down'}] ${new Date(clock()).toString()} keepalived ${line.type.toUpperCase()} ${line.type === 'rs' ? `${line.rs} of ` : ''}${line.vs} is ${line.state}\n`);
+      },
+      (err) => log.error({ fifo: path, err: err.message }, 'notify_fifo read failed'),
+      clock,
+    );
+  };
   return {
     onEvent: (e) => notifier.onEvent(e),
     recordVrrp,
@@ -65,22 +86,15 @@ export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) =>
       if (mailer) await mailer.start();
       await ingestSpool();
       spoolTimer = setInterval(() => void ingestSpool(), SPOOL_POLL_MS);
-      const fifoPath = first.notify.keepalivedFifo;
-      if (fifoPath) {
-        fifo = readKeepalivedFifo(
-          fifoPath,
-          (line) => {
-            if (line.type === 'vrrp') return recordVrrp(line.transition);
-            if (line.type === 'invalid') return log.warn({ fifo: fifoPath, reason: line.reason }, 'notify_fifo line ignored');
-            const what = line.type === 'vs' ? { vs: line.vs } : { rs: line.rs, vs: line.vs };
-            log.info({ fifo: fifoPath, ...what, state: line.state }, 'keepalived checker transition');
-            const log2 = model().notify.transitionLog;
-            if (log2) void appendTransition(log2, `[${line.state === 'UP' ? 'Up' : 'Down'}] ${new Date(clock()).toString()} keepalived ${line.type.toUpperCase()} ${line.type === 'rs' ? `${line.rs} of ` : ''}${line.vs} is ${line.state}\n`);
-          },
-          (err) => log.error({ fifo: fifoPath, err: err.message }, 'notify_fifo read failed'),
-          clock,
-        );
-      }
+      openFifo(first.notify.keepalivedFifo);
+    },
+    reconfigure() {
+      const wanted = model().notify.keepalivedFifo;
+      if (wanted === fifoPath) return;
+      fifo?.stop();
+      fifo = undefined;
+      if (fifoPath) log.info({ fifo: fifoPath }, 'notify_fifo closed');
+      openFifo(wanted);
     },
     async stop() {
       fifo?.stop();

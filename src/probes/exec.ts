@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
-import { fail, pass, snippet } from './outcome.js';
+import { checkError, fail, localFaultOf, pass, snippet } from './outcome.js';
 import type { ProbeTarget } from './types.js';
 
 /** Output kept for the detail; the rest is read and dropped so a chatty script cannot block on a full pipe. */
@@ -77,7 +77,12 @@ export const execProbe = defineProbe({
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      child.once('error', (err) => finish(fail(startedAt, 'error', `cannot run ${file}: ${err.message}`)));
+      // spawn fails only for reasons of this host (no such file, not executable, no fork): never the server's fault.
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? '';
+        const why = code === 'EACCES' || code === 'ENOENT' || code === 'ENOEXEC' || code === 'EAGAIN' ? 'spawn' : (localFaultOf(code) ?? 'spawn');
+        finish(checkError(startedAt, why, `cannot run ${file}: ${err.message}`));
+      });
       child.once('close', (code, sig) => {
         const tail = output.trim() ? `: ${snippet(output.trim(), 80)}` : '';
         if (code === 0) finish(pass(startedAt, `exit 0${tail}`));

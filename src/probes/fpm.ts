@@ -2,7 +2,7 @@ import net from 'node:net';
 import { z } from 'zod';
 import { encodeRequest, FastCgiProtocolError, FastCgiReader, parseCgiOutput, type FastCgiResponse } from './fastcgi.js';
 import { defineProbe } from './kind.js';
-import { classifyError, fail, pass, snippet } from './outcome.js';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { socketExchange } from './socket-exchange.js';
 import type { ProbeTarget } from './types.js';
 
@@ -93,8 +93,7 @@ export const fpmProbe = defineProbe({
       return pass(startedAt, `${spec.expect}, listen queue ${queue}, active ${String(pool['active processes'])}/${String(pool['total processes'])}`);
     } catch (err) {
       if (err instanceof FastCgiProtocolError && !signal.aborted) return fail(startedAt, 'protocol', err.message);
-      const { reason, detail } = classifyError(err, signal);
-      return fail(startedAt, reason, detail);
+      return failure(startedAt, classifyError(err, signal));
     }
   },
 });

@@ -3,7 +3,7 @@ import https from 'node:https';
 import got from 'got';
 import { hostForUrl, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
-import { classifyError, fail } from './outcome.js';
+import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeResult, ProbeTarget } from './types.js';
 
 /**
@@ -62,8 +62,7 @@ export function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, spec: 
     });
     stream.once('end', () => finish(verdict(spec, startedAt, status, Buffer.concat(chunks), false)));
     stream.once('error', (err: Error) => {
-      const { reason, detail } = classifyError((err as { cause?: unknown }).cause ?? err, signal);
-      finish(fail(startedAt, reason, detail));
+      finish(failure(startedAt, classifyError((err as { cause?: unknown }).cause ?? err, signal)));
     });
   });
 }

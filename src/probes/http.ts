@@ -4,7 +4,7 @@ import { runWithGot } from './http-got.js';
 import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
-import { classifyError, fail } from './outcome.js';
+import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 /**
@@ -35,8 +35,7 @@ function runHttp(scheme: 'http' | 'https') {
       return verdict(spec, startedAt, res.status, res.body, res.truncated);
     } catch (err) {
       if (err instanceof HttpProtocolError && !signal.aborted) return fail(startedAt, 'protocol', err.message);
-      const { reason, detail } = classifyError(err, signal);
-      return fail(startedAt, reason, detail);
+      return failure(startedAt, classifyError(err, signal));
     }
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
-import { classifyError, fail, pass } from './outcome.js';
+import { checkError, classifyError, fail, failure, pass } from './outcome.js';
 import { PingPermissionError } from './icmp-pinger.js';
 
 export const icmpSpec = z
@@ -16,19 +16,18 @@ export const icmpProbe = defineProbe({
   portless: true,
   run: async (target, spec, { signal, resources, deadlineAt }) => {
     const startedAt = performance.now();
-    if (!resources?.pinger) return fail(startedAt, 'error', 'no icmp pinger wired in');
+    if (!resources?.pinger) return checkError(startedAt, 'exception', 'no icmp pinger wired in');
     for (let attempt = 1; attempt <= spec.count; attempt++) {
       const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.ceil((deadlineAt - performance.now()) / (spec.count - attempt + 1))))]);
       try {
         const rtt = await resources.pinger.ping(target.host, attemptSignal);
         return pass(startedAt, `echo reply in ${rtt.toFixed(3)} ms`);
       } catch (err) {
-        if (err instanceof PingPermissionError) return fail(startedAt, 'permission', err.message);
+        if (err instanceof PingPermissionError) return checkError(startedAt, 'permission', err.message);
         if (signal.aborted) return fail(startedAt, 'timeout', 'no echo reply');
         if (attempt === spec.count) {
           if (attemptSignal.aborted) return fail(startedAt, 'timeout', 'no echo reply');
-          const { reason, detail } = classifyError(err, signal);
-          return fail(startedAt, reason, detail);
+          return failure(startedAt, classifyError(err, signal));
         }
       }
     }

@@ -1,4 +1,4 @@
-import type { FailureReason, ProbeResult } from './types.js';
+import type { CheckErrorReason, FailureReason, ProbeResult } from './types.js';
 
 /** Small helpers so every probe words its results the same way. */
 export function pass(startedAt: number, detail: string): ProbeResult {
@@ -9,16 +9,58 @@ export function fail(startedAt: number, reason: FailureReason, detail: string): 
   return { ok: false, durationMs: elapsed(startedAt), detail, reason };
 }
 
+/** The check could not run: rsguard's fault, not the server's (see CheckErrorReason). */
+export function checkError(startedAt: number, error: CheckErrorReason, detail: string): ProbeResult {
+  return { ok: false, durationMs: elapsed(startedAt), detail, reason: 'error', error };
+}
+
+/** A failure as classifyError words it: a down result, or a check error when the fault is local. */
+export function failure(startedAt: number, c: Classified): ProbeResult {
+  return c.error ? checkError(startedAt, c.error, c.detail) : fail(startedAt, c.reason, c.detail);
+}
+
 export function elapsed(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 1000) / 1000;
 }
 
+export interface Classified {
+  reason: FailureReason;
+  detail: string;
+  error?: CheckErrorReason;
+}
+
+/**
+ * Errno codes that come from this host's own stack, whatever the target: a
+ * probe that hits them could not run, so they must not count against the
+ * server (a director out of descriptors would otherwise empty every pool).
+ * EADDRNOTAVAIL on connect is the local ephemeral port range running out.
+ */
+export function localFaultOf(code: string): CheckErrorReason | undefined {
+  switch (code) {
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'descriptors';
+    case 'ENOBUFS':
+    case 'ENOMEM':
+      return 'buffers';
+    case 'EADDRNOTAVAIL':
+      return 'local_address';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission';
+    default:
+      return undefined;
+  }
+}
+
 /** Maps a socket-level error to a bounded reason; the deadline wins over whatever the abort caused. */
-export function classifyError(err: unknown, signal: AbortSignal): { reason: FailureReason; detail: string } {
+export function classifyError(err: unknown, signal: AbortSignal): Classified {
   if (signal.aborted) return { reason: 'timeout', detail: 'timed out' };
   const e = err as NodeJS.ErrnoException & { code?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
+  const local = localFaultOf(code);
+  if (local) return { reason: 'error', detail: `cannot run the check here: ${message}`, error: local };
   switch (code) {
     case 'ECONNREFUSED':
       return { reason: 'refused', detail: 'connection refused' };
@@ -27,15 +69,11 @@ export function classifyError(err: unknown, signal: AbortSignal): { reason: Fail
       return { reason: 'timeout', detail: 'timed out' };
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-    case 'EADDRNOTAVAIL':
     case 'ENOENT':
       return { reason: 'unreachable', detail: message };
     case 'ECONNRESET':
     case 'EPIPE':
       return { reason: 'protocol', detail: `connection reset (${code})` };
-    case 'EACCES':
-    case 'EPERM':
-      return { reason: 'permission', detail: message };
     default:
       if (code.startsWith('HPE_')) return { reason: 'protocol', detail: `bad HTTP response (${code})` };
       if (/certificate|SSL|TLS|self[- ]signed|ERR_TLS/i.test(code + ' ' + message)) return { reason: 'tls', detail: message };

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
-import { classifyError, fail, pass, snippet } from './outcome.js';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexError } from './regex-cache.js';
 import type { ProbeResult } from './types.js';
 
@@ -65,8 +65,7 @@ export const tcpProbe = defineProbe({
       });
       socket.once('end', () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')));
       socket.once('error', (err) => {
-        const { reason, detail } = classifyError(err, signal);
-        finish(fail(startedAt, reason, detail));
+        finish(failure(startedAt, classifyError(err, signal)));
       });
     }),
 });

@@ -23,6 +23,15 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   'timeout', 'refused', 'unreachable', 'status', 'body', 'tls', 'protocol', 'exit', 'permission', 'error',
 ];
 
+/**
+ * Why a check could not run at all: rsguard's own fault (a missing binary, no
+ * capability, descriptors or buffers exhausted, a bug), which says nothing
+ * about the real server. Bounded so it can be a metric label.
+ */
+export type CheckErrorReason = 'spawn' | 'permission' | 'descriptors' | 'buffers' | 'local_address' | 'exception';
+
+export const CHECK_ERROR_REASONS: readonly CheckErrorReason[] = ['spawn', 'permission', 'descriptors', 'buffers', 'local_address', 'exception'];
+
 export interface ProbeResult {
   ok: boolean;
   durationMs: number;
@@ -30,6 +39,17 @@ export interface ProbeResult {
   detail: string;
   /** Set when ok is false. */
   reason?: FailureReason;
+  /**
+   * Set when the check could not run (ok is then false): the result is an
+   * error, neither up nor down, and the state engine holds the last state.
+   */
+  error?: CheckErrorReason;
+}
+
+export type Verdict = 'up' | 'down' | 'error';
+
+export function verdictOf(r: ProbeResult): Verdict {
+  return r.ok ? 'up' : r.error ? 'error' : 'down';
 }
 
 /** Where a probe connects. `vip`/`vport` are set only for kinds that need them (exec). */

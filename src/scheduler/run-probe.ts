@@ -1,3 +1,4 @@
+import { localFaultOf } from '../probes/outcome.js';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeResources, ProbeResult } from '../probes/types.js';
 import type { ProbeJob } from './job.js';
@@ -8,8 +9,8 @@ class ProbeDeadline extends Error {
 
 /**
  * Runs one job with one deadline that covers the whole probe. A probe that
- * throws is a bug in rsguard, not a down server, but it still yields a failed
- * result so the state machine never stalls.
+ * throws is a bug in rsguard, not a down server: it yields a check error,
+ * which holds the last state instead of counting against the server.
  *
  * One AbortController (the caller's, so it can abort on shutdown) and one
  * cleared timer per probe: AbortSignal.timeout() would leave a live timer per
@@ -19,13 +20,13 @@ class ProbeDeadline extends Error {
  */
 export async function runProbe(job: ProbeJob, resources: ProbeResources, controller = new AbortController()): Promise<ProbeResult> {
   const probe = probeFor(job.kind);
-  if (!probe) return { ok: false, durationMs: 0, detail: `unknown probe kind ${job.kind}`, reason: 'error' };
+  if (!probe) return { ok: false, durationMs: 0, detail: `unknown probe kind ${job.kind}`, reason: 'error', error: 'exception' };
   const timer = setTimeout(() => controller.abort(new ProbeDeadline('probe deadline')), job.timeoutMs);
   const startedAt = performance.now();
   try {
     return await probe.run(job.target, job.spec as never, { signal: controller.signal, timeoutMs: job.timeoutMs, deadlineAt: startedAt + job.timeoutMs, resources });
   } catch (err) {
-    return { ok: false, durationMs: performance.now() - startedAt, detail: `probe error: ${(err as Error).message}`, reason: 'error' };
+    return { ok: false, durationMs: performance.now() - startedAt, detail: `probe error: ${(err as Error).message}`, reason: 'error', error: localFaultOf((err as NodeJS.ErrnoException)?.code ?? '') ?? 'exception' };
   } finally {
     clearTimeout(timer);
   }

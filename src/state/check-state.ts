@@ -1,5 +1,5 @@
 import type { Timing } from '../config/model.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { initialFlap, recordFlap, type FlapState } from './flap.js';
 
 /**
@@ -19,6 +19,16 @@ export interface LastCheck {
   reason?: string;
 }
 
+/** The check cannot run (rsguard's own fault); its state is held as it was. */
+export interface CheckError {
+  reason: CheckErrorReason;
+  detail: string;
+  /** When the run of errors began, and the latest one. */
+  since: number;
+  at: number;
+  count: number;
+}
+
 export interface CheckState {
   /** The latest observed state (soft or hard). */
   state: Health;
@@ -34,12 +44,16 @@ export interface CheckState {
   lastCheck: LastCheck | null;
   lastHardChangeAt: number;
   results: number;
+  /** Set while the check cannot run; cleared by the next real result. Absent in states saved by older versions. */
+  checkError?: CheckError | null;
 }
 
 export interface CheckTransitions {
   soft?: { from: Health; to: Health; fromType: StateType; toType: StateType };
   hard?: { from: Health; to: Health };
   flapping?: 'start' | 'stop';
+  /** The check began or stopped failing to run. */
+  error?: 'start' | 'stop';
 }
 
 export function stateType(s: Pick<CheckState, 'state' | 'hardState'>): StateType {
@@ -59,6 +73,7 @@ export function initialCheckState(timing: Timing, now: number): CheckState {
     lastCheck: null,
     lastHardChangeAt: now,
     results: 0,
+    checkError: null,
   };
 }
 
@@ -72,7 +87,20 @@ function nextHard(prev: CheckState, timing: Timing, ok: boolean, window: boolean
   return consecutiveOk >= timing.rise ? 'up' : 'down';
 }
 
+/**
+ * A check that could not run says nothing about the server: no counter, no
+ * window slot, no flap sample moves, so the last state (soft or hard) holds.
+ * Only the error itself is recorded, to be shown and alerted.
+ */
+export function applyCheckError(prev: CheckState, result: ProbeResult & { error: CheckErrorReason }, now: number): { next: CheckState; transitions: CheckTransitions } {
+  const was = prev.checkError ?? null;
+  const checkError: CheckError = { reason: result.error, detail: result.detail, since: was ? was.since : now, at: now, count: (was?.count ?? 0) + 1 };
+  const transitions: CheckTransitions = was ? {} : { error: 'start' };
+  return { next: { ...prev, checkError }, transitions };
+}
+
 export function applyResult(prev: CheckState, timing: Timing, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
+  if (result.error) return applyCheckError(prev, result as ProbeResult & { error: CheckErrorReason }, now);
   const ok = result.ok;
   const consecutiveOk = ok ? prev.consecutiveOk + 1 : 0;
   const consecutiveFail = ok ? 0 : prev.consecutiveFail + 1;
@@ -96,8 +124,9 @@ export function applyResult(prev: CheckState, timing: Timing, result: ProbeResul
     lastCheck: { ok, at: now, durationMs: result.durationMs, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) },
     lastHardChangeAt: hardState !== prev.hardState ? now : prev.lastHardChangeAt,
     results: prev.results + 1,
+    checkError: null,
   };
-  const transitions: CheckTransitions = {};
+  const transitions: CheckTransitions = prev.checkError ? { error: 'stop' } : {};
   const fromType = stateType(prev);
   const toType = stateType(next);
   if (state !== prev.state || fromType !== toType) transitions.soft = { from: prev.state, to: state, fromType, toType };

@@ -30,13 +30,13 @@ describe('icmp probe', () => {
     const r = await probe('icmp', { host: blackhole.address, port: 0 }, { count: 2 }, 400, pinger);
     assert.deepEqual([r.ok, r.reason], [false, 'timeout']);
   });
-  it('without CAP_NET_RAW says what privilege it needs', () => {
+  it('without CAP_NET_RAW is a check error (rsguard cannot check), not a down server, and says what privilege it needs', () => {
     // Run as nobody in a child: the only way to lose the capability from a root test run.
     const script = fileURLToPath(new URL('../helpers/unprivileged-ping.js', import.meta.url));
     const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, script], { encoding: 'utf8', timeout: 10_000 });
     assert.equal(res.status, 0, res.stderr);
-    const out = JSON.parse(res.stdout) as { ok: boolean; reason: string; detail: string };
-    assert.deepEqual([out.ok, out.reason], [false, 'permission']);
+    const out = JSON.parse(res.stdout) as { ok: boolean; error?: string; detail: string };
+    assert.deepEqual([out.ok, out.error], [false, 'permission']);
     assert.match(out.detail, /CAP_NET_RAW/);
   });
 });

@@ -40,7 +40,7 @@ describe('keepalived.conf: the seeds', () => {
     assert.deepEqual(vs.realServers.map((r) => [r.key, r.weight]), [['192.168.4.100:80', 1], ['192.168.4.200:80', 2]]);
     const [c] = checksOf(m, vs.name, '192.168.4.100:80');
     assert.deepEqual([c!.kind, c!.timing.intervalMs, c!.timing.timeoutMs, c!.timing.fall, c!.timing.rise, c!.timing.retryIntervalMs], ['tcp', 6000, 3000, 4, 1, 3000]);
-    assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, reconcileIntervalMs: 10_000, timeoutMs: 5000 });
+    assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, stateFile: '/var/lib/rsguard/ipvs-owned.json', reconcileIntervalMs: 10_000, timeoutMs: 5000 });
     assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 is run by keepalived, not rsguard/.test(w)));
     assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.routerId, m.notify.email.smtp.host, m.notify.email.smtp.port, m.notify.email.smtp.connectTimeoutMs], [['admin@tarena.com.cn'], 'ka@localhost', 'lvs1', '127.0.0.1', 25, 30_000]);
   });

@@ -109,8 +109,15 @@ describe('ipvs diff', () => {
     const deleted = SAVED.replace('-a -t 10.0.0.1:80 -r 10.0.0.3:80 -m -w 1\n', '');
     assert.deepEqual(argv(diffIpvs(desired(), parseIpvsSave(deleted))), ['-a -t 10.0.0.1:80 -r 10.0.0.3:80 -m -w 1']);
   });
-  it('clean stop removes only owned services that exist', () => {
+  it('clean stop removes only services rsguard created that exist', () => {
     const partial = parseIpvsSave(SAVED.split('\n').filter((l) => !l.includes('-f 5')).join('\n'));
-    assert.deepEqual(argv(cleanStopCommands(desired(), partial)), ['-D -t 10.0.0.1:80', '-D -u [2001:db8::53]:53']);
+    const keys = desired().map((d) => d.vs.key);
+    assert.deepEqual(argv(cleanStopCommands(desired(), partial, new Set(keys))), ['-D -t 10.0.0.1:80', '-D -u [2001:db8::53]:53']);
+    // The same table, but the TCP service was there before rsguard: adopted, never deleted.
+    assert.deepEqual(argv(cleanStopCommands(desired(), partial, new Set(keys.filter((k) => k.startsWith('udp'))))), ['-D -u [2001:db8::53]:53']);
+  });
+  it('an -A names the service it creates, so it can be recorded before it runs', () => {
+    const created = diffIpvs(desired(), parseIpvsSave('')).filter((c) => c.creates);
+    assert.deepEqual(created.map((c) => c.creates), desired().map((d) => d.vs.key));
   });
 });

@@ -1,6 +1,7 @@
 import type { VirtualServiceDef } from '../../config/model.js';
 import { formatHostPort } from '../../config/address.js';
 import { BalancerUnavailable, type Actuator, type AppliedChange, type ConfigProblem, type DesiredService, type ReconcileReport } from '../actuator.js';
+import { noOwnership, type OwnershipStore } from '../ownership.js';
 import { CommandUnavailable, type CommandRunner } from './command-runner.js';
 import { cleanStopCommands, diffIpvs, serviceArgs, type IpvsCommand } from './ipvs-diff.js';
 import { activeConnections, parseIpvsSave, type IpvsTable } from './ipvs-table.js';
@@ -8,6 +9,8 @@ import { activeConnections, parseIpvsSave, type IpvsTable } from './ipvs-table.j
 export interface IpvsOptions {
   dryRun: boolean;
   cleanStop: boolean;
+  /** Where the services rsguard created are recorded (cleanStop removes only those). */
+  ownership?: OwnershipStore;
 }
 
 /**
@@ -20,7 +23,32 @@ export interface IpvsOptions {
 export class IpvsActuator implements Actuator {
   readonly kind = 'ipvs';
 
-  constructor(private readonly runner: CommandRunner, private readonly opts: IpvsOptions) {}
+  private created: Set<string> | undefined;
+  private readonly ownership: OwnershipStore;
+
+  constructor(private readonly runner: CommandRunner, private readonly opts: IpvsOptions) {
+    this.ownership = opts.ownership ?? noOwnership;
+  }
+
+  /** The services rsguard created, this run or an earlier one; an unreadable record owns nothing (cleanStop then deletes nothing). */
+  private async owned(): Promise<Set<string>> {
+    if (!this.created) this.created = await this.ownership.load().catch(() => new Set<string>());
+    return this.created;
+  }
+
+  /** Recorded before the -A runs: a crash in between leaves a claim on nothing, never an unclaimed service. */
+  private async claim(commands: IpvsCommand[]): Promise<ConfigProblem[]> {
+    const owned = await this.owned();
+    const fresh = commands.filter((c) => c.creates && !owned.has(c.creates));
+    if (fresh.length === 0) return [];
+    for (const c of fresh) owned.add(c.creates!);
+    try {
+      await this.ownership.save(owned);
+      return [];
+    } catch (err) {
+      return fresh.map((c) => ({ vs: c.vs, message: `created, but not recorded as rsguard's (cleanStop will leave it): ${(err as Error).message}` }));
+    }
+  }
 
   private async readTable(): Promise<IpvsTable> {
     let res;
@@ -44,7 +72,9 @@ export class IpvsActuator implements Actuator {
   async reconcile(desired: DesiredService[]): Promise<ReconcileReport> {
     const commands = diffIpvs(desired, await this.readTable());
     if (this.opts.dryRun) return { changes: commands.map((c) => ({ vs: c.vs, command: `(dry run) ${this.describe(c)}` })), problems: [] };
-    return this.apply(commands, () => this.readTable().then((t) => diffIpvs(desired, t)));
+    const unrecorded = await this.claim(commands);
+    const report = await this.apply(commands, () => this.readTable().then((t) => diffIpvs(desired, t)));
+    return { changes: report.changes, problems: [...unrecorded, ...report.problems] };
   }
 
   private async apply(commands: IpvsCommand[], recompute: () => Promise<IpvsCommand[]>): Promise<ReconcileReport> {
@@ -83,9 +113,13 @@ export class IpvsActuator implements Actuator {
 
   async stop(desired: DesiredService[]): Promise<AppliedChange[]> {
     if (!this.opts.cleanStop) return [];
-    const commands = cleanStopCommands(desired, await this.readTable());
+    const owned = await this.owned();
+    const commands = cleanStopCommands(desired, await this.readTable(), owned);
     if (this.opts.dryRun) return commands.map((c) => ({ vs: c.vs, command: `(dry run) ${this.describe(c)}` }));
-    const report = await this.apply(commands, async () => cleanStopCommands(desired, await this.readTable()));
+    const report = await this.apply(commands, async () => cleanStopCommands(desired, await this.readTable(), owned));
+    // What is gone from the table is no longer ours; what a failed -D left stays claimed for the next stop.
+    const table = await this.readTable().catch(() => undefined);
+    if (table) await this.ownership.save(new Set([...owned].filter((k) => table.has(k)))).catch(() => {});
     return report.changes;
   }
 }

@@ -5,6 +5,8 @@ import type { IpvsTable } from './ipvs-table.js';
 export interface IpvsCommand {
   vs: string;
   args: string[];
+  /** Set on `-A`: the virtual service key this command creates. */
+  creates?: string;
 }
 
 const FWD_FLAG = { dr: '-g', nat: '-m', tun: '-i' } as const;
@@ -42,7 +44,7 @@ export function diffIpvs(desired: DesiredService[], table: IpvsTable): IpvsComma
   for (const { vs, plan } of desired) {
     const svc = serviceArgs(vs);
     const current = table.get(vs.key);
-    if (!current) first.push({ vs: vs.name, args: ['-A', ...svc, ...serviceDefinition(vs)] });
+    if (!current) first.push({ vs: vs.name, args: ['-A', ...svc, ...serviceDefinition(vs)], creates: vs.key });
     else {
       const wantNetmask = vs.persistence?.netmask && vs.persistence.netmask !== '255.255.255.255' ? vs.persistence.netmask : null;
       const haveNetmask = current.netmask && current.netmask !== '255.255.255.255' ? current.netmask : null;
@@ -64,7 +66,11 @@ export function diffIpvs(desired: DesiredService[], table: IpvsTable): IpvsComma
   return [...first, ...last];
 }
 
-/** `ipvsadm -D` for every owned service still in the table (ldirectord cleanstop). */
-export function cleanStopCommands(desired: DesiredService[], table: IpvsTable): IpvsCommand[] {
-  return desired.filter(({ vs }) => table.has(vs.key)).map(({ vs }) => ({ vs: vs.name, args: ['-D', ...serviceArgs(vs)] }));
+/**
+ * `ipvsadm -D` for every configured service still in the table that rsguard
+ * created (ldirectord cleanstop). One that was there before rsguard started
+ * is adopted for its weights but never deleted.
+ */
+export function cleanStopCommands(desired: DesiredService[], table: IpvsTable, created: ReadonlySet<string>): IpvsCommand[] {
+  return desired.filter(({ vs }) => table.has(vs.key) && created.has(vs.key)).map(({ vs }) => ({ vs: vs.name, args: ['-D', ...serviceArgs(vs)] }));
 }

@@ -1,0 +1,47 @@
+import { rename, writeFile } from 'node:fs/promises';
+
+/**
+ * The keepalived track_file side of `global.health.file`: rsguard writes its
+ * weight there while it is healthy and 0 when it is sick or stopped, so
+ * keepalived (`track_file { f weight 1 }`) lowers the priority of a director
+ * whose checker is blind. Written only on change, atomically.
+ */
+export class HealthFile {
+  private last: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly file: () => string | undefined,
+    private readonly weight: () => number,
+    private readonly healthy: () => boolean,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  start(everyMs = 1000): void {
+    void this.update();
+    this.timer = setInterval(() => void this.update(), everyMs);
+    this.timer.unref();
+  }
+
+  async update(force?: boolean): Promise<void> {
+    const file = this.file();
+    if (!file) return;
+    const value = force === false || !this.healthy() ? '0' : String(this.weight());
+    const key = `${file}=${value}`;
+    if (key === this.last) return;
+    try {
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${value}\n`);
+      await rename(tmp, file);
+      this.last = key;
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  /** A stopped checker is a blind one: zero the file so keepalived moves the VIPs. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.update(false);
+  }
+}
