@@ -56,8 +56,9 @@ export const execProbe = defineProbe({
       const collect = (chunk: Buffer) => {
         if (output.length < MAX_OUTPUT) output += chunk.toString('utf8').slice(0, MAX_OUTPUT - output.length);
       };
-      child.stdout.on('data', collect);
-      child.stderr.on('data', collect);
+      // Without descriptors for the pipes spawn hands back no streams and reports EMFILE on 'error'.
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
       const killGroup = () => {
         try {
           if (child.pid) process.kill(-child.pid, 'SIGKILL');

@@ -15,8 +15,10 @@ export class DaemonProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `wrap` runs the daemon under another command (setpriv, prlimit): the node binary and the CLI come after it. */
+  constructor(args: string[], wrap: string[] = []) {
+    const argv = [...wrap, process.execPath, CLI, ...args];
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
