@@ -28,15 +28,23 @@ export class VrrpPair {
     }
   }
 
-  /** Starts keepalived `i` (0 or 1) with a vrrp_instance VI_T; `extraGlobal` and `extraInstance` go into its blocks. */
-  start(i: 0 | 1, priority: number, extraGlobal = '', extraInstance = ''): void {
+  /** Starts keepalived `i` (0 or 1) with a vrrp_instance VI_T; `extraGlobal` and `extraInstance` go into its blocks, `topLevel` before them. */
+  start(i: 0 | 1, priority: number, extraGlobal = '', extraInstance = '', topLevel = ''): void {
     const conf = path.join(this.dir, `ka${i}.conf`);
     writeFileSync(
       conf,
-      `global_defs {\n  router_id KA_${i}\n  script_user root\n${extraGlobal}\n}\nvrrp_instance VI_T {\n  state BACKUP\n  interface ${this.ifs[i]}\n  virtual_router_id 51\n  priority ${priority}\n  advert_int 1\n  virtual_ipaddress {\n    ${this.net}.100/24\n  }\n${extraInstance}\n}\n`,
+      `${topLevel}\nglobal_defs {\n  router_id KA_${i}\n  script_user root\n${extraGlobal}\n}\nvrrp_instance VI_T {\n  state BACKUP\n  interface ${this.ifs[i]}\n  virtual_router_id 51\n  priority ${priority}\n  advert_int 1\n  virtual_ipaddress {\n    ${this.net}.100/24\n  }\n${extraInstance}\n}\n`,
     );
     const pid = (n: string) => path.join(this.dir, `ka${i}-${n}.pid`);
     this.procs[i] = spawn('ip', ['netns', 'exec', this.ns[i]!, 'keepalived', '-n', '-l', '-P', '-f', conf, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('checkers')], { stdio: 'ignore' });
+  }
+
+  /** Which keepalived holds the virtual address now (0, 1), or undefined for neither or both. */
+  master(): 0 | 1 | undefined {
+    const has = (i: 0 | 1) => execFileSync('ip', ['-n', this.ns[i], '-o', 'addr', 'show'], { encoding: 'utf8' }).includes(`${this.net}.100/`);
+    const a = has(0);
+    const b = has(1);
+    return a === b ? undefined : a ? 0 : 1;
   }
 
   async stop(i: 0 | 1): Promise<void> {
