@@ -63,5 +63,9 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
     step('undrained');
   });
   it('a virtual service rsguard does not own is never touched', () => step('not-owned-untouched'));
-  it('on stop it removes what it created (cleanStop) and only that', () => step('clean-stop'));
+  it('records the services it created (not the one it found) in its state file', () => step('ownership-recorded'));
+  it('on stop it removes what it created (cleanStop) and only that: a configured service that was there before stays', () => {
+    step('clean-stop');
+    step('ownership-cleared');
+  });
 });

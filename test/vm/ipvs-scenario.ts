@@ -2,7 +2,7 @@
 // servers, `rsguard run` with balancer ipvs, and the kernel table read back
 // with ipvsadm after each step. Writes results.json to the directory given.
 import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,10 +46,20 @@ const has = (t: string, line: string) => t.split('\n').includes(line);
 execFileSync('ip', ['addr', 'add', '2001:db8::2/128', 'dev', 'lo']);
 for (const h of ['127.0.0.2', '127.0.0.3', '127.0.0.9', '2001:db8::2']) await up(h, h === '127.0.0.9' ? 'sorry' : `rs ${h}`);
 execFileSync('ipvsadm', ['-A', '-t', '10.9.9.9:80', '-s', 'rr']); // not rsguard's: must survive everything
+// Configured in rsguard, but there before it: adopted for weights, never deleted (not even by cleanStop).
+execFileSync('ipvsadm', ['-A', '-t', '10.0.0.2:80', '-s', 'wrr', '-p', '300']);
+const ownedFile = path.join(out, 'ipvs-owned.json');
+const owned = () => {
+  try {
+    return (JSON.parse(readFileSync(ownedFile, 'utf8')) as { services: string[] }).services;
+  } catch {
+    return null;
+  }
+};
 writeFileSync(
   path.join(out, 'rsguard.yaml'),
   `global: { listen: 127.0.0.1:9901, apiToken: vm-test-token-0123456789, startupSpread: 100ms, checkDefaults: { interval: 300ms, timeout: 250ms, retryInterval: 100ms, fall: 2, rise: 1 } }
-balancer: { kind: ipvs, reconcileInterval: 1s }
+balancer: { kind: ipvs, reconcileInterval: 1s, stateFile: ${ownedFile} }
 virtualServices:
   - name: web
     address: 10.0.0.1:80
@@ -108,10 +118,13 @@ results['drain-connections'] = { ok: conns.activeConnections === 0, detail: JSON
 await api('/api/undrain', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer vm-test-token-0123456789' }, body: JSON.stringify({ vs: 'web', rs: '127.0.0.3:80' }) });
 await until('undrained', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2'));
 results['not-owned-untouched'] = { ok: has(table(), '-A -t 10.9.9.9:80 -s rr'), detail: table() };
+results['ownership-recorded'] = { ok: JSON.stringify(owned()) === JSON.stringify(['tcp:10.0.0.1:80', 'tcp:[2001:db8::100]:80']), detail: JSON.stringify(owned()) };
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 const after = table();
-results['clean-stop'] = { ok: after.trim() === '-A -t 10.9.9.9:80 -s rr', detail: after };
+const services = after.split('\n').filter((l) => l.startsWith('-A'));
+results['clean-stop'] = { ok: JSON.stringify(services) === JSON.stringify(['-A -t 10.0.0.2:80 -s wrr -p 300', '-A -t 10.9.9.9:80 -s rr']) || JSON.stringify(services) === JSON.stringify(['-A -t 10.9.9.9:80 -s rr', '-A -t 10.0.0.2:80 -s wrr -p 300']), detail: after };
+results['ownership-cleared'] = { ok: JSON.stringify(owned()) === '[]', detail: JSON.stringify(owned()) };
 // Batch (ipvsadm -R) against one ipvsadm call per change, for 200 real servers.
 const dests = Array.from({ length: 200 }, (_, k) => `127.1.${Math.floor(k / 250)}.${(k % 250) + 1}:80`);
 execFileSync('ipvsadm', ['-A', '-t', '10.8.8.8:80', '-s', 'wrr']);
