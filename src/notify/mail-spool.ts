@@ -26,8 +26,13 @@ export class MailSpool {
   async add(event: MailEvent): Promise<void> {
     const file = path.join(this.dir, `ev-${event.id}.json`);
     const tmp = `${file}.tmp`;
-    await writeFile(tmp, JSON.stringify(event), { mode: 0o600 });
-    await rename(tmp, file);
+    try {
+      await writeFile(tmp, JSON.stringify(event), { mode: 0o600 });
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true }); // a half-written file on a full disk only takes more space
+      throw err;
+    }
   }
 
   async pending(): Promise<MailEvent[]> {
@@ -45,9 +50,11 @@ export class MailSpool {
 
   async markSent(mailId: string, ids: string[]): Promise<void> {
     const marker = path.join(this.dir, `sent-${mailId}`);
-    await writeFile(marker, JSON.stringify(ids));
+    // The marker only guards a crash between here and the removals; a full disk must not stop the removals
+    // (the mail is already accepted, and leaving its events would send it again).
+    const marked = await writeFile(marker, JSON.stringify(ids)).then(() => true, () => false);
     await this.removeEvents(ids);
-    await rm(marker, { force: true });
+    if (marked) await rm(marker, { force: true });
   }
 
   private async removeEvents(ids: string[]): Promise<void> {

@@ -30,6 +30,8 @@ export class Mailer {
   private again = false;
   private backoffMs = 0;
   private closed = false;
+  /** Events the spool could not take (disk full): kept here and offered to the spool again on every flush. */
+  private readonly unspooled = new Map<string, MailEvent>();
 
   constructor(
     private readonly def: EmailDef,
@@ -51,11 +53,39 @@ export class Mailer {
     }
   }
 
-  /** Spools at once (so it is not lost), sends when the digest window closes. */
+  /**
+   * Spools at once (so it is not lost), sends when the digest window closes.
+   * A spool that cannot take it (ENOSPC, EIO) must not lose it either: it
+   * waits in memory, is sent from there, and is spooled once the disk allows.
+   */
   async enqueue(event: MailEvent): Promise<void> {
-    await this.spool.add(event);
-    this.stats.pending((await this.spool.pending()).length);
+    try {
+      await this.spool.add(event);
+    } catch (err) {
+      this.unspooled.set(event.id, event);
+      this.log.error({ err: (err as Error).message, kind: event.kind, inMemory: this.unspooled.size }, 'mail spool write failed, keeping the mail in memory');
+    }
+    this.stats.pending(await this.pendingCount());
     this.schedule(this.def.digestWindowMs);
+  }
+
+  private async pendingCount(): Promise<number> {
+    return (await this.allPending()).length;
+  }
+
+  /** The spool's events and those only in memory, once each. */
+  private async allPending(): Promise<MailEvent[]> {
+    for (const [id, e] of this.unspooled) {
+      try {
+        await this.spool.add(e);
+        this.unspooled.delete(id);
+      } catch {
+        break; // still full: try again next time
+      }
+    }
+    const spooled = await this.spool.pending().catch(() => [] as MailEvent[]);
+    const ids = new Set(spooled.map((e) => e.id));
+    return [...spooled, ...[...this.unspooled.values()].filter((e) => !ids.has(e.id))].sort((a, b) => a.at - b.at);
   }
 
   private schedule(delayMs: number): void {
@@ -73,7 +103,7 @@ export class Mailer {
     }
     this.sending = true;
     try {
-      const pending = await this.spool.pending();
+      const pending = await this.allPending();
       const groups = new Map<string, MailEvent[]>();
       for (const e of pending) {
         const to = (e.to ?? this.def.to).join(',');
@@ -85,11 +115,12 @@ export class Mailer {
         const { subject, text } = composeMail(events, this.def.routerId, this.pools());
         await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard' } });
         await this.spool.markSent(mailId, ids);
+        for (const id of ids) this.unspooled.delete(id);
         this.stats.sent();
         this.log.info({ to, subject, events: ids.length }, 'mail sent');
       }
       this.backoffMs = 0;
-      this.stats.pending((await this.spool.pending()).length);
+      this.stats.pending(await this.pendingCount());
     } catch (err) {
       this.stats.failed();
       this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 1000);
