@@ -22,6 +22,7 @@ import { BullmqQueue } from './scheduler/bullmq-queue.js';
 import type { ProbeQueue } from './scheduler/job.js';
 import { redisConnection, resolveRedisUrl } from './scheduler/redis-connection.js';
 import { RedisStateStore } from './scheduler/state-store.js';
+import { defaultStateFile, FileStateStore } from './scheduler/file-state-store.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -90,14 +91,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const redis = redisUrl ? [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] : [];
   const queue: ProbeQueue & { pending(): number } = redisUrl ? new BullmqQueue(redis[0]!, redis[1]!, model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale')) : new EmbeddedQueue(model.global.concurrency, { pinger }, clock);
   queueRef = queue;
-  // Distributed mode keeps check states in Redis: a restarted or standby scheduler carries on without a flap.
-  const stateStore = redisUrl ? new RedisStateStore(redis[0]!, model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis')) : undefined;
+  // Check states survive a restart: in Redis (distributed mode, shared with a standby) or in a local file.
+  const stateFile = model.global.stateFile === undefined ? defaultStateFile(opts.configFile) : model.global.stateFile;
+  const stateStore = redisUrl
+    ? new RedisStateStore(redis[0]!, model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis'))
+    : stateFile
+      ? new FileStateStore(stateFile, (err) => log.error({ file: stateFile, err: err.message }, 'check states not saved'))
+      : undefined;
   if (stateStore) {
+    const where = redisUrl ? 'Redis' : stateFile;
     try {
       const restored = monitor.restore(await stateStore.load(model.checks.keys()));
-      log.info({ restored, checks: model.checks.size }, 'check states restored from Redis');
+      log.info({ restored, checks: model.checks.size, from: where }, 'check states restored');
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'check states not restored from Redis, starting fresh');
+      log.error({ err: (err as Error).message, from: where }, 'check states not restored, starting fresh');
     }
     monitor.onStateChange = (id, s) => stateStore.save(id, s);
   }
@@ -167,6 +174,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
         if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
         mon.reload(next);
+        stateStore?.retain(new Set(next.checks.keys()));
         notifications.reconfigure();
         scheduler.setChecks(next.checks, next.global.startupSpreadMs);
         poolKeeper.onReload(next, reconcileIntervalOf(next));

@@ -124,6 +124,8 @@ export interface GlobalDef {
   /** Bearer token for write endpoints; undefined means they are refused. */
   apiToken?: string;
   apiTokenFile?: string;
+  /** Where embedded mode keeps check states across restarts; false: nowhere; undefined: derived from the config path. */
+  stateFile?: string | false;
   /** When rsguard counts as sick for VRRP, and the optional keepalived track_file it writes. */
   health: { maxBlindFraction: number; file?: string; fileWeight: number };
 }

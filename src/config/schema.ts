@@ -166,6 +166,11 @@ export const configSchema = z
         /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
         apiToken: z.string().min(16, 'use at least 16 characters').optional(),
         apiTokenFile: z.string().startsWith('/').optional(),
+        /**
+         * Embedded mode keeps check states here so a restart does not flap the pool; false turns it off.
+         * Default: /var/lib/rsguard/checks-<hash of the config path>.json.
+         */
+        stateFile: z.union([z.string().startsWith('/', 'must be an absolute path'), z.literal(false)]).optional(),
         /** When rsguard counts as sick for VRRP (`rsguard health`, the health file). */
         health: healthSchema.default(HEALTH_DEFAULTS),
       })

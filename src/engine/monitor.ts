@@ -142,9 +142,12 @@ export class Monitor {
     let n = 0;
     for (const [id, state] of states) {
       if (!this.model.checks.has(id)) continue;
-      this.states.set(id, state);
+      this.states.set(id, { ...state, checkError: null });
       n++;
     }
+    // The server table follows the restored states (a down server restored is down for the pool keeper too).
+    this.servers = new Map();
+    this.index(this.model);
     return n;
   }
 

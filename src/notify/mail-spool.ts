@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MailEvent } from './mail-event.js';
 
@@ -22,15 +23,20 @@ export class MailSpool {
     }
   }
 
-  /** Idempotent: an event with an id already spooled is not added again. */
+  /**
+   * Idempotent: an event with an id already spooled is not added again.
+   * Synchronous on purpose: the event is on disk before the transition that
+   * made it is persisted or applied (see FileStateStore), so a crash can
+   * repeat a mail but never lose one.
+   */
   async add(event: MailEvent): Promise<void> {
     const file = path.join(this.dir, `ev-${event.id}.json`);
     const tmp = `${file}.tmp`;
     try {
-      await writeFile(tmp, JSON.stringify(event), { mode: 0o600 });
-      await rename(tmp, file);
+      writeFileSync(tmp, JSON.stringify(event), { mode: 0o600 });
+      renameSync(tmp, file);
     } catch (err) {
-      await rm(tmp, { force: true }); // a half-written file on a full disk only takes more space
+      rmSync(tmp, { force: true }); // a half-written file on a full disk only takes more space
       throw err;
     }
   }

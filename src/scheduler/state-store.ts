@@ -36,6 +36,9 @@ export class RedisStateStore {
     this.dirty.set(id, state);
   }
 
+  /** Removed checks keep their hash fields: another scheduler on an older config may still use them. */
+  retain(): void {}
+
   async flush(): Promise<void> {
     if (!this.dirty.size || this.redis.status !== 'ready') return;
     const batch = [...this.dirty];

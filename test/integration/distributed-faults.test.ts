@@ -78,7 +78,7 @@ describe('distributed mode restart', () => {
       await daemon.waitForLog('dead is down', (l) => l.msg === 'real server state changed' && l.rs === `127.0.0.1:${deadPort}` && l.to === 'down', 15_000);
       await daemon.stop();
       daemon = new DaemonProcess(['run', '-c', file]);
-      const restored = await daemon.waitForLog('restored', (l) => l.msg === 'check states restored from Redis');
+      const restored = await daemon.waitForLog('restored', (l) => l.msg === 'check states restored' && l.from === 'Redis');
       assert.equal(restored.restored, 2, 'one check per server');
       const first = (await waitFor('status', async () => fetch(`http://127.0.0.1:${api}/api/status`).then((r) => r.json()).catch(() => undefined))) as { virtualServices: Array<{ realServers: Array<{ port: number; hardState: string }> }> };
       assert.deepEqual(first.virtualServices[0]!.realServers.map((r) => [r.port, r.hardState]), [[alive.port, 'up'], [deadPort, 'down']], 'right from the first answer');
