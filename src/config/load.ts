@@ -43,7 +43,9 @@ export function loadYamlText(file: string, text: string): Model {
   const parsed = YamlSource.parse(file, text);
   if (!parsed.source) throw new ConfigError(parsed.issues);
   const source = parsed.source;
-  const data = source.data();
+  const read = source.data();
+  if (read.issue) throw new ConfigError([read.issue]);
+  const data = read.value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ file, line: 1, message: 'expected a mapping with global and virtualServices' }]);
   }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue, PathSegment } from './errors.js';
 import { formatPath } from './errors.js';
 
@@ -17,11 +17,35 @@ export class YamlSource {
       const pos = lines.linePos(e.pos[0]);
       return { file, line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
     });
+    if (issues.length) return { issues };
+    // An alias to an anchor that is not (yet) defined parses fine and only fails when converted: name its line now.
+    visit(doc, {
+      Alias(_, node) {
+        if (node.resolve(doc)) return;
+        const pos = lines.linePos(node.range?.[0] ?? 0);
+        issues.push({ file, line: pos.line, column: pos.col, message: `alias *${node.source} has no anchor &${node.source} before it` });
+      },
+    });
     return issues.length ? { issues } : { source: new YamlSource(file, doc, lines), issues };
   }
 
-  data(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+  /** The plain data; aliases past the limit (a "billion laughs" file) are a config error, not a crash. */
+  data(): { value?: unknown; issue?: ConfigIssue } {
+    try {
+      return { value: this.doc.toJS({ maxAliasCount: 100 }) };
+    } catch (err) {
+      let line = 1;
+      let column: number | undefined;
+      visit(this.doc, {
+        Alias: (_, node) => {
+          const pos = this.lines.linePos(node.range?.[0] ?? 0);
+          line = pos.line;
+          column = pos.col;
+          return visit.BREAK;
+        },
+      });
+      return { issue: { file: this.file, line, column, message: `cannot read the YAML: ${(err as Error).message}` } };
+    }
   }
 
   /** The line of the deepest node that exists on the path; `key` points at an (unknown) key of that map. */

@@ -186,7 +186,8 @@ export class PoolKeeper {
 
   private armPeriodic(): void {
     if (this.periodic) clearInterval(this.periodic);
-    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => this.requestReconcile(), this.reconcileIntervalMs);
+    // The periodic repair waits out a backoff: a failing balancer is retried on the backoff schedule, not every interval.
+    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => this.backoffMs === 0 && this.requestReconcile(), this.reconcileIntervalMs);
   }
 
   private requestReconcile(): void {

@@ -9,12 +9,16 @@ import { waitFor } from './ports.js';
 /** A real HAProxy 2.6 in the foreground with an admin stats socket, started and stopped by a test. */
 export class Haproxy {
   readonly dir = mkdtempSync(path.join(tmpdir(), 'rsguard-haproxy-'));
-  readonly socket = path.join(this.dir, 'admin.sock');
+  readonly socket: string;
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
-  readonly client = new RuntimeClient(this.socket, 2000);
+  readonly client: RuntimeClient;
 
-  constructor(private readonly body: string) {}
+  /** `socket`: where the admin socket goes (default: in its own temp dir). */
+  constructor(private readonly body: string, socket?: string) {
+    this.socket = socket ?? path.join(this.dir, 'admin.sock');
+    this.client = new RuntimeClient(this.socket, 2000);
+  }
 
   config(): string {
     return `global\n  stats socket ${this.socket} mode 600 level admin\n  stats timeout 10s\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n${this.body}`;

@@ -67,7 +67,7 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
         virtualServices.push(vs);
       }
     } else if (n.key === 'global_defs') {
-      Object.assign(notify, globalDefs(n, errors, warnings));
+      Object.assign(notify, globalDefs(n, errors, warnings, lines));
     } else if (n.key === 'vrrp_instance' || n.key === 'vrrp_sync_group') {
       const scripts = (n.children ?? []).filter((c) => /^notify/.test(c.key)).map((c) => c.key);
       warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (use "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
@@ -84,7 +84,7 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
 }
 
 /** global_defs: mail goes out only when recipients and smtp_server are both set (keepalived smtp.c); notify_fifo is read. */
-function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[]): Record<string, unknown> {
+function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[], lines: Map<string, number>): Record<string, unknown> {
   const to: string[] = [];
   let from: string | undefined;
   let smtp: Record<string, unknown> | undefined;
@@ -92,7 +92,12 @@ function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[]): Recor
   let connectTimeout: number | undefined;
   let helo: string | undefined;
   const out: Record<string, unknown> = {};
+  // Errors in what these directives set point at their lines.
+  const LINE_OF: Record<string, string> = { notification_email: 'notify.email.to', notification_email_from: 'notify.email.from', smtp_server: 'notify.email.smtp', smtp_connect_timeout: 'notify.email.smtp.connectTimeout', smtp_helo_name: 'notify.email.smtp.helo', router_id: 'notify.email.routerId', notify_fifo: 'notify.keepalivedFifo', vrrp_notify_fifo: 'notify.keepalivedFifo' };
+  lines.set('notify', n.line);
+  lines.set('notify.email', n.line);
   for (const g of n.children ?? []) {
+    if (LINE_OF[g.key]) lines.set(LINE_OF[g.key]!, g.line);
     switch (g.key) {
       case 'notification_email':
         for (const c of g.children ?? []) to.push([c.key, ...c.args].join(' ').replace(/^.*<([^>]+)>.*$/, '$1'));

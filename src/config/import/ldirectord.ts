@@ -122,6 +122,11 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   // A bad global directive is read again for every virtual that inherits it: report it once.
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
   const notify = ldirectordMail(settings, warnings);
+  // Errors in the mail settings point at the directive that set them.
+  for (const [path, key] of [['notify.email', 'emailalert'], ['notify.email.from', 'emailalertfrom'], ['notify.email.smtp', 'smtp'], ['notify.email.reminderInterval', 'emailalertfreq']] as const) {
+    const d = settings.get(key);
+    if (d && notify) lines.set(path, d.line);
+  }
   return { input: { global: { autoReload }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices }, lines, warnings, errors: unique };
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readFaultRows } from './fault-rows.js';
+import { readFaultRows } from './faults/fault-rows.js';
 
 /**
- * Runs last (file order): prints the fault suite's table, the one the README
+ * Runs last (node --test sorts files by path, and this one sorts after test/unit): prints the fault suite's table, the one the README
  * shows, and holds every count of harm at zero.
  */
 describe('fault suite summary', () => {
