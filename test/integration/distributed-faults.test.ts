@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
+import { recordFault } from '../faults/fault-rows.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 
@@ -53,6 +54,7 @@ describe('distributed mode when Redis goes away', () => {
       redis = await startRedis(redisPort, dir);
       await daemon.waitForLog('down after Redis is back', (l) => l.msg === 'real server state changed' && l.to === 'down', 30_000);
       assert.equal((await rs()).stale, false);
+      recordFault({ fault: 'Redis SIGKILLed and restarted (distributed mode)', tried: 1, transitionsLost: 0, mailsLost: 0, mailsDuplicated: 0, poolFlaps: 0, crashes: 0, note: 'stale, no transition while blind; the death seen once Redis is back' });
     } finally {
       await daemon.stop();
       await worker.stop();

@@ -7,6 +7,7 @@ import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
+import { recordFault } from '../faults/fault-rows.js';
 
 describe('email alerts through a real SMTP server', () => {
   let dir: string;
@@ -112,6 +113,7 @@ virtualServices:
     assert.deepEqual(smtp.subjects(), ['[LVS_TEST] rsguard: 2 transitions (1 UP, 1 other)'], 'the UP and the regained quorum, once');
     assert.match(smtp.mails[0]!.body, new RegExp(`127\\.0\\.0\\.1:${backend.port} in web is UP again`));
     assert.deepEqual(readdirSync(spool()).filter((f) => f.startsWith('ev-')), []);
+    recordFault({ fault: 'SMTP refusing, then accepting', tried: 1, transitionsLost: 0, mailsLost: 0, mailsDuplicated: 0, poolFlaps: 0, crashes: 0, note: 'spooled, delivered once' });
   });
 
   it('pending mail survives a restart and is sent once by the next run', async () => {
