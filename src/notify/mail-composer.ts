@@ -91,7 +91,10 @@ export function composeMail(events: MailEvent[], routerId: string, pools: string
   else {
     const down = sorted.filter((e) => e.kind === 'rs-down').length;
     const up = sorted.filter((e) => e.kind === 'rs-up').length;
-    const parts = [down ? `${down} DOWN` : '', up ? `${up} UP` : '', sorted.length - down - up ? `${sorted.length - down - up} other` : ''].filter(Boolean);
+    // rsguard's own faults are named in the subject: they are the director's to fix, not the servers'.
+    const blind = sorted.filter((e) => e.kind === 'check-error').length;
+    const other = sorted.length - down - up - blind;
+    const parts = [blind ? `${blind} CHECK ERROR` : '', down ? `${down} DOWN` : '', up ? `${up} UP` : '', other ? `${other} other` : ''].filter(Boolean);
     subject = `[${routerId}] rsguard: ${sorted.length} transitions (${parts.join(', ')})`;
   }
   const text = [`rsguard on ${routerId}`, '', ...sorted.map(describe), '', 'Pools now:', pools, ''].join('\n');

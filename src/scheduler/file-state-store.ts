@@ -20,6 +20,8 @@ import type { CheckState } from '../state/check-state.js';
 export class FileStateStore {
   private readonly states = new Map<string, CheckState>();
   private scheduled = false;
+  /** Reported once per run of failures (an unwritable /var/lib/rsguard for a non-root demo), not per write. */
+  private failing = false;
 
   constructor(private readonly file: string, private readonly onError: (err: Error) => void) {}
 
@@ -73,8 +75,10 @@ export class FileStateStore {
       const tmp = `${this.file}.${process.pid}.tmp`;
       writeFileSync(tmp, JSON.stringify({ version: 1, checks: Object.fromEntries(this.states) }));
       renameSync(tmp, this.file);
+      this.failing = false;
     } catch (err) {
-      this.onError(err as Error);
+      if (!this.failing) this.onError(err as Error);
+      this.failing = true;
     }
   }
 

@@ -115,6 +115,8 @@ ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer:
     const health = spawnSync(process.execPath, [CLI, 'health', '--url', `http://127.0.0.1:${api}`], { encoding: 'utf8' });
     assert.equal(health.status, 1, health.stdout);
     assert.match(health.stdout, /SICK: 3\/3 checks blind \(0 stale, 3 cannot run\)/);
+    const table = spawnSync(process.execPath, [CLI, 'status', '--url', `http://127.0.0.1:${api}`], { encoding: 'utf8' });
+    assert.equal(table.stdout.match(/CHECK ERROR \(spawn\) cannot run .*ENOENT.*; state held/g)?.length, 3, table.stdout);
     const mail = await waitFor('one check-error mail', () => smtp.mails.slice(mailsBefore).find((m) => /cannot run checks \(spawn\)/.test(m.subject)));
     assert.match(mail.body, /not of the real servers/);
     assert.ok(typeof alert.detail === 'string' && alert.detail.includes('ENOENT'));

@@ -33,12 +33,16 @@ describe('mail subjects (keepalived shape)', () => {
     [{ at: 0, kind: 'vrrp', vrrp: { kind: 'GROUP', name: 'G1', state: 'BACKUP', priority: 0 } }, '[R] VRRP Group G1 - Entering BACKUP state'],
     [{ ...base, kind: 'sorry-in' }, '[R] Virtualserver 10.0.0.1:80 - SORRY SERVER IN'],
     [{ ...base, kind: 'flapping-start' }, '[R] Realserver 10.0.0.2:80 of virtual server 10.0.0.1:80 - FLAPPING'],
+    [{ at: 0, kind: 'check-error', checkError: { reason: 'spawn', checks: 3 } }, '[R] rsguard cannot run checks (spawn) - servers hold their last state'],
+    [{ ...base, kind: 'valve-held', reason: '2 of 4 real servers went down within one interval' }, '[R] Virtualserver 10.0.0.1:80 - MASS FAILURE HELD FOR CONFIRMATION'],
   ];
   for (const [e, subject] of table) it(subject, () => assert.equal(subjectOf({ ...e, id: mailEventId(e) }, 'R'), subject));
   it('several events make one digest, oldest first, with the pool', () => {
     const events = [{ ...base, at: 2000, kind: 'rs-up' as const }, { ...base, at: 1000, kind: 'rs-down' as const }].map((e) => ({ ...e, id: mailEventId(e) }));
     const mail = composeMail(events, 'R', 'POOL TABLE');
     assert.equal(mail.subject, '[R] rsguard: 2 transitions (1 DOWN, 1 UP)');
+    const blind = [{ at: 3000, kind: 'check-error' as const, checkError: { reason: 'spawn', checks: 3 } }, { at: 3001, kind: 'started' as const }].map((e) => ({ ...e, id: mailEventId(e) }));
+    assert.equal(composeMail(blind, 'R', '').subject, '[R] rsguard: 2 transitions (1 CHECK ERROR, 1 other)');
     assert.ok(mail.text.indexOf('is DOWN') < mail.text.indexOf('is UP again'));
     assert.match(mail.text, /Pools now:\nPOOL TABLE/);
   });
