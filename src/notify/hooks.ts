@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCommand } from '../process/run-command.js';
 import type { Model } from '../config/model.js';
 import type { MonitorEvent } from '../engine/events.js';
 import type { Logger } from '../log.js';
@@ -9,28 +9,19 @@ import type { Logger } from '../log.js';
  * exit code is logged. keepalived appends nothing; ldirectord's fallback
  * command gets `start|stop VIP:PORT PROTO`.
  */
-export function runHook(argv: string[], timeoutMs: number, log: Logger, what: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    const [file, ...args] = argv;
-    const child = spawn(file!, args, { stdio: 'ignore', detached: true });
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      log.error({ hook: what, argv, err: err.message }, 'hook failed to start');
-      resolve(null);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      log[code === 0 ? 'info' : 'warn']({ hook: what, argv, exitCode: code, signal }, 'hook ran');
-      resolve(code);
-    });
-  });
+export async function runHook(argv: string[], timeoutMs: number, log: Logger, what: string): Promise<number | null> {
+  const r = await runCommand(argv, { timeoutMs, maxOutput: 0 });
+  switch (r.kind) {
+    case 'spawn-error':
+      log.error({ hook: what, argv, err: r.message }, 'hook failed to start');
+      return null;
+    case 'exited':
+      log[r.code === 0 ? 'info' : 'warn']({ hook: what, argv, exitCode: r.code, signal: null }, 'hook ran');
+      return r.code;
+    default:
+      log.warn({ hook: what, argv, exitCode: null, signal: r.kind === 'signalled' ? r.signal : 'SIGKILL', timedOut: r.kind === 'timeout' }, 'hook ran');
+      return null;
+  }
 }
 
 /** The hooks a monitor event calls for. */

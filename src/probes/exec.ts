@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCommand } from '../process/run-command.js';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { checkError, fail, localFaultOf, pass, snippet } from './outcome.js';
@@ -41,53 +41,33 @@ export const execProbe = defineProbe({
   kind: 'exec',
   spec: execSpec,
   usesVirtual: true,
-  run: (target, spec, { signal }) =>
-    new Promise((resolve) => {
-      const startedAt = performance.now();
-      const [file, ...args] = buildArgv(spec.command, target, spec.appendTarget);
-      let output = '';
-      let settled = false;
-      // Its own process group, so a timeout kills the script's children too (keepalived misc_timeout does the same).
-      const child = spawn(file!, args, {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-        env: { ...process.env, ...spec.env, RSGUARD_RIP: target.host, RSGUARD_RPORT: String(target.port), RSGUARD_VIP: target.vip ?? '', RSGUARD_VPORT: String(target.vport ?? '') },
-      });
-      const collect = (chunk: Buffer) => {
-        if (output.length < MAX_OUTPUT) output += chunk.toString('utf8').slice(0, MAX_OUTPUT - output.length);
-      };
-      // Without descriptors for the pipes spawn hands back no streams and reports EMFILE on 'error'.
-      child.stdout?.on('data', collect);
-      child.stderr?.on('data', collect);
-      const killGroup = () => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      };
-      const onAbort = () => {
-        killGroup();
-        finish(fail(startedAt, 'timeout', 'command timed out'));
-      };
-      const finish = (result: ReturnType<typeof pass>) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      // spawn fails only for reasons of this host (no such file, not executable, no fork): never the server's fault.
-      child.once('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code ?? '';
-        const why = code === 'EACCES' || code === 'ENOENT' || code === 'ENOEXEC' || code === 'EAGAIN' ? 'spawn' : (localFaultOf(code) ?? 'spawn');
-        finish(checkError(startedAt, why, `cannot run ${file}: ${err.message}`));
-      });
-      child.once('close', (code, sig) => {
-        const tail = output.trim() ? `: ${snippet(output.trim(), 80)}` : '';
-        if (code === 0) finish(pass(startedAt, `exit 0${tail}`));
-        else finish(fail(startedAt, 'exit', `${sig ? `killed by ${sig}` : `exit ${code}`}${tail}`));
-      });
-    }),
+  run: async (target, spec, { signal, timeoutMs }) => {
+    const startedAt = performance.now();
+    const argv = buildArgv(spec.command, target, spec.appendTarget);
+    // Its own process group, so a timeout kills the script's children too (keepalived misc_timeout does the same).
+    const r = await runCommand(argv, {
+      // The probe's signal is its deadline; the runner's own timer is only a backstop.
+      timeoutMs: timeoutMs + 1000,
+      signal,
+      maxOutput: MAX_OUTPUT,
+      env: { ...process.env, ...spec.env, RSGUARD_RIP: target.host, RSGUARD_RPORT: String(target.port), RSGUARD_VIP: target.vip ?? '', RSGUARD_VPORT: String(target.vport ?? '') },
+    });
+    switch (r.kind) {
+      case 'spawn-error': {
+        // spawn fails only for reasons of this host (no such file, not executable, no fork): never the server's fault.
+        const why = r.code === 'EACCES' || r.code === 'ENOENT' || r.code === 'ENOEXEC' || r.code === 'EAGAIN' ? 'spawn' : (localFaultOf(r.code) ?? 'spawn');
+        return checkError(startedAt, why, `cannot run ${argv[0]}: ${r.message}`);
+      }
+      case 'aborted':
+      case 'timeout':
+        return fail(startedAt, 'timeout', 'command timed out');
+      case 'signalled':
+      case 'exited': {
+        const output = `${r.stdout}${r.stderr}`.trim();
+        const tail = output ? `: ${snippet(output, 80)}` : '';
+        if (r.kind === 'exited' && r.code === 0) return pass(startedAt, `exit 0${tail}`);
+        return fail(startedAt, 'exit', `${r.kind === 'signalled' ? `killed by ${r.signal}` : `exit ${r.code}`}${tail}`);
+      }
+    }
+  },
 });
