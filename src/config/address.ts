@@ -41,3 +41,8 @@ export function formatHostPort(host: string, port: number | undefined): string {
   const h = host.includes(':') ? `[${host}]` : host;
   return port === undefined ? h : `${h}:${port}`;
 }
+
+/** How a virtual service is named to people (logs, mail, summaries): `10.0.0.1:80`, `[2001:db8::1]:80`, `fwmark 5`. */
+export function vsAddress(vs: { protocol: string; host?: string; port?: number; fwmark?: number }): string {
+  return vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark}` : formatHostPort(vs.host!, vs.port);
+}

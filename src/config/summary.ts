@@ -1,4 +1,4 @@
-import { formatHostPort } from './address.js';
+import { formatHostPort, vsAddress } from './address.js';
 import { formatDuration } from './duration.js';
 import type { Model } from './model.js';
 
@@ -11,7 +11,7 @@ export function summarize(model: Model): string {
     `  ${model.virtualServices.length} virtual services, ${realServers} real servers, ${model.checks.size} distinct checks (${uses} check uses)`,
   ];
   for (const vs of model.virtualServices) {
-    const where = vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark}` : `${vs.protocol} ${formatHostPort(vs.host!, vs.port)}`;
+    const where = vs.protocol === 'fwmark' ? vsAddress(vs) : `${vs.protocol} ${vsAddress(vs)}`;
     const sorry = vs.sorryServer ? `, sorry ${formatHostPort(vs.sorryServer.host, vs.sorryServer.port)}` : '';
     lines.push(`  ${vs.name}: ${where} ${vs.scheduler} ${vs.forwarding}, on down ${vs.onDown}${sorry}`);
     for (const rs of vs.realServers) {

@@ -4,6 +4,7 @@ import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '..
 import type { Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
 import { CheckErrorTracker } from './check-errors.js';
+import { serverKey } from '../config/model-index.js';
 import type { EventSink, ServerRef } from './events.js';
 
 interface Binding {
@@ -28,9 +29,7 @@ export interface ServerRecord {
   downReason: string;
 }
 
-export function serverKey(vsKey: string, rsKey: string): string {
-  return `${vsKey}|${rsKey}`;
-}
+export { serverKey };
 
 /**
  * Holds the state of every check and turns probe results into server events.

@@ -1,6 +1,7 @@
 import type { Model, VirtualServiceDef } from '../config/model.js';
 import { BalancerUnavailable, type Actuator, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
+import { Backoff } from '../lib/backoff.js';
 import { applySafetyValve, type ValveServer } from '../planner/safety-valve.js';
 import type { Health } from '../state/check-state.js';
 import type { EventSink, MonitorEvent } from './events.js';
@@ -35,7 +36,7 @@ export class PoolKeeper {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private periodic: NodeJS.Timeout | undefined;
-  private backoffMs = 0;
+  private readonly backoff = new Backoff(500, MAX_BACKOFF_MS);
   private replanQueued = false;
   private status: BalancerStatus;
   /** Weights as last written to the balancer, per virtual service (absent: never applied, or it failed). */
@@ -187,7 +188,7 @@ export class PoolKeeper {
   private armPeriodic(): void {
     if (this.periodic) clearInterval(this.periodic);
     // The periodic repair waits out a backoff: a failing balancer is retried on the backoff schedule, not every interval.
-    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => this.backoffMs === 0 && this.requestReconcile(), this.reconcileIntervalMs);
+    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => !this.backoff.active && this.requestReconcile(), this.reconcileIntervalMs);
   }
 
   private requestReconcile(): void {
@@ -213,16 +214,16 @@ export class PoolKeeper {
       for (const c of report.changes) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
       for (const p of report.problems) this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
       this.status = { kind: this.actuator.kind, ok: report.problems.length === 0, lastError: report.problems[0]?.message ?? null, lastReconcileAt: new Date(this.clock()).toISOString(), problems: report.problems };
-      this.backoffMs = 0;
+      this.backoff.succeed();
     } catch (err) {
       this.errors++;
       const message = (err as Error).message;
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 500);
+      const retryInMs = this.backoff.fail();
       this.status = { ...this.status, ok: false, lastError: message };
-      this.log.error({ balancer: this.actuator.kind, err: message, retryInMs: this.backoffMs, unavailable: err instanceof BalancerUnavailable }, 'balancer reconcile failed, keeping the desired pool');
+      this.log.error({ balancer: this.actuator.kind, err: message, retryInMs, unavailable: err instanceof BalancerUnavailable }, 'balancer reconcile failed, keeping the desired pool');
       if (!this.stopped) {
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.requestReconcile(), this.backoffMs);
+        this.retryTimer = setTimeout(() => this.requestReconcile(), retryInMs);
       }
     } finally {
       this.running = false;

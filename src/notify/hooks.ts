@@ -1,5 +1,7 @@
 import { runCommand } from '../process/run-command.js';
+import { formatHostPort } from '../config/address.js';
 import type { Model } from '../config/model.js';
+import { realServerByKey, virtualServiceByKey } from '../config/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
 import type { Logger } from '../log.js';
 
@@ -28,21 +30,21 @@ export async function runHook(argv: string[], timeoutMs: number, log: Logger, wh
 export function hooksFor(e: MonitorEvent, model: Model): Array<{ what: string; argv: string[] }> {
   switch (e.type) {
     case 'server-hard': {
-      const vs = model.virtualServices.find((v) => v.key === e.server.vs);
-      const rs = vs?.realServers.find((r) => r.key === e.server.rs);
+      const rs = realServerByKey(model, e.server.vs, e.server.rs);
       const argv = e.to === 'up' ? rs?.notify?.up : rs?.notify?.down;
       return argv ? [{ what: e.to === 'up' ? 'notify_up' : 'notify_down', argv }] : [];
     }
     case 'quorum': {
-      const vs = model.virtualServices.find((v) => v.key === e.vs);
+      const vs = virtualServiceByKey(model, e.vs);
       const argv = e.up ? vs?.notify?.quorumUp : vs?.notify?.quorumDown;
       return argv ? [{ what: e.up ? 'quorum_up' : 'quorum_down', argv }] : [];
     }
     case 'sorry-server': {
-      const vs = model.virtualServices.find((v) => v.key === e.vs);
+      const vs = virtualServiceByKey(model, e.vs);
       const cmd = vs?.notify?.fallbackCommand;
       if (!vs || !cmd) return [];
-      const where = vs.protocol === 'fwmark' ? `${vs.fwmark}` : `${vs.host}:${vs.port}`;
+      // ldirectord passes the bare mark for fwmark services, HOST:PORT otherwise (IPv6 in brackets).
+      const where = vs.protocol === 'fwmark' ? `${vs.fwmark}` : formatHostPort(vs.host!, vs.port);
       return [{ what: 'fallbackcommand', argv: [...cmd, e.active ? 'start' : 'stop', where, vs.protocol === 'fwmark' ? 'fwm' : vs.protocol] }];
     }
     default:

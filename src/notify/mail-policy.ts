@@ -1,13 +1,13 @@
 import type { Model } from '../config/model.js';
-import { formatHostPort } from '../config/address.js';
+import { vsAddress as formatVs } from '../config/address.js';
+import { serverKey, virtualServiceByKey } from '../config/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { mailEventId, type MailEvent } from './mail-event.js';
 
 function vsAddress(model: Model, key: string): { address: string; name: string; to?: string[] } {
-  const vs = model.virtualServices.find((v) => v.key === key);
+  const vs = virtualServiceByKey(model, key);
   if (!vs) return { address: key, name: key };
-  const address = vs.protocol === 'fwmark' ? `fwmark ${vs.fwmark}` : formatHostPort(vs.host!, vs.port);
-  return { address, name: vs.name, ...(vs.notify?.emailTo ? { to: vs.notify.emailTo } : {}) };
+  return { address: formatVs(vs), name: vs.name, ...(vs.notify?.emailTo ? { to: vs.notify.emailTo } : {}) };
 }
 
 /**
@@ -25,13 +25,13 @@ export class MailPolicy {
     const make = (partial: Omit<MailEvent, 'id'>): MailEvent[] => [{ ...partial, id: mailEventId(partial) }];
     switch (e.type) {
       case 'server-hard': {
-        const key = `${e.server.vs}|${e.server.rs}`;
+        const key = serverKey(e.server.vs, e.server.rs);
         if (this.flapping.has(key)) return [];
         const vs = vsAddress(m, e.server.vs);
         return make({ at: e.at, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
       }
       case 'server-flapping': {
-        const key = `${e.server.vs}|${e.server.rs}`;
+        const key = serverKey(e.server.vs, e.server.rs);
         if (e.flapping) this.flapping.add(key);
         else this.flapping.delete(key);
         const vs = vsAddress(m, e.server.vs);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EmailDef } from '../config/model.js';
 import type { Logger } from '../log.js';
+import { Backoff } from '../lib/backoff.js';
 import { composeMail } from './mail-composer.js';
 import type { MailEvent } from './mail-event.js';
 import type { MailSpool } from './mail-spool.js';
@@ -28,7 +29,7 @@ export class Mailer {
   private timer: NodeJS.Timeout | undefined;
   private sending = false;
   private again = false;
-  private backoffMs = 0;
+  private readonly backoff = new Backoff(1000, MAX_BACKOFF_MS);
   private closed = false;
   /** Events the spool could not take (disk full): kept here and offered to the spool again on every flush. */
   private readonly unspooled = new Map<string, MailEvent>();
@@ -119,13 +120,13 @@ export class Mailer {
         this.stats.sent();
         this.log.info({ to, subject, events: ids.length }, 'mail sent');
       }
-      this.backoffMs = 0;
+      this.backoff.succeed();
       this.stats.pending(await this.pendingCount());
     } catch (err) {
       this.stats.failed();
-      this.backoffMs = Math.min(MAX_BACKOFF_MS, this.backoffMs ? this.backoffMs * 2 : 1000);
-      this.log.error({ err: (err as Error).message, retryInMs: this.backoffMs }, 'mail not sent, will retry');
-      this.schedule(this.backoffMs);
+      const retryInMs = this.backoff.fail();
+      this.log.error({ err: (err as Error).message, retryInMs }, 'mail not sent, will retry');
+      this.schedule(retryInMs);
     } finally {
       this.sending = false;
       if (this.again) {
