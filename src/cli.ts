@@ -6,13 +6,13 @@ import { stringify as stringifyYaml } from 'yaml';
 import { importConfig, loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { summarize } from './config/summary.js';
-import { renderStatusTable } from './cli/status-table.js';
+import { renderStatusTable } from './read/status-table.js';
 import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 import { startDaemon } from './daemon.js';
 import { startWorker } from './worker.js';
 import { resolveRedisUrl } from './scheduler/redis-connection.js';
-import type { StatusDocument } from './engine/status-view.js';
+import type { StatusDocument } from './read/status-document.js';
 import { createLogger } from './log.js';
 
 const program = new Command();

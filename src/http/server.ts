@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { StatusDocument } from '../engine/status-view.js';
+import type { StatusDocument } from '../read/status-document.js';
 import type { Registry } from 'prom-client';
 import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
 import { STATUS_PAGE } from './status-page.js';

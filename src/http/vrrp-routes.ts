@@ -20,7 +20,7 @@ export function registerVrrpRoutes(app: FastifyInstance, deps: VrrpDeps): void {
     if (!parsed.success) return reply.code(400).send({ error: 'expected {"kind": "INSTANCE"|"GROUP", "name", "state", "priority"}' });
     const t = vrrpTransition(parsed.data.kind, parsed.data.name, parsed.data.state, parsed.data.priority, deps.clock());
     if (typeof t === 'string') return reply.code(400).send({ error: t });
-    deps.record(t);
+    deps.record({ ...t, via: 'notify' });
     return { recorded: true, ...t };
   });
 }

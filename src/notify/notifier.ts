@@ -5,7 +5,7 @@ import { hooksFor, runHook } from './hooks.js';
 import { mailEventId } from './mail-event.js';
 import { MailPolicy } from './mail-policy.js';
 import type { Mailer } from './mailer.js';
-import { appendTransition, transitionLine } from './transition-log.js';
+import { appendTransition, transitionLine } from '../vrrp/transition-log.js';
 
 export interface DownServer {
   vs: string;

@@ -14,6 +14,8 @@ export interface VrrpTransition {
   priority: number;
   /** Epoch ms when rsguard learned of it (the notify call or the fifo line). */
   at: number;
+  /** How it arrived: `rsguard notify` (HTTP), keepalived's notify_fifo, or the spool of notify calls made while rsguard was down. */
+  via?: 'notify' | 'notify_fifo' | 'spool';
 }
 
 const NAME = /^[A-Za-z0-9_.:@-]{1,64}$/;

@@ -72,6 +72,8 @@ virtualServices:
   });
 
   it('the same transitions also arrive through keepalived notify_fifo', async () => {
-    await waitFor('fifo', () => (daemon.logs.some((l) => l.msg === 'vrrp transition' && l.state === 'MASTER') && daemon.logs.filter((l) => l.msg === 'vrrp transition' && l.state === 'MASTER').length >= 2 ? true : undefined), 10_000);
+    const via = (v: string) => daemon.logs.some((l) => l.msg === 'vrrp transition' && l.name === 'VI_T' && l.state === 'MASTER' && l.via === v);
+    await waitFor('MASTER through the fifo', () => (via('notify_fifo') ? true : undefined), 10_000);
+    assert.ok(via('notify'), 'and through the notify script');
   });
 });

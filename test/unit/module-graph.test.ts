@@ -24,6 +24,30 @@ function localImports(file: string): string[] {
   return out;
 }
 
+/**
+ * The layers, bottom first: a module may import (at run time) only from its
+ * own folder or a lower layer. Every folder under src/ must be placed here,
+ * so a new one has to be put somewhere on purpose.
+ */
+const LAYERS: string[][] = [
+  ['types', 'lib', 'process'],
+  ['probes'],
+  ['config'],
+  ['state', 'planner'],
+  ['actuators', 'scheduler', 'vrrp'],
+  ['engine'],
+  ['events', 'read'],
+  ['metrics', 'notify'],
+  ['http'],
+  ['cli'],
+  ['(root)'],
+];
+
+function layerOf(file: string): string {
+  const rel = path.relative(srcRoot, file);
+  return rel.includes(path.sep) ? rel.split(path.sep)[0]! : '(root)';
+}
+
 describe('source tree rules', () => {
   const files = sources(srcRoot);
   it('has no circular imports', () => {
@@ -43,15 +67,40 @@ describe('source tree rules', () => {
     for (const f of files) visit(f, []);
     assert.deepEqual(cycles, []);
   });
+  it('places every folder of src/ in exactly one layer', () => {
+    const folders = readdirSync(srcRoot).filter((n) => statSync(path.join(srcRoot, n)).isDirectory()).sort();
+    const placed = LAYERS.flat().filter((n) => n !== '(root)');
+    assert.deepEqual([...placed].sort(), folders);
+    assert.equal(new Set(placed).size, placed.length);
+  });
+  it('imports only downwards (no import runs back up a layer, none sideways between folders)', () => {
+    const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as const)));
+    const up: string[] = [];
+    for (const f of files) {
+      const from = layerOf(f);
+      for (const dep of localImports(f)) {
+        const to = layerOf(dep);
+        if (from === to) continue;
+        if ((rank.get(to) ?? Infinity) >= (rank.get(from) ?? -1)) up.push(`${path.relative(srcRoot, f)} -> ${path.relative(srcRoot, dep)}`);
+      }
+    }
+    assert.deepEqual(up, []);
+  });
   it('keeps files small (at most 300 lines)', () => {
     const big = files.filter((f) => readFileSync(f, 'utf8').split('\n').length > 300).map((f) => path.relative(srcRoot, f));
     assert.deepEqual(big, []);
   });
-  it('has one file per probe kind, each in the registry', () => {
+  it('has one file per probe kind, named after it, each in the registry', async () => {
     const registry = readFileSync(path.join(srcRoot, 'probes/registry.ts'), 'utf8');
-    for (const kind of ['tcp', 'http', 'https', 'icmp', 'fpm', 'exec']) {
-      assert.ok(files.includes(path.join(srcRoot, `probes/${kind}.ts`)), `probes/${kind}.ts`);
-      assert.match(registry, new RegExp(`from './${kind}.js'`));
+    // The kinds are found, not listed: every file that defines a probe, and every kind the registry serves.
+    const defining = files.filter((f) => f.includes(`${path.sep}probes${path.sep}`) && /defineProbe\(\{\s*kind: '/.test(readFileSync(f, 'utf8')));
+    assert.ok(defining.length >= 6, 'found the probe files');
+    for (const f of defining) {
+      const kind = /defineProbe\(\{\s*kind: '([a-z0-9_]+)'/.exec(readFileSync(f, 'utf8'))![1]!;
+      assert.equal(path.basename(f, '.ts'), kind, `${path.relative(srcRoot, f)} defines ${kind}`);
+      assert.match(registry, new RegExp(`from './${kind}.js'`), `${kind} is not in the registry`);
     }
+    const { PROBE_KINDS } = await import('../../src/probes/registry.js');
+    assert.deepEqual([...PROBE_KINDS].sort(), defining.map((f) => path.basename(f, '.ts')).sort());
   });
 });

@@ -6,7 +6,7 @@ import { hooksFor } from '../../src/notify/hooks.js';
 import { composeMail, subjectOf } from '../../src/notify/mail-composer.js';
 import { mailEventId, type MailEvent } from '../../src/notify/mail-event.js';
 import { MailPolicy } from '../../src/notify/mail-policy.js';
-import { transitionLine } from '../../src/notify/transition-log.js';
+import { transitionLine } from '../../src/vrrp/transition-log.js';
 import { parseFifoLine, stateCode, vrrpTransition } from '../../src/vrrp/vrrp-event.js';
 
 const MODEL = loadYamlText(

@@ -2,8 +2,32 @@ import { formatHostPort } from '../config/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
-import type { Monitor } from './monitor.js';
-import type { BalancerStatus, PoolKeeper } from './pool-keeper.js';
+import type { CheckDef, Model, RealServerDef } from '../config/model.js';
+import type { BalancerStatus } from '../engine/pool-keeper.js';
+import type { PoolPlan } from '../planner/pool-plan.js';
+import type { CheckState } from '../state/check-state.js';
+import type { ServerView } from '../state/server-state.js';
+
+/**
+ * The read side: what the status document, the table, metrics and mail need
+ * to know, as two narrow interfaces. The Monitor and the PoolKeeper implement
+ * them; nothing that only reads depends on those classes.
+ */
+export interface HealthReader {
+  readonly current: Model;
+  server(rs: RealServerDef): ServerView;
+  checkState(id: string): CheckState | undefined;
+  check(id: string): CheckDef | undefined;
+  isStale(id: string, now: number): boolean;
+}
+
+export interface PoolReader {
+  plan(vsKey: string): PoolPlan | undefined;
+  drained(vsKey: string): ReadonlySet<string>;
+  heldBySafetyValve(vsKey: string): ReadonlySet<string>;
+  balancerStatus(): BalancerStatus;
+  appliedWeight(vsKey: string, memberKey: string): number | undefined;
+}
 
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
 export interface StatusDocument {
@@ -85,7 +109,7 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
 }
 
-function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, now: number): VirtualServiceStatus {
+function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReader, now: number): VirtualServiceStatus {
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
   const held = pools.heldBySafetyValve(vs.key);
@@ -139,7 +163,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: Monitor, pools: PoolKeeper, no
   };
 }
 
-export function statusDocument(monitor: Monitor, pools: PoolKeeper, now: number): StatusDocument {
+export function statusDocument(monitor: HealthReader, pools: PoolReader, now: number): StatusDocument {
   const model = monitor.current;
   return {
     generatedAt: new Date(now).toISOString(),

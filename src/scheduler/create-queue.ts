@@ -1,0 +1,66 @@
+import type { Model } from '../config/model.js';
+import type { Logger } from '../log.js';
+import type { CheckState } from '../state/check-state.js';
+import type { ProbeResources } from '../probes/types.js';
+import { BullmqQueue } from './bullmq-queue.js';
+import { EmbeddedQueue } from './embedded-queue.js';
+import { defaultStateFile, FileStateStore } from './file-state-store.js';
+import type { ProbeQueue } from './job.js';
+import { redisConnection, resolveRedisUrl } from './redis-connection.js';
+import { RedisStateStore } from './state-store.js';
+
+export interface StateStore {
+  load(ids: Iterable<string>): Promise<Map<string, CheckState>>;
+  save(id: string, state: CheckState): void;
+  retain(ids: ReadonlySet<string>): void;
+  close(): Promise<void>;
+}
+
+export interface QueueSetup {
+  queue: ProbeQueue;
+  mode: 'embedded' | 'distributed';
+  /** Distributed mode: the BullMQ queue, for its metrics. */
+  distributed?: BullmqQueue;
+  /** Where check states survive a restart (Redis, or a local file), if anywhere. */
+  stateStore?: StateStore;
+  stateStoreName?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Embedded (in-process pool, states in a local file) or distributed (BullMQ
+ * on Redis, states in Redis), chosen by one rule for the scheduler and
+ * `rsguard worker` alike (resolveRedisUrl).
+ */
+export function createQueue(model: Model, configFile: string, resources: ProbeResources, clock: () => number, log: Logger): QueueSetup {
+  const redisUrl = resolveRedisUrl({ config: model.queue.redis });
+  if (redisUrl) {
+    const redis = [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] as const;
+    const queue = new BullmqQueue(redis[0], redis[1], model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale'));
+    const stateStore = new RedisStateStore(redis[0], model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis'));
+    return {
+      queue,
+      mode: 'distributed',
+      distributed: queue,
+      stateStore,
+      stateStoreName: 'Redis',
+      async close() {
+        await queue.close();
+        await stateStore.close();
+        for (const r of redis) r.disconnect();
+      },
+    };
+  }
+  const queue = new EmbeddedQueue(model.global.concurrency, resources, clock);
+  const file = model.global.stateFile === undefined ? defaultStateFile(configFile) : model.global.stateFile;
+  const stateStore = file ? new FileStateStore(file, (err) => log.error({ file, err: err.message }, 'check states not saved')) : undefined;
+  return {
+    queue,
+    mode: 'embedded',
+    ...(stateStore ? { stateStore, stateStoreName: file as string } : {}),
+    async close() {
+      await queue.close();
+      await stateStore?.close();
+    },
+  };
+}
