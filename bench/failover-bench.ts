@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HaproxyActuator } from '../src/actuators/haproxy/haproxy-actuator.js';
+import { reconcile } from '../src/actuators/actuator.js';
 import { RuntimeClient } from '../src/actuators/haproxy/runtime-client.js';
 import { diffIpvs } from '../src/actuators/ipvs/ipvs-diff.js';
 import { parseIpvsSave } from '../src/actuators/ipvs/ipvs-table.js';
@@ -116,7 +117,7 @@ const desiredWith = (weight: number) => {
   const servers = new Map<string, ServerHealth>(v.realServers.map((r) => [r.key, { hardState: 'up', upSince: -Infinity }]));
   return [{ vs: v, plan: planPool({ vs: v, servers, drained: new Set(), previousQuorumUp: true, now: 0 }) }];
 };
-const actuator = new HaproxyActuator(client, false);
+const actuator = new HaproxyActuator(client);
 const timeIt = async (f: () => Promise<unknown>) => {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -124,8 +125,8 @@ const timeIt = async (f: () => Promise<unknown>) => {
   const c = process.cpuUsage(c0);
   return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, r };
 };
-const noop = await timeIt(() => actuator.reconcile(desiredWith(1)));
-const all = await timeIt(() => actuator.reconcile(desiredWith(2)));
+const noop = await timeIt(() => reconcile(actuator, desiredWith(1)));
+const all = await timeIt(() => reconcile(actuator, desiredWith(2)));
 const allChanges = (all.r as { changes: unknown[] }).changes.length;
 haproxy.kill('SIGTERM');
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { parseHostPort } from './config/address.js';
+import { parseHostPort } from './lib/address.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { stringify as stringifyYaml } from 'yaml';
 import { importConfig, loadConfig, type ConfigFormat } from './config/load.js';

@@ -1,5 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
-import { createActuator } from './actuators/create-actuator.js';
+import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
@@ -44,7 +44,7 @@ export interface Daemon {
 }
 
 function reconcileIntervalOf(model: Model): number {
-  return model.balancer.kind === 'none' ? 0 : model.balancer.reconcileIntervalMs;
+  return model.balancer.reconcileIntervalMs;
 }
 
 /**

@@ -7,10 +7,15 @@ export interface DesiredService {
   plan: PoolPlan;
 }
 
-/** A change the actuator made, or would make in dry-run: the exact argv or runtime API command. */
-export interface AppliedChange {
+/** One change for the balancer: the exact argv or runtime API command, for logs; actuators may carry more. */
+export interface BalancerCommand {
   vs: string;
   command: string;
+}
+
+/** A planned change and whether it reached the balancer (false in dry run, or when the balancer refused it). */
+export interface AppliedChange extends BalancerCommand {
+  applied: boolean;
 }
 
 /** A problem with one virtual service or member that retrying will not fix (a wrong backend name, say). */
@@ -31,23 +36,29 @@ export class BalancerUnavailable extends Error {
 }
 
 /**
- * Reconciles desired pools against the balancer's real table: reads it,
- * diffs, applies only the difference, idempotently. Fail static: when it
- * cannot read the table it throws BalancerUnavailable and changes nothing.
+ * Drives one kind of balancer. Reconciling is two steps so that a dry run is
+ * one decorator (dry-run.ts) instead of a branch in every actuator: `plan`
+ * reads the balancer's real table and diffs it against the desired pools
+ * (never writes); `apply` writes planned commands and reports each one.
+ * Fail static: when the table cannot be read, `plan` throws
+ * BalancerUnavailable and nothing changes.
  */
 export interface Actuator {
   readonly kind: string;
-  reconcile(desired: DesiredService[]): Promise<ReconcileReport>;
+  /** True for the dry-run decorator: nothing is written, and nothing counts as applied. */
+  readonly dryRun?: boolean;
+  plan(desired: DesiredService[]): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[] }>;
+  apply(commands: BalancerCommand[], desired: DesiredService[]): Promise<ReconcileReport>;
+  /** On daemon stop: the commands that remove what it owns, if configured to (ldirectord cleanstop). */
+  planStop(desired: DesiredService[]): Promise<BalancerCommand[]>;
   /** Active connections to one member (IPVS ActiveConn, HAProxy scur), for drains. */
   activeConnections(vs: VirtualServiceDef, member: Pick<MemberPlan, 'host' | 'port'>): Promise<number>;
-  /** On daemon stop: remove what it owns if configured to (ldirectord cleanstop). */
-  stop(desired: DesiredService[]): Promise<AppliedChange[]>;
 }
 
-/** Observe only: no balancer is driven. */
-export const noActuator: Actuator = {
-  kind: 'none',
-  reconcile: async () => ({ changes: [], problems: [] }),
-  activeConnections: async () => 0,
-  stop: async () => [],
-};
+/** Plans and applies in one go: what the pool keeper does on every replan. */
+export async function reconcile(actuator: Actuator, desired: DesiredService[]): Promise<ReconcileReport> {
+  const { commands, problems } = await actuator.plan(desired);
+  if (commands.length === 0) return { changes: [], problems };
+  const report = await actuator.apply(commands, desired);
+  return { changes: report.changes, problems: [...problems, ...report.problems] };
+}

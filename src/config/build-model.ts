@@ -1,4 +1,5 @@
-import { parseHostPort, formatHostPort } from './address.js';
+import { balancerFor } from '../actuators/registry.js';
+import { parseHostPort, formatHostPort } from '../lib/address.js';
 import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
 import type { BalancerDef, CheckDef, Forwarding, NotifyDef, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
@@ -84,11 +85,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     virtualServices.push(built);
   });
   const balancer = buildBalancer(input.balancer);
-  if (balancer.kind === 'haproxy') {
-    virtualServices.forEach((vs, vi) => {
-      if (!vs.haproxyBackend) issues.push({ path: ['virtualServices', vi], message: 'balancer haproxy needs haproxy.backend on every virtual service' });
-    });
-  }
+  for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
   if (issues.length || !global) return { issues };
   const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}) };
   return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, checks, warnings: [] }, issues };
@@ -116,14 +113,8 @@ function buildNotify(n: ConfigInput['notify']): NotifyDef {
 }
 
 function buildBalancer(b: ConfigInput['balancer']): BalancerDef {
-  switch (b.kind) {
-    case 'none':
-      return { kind: 'none' };
-    case 'ipvs':
-      return { kind: 'ipvs', ipvsadm: b.ipvsadm, cleanStop: b.cleanStop, stateFile: b.stateFile, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
-    case 'haproxy':
-      return { kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout };
-  }
+  const { kind, ...fields } = b;
+  return balancerFor(kind)!.build(fields as never);
 }
 
 function buildVirtualService(

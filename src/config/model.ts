@@ -107,10 +107,12 @@ export interface NotifyDef {
   hookTimeoutMs: number;
 }
 
-export type BalancerDef =
-  | { kind: 'none' }
-  | { kind: 'ipvs'; ipvsadm: string; cleanStop: boolean; stateFile: string; reconcileIntervalMs: number; timeoutMs: number }
-  | { kind: 'haproxy'; socket: string; reconcileIntervalMs: number; timeoutMs: number };
+/** The balancer the pool is applied to; each kind (src/actuators/<kind>/index.ts) adds its own fields. */
+export interface BalancerDef {
+  kind: string;
+  /** Re-read the balancer and repair drift this often; 0: never (kind none). */
+  reconcileIntervalMs: number;
+}
 
 export interface GlobalDef {
   listen: { host: string; port: number };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from '../lib/duration.js';
 
 /** An external command as argv, never a shell string. */
 export const argv = z.array(z.string().min(1)).min(1);

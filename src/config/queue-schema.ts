@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from '../lib/duration.js';
 
 /** Distributed mode: probe jobs go through BullMQ on Redis when `redis` (or REDIS_URL) is set. */
 export const queueSchema = z

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { BALANCERS } from '../actuators/registry.js';
 import { PROBES } from '../probes/registry.js';
-import { duration } from './duration.js';
+import { duration } from '../lib/duration.js';
 import { notifySchema, rsNotifySchema, vsNotifySchema } from './notify-schema.js';
 import { queueSchema } from './queue-schema.js';
 
@@ -125,32 +126,9 @@ const healthSchema = z
   })
   .strict();
 
-/** Which balancer the pool is applied to. `none` only observes. */
-const balancerSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('none') }).strict(),
-  z
-    .object({
-      kind: z.literal('ipvs'),
-      ipvsadm: z.string().min(1).default('ipvsadm'),
-      /** Remove the virtual services rsguard created when it stops (ldirectord cleanstop); services it found are never removed. */
-      cleanStop: z.boolean().default(true),
-      /** Where rsguard records which virtual services it created, so cleanStop removes only those. */
-      stateFile: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/rsguard/ipvs-owned.json'),
-      /** Re-read the table and repair it this often, even with no state change. */
-      reconcileInterval: duration.default(10_000),
-      timeout: duration.default(5000),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('haproxy'),
-      /** Admin-level stats socket: a unix socket path or HOST:PORT. */
-      socket: z.string().min(1),
-      reconcileInterval: duration.default(10_000),
-      timeout: duration.default(2000),
-    })
-    .strict(),
-]);
+/** Which balancer the pool is applied to, derived from the balancer registry. `none` only observes. */
+const [firstBalancer, ...moreBalancers] = BALANCERS.map((b) => b.schema.extend({ kind: z.literal(b.kind) }).strict());
+const balancerSchema = z.discriminatedUnion('kind', [firstBalancer!, ...moreBalancers]);
 
 export const configSchema = z
   .object({

@@ -1,5 +1,5 @@
-import { formatHostPort, vsAddress } from './address.js';
-import { formatDuration } from './duration.js';
+import { formatHostPort, vsAddress } from '../lib/address.js';
+import { formatDuration } from '../lib/duration.js';
 import type { Model } from './model.js';
 
 /** What `rsguard check-config` prints for a valid file. */

@@ -182,7 +182,6 @@ export class Monitor {
     if (!check || !prev) return 0;
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
-    this.onStateChange?.(checkId, next);
     if (transitions.error || (next.checkError && next.checkError.reason !== prev.checkError?.reason)) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
     if (transitions.soft || transitions.hard || transitions.flapping) {
@@ -191,6 +190,9 @@ export class Monitor {
         this.emitServerChanges(b, before, this.server(b.rs), at);
       }
     }
+    // Persisted after the events (so the mail is spooled first: a crash can repeat a mail, never lose one)
+    // and before the pool keeper reconciles, which waits for setImmediate.
+    this.onStateChange?.(checkId, next);
     return nextDelayMs(next, check.timing);
   }
 

@@ -1,5 +1,5 @@
 import type { Model, VirtualServiceDef } from '../config/model.js';
-import { BalancerUnavailable, type Actuator, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
+import { BalancerUnavailable, reconcile, type Actuator, type AppliedChange, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
 import { Backoff } from '../lib/backoff.js';
 import { applySafetyValve, type ValveServer } from '../planner/safety-valve.js';
@@ -205,13 +205,13 @@ export class PoolKeeper {
     this.dirty = false;
     try {
       const desired = this.desired();
-      const report = await this.actuator.reconcile(desired);
+      const report = await reconcile(this.actuator, desired);
       const failed = new Set(report.problems.map((p) => p.vs));
-      if (!report.changes.some((c) => c.command.startsWith('(dry run)'))) {
+      if (!this.actuator.dryRun) {
         for (const d of desired) if (!failed.has(d.vs.name)) this.applied.set(d.vs.key, new Map(d.plan.members.map((m) => [m.key, m.weight])));
       }
       this.errors += report.problems.length;
-      for (const c of report.changes) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+      this.logChanges(report.changes);
       for (const p of report.problems) this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
       this.status = { kind: this.actuator.kind, ok: report.problems.length === 0, lastError: report.problems[0]?.message ?? null, lastReconcileAt: new Date(this.clock()).toISOString(), problems: report.problems };
       this.backoff.succeed();
@@ -231,6 +231,13 @@ export class PoolKeeper {
     }
   }
 
+  private logChanges(changes: AppliedChange[]): void {
+    for (const c of changes) {
+      if (c.applied) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+      else if (this.actuator.dryRun) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command, applied: false }, 'balancer change not applied (dry run)');
+    }
+  }
+
   /** Stops reconciling; then lets the actuator clean up what it owns (cleanStop). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -238,10 +245,12 @@ export class PoolKeeper {
     clearInterval(this.valveTimer);
     if (this.periodic) clearInterval(this.periodic);
     while (this.running) await new Promise((r) => setTimeout(r, 10));
-    const removed = await this.actuator.stop(this.desired()).catch((err: Error) => {
-      this.log.error({ err: err.message }, 'balancer cleanup on stop failed');
-      return [];
-    });
-    for (const c of removed) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+    try {
+      const desired = this.desired();
+      const commands = await this.actuator.planStop(desired);
+      if (commands.length) this.logChanges((await this.actuator.apply(commands, desired)).changes);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'balancer cleanup on stop failed');
+    }
   }
 }

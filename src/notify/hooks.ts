@@ -1,5 +1,5 @@
 import { runCommand } from '../process/run-command.js';
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../lib/address.js';
 import type { Model } from '../config/model.js';
 import { realServerByKey, virtualServiceByKey } from '../config/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';

@@ -1,5 +1,5 @@
 import type { Model } from '../config/model.js';
-import { vsAddress as formatVs } from '../config/address.js';
+import { vsAddress as formatVs } from '../lib/address.js';
 import { serverKey, virtualServiceByKey } from '../config/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { mailEventId, type MailEvent } from './mail-event.js';

@@ -1,4 +1,4 @@
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../lib/address.js';
 import type { Forwarding, VirtualServiceDef } from '../config/model.js';
 import type { Health } from '../state/check-state.js';
 

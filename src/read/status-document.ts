@@ -1,4 +1,4 @@
-import { formatHostPort } from '../config/address.js';
+import { formatHostPort } from '../lib/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckState } from '../state/check-state.js';
@@ -7,36 +7,54 @@ import type { CheckState } from '../state/check-state.js';
 /**
  * Check states on local disk (embedded mode), so a restart or a crash does
  * not start every server over as up: a dead server stays out of the pool
- * instead of being put back until its checks fail again (a flap). Only
- * changes that matter to a restart (state, hard state, flapping) mark the
- * file dirty, so the probe hot path costs a map write.
+ * instead of being put back until its checks fail again (a flap).
  *
- * The write is synchronous and runs on the next setImmediate after the
- * change: after the event fan-out (which spools the mail synchronously) and
- * before the pool keeper's reconcile (queued later), so a crash at any point
- * never leaves the balancer changed by a transition the file does not hold.
- * A burst of transitions makes one write.
+ * Only changes that matter to a restart (state, hard state, flapping) are
+ * written, each as one line appended synchronously to a journal, in the same
+ * tick as the transition: after its mail is spooled and before the pool keeper
+ * reconciles (which waits for setImmediate). A crash can therefore repeat a
+ * mail, in a window of microseconds, but never lose one, and the balancer is
+ * never changed by a transition the file does not hold. Appends cost the same
+ * at 10 or 10,000 servers; the journal is folded into a snapshot when it has
+ * grown past twice the number of checks.
  */
 export class FileStateStore {
   private readonly states = new Map<string, CheckState>();
-  private scheduled = false;
+  private journalLines = 0;
   /** Reported once per run of failures (an unwritable /var/lib/rsguard for a non-root demo), not per write. */
   private failing = false;
+  private readonly journal: string;
 
-  constructor(private readonly file: string, private readonly onError: (err: Error) => void) {}
+  constructor(private readonly file: string, private readonly onError: (err: Error) => void) {
+    this.journal = `${file}.journal`;
+  }
 
   async load(ids: Iterable<string>): Promise<Map<string, CheckState>> {
-    const out = new Map<string, CheckState>();
-    let doc: { version?: number; checks?: Record<string, CheckState> };
+    const all = new Map<string, CheckState>();
+    let snapshot: string | undefined;
     try {
-      doc = JSON.parse(await readFile(this.file, 'utf8')) as typeof doc;
+      snapshot = await readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    if (doc.version !== 1 || typeof doc.checks !== 'object' || doc.checks === null) throw new Error(`${this.file}: not an rsguard check state file`);
+    if (snapshot !== undefined) {
+      const doc = JSON.parse(snapshot) as { version?: number; checks?: Record<string, CheckState> };
+      if (doc.version !== 1 || typeof doc.checks !== 'object' || doc.checks === null) throw new Error(`${this.file}: not an rsguard check state file`);
+      for (const [id, s] of Object.entries(doc.checks)) all.set(id, s);
+    }
+    const journal = await readFile(this.journal, 'utf8').catch(() => '');
+    for (const line of journal.split('\n')) {
+      if (!line) continue;
+      try {
+        const [id, s] = JSON.parse(line) as [string, CheckState];
+        all.set(id, s);
+      } catch {
+        // The last line of a crash mid-append: the state before it stands.
+      }
+    }
+    const out = new Map<string, CheckState>();
     for (const id of ids) {
-      const s = doc.checks[id];
+      const s = all.get(id);
       if (s && (s.hardState === 'up' || s.hardState === 'down')) {
         out.set(id, s);
         this.states.set(id, s);
@@ -48,33 +66,38 @@ export class FileStateStore {
   save(id: string, state: CheckState): void {
     const prev = this.states.get(id);
     this.states.set(id, state);
-    if (!prev || prev.state !== state.state || prev.hardState !== state.hardState || prev.flap.flapping !== state.flap.flapping) this.markDirty();
-  }
-
-  private markDirty(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flushSync();
+    if (prev && prev.state === state.state && prev.hardState === state.hardState && prev.flap.flapping === state.flap.flapping) return;
+    this.write(() => {
+      mkdirSync(path.dirname(this.journal), { recursive: true });
+      appendFileSync(this.journal, `${JSON.stringify([id, state])}\n`);
+      if (++this.journalLines > Math.max(1000, 2 * this.states.size)) this.compact();
     });
   }
 
   /** Forgets checks that no longer exist (after a reload). */
   retain(ids: ReadonlySet<string>): void {
+    let changed = false;
     for (const id of [...this.states.keys()]) {
       if (ids.has(id)) continue;
       this.states.delete(id);
-      this.markDirty();
+      changed = true;
     }
+    if (changed) this.write(() => this.compact());
   }
 
-  flushSync(): void {
+  /** The snapshot first (atomically), then an empty journal: a crash in between replays lines the snapshot already holds. */
+  private compact(): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, checks: Object.fromEntries(this.states) }));
+    renameSync(tmp, this.file);
+    writeFileSync(this.journal, '');
+    this.journalLines = 0;
+  }
+
+  private write(fn: () => void): void {
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, checks: Object.fromEntries(this.states) }));
-      renameSync(tmp, this.file);
+      fn();
       this.failing = false;
     } catch (err) {
       if (!this.failing) this.onError(err as Error);
@@ -83,7 +106,7 @@ export class FileStateStore {
   }
 
   async close(): Promise<void> {
-    this.flushSync();
+    this.write(() => this.compact());
   }
 }
 

@@ -55,7 +55,8 @@ describe(`rsguard SIGKILLed mid-transition and restarted ${KILLS} times (real HA
   listen: 127.0.0.1:${await freePort()}
   startupSpread: 50ms
   stateFile: ${path.join(dir, 'checks.json')}
-  checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 }
+  # Flap detection off: six outages in a row would be a flap, and a flapping server's transitions are not mailed (by design).
+  checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1, flap: false }
 balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 1s }
 notify:
   vrrpSpoolDir: ${path.join(dir, 'vrrp')}
@@ -89,8 +90,10 @@ ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer:
   });
 
   it('steady servers never move, s2 follows its backend, every DOWN and UP is mailed exactly once', async () => {
-    const rsDown = (m: { body: string }) => m.body.includes(`127.0.0.1:${backends[2]!.port} in web is DOWN`);
-    const rsUp = (m: { body: string }) => m.body.includes(`127.0.0.1:${backends[2]!.port} in web is UP again`);
+    // Mails may be digests of several events: count the event lines, not the mails.
+    const count = (text: string) => smtp.mails.reduce((n, m) => n + m.body.split(text).length - 1, 0);
+    const downLine = () => `127.0.0.1:${backends[2]!.port} in web is DOWN`;
+    const upLine = () => `127.0.0.1:${backends[2]!.port} in web is UP again`;
     for (let k = 0; k < KILLS; k++) {
       const mark = daemon.mark();
       await backends[2]!.kill();
@@ -110,19 +113,21 @@ ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer:
       }
       await waitFor('s2 back', async () => ((await states()).join() === 'ready,ready,ready,maint' ? true : undefined), 10_000);
     }
-    await waitFor('all mails', () => (smtp.mails.filter(rsDown).length >= KILLS && smtp.mails.filter(rsUp).length >= KILLS ? true : undefined), 20_000);
+    await waitFor('all mails', () => (count(downLine()) >= KILLS && count(upLine()) >= KILLS ? true : undefined), 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}: ${count(downLine())} DOWN, ${count(upLine())} UP; subjects ${JSON.stringify(smtp.subjects())}`);
+    });
     await new Promise((r) => setTimeout(r, 1500));
     sampling = false;
     await sampler;
     const flaps = seen.filter((s) => s.states.length === 4 && (s.states[0] !== 'ready' || s.states[1] !== 'ready' || s.states[3] !== 'maint'));
     const ids = smtp.mails.map((m) => m.messageId);
-    const downs = smtp.mails.filter(rsDown).length;
-    const ups = smtp.mails.filter(rsUp).length;
+    const downs = count(downLine());
+    const ups = count(upLine());
     process.stdout.write(`# crash-restart: ${KILLS} outages, ${KILLS + Math.ceil(KILLS / 2)} SIGKILLs, ${seen.length} HAProxy samples, ${flaps.length} flapped, DOWN mails ${downs}, UP mails ${ups}\n`);
     recordFault({ fault: 'rsguard SIGKILLed mid-transition and restarted (HAProxy, SMTP)', tried: KILLS + Math.ceil(KILLS / 2), transitionsLost: Math.max(0, KILLS - downs) + Math.max(0, KILLS - ups), mailsLost: Math.max(0, 2 * KILLS - downs - ups), mailsDuplicated: ids.length - new Set(ids).size + Math.max(0, downs - KILLS) + Math.max(0, ups - KILLS), poolFlaps: flaps.length, crashes: 0, note: 'pool converges, no flap' });
     assert.deepEqual(flaps.slice(0, 3), [], 'a steady server moved');
     assert.equal(new Set(ids).size, ids.length, 'a mail was sent twice');
-    assert.equal(downs, KILLS, 'one DOWN mail per outage');
-    assert.equal(ups, KILLS, 'one UP mail per recovery');
+    assert.equal(downs, KILLS, 'one DOWN mailed per outage');
+    assert.equal(ups, KILLS, 'one UP mailed per recovery');
   });
 });

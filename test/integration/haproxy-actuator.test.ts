@@ -162,8 +162,8 @@ virtualServices:
 `);
     const dry = new DaemonProcess(['run', '-c', dryFile, '--dry-run']);
     try {
-      const line = await dry.waitForLog('dry-run plan', (l) => l.msg === 'balancer changed' && String(l.command).includes('weight 9'));
-      assert.equal(line.command, '(dry run) set server web/s1 weight 9');
+      const line = await dry.waitForLog('dry-run plan', (l) => l.msg === 'balancer change not applied (dry run)' && String(l.command).includes('weight 9'));
+      assert.deepEqual([line.command, line.applied], ['set server web/s1 weight 9', false]);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal((await haproxy.state('web')).find((x) => x.name === 's1')!.weight, 3, 'the weight was never written');
     } finally {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { IpvsDef } from '../../src/actuators/ipvs/index.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -121,7 +122,7 @@ describe('ldirectord.cf', () => {
   });
   it('globals, overrides, ranges, per-real request/receive, every checktype and service', async () => {
     const m = await loadConfig(fx('ldirectord/full.cf'));
-    assert.equal(m.balancer.kind === 'ipvs' && m.balancer.cleanStop, false);
+    assert.equal(m.balancer.kind === 'ipvs' && (m.balancer as IpvsDef).cleanStop, false);
     const web = m.virtualServices.find((v) => v.name === 'web')!;
     assert.deepEqual(web.realServers.map((r) => [r.key, r.weight, r.forwarding]), [['192.168.6.2:80', 3, 'dr'], ['192.168.6.3:80', 3, 'dr'], ['192.168.6.4:80', 3, 'dr'], ['192.168.6.5:80', 1, 'nat']]);
     assert.deepEqual([web.key, web.scheduler, web.persistence, web.onDown], ['tcp:192.168.6.240:80', 'wlc', { timeoutMs: 300_000, netmask: '255.255.255.0' }, 'remove']);

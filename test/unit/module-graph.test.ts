@@ -31,10 +31,10 @@ function localImports(file: string): string[] {
  */
 const LAYERS: string[][] = [
   ['types', 'lib', 'process'],
-  ['probes'],
+  ['probes', 'actuators'],
   ['config'],
   ['state', 'planner'],
-  ['actuators', 'scheduler', 'vrrp'],
+  ['scheduler', 'vrrp'],
   ['engine'],
   ['events', 'read'],
   ['metrics', 'notify'],

@@ -1,5 +1,5 @@
 import type { VirtualServiceDef } from '../../config/model.js';
-import type { Actuator, AppliedChange, ConfigProblem, DesiredService, ReconcileReport } from '../actuator.js';
+import type { Actuator, AppliedChange, BalancerCommand, ConfigProblem, DesiredService, ReconcileReport } from '../actuator.js';
 import { BalancerUnavailable } from '../actuator.js';
 import { diffHaproxy, type HaproxyCommand } from './haproxy-diff.js';
 import type { RuntimeClient } from './runtime-client.js';
@@ -11,13 +11,12 @@ const BATCH = 100;
 /**
  * Drives HAProxy through its runtime API: reads `show servers state` per
  * backend, applies only what differs, and reports unknown backends and
- * servers as configuration problems (never a crash). In dry-run it reads but
- * does not write.
+ * servers as configuration problems (never a crash).
  */
 export class HaproxyActuator implements Actuator {
   readonly kind = 'haproxy';
 
-  constructor(private readonly client: RuntimeClient, private readonly dryRun: boolean) {}
+  constructor(private readonly client: RuntimeClient) {}
 
   private async readStates(backends: string[]): Promise<{ states: Map<string, ServerState[]>; problems: ConfigProblem[] }> {
     const states = new Map<string, ServerState[]>();
@@ -35,17 +34,20 @@ export class HaproxyActuator implements Actuator {
     return { states, problems };
   }
 
-  async reconcile(desired: DesiredService[]): Promise<ReconcileReport> {
+  async plan(desired: DesiredService[]): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[] }> {
     const { states, problems } = await this.readStates(desired.map((d) => d.vs.haproxyBackend!));
     const diff = diffHaproxy(desired, states);
-    problems.push(...diff.problems);
-    if (this.dryRun) return { changes: diff.commands.map((c) => ({ vs: c.vs, command: `(dry run) ${c.command}` })), problems };
+    return { commands: diff.commands, problems: [...problems, ...diff.problems] };
+  }
+
+  async apply(commands: BalancerCommand[]): Promise<ReconcileReport> {
     const changes: AppliedChange[] = [];
-    for (let i = 0; i < diff.commands.length; i += BATCH) {
-      const batch = diff.commands.slice(i, i + BATCH);
+    const problems: ConfigProblem[] = [];
+    for (let i = 0; i < commands.length; i += BATCH) {
+      const batch = commands.slice(i, i + BATCH);
       const reply = await this.client.send(batch.map((c) => c.command).join(';'));
       if (!reply.trim()) {
-        changes.push(...batch);
+        changes.push(...batch.map((c) => ({ vs: c.vs, command: c.command, applied: true })));
         continue;
       }
       // Something in the batch complained: run it one by one to tell which.
@@ -57,7 +59,12 @@ export class HaproxyActuator implements Actuator {
   private async applyOne(c: HaproxyCommand, changes: AppliedChange[], problems: ConfigProblem[]): Promise<void> {
     const reply = (await this.client.send(c.command)).trim();
     if (reply) problems.push({ vs: c.vs, message: `${c.command}: ${reply.split('\n')[0]}` });
-    else changes.push(c);
+    changes.push({ vs: c.vs, command: c.command, applied: !reply });
+  }
+
+  /** HAProxy keeps its own config; on stop rsguard leaves the servers as they are (a stopped checker must not bring a dead server back). */
+  async planStop(): Promise<BalancerCommand[]> {
+    return [];
   }
 
   async activeConnections(vs: VirtualServiceDef, member: { host: string; port: number }): Promise<number> {
@@ -69,10 +76,5 @@ export class HaproxyActuator implements Actuator {
     const scur = currentSessions(await this.client.send(`show stat ${backend} 4 -1`), backend, server.name);
     if (scur === undefined) throw new Error(`no stats for ${backend}/${server.name}`);
     return scur;
-  }
-
-  /** HAProxy keeps its own config; on stop rsguard leaves the servers as they are. */
-  async stop(): Promise<AppliedChange[]> {
-    return [];
   }
 }

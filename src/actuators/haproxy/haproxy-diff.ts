@@ -1,4 +1,4 @@
-import { formatHostPort } from '../../config/address.js';
+import { formatHostPort } from '../../lib/address.js';
 import type { ConfigProblem, DesiredService } from '../actuator.js';
 import { ADMIN_FDRAIN, ADMIN_FMAINT, type ServerState } from './servers-state.js';
 

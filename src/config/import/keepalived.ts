@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { formatHostPort } from '../address.js';
+import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
 import { CHECKERS, checkerToChecks, number, readInherited, type Inherited } from './keepalived-checkers.js';

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { parseHostPort, type HostPort } from '../address.js';
+import { parseHostPort, type HostPort } from '../../lib/address.js';
 import { SERVICE_PORTS } from './imported.js';
 
 /**

@@ -1,4 +1,4 @@
-import { formatHostPort } from '../address.js';
+import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import { seconds, type Directive, type ImportResult } from './imported.js';
 import { expandRange, resolveHostPort } from './ldirectord-address.js';

@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import type { BalancerDef } from '../config/model.js';
+import type { Actuator } from './actuator.js';
+
+/**
+ * One kind of balancer, the way a probe kind is one probe: its `balancer:`
+ * fields (a zod object, defaults included), how they become the model's
+ * definition, checks of the whole config only it needs, and its actuator.
+ * A new balancer is a folder under src/actuators/ exporting one of these,
+ * and one line in registry.ts.
+ */
+export interface BalancerKind<S extends z.ZodObject = z.ZodObject, D extends BalancerDef = BalancerDef> {
+  kind: string;
+  schema: S;
+  build(input: z.output<S>): D;
+  /** Problems with the virtual services that only this balancer has (HAProxy: each needs a backend). */
+  validate?(virtualServices: ReadonlyArray<{ haproxyBackend?: string }>): Array<{ index: number; message: string }>;
+  create(def: D): Actuator;
+}
+
+export function defineBalancer<S extends z.ZodObject, D extends BalancerDef>(b: BalancerKind<S, D>): BalancerKind<S, D> {
+  return b;
+}
