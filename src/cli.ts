@@ -2,18 +2,20 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort } from './lib/address.js';
 import { ConfigError, formatIssue } from './config/errors.js';
-import { stringify as stringifyYaml } from 'yaml';
-import { importConfig, loadConfig, type ConfigFormat } from './config/load.js';
+
+/**
+ * Commands load what they need when they run: `rsguard health` is a keepalived
+ * vrrp_script, run every second or two under keepalived's timeout, and must
+ * not pay for loading the daemon (fastify, BullMQ, ioredis, nodemailer).
+ */
+const loadConfig = async (file: string, format?: ConfigFormat) => (await import('./config/load.js')).loadConfig(file, format);
+const createLogger = async (level: string) => (await import('./log.js')).createLogger(level);
+import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
-import { summarize } from './config/summary.js';
 import { renderStatusTable } from './read/status-table.js';
 import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
-import { startDaemon } from './daemon.js';
-import { startWorker } from './worker.js';
-import { resolveRedisUrl } from './scheduler/redis-connection.js';
 import type { StatusDocument } from './read/status-document.js';
-import { createLogger } from './log.js';
 
 const program = new Command();
 program.name('rsguard').description('Health checks and failover for LVS/IPVS and HAProxy real servers').version('0.1.0');
@@ -59,7 +61,7 @@ program
   .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
   .action(async (file: string, o: { format?: ConfigFormat }) => {
     try {
-      process.stdout.write(`${summarize(await loadConfig(file, o.format))}\n`);
+      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format))}\n`);
     } catch (err) {
       printConfigError(err);
     }
@@ -72,9 +74,9 @@ program
   .option('--format <format>', 'ldirectord | keepalived (default: sniffed)', format)
   .action(async (file: string, o: { format?: ConfigFormat }) => {
     try {
-      const result = await importConfig(file, o.format);
+      const result = await (await import('./config/load.js')).importConfig(file, o.format);
       const notes = result.warnings.map((w) => `# warning: ${w}`);
-      process.stdout.write([`# rsguard config imported from ${file}`, ...notes, stringifyYaml(result.input)].join('\n'));
+      process.stdout.write([`# rsguard config imported from ${file}`, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));
     } catch (err) {
       printConfigError(err);
     }
@@ -95,10 +97,10 @@ program
     } catch (err) {
       printConfigError(err);
     }
-    const log = createLogger(o.logLevel ?? model.global.logLevel);
+    const log = await createLogger(o.logLevel ?? model.global.logLevel);
     let daemon;
     try {
-      daemon = await startDaemon({ configFile: o.config, format: o.format, model, listen: o.listen, dryRun: o.dryRun, log });
+      daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, model, listen: o.listen, dryRun: o.dryRun, log });
     } catch (err) {
       if (err instanceof ConfigError) printConfigError(err);
       log.fatal({ err }, 'rsguard failed to start');
@@ -188,7 +190,7 @@ program
         printConfigError(err);
       }
     }
-    const redis = resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
+    const redis = (await import('./scheduler/redis-connection.js')).resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
     if (!redis) {
       process.stderr.write('rsguard worker: no Redis: --redis, queue.redis in --config, or REDIS_URL\n');
       process.exit(2);
@@ -197,8 +199,8 @@ program
       process.stderr.write('rsguard worker: --concurrency must be a positive integer\n');
       process.exit(2);
     }
-    const log = createLogger(o.logLevel);
-    const worker = await startWorker({ redis, prefix: o.prefix ?? model?.queue.prefix ?? 'rsguard', concurrency: o.concurrency, staleAfterMs: model?.queue.staleAfterMs, log });
+    const log = await createLogger(o.logLevel);
+    const worker = await (await import('./worker.js')).startWorker({ redis, prefix: o.prefix ?? model?.queue.prefix ?? 'rsguard', concurrency: o.concurrency, staleAfterMs: model?.queue.staleAfterMs, log });
     let stopping = false;
     const stop = () => {
       if (stopping) return;

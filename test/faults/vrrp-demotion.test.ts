@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,7 +81,10 @@ virtualServices:
       await moves(1, `${name}: the VIP moves to director 1 once rsguard is blind`);
       const movedMs = Date.now() - t0;
       writeScript();
-      await moves(0, `${name}: the VIP comes back when rsguard sees again`);
+      await moves(0, `${name}: the VIP comes back when rsguard sees again`).catch(async (err: Error) => {
+        const h = spawnSync(process.execPath, [CLI, 'health', '--url', `http://127.0.0.1:${api}`], { encoding: 'utf8' });
+        throw new Error(`${err.message}; rsguard health says: ${h.stdout.trim()} (exit ${h.status}); master now ${pair!.master()}; last logs: ${daemon.logs.slice(-5).map((l) => l.msg).join(' | ')}`);
+      });
       return movedMs;
     } finally {
       await pair.close();

@@ -84,7 +84,11 @@ describe('distributed mode restart', () => {
       assert.equal(restored.restored, 2, 'one check per server');
       const first = (await waitFor('status', async () => fetch(`http://127.0.0.1:${api}/api/status`).then((r) => r.json()).catch(() => undefined))) as { virtualServices: Array<{ realServers: Array<{ port: number; hardState: string }> }> };
       assert.deepEqual(first.virtualServices[0]!.realServers.map((r) => [r.port, r.hardState]), [[alive.port, 'up'], [deadPort, 'down']], 'right from the first answer');
-      await new Promise((r) => setTimeout(r, 1500));
+      // Enough fresh results that a fresh start (the dead server up) would have gone down by now: more than fall failures since the restart.
+      type Doc = { virtualServices: Array<{ realServers: Array<{ port: number; checks: Array<{ consecutiveFail: number }> }> }> };
+      const fails = async () => ((await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as Doc).virtualServices[0]!.realServers.find((r) => r.port === deadPort)!.checks[0]!.consecutiveFail;
+      const base = await fails();
+      await waitFor('fall rounds since the restart', async () => ((await fails()) >= base + 4 ? true : undefined), 15_000);
       assert.deepEqual(daemon.logs.filter((l) => l.msg === 'real server state changed'), [], 'no transition at all after the restart');
     } finally {
       await daemon.stop();

@@ -27,7 +27,7 @@ notify:
     from: lvs@example.com
     routerId: LVS_TEST
     smtp: { host: 127.0.0.1, port: ${smtp.port}, connectTimeout: 2s }
-    digestWindow: 400ms
+    digestWindow: 1500ms   # generous: the two deaths and the lost quorum land inside it even on a loaded box
     spoolDir: ${spool()}
 virtualServices:
   - name: web

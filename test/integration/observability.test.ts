@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
@@ -16,14 +17,24 @@ describe('metrics, alert rules, dashboards, compose', () => {
   let backend: Backend;
   let daemon: DaemonProcess;
   let metricsText: string;
+  let hostile: net.Server;
+  let hostilePort: number;
+  /** Markup a real server could send back, which ends up in a check's detail. */
+  const MARKUP = '<img src=x onerror=pwned=1><script>pwned=2</script>';
 
   before(async () => {
+    hostile = net.createServer((sock) => {
+      sock.on('error', () => {});
+      sock.end(MARKUP);
+    });
+    await new Promise<void>((r) => hostile.listen(0, '127.0.0.1', () => r()));
+    hostilePort = (hostile.address() as net.AddressInfo).port;
     dir = mkdtempSync(path.join(tmpdir(), 'rsguard-obs-'));
     api = await freePort();
     backend = new Backend(await freePort());
     await backend.start();
     const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(file, `global: { listen: 127.0.0.1:${api}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1, rise: 1 } }\nvirtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    sorryServer: 127.0.0.1:1\n    checks: [{ kind: http, path: /health }]\n    realServers: [{ address: 127.0.0.1:${backend.port} }, { address: 127.0.0.1:2 }]\n`);
+    writeFileSync(file, `global: { listen: 127.0.0.1:${api}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1, rise: 1 } }\nvirtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    sorryServer: 127.0.0.1:1\n    checks: [{ kind: http, path: /health }]\n    realServers: [{ address: 127.0.0.1:${backend.port} }, { address: 127.0.0.1:2 }]\n  - name: hostile\n    address: 192.0.2.2:80\n    checks: [{ kind: tcp, send: "hello", expect: "pong" }]\n    realServers: [{ address: 127.0.0.1:${hostilePort} }]\n`);
     daemon = new DaemonProcess(['run', '-c', file]);
     await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
     await daemon.waitForLog('down', (l) => l.msg === 'real server state changed' && l.to === 'down');
@@ -32,6 +43,7 @@ describe('metrics, alert rules, dashboards, compose', () => {
   after(async () => {
     await daemon.stop();
     await backend.kill();
+    hostile.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -109,8 +121,13 @@ describe('metrics, alert rules, dashboards, compose', () => {
       await waitFor('live update', async () => ((await upRow.textContent())?.startsWith('down') ? true : undefined), 10_000);
       await waitFor('sorry shown', async () => ((await page.locator('.sorry-active').count()) > 0 ? true : undefined), 10_000);
       await page.screenshot({ path: path.join(dir, 'status-page.png'), fullPage: true });
-      // A hostile check detail is text, never markup.
-      assert.equal(await page.locator('td.detail script').count(), 0);
+      // A hostile real server's reply reaches the page as the check's detail: as text, never as markup.
+      await page.waitForSelector('section.vs[data-vs="hostile"]');
+      const detail = page.locator(`tr[data-rs="127.0.0.1:${hostilePort}"] td.detail`);
+      await waitFor('hostile detail shown', async () => ((await detail.textContent())?.includes('<img src=x') ? true : undefined), 10_000);
+      assert.match((await detail.textContent()) ?? '', /<script>pwned=2<\/script>/);
+      assert.equal(await page.locator('td.detail img, td.detail script').count(), 0);
+      assert.equal(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
     } finally {
       await browser.close();
       await backend.start();

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BalancerUnavailable, type Actuator, type BalancerCommand, type DesiredService } from '../../src/actuators/actuator.js';
+import { dryRun } from '../../src/actuators/dry-run.js';
+import { loadYamlText } from '../../src/config/load.js';
+import type { MonitorEvent } from '../../src/engine/events.js';
+import { Monitor } from '../../src/engine/monitor.js';
+import { PoolKeeper } from '../../src/engine/pool-keeper.js';
+import { createLogger } from '../../src/log.js';
+
+const MODEL = () =>
+  loadYamlText(
+    'pk.yaml',
+    `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - name: web
+    address: 10.0.0.1:80
+    sorryServer: 10.0.0.9:80
+    checks: [{ kind: tcp }]
+    realServers: [{ address: 10.0.0.2:80 }, { address: 10.0.0.3:80 }]
+`,
+  );
+
+/**
+ * A balancer that plays a script: each plan either fails (unavailable) or
+ * returns the desired members as commands; apply records what it got.
+ */
+class ScriptedActuator implements Actuator {
+  readonly kind = 'scripted';
+  plans = 0;
+  readonly applied: string[][] = [];
+  constructor(private readonly script: Array<'fail' | 'ok'>) {}
+  async plan(desired: DesiredService[]) {
+    const step = this.script[this.plans++] ?? 'ok';
+    if (step === 'fail') throw new BalancerUnavailable('socket refused');
+    const commands: BalancerCommand[] = desired.flatMap((d) => d.plan.members.map((m) => ({ vs: d.vs.name, command: `${m.role} ${m.key} ${m.weight}` })));
+    return { commands, problems: [] };
+  }
+  async apply(commands: BalancerCommand[]) {
+    this.applied.push(commands.map((c) => c.command));
+    return { changes: commands.map((c) => ({ ...c, applied: true })), problems: [] };
+  }
+  async planStop() {
+    return [];
+  }
+  async activeConnections() {
+    return 0;
+  }
+}
+
+const until = async (pred: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+function setup(actuator: Actuator) {
+  const events: MonitorEvent[] = [];
+  const log = createLogger('fatal');
+  let keeper!: PoolKeeper;
+  const emit = (e: MonitorEvent) => {
+    events.push(e);
+    keeper?.onEvent(e);
+  };
+  const monitor = new Monitor(MODEL(), emit, Date.now);
+  keeper = new PoolKeeper(monitor, actuator, emit, log, Date.now, 0);
+  return { monitor, keeper, events };
+}
+
+describe('pool keeper with a scripted balancer', () => {
+  it('fails static while the balancer is away, then converges once it answers (backoff 0.5 s)', async () => {
+    const act = new ScriptedActuator(['fail', 'ok']);
+    const { keeper } = setup(act);
+    keeper.start();
+    await until(() => keeper.balancerStatus().ok === false);
+    assert.equal(act.applied.length, 0, 'nothing applied while the balancer is away');
+    assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), undefined);
+    await until(() => act.applied.length === 1, 3000);
+    assert.deepEqual(act.applied[0], ['real 10.0.0.2:80 1', 'real 10.0.0.3:80 1']);
+    assert.equal(keeper.balancerStatus().ok, true);
+    assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), 1);
+    await keeper.stop();
+  });
+
+  it('all down: one replan for the burst, the sorry server in, a sorry-server event once', async () => {
+    const act = new ScriptedActuator([]);
+    const { monitor, keeper, events } = setup(act);
+    keeper.start();
+    await until(() => act.applied.length === 1);
+    for (const id of monitor.current.checks.keys()) monitor.apply(id, { ok: false, durationMs: 1, detail: 'refused', reason: 'refused' });
+    await until(() => act.applied.length === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(act.applied.length, 2, 'two transitions in one burst make one reconcile');
+    assert.deepEqual(act.applied[1], ['sorry 10.0.0.9:80 1']);
+    assert.equal(events.filter((e) => e.type === 'sorry-server' && e.active).length, 1);
+    await keeper.stop();
+  });
+
+  it('dry run plans, applies nothing, and records no applied weight', async () => {
+    const act = new ScriptedActuator([]);
+    const { keeper } = setup(dryRun(act));
+    keeper.start();
+    await until(() => act.plans === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(act.applied.length, 0);
+    assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), undefined);
+    await keeper.stop();
+  });
+});
