@@ -8,6 +8,7 @@ import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort } from '../helpers/ports.js';
 import { recordFault } from './fault-rows.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
 
@@ -24,14 +25,7 @@ function send(port: number, method: string, urlPath: string, headers: Record<str
   });
 }
 
-let seed = 0x1234abcd;
-const rand = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 0x1_0000_0000;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const { rand, pick } = seededRandom(0x1234abcd);
 
 describe('write API fuzzed: bad tokens, malformed and huge bodies, unknown targets', () => {
   let dir: string;

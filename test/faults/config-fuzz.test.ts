@@ -4,21 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { ROOT } from '../helpers/daemon-process.js';
+import type { Tally } from '../helpers/config-fuzz.js';
 import { recordFault } from './fault-rows.js';
 
 const N = 10_000;
 /** Problems of the file as a whole have no line to name; everything else must name one. */
 const WHOLE_FILE = /no virtual= block|no virtual_server block/;
 
-interface Tally {
-  format: string;
-  tried: number;
-  accepted: number;
-  rejected: number;
-  crashes: string[];
-  withoutLine: string[];
-  maxMs: number;
-}
 
 describe(`${N} mutated configs of each format`, () => {
   it('zero crashes; every rejection is a ConfigError naming file:line (or the file, for a whole-file problem)', () => {

@@ -7,19 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { loadConfig, loadYamlText } from '../../src/config/load.js';
+import { seededRandom } from './seeded-random.js';
 
 const n = Number(process.argv[2] ?? 10_000);
 const fixtures = process.argv[3]!;
 
-/** xorshift32: the same mutations on every run, so a failure can be replayed. */
-let seed = 0x2545f491;
-const rand = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 0x1_0000_0000;
-};
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const { rand, pick } = seededRandom(0x2545f491);
 const TOKENS = ['', '-1', '0', '65536', '99999999999999999999', 'abc', '{', '}', '"', "'", ':', '=', '[', ']', '\t', 'é', '0x1F', '1.5', 'yes', 'null', '~', '*', '&a', '*a', '!!binary', '#', '!', '\\', '%', 'x'.repeat(5000), '10.0.0.1', '::1', '[::1]:80', '127.0.0.1:0', '1-3', '\u0000'];
 
 function mutate(text: string): string {
@@ -67,7 +60,7 @@ function mutate(text: string): string {
   return lines.join('\n');
 }
 
-interface Tally {
+export interface Tally {
   format: string;
   tried: number;
   accepted: number;
