@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { encodeRequest, FastCgiProtocolError, FastCgiReader, parseCgiOutput, type FastCgiResponse } from './fastcgi.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
-import { socketExchange } from './socket-exchange.js';
+import { socketExchange } from '../lib/socket-exchange.js';
 import type { ProbeTarget } from './types.js';
 
 const MAX_RESPONSE = 64 * 1024;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
-import { socketExchange } from './socket-exchange.js';
+import { socketExchange } from '../lib/socket-exchange.js';
 
 /**
  * A minimal HTTP/1.1 client for health checks: one request per connection,

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { socketExchange } from '../../lib/socket-exchange.js';
 import { BalancerUnavailable } from '../actuator.js';
 
 /** Replies larger than this are a broken or hostile peer (show stat on a huge config stays far below). */
@@ -22,28 +23,23 @@ export class RuntimeClient {
 
   send(command: string): Promise<string> {
     if (/[\r\n]/.test(command)) return Promise.reject(new Error('a runtime API command must be one line'));
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(this.connectOptions());
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let settled = false;
-      const done = (err: Error | null, text?: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        if (err) reject(err);
-        else resolve(text!);
-      };
-      const timer = setTimeout(() => done(new BalancerUnavailable(`HAProxy runtime API ${this.address}: no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
-      socket.once('connect', () => socket.write(`${command}\n`));
-      socket.on('data', (d: Buffer) => {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    return socketExchange(net.connect(this.connectOptions()), 'connect', signal, {
+      request: () => `${command}\n`,
+      data: (d) => {
         size += d.length;
-        if (size > MAX_REPLY) return done(new BalancerUnavailable(`HAProxy runtime API ${this.address}: reply larger than ${MAX_REPLY} bytes`));
+        if (size > MAX_REPLY) throw new BalancerUnavailable(`HAProxy runtime API ${this.address}: reply larger than ${MAX_REPLY} bytes`);
         chunks.push(d);
-      });
-      socket.once('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
-      socket.once('error', (err: NodeJS.ErrnoException) => done(new BalancerUnavailable(`HAProxy runtime API ${this.address}: ${err.code ?? err.message}`)));
+        return undefined;
+      },
+      // HAProxy closes when it has answered: the end of the connection is the end of the reply.
+      end: () => Buffer.concat(chunks).toString('utf8'),
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err instanceof BalancerUnavailable) throw err;
+      if (signal.aborted) throw new BalancerUnavailable(`HAProxy runtime API ${this.address}: no reply within ${this.timeoutMs} ms`);
+      throw new BalancerUnavailable(`HAProxy runtime API ${this.address}: ${err.code ?? err.message}`);
     });
   }
 }
