@@ -2,6 +2,7 @@ import type { Model, VirtualServiceDef } from '../config/model.js';
 import { BalancerUnavailable, reconcile, type Actuator, type AppliedChange, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
 import { Backoff } from '../lib/backoff.js';
+import { realTimers, type Timers } from '../lib/timers.js';
 import { applySafetyValve, type ValveServer } from '../planner/safety-valve.js';
 import type { Health } from '../state/check-state.js';
 import type { EventSink, MonitorEvent } from './events.js';
@@ -30,12 +31,12 @@ export class PoolKeeper {
   /** Safety valve: servers held in the pool until a second round confirms them down, and what each pool was last told. */
   private holds = new Map<string, Map<string, number>>();
   private effective = new Map<string, Map<string, Health>>();
-  private valveTimer: NodeJS.Timeout | undefined;
+  private valveTimer: unknown;
   private running = false;
   private dirty = false;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private periodic: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private periodic: unknown;
   private readonly backoff = new Backoff(500, MAX_BACKOFF_MS);
   private replanQueued = false;
   private status: BalancerStatus;
@@ -50,6 +51,7 @@ export class PoolKeeper {
     private readonly log: Logger,
     private readonly clock: () => number,
     private reconcileIntervalMs: number,
+    private readonly timers: Timers = realTimers,
   ) {
     this.status = { kind: actuator.kind, ok: true, lastError: null, lastReconcileAt: null, problems: [] };
   }
@@ -156,13 +158,15 @@ export class PoolKeeper {
   /** While the valve holds servers, look again soon: the confirming round brings no transition to react to. */
   private armValve(): void {
     if (this.holds.size === 0 || this.stopped) {
-      clearInterval(this.valveTimer);
+      this.timers.clearTimeout(this.valveTimer);
       this.valveTimer = undefined;
     } else if (!this.valveTimer) {
-      this.valveTimer = setInterval(() => {
+      const look = () => {
+        this.valveTimer = undefined;
         if (this.valveMoved()) this.replan();
-      }, 250);
-      this.valveTimer.unref();
+        else this.armValve();
+      };
+      this.valveTimer = this.timers.setTimeout(look, 250);
     }
   }
 
@@ -182,13 +186,18 @@ export class PoolKeeper {
     this.plans = next;
     this.armValve();
     this.requestReconcile();
-    if (ramping) setTimeout(() => this.replan(), 1000).unref();
+    if (ramping) this.timers.setTimeout(() => this.replan(), 1000);
   }
 
   private armPeriodic(): void {
-    if (this.periodic) clearInterval(this.periodic);
+    this.timers.clearTimeout(this.periodic);
+    this.periodic = undefined;
+    if (this.reconcileIntervalMs <= 0 || this.actuator.kind === 'none' || this.stopped) return;
     // The periodic repair waits out a backoff: a failing balancer is retried on the backoff schedule, not every interval.
-    if (this.reconcileIntervalMs > 0 && this.actuator.kind !== 'none') this.periodic = setInterval(() => !this.backoff.active && this.requestReconcile(), this.reconcileIntervalMs);
+    this.periodic = this.timers.setTimeout(() => {
+      if (!this.backoff.active) this.requestReconcile();
+      this.armPeriodic();
+    }, this.reconcileIntervalMs);
   }
 
   private requestReconcile(): void {
@@ -222,8 +231,8 @@ export class PoolKeeper {
       this.status = { ...this.status, ok: false, lastError: message };
       this.log.error({ balancer: this.actuator.kind, err: message, retryInMs, unavailable: err instanceof BalancerUnavailable }, 'balancer reconcile failed, keeping the desired pool');
       if (!this.stopped) {
-        clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.requestReconcile(), retryInMs);
+        this.timers.clearTimeout(this.retryTimer);
+        this.retryTimer = this.timers.setTimeout(() => this.requestReconcile(), retryInMs);
       }
     } finally {
       this.running = false;
@@ -241,9 +250,9 @@ export class PoolKeeper {
   /** Stops reconciling; then lets the actuator clean up what it owns (cleanStop). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.valveTimer);
-    if (this.periodic) clearInterval(this.periodic);
+    this.timers.clearTimeout(this.retryTimer);
+    this.timers.clearTimeout(this.valveTimer);
+    this.timers.clearTimeout(this.periodic);
     while (this.running) await new Promise((r) => setTimeout(r, 10));
     try {
       const desired = this.desired();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EmailDef } from '../config/model.js';
 import type { Logger } from '../log.js';
 import { Backoff } from '../lib/backoff.js';
+import { realTimers, type Timers } from '../lib/timers.js';
 import { composeMail } from './mail-composer.js';
 import type { MailEvent } from './mail-event.js';
 import type { MailSpool } from './mail-spool.js';
@@ -26,7 +27,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * server is away, and keeps everything in the spool until it is accepted.
  */
 export class Mailer {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private sending = false;
   private again = false;
   private readonly backoff = new Backoff(1000, MAX_BACKOFF_MS);
@@ -41,6 +42,7 @@ export class Mailer {
     private readonly pools: () => string,
     private readonly log: Logger,
     private readonly stats: MailerStats,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   /** Sends what a previous run left in the spool. */
@@ -91,7 +93,7 @@ export class Mailer {
 
   private schedule(delayMs: number): void {
     if (this.closed || this.timer) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.setTimeout(() => {
       this.timer = undefined;
       void this.flush();
     }, delayMs);
@@ -139,7 +141,7 @@ export class Mailer {
   /** Stops timers; what is pending stays in the spool for the next start. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.transport.close();
   }
 }

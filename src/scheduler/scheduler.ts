@@ -1,6 +1,7 @@
 import type { CheckDef } from '../config/model.js';
 import { jobId, type ProbeOutcome, type ProbeQueue } from './job.js';
 import { MinHeap } from './min-heap.js';
+import { realTimers, type Timers } from '../lib/timers.js';
 
 interface Entry {
   check: CheckDef;
@@ -10,15 +11,7 @@ interface Entry {
   generation: number;
 }
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export type { Timers };
 
 export interface SchedulerDeps {
   queue: ProbeQueue;

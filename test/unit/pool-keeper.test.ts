@@ -7,6 +7,7 @@ import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { PoolKeeper } from '../../src/engine/pool-keeper.js';
 import { createLogger } from '../../src/log.js';
+import { FakeTime } from '../helpers/fake-time.js';
 
 const MODEL = () =>
   loadYamlText(
@@ -28,9 +29,13 @@ virtualServices:
 class ScriptedActuator implements Actuator {
   readonly kind = 'scripted';
   plans = 0;
+  /** When each plan was asked for, on the clock given. */
+  readonly planTimes: number[] = [];
+  clock: () => number = Date.now;
   readonly applied: string[][] = [];
   constructor(private readonly script: Array<'fail' | 'ok'>) {}
   async plan(desired: DesiredService[]) {
+    this.planTimes.push(this.clock());
     const step = this.script[this.plans++] ?? 'ok';
     if (step === 'fail') throw new BalancerUnavailable('socket refused');
     const commands: BalancerCommand[] = desired.flatMap((d) => d.plan.members.map((m) => ({ vs: d.vs.name, command: `${m.role} ${m.key} ${m.weight}` })));
@@ -56,7 +61,7 @@ const until = async (pred: () => boolean, ms = 5000) => {
   }
 };
 
-function setup(actuator: Actuator) {
+function setup(actuator: Actuator, time?: FakeTime, reconcileIntervalMs = 0) {
   const events: MonitorEvent[] = [];
   const log = createLogger('fatal');
   let keeper!: PoolKeeper;
@@ -64,8 +69,9 @@ function setup(actuator: Actuator) {
     events.push(e);
     keeper?.onEvent(e);
   };
-  const monitor = new Monitor(MODEL(), emit, Date.now);
-  keeper = new PoolKeeper(monitor, actuator, emit, log, Date.now, 0);
+  const clock = time?.clock ?? Date.now;
+  const monitor = new Monitor(MODEL(), emit, clock);
+  keeper = new PoolKeeper(monitor, actuator, emit, log, clock, reconcileIntervalMs, time);
   return { monitor, keeper, events };
 }
 
@@ -106,6 +112,26 @@ describe('pool keeper with a scripted balancer', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(act.applied.length, 0);
     assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), undefined);
+    await keeper.stop();
+  });
+
+  it('on virtual time: retries back off 0.5, 1, 2 s while the balancer fails, the periodic repair waits the backoff out, then resumes', async () => {
+    const time = new FakeTime();
+    const act = new ScriptedActuator(['fail', 'fail', 'fail', 'ok']);
+    act.clock = time.clock;
+    const { keeper } = setup(act, time, 300);
+    const settle = () => new Promise((r) => setImmediate(r));
+    keeper.start();
+    await settle();
+    const t0 = time.now;
+    for (let i = 0; i < 40; i++) {
+      time.advance(100);
+      await settle();
+    }
+    const rel = act.planTimes.map((t) => t - t0);
+    // 0 (start), then the backoff schedule only (no periodic tick at 300/600/900 while it fails), then the 300 ms repair cadence.
+    assert.deepEqual(rel.slice(0, 4), [0, 500, 1500, 3500]);
+    assert.ok(rel.length >= 5 && rel[4]! - rel[3]! <= 400, `periodic repair resumed: ${rel.join(' ')}`);
     await keeper.stop();
   });
 });
