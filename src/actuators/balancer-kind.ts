@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BalancerDef } from '../config/model.js';
+import type { BalancerDef, VirtualServiceDef } from '../config/model.js';
 import type { Actuator } from './actuator.js';
 
 /**
@@ -13,8 +13,14 @@ export interface BalancerKind<S extends z.ZodObject = z.ZodObject, D extends Bal
   kind: string;
   schema: S;
   build(input: z.output<S>): D;
+  /**
+   * Keys this balancer adds to virtual services, real servers and sorry
+   * servers in the config (HAProxy: `haproxy.backend`, `haproxyServer`). They
+   * reach the model as `balancerOptions`, which only this balancer reads.
+   */
+  fields?: { virtualService?: z.ZodRawShape; realServer?: z.ZodRawShape; sorryServer?: z.ZodRawShape };
   /** Problems with the virtual services that only this balancer has (HAProxy: each needs a backend). */
-  validate?(virtualServices: ReadonlyArray<{ haproxyBackend?: string }>): Array<{ index: number; message: string }>;
+  validate?(virtualServices: readonly VirtualServiceDef[]): Array<{ index: number; message: string }>;
   create(def: D): Actuator;
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { BalancerDef } from '../config/model.js';
 import type { Actuator } from './actuator.js';
 import type { BalancerKind } from './balancer-kind.js';
@@ -13,6 +14,20 @@ const byKind = new Map<string, BalancerKind>(BALANCERS.map((b) => [b.kind, b as 
 
 export function balancerFor(kind: string): BalancerKind | undefined {
   return byKind.get(kind);
+}
+
+/** The config keys every balancer adds to virtual, real and sorry servers, merged (the schema spreads them in). */
+export const BALANCER_FIELDS = {
+  virtualService: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.virtualService ?? {}) : {}))) as z.ZodRawShape,
+  realServer: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.realServer ?? {}) : {}))) as z.ZodRawShape,
+  sorryServer: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.sorryServer ?? {}) : {}))) as z.ZodRawShape,
+};
+
+/** Copies the balancer-owned keys of a config object into the model's `balancerOptions`. */
+export function balancerOptions(input: Record<string, unknown>, shape: z.ZodRawShape): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) if (input[k] !== undefined) out[k] = input[k];
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** The actuator for the configured balancer; in dry run it reads and plans but never writes. */

@@ -1,4 +1,6 @@
-import { balancerFor } from '../actuators/registry.js';
+import { BALANCER_FIELDS, balancerFor, balancerOptions } from '../actuators/registry.js';
+
+const withOptions = (o: Record<string, unknown> | undefined) => (o ? { balancerOptions: o } : {});
 import { parseHostPort, formatHostPort } from '../lib/address.js';
 import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
@@ -149,7 +151,7 @@ function buildVirtualService(
         host: hp.host,
         port: hp.port ?? port ?? 0,
         forwarding: (('forwarding' in sorry && sorry.forwarding) || vs.forwarding) as Forwarding,
-        ...('haproxyServer' in sorry && sorry.haproxyServer ? { haproxyServer: sorry.haproxyServer } : {}),
+        ...withOptions(typeof sorry === 'object' ? balancerOptions(sorry as Record<string, unknown>, BALANCER_FIELDS.sorryServer) : undefined),
       };
   }
   const realServers: RealServerDef[] = [];
@@ -179,7 +181,7 @@ function buildVirtualService(
       weight: rs.weight,
       forwarding: rs.forwarding ?? vs.forwarding,
       checkIds,
-      ...(rs.haproxyServer ? { haproxyServer: rs.haproxyServer } : {}),
+      ...withOptions(balancerOptions(rs as Record<string, unknown>, BALANCER_FIELDS.realServer)),
       ...(rs.notify ? { notify: rs.notify } : {}),
     });
   });
@@ -201,7 +203,7 @@ function buildVirtualService(
     hysteresis: vs.hysteresis,
     maxDownFraction: vs.maxDownFraction ?? null,
     intervalMs: Math.max(0, ...realServers.flatMap((r) => r.checkIds.map((id) => checks.get(id)?.timing.intervalMs ?? 0))),
-    ...(vs.haproxy ? { haproxyBackend: vs.haproxy.backend } : {}),
+    ...withOptions(balancerOptions(vs as Record<string, unknown>, BALANCER_FIELDS.virtualService)),
     ...(vs.notify ? { notify: vs.notify } : {}),
     realServers,
   };

@@ -51,7 +51,8 @@ export interface RealServerDef {
   weight: number;
   forwarding: Forwarding;
   checkIds: string[];
-  haproxyServer?: string;
+  /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
+  balancerOptions?: Record<string, unknown>;
   notify?: { up?: string[]; down?: string[] };
 }
 
@@ -59,7 +60,8 @@ export interface SorryServerDef {
   host: string;
   port: number;
   forwarding: Forwarding;
-  haproxyServer?: string;
+  /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
+  balancerOptions?: Record<string, unknown>;
 }
 
 export interface VirtualServiceDef {
@@ -84,7 +86,8 @@ export interface VirtualServiceDef {
   maxDownFraction: number | null;
   /** The longest check interval of its real servers: the valve's "one interval". */
   intervalMs: number;
-  haproxyBackend?: string;
+  /** Keys a balancer added to this virtual service in the config; only that balancer reads them. */
+  balancerOptions?: Record<string, unknown>;
   notify?: { quorumUp?: string[]; quorumDown?: string[]; fallbackCommand?: string[]; emailTo?: string[] };
   realServers: RealServerDef[];
 }

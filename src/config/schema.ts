@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BALANCERS } from '../actuators/registry.js';
+import { BALANCER_FIELDS, BALANCERS } from '../actuators/registry.js';
 import { PROBES } from '../probes/registry.js';
 import { duration } from '../lib/duration.js';
 import { notifySchema, rsNotifySchema, vsNotifySchema } from './notify-schema.js';
@@ -62,8 +62,7 @@ const realServerSchema = z
     weight: z.number().int().min(0).max(65535).default(1),
     forwarding: forwarding.optional(),
     checks: z.array(checkSchema).optional(),
-    /** The server's name in its HAProxy backend; by default it is found by address. */
-    haproxyServer: z.string().min(1).optional(),
+    ...BALANCER_FIELDS.realServer,
     notify: rsNotifySchema.optional(),
     ...timingShape,
   })
@@ -71,7 +70,7 @@ const realServerSchema = z
 
 const sorrySchema = z.union([
   addressText,
-  z.object({ address: addressText, forwarding: forwarding.optional(), haproxyServer: z.string().min(1).optional() }).strict(),
+  z.object({ address: addressText, forwarding: forwarding.optional(), ...BALANCER_FIELDS.sorryServer }).strict(),
 ]);
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;
@@ -103,8 +102,7 @@ const virtualServiceSchema = z
      */
     maxDownFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (leave it out to turn the valve off)').optional(),
     checks: z.array(checkSchema).optional(),
-    /** The HAProxy backend this virtual service drives (balancer kind haproxy). */
-    haproxy: z.object({ backend: z.string().min(1) }).strict().optional(),
+    ...BALANCER_FIELDS.virtualService,
     notify: vsNotifySchema.optional(),
     realServers: z.array(realServerSchema).default([]),
     ...timingShape,

@@ -14,6 +14,12 @@ export type MonitorEvent =
   | {
       type: 'server-hard';
       at: number;
+      /**
+       * When the state it leaves began (the deciding check's last hard change):
+       * the same transition seen again after a crash and restart carries the
+       * same value, so its mail is recognised as already sent.
+       */
+      since: number;
       server: ServerRef;
       from: Health;
       to: Health;

@@ -187,7 +187,7 @@ export class Monitor {
     if (transitions.soft || transitions.hard || transitions.flapping) {
       for (const b of this.bindingsByCheck.get(checkId) ?? []) {
         const before = serverView(b.rs.checkIds.map((id) => ({ id, state: id === checkId ? prev : this.states.get(id)! })));
-        this.emitServerChanges(b, before, this.server(b.rs), at);
+        this.emitServerChanges(b, before, this.server(b.rs), at, prev.lastHardChangeAt);
       }
     }
     // Persisted after the events (so the mail is spooled first: a crash can repeat a mail, never lose one)
@@ -203,7 +203,7 @@ export class Monitor {
     }
   }
 
-  private emitServerChanges(b: Binding, before: ServerView, after: ServerView, at: number): void {
+  private emitServerChanges(b: Binding, before: ServerView, after: ServerView, at: number, since: number): void {
     const decider = after.failingCheck ?? before.failingCheck;
     const check = decider ? (this.model.checks.get(decider)?.label ?? decider) : null;
     const reason = (decider && this.states.get(decider)?.lastCheck?.detail) ?? after.lastCheck?.detail ?? '';
@@ -216,7 +216,7 @@ export class Monitor {
         record.downCheck = after.hardState === 'down' ? check : null;
         record.downReason = after.hardState === 'down' ? reason : '';
       }
-      this.sink({ type: 'server-hard', at, server: b.ref, from: before.hardState, to: after.hardState, check, reason });
+      this.sink({ type: 'server-hard', at, since, server: b.ref, from: before.hardState, to: after.hardState, check, reason });
     } else if (before.state !== after.state || before.stateType !== after.stateType) {
       this.sink({ type: 'server-soft', at, server: b.ref, from: before.state, to: after.state, fromType: before.stateType, toType: after.stateType, check, reason });
     }

@@ -17,6 +17,8 @@ export interface MailEvent {
   check?: string | null;
   reason?: string;
   vrrp?: { kind: string; name: string; state: string; priority: number };
+  /** server transitions: when the state they leave began; identifies the transition across a crash (see MonitorEvent). */
+  since?: number;
   /** check-error: the reason class (spawn, permission, ...) and how many checks share it. */
   checkError?: { reason: string; checks: number };
   /** Recipients when a virtual service overrides the global ones. */
@@ -24,5 +26,5 @@ export interface MailEvent {
 }
 
 export function mailEventId(e: Omit<MailEvent, 'id'>): string {
-  return createHash('sha1').update(JSON.stringify([e.kind, e.at, e.vs, e.rs, e.vrrp?.name, e.vrrp?.state, e.checkError?.reason])).digest('hex').slice(0, 20);
+  return createHash('sha1').update(JSON.stringify([e.kind, e.since ?? e.at, e.vs, e.rs, e.vrrp?.name, e.vrrp?.state, e.checkError?.reason])).digest('hex').slice(0, 20);
 }

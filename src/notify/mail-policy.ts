@@ -28,7 +28,7 @@ export class MailPolicy {
         const key = serverKey(e.server.vs, e.server.rs);
         if (this.flapping.has(key)) return [];
         const vs = vsAddress(m, e.server.vs);
-        return make({ at: e.at, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
+        return make({ at: e.at, since: e.since, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
       }
       case 'server-flapping': {
         const key = serverKey(e.server.vs, e.server.rs);

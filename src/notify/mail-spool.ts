@@ -1,5 +1,5 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MailEvent } from './mail-event.js';
 
@@ -9,11 +9,26 @@ import type { MailEvent } from './mail-event.js';
  * only after the SMTP server accepted it; a `sent-` marker written first
  * finishes that removal after a crash, so a mail is not sent twice.
  */
+// Not "sent-...": that prefix is the crash marker open() finishes.
+const SENT_LOG = 'mailed-ids.log';
+const SENT_KEEP = 10_000;
+
 export class MailSpool {
+  /** Ids of events already mailed, kept across restarts: a transition seen again after a crash is not mailed twice. */
+  private readonly sent = new Set<string>();
+
   constructor(private readonly dir: string) {}
+
+  wasSent(id: string): boolean {
+    return this.sent.has(id);
+  }
 
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const log = await readFile(path.join(this.dir, SENT_LOG), 'utf8').catch(() => '');
+    const ids = log.split('\n').filter(Boolean);
+    for (const id of ids.slice(-SENT_KEEP)) this.sent.add(id);
+    if (ids.length > 2 * SENT_KEEP) await writeFile(path.join(this.dir, SENT_LOG), `${ids.slice(-SENT_KEEP).join('\n')}\n`);
     // Finish removals a crash interrupted.
     for (const name of await readdir(this.dir)) {
       if (!name.startsWith('sent-')) continue;
@@ -59,6 +74,8 @@ export class MailSpool {
     // The marker only guards a crash between here and the removals; a full disk must not stop the removals
     // (the mail is already accepted, and leaving its events would send it again).
     const marked = await writeFile(marker, JSON.stringify(ids)).then(() => true, () => false);
+    for (const id of ids) this.sent.add(id);
+    await appendFile(path.join(this.dir, SENT_LOG), `${ids.join('\n')}\n`).catch(() => {});
     await this.removeEvents(ids);
     if (marked) await rm(marker, { force: true });
   }

@@ -62,6 +62,10 @@ export class Mailer {
    * waits in memory, is sent from there, and is spooled once the disk allows.
    */
   async enqueue(event: MailEvent): Promise<void> {
+    if (this.spool.wasSent(event.id)) {
+      this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition (seen again after a restart), not sent twice');
+      return;
+    }
     try {
       await this.spool.add(event);
     } catch (err) {

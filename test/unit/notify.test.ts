@@ -20,7 +20,7 @@ const MODEL = loadYamlText(
 `,
 );
 const server = { vs: 'tcp:10.0.0.1:80', vsName: 'web', rs: '10.0.0.2:80' };
-const hard = (to: 'up' | 'down', at: number): MonitorEvent => ({ type: 'server-hard', at, server, from: to === 'up' ? 'down' : 'up', to, check: 'http GET /', reason: 'HTTP 503' });
+const hard = (to: 'up' | 'down', at: number): MonitorEvent => ({ type: 'server-hard', at, since: 0, server, from: to === 'up' ? 'down' : 'up', to, check: 'http GET /', reason: 'HTTP 503' });
 
 describe('mail subjects (keepalived shape)', () => {
   const base = { at: 0, vs: '10.0.0.1:80', rs: '10.0.0.2:80' };

@@ -2,6 +2,7 @@ import type { VirtualServiceDef } from '../../config/model.js';
 import type { Actuator, AppliedChange, BalancerCommand, ConfigProblem, DesiredService, ReconcileReport } from '../actuator.js';
 import { BalancerUnavailable } from '../actuator.js';
 import { diffHaproxy, type HaproxyCommand } from './haproxy-diff.js';
+import { haproxyBackendOf, haproxyServerOf } from './options.js';
 import type { RuntimeClient } from './runtime-client.js';
 import { currentSessions, parseServersState, ServersStateError, type ServerState } from './servers-state.js';
 
@@ -35,7 +36,7 @@ export class HaproxyActuator implements Actuator {
   }
 
   async plan(desired: DesiredService[]): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[] }> {
-    const { states, problems } = await this.readStates(desired.map((d) => d.vs.haproxyBackend!));
+    const { states, problems } = await this.readStates(desired.map((d) => haproxyBackendOf(d.vs)!));
     const diff = diffHaproxy(desired, states);
     return { commands: diff.commands, problems: [...problems, ...diff.problems] };
   }
@@ -68,10 +69,10 @@ export class HaproxyActuator implements Actuator {
   }
 
   async activeConnections(vs: VirtualServiceDef, member: { host: string; port: number }): Promise<number> {
-    const backend = vs.haproxyBackend!;
+    const backend = haproxyBackendOf(vs)!;
     const servers = parseServersState(await this.client.send(`show servers state ${backend}`));
     const rs = vs.realServers.find((r) => r.host === member.host && r.port === member.port);
-    const server = servers.find((s) => (rs?.haproxyServer ? s.name === rs.haproxyServer : s.address === member.host && s.port === member.port));
+    const server = servers.find((s) => (rs && haproxyServerOf(rs) ? s.name === haproxyServerOf(rs) : s.address === member.host && s.port === member.port));
     if (!server) throw new Error(`no server ${member.host}:${member.port} in backend ${backend}`);
     const scur = currentSessions(await this.client.send(`show stat ${backend} 4 -1`), backend, server.name);
     if (scur === undefined) throw new Error(`no stats for ${backend}/${server.name}`);

@@ -1,5 +1,6 @@
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigProblem, DesiredService } from '../actuator.js';
+import { haproxyBackendOf, haproxyServerOf } from './options.js';
 import { ADMIN_FDRAIN, ADMIN_FMAINT, type ServerState } from './servers-state.js';
 
 export type AdminWanted = 'ready' | 'drain' | 'maint';
@@ -30,7 +31,7 @@ export function diffHaproxy(desired: DesiredService[], states: ReadonlyMap<strin
   const commands: HaproxyCommand[] = [];
   const problems: ConfigProblem[] = [];
   for (const { vs, plan } of desired) {
-    const backend = vs.haproxyBackend!;
+    const backend = haproxyBackendOf(vs)!;
     const servers = states.get(backend);
     if (!servers) {
       problems.push({ vs: vs.name, message: `No such backend ${JSON.stringify(backend)} in HAProxy` });
@@ -49,9 +50,9 @@ export function diffHaproxy(desired: DesiredService[], states: ReadonlyMap<strin
     };
     const members = new Map(plan.members.map((m) => [m.key, m]));
     for (const rs of vs.realServers) {
-      const server = find(rs.haproxyServer, rs.host, rs.port);
+      const server = find(haproxyServerOf(rs), rs.host, rs.port);
       if (!server) {
-        problems.push({ vs: vs.name, member: rs.key, message: rs.haproxyServer ? `No such server ${backend}/${rs.haproxyServer}` : `no server with address ${rs.key} in backend ${backend}` });
+        problems.push({ vs: vs.name, member: rs.key, message: haproxyServerOf(rs) ? `No such server ${backend}/${haproxyServerOf(rs)}` : `no server with address ${rs.key} in backend ${backend}` });
         continue;
       }
       const m = members.get(rs.key);
@@ -61,8 +62,8 @@ export function diffHaproxy(desired: DesiredService[], states: ReadonlyMap<strin
     if (vs.sorryServer) {
       const s = vs.sorryServer;
       const key = formatHostPort(s.host, s.port);
-      const server = find(s.haproxyServer, s.host, s.port);
-      if (!server) problems.push({ vs: vs.name, member: key, message: s.haproxyServer ? `No such server ${backend}/${s.haproxyServer}` : `no sorry server with address ${key} in backend ${backend}` });
+      const server = find(haproxyServerOf(s), s.host, s.port);
+      if (!server) problems.push({ vs: vs.name, member: key, message: haproxyServerOf(s) ? `No such server ${backend}/${haproxyServerOf(s)}` : `no sorry server with address ${key} in backend ${backend}` });
       else wantFor(server, plan.sorryActive ? 'ready' : 'maint', plan.sorryActive ? 1 : undefined, key);
     }
   }

@@ -3,6 +3,7 @@ import type { BalancerDef } from '../../config/model.js';
 import { duration } from '../../lib/duration.js';
 import { defineBalancer } from '../balancer-kind.js';
 import { HaproxyActuator } from './haproxy-actuator.js';
+import { haproxyBackendOf } from './options.js';
 import { RuntimeClient } from './runtime-client.js';
 
 export interface HaproxyDef extends BalancerDef {
@@ -20,6 +21,13 @@ export const haproxyBalancer = defineBalancer({
     timeout: duration.default(2000),
   }),
   build: (b): HaproxyDef => ({ kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout }),
-  validate: (vss) => vss.flatMap((vs, index) => (vs.haproxyBackend ? [] : [{ index, message: 'balancer haproxy needs haproxy.backend on every virtual service' }])),
+  fields: {
+    /** The HAProxy backend this virtual service drives. */
+    virtualService: { haproxy: z.object({ backend: z.string().min(1) }).strict().optional() },
+    /** The server's name in its HAProxy backend; by default it is found by address. */
+    realServer: { haproxyServer: z.string().min(1).optional() },
+    sorryServer: { haproxyServer: z.string().min(1).optional() },
+  },
+  validate: (vss) => vss.flatMap((vs, index) => (haproxyBackendOf(vs) ? [] : [{ index, message: 'balancer haproxy needs haproxy.backend on every virtual service' }])),
   create: (def) => new HaproxyActuator(new RuntimeClient(def.socket, def.timeoutMs)),
 });
