@@ -1,5 +1,5 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MailEvent } from './mail-event.js';
 
@@ -32,7 +32,19 @@ export class MailSpool {
     // Finish removals a crash interrupted.
     for (const name of await readdir(this.dir)) {
       if (!name.startsWith('sent-')) continue;
-      const ids = JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as string[];
+      if (name.endsWith('.tmp')) {
+        await rm(path.join(this.dir, name), { force: true });
+        continue;
+      }
+      // A marker torn by a crash mid-write never started its removals: drop it, and the mail is sent again
+      // (the same message) rather than rsguard refusing to start.
+      let ids: string[] = [];
+      try {
+        const parsed: unknown = JSON.parse(await readFile(path.join(this.dir, name), 'utf8'));
+        if (Array.isArray(parsed)) ids = parsed.filter((x): x is string => typeof x === 'string' && /^[0-9a-f]+$/.test(x));
+      } catch {
+        ids = [];
+      }
       await this.removeEvents(ids);
       await rm(path.join(this.dir, name), { force: true });
     }
@@ -73,7 +85,10 @@ export class MailSpool {
     const marker = path.join(this.dir, `sent-${mailId}`);
     // The marker only guards a crash between here and the removals; a full disk must not stop the removals
     // (the mail is already accepted, and leaving its events would send it again).
-    const marked = await writeFile(marker, JSON.stringify(ids)).then(() => true, () => false);
+    // Written then renamed, so a crash leaves a whole marker or none; the .tmp is not a marker (open() skips it).
+    const marked = await writeFile(`${marker}.tmp`, JSON.stringify(ids))
+      .then(() => rename(`${marker}.tmp`, marker))
+      .then(() => true, () => false);
     for (const id of ids) this.sent.add(id);
     await appendFile(path.join(this.dir, SENT_LOG), `${ids.join('\n')}\n`).catch(() => {});
     await this.removeEvents(ids);

@@ -120,7 +120,7 @@ export class Mailer {
         const ids = events.map((e) => e.id);
         const mailId = createHash('sha1').update(ids.join(',')).digest('hex').slice(0, 24);
         const { subject, text } = composeMail(events, this.def.routerId, this.pools());
-        await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard' } });
+        await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard', 'X-Rsguard-Events': [...events].sort((a, b) => a.at - b.at).map((e) => e.id).join(' ') } });
         await this.spool.markSent(mailId, ids);
         for (const id of ids) this.unspooled.delete(id);
         this.stats.sent();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -102,5 +102,18 @@ describe('mailer on virtual time', () => {
     await settle();
     assert.equal(t.sent.length, 1);
     again.m.close();
+  });
+
+  it('a crash marker torn mid-write (SIGKILL) does not stop the spool from opening; its mail stays pending', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-spool-'));
+    dirs.push(dir);
+    const e = event('rs-down', 9);
+    writeFileSync(path.join(dir, `ev-${e.id}.json`), JSON.stringify(e));
+    writeFileSync(path.join(dir, 'sent-0123456789abcdef01234567'), '["');
+    writeFileSync(path.join(dir, 'sent-0123456789abcdef01234567.tmp'), '');
+    const spool = new MailSpool(dir);
+    await spool.open();
+    assert.deepEqual((await spool.pending()).map((x) => x.id), [e.id]);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('sent-')), []);
   });
 });
