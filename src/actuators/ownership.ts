@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import path from 'node:path';
 
 /**
@@ -32,11 +33,8 @@ export function fileOwnership(file: string): OwnershipStore {
     },
     async save(keys) {
       await mkdir(path.dirname(file), { recursive: true });
-      // Write then rename: a crash leaves the old file or the new one, never half of one.
-      const tmp = `${file}.${process.pid}.tmp`;
       const doc: OwnedFile = { version: 1, services: [...keys].sort() };
-      await writeFile(tmp, `${JSON.stringify(doc)}\n`);
-      await rename(tmp, file);
+      await writeFileAtomic(file, `${JSON.stringify(doc)}\n`);
     },
   };
 }

@@ -17,11 +17,10 @@ export function balancerFor(kind: string): BalancerKind | undefined {
 }
 
 /** The config keys every balancer adds to virtual, real and sorry servers, merged (the schema spreads them in). */
-export const BALANCER_FIELDS = {
-  virtualService: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.virtualService ?? {}) : {}))) as z.ZodRawShape,
-  realServer: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.realServer ?? {}) : {}))) as z.ZodRawShape,
-  sorryServer: Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.sorryServer ?? {}) : {}))) as z.ZodRawShape,
-};
+const mergedFields = (part: 'virtualService' | 'realServer' | 'sorryServer'): z.ZodRawShape =>
+  Object.assign({}, ...BALANCERS.map((b) => ('fields' in b ? (b.fields?.[part] ?? {}) : {})));
+
+export const BALANCER_FIELDS = { virtualService: mergedFields('virtualService'), realServer: mergedFields('realServer'), sorryServer: mergedFields('sorryServer') };
 
 /** Copies the balancer-owned keys of a config object into the model's `balancerOptions`. */
 export function balancerOptions(input: Record<string, unknown>, shape: z.ZodRawShape): Record<string, unknown> | undefined {

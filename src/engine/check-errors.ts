@@ -4,10 +4,6 @@ export interface CheckErrorChange {
   reason: CheckErrorReason;
   /** The reason gained its first erroring check (true) or lost its last (false). */
   active: boolean;
-  /** Checks erroring for this reason now. */
-  checks: number;
-  /** The check that caused the change. */
-  checkId: string;
 }
 
 /**
@@ -30,7 +26,7 @@ export class CheckErrorTracker {
       this.reasonOf.delete(checkId);
       if (set.size === 0) {
         this.byReason.delete(was);
-        changes.push({ reason: was, active: false, checks: 0, checkId });
+        changes.push({ reason: was, active: false });
       }
     }
     if (reason !== null) {
@@ -38,7 +34,7 @@ export class CheckErrorTracker {
       if (!set) this.byReason.set(reason, (set = new Set()));
       set.add(checkId);
       this.reasonOf.set(checkId, reason);
-      if (set.size === 1) changes.push({ reason, active: true, checks: 1, checkId });
+      if (set.size === 1) changes.push({ reason, active: true });
     }
     return changes;
   }

@@ -29,8 +29,6 @@ export interface ServerRecord {
   downReason: string;
 }
 
-export { serverKey };
-
 /**
  * Holds the state of every check and turns probe results into server events.
  * It is the one writer of state: results for a check are applied in order,
@@ -182,7 +180,8 @@ export class Monitor {
     if (!check || !prev) return 0;
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
-    if (transitions.error || (next.checkError && next.checkError.reason !== prev.checkError?.reason)) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
+    // Starting, stopping or changing reason: the tracker tells whether that begins or ends an alert.
+    if (next.checkError?.reason !== prev.checkError?.reason) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
     if (transitions.soft || transitions.hard || transitions.flapping) {
       for (const b of this.bindingsByCheck.get(checkId) ?? []) {

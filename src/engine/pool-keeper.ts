@@ -3,7 +3,7 @@ import { BalancerUnavailable, reconcile, type Actuator, type AppliedChange, type
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
 import { Backoff } from '../lib/backoff.js';
 import { realTimers, type Timers } from '../lib/timers.js';
-import { applySafetyValve, type ValveServer } from '../planner/safety-valve.js';
+import { applySafetyValve, holdSettled, type ValveServer } from '../planner/safety-valve.js';
 import type { Health } from '../state/check-state.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
@@ -120,13 +120,18 @@ export class PoolKeeper {
     return new Set(this.holds.get(vsKey)?.keys() ?? []);
   }
 
-  private health(vs: VirtualServiceDef, now: number): Map<string, ServerHealth> {
-    const servers: ValveServer[] = vs.realServers.map((rs) => {
+  /** What the safety valve needs of each real server: hard state, since when, and when all its checks last answered. */
+  private valveServers(vs: VirtualServiceDef): ValveServer[] {
+    return vs.realServers.map((rs) => {
       const r = this.monitor.serverRecord(vs.key, rs.key);
       let checkedAt = Infinity;
       for (const id of rs.checkIds) checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
-      return { key: rs.key, hardState: r?.hardState ?? this.monitor.server(rs).hardState, hardSince: r?.hardSince ?? -Infinity, checkedAt };
+      return { key: rs.key, hardState: r?.hardState ?? 'up', hardSince: r?.hardSince ?? -Infinity, checkedAt };
     });
+  }
+
+  private health(vs: VirtualServiceDef, now: number): Map<string, ServerHealth> {
+    const servers = this.valveServers(vs);
     const valve = applySafetyValve({ servers, held: this.holds.get(vs.key) ?? new Map(), previous: this.effective.get(vs.key), maxDownFraction: vs.maxDownFraction, intervalMs: vs.intervalMs, now });
     if (valve.newlyHeld > 0) this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.newlyHeld, total: servers.length, confirmed: false });
     if (valve.confirmed > 0) this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.confirmed, total: servers.length, confirmed: true });
@@ -142,17 +147,10 @@ export class PoolKeeper {
   }
 
   private valveMoved(): boolean {
-    for (const vs of this.monitor.current.virtualServices) {
+    return this.monitor.current.virtualServices.some((vs) => {
       const held = this.holds.get(vs.key);
-      if (!held) continue;
-      for (const rs of vs.realServers) {
-        const since = held.get(rs.key);
-        if (since === undefined) continue;
-        if (this.monitor.serverRecord(vs.key, rs.key)?.hardState !== 'down') return true;
-        if (rs.checkIds.every((id) => (this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity) > since)) return true;
-      }
-    }
-    return false;
+      return held !== undefined && this.valveServers(vs).some((s) => held.has(s.key) && holdSettled(s, held.get(s.key)!));
+    });
   }
 
   /** While the valve holds servers, look again soon: the confirming round brings no transition to react to. */

@@ -1,5 +1,5 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic, writeFileAtomicSync } from '../lib/atomic-write.js';
 import path from 'node:path';
 import type { MailEvent } from './mail-event.js';
 
@@ -57,15 +57,12 @@ export class MailSpool {
    * repeat a mail but never lose one.
    */
   async add(event: MailEvent): Promise<void> {
-    const file = path.join(this.dir, `ev-${event.id}.json`);
-    const tmp = `${file}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(event), { mode: 0o600 });
-      renameSync(tmp, file);
-    } catch (err) {
-      rmSync(tmp, { force: true }); // a half-written file on a full disk only takes more space
-      throw err;
-    }
+    writeFileAtomicSync(path.join(this.dir, `ev-${event.id}.json`), JSON.stringify(event), 0o600);
+  }
+
+  /** The ids waiting, from the file names alone (no file is read: this runs on every enqueue). */
+  async pendingIds(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((n) => n.startsWith('ev-') && n.endsWith('.json')).map((n) => n.slice(3, -5));
   }
 
   async pending(): Promise<MailEvent[]> {
@@ -86,9 +83,7 @@ export class MailSpool {
     // The marker only guards a crash between here and the removals; a full disk must not stop the removals
     // (the mail is already accepted, and leaving its events would send it again).
     // Written then renamed, so a crash leaves a whole marker or none; the .tmp is not a marker (open() skips it).
-    const marked = await writeFile(`${marker}.tmp`, JSON.stringify(ids))
-      .then(() => rename(`${marker}.tmp`, marker))
-      .then(() => true, () => false);
+    const marked = await writeFileAtomic(marker, JSON.stringify(ids)).then(() => true, () => false);
     for (const id of ids) this.sent.add(id);
     await appendFile(path.join(this.dir, SENT_LOG), `${ids.join('\n')}\n`).catch(() => {});
     await this.removeEvents(ids);

@@ -76,8 +76,11 @@ export class Mailer {
     this.schedule(this.def.digestWindowMs);
   }
 
+  /** For the pending gauge: file names and the in-memory events, without reading the spool's files. */
   private async pendingCount(): Promise<number> {
-    return (await this.allPending()).length;
+    const ids = new Set(await this.spool.pendingIds().catch(() => [] as string[]));
+    for (const id of this.unspooled.keys()) ids.add(id);
+    return ids.size;
   }
 
   /** The spool's events and those only in memory, once each. */
@@ -120,7 +123,7 @@ export class Mailer {
         const ids = events.map((e) => e.id);
         const mailId = createHash('sha1').update(ids.join(',')).digest('hex').slice(0, 24);
         const { subject, text } = composeMail(events, this.def.routerId, this.pools());
-        await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard', 'X-Rsguard-Events': [...events].sort((a, b) => a.at - b.at).map((e) => e.id).join(' ') } });
+        await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard', 'X-Rsguard-Events': ids.join(' ') } });
         await this.spool.markSent(mailId, ids);
         for (const id of ids) this.unspooled.delete(id);
         this.stats.sent();

@@ -40,6 +40,11 @@ export interface ValveResult {
   confirmed: number;
 }
 
+/** A held server's hold is over: it came back, or a round run after the hold began still says down. */
+export function holdSettled(s: Pick<ValveServer, 'hardState' | 'checkedAt'>, heldSince: number): boolean {
+  return s.hardState === 'up' || s.checkedAt > heldSince;
+}
+
 export function applySafetyValve(input: ValveInput): ValveResult {
   const { servers, maxDownFraction, intervalMs, now, previous } = input;
   const effective = new Map<string, Health>();
@@ -59,10 +64,8 @@ export function applySafetyValve(input: ValveInput): ValveResult {
     const since = input.held.get(s.key);
     if (since !== undefined) {
       // Held before: back up means nothing to apply; a round run after the hold that still says down confirms it.
-      if (s.hardState === 'down') {
-        if (s.checkedAt > since) confirmed++;
-        else held.set(s.key, since);
-      }
+      if (!holdSettled(s, since)) held.set(s.key, since);
+      else if (s.hardState === 'down') confirmed++;
     } else if (recent(s) && previous?.get(s.key) !== 'down') {
       if (spent < budget) spent++;
       else {

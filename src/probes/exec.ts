@@ -55,7 +55,8 @@ export const execProbe = defineProbe({
     switch (r.kind) {
       case 'spawn-error': {
         // spawn fails only for reasons of this host (no such file, not executable, no fork): never the server's fault.
-        const why = r.code === 'EACCES' || r.code === 'ENOENT' || r.code === 'ENOEXEC' || r.code === 'EAGAIN' ? 'spawn' : (localFaultOf(r.code) ?? 'spawn');
+        // EACCES here is the script's mode, not a socket permission; descriptors and memory keep their own reason.
+        const why = r.code === 'EACCES' ? 'spawn' : (localFaultOf(r.code) ?? 'spawn');
         return checkError(startedAt, why, `cannot run ${argv[0]}: ${r.message}`);
       }
       case 'aborted':

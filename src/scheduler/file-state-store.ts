@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../lib/atomic-write.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckState } from '../state/check-state.js';
@@ -88,9 +89,7 @@ export class FileStateStore {
   /** The snapshot first (atomically), then an empty journal: a crash in between replays lines the snapshot already holds. */
   private compact(): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, checks: Object.fromEntries(this.states) }));
-    renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify({ version: 1, checks: Object.fromEntries(this.states) }));
     writeFileSync(this.journal, '');
     this.journalLines = 0;
   }

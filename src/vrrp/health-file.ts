@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 
 /**
  * The keepalived track_file side of `global.health.file`: rsguard writes its
@@ -23,16 +23,15 @@ export class HealthFile {
     this.timer.unref();
   }
 
-  async update(force?: boolean): Promise<void> {
+  /** Writes the current verdict; `stopping` forces 0. */
+  async update(stopping = false): Promise<void> {
     const file = this.file();
     if (!file) return;
-    const value = force === false || !this.healthy() ? '0' : String(this.weight());
+    const value = stopping || !this.healthy() ? '0' : String(this.weight());
     const key = `${file}=${value}`;
     if (key === this.last) return;
     try {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${value}\n`);
-      await rename(tmp, file);
+      await writeFileAtomic(file, `${value}\n`);
       this.last = key;
     } catch (err) {
       this.onError(err as Error);
@@ -42,6 +41,6 @@ export class HealthFile {
   /** A stopped checker is a blind one: zero the file so keepalived moves the VIPs. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.update(false);
+    await this.update(true);
   }
 }

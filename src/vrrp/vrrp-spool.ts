@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-write.js';
 import path from 'node:path';
 import { vrrpTransition, type VrrpTransition } from './vrrp-event.js';
 
@@ -10,8 +11,7 @@ import { vrrpTransition, type VrrpTransition } from './vrrp-event.js';
 export async function spoolTransition(dir: string, t: VrrpTransition): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `vrrp-${String(t.at).padStart(15, '0')}-${randomBytes(4).toString('hex')}.json`);
-  await writeFile(`${file}.tmp`, JSON.stringify(t), { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, JSON.stringify(t), 0o600);
   return file;
 }
 

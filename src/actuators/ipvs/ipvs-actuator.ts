@@ -81,7 +81,7 @@ export class IpvsActuator implements Actuator {
   async apply(planned: BalancerCommand[], desired: DesiredService[]): Promise<ReconcileReport> {
     let commands = planned as Planned[];
     const unrecorded = await this.claim(commands);
-    const stopping = commands.some((c) => c.args[0] === '-D');
+    const stopping = commands.some((c) => c.deletes);
     if (commands.length > 1) {
       const batch = await this.run(['-R'], `${commands.map((c) => c.args.join(' ')).join('\n')}\n`);
       if (batch.code === 0) return this.done({ changes: commands.map((c) => ({ vs: c.vs, command: c.command, applied: true })), problems: unrecorded }, stopping);

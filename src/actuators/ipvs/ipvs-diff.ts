@@ -7,6 +7,8 @@ export interface IpvsCommand {
   args: string[];
   /** Set on `-A`: the virtual service key this command creates. */
   creates?: string;
+  /** Set on cleanStop's `-D`: the virtual service key this command deletes. */
+  deletes?: string;
 }
 
 const FWD_FLAG = { dr: '-g', nat: '-m', tun: '-i' } as const;
@@ -72,5 +74,5 @@ export function diffIpvs(desired: DesiredService[], table: IpvsTable): IpvsComma
  * is adopted for its weights but never deleted.
  */
 export function cleanStopCommands(desired: DesiredService[], table: IpvsTable, created: ReadonlySet<string>): IpvsCommand[] {
-  return desired.filter(({ vs }) => table.has(vs.key) && created.has(vs.key)).map(({ vs }) => ({ vs: vs.name, args: ['-D', ...serviceArgs(vs)] }));
+  return desired.filter(({ vs }) => table.has(vs.key) && created.has(vs.key)).map(({ vs }) => ({ vs: vs.name, args: ['-D', ...serviceArgs(vs)], deletes: vs.key }));
 }
