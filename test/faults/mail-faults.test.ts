@@ -54,6 +54,9 @@ virtualServices:
     daemon = new DaemonProcess(['run', '-c', file]);
     await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
     await waitFor('start mail', () => smtp.mails.find((m) => /rsguard started/.test(m.subject)));
+    // The spool's bookkeeping for that mail (marker, mailed ids, removals) ends after the server accepted it:
+    // wait for it, or its removals would free space on the filled disk below.
+    await waitFor('start mail settled', () => (readdirSync(spool).some((f) => f.startsWith('ev-') || f.startsWith('sent-')) ? undefined : true));
   });
   after(async () => {
     await daemon?.stop();
