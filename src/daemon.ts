@@ -7,9 +7,9 @@ import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
 import { Monitor } from './engine/monitor.js';
 import { PoolKeeper } from './engine/pool-keeper.js';
-import { RecentEvents } from './engine/recent-events.js';
 import { EventBus } from './events/bus.js';
-import { logEvent } from './events/log-sink.js';
+import { RecentEvents } from './events/recent-events.js';
+import { subscribeSinks } from './events/sinks.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -74,12 +74,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
   };
   const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock())), downServers, log, clock);
-  bus.subscribe('log', 'log', (e) => logEvent(log, e));
-  bus.subscribe('metrics', 'metrics', (e) => metrics.observeEvent(e));
-  bus.subscribe('record', 'recent events', (e) => recent.add(e));
-  bus.subscribe('pool', 'pool keeper', (e) => pools.onEvent(e));
-  bus.subscribe('notify', 'notifications', (e) => notifications.onEvent(e));
-  if (opts.onEvent) bus.subscribe('extra', 'onEvent', opts.onEvent);
+  subscribeSinks(bus, { log, metrics, recent, pools, notifications, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
 
   // Check states survive a restart: a dead server stays dead (no flap).
   const store = q.stateStore;

@@ -1,4 +1,4 @@
-import type { MonitorEvent } from './events.js';
+import type { MonitorEvent } from '../engine/events.js';
 
 /** The last transitions, for the status page: a bounded ring, newest last. */
 export class RecentEvents {
