@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort } from './lib/address.js';
 import { ConfigError, formatIssue } from './config/errors.js';
@@ -8,7 +9,8 @@ import { ConfigError, formatIssue } from './config/errors.js';
  * vrrp_script, run every second or two under keepalived's timeout, and must
  * not pay for loading the daemon (fastify, BullMQ, ioredis, nodemailer).
  */
-const loadConfig = async (file: string, format?: ConfigFormat) => (await import('./config/load.js')).loadConfig(file, format);
+const loadConfig = async (file: string, format?: ConfigFormat, opts: { configId?: string; apiTokenFile?: string } = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
+const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host name, as keepalived)';
 const createLogger = async (level: string) => (await import('./log.js')).createLogger(level);
 import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
@@ -59,9 +61,10 @@ program
   .description('validate a config file and print a summary; exit 1 with the errors if it is invalid')
   .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
   .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
-  .action(async (file: string, o: { format?: ConfigFormat }) => {
+  .option('--config-id <id>', CONFIG_ID_HELP)
+  .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
-      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format))}\n`);
+      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, { ...(o.configId ? { configId: o.configId } : {}) }))}\n`);
     } catch (err) {
       printConfigError(err);
     }
@@ -72,9 +75,10 @@ program
   .description('print an ldirectord.cf or keepalived.conf as rsguard YAML (which loads to the same model)')
   .argument('<file>', 'ldirectord.cf or keepalived.conf')
   .option('--format <format>', 'ldirectord | keepalived (default: sniffed)', format)
-  .action(async (file: string, o: { format?: ConfigFormat }) => {
+  .option('--config-id <id>', CONFIG_ID_HELP)
+  .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
-      const result = await (await import('./config/load.js')).importConfig(file, o.format);
+      const result = await (await import('./config/load.js')).importConfig(file, o.format, o.configId);
       const notes = result.warnings.map((w) => `# warning: ${w}`);
       process.stdout.write([`# rsguard config imported from ${file}`, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));
     } catch (err) {
@@ -90,17 +94,20 @@ program
   .option('--listen <host:port>', 'HTTP API address (overrides global.listen)', hostPort)
   .option('--dry-run', 'log balancer changes instead of applying them')
   .option('--log-level <level>', 'overrides global.logLevel', logLevel)
-  .action(async (o: { config: string; format?: ConfigFormat; listen?: { host: string; port: number }; dryRun?: boolean; logLevel?: string }) => {
+  .option('--config-id <id>', CONFIG_ID_HELP)
+  .option('--token-file <file>', 'the API token, when the config names none (ldirectord.cf, keepalived.conf)')
+  .action(async (o: { config: string; format?: ConfigFormat; listen?: { host: string; port: number }; dryRun?: boolean; logLevel?: string; configId?: string; tokenFile?: string }) => {
     let model: Model;
+    const loadOptions = { ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) };
     try {
-      model = await loadConfig(o.config, o.format);
+      model = await loadConfig(o.config, o.format, loadOptions);
     } catch (err) {
       printConfigError(err);
     }
     const log = await createLogger(o.logLevel ?? model.global.logLevel);
     let daemon;
     try {
-      daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, model, listen: o.listen, dryRun: o.dryRun, log });
+      daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, loadOptions, model, listen: o.listen, dryRun: o.dryRun, log });
     } catch (err) {
       if (err instanceof ConfigError) printConfigError(err);
       log.fatal({ err }, 'rsguard failed to start');

@@ -1,7 +1,7 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
-import { loadConfig, type ConfigFormat } from './config/load.js';
+import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -10,6 +10,7 @@ import { PoolKeeper } from './engine/pool-keeper.js';
 import { EventBus } from './events/bus.js';
 import { RecentEvents } from './events/recent-events.js';
 import { subscribeSinks } from './events/sinks.js';
+import { VrrpStates } from './events/vrrp-states.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -24,6 +25,8 @@ import { HealthFile } from './vrrp/health-file.js';
 export interface DaemonOptions {
   configFile: string;
   format?: ConfigFormat;
+  /** keepalived -i and the token file the command line gave, for every (re)load. */
+  loadOptions?: LoadOptions;
   /** Already loaded from configFile (the CLI loads it first to pick the log level). */
   model?: Model;
   /** Overrides global.listen. */
@@ -58,7 +61,7 @@ function reconcileIntervalOf(model: Model): number {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
   const clock = opts.clock ?? Date.now;
-  const model = opts.model ?? (await loadConfig(opts.configFile, opts.format));
+  const model = opts.model ?? (await loadConfig(opts.configFile, opts.format, opts.loadOptions));
   for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
 
   const bus = new EventBus((subscriber, e, err) => log.error({ err, subscriber, event: e.type }, 'event subscriber failed'));
@@ -70,11 +73,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const metrics = new Metrics();
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
+  const vrrp = new VrrpStates(() => monitor.current);
   const downServers = function* () {
     for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
   };
-  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock())), downServers, log, clock);
-  subscribeSinks(bus, { log, metrics, recent, pools, notifications, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
+  subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
 
   // Check states survive a restart: a dead server stays dead (no flap).
   const store = q.stateStore;
@@ -100,7 +104,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let started = false;
   const health = () => healthReport(monitor, clock(), started);
   const app = buildHttpServer({
-    status: () => statusDocument(monitor, pools, clock()),
+    status: () => statusDocument(monitor, pools, clock(), vrrp),
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,
@@ -137,7 +141,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let current: Model = model;
   const reload = async (): Promise<boolean> => {
     try {
-      const next = await loadConfig(opts.configFile, opts.format);
+      const next = await loadConfig(opts.configFile, opts.format, opts.loadOptions);
       if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
       // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
       if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');

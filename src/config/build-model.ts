@@ -5,7 +5,7 @@ import { parseHostPort, formatHostPort } from '../lib/address.js';
 import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
 import type { BalancerDef, CheckDef, Forwarding, NotifyDef, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
-import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput } from './schema.js';
+import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
 import { stableId } from './stable-id.js';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeTarget } from '../probes/types.js';
@@ -90,7 +90,21 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
   if (issues.length || !global) return { issues };
   const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}) };
-  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, checks, warnings: [] }, issues };
+  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, vrrp: buildVrrp(input.vrrp, issues), checks, warnings: [] }, issues };
+}
+
+function buildVrrp(v: VrrpInput, issues: PathIssue[]): Model['vrrp'] {
+  const names = new Set<string>();
+  v.instances.forEach((i, n) => {
+    if (names.has(i.name)) issues.push({ path: ['vrrp', 'instances', n, 'name'], message: `duplicate vrrp instance ${i.name}` });
+    names.add(i.name);
+  });
+  v.syncGroups.forEach((g, n) =>
+    g.instances.forEach((i, k) => {
+      if (!names.has(i)) issues.push({ path: ['vrrp', 'syncGroups', n, 'instances', k], message: `no vrrp instance ${JSON.stringify(i)}` });
+    }),
+  );
+  return { instances: v.instances.map((i) => ({ ...i })), syncGroups: v.syncGroups.map((g) => ({ ...g })) };
 }
 
 function buildNotify(n: ConfigInput['notify']): NotifyDef {
@@ -133,7 +147,9 @@ function buildVirtualService(
   if (vs.address !== undefined) {
     const hp = parseHostPort(vs.address);
     if (typeof hp === 'string') return void issues.push({ path: [...path, 'address'], message: hp });
-    if (hp.port === undefined) return void issues.push({ path: [...path, 'address'], message: 'a virtual service address needs a port (or use fwmark)' });
+    if (hp.port === undefined) return void issues.push({ path: [...path, 'address'], message: 'a virtual service address needs a port (or use fwmark; port 0 with persistence for every port)' });
+    // ipvsadm refuses it too ("Zero port specified for non-persistent service").
+    if (hp.port === 0 && !vs.persistence) return void issues.push({ path: [...path, 'address'], message: 'port 0 (every port) needs persistence, as IPVS requires' });
     host = hp.host;
     port = hp.port;
     family = hp.family === 6 ? 'inet6' : 'inet';
@@ -161,8 +177,9 @@ function buildVirtualService(
     const rsPath = [...path, 'realServers', ri];
     const hp = parseHostPort(rs.address);
     if (typeof hp === 'string') return void issues.push({ path: [...rsPath, 'address'], message: hp });
-    const rsPort = hp.port ?? port;
-    if (rsPort === undefined) return void issues.push({ path: [...rsPath, 'address'], message: 'a real server of a fwmark service needs a port' });
+    // No port on a fwmark or port-0 service: port 0, IPVS forwards to the port the client asked for.
+    const rsPort = hp.port ?? port ?? 0;
+    if (rsPort === 0 && port !== undefined && port !== 0) return void issues.push({ path: [...rsPath, 'address'], message: 'port 0 is only for real servers of a fwmark or port-0 virtual service' });
     const rsKey = formatHostPort(hp.host, rsPort);
     if (seenRs.has(rsKey)) return void issues.push({ path: [...rsPath, 'address'], message: `duplicate real server ${rsKey}` });
     seenRs.add(rsKey);
@@ -227,6 +244,10 @@ function addCheck(
     return undefined;
   }
   const target: ProbeTarget = { host: connectHost, port: port ?? rs.port };
+  if (target.port === 0 && !probe.portless) {
+    issues.push({ path, message: `the real server has no port (fwmark or port-0 service): give this ${kind} check a port (keepalived connect_port, ldirectord checkport)` });
+    return undefined;
+  }
   if (probe.usesVirtual) {
     if (rs.vip !== undefined) target.vip = rs.vip;
     if (rs.vport !== undefined) target.vport = rs.vport;

@@ -77,26 +77,39 @@ async function readConfigFile(file: string): Promise<string> {
   }
 }
 
+export interface LoadOptions {
+  /** keepalived -i: which `@id` lines apply (default: the host name). */
+  configId?: string;
+  /** The API token's file when the config names none (ldirectord.cf and keepalived.conf have no place for one). */
+  apiTokenFile?: string;
+}
+
 /** Loads any supported config file into the model. */
-export async function loadConfig(file: string, format?: ConfigFormat): Promise<Model> {
+export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
+  let model: Model;
   switch (kind) {
     case 'yaml':
-      return withTokenFile(loadYamlText(file, text));
+      model = loadYamlText(file, text);
+      break;
     case 'ldirectord':
-      return modelFromImport(await importLdirectord(file, text), file, 'ldirectord');
+      model = modelFromImport(await importLdirectord(file, text), file, 'ldirectord');
+      break;
     case 'keepalived':
-      return modelFromImport(await importKeepalived(file), file, 'keepalived');
+      model = modelFromImport(await importKeepalived(file, opts.configId), file, 'keepalived');
+      break;
   }
+  if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
+  return withTokenFile(model);
 }
 
 /** Runs an importer: the same input object rsguard YAML gives, for `rsguard import`. */
-export async function importConfig(file: string, format?: ConfigFormat): Promise<ImportResult> {
+export async function importConfig(file: string, format?: ConfigFormat, configId?: string): Promise<ImportResult> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
   if (kind === 'yaml') throw new ConfigError([{ file, message: 'already rsguard YAML: nothing to import' }]);
-  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : await importKeepalived(file);
+  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : await importKeepalived(file, configId);
   modelFromImport(result, file, kind);
   return result;
 }

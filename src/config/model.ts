@@ -135,6 +135,22 @@ export interface GlobalDef {
   health: { maxBlindFraction: number; file?: string; fileWeight: number };
 }
 
+export interface VrrpInstanceDef {
+  name: string;
+  interface?: string;
+  virtualRouterId?: number;
+  priority?: number;
+  initialState?: 'MASTER' | 'BACKUP';
+  virtualIps: string[];
+  keepalivedNotify?: Record<string, string>;
+}
+
+export interface VrrpGroupDef {
+  name: string;
+  instances: string[];
+  keepalivedNotify?: Record<string, string>;
+}
+
 export interface Model {
   /** The file it came from, for messages. */
   source: string;
@@ -145,6 +161,8 @@ export interface Model {
   /** Distributed mode when `redis` is set; embedded otherwise. */
   queue: { redis?: string; prefix: string; staleAfterMs?: number };
   virtualServices: VirtualServiceDef[];
+  /** The VRRP instances and sync groups keepalived runs on this director (rsguard records their transitions). */
+  vrrp: { instances: VrrpInstanceDef[]; syncGroups: VrrpGroupDef[] };
   checks: Map<string, CheckDef>;
   /** Accepted but not acted on (importers fill this). */
   warnings: string[];

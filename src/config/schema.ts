@@ -110,6 +110,40 @@ const virtualServiceSchema = z
   .strict()
   .refine((v) => (v.address === undefined) !== (v.fwmark === undefined), { message: 'set exactly one of address or fwmark', path: ['address'] });
 
+/**
+ * The VRRP side of the director, as keepalived runs it: rsguard does not run
+ * VRRP, it records the transitions keepalived reports (`rsguard notify`,
+ * notify_fifo) and shows each instance and sync group from the start, as
+ * "unknown" until the first transition arrives.
+ */
+const vrrpNotifySchema = z
+  .object({ notify: z.string().optional(), master: z.string().optional(), backup: z.string().optional(), fault: z.string().optional(), stop: z.string().optional() })
+  .strict();
+const vrrpSchema = z
+  .object({
+    instances: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            interface: z.string().min(1).optional(),
+            virtualRouterId: z.number().int().min(1).max(255).optional(),
+            priority: z.number().int().min(0).max(255).optional(),
+            /** The state keepalived starts it in (`state MASTER|BACKUP`), not a measured one. */
+            initialState: z.enum(['MASTER', 'BACKUP']).optional(),
+            virtualIps: z.array(z.string().min(1)).default([]),
+            /** keepalived's own notify scripts for it: keepalived runs them, rsguard only shows them. */
+            keepalivedNotify: vrrpNotifySchema.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    syncGroups: z
+      .array(z.object({ name: z.string().min(1), instances: z.array(z.string().min(1)).default([]), keepalivedNotify: vrrpNotifySchema.optional() }).strict())
+      .default([]),
+  })
+  .strict();
+
 const listenSchema = addressText;
 
 const HEALTH_DEFAULTS = { maxBlindFraction: 0.5, fileWeight: 50 };
@@ -155,11 +189,18 @@ export const configSchema = z
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     queue: queueSchema.default({ prefix: 'rsguard' }),
-    virtualServices: z.array(virtualServiceSchema).min(1, 'at least one virtual service is needed'),
+    vrrp: vrrpSchema.default({ instances: [], syncGroups: [] }),
+    virtualServices: z.array(virtualServiceSchema).default([]),
   })
-  .strict();
+  .strict()
+  // A VRRP-only director (keepalived.conf with vrrp_instance blocks and no virtual_server) has nothing to check but is still watched.
+  .refine((c) => c.virtualServices.length > 0 || c.vrrp.instances.length > 0 || c.vrrp.syncGroups.length > 0, {
+    message: 'at least one virtual service is needed (or a vrrp section, for a VRRP-only director)',
+    path: ['virtualServices'],
+  });
 
 export type ConfigInput = z.output<typeof configSchema>;
+export type VrrpInput = ConfigInput['vrrp'];
 export type VirtualServiceInput = z.output<typeof virtualServiceSchema>;
 export type RealServerInput = z.output<typeof realServerSchema>;
 export type TimingInput = z.output<typeof timingSchema>;

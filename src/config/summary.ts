@@ -8,7 +8,7 @@ export function summarize(model: Model): string {
   const uses = model.virtualServices.reduce((n, vs) => n + vs.realServers.reduce((m, rs) => m + rs.checkIds.length, 0), 0);
   const lines = [
     `${model.source}: OK (${model.format})`,
-    `  ${model.virtualServices.length} virtual services, ${realServers} real servers, ${model.checks.size} distinct checks (${uses} check uses)`,
+    `  ${model.virtualServices.length} virtual services, ${realServers} real servers, ${model.checks.size} distinct checks (${uses} check uses)${model.vrrp.instances.length ? `, ${model.vrrp.instances.length} vrrp instances` : ''}`,
   ];
   for (const vs of model.virtualServices) {
     const where = vs.protocol === 'fwmark' ? vsAddress(vs) : `${vs.protocol} ${vsAddress(vs)}`;
@@ -22,6 +22,15 @@ export function summarize(model: Model): string {
       lines.push(`    -> ${rs.key} weight ${rs.weight} ${rs.forwarding}: ${checks.length ? checks.join('; ') : 'no checks (always up)'}`);
     }
   }
+  for (const i of model.vrrp.instances) {
+    const where = [i.interface, i.virtualRouterId !== undefined ? `vrid ${i.virtualRouterId}` : undefined, i.priority !== undefined ? `priority ${i.priority}` : undefined].filter(Boolean).join(', ');
+    lines.push(`  vrrp instance ${i.name}${where ? ` (${where})` : ''}: ${i.virtualIps.length ? i.virtualIps.join(' ') : 'no virtual IPs'}${notifyText(i.keepalivedNotify)}`);
+  }
+  for (const g of model.vrrp.syncGroups) lines.push(`  vrrp sync group ${g.name}: ${g.instances.join(' ') || 'no instances'}${notifyText(g.keepalivedNotify)}`);
   for (const w of model.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
+}
+
+function notifyText(n: Record<string, string> | undefined): string {
+  return n ? `; keepalived runs ${Object.entries(n).map(([k, v]) => `${k === 'notify' ? 'notify' : `notify_${k}`} ${JSON.stringify(v)}`).join(', ')}` : '';
 }

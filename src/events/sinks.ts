@@ -13,6 +13,7 @@ export interface SinkTargets {
   recent: { add(e: MonitorEvent): void };
   pools: { onEvent(e: MonitorEvent): void };
   notifications: { onEvent(e: MonitorEvent): void };
+  vrrp: { onEvent(e: MonitorEvent): void };
   /** Tests and embedders: hears every event last. */
   extra?: EventSink;
 }
@@ -32,6 +33,7 @@ export const SINKS: readonly SinkDef[] = [
   { stage: 'log', name: 'log', sink: (t) => (e) => logEvent(t.log, e) },
   { stage: 'metrics', name: 'metrics', sink: (t) => (e) => t.metrics.observeEvent(e) },
   { stage: 'record', name: 'recent events', sink: (t) => (e) => t.recent.add(e) },
+  { stage: 'record', name: 'vrrp states', sink: (t) => (e) => t.vrrp.onEvent(e) },
   { stage: 'pool', name: 'pool keeper', sink: (t) => (e) => t.pools.onEvent(e) },
   { stage: 'notify', name: 'notifications', sink: (t) => (e) => t.notifications.onEvent(e) },
   { stage: 'extra', name: 'onEvent', sink: (t) => t.extra },

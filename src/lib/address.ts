@@ -8,6 +8,7 @@ export interface HostPort {
 
 /**
  * Parses `10.0.0.1:80`, `10.0.0.1`, `[2001:db8::1]:80`, `2001:db8::1` (no port).
+ * Port 0 is returned as 0; callers that need a real port say so.
  * Only IP literals: IPVS and the HAProxy runtime API both need addresses.
  */
 export function parseHostPort(text: string): HostPort | string {
@@ -32,7 +33,8 @@ export function parseHostPort(text: string): HostPort | string {
   let port: number | undefined;
   if (portText !== undefined) {
     port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) return `port must be 1-65535, got ${JSON.stringify(portText)}`;
+    // Port 0 is IPVS's "every port" (a persistent `-t VIP:0` service, the real servers of a fwmark service).
+    if (!/^\d+$/.test(portText) || port > 65535) return `port must be 0-65535, got ${JSON.stringify(portText)}`;
   }
   return { host, port, family };
 }

@@ -29,12 +29,39 @@ export interface PoolReader {
   appliedWeight(vsKey: string, memberKey: string): number | undefined;
 }
 
+/** One VRRP instance or sync group: configured ones are listed from the start, in state "unknown" until keepalived reports one. */
+export interface VrrpStatus {
+  kind: 'instance' | 'group';
+  name: string;
+  /** The last state keepalived reported (MASTER, BACKUP, FAULT, STOP...), or "unknown". */
+  state: string;
+  /** When that state was reported; null while unknown. */
+  since: string | null;
+  /** The priority reported with it (notify's fourth argument); null while unknown. */
+  priority: number | null;
+  via: string | null;
+  /** From the config; a name keepalived reports that the config does not have is listed with configured false. */
+  configured: boolean;
+  interface: string | null;
+  configuredPriority: number | null;
+  virtualIps: string[];
+  /** Sync group members. */
+  instances?: string[];
+  /** keepalived's own notify scripts (keepalived runs them). */
+  keepalivedNotify: Record<string, string> | null;
+}
+
+export interface VrrpReader {
+  vrrp(): VrrpStatus[];
+}
+
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
 export interface StatusDocument {
   generatedAt: string;
   source: string;
   balancer: BalancerStatus;
   virtualServices: VirtualServiceStatus[];
+  vrrp: VrrpStatus[];
 }
 
 export interface LastCheckJson {
@@ -163,12 +190,13 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   };
 }
 
-export function statusDocument(monitor: HealthReader, pools: PoolReader, now: number): StatusDocument {
+export function statusDocument(monitor: HealthReader, pools: PoolReader, now: number, vrrp?: VrrpReader): StatusDocument {
   const model = monitor.current;
   return {
     generatedAt: new Date(now).toISOString(),
     source: model.source,
     balancer: pools.balancerStatus(),
     virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
+    vrrp: vrrp?.vrrp() ?? [],
   };
 }

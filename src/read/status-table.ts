@@ -30,5 +30,13 @@ export function renderStatusTable(doc: StatusDocument): string {
       );
     }
   }
+  if (doc.vrrp?.length) {
+    out.push('', 'VRRP (run by keepalived; states as keepalived reported them)', 'Kind     Name                 State      Since                     Interface  Virtual IPs');
+    for (const v of doc.vrrp) {
+      const state = v.priority !== null && v.state !== 'unknown' ? `${v.state} ${v.priority}` : v.state;
+      const what = v.kind === 'group' ? `members ${(v.instances ?? []).join(' ')}` : v.virtualIps.join(' ');
+      out.push(`${pad(v.kind, 9)}${pad(v.name, 21)}${pad(state, 11)}${pad(v.since ?? '-', 26)}${pad(v.interface ?? '-', 11)}${what}${v.configured ? '' : ' (not in the config)'}`);
+    }
+  }
   return out.join('\n');
 }

@@ -48,7 +48,9 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
     assert.ok(r.ok, `step ${name} failed; table was:\n${r.detail}`);
   };
   it('creates the owned services with scheduler, persistence, forwarding, weights and IPv6', () => step('initial'));
+  it('fwmark and port-0 (every port, persistent) services with port-less real servers are created', () => step('fwmark-and-port0'));
   it('a dead real server is removed, or set to weight 0 where quiescent', () => step('down-removed-or-quiesced'));
+  it('a dead port-less real server leaves its fwmark and port-0 services', () => step('fwmark-and-port0-down'));
   it('all dead: the sorry server comes in', () => step('sorry-in'));
   it('one back: the sorry server leaves', () => step('sorry-out'));
   it('an entry deleted by hand is restored', () => step('hand-delete-restored'));

@@ -34,10 +34,10 @@ describe('config: every invalid fixture with its exact error', () => {
     'bad-regex.yaml': ['test/fixtures/config/invalid/bad-regex.yaml:5:26: virtualServices[0].checks[0].expectBodyRegex: invalid regex: Invalid regular expression: /(unclosed/: Unterminated group'],
     'duplicate-real-server.yaml': ['test/fixtures/config/invalid/duplicate-real-server.yaml:5:18: virtualServices[0].realServers[1].address: duplicate real server 10.0.0.2:80'],
     'address-and-fwmark.yaml': ['test/fixtures/config/invalid/address-and-fwmark.yaml:2:14: virtualServices[0].address: set exactly one of address or fwmark'],
-    'no-virtual-services.yaml': ['test/fixtures/config/invalid/no-virtual-services.yaml:3:18: virtualServices: at least one virtual service is needed'],
+    'no-virtual-services.yaml': ['test/fixtures/config/invalid/no-virtual-services.yaml:3:18: virtualServices: at least one virtual service is needed (or a vrrp section, for a VRRP-only director)'],
     'window.yaml': ['test/fixtures/config/invalid/window.yaml:3:31: virtualServices[0].window.minOk: minOk must not exceed size'],
     'duplicate-key.yaml': ['test/fixtures/config/invalid/duplicate-key.yaml:3:5: Map keys must be unique'],
-    'vip-without-port.yaml': ['test/fixtures/config/invalid/vip-without-port.yaml:2:14: virtualServices[0].address: a virtual service address needs a port (or use fwmark)'],
+    'vip-without-port.yaml': ['test/fixtures/config/invalid/vip-without-port.yaml:2:14: virtualServices[0].address: a virtual service address needs a port (or use fwmark; port 0 with persistence for every port)'],
     'not-a-mapping.yaml': ['test/fixtures/config/invalid/not-a-mapping.yaml:1: expected a mapping with global and virtualServices'],
   };
   for (const [name, expected] of Object.entries(table)) {

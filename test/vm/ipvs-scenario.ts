@@ -79,6 +79,16 @@ virtualServices:
     scheduler: rr
     checks: [{ kind: http, path: / }]
     realServers: [{ address: "[2001:db8::2]:80" }]
+  - name: mark
+    fwmark: 6
+    scheduler: rr
+    checks: [{ kind: tcp, port: 80 }]
+    realServers: [{ address: 127.0.0.2 }, { address: 127.0.0.3 }]
+  - name: allports
+    address: 10.0.0.3:0
+    persistence: { timeout: 300 }
+    checks: [{ kind: http, port: 80, path: / }]
+    realServers: [{ address: 127.0.0.2 }, { address: 127.0.0.3 }]
 `,
 );
 const daemon = spawn(process.execPath, [path.join(root, 'dist/src/cli.js'), 'run', '-c', path.join(out, 'rsguard.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -88,8 +98,13 @@ daemon.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
 await until('initial', (t) =>
   has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3') && has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2') && has(t, '-A -t 10.0.0.2:80 -s wrr -p 300') &&
   has(t, '-a -t 10.0.0.2:80 -r 127.0.0.3:80 -m -w 1') && has(t, '-a -t [2001:db8::100]:80 -r [2001:db8::2]:80 -g -w 1'), 60_000);
+// fwmark and port-0 services: port-less real servers (IPVS prints them as :0), checked on the port the checks name.
+await until('fwmark-and-port0', (t) =>
+  has(t, '-A -f 6 -s rr') && has(t, '-a -f 6 -r 127.0.0.2:0 -g -w 1') && has(t, '-a -f 6 -r 127.0.0.3:0 -g -w 1') &&
+  has(t, '-A -t 10.0.0.3:0 -s wrr -p 300') && has(t, '-a -t 10.0.0.3:0 -r 127.0.0.2:0 -g -w 1') && has(t, '-a -t 10.0.0.3:0 -r 127.0.0.3:0 -g -w 1'));
 await down('127.0.0.3');
 await until('down-removed-or-quiesced', (t) => !t.includes('-a -t 10.0.0.1:80 -r 127.0.0.3:80') && has(t, '-a -t 10.0.0.2:80 -r 127.0.0.3:80 -m -w 0'));
+await until('fwmark-and-port0-down', (t) => !t.includes('-a -f 6 -r 127.0.0.3:0') && !t.includes('-a -t 10.0.0.3:0 -r 127.0.0.3:0') && has(t, '-a -f 6 -r 127.0.0.2:0 -g -w 1'));
 await down('127.0.0.2');
 await until('sorry-in', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.9:80 -g -w 1') && !t.includes('-a -t 10.0.0.1:80 -r 127.0.0.2:80'));
 await up('127.0.0.2', 'rs 127.0.0.2');
@@ -118,7 +133,7 @@ results['drain-connections'] = { ok: conns.activeConnections === 0, detail: JSON
 await api('/api/undrain', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer vm-test-token-0123456789' }, body: JSON.stringify({ vs: 'web', rs: '127.0.0.3:80' }) });
 await until('undrained', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.3:80 -g -w 2'));
 results['not-owned-untouched'] = { ok: has(table(), '-A -t 10.9.9.9:80 -s rr'), detail: table() };
-results['ownership-recorded'] = { ok: JSON.stringify(owned()) === JSON.stringify(['tcp:10.0.0.1:80', 'tcp:[2001:db8::100]:80']), detail: JSON.stringify(owned()) };
+results['ownership-recorded'] = { ok: JSON.stringify([...(owned() ?? [])].sort()) === JSON.stringify(['fwmark:6:inet', 'tcp:10.0.0.1:80', 'tcp:10.0.0.3:0', 'tcp:[2001:db8::100]:80']), detail: JSON.stringify(owned()) };
 daemon.kill('SIGTERM');
 await new Promise((r) => daemon.once('exit', r));
 const after = table();

@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 
@@ -66,7 +67,39 @@ async function expandInclude(pattern: string, from: string): Promise<string[]> {
   return names.filter((n) => re.test(n)).sort().map((n) => path.join(dir, n));
 }
 
-async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], includedFrom?: { file: string; line: number }): Promise<Token[]> {
+/** What keepalived's parser carries across a file and its includes: `$NAME=` definitions and the `-i` config id. */
+export interface ParseContext {
+  /** keepalived -i: `@id` lines are kept only when id matches; `@^id` lines only when it does not. Defaults to the host name, as keepalived's does. */
+  configId: string;
+  defs: Map<string, string>;
+}
+
+/**
+ * keepalived's line preprocessing (parser.c): `@id`/`@^id` conditional lines,
+ * `$NAME=value` definitions (the line defines, it is not a statement) and
+ * `$NAME`/`${NAME}` substitution. Returns undefined for a line that is not
+ * a statement.
+ */
+export function preprocessLine(raw: string, ctx: ParseContext): string | undefined {
+  let line = raw;
+  const cond = /^\s*@(\^?)(\S+)\s*(.*)$/.exec(line);
+  if (cond) {
+    const matches = cond[2] === ctx.configId;
+    if (cond[1] ? matches : !matches) return undefined;
+    line = cond[3]!;
+  }
+  const def = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+  if (def) {
+    ctx.defs.set(def[1]!, def[2]!);
+    return undefined;
+  }
+  if (ctx.defs.size && line.includes('$')) {
+    line = line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced: string | undefined, bare: string | undefined) => ctx.defs.get(braced ?? bare!) ?? whole);
+  }
+  return line;
+}
+
+async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], ctx: ParseContext, includedFrom?: { file: string; line: number }): Promise<Token[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -77,14 +110,16 @@ async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], 
   const tokens: Token[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const words = tokenizeLine(lines[i]!.replace(/\r$/, ''));
+    const line = preprocessLine(lines[i]!.replace(/\r$/, ''), ctx);
+    if (line === undefined) continue;
+    const words = tokenizeLine(line);
     if (!words.length) continue;
     if (words[0] === 'include') {
       if (depth >= MAX_INCLUDE_DEPTH) {
         errors.push({ file, line: i + 1, path: 'include', message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
         continue;
       }
-      for (const pattern of words.slice(1)) for (const f of await expandInclude(pattern, file)) tokens.push(...(await tokenizeFile(f, depth + 1, errors, { file, line: i + 1 })));
+      for (const pattern of words.slice(1)) for (const f of await expandInclude(pattern, file)) tokens.push(...(await tokenizeFile(f, depth + 1, errors, ctx, { file, line: i + 1 })));
       continue;
     }
     words.forEach((w, j) => tokens.push({ text: w, file, line: i + 1, eol: j === words.length - 1 }));
@@ -93,9 +128,9 @@ async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], 
 }
 
 /** Parses keepalived.conf (and its includes) into statements; unbalanced braces are errors with their line. */
-export async function parseKeepalived(file: string): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
+export async function parseKeepalived(file: string, configId: string = hostname()): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
   const errors: ConfigIssue[] = [];
-  const tokens = await tokenizeFile(file, 0, errors);
+  const tokens = await tokenizeFile(file, 0, errors, { configId, defs: new Map() });
   let i = 0;
   const block = (closing: Token | undefined): KaNode[] => {
     const nodes: KaNode[] = [];

@@ -4,6 +4,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
 import { CHECKERS, checkerToChecks, number, readInherited, type Inherited } from './keepalived-checkers.js';
 import { parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
+import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
 
 /**
  * Reads keepalived.conf (checker side) as keepalived does: virtual_server
@@ -40,21 +41,34 @@ function groupMembers(group: KaNode, errors: ConfigIssue[]): Member[] {
     }
     const port = Number(e.args[0]);
     const range = /^(\d+\.\d+\.\d+\.)(\d+)-(\d+)$/.exec(e.key);
+    // IPv6: the range is on the last group and, like the address, in hex (keepalived.conf(5): 2001:db8::1-a).
+    const range6 = /^([0-9a-f:]*:)([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i.exec(e.key);
     if (range) {
       for (let n = Number(range[2]); n <= Number(range[3]); n++) out.push({ address: `${range[1]}${n}:${port}` });
+    } else if (range6 && net.isIPv6(`${range6[1]}${range6[2]}`)) {
+      const from = parseInt(range6[2]!, 16);
+      const to = parseInt(range6[3]!, 16);
+      if (to < from) errors.push({ ...at(e), path: 'virtual_server_group', message: `address range ${e.key} runs backwards` });
+      for (let n = from; n <= to; n++) out.push({ address: formatHostPort(canonical6(`${range6[1]}${n.toString(16)}`), port) });
     } else if (net.isIP(e.key)) out.push({ address: formatHostPort(e.key, port) });
     else errors.push({ ...at(e), path: 'virtual_server_group', message: `expected "ip port", "a.b.c.d-e port" or "fwmark N", got ${JSON.stringify([e.key, ...e.args].join(' '))}` });
   }
   return out;
 }
 
-export async function importKeepalived(file: string): Promise<ImportResult> {
-  const { nodes, errors } = await parseKeepalived(file);
+function canonical6(ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+export async function importKeepalived(file: string, configId?: string): Promise<ImportResult> {
+  const { nodes, errors } = await parseKeepalived(file, configId);
   const warnings: string[] = [];
   const lines = new Map<string, number>();
   const groups = new Map<string, KaNode>();
   for (const n of nodes) if (n.key === 'virtual_server_group' && n.args[0]) groups.set(n.args[0], n);
   const virtualServices: Array<Record<string, unknown>> = [];
+  const vrrpInstances: Array<Record<string, unknown> & { name?: unknown }> = [];
+  const vrrpGroups: Array<{ node: KaNode; group: ReturnType<typeof vrrpGroup> }> = [];
   const notify: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
@@ -70,7 +84,10 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
       Object.assign(notify, globalDefs(n, errors, warnings, lines));
     } else if (n.key === 'vrrp_instance' || n.key === 'vrrp_sync_group') {
       const scripts = (n.children ?? []).filter((c) => /^notify/.test(c.key)).map((c) => c.key);
-      warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (use "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
+      warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard (rsguard records its transitions)${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (add "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
+      if (!n.args[0]) errors.push({ ...at(n), path: n.key, message: `${n.key} needs a name` });
+      else if (n.key === 'vrrp_instance') vrrpInstances.push(vrrpInstance(n, errors));
+      else vrrpGroups.push({ node: n, group: vrrpGroup(n) });
     } else if (n.key === 'virtual_server_group') {
       continue;
     } else if (IGNORED_BLOCKS.has(n.key)) {
@@ -79,8 +96,18 @@ export async function importKeepalived(file: string): Promise<ImportResult> {
       warnings.push(`${n.file}:${n.line}: unknown keyword ${n.key} ignored, as keepalived does`);
     }
   }
-  if (virtualServices.length === 0 && errors.length === 0) errors.push({ file, message: 'no virtual_server block: rsguard needs at least one' });
-  return { input: { balancer: { kind: 'ipvs', cleanStop: true }, ...(Object.keys(notify).length ? { notify } : {}), virtualServices }, lines, warnings, errors };
+  // keepalived ignores a sync group member that is not a vrrp_instance ("doesn't exist - ignoring"); so does rsguard, aloud.
+  const known = new Set(vrrpInstances.map((i) => i.name));
+  const syncGroups = vrrpGroups.map(({ node, group }) => {
+    const missing = group.instances.filter((i) => !known.has(i));
+    if (missing.length) warnings.push(`${node.file}:${node.line}: vrrp_sync_group ${group.name}: no vrrp_instance ${missing.join(', ')}; ignored, as keepalived does`);
+    return { ...group, instances: group.instances.filter((i) => known.has(i)) };
+  });
+  const vrrp = vrrpInstances.length || syncGroups.length ? { vrrp: { instances: vrrpInstances, syncGroups } } : {};
+  if (virtualServices.length === 0 && !vrrp.vrrp && errors.length === 0) errors.push({ file, message: 'no virtual_server and no vrrp_instance block: nothing for rsguard to do' });
+  // A VRRP-only director has no IPVS service of its own for rsguard to program.
+  const balancer = virtualServices.length ? { kind: 'ipvs', cleanStop: true } : { kind: 'none' };
+  return { input: { balancer, ...(Object.keys(notify).length ? { notify } : {}), ...vrrp, virtualServices }, lines, warnings, errors };
 }
 
 /** global_defs: mail goes out only when recipients and smtp_server are both set (keepalived smtp.c); notify_fifo is read. */

@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs';
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+export function cpuSeconds(pid) {
+    const { user, system } = cpuSplit(pid);
+    return user + system;
+}
+/** User and kernel CPU seconds of a process (all its threads), from /proc/PID/stat. */
+export function cpuSplit(pid) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may contain spaces and is wrapped in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+}
+/** The process and its direct children (nginx master and workers). */
+export function familyCpuSeconds(pid) {
+    let total = cpuSeconds(pid);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+        for (const child of children ? children.split(' ') : [])
+            total += cpuSeconds(Number(child));
+    }
+    return total;
+}
+/** Resident set size in MB, from /proc/PID/status. */
+export function rssMb(pid) {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+}
+//# sourceMappingURL=proc-stats.js.map

@@ -1,0 +1,4 @@
+export function defineBalancer(b) {
+    return b;
+}
+//# sourceMappingURL=balancer-kind.js.map

@@ -1,0 +1,12 @@
+/** `rsguard run --dry-run`: reads the balancer and plans as usual, writes nothing, and says so per change. */
+export function dryRun(inner) {
+    return {
+        kind: inner.kind,
+        dryRun: true,
+        plan: (desired) => inner.plan(desired),
+        apply: async (commands) => ({ changes: commands.map((c) => ({ vs: c.vs, command: c.command, applied: false })), problems: [] }),
+        planStop: (desired) => inner.planStop(desired),
+        activeConnections: (vs, member) => inner.activeConnections(vs, member),
+    };
+}
+//# sourceMappingURL=dry-run.js.map

@@ -1,0 +1,68 @@
+const FWD_FLAG = { dr: '-g', nat: '-m', tun: '-i' };
+/** ipvsadm takes weights above 65535 without complaint; the kernel field is not that wide in meaning. */
+export const IPVS_MAX_WEIGHT = 65535;
+export function serviceArgs(vs) {
+    if (vs.protocol === 'fwmark')
+        return ['-f', String(vs.fwmark), ...(vs.family === 'inet6' ? ['-6'] : [])];
+    return [vs.protocol === 'udp' ? '-u' : '-t', vs.key.slice(vs.key.indexOf(':') + 1)];
+}
+function persistenceSec(vs) {
+    return vs.persistence ? Math.max(1, Math.ceil(vs.persistence.timeoutMs / 1000)) : null;
+}
+function serviceDefinition(vs) {
+    const p = persistenceSec(vs);
+    const args = ['-s', vs.scheduler];
+    if (p !== null) {
+        args.push('-p', String(p));
+        if (vs.persistence?.netmask)
+            args.push('-M', vs.persistence.netmask);
+    }
+    return args;
+}
+/**
+ * The ipvsadm argv lists that make the kernel table match the desired pools,
+ * for the virtual services rsguard owns (those in its config); others are
+ * never touched. Additions and edits come before deletions, so a pool never
+ * passes through empty when the sorry server replaces the last real server.
+ */
+export function diffIpvs(desired, table) {
+    const first = [];
+    const last = [];
+    for (const { vs, plan } of desired) {
+        const svc = serviceArgs(vs);
+        const current = table.get(vs.key);
+        if (!current)
+            first.push({ vs: vs.name, args: ['-A', ...svc, ...serviceDefinition(vs)], creates: vs.key });
+        else {
+            const wantNetmask = vs.persistence?.netmask && vs.persistence.netmask !== '255.255.255.255' ? vs.persistence.netmask : null;
+            const haveNetmask = current.netmask && current.netmask !== '255.255.255.255' ? current.netmask : null;
+            if (current.scheduler !== vs.scheduler || current.persistenceSec !== persistenceSec(vs) || (persistenceSec(vs) !== null && wantNetmask !== haveNetmask)) {
+                first.push({ vs: vs.name, args: ['-E', ...svc, ...serviceDefinition(vs)] });
+            }
+        }
+        const dests = current?.dests ?? new Map();
+        const wanted = new Set();
+        for (const m of plan.members) {
+            wanted.add(m.key);
+            const weight = String(Math.min(IPVS_MAX_WEIGHT, Math.max(0, m.weight)));
+            const d = dests.get(m.key);
+            if (!d)
+                first.push({ vs: vs.name, args: ['-a', ...svc, '-r', m.key, FWD_FLAG[m.forwarding], '-w', weight] });
+            else if (d.weight !== m.weight || d.forwarding !== m.forwarding)
+                first.push({ vs: vs.name, args: ['-e', ...svc, '-r', m.key, FWD_FLAG[m.forwarding], '-w', weight] });
+        }
+        for (const key of dests.keys())
+            if (!wanted.has(key))
+                last.push({ vs: vs.name, args: ['-d', ...svc, '-r', key] });
+    }
+    return [...first, ...last];
+}
+/**
+ * `ipvsadm -D` for every configured service still in the table that rsguard
+ * created (ldirectord cleanstop). One that was there before rsguard started
+ * is adopted for its weights but never deleted.
+ */
+export function cleanStopCommands(desired, table, created) {
+    return desired.filter(({ vs }) => table.has(vs.key) && created.has(vs.key)).map(({ vs }) => ({ vs: vs.name, args: ['-D', ...serviceArgs(vs)], deletes: vs.key }));
+}
+//# sourceMappingURL=ipvs-diff.js.map

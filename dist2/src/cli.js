@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { parseHostPort } from './lib/address.js';
+import { ConfigError, formatIssue } from './config/errors.js';
+/**
+ * Commands load what they need when they run: `rsguard health` is a keepalived
+ * vrrp_script, run every second or two under keepalived's timeout, and must
+ * not pay for loading the daemon (fastify, BullMQ, ioredis, nodemailer).
+ */
+const loadConfig = async (file, format, opts = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
+const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host name, as keepalived)';
+const createLogger = async (level) => (await import('./log.js')).createLogger(level);
+import { renderStatusTable } from './read/status-table.js';
+import { drainCommand } from './cli/drain-command.js';
+import { notifyCommand } from './cli/notify-command.js';
+const program = new Command();
+program.name('rsguard').description('Health checks and failover for LVS/IPVS and HAProxy real servers').version('0.1.0');
+program.showHelpAfterError();
+function hostPort(value) {
+    const hp = parseHostPort(value);
+    if (typeof hp === 'string' || hp.port === undefined)
+        throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9901');
+    return { host: hp.host, port: hp.port };
+}
+function seconds(value) {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0)
+        throw new InvalidArgumentError('expected a number of seconds');
+    return n;
+}
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+function logLevel(value) {
+    if (LEVELS.includes(value))
+        return value;
+    throw new InvalidArgumentError(`expected one of ${LEVELS.join(', ')}`);
+}
+function format(value) {
+    if (value === 'yaml' || value === 'ldirectord' || value === 'keepalived')
+        return value;
+    throw new InvalidArgumentError('expected yaml, ldirectord or keepalived');
+}
+function printConfigError(err) {
+    if (err instanceof ConfigError) {
+        for (const issue of err.issues)
+            process.stderr.write(`${formatIssue(issue)}\n`);
+        process.stderr.write(`${err.issues.length} error${err.issues.length === 1 ? '' : 's'}\n`);
+    }
+    else {
+        process.stderr.write(`rsguard: ${err.message}\n`);
+    }
+    process.exit(1);
+}
+program
+    .command('check-config')
+    .description('validate a config file and print a summary; exit 1 with the errors if it is invalid')
+    .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
+    .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+    .option('--config-id <id>', CONFIG_ID_HELP)
+    .action(async (file, o) => {
+    try {
+        process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, { ...(o.configId ? { configId: o.configId } : {}) }))}\n`);
+    }
+    catch (err) {
+        printConfigError(err);
+    }
+});
+program
+    .command('import')
+    .description('print an ldirectord.cf or keepalived.conf as rsguard YAML (which loads to the same model)')
+    .argument('<file>', 'ldirectord.cf or keepalived.conf')
+    .option('--format <format>', 'ldirectord | keepalived (default: sniffed)', format)
+    .option('--config-id <id>', CONFIG_ID_HELP)
+    .action(async (file, o) => {
+    try {
+        const result = await (await import('./config/load.js')).importConfig(file, o.format, o.configId);
+        const notes = result.warnings.map((w) => `# warning: ${w}`);
+        process.stdout.write([`# rsguard config imported from ${file}`, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));
+    }
+    catch (err) {
+        printConfigError(err);
+    }
+});
+program
+    .command('run')
+    .description('run the daemon in embedded mode')
+    .requiredOption('-c, --config <file>', 'config file')
+    .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+    .option('--listen <host:port>', 'HTTP API address (overrides global.listen)', hostPort)
+    .option('--dry-run', 'log balancer changes instead of applying them')
+    .option('--log-level <level>', 'overrides global.logLevel', logLevel)
+    .option('--config-id <id>', CONFIG_ID_HELP)
+    .option('--token-file <file>', 'the API token, when the config names none (ldirectord.cf, keepalived.conf)')
+    .action(async (o) => {
+    let model;
+    const loadOptions = { ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) };
+    try {
+        model = await loadConfig(o.config, o.format, loadOptions);
+    }
+    catch (err) {
+        printConfigError(err);
+    }
+    const log = await createLogger(o.logLevel ?? model.global.logLevel);
+    let daemon;
+    try {
+        daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, loadOptions, model, listen: o.listen, dryRun: o.dryRun, log });
+    }
+    catch (err) {
+        if (err instanceof ConfigError)
+            printConfigError(err);
+        log.fatal({ err }, 'rsguard failed to start');
+        log.flush();
+        process.exitCode = 1;
+        return;
+    }
+    const d = daemon;
+    process.on('SIGHUP', () => void d.reload());
+    let stopping = false;
+    const stop = (signal) => {
+        if (stopping)
+            return;
+        stopping = true;
+        log.info({ signal }, 'rsguard stopping');
+        void d.stop().then(() => {
+            log.flush();
+            process.exit(0);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+});
+program
+    .command('health')
+    .description('exit 0 when the daemon answers and can see its real servers, else 1 (a keepalived vrrp_script)')
+    .option('--url <url>', 'rsguard HTTP API (default: global.listen of --config, else http://127.0.0.1:9901)')
+    .option('-c, --config <file>', 'read the API address from this config')
+    .option('--timeout <seconds>', 'give up after this long (keepalived kills slow scripts)', seconds, 2)
+    .option('-q, --quiet', 'print nothing')
+    .action(async (o) => {
+    let url = o.url ?? 'http://127.0.0.1:9901';
+    if (!o.url && o.config) {
+        try {
+            const l = (await loadConfig(o.config)).global.listen;
+            url = `http://${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+        }
+        catch (err) {
+            printConfigError(err);
+        }
+    }
+    const say = (line) => {
+        if (!o.quiet)
+            process.stdout.write(`${line}\n`);
+    };
+    try {
+        const res = await fetch(new URL('/api/health', url), { signal: AbortSignal.timeout(o.timeout * 1000) });
+        const body = (await res.json());
+        say(`${body.ok === true ? 'healthy' : 'SICK'}: ${body.detail ?? `HTTP ${res.status}`}`);
+        process.exit(res.ok && body.ok === true ? 0 : 1);
+    }
+    catch (err) {
+        say(`SICK: rsguard does not answer at ${url}: ${err.message}`);
+        process.exit(1);
+    }
+});
+program
+    .command('status')
+    .description('print the pools and their health like ipvsadm -Ln')
+    .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+    .option('--json', 'print the raw /api/status document')
+    .action(async (o) => {
+    let doc;
+    try {
+        const res = await fetch(new URL('/api/status', o.url), { signal: AbortSignal.timeout(5000) });
+        if (!res.ok)
+            throw new Error(`${o.url} answered HTTP ${res.status}`);
+        doc = (await res.json());
+    }
+    catch (err) {
+        process.stderr.write(`rsguard status: cannot read ${o.url}/api/status: ${err.message}\n`);
+        process.exit(1);
+    }
+    process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
+});
+program
+    .command('worker')
+    .description('run probe jobs for a distributed-mode scheduler (BullMQ on Redis)')
+    .option('--redis <url>', 'Redis URL (default: queue.redis of --config, else REDIS_URL; the scheduler uses the same order)')
+    .option('-c, --config <file>', 'read queue.redis and queue.prefix from this config')
+    .option('--prefix <prefix>', 'key prefix (default: queue.prefix or rsguard)')
+    .option('--concurrency <n>', 'probes in flight at most', (v) => Number(v), 500)
+    .option('--log-level <level>', 'log level', logLevel, 'info')
+    .action(async (o) => {
+    let model;
+    if (o.config) {
+        try {
+            model = await loadConfig(o.config);
+        }
+        catch (err) {
+            printConfigError(err);
+        }
+    }
+    const redis = (await import('./scheduler/redis-connection.js')).resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
+    if (!redis) {
+        process.stderr.write('rsguard worker: no Redis: --redis, queue.redis in --config, or REDIS_URL\n');
+        process.exit(2);
+    }
+    if (!Number.isInteger(o.concurrency) || o.concurrency < 1) {
+        process.stderr.write('rsguard worker: --concurrency must be a positive integer\n');
+        process.exit(2);
+    }
+    const log = await createLogger(o.logLevel);
+    const worker = await (await import('./worker.js')).startWorker({ redis, prefix: o.prefix ?? model?.queue.prefix ?? 'rsguard', concurrency: o.concurrency, staleAfterMs: model?.queue.staleAfterMs, log });
+    let stopping = false;
+    const stop = () => {
+        if (stopping)
+            return;
+        stopping = true;
+        void worker.close().then(() => {
+            log.flush();
+            process.exit(0);
+        });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+});
+program
+    .command('notify')
+    .description("record a VRRP transition: keepalived's notify script (it appends GROUP|INSTANCE NAME STATE PRIORITY)")
+    .argument('[args...]', 'GROUP|INSTANCE NAME STATE PRIORITY')
+    .option('--instance <name>', 'for notify_master/backup/fault/stop, which get no arguments')
+    .option('--group <name>', 'a vrrp_sync_group instead of an instance')
+    .option('--state <state>', 'MASTER, BACKUP, FAULT, STOP, ...')
+    .option('--priority <n>', 'the priority, if known')
+    .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+    .option('--token <token>', 'API token (default: RSGUARD_TOKEN)')
+    .option('--token-file <file>', 'read the API token from this file')
+    .option('--spool <dir>', 'where to leave the transition when the daemon is down', '/var/lib/rsguard/vrrp-spool')
+    .action(async (args, o) => {
+    try {
+        process.stdout.write(`${await notifyCommand(args, o, Date.now())}\n`);
+    }
+    catch (err) {
+        process.stderr.write(`rsguard notify: ${err.message}\n`);
+        process.exit(2);
+    }
+});
+for (const drained of [true, false]) {
+    const cmd = program
+        .command(drained ? 'drain' : 'undrain')
+        .description(drained ? 'take a real server out of new traffic (weight 0, kept in the table)' : 'put a drained real server back in service')
+        .argument('<vs>', 'virtual service name (or key like tcp:10.0.0.1:80)')
+        .argument('<rs>', 'real server IP:PORT')
+        .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
+        .option('--token <token>', 'API token (default: RSGUARD_TOKEN)');
+    if (drained)
+        cmd.option('--wait <seconds>', 'wait until its active connections reach 0; fail after this long', seconds);
+    cmd.action(async (vs, rs, o) => {
+        try {
+            await drainCommand(drained, vs, rs, o, (line) => process.stdout.write(`${line}\n`));
+        }
+        catch (err) {
+            process.stderr.write(`rsguard ${drained ? 'drain' : 'undrain'}: ${err.message}\n`);
+            process.exit(1);
+        }
+    });
+}
+await program.parseAsync(process.argv);
+//# sourceMappingURL=cli.js.map

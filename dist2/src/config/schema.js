@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { BALANCER_FIELDS, BALANCERS } from '../actuators/registry.js';
+import { PROBES } from '../probes/registry.js';
+import { duration } from '../lib/duration.js';
+import { notifySchema, rsNotifySchema, vsNotifySchema } from './notify-schema.js';
+import { queueSchema } from './queue-schema.js';
+/**
+ * rsguard YAML. Every object is strict (unknown keys are errors); defaults
+ * live here, in one place. The check union is derived from the probe registry.
+ */
+const addressText = z.string().min(1);
+const windowSchema = z
+    .object({ size: z.number().int().min(1).max(100), minOk: z.number().int().min(1) })
+    .strict()
+    .refine((w) => w.minOk <= w.size, { message: 'minOk must not exceed size', path: ['minOk'] });
+const flapSchema = z.union([
+    z.literal(false),
+    z
+        .object({ low: z.number().min(0).max(100), high: z.number().min(0).max(100) })
+        .strict()
+        .refine((f) => f.low <= f.high, { message: 'low must not exceed high', path: ['low'] }),
+]);
+/** Timing settings: allowed in global.checkDefaults, on a virtual service, a real server, or a check. */
+const timingShape = {
+    interval: duration.optional(),
+    timeout: duration.optional(),
+    /** Cadence while a state is soft (keepalived delay_before_retry, HAProxy fastinter, Nagios retry_interval). */
+    retryInterval: duration.optional(),
+    fall: z.number().int().min(1).max(1000).optional(),
+    rise: z.number().int().min(1).max(1000).optional(),
+    window: windowSchema.optional(),
+    alpha: z.boolean().optional(),
+    flap: flapSchema.optional(),
+};
+export const timingSchema = z.object(timingShape).strict();
+const checkCommon = {
+    /** Connect here instead of the real server (keepalived connect_ip / connect_port, ldirectord checkport). */
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    name: z.string().min(1).optional(),
+    ...timingShape,
+};
+const [first, ...rest] = PROBES.map((p) => p.spec.safeExtend({ kind: z.literal(p.kind), ...checkCommon }));
+export const checkSchema = z.discriminatedUnion('kind', [first, ...rest]);
+const forwarding = z
+    .enum(['dr', 'nat', 'tun', 'gate', 'masq', 'ipip', 'route', 'DR', 'NAT', 'TUN'])
+    .transform((f) => ({ dr: 'dr', gate: 'dr', route: 'dr', DR: 'dr', nat: 'nat', masq: 'nat', NAT: 'nat', tun: 'tun', ipip: 'tun', TUN: 'tun' })[f]);
+const realServerSchema = z
+    .object({
+    address: addressText,
+    weight: z.number().int().min(0).max(65535).default(1),
+    forwarding: forwarding.optional(),
+    checks: z.array(checkSchema).optional(),
+    ...BALANCER_FIELDS.realServer,
+    notify: rsNotifySchema.optional(),
+    ...timingShape,
+})
+    .strict();
+const sorrySchema = z.union([
+    addressText,
+    z.object({ address: addressText, forwarding: forwarding.optional(), ...BALANCER_FIELDS.sorryServer }).strict(),
+]);
+export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
+const virtualServiceSchema = z
+    .object({
+    name: z.string().min(1).optional(),
+    address: addressText.optional(),
+    fwmark: z.number().int().min(1).max(0xffffffff).optional(),
+    family: z.enum(['inet', 'inet6']).optional(),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    scheduler: z.enum(SCHEDULERS).default('wrr'),
+    forwarding: forwarding.default('dr'),
+    persistence: z
+        .object({ timeout: duration, netmask: z.string().min(1).optional() })
+        .strict()
+        .optional(),
+    sorryServer: sorrySchema.optional(),
+    /** What a hard-down real server becomes: weight 0 (ldirectord quiescent, keepalived inhibit_on_failure) or removed. */
+    onDown: z.enum(['quiescent', 'remove']).default('remove'),
+    /** Weight ramps up over this long after a recovery (HAProxy slowstart). */
+    slowStart: duration.default(0),
+    quorum: z.number().int().min(0).default(1),
+    hysteresis: z.number().int().min(0).default(0),
+    /**
+     * Safety valve, off by default: when more than this fraction of the real
+     * servers goes hard down within one interval, the excess waits for a
+     * second round of checks before it leaves the pool.
+     */
+    maxDownFraction: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1 (leave it out to turn the valve off)').optional(),
+    checks: z.array(checkSchema).optional(),
+    ...BALANCER_FIELDS.virtualService,
+    notify: vsNotifySchema.optional(),
+    realServers: z.array(realServerSchema).default([]),
+    ...timingShape,
+})
+    .strict()
+    .refine((v) => (v.address === undefined) !== (v.fwmark === undefined), { message: 'set exactly one of address or fwmark', path: ['address'] });
+/**
+ * The VRRP side of the director, as keepalived runs it: rsguard does not run
+ * VRRP, it records the transitions keepalived reports (`rsguard notify`,
+ * notify_fifo) and shows each instance and sync group from the start, as
+ * "unknown" until the first transition arrives.
+ */
+const vrrpNotifySchema = z
+    .object({ notify: z.string().optional(), master: z.string().optional(), backup: z.string().optional(), fault: z.string().optional(), stop: z.string().optional() })
+    .strict();
+const vrrpSchema = z
+    .object({
+    instances: z
+        .array(z
+        .object({
+        name: z.string().min(1),
+        interface: z.string().min(1).optional(),
+        virtualRouterId: z.number().int().min(1).max(255).optional(),
+        priority: z.number().int().min(0).max(255).optional(),
+        /** The state keepalived starts it in (`state MASTER|BACKUP`), not a measured one. */
+        initialState: z.enum(['MASTER', 'BACKUP']).optional(),
+        virtualIps: z.array(z.string().min(1)).default([]),
+        /** keepalived's own notify scripts for it: keepalived runs them, rsguard only shows them. */
+        keepalivedNotify: vrrpNotifySchema.optional(),
+    })
+        .strict())
+        .default([]),
+    syncGroups: z
+        .array(z.object({ name: z.string().min(1), instances: z.array(z.string().min(1)).default([]), keepalivedNotify: vrrpNotifySchema.optional() }).strict())
+        .default([]),
+})
+    .strict();
+const listenSchema = addressText;
+const HEALTH_DEFAULTS = { maxBlindFraction: 0.5, fileWeight: 50 };
+const healthSchema = z
+    .object({
+    /** Sick when more than this fraction of checks are stale or cannot run (0: any one). */
+    maxBlindFraction: z.number().min(0).max(1).default(HEALTH_DEFAULTS.maxBlindFraction),
+    /** keepalived track_file: rsguard writes fileWeight here while healthy and 0 when sick or stopped. */
+    file: z.string().startsWith('/', 'must be an absolute path').optional(),
+    fileWeight: z.number().int().min(1).max(253).default(HEALTH_DEFAULTS.fileWeight),
+})
+    .strict();
+/** Which balancer the pool is applied to, derived from the balancer registry. `none` only observes. */
+const [firstBalancer, ...moreBalancers] = BALANCERS.map((b) => b.schema.extend({ kind: z.literal(b.kind) }).strict());
+const balancerSchema = z.discriminatedUnion('kind', [firstBalancer, ...moreBalancers]);
+export const configSchema = z
+    .object({
+    global: z
+        .object({
+        listen: listenSchema.default('127.0.0.1:9901'),
+        logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        concurrency: z.number().int().min(1).max(100_000).default(1000),
+        startupSpread: duration.default(5000),
+        checkDefaults: timingSchema.default({}),
+        /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
+        autoReload: z.boolean().default(false),
+        /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
+        apiToken: z.string().min(16, 'use at least 16 characters').optional(),
+        apiTokenFile: z.string().startsWith('/').optional(),
+        /**
+         * Embedded mode keeps check states here so a restart does not flap the pool; false turns it off.
+         * Default: /var/lib/rsguard/checks-<hash of the config path>.json.
+         */
+        stateFile: z.union([z.string().startsWith('/', 'must be an absolute path'), z.literal(false)]).optional(),
+        /** When rsguard counts as sick for VRRP (`rsguard health`, the health file). */
+        health: healthSchema.default(HEALTH_DEFAULTS),
+    })
+        .strict()
+        .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
+    balancer: balancerSchema.default({ kind: 'none' }),
+    notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
+    queue: queueSchema.default({ prefix: 'rsguard' }),
+    vrrp: vrrpSchema.default({ instances: [], syncGroups: [] }),
+    virtualServices: z.array(virtualServiceSchema).default([]),
+})
+    .strict()
+    // A VRRP-only director (keepalived.conf with vrrp_instance blocks and no virtual_server) has nothing to check but is still watched.
+    .refine((c) => c.virtualServices.length > 0 || c.vrrp.instances.length > 0 || c.vrrp.syncGroups.length > 0, {
+    message: 'at least one virtual service is needed (or a vrrp section, for a VRRP-only director)',
+    path: ['virtualServices'],
+});
+/** Built-in timing defaults, the bottom of the inheritance chain: HAProxy-like rise 2 / fall 3. */
+export const TIMING_DEFAULTS = {
+    intervalMs: 5000,
+    timeoutMs: 3000,
+    retryIntervalMs: 1000,
+    fall: 3,
+    rise: 2,
+    window: null,
+    alpha: false,
+    flap: { low: 20, high: 30 },
+};
+/** What a real server with no `checks` key gets: a TCP connect, like HAProxy's bare `check`. */
+export const DEFAULT_CHECK = checkSchema.parse({ kind: 'tcp' });
+//# sourceMappingURL=schema.js.map

@@ -1,0 +1,36 @@
+import { formatHostPort, vsAddress } from '../lib/address.js';
+import { formatDuration } from '../lib/duration.js';
+/** What `rsguard check-config` prints for a valid file. */
+export function summarize(model) {
+    const realServers = model.virtualServices.reduce((n, vs) => n + vs.realServers.length, 0);
+    const uses = model.virtualServices.reduce((n, vs) => n + vs.realServers.reduce((m, rs) => m + rs.checkIds.length, 0), 0);
+    const lines = [
+        `${model.source}: OK (${model.format})`,
+        `  ${model.virtualServices.length} virtual services, ${realServers} real servers, ${model.checks.size} distinct checks (${uses} check uses)${model.vrrp.instances.length ? `, ${model.vrrp.instances.length} vrrp instances` : ''}`,
+    ];
+    for (const vs of model.virtualServices) {
+        const where = vs.protocol === 'fwmark' ? vsAddress(vs) : `${vs.protocol} ${vsAddress(vs)}`;
+        const sorry = vs.sorryServer ? `, sorry ${formatHostPort(vs.sorryServer.host, vs.sorryServer.port)}` : '';
+        lines.push(`  ${vs.name}: ${where} ${vs.scheduler} ${vs.forwarding}, on down ${vs.onDown}${sorry}`);
+        for (const rs of vs.realServers) {
+            const checks = rs.checkIds.map((id) => {
+                const c = model.checks.get(id);
+                return `${c.label} every ${formatDuration(c.timing.intervalMs)} fall ${c.timing.fall} rise ${c.timing.rise}`;
+            });
+            lines.push(`    -> ${rs.key} weight ${rs.weight} ${rs.forwarding}: ${checks.length ? checks.join('; ') : 'no checks (always up)'}`);
+        }
+    }
+    for (const i of model.vrrp.instances) {
+        const where = [i.interface, i.virtualRouterId !== undefined ? `vrid ${i.virtualRouterId}` : undefined, i.priority !== undefined ? `priority ${i.priority}` : undefined].filter(Boolean).join(', ');
+        lines.push(`  vrrp instance ${i.name}${where ? ` (${where})` : ''}: ${i.virtualIps.length ? i.virtualIps.join(' ') : 'no virtual IPs'}${notifyText(i.keepalivedNotify)}`);
+    }
+    for (const g of model.vrrp.syncGroups)
+        lines.push(`  vrrp sync group ${g.name}: ${g.instances.join(' ') || 'no instances'}${notifyText(g.keepalivedNotify)}`);
+    for (const w of model.warnings)
+        lines.push(`  warning: ${w}`);
+    return lines.join('\n');
+}
+function notifyText(n) {
+    return n ? `; keepalived runs ${Object.entries(n).map(([k, v]) => `${k === 'notify' ? 'notify' : `notify_${k}`} ${JSON.stringify(v)}`).join(', ')}` : '';
+}
+//# sourceMappingURL=summary.js.map

@@ -1,0 +1,159 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import { createActuator } from './actuators/registry.js';
+import { ConfigError, formatIssue } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { healthReport } from './engine/health.js';
+import { Monitor } from './engine/monitor.js';
+import { PoolKeeper } from './engine/pool-keeper.js';
+import { EventBus } from './events/bus.js';
+import { RecentEvents } from './events/recent-events.js';
+import { subscribeSinks } from './events/sinks.js';
+import { VrrpStates } from './events/vrrp-states.js';
+import { buildHttpServer } from './http/server.js';
+import { Metrics } from './metrics/metrics.js';
+import { wireNotifications } from './notify/wire-notifications.js';
+import { createPinger } from './probes/icmp-pinger.js';
+import { statusDocument } from './read/status-document.js';
+import { renderStatusTable } from './read/status-table.js';
+import { createQueue } from './scheduler/create-queue.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { HealthFile } from './vrrp/health-file.js';
+function reconcileIntervalOf(model) {
+    return model.balancer.reconcileIntervalMs;
+}
+/**
+ * The composition root: creates every side-effecting object and wires them.
+ * The flow is one way: scheduler -> monitor (state) -> event bus -> log,
+ * metrics, recent events, pool keeper, notifications (in that order); the
+ * pool keeper and the VRRP inputs emit on the same bus; readers (HTTP,
+ * metrics, mail bodies) see Monitor and PoolKeeper only through the read
+ * interfaces in src/read/.
+ */
+export async function startDaemon(opts) {
+    const { log } = opts;
+    const clock = opts.clock ?? Date.now;
+    const model = opts.model ?? (await loadConfig(opts.configFile, opts.format, opts.loadOptions));
+    for (const w of model.warnings)
+        log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
+    const bus = new EventBus((subscriber, e, err) => log.error({ err, subscriber, event: e.type }, 'event subscriber failed'));
+    const monitor = new Monitor(model, bus.emit, clock);
+    const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
+    const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, reconcileIntervalOf(model));
+    const pinger = createPinger();
+    const q = createQueue(model, opts.configFile, { pinger }, clock, log);
+    const metrics = new Metrics();
+    metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
+    const recent = new RecentEvents();
+    const vrrp = new VrrpStates(() => monitor.current);
+    const downServers = function* () {
+        for (const r of monitor.serverRecords())
+            if (r.hardState === 'down')
+                yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
+    };
+    const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
+    subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+    // Check states survive a restart: a dead server stays dead (no flap).
+    const store = q.stateStore;
+    if (store) {
+        try {
+            const restored = monitor.restore(await store.load(model.checks.keys()));
+            log.info({ restored, checks: model.checks.size, from: q.stateStoreName }, 'check states restored');
+        }
+        catch (err) {
+            log.error({ err: err.message, from: q.stateStoreName }, 'check states not restored, starting fresh');
+        }
+        monitor.onStateChange = (id, s) => store.save(id, s);
+    }
+    const scheduler = new Scheduler({
+        queue: q.queue,
+        clock,
+        handleOutcome: (outcome) => {
+            metrics.observeOutcome(outcome);
+            return monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
+        },
+    });
+    scheduler.setChecks(model.checks, model.global.startupSpreadMs);
+    let started = false;
+    const health = () => healthReport(monitor, clock(), started);
+    const app = buildHttpServer({
+        status: () => statusDocument(monitor, pools, clock(), vrrp),
+        drains: {
+            model: () => monitor.current,
+            token: () => monitor.current.global.apiToken,
+            setDrain: (vs, rs, drained) => pools.setDrain(vs, rs, drained),
+            activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
+        },
+        vrrp: { token: () => monitor.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
+        registry: metrics.registry,
+        events: () => recent.list(),
+        healthy: () => ({ ok: started, detail: started ? `${scheduler.size()} checks scheduled` : 'starting' }),
+        health,
+    });
+    const healthFile = new HealthFile(() => monitor.current.global.health.file, () => monitor.current.global.health.fileWeight, () => health().ok, (err) => log.error({ file: monitor.current.global.health.file, err: err.message }, 'health file not written'));
+    const listen = opts.listen ?? model.global.listen;
+    await app.listen({ host: listen.host, port: listen.port });
+    const addr = app.server.address();
+    const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
+    await notifications.start();
+    scheduler.start();
+    pools.start();
+    started = true;
+    healthFile.start();
+    bus.emit({ type: 'daemon', at: clock(), state: 'starting' });
+    log.info({ file: model.source, format: model.format, virtualServices: model.virtualServices.length, checks: model.checks.size, listen: address, mode: q.mode, balancer: actuator.kind, dryRun: Boolean(opts.dryRun) }, 'rsguard started');
+    let current = model;
+    const reload = async () => {
+        try {
+            const next = await loadConfig(opts.configFile, opts.format, opts.loadOptions);
+            if (next.balancer.kind !== current.balancer.kind)
+                log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
+            // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
+            if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email))
+                log.warn({}, 'email change needs a restart');
+            if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port)
+                log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
+            monitor.reload(next);
+            store?.retain(new Set(next.checks.keys()));
+            notifications.reconfigure();
+            scheduler.setChecks(next.checks, next.global.startupSpreadMs);
+            pools.onReload(next, reconcileIntervalOf(next));
+            current = next;
+            log.info({ file: next.source, virtualServices: next.virtualServices.length, checks: next.checks.size }, 'config reloaded');
+            return true;
+        }
+        catch (err) {
+            const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [err.message];
+            log.error({ file: opts.configFile, errors }, 'config reload rejected, keeping the running config');
+            return false;
+        }
+    };
+    // ldirectord autoreload: poll the file's mtime (fs.watch misses editors that replace the file).
+    let lastMtime = 0;
+    const onFileChange = (curr) => {
+        if (curr.mtimeMs === lastMtime || curr.mtimeMs === 0)
+            return;
+        lastMtime = curr.mtimeMs;
+        void reload();
+    };
+    if (model.global.autoReload)
+        watchFile(opts.configFile, { interval: 2000 }, onFileChange);
+    return {
+        address,
+        monitor,
+        poolKeeper: pools,
+        reload,
+        async stop() {
+            unwatchFile(opts.configFile, onFileChange);
+            bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
+            await healthFile.stop();
+            scheduler.stop();
+            await q.close();
+            await pools.stop();
+            await notifications.stop();
+            pinger.close();
+            await app.close();
+            log.info({}, 'rsguard stopped');
+        },
+    };
+}
+//# sourceMappingURL=daemon.js.map

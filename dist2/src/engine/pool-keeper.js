@@ -1,0 +1,270 @@
+import { BalancerUnavailable, reconcile } from '../actuators/actuator.js';
+import { planPool } from '../planner/pool-plan.js';
+import { Backoff } from '../lib/backoff.js';
+import { realTimers } from '../lib/timers.js';
+import { applySafetyValve, holdSettled } from '../planner/safety-valve.js';
+const MAX_BACKOFF_MS = 30_000;
+/**
+ * Keeps the balancer following the hard states: replans on every hard
+ * transition, reconciles through the actuator (one at a time, coalescing
+ * bursts), retries with backoff when the balancer is unreachable, and repairs
+ * the table periodically. Fail static: an unreadable balancer is left as it is.
+ */
+export class PoolKeeper {
+    monitor;
+    actuator;
+    emit;
+    log;
+    clock;
+    reconcileIntervalMs;
+    timers;
+    plans = new Map();
+    drains = new Map();
+    /** Safety valve: servers held in the pool until a second round confirms them down, and what each pool was last told. */
+    holds = new Map();
+    effective = new Map();
+    valveTimer;
+    running = false;
+    dirty = false;
+    stopped = false;
+    retryTimer;
+    periodic;
+    backoff = new Backoff(500, MAX_BACKOFF_MS);
+    replanQueued = false;
+    status;
+    /** Weights as last written to the balancer, per virtual service (absent: never applied, or it failed). */
+    applied = new Map();
+    errors = 0;
+    constructor(monitor, actuator, emit, log, clock, reconcileIntervalMs, timers = realTimers) {
+        this.monitor = monitor;
+        this.actuator = actuator;
+        this.emit = emit;
+        this.log = log;
+        this.clock = clock;
+        this.reconcileIntervalMs = reconcileIntervalMs;
+        this.timers = timers;
+        this.status = { kind: actuator.kind, ok: true, lastError: null, lastReconcileAt: null, problems: [] };
+    }
+    start() {
+        this.replan();
+        this.armPeriodic();
+    }
+    plan(vsKey) {
+        return this.plans.get(vsKey);
+    }
+    balancerStatus() {
+        return this.status;
+    }
+    /** The weight last applied to the balancer for a member, if rsguard knows it. */
+    appliedWeight(vsKey, memberKey) {
+        return this.applied.get(vsKey)?.get(memberKey);
+    }
+    drained(vsKey) {
+        return this.drains.get(vsKey) ?? new Set();
+    }
+    /** Takes a server out of new traffic (weight 0, kept in the table), for rolling deploys. */
+    setDrain(vsKey, rsKey, drained) {
+        let set = this.drains.get(vsKey);
+        if (!set)
+            this.drains.set(vsKey, (set = new Set()));
+        if (drained)
+            set.add(rsKey);
+        else
+            set.delete(rsKey);
+        this.log.info({ vs: vsKey, rs: rsKey, drained }, drained ? 'real server drained' : 'real server undrained');
+        this.replan();
+    }
+    /** Called for every monitor event; hard transitions change the pool. */
+    onEvent(e) {
+        if (e.type !== 'server-hard')
+            return;
+        // A mass failure brings thousands of transitions in one burst: plan once for all of them.
+        if (!this.replanQueued) {
+            this.replanQueued = true;
+            setImmediate(() => {
+                this.replanQueued = false;
+                this.replan();
+            });
+        }
+    }
+    onReload(model, reconcileIntervalMs) {
+        this.reconcileIntervalMs = reconcileIntervalMs;
+        const live = new Set(model.virtualServices.map((v) => v.key));
+        for (const k of [...this.drains.keys()])
+            if (!live.has(k))
+                this.drains.delete(k);
+        for (const k of [...this.holds.keys()])
+            if (!live.has(k))
+                this.holds.delete(k);
+        for (const k of [...this.effective.keys()])
+            if (!live.has(k))
+                this.effective.delete(k);
+        this.armPeriodic();
+        this.replan();
+    }
+    desired() {
+        return this.monitor.current.virtualServices.map((vs) => ({ vs, plan: this.plans.get(vs.key) }));
+    }
+    /** Servers the safety valve holds in the pool now, per virtual service. */
+    heldBySafetyValve(vsKey) {
+        return new Set(this.holds.get(vsKey)?.keys() ?? []);
+    }
+    /** What the safety valve needs of each real server: hard state, since when, and when all its checks last answered. */
+    valveServers(vs) {
+        return vs.realServers.map((rs) => {
+            const r = this.monitor.serverRecord(vs.key, rs.key);
+            let checkedAt = Infinity;
+            for (const id of rs.checkIds)
+                checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
+            return { key: rs.key, hardState: r?.hardState ?? 'up', hardSince: r?.hardSince ?? -Infinity, checkedAt };
+        });
+    }
+    health(vs, now) {
+        const servers = this.valveServers(vs);
+        const valve = applySafetyValve({ servers, held: this.holds.get(vs.key) ?? new Map(), previous: this.effective.get(vs.key), maxDownFraction: vs.maxDownFraction, intervalMs: vs.intervalMs, now });
+        if (valve.newlyHeld > 0)
+            this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.newlyHeld, total: servers.length, confirmed: false });
+        if (valve.confirmed > 0)
+            this.emit({ type: 'safety-valve', at: now, vs: vs.key, vsName: vs.name, held: valve.confirmed, total: servers.length, confirmed: true });
+        if (valve.held.size > 0)
+            this.holds.set(vs.key, valve.held);
+        else
+            this.holds.delete(vs.key);
+        this.effective.set(vs.key, valve.effective);
+        const out = new Map();
+        for (const s of servers) {
+            const hardState = valve.effective.get(s.key);
+            out.set(s.key, { hardState, upSince: s.hardState === 'up' ? s.hardSince : -Infinity });
+        }
+        return out;
+    }
+    valveMoved() {
+        return this.monitor.current.virtualServices.some((vs) => {
+            const held = this.holds.get(vs.key);
+            return held !== undefined && this.valveServers(vs).some((s) => held.has(s.key) && holdSettled(s, held.get(s.key)));
+        });
+    }
+    /** While the valve holds servers, look again soon: the confirming round brings no transition to react to. */
+    armValve() {
+        if (this.holds.size === 0 || this.stopped) {
+            this.timers.clearTimeout(this.valveTimer);
+            this.valveTimer = undefined;
+        }
+        else if (!this.valveTimer) {
+            const look = () => {
+                this.valveTimer = undefined;
+                if (this.valveMoved())
+                    this.replan();
+                else
+                    this.armValve();
+            };
+            this.valveTimer = this.timers.setTimeout(look, 250);
+        }
+    }
+    /** Recomputes every pool, tells the world about sorry-server and quorum changes, and reconciles. */
+    replan() {
+        const now = this.clock();
+        const next = new Map();
+        let ramping = false;
+        for (const vs of this.monitor.current.virtualServices) {
+            const prev = this.plans.get(vs.key);
+            const plan = planPool({ vs, servers: this.health(vs, now), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now });
+            next.set(vs.key, plan);
+            if (prev && prev.quorumUp !== plan.quorumUp)
+                this.emit({ type: 'quorum', at: now, vs: vs.key, vsName: vs.name, up: plan.quorumUp, upWeight: plan.upWeight, quorum: vs.quorum });
+            if (prev && prev.sorryActive !== plan.sorryActive)
+                this.emit({ type: 'sorry-server', at: now, vs: vs.key, vsName: vs.name, active: plan.sorryActive });
+            if (plan.ramping)
+                ramping = true;
+        }
+        this.plans = next;
+        this.armValve();
+        this.requestReconcile();
+        if (ramping)
+            this.timers.setTimeout(() => this.replan(), 1000);
+    }
+    armPeriodic() {
+        this.timers.clearTimeout(this.periodic);
+        this.periodic = undefined;
+        if (this.reconcileIntervalMs <= 0 || this.actuator.kind === 'none' || this.stopped)
+            return;
+        // The periodic repair waits out a backoff: a failing balancer is retried on the backoff schedule, not every interval.
+        this.periodic = this.timers.setTimeout(() => {
+            if (!this.backoff.active)
+                this.requestReconcile();
+            this.armPeriodic();
+        }, this.reconcileIntervalMs);
+    }
+    requestReconcile() {
+        if (this.stopped)
+            return;
+        if (this.running) {
+            this.dirty = true;
+            return;
+        }
+        void this.reconcile();
+    }
+    async reconcile() {
+        this.running = true;
+        this.dirty = false;
+        try {
+            const desired = this.desired();
+            const report = await reconcile(this.actuator, desired);
+            const failed = new Set(report.problems.map((p) => p.vs));
+            if (!this.actuator.dryRun) {
+                for (const d of desired)
+                    if (!failed.has(d.vs.name))
+                        this.applied.set(d.vs.key, new Map(d.plan.members.map((m) => [m.key, m.weight])));
+            }
+            this.errors += report.problems.length;
+            this.logChanges(report.changes);
+            for (const p of report.problems)
+                this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
+            this.status = { kind: this.actuator.kind, ok: report.problems.length === 0, lastError: report.problems[0]?.message ?? null, lastReconcileAt: new Date(this.clock()).toISOString(), problems: report.problems };
+            this.backoff.succeed();
+        }
+        catch (err) {
+            this.errors++;
+            const message = err.message;
+            const retryInMs = this.backoff.fail();
+            this.status = { ...this.status, ok: false, lastError: message };
+            this.log.error({ balancer: this.actuator.kind, err: message, retryInMs, unavailable: err instanceof BalancerUnavailable }, 'balancer reconcile failed, keeping the desired pool');
+            if (!this.stopped) {
+                this.timers.clearTimeout(this.retryTimer);
+                this.retryTimer = this.timers.setTimeout(() => this.requestReconcile(), retryInMs);
+            }
+        }
+        finally {
+            this.running = false;
+            if (this.dirty && !this.stopped)
+                void this.reconcile();
+        }
+    }
+    logChanges(changes) {
+        for (const c of changes) {
+            if (c.applied)
+                this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
+            else if (this.actuator.dryRun)
+                this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command, applied: false }, 'balancer change not applied (dry run)');
+        }
+    }
+    /** Stops reconciling; then lets the actuator clean up what it owns (cleanStop). */
+    async stop() {
+        this.stopped = true;
+        this.timers.clearTimeout(this.retryTimer);
+        this.timers.clearTimeout(this.valveTimer);
+        this.timers.clearTimeout(this.periodic);
+        while (this.running)
+            await new Promise((r) => setTimeout(r, 10));
+        try {
+            const desired = this.desired();
+            const commands = await this.actuator.planStop(desired);
+            if (commands.length)
+                this.logChanges((await this.actuator.apply(commands, desired)).changes);
+        }
+        catch (err) {
+            this.log.error({ err: err.message }, 'balancer cleanup on stop failed');
+        }
+    }
+}
+//# sourceMappingURL=pool-keeper.js.map

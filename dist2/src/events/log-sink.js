@@ -1,0 +1,41 @@
+/** One line per hard transition at info; soft ones at debug. */
+export function logEvent(log, e) {
+    if (e.type === 'sorry-server') {
+        log.warn({ vs: e.vsName, vsKey: e.vs, sorryServer: e.active ? 'in' : 'out' }, e.active ? 'sorry server in' : 'sorry server out');
+        return;
+    }
+    if (e.type === 'quorum') {
+        log[e.up ? 'info' : 'warn']({ vs: e.vsName, vsKey: e.vs, quorum: e.up ? 'up' : 'down', upWeight: e.upWeight, required: e.quorum }, e.up ? 'quorum gained' : 'quorum lost');
+        return;
+    }
+    if (e.type === 'vrrp') {
+        const t = e.transition;
+        log.warn({ vrrp: t.kind.toLowerCase(), name: t.name, state: t.state, priority: t.priority, via: t.via }, 'vrrp transition');
+        return;
+    }
+    if (e.type === 'check-error') {
+        if (e.active)
+            log.error({ checkError: e.reason, checks: e.checks, check: e.check, detail: e.detail }, 'checks cannot run: rsguard fault, servers hold their last state');
+        else
+            log.info({ checkError: e.reason }, 'checks run again');
+        return;
+    }
+    if (e.type === 'safety-valve') {
+        log.warn({ vs: e.vsName, vsKey: e.vs, held: e.held, total: e.total, confirmed: e.confirmed }, e.confirmed ? 'mass failure confirmed by a second round, applying it' : 'mass failure held for a second round of checks (maxDownFraction)');
+        return;
+    }
+    if (e.type === 'daemon')
+        return;
+    const where = { vs: e.server.vsName, vsKey: e.server.vs, rs: e.server.rs };
+    switch (e.type) {
+        case 'server-hard':
+            log[e.to === 'down' ? 'warn' : 'info']({ ...where, from: e.from, to: e.to, stateType: 'hard', check: e.check, reason: e.reason }, 'real server state changed');
+            return;
+        case 'server-soft':
+            log.debug({ ...where, from: `${e.from}/${e.fromType}`, to: `${e.to}/${e.toType}`, stateType: e.toType, check: e.check, reason: e.reason }, 'real server soft state');
+            return;
+        case 'server-flapping':
+            log.warn({ ...where, flapping: e.flapping, percent: Math.round(e.percent * 10) / 10 }, e.flapping ? 'real server started flapping' : 'real server stopped flapping');
+    }
+}
+//# sourceMappingURL=log-sink.js.map

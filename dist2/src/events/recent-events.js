@@ -1,0 +1,40 @@
+/** The last transitions, for the status page: a bounded ring, newest last. */
+export class RecentEvents {
+    max;
+    items = [];
+    constructor(max = 100) {
+        this.max = max;
+    }
+    add(e) {
+        const text = describe(e);
+        if (!text)
+            return;
+        this.items.push({ at: e.at, type: e.type, text });
+        if (this.items.length > this.max)
+            this.items.shift();
+    }
+    list() {
+        return [...this.items];
+    }
+}
+function describe(e) {
+    switch (e.type) {
+        case 'server-hard':
+            return `${e.server.vsName} ${e.server.rs} ${e.from} -> ${e.to}${e.check ? ` (${e.check}: ${e.reason})` : ''}`;
+        case 'server-flapping':
+            return `${e.server.vsName} ${e.server.rs} ${e.flapping ? 'started' : 'stopped'} flapping`;
+        case 'sorry-server':
+            return `${e.vsName} sorry server ${e.active ? 'in' : 'out'}`;
+        case 'quorum':
+            return `${e.vsName} quorum ${e.up ? 'gained' : 'lost'} (up weight ${e.upWeight})`;
+        case 'vrrp':
+            return `VRRP ${e.transition.kind.toLowerCase()} ${e.transition.name} ${e.transition.state} (priority ${e.transition.priority})`;
+        case 'check-error':
+            return e.active ? `checks cannot run (${e.reason}): ${e.check}: ${e.detail}` : `checks run again (${e.reason})`;
+        case 'safety-valve':
+            return `${e.vsName} ${e.held}/${e.total} down in one interval: ${e.confirmed ? 'confirmed, applied' : 'held for confirmation'}`;
+        default:
+            return undefined;
+    }
+}
+//# sourceMappingURL=recent-events.js.map

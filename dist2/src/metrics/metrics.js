@@ -1,0 +1,94 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerStateGauges } from './state-gauges.js';
+import { CHECK_ERROR_REASONS } from '../probes/types.js';
+import { stateCode } from '../vrrp/vrrp-event.js';
+/**
+ * rsguard's own registry (no prom-client globals). Label values are bounded:
+ * `kind` and `reason` are fixed lists, `vs`/`rs` come from the config.
+ */
+export class Metrics {
+    registry = new Registry();
+    probeDuration;
+    results;
+    transitions;
+    lag;
+    checkErrors;
+    constructor() {
+        const registers = [this.registry];
+        collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
+        // prom-client exports these three gauges with a `_total` suffix, which Prometheus naming reserves for counters.
+        for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+            this.registry.removeSingleMetric(`rsguard_${name}`);
+        this.probeDuration = new Histogram({
+            name: 'rsguard_probe_duration_seconds',
+            help: 'Time a probe took, from start to verdict, by probe kind.',
+            labelNames: ['kind'],
+            buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+            registers,
+        });
+        this.results = new Counter({
+            name: 'rsguard_probe_results_total',
+            help: 'Probe results by kind and outcome (success, failure, or error when the check could not run) and reason ("" on success).',
+            labelNames: ['kind', 'outcome', 'reason'],
+            registers,
+        });
+        this.transitions = new Counter({
+            name: 'rsguard_real_server_transitions_total',
+            help: 'Hard state changes of real servers, by the state entered.',
+            labelNames: ['vs', 'rs', 'to'],
+            registers,
+        });
+        this.lag = new Histogram({
+            name: 'rsguard_schedule_lag_seconds',
+            help: 'Delay between when a check was due and when its probe started.',
+            buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+            registers,
+        });
+        this.checkErrors = new Counter({
+            name: 'rsguard_check_errors_total',
+            help: 'Probe results that were check errors (the check could not run; not counted against the server), by reason.',
+            labelNames: ['reason'],
+            registers,
+        });
+        for (const reason of CHECK_ERROR_REASONS)
+            this.checkErrors.inc({ reason }, 0);
+    }
+    /** The gauges that read rsguard's state at scrape time, once the things they read exist. */
+    attach(src) {
+        registerStateGauges(this.registry, src);
+    }
+    /** Label children cached per kind/outcome: resolving labels on every observe was a visible share of the probe hot path. */
+    durationByKind = new Map();
+    resultsByKey = new Map();
+    observeOutcome(o) {
+        const kind = o.job.kind;
+        let duration = this.durationByKind.get(kind);
+        if (!duration)
+            this.durationByKind.set(kind, (duration = this.probeDuration.labels({ kind })));
+        duration.observe(o.result.durationMs / 1000);
+        const outcome = o.result.ok ? 'success' : o.result.error ? 'error' : 'failure';
+        const reason = o.result.ok ? '' : (o.result.error ?? o.result.reason ?? 'error');
+        const key = `${kind}|${outcome}|${reason}`;
+        let counter = this.resultsByKey.get(key);
+        if (!counter)
+            this.resultsByKey.set(key, (counter = this.results.labels({ kind, outcome, reason })));
+        if (o.result.error)
+            this.checkErrors.inc({ reason: o.result.error });
+        counter.inc();
+        this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
+    }
+    vrrpState = new Gauge({ name: 'rsguard_vrrp_state', help: 'VRRP state per instance or group: 1 master, 2 backup, 3 fault, 0 stop or unknown.', labelNames: ['instance'], registers: [this.registry] });
+    vrrpTransitions = new Counter({ name: 'rsguard_vrrp_transitions_total', help: 'VRRP transitions recorded, by the state entered.', labelNames: ['instance', 'state'], registers: [this.registry] });
+    mailSent = new Counter({ name: 'rsguard_mail_sent_total', help: 'Alert mails accepted by the SMTP server.', registers: [this.registry] });
+    mailFailed = new Counter({ name: 'rsguard_mail_failed_total', help: 'Attempts to send alert mail that failed (they are retried).', registers: [this.registry] });
+    mailPending = new Gauge({ name: 'rsguard_mail_pending', help: 'Alert mail events waiting in the spool.', registers: [this.registry] });
+    observeEvent(e) {
+        if (e.type === 'server-hard')
+            this.transitions.inc({ vs: e.server.vsName, rs: e.server.rs, to: e.to });
+        if (e.type === 'vrrp') {
+            this.vrrpState.set({ instance: e.transition.name }, stateCode(e.transition.state));
+            this.vrrpTransitions.inc({ instance: e.transition.name, state: e.transition.state });
+        }
+    }
+}
+//# sourceMappingURL=metrics.js.map

@@ -1,0 +1,66 @@
+import { vsAddress as formatVs } from '../lib/address.js';
+import { serverKey, virtualServiceByKey } from '../config/model-index.js';
+import { mailEventId } from './mail-event.js';
+function vsAddress(model, key) {
+    const vs = virtualServiceByKey(model, key);
+    if (!vs)
+        return { address: key, name: key };
+    return { address: formatVs(vs), name: vs.name, ...(vs.notify?.emailTo ? { to: vs.notify.emailTo } : {}) };
+}
+/**
+ * Which monitor events become mail, keepalived-style. A flapping server gets
+ * one "flapping" mail and none for its transitions until it stops (Nagios
+ * suppresses notifications while flapping). Keeps only the flapping set.
+ */
+export class MailPolicy {
+    model;
+    flapping = new Set();
+    constructor(model) {
+        this.model = model;
+    }
+    toMail(e) {
+        const m = this.model();
+        const make = (partial) => [{ ...partial, id: mailEventId(partial) }];
+        switch (e.type) {
+            case 'server-hard': {
+                const key = serverKey(e.server.vs, e.server.rs);
+                if (this.flapping.has(key))
+                    return [];
+                const vs = vsAddress(m, e.server.vs);
+                return make({ at: e.at, since: e.since, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
+            }
+            case 'server-flapping': {
+                const key = serverKey(e.server.vs, e.server.rs);
+                if (e.flapping)
+                    this.flapping.add(key);
+                else
+                    this.flapping.delete(key);
+                const vs = vsAddress(m, e.server.vs);
+                return make({ at: e.at, kind: e.flapping ? 'flapping-start' : 'flapping-stop', vs: vs.address, vsName: vs.name, rs: e.server.rs, reason: `${e.percent.toFixed(1)}% state changes`, ...(vs.to ? { to: vs.to } : {}) });
+            }
+            case 'sorry-server': {
+                const vs = vsAddress(m, e.vs);
+                return make({ at: e.at, kind: e.active ? 'sorry-in' : 'sorry-out', vs: vs.address, vsName: vs.name, ...(vs.to ? { to: vs.to } : {}) });
+            }
+            case 'quorum': {
+                const vs = vsAddress(m, e.vs);
+                const reason = `up weight ${e.upWeight}, quorum ${e.quorum}`;
+                return make({ at: e.at, kind: e.up ? 'quorum-gained' : 'quorum-lost', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
+            }
+            case 'vrrp':
+                return make({ at: e.at, kind: 'vrrp', vrrp: { kind: e.transition.kind, name: e.transition.name, state: e.transition.state, priority: e.transition.priority } });
+            case 'daemon':
+                return make({ at: e.at, kind: e.state === 'starting' ? 'started' : 'stopping' });
+            case 'check-error':
+                return make({ at: e.at, kind: e.active ? 'check-error' : 'check-error-cleared', check: e.active ? e.check : null, reason: e.detail, checkError: { reason: e.reason, checks: e.checks } });
+            case 'safety-valve': {
+                const vs = vsAddress(m, e.vs);
+                const reason = `${e.held} of ${e.total} real servers went down within one interval`;
+                return make({ at: e.at, kind: e.confirmed ? 'valve-confirmed' : 'valve-held', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
+            }
+            case 'server-soft':
+                return [];
+        }
+    }
+}
+//# sourceMappingURL=mail-policy.js.map

@@ -1,0 +1,70 @@
+import http from 'node:http';
+import https from 'node:https';
+import got from 'got';
+import { hostForUrl } from './http-spec.js';
+import { verdict } from './http-verdict.js';
+import { classifyError, failure } from './outcome.js';
+/**
+ * Fresh connections each time, as HAProxy and keepalived check: a pooled
+ * keep-alive socket would hide a server that no longer accepts.
+ */
+const agents = {
+    http: new http.Agent({ keepAlive: false, maxSockets: Infinity }),
+    https: new https.Agent({ keepAlive: false, maxSockets: Infinity }),
+};
+/** The redirect-following path: got resolves Location and follows up to 5 hops; the body is still capped. */
+export function runWithGot(scheme, target, spec, signal) {
+    return new Promise((resolve) => {
+        const startedAt = performance.now();
+        let settled = false;
+        const url = `${scheme}://${hostForUrl(target.host)}:${target.port}${spec.path}`;
+        const headers = { 'user-agent': 'rsguard', connection: 'close', ...spec.headers };
+        if (spec.virtualHost)
+            headers.host = spec.virtualHost;
+        const stream = got.stream(url, {
+            method: spec.method,
+            headers,
+            signal,
+            agent: agents,
+            followRedirect: true,
+            maxRedirects: 5,
+            throwHttpErrors: false,
+            retry: { limit: 0 },
+            decompress: false,
+            https: { rejectUnauthorized: spec.tlsVerify },
+        });
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            stream.destroy();
+            resolve(result);
+        };
+        let status = 0;
+        const chunks = [];
+        let size = 0;
+        stream.once('response', (res) => {
+            status = res.statusCode;
+            const early = verdict({ ...spec, expectBody: undefined, expectBodyRegex: undefined, rejectBody: undefined, rejectBodyRegex: undefined, digest: undefined }, startedAt, status, Buffer.alloc(0), false);
+            if (!early.ok)
+                finish(early);
+        });
+        stream.on('data', (chunk) => {
+            if (settled)
+                return;
+            const room = spec.maxBodyBytes - size;
+            if (chunk.length > room) {
+                // A hostile server may send forever: stop at the cap and judge what we have.
+                chunks.push(chunk.subarray(0, room));
+                return finish(verdict(spec, startedAt, status, Buffer.concat(chunks), true));
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+        });
+        stream.once('end', () => finish(verdict(spec, startedAt, status, Buffer.concat(chunks), false)));
+        stream.once('error', (err) => {
+            finish(failure(startedAt, classifyError(err.cause ?? err, signal)));
+        });
+    });
+}
+//# sourceMappingURL=http-got.js.map

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { regexError } from './regex-cache.js';
+import { statusItem } from './status-codes.js';
+const DEFAULT_MAX_BODY = 64 * 1024;
+const regex = z.string().min(1).superRefine((p, ctx) => {
+    const err = regexError(p);
+    if (err)
+        ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
+});
+export const httpSpec = z
+    .object({
+    method: z.enum(['GET', 'HEAD', 'POST', 'OPTIONS']).default('GET'),
+    path: z.string().startsWith('/').default('/'),
+    /** Host header and TLS SNI (ldirectord `virtualhost`, keepalived url `virtualhost`). */
+    virtualHost: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** Accepted status codes; keepalived's default is 200-299. */
+    expectStatus: z.array(statusItem).min(1).default(['200-299']),
+    /** The body must contain this string (ldirectord `receive` is a regex: use expectBodyRegex). */
+    expectBody: z.string().min(1).optional(),
+    expectBodyRegex: regex.optional(),
+    /** The body must not contain / match these (keepalived `regex_no_match`, blackbox `fail_if_body_matches_regexp`). */
+    rejectBody: z.string().min(1).optional(),
+    rejectBodyRegex: regex.optional(),
+    /** MD5 of the whole body, hex, like keepalived's `digest` from genhash. */
+    digest: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits (an MD5 digest)').transform((d) => d.toLowerCase()).optional(),
+    /** Bytes of body read at most; HAProxy inspects only tune.bufsize (16 KiB) too. */
+    maxBodyBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(DEFAULT_MAX_BODY),
+    /** Verify the server certificate (https). ldirectord never does; here it is on unless turned off. */
+    tlsVerify: z.boolean().default(true),
+    followRedirects: z.boolean().default(false),
+})
+    .strict();
+export function hostForUrl(host) {
+    return host.includes(':') ? `[${host}]` : host;
+}
+export function needsBody(spec) {
+    return spec.method !== 'HEAD' && Boolean(spec.expectBody || spec.expectBodyRegex || spec.rejectBody || spec.rejectBodyRegex || spec.digest);
+}
+//# sourceMappingURL=http-spec.js.map

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { needsBody } from './http-spec.js';
+import { fail, pass, snippet } from './outcome.js';
+import { compiled } from './regex-cache.js';
+import { statusMatches } from './status-codes.js';
+function judgeBody(spec, body, truncated) {
+    if (spec.digest) {
+        if (truncated)
+            return { ok: false, detail: `body larger than maxBodyBytes (${spec.maxBodyBytes}); digest needs all of it` };
+        const got = createHash('md5').update(body).digest('hex');
+        if (got !== spec.digest)
+            return { ok: false, detail: `digest ${got} != ${spec.digest}` };
+    }
+    const text = body.toString('utf8');
+    if (spec.expectBody && !text.includes(spec.expectBody))
+        return { ok: false, detail: `body lacks ${JSON.stringify(snippet(spec.expectBody, 40))}` };
+    if (spec.expectBodyRegex && !compiled(spec.expectBodyRegex).test(text))
+        return { ok: false, detail: `body does not match /${snippet(spec.expectBodyRegex, 40)}/` };
+    if (spec.rejectBody && text.includes(spec.rejectBody))
+        return { ok: false, detail: `body contains ${JSON.stringify(snippet(spec.rejectBody, 40))}` };
+    if (spec.rejectBodyRegex && compiled(spec.rejectBodyRegex).test(text))
+        return { ok: false, detail: `body matches /${snippet(spec.rejectBodyRegex, 40)}/` };
+    return { ok: true };
+}
+/** Status first, then the body checks: shared by the fast client and the got path. */
+export function verdict(spec, startedAt, status, body, truncated) {
+    if (!statusMatches(status, spec.expectStatus))
+        return fail(startedAt, 'status', `HTTP ${status} not in ${spec.expectStatus.join(',')}`);
+    if (!needsBody(spec))
+        return pass(startedAt, `HTTP ${status}`);
+    const judged = judgeBody(spec, body, truncated);
+    return judged.ok ? pass(startedAt, `HTTP ${status}`) : fail(startedAt, 'body', `HTTP ${status}: ${judged.detail}`);
+}
+//# sourceMappingURL=http-verdict.js.map

@@ -1,0 +1,42 @@
+import { defineProbe } from './kind.js';
+import { httpCheck } from './http-client.js';
+import { runWithGot } from './http-got.js';
+import { HttpProtocolError } from './http-response-parser.js';
+import { hostForUrl, httpSpec, needsBody } from './http-spec.js';
+import { verdict } from './http-verdict.js';
+import { classifyError, fail, failure } from './outcome.js';
+/**
+ * HTTP checks use the minimal client in http-client.ts (see there for why);
+ * `followRedirects: true` goes through got, which resolves and follows
+ * Location headers properly.
+ */
+function runHttp(scheme) {
+    return async (target, spec, { signal }) => {
+        if (spec.followRedirects)
+            return runWithGot(scheme, target, spec, signal);
+        const startedAt = performance.now();
+        try {
+            const res = await httpCheck({
+                tls: scheme === 'https',
+                host: target.host,
+                port: target.port,
+                method: spec.method,
+                path: spec.path,
+                hostHeader: spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`,
+                headers: spec.headers,
+                tlsVerify: spec.tlsVerify,
+                needBody: needsBody(spec),
+                maxBodyBytes: spec.maxBodyBytes,
+            }, signal);
+            return verdict(spec, startedAt, res.status, res.body, res.truncated);
+        }
+        catch (err) {
+            if (err instanceof HttpProtocolError && !signal.aborted)
+                return fail(startedAt, 'protocol', err.message);
+            return failure(startedAt, classifyError(err, signal));
+        }
+    };
+}
+export const httpProbe = defineProbe({ kind: 'http', spec: httpSpec, run: runHttp('http') });
+export const httpsProbeRun = runHttp('https');
+//# sourceMappingURL=http.js.map

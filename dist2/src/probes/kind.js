@@ -1,0 +1,5 @@
+/** Keeps the literal spec type while checking the object shape. */
+export function defineProbe(probe) {
+    return probe;
+}
+//# sourceMappingURL=kind.js.map

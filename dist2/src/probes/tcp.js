@@ -1,0 +1,72 @@
+import net from 'node:net';
+import { z } from 'zod';
+import { defineProbe } from './kind.js';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
+import { compiled, regexError } from './regex-cache.js';
+/** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
+const DEFAULT_MAX_BYTES = 16 * 1024;
+export const tcpSpec = z
+    .object({
+    /** Sent after connecting (ldirectord simpletcp `request`, HAProxy `tcp-check send`). */
+    send: z.string().optional(),
+    /** The reply must contain this string. */
+    expect: z.string().min(1).optional(),
+    /** The reply must match this regex (HAProxy `tcp-check expect rstring`). */
+    expectRegex: z
+        .string()
+        .min(1)
+        .superRefine((p, ctx) => {
+        const err = regexError(p);
+        if (err)
+            ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
+    })
+        .optional(),
+    maxBytes: z.number().int().min(1).max(1024 * 1024).default(DEFAULT_MAX_BYTES),
+})
+    .strict()
+    .refine((s) => !(s.expect && s.expectRegex), { message: "set expect or expectRegex, not both", path: ["expectRegex"] });
+export const tcpProbe = defineProbe({
+    kind: 'tcp',
+    spec: tcpSpec,
+    run: (target, spec, { signal }) => new Promise((resolve) => {
+        const startedAt = performance.now();
+        const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
+        let received = '';
+        let receivedBytes = 0;
+        let settled = false;
+        const socket = net.connect({ host: target.host, port: target.port });
+        const finish = (result) => {
+            if (settled)
+                return;
+            settled = true;
+            signal.removeEventListener('abort', onAbort);
+            socket.destroy();
+            resolve(result);
+        };
+        const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && socket.readyState === 'open' ? 'timed out waiting for reply' : 'timed out'));
+        if (signal.aborted)
+            return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        socket.setNoDelay(true);
+        socket.once('connect', () => {
+            if (spec.send !== undefined)
+                socket.write(spec.send);
+            if (!wantsReply)
+                finish(pass(startedAt, 'connected'));
+        });
+        socket.on('data', (chunk) => {
+            receivedBytes += chunk.length;
+            received += chunk.toString('latin1');
+            const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex).test(received);
+            if (matched)
+                return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
+            if (receivedBytes >= spec.maxBytes)
+                finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
+        });
+        socket.once('end', () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')));
+        socket.once('error', (err) => {
+            finish(failure(startedAt, classifyError(err, signal)));
+        });
+    }),
+});
+//# sourceMappingURL=tcp.js.map

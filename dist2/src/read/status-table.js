@@ -1,0 +1,36 @@
+const FORWARD = { dr: 'Route', nat: 'Masq', tun: 'Tunnel' };
+function addr(host, port) {
+    const h = host.includes(':') ? `[${host}]` : host;
+    return port === null ? h : `${h}:${port}`;
+}
+function pad(s, n) {
+    return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+}
+/** `ipvsadm -Ln` layout with health columns added. */
+export function renderStatusTable(doc) {
+    const out = ['rsguard: virtual services and real server health', 'Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check'];
+    for (const vs of doc.virtualServices) {
+        const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address, vs.port)}`;
+        const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}` : '';
+        out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
+        for (const rs of vs.realServers) {
+            // A check that cannot run says so first: the state beside it is held, not measured.
+            const last = rs.checkError
+                ? `CHECK ERROR (${rs.checkError.reason}) ${rs.checkError.detail}; state held`
+                : rs.lastCheck
+                    ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
+                    : 'pending';
+            out.push(`  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${pad(`${rs.state}/${rs.stateType}`, 11)}${pad(rs.flapping ? 'yes' : 'no', 5)}${last}`);
+        }
+    }
+    if (doc.vrrp?.length) {
+        out.push('', 'VRRP (run by keepalived; states as keepalived reported them)', 'Kind     Name                 State      Since                     Interface  Virtual IPs');
+        for (const v of doc.vrrp) {
+            const state = v.priority !== null && v.state !== 'unknown' ? `${v.state} ${v.priority}` : v.state;
+            const what = v.kind === 'group' ? `members ${(v.instances ?? []).join(' ')}` : v.virtualIps.join(' ');
+            out.push(`${pad(v.kind, 9)}${pad(v.name, 21)}${pad(state, 11)}${pad(v.since ?? '-', 26)}${pad(v.interface ?? '-', 11)}${what}${v.configured ? '' : ' (not in the config)'}`);
+        }
+    }
+    return out.join('\n');
+}
+//# sourceMappingURL=status-table.js.map

@@ -1,0 +1,4 @@
+export function jobId(checkId, dueAt) {
+    return `${checkId}-${dueAt}`;
+}
+//# sourceMappingURL=job.js.map

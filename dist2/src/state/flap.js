@@ -1,0 +1,43 @@
+/**
+ * Nagios flap detection (base/flapping.c): the last 21 results give up to 20
+ * state changes, each weighted linearly from 0.75 (oldest) to 1.25 (newest);
+ * the percentage is their sum × 100 / 20. Flapping starts at ≥ high and stops
+ * at ≤ low; in between it stays as it was.
+ *
+ * Unlike Nagios, every result is recorded (not just hard states and soft
+ * recoveries), as Icinga 2 does: a server that alternates pass/fail without
+ * ever reaching `fall` is exactly the one an admin wants to hear about.
+ */
+export const FLAP_HISTORY = 21;
+const LOW_WEIGHT = 0.75;
+const HIGH_WEIGHT = 1.25;
+export function initialFlap() {
+    return { history: [], percent: 0, flapping: false };
+}
+/** Weighted state-change percentage; a short history is padded with its oldest entry, as Nagios fills it at start. */
+export function flapPercent(history) {
+    if (history.length < 2)
+        return 0;
+    const pad = FLAP_HISTORY - history.length;
+    let sum = 0;
+    for (let i = 1; i < history.length; i++) {
+        if (history[i] === history[i - 1])
+            continue;
+        const x = i + pad; // position in a full 21-entry history, 1..20
+        sum += ((x - 1) * (HIGH_WEIGHT - LOW_WEIGHT)) / (FLAP_HISTORY - 2) + LOW_WEIGHT;
+    }
+    return (sum * 100) / (FLAP_HISTORY - 1);
+}
+export function recordFlap(prev, ok, thresholds) {
+    const history = prev.history.length >= FLAP_HISTORY ? [...prev.history.slice(1), ok] : [...prev.history, ok];
+    const percent = flapPercent(history);
+    let flapping = prev.flapping;
+    if (!thresholds)
+        flapping = false;
+    else if (!flapping && percent >= thresholds.high)
+        flapping = true;
+    else if (flapping && percent <= thresholds.low)
+        flapping = false;
+    return { history, percent, flapping };
+}
+//# sourceMappingURL=flap.js.map

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import path from 'node:path';
+import { vrrpTransition } from './vrrp-event.js';
+/**
+ * Where `rsguard notify` leaves a transition when the daemon does not answer,
+ * so none is lost; the daemon takes them in, oldest first, when it runs.
+ */
+export async function spoolTransition(dir, t) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `vrrp-${String(t.at).padStart(15, '0')}-${randomBytes(4).toString('hex')}.json`);
+    await writeFileAtomic(file, JSON.stringify(t), 0o600);
+    return file;
+}
+/** Reads and removes spooled transitions; unreadable files are reported, not fatal. */
+export async function drainSpool(dir) {
+    let names;
+    try {
+        names = (await readdir(dir)).filter((n) => n.startsWith('vrrp-') && n.endsWith('.json')).sort();
+    }
+    catch {
+        return { transitions: [], bad: [] };
+    }
+    const transitions = [];
+    const bad = [];
+    for (const name of names) {
+        const file = path.join(dir, name);
+        try {
+            const raw = JSON.parse(await readFile(file, 'utf8'));
+            const t = vrrpTransition(String(raw.kind), String(raw.name), String(raw.state), raw.priority, Number(raw.at));
+            if (typeof t === 'string')
+                bad.push(`${name}: ${t}`);
+            else
+                transitions.push(t);
+        }
+        catch (err) {
+            bad.push(`${name}: ${err.message}`);
+        }
+        await rm(file, { force: true });
+    }
+    return { transitions, bad };
+}
+//# sourceMappingURL=vrrp-spool.js.map

@@ -1,0 +1,59 @@
+import { Worker } from 'bullmq';
+import { createPinger } from './probes/icmp-pinger.js';
+import { QUEUE_NAME } from './scheduler/bullmq-queue.js';
+import { redisConnection } from './scheduler/redis-connection.js';
+import { runProbe } from './scheduler/run-probe.js';
+/**
+ * `rsguard worker`: runs probe jobs from BullMQ, the same runProbe as
+ * embedded mode. Created once; ioredis reconnects underneath it.
+ */
+export async function startWorker(o) {
+    const pinger = createPinger();
+    const connection = redisConnection(o.redis, 'rsguard-worker');
+    // A batch's probes run at once, but never more than `concurrency` probes over all batches.
+    let running = 0;
+    const waiters = [];
+    const acquire = async () => {
+        while (running >= o.concurrency)
+            await new Promise((r) => waiters.push(r));
+        running++;
+    };
+    const release = () => {
+        running--;
+        waiters.shift()?.();
+    };
+    const runOne = async (data) => {
+        await acquire();
+        try {
+            const startedAt = Date.now();
+            const staleAfter = o.staleAfterMs ?? Math.max(1000, data.timeoutMs);
+            if (startedAt - data.dueAt > staleAfter)
+                return { id: data.id, stale: true };
+            const result = await runProbe(data, { pinger });
+            return { id: data.id, outcome: { result, startedAt, finishedAt: Date.now() } };
+        }
+        finally {
+            release();
+        }
+    };
+    const worker = new Worker(QUEUE_NAME, async (job) => JSON.stringify(await Promise.all(job.data.probes.map(runOne))), {
+        connection,
+        prefix: o.prefix,
+        // Batches in flight: enough to keep `concurrency` probes busy.
+        concurrency: Math.max(4, Math.ceil(o.concurrency / 50)),
+        autorun: true,
+    });
+    worker.on('error', (err) => o.log.error({ err: err.message }, 'worker error'));
+    await worker.waitUntilReady();
+    o.log.info({ redis: o.redis.replace(/\/\/[^@]*@/, '//***@'), prefix: o.prefix, concurrency: o.concurrency }, 'rsguard worker started');
+    return {
+        async close() {
+            // Finishes the probes in flight, then leaves.
+            await worker.close();
+            pinger.close();
+            connection.disconnect();
+            o.log.info({}, 'rsguard worker stopped');
+        },
+    };
+}
+//# sourceMappingURL=worker.js.map

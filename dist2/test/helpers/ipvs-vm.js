@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './daemon-process.js';
+/**
+ * Runs a script inside a QEMU guest with a real Linux IPVS (see
+ * test/vm/prepare-kernel.sh). The guest sees this machine's / read-only and
+ * `outDir` read-write at /mnt/out; it has no network device, so all its
+ * traffic stays inside it. Returns the console output.
+ */
+export const VM_DIR = path.join(ROOT, '.cache/ipvs-vm');
+export function vmReady() {
+    return existsSync(path.join(VM_DIR, 'ready'));
+}
+export async function runInVm(outDir, guestCommand, timeoutSec = 240) {
+    const kver = readFileSync(path.join(VM_DIR, 'ready'), 'utf8').trim();
+    const init = path.join(outDir, 'init.sh');
+    writeFileSync(init, `#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/run HOME=/run
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /mnt
+mkdir -p /mnt/out; mount -t 9p -o trans=virtio,version=9p2000.L out /mnt/out
+# The kernel loads scheduler modules through this: point it at the unpacked Debian modules.
+printf '#!/bin/sh\\nexec /sbin/modprobe -d ${VM_DIR}/modules "$@"\\n' > /run/modprobe; chmod +x /run/modprobe
+echo /run/modprobe > /proc/sys/kernel/modprobe
+/run/modprobe ip_vs > /mnt/out/modprobe.log 2>&1
+ip link set lo up
+${guestCommand} > /mnt/out/guest.log 2>&1
+echo $? > /mnt/out/exit
+poweroff -f
+`);
+    chmodSync(init, 0o755);
+    const args = [
+        '-accel', 'tcg,thread=multi', '-cpu', 'max', '-m', '1024', '-smp', '2', '-nographic', '-no-reboot', '-nic', 'none',
+        '-kernel', path.join(VM_DIR, 'vmlinuz'), '-initrd', path.join(VM_DIR, 'initrd.gz'),
+        '-append', `console=ttyS0 quiet panic=-1 rsg_init=${init} kver=${kver}`,
+        '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
+        '-virtfs', `local,path=${outDir},mount_tag=out,security_model=none`,
+    ];
+    return new Promise((resolve, reject) => {
+        const vm = spawn('timeout', [String(timeoutSec), 'qemu-system-x86_64', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let console = '';
+        vm.stdout.on('data', (d) => (console += d.toString()));
+        vm.stderr.on('data', (d) => (console += d.toString()));
+        vm.once('error', reject);
+        vm.once('close', () => resolve(console));
+    });
+}
+//# sourceMappingURL=ipvs-vm.js.map

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, formatIssue } from '../../src/config/errors.js';
+import { loadConfig, loadYamlText } from '../../src/config/load.js';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const fx = (p) => path.join(root, 'test/fixtures', p);
+const cli = path.join(root, 'dist/src/cli.js');
+function checksOf(m, vsName, rsKey) {
+    const vs = m.virtualServices.find((v) => v.name === vsName);
+    return vs.realServers.find((r) => r.key === rsKey).checkIds.map((id) => m.checks.get(id));
+}
+async function errorsOf(file) {
+    try {
+        await loadConfig(file);
+    }
+    catch (err) {
+        assert.ok(err instanceof ConfigError);
+        return err.issues.map((i) => formatIssue(i).replace(`${root}/`, ''));
+    }
+    assert.fail('loaded without error');
+}
+/** Everything in a model that the balancer and the checks depend on (not where it came from). */
+function essence(m) {
+    return { balancer: m.balancer, global: m.global, virtualServices: m.virtualServices, checks: [...m.checks.values()] };
+}
+describe('keepalived.conf: the seeds', () => {
+    it('TCP_CHECK: down after retry+1 failures, delay_before_retry apart; up after one success; every delay_loop', async () => {
+        const m = await loadConfig(fx('keepalived/seed-tarena-lvs.conf'));
+        assert.equal(m.format, 'keepalived');
+        const vs = m.virtualServices[0];
+        assert.deepEqual([vs.key, vs.scheduler, vs.forwarding, vs.onDown], ['tcp:192.168.4.15:80', 'wrr', 'dr', 'remove']);
+        assert.deepEqual(vs.realServers.map((r) => [r.key, r.weight]), [['192.168.4.100:80', 1], ['192.168.4.200:80', 2]]);
+        const [c] = checksOf(m, vs.name, '192.168.4.100:80');
+        assert.deepEqual([c.kind, c.timing.intervalMs, c.timing.timeoutMs, c.timing.fall, c.timing.rise, c.timing.retryIntervalMs], ['tcp', 6000, 3000, 4, 1, 3000]);
+        assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, stateFile: '/var/lib/rsguard/ipvs-owned.json', reconcileIntervalMs: 10_000, timeoutMs: 5000 });
+        assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 is run by keepalived, not rsguard/.test(w)));
+        assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.routerId, m.notify.email.smtp.host, m.notify.email.smtp.port, m.notify.email.smtp.connectTimeoutMs], [['admin@tarena.com.cn'], 'ka@localhost', 'lvs1', '127.0.0.1', 25, 30_000]);
+    });
+    it('HTTP_GET with url, status_code and persistence', async () => {
+        const m = await loadConfig(fx('keepalived/seed-http-get.conf'));
+        const vs = m.virtualServices[0];
+        assert.deepEqual(vs.persistence, { timeoutMs: 30_000, netmask: undefined });
+        const [c] = checksOf(m, vs.name, '172.51.96.235:80');
+        assert.deepEqual([c.kind, c.spec.path, c.spec.expectStatus, c.timing.intervalMs, c.timing.fall, c.timing.retryIntervalMs], ['http', '/info.php', [200], 1000, 4, 3000]);
+        assert.ok(m.warnings.some((w) => /seed-http-get.conf:20: virtual_server nat_mask accepted but not acted on/.test(w)));
+        assert.deepEqual(vs.realServers[0].notify, { down: ['/etc/keepalived/scripts/rs_state.sh'] }, 'notify_down runs as a hook');
+        assert.ok(m.warnings.some((w) => /its notify_master, notify_backup, notify_fault stay keepalived's/.test(w)));
+    });
+});
+describe('keepalived.conf: every directive', () => {
+    it('include with a glob, groups with ranges and fwmarks, fwmark services, IPv6, UDP', async () => {
+        const m = await loadConfig(fx('keepalived/full.conf'));
+        assert.deepEqual(m.virtualServices.map((v) => v.key), ['udp:[2001:db8::53]:53', 'tcp:10.1.1.1:80', 'tcp:10.1.1.2:80', 'tcp:10.1.1.3:80', 'fwmark:7:inet', 'fwmark:9:inet', 'tcp:10.0.0.1:443', 'tcp:10.0.0.7:80']);
+        assert.equal(m.notify.keepalivedFifo, '/run/keepalived/notify.fifo');
+        const q = m.virtualServices.find((v) => v.key === 'tcp:10.0.0.7:80');
+        assert.deepEqual(q.notify, { quorumUp: ['/usr/local/bin/qup', 'up'], quorumDown: ['/usr/local/bin/qdown'] });
+        assert.deepEqual(q.realServers[0].notify, { up: ['/usr/local/bin/rs', 'up'] });
+        const group = m.virtualServices.filter((v) => v.name.startsWith('web_group'));
+        assert.equal(new Set(group.map((v) => v.realServers[0].checkIds[0])).size, 1, 'a group shares one set of checks');
+        const [tcp] = checksOf(m, 'web_group#1', '10.2.0.1:80');
+        assert.deepEqual([tcp.timing.intervalMs, tcp.timing.timeoutMs], [5000, 2000]);
+        const [alpha] = checksOf(m, '[2001:db8::53]:53', '[2001:db8::1]:53');
+        assert.deepEqual([alpha.target, alpha.timing.alpha], [{ host: '2001:db8::1', port: 53 }, true]);
+    });
+    it('virtual_server options: persistence, sorry server, quorum, hysteresis, inhibit_on_failure, weight, alpha', async () => {
+        const m = await loadConfig(fx('keepalived/full.conf'));
+        const vs = m.virtualServices.find((v) => v.key === 'tcp:10.0.0.1:443');
+        assert.deepEqual([vs.scheduler, vs.forwarding, vs.persistence?.timeoutMs, vs.quorum, vs.hysteresis, vs.onDown], ['rr', 'dr', 120_000, 3, 1, 'quiescent']);
+        assert.deepEqual(vs.sorryServer, { host: '10.0.0.99', port: 8443, forwarding: 'nat' });
+        assert.deepEqual(vs.realServers.map((r) => [r.key, r.weight, r.forwarding]), [['10.0.0.2:443', 3, 'dr'], ['10.0.0.3:443', 5, 'dr'], ['10.0.0.4:443', 5, 'nat']]);
+        const fw = m.virtualServices.find((v) => v.key === 'fwmark:9:inet');
+        assert.deepEqual([fw.scheduler, fw.forwarding, fw.persistence], ['sh', 'tun', { timeoutMs: 360_000, netmask: '255.255.255.0' }]);
+        const [ping] = checksOf(m, 'fwmark 9', '10.3.0.1:80');
+        assert.deepEqual([ping.kind, ping.timing.intervalMs, ping.timing.fall, ping.timing.retryIntervalMs], ['icmp', 60_000, 3, 2000]);
+    });
+    it('SSL_GET: one check per url; digest, status ranges, virtualhost, regex and regex_no_match; connect_ip/port; no certificate check', async () => {
+        const m = await loadConfig(fx('keepalived/full.conf'));
+        const [health, deep, noErrors] = checksOf(m, '10.0.0.1:443', '10.0.0.2:443');
+        assert.deepEqual(health.target, { host: '10.0.0.20', port: 8443 });
+        assert.deepEqual([health.kind, health.spec.digest, health.spec.expectStatus, health.spec.virtualHost, health.spec.tlsVerify], ['https', '9b3a0c85a887a256d6939da88aabd8cd', ['200-299', 301], 'www.example.com', false]);
+        assert.deepEqual([deep.spec.expectBodyRegex, deep.spec.virtualHost], ['ok|fine', 'deep.example.com']);
+        assert.deepEqual([noErrors.spec.rejectBodyRegex, noErrors.spec.expectBodyRegex], ['ERROR', undefined]);
+        assert.deepEqual([health.timing.alpha, health.timing.fall, health.timing.retryIntervalMs, health.timing.timeoutMs, health.timing.intervalMs], [true, 3, 2000, 4000, 10_000]);
+    });
+    it('MISC_CHECK runs misc_path as argv without appending addresses; misc_timeout; retry defaults to 0', async () => {
+        const m = await loadConfig(fx('keepalived/full.conf'));
+        const [misc, http] = checksOf(m, '10.0.0.1:443', '10.0.0.3:443');
+        assert.deepEqual([misc.spec.command, misc.spec.appendTarget, misc.timing.timeoutMs, misc.timing.fall], [['/usr/local/bin/check_app', '--host', '10.0.0.3'], false, 7000, 3]);
+        assert.deepEqual([http.kind, http.timing.fall, http.timing.retryIntervalMs], ['http', 5, 3000]);
+    });
+    it('errors name the file, line and directive', async () => {
+        assert.deepEqual(await errorsOf(fx('keepalived/errors.conf')), [
+            'test/fixtures/keepalived/errors.conf:2: lb_kind: expected DR, NAT or TUN, got "ROUTE"',
+            'test/fixtures/keepalived/errors.conf:4: weigth: unknown real_server keyword weigth',
+            'test/fixtures/keepalived/errors.conf:5: SMTP_CHECK: SMTP_CHECK is not supported by rsguard: use TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK or PING_CHECK',
+            'test/fixtures/keepalived/errors.conf:10: HTTP_GET: HTTP_GET needs at least one url { path ... } block',
+            'test/fixtures/keepalived/errors.conf:15: virtual_server: no virtual_server_group "nope"',
+            'test/fixtures/keepalived/errors.conf:17: this { is never closed',
+        ]);
+    });
+});
+describe('ldirectord.cf', () => {
+    it('the seed: fwmark virtual, negotiate http with request, receive, virtualhost, checkport; rise 1', async () => {
+        const m = await loadConfig(fx('ldirectord/seed-fwm.cf'));
+        const vs = m.virtualServices[0];
+        assert.deepEqual([vs.key, vs.scheduler, vs.persistence?.timeoutMs, vs.onDown], ['fwmark:5:inet', 'wrr', 600_000, 'remove']);
+        assert.deepEqual(vs.sorryServer, { host: '127.0.0.1', port: 80, forwarding: 'dr' });
+        const [c] = checksOf(m, vs.name, '172.16.0.7:80');
+        assert.deepEqual([c.kind, c.spec.path, c.spec.expectBodyRegex, c.spec.virtualHost, c.target.port], ['http', '/index.html', 'CentOS', 'www.x.y.z', 80]);
+        assert.deepEqual([c.timing.intervalMs, c.timing.timeoutMs, c.timing.fall, c.timing.rise, c.timing.retryIntervalMs], [1000, 3000, 1, 1, 1000]);
+    });
+    it('globals, overrides, ranges, per-real request/receive, every checktype and service', async () => {
+        const m = await loadConfig(fx('ldirectord/full.cf'));
+        assert.equal(m.balancer.kind === 'ipvs' && m.balancer.cleanStop, false);
+        const web = m.virtualServices.find((v) => v.name === 'web');
+        assert.deepEqual(web.realServers.map((r) => [r.key, r.weight, r.forwarding]), [['192.168.6.2:80', 3, 'dr'], ['192.168.6.3:80', 3, 'dr'], ['192.168.6.4:80', 3, 'dr'], ['192.168.6.5:80', 1, 'nat']]);
+        assert.deepEqual([web.key, web.scheduler, web.persistence, web.onDown], ['tcp:192.168.6.240:80', 'wlc', { timeoutMs: 300_000, netmask: '255.255.255.0' }, 'remove']);
+        assert.deepEqual(web.sorryServer, { host: '10.9.9.9', port: 80, forwarding: 'nat' });
+        const [h] = checksOf(m, 'web', '192.168.6.2:80');
+        assert.deepEqual([h.spec.method, h.spec.path, h.spec.expectBodyRegex, h.target.port, h.timing.timeoutMs, h.timing.fall, h.timing.intervalMs], ['HEAD', '/health.html', 'ok', 8080, 8000, 2, 3000]);
+        const [own] = checksOf(m, 'web', '192.168.6.5:80');
+        assert.deepEqual([own.spec.path, own.spec.expectBodyRegex], ['/other.html', '^fine']);
+        const by = (key) => m.virtualServices.find((v) => v.key === key);
+        const first = (key) => m.checks.get(by(key).realServers[0].checkIds[0]);
+        assert.deepEqual([first('tcp:192.168.6.240:443').kind, first('tcp:192.168.6.240:443').spec.path, first('tcp:192.168.6.240:443').spec.tlsVerify, first('tcp:192.168.6.240:443').timing.fall], ['https', '/status', false, 1]);
+        assert.deepEqual([first('tcp:192.168.6.241:25').kind, first('tcp:192.168.6.241:25').timing.timeoutMs], ['tcp', 2000]);
+        assert.deepEqual([first('tcp:192.168.6.242:7000').spec.send, first('tcp:192.168.6.242:7000').spec.expectRegex], ['PING\n', 'PONG']);
+        assert.deepEqual([by('udp:192.168.6.243:53').protocol, first('udp:192.168.6.243:53').kind, first('udp:192.168.6.243:53').spec.count], ['udp', 'icmp', 3]);
+        assert.deepEqual([first('tcp:192.168.6.244:9000').spec.command, first('tcp:192.168.6.244:9000').spec.appendTarget], [['/usr/local/bin/check_app'], true]);
+        assert.deepEqual(by('tcp:192.168.6.245:80').realServers[0].checkIds, [], 'checktype=on: always up');
+        assert.deepEqual([by('tcp:192.168.6.246:80').realServers, by('tcp:192.168.6.246:80').sorryServer], [[], null], 'checktype=off: nothing in the pool');
+        const combined = by('tcp:192.168.6.247:80').realServers[0].checkIds.map((id) => m.checks.get(id));
+        assert.deepEqual(combined.map((c) => [c.kind, c.timing.intervalMs]), [['tcp', 3000], ['http', 15_000]]);
+        assert.equal(by('tcp:127.0.0.1:8081').name, 'virtual=localhost:8081', 'host names are resolved');
+        assert.equal(first('tcp:[2001:db8::10]:80').target.host, '2001:db8::2');
+        assert.deepEqual(by('tcp:[2001:db8::10]:80').sorryServer, { host: '2001:db8::99', port: 80, forwarding: 'dr' }, 'fallback6 for virtual6');
+        assert.equal(m.global.autoReload, true);
+        assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.smtp.host, m.notify.email.reminderIntervalMs], [['admin@example.com'], 'lvs@example.com', '127.0.0.1', 60_000]);
+        assert.deepEqual(web.notify, { fallbackCommand: ['/usr/local/bin/sorry'] });
+    });
+    it('errors name the file, line and directive', async () => {
+        assert.deepEqual(await errorsOf(fx('ldirectord/errors.cf')), [
+            'test/fixtures/ldirectord/errors.cf:1: checktimeout: expected a number ≥ 1, got "soon"',
+            'test/fixtures/ldirectord/errors.cf:2: bogus: unknown ldirectord directive bogus',
+            'test/fixtures/ldirectord/errors.cf:3: scheduler: scheduler belongs inside a virtual= block (indent it)',
+            'test/fixtures/ldirectord/errors.cf:6: service: service=ftp is not supported by rsguard: use checktype=connect, or checktype=external with a script',
+            'test/fixtures/ldirectord/errors.cf:8: real: unexpected "fast": expected gate, masq, ipip, a weight, "request","receive", l:N or u:N',
+            'test/fixtures/ldirectord/errors.cf:9: real: address range "10.0.0.9->10.0.0.3:80" runs backwards',
+            'test/fixtures/ldirectord/errors.cf:10: logfile: logfile is a global directive (do not indent it)',
+            'test/fixtures/ldirectord/errors.cf:11: checktype: unknown checktype "sometimes": expected connect, negotiate, ping, external, external-perl, off, on or a number',
+        ]);
+    });
+});
+describe('rsguard import: the same model through YAML', () => {
+    for (const f of ['keepalived/seed-tarena-lvs.conf', 'keepalived/seed-http-get.conf', 'keepalived/full.conf', 'ldirectord/seed-fwm.cf', 'ldirectord/full.cf']) {
+        it(f, async () => {
+            const r = spawnSync(process.execPath, [cli, 'import', fx(f)], { encoding: 'utf8' });
+            assert.equal(r.status, 0, r.stderr);
+            const fromYaml = loadYamlText('imported.yaml', r.stdout);
+            const direct = await loadConfig(fx(f));
+            assert.deepEqual(essence(fromYaml), essence(direct));
+        });
+    }
+    it('exits 1 with the errors for a broken file', () => {
+        const r = spawnSync(process.execPath, [cli, 'import', fx('ldirectord/errors.cf')], { encoding: 'utf8' });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /errors.cf:2: bogus: unknown ldirectord directive bogus/);
+        assert.equal(r.stdout, '');
+    });
+});
+//# sourceMappingURL=import.test.js.map

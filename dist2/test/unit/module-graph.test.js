@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+const srcRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src');
+function sources(dir) {
+    return readdirSync(dir).flatMap((name) => {
+        const full = path.join(dir, name);
+        if (statSync(full).isDirectory())
+            return sources(full);
+        return full.endsWith('.ts') && !full.endsWith('.d.ts') ? [full] : [];
+    });
+}
+function localImports(file) {
+    const text = readFileSync(file, 'utf8');
+    const out = [];
+    for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
+        if (/^import\s+type\s/.test(m[0]))
+            continue; // type-only imports vanish at run time
+        out.push(path.resolve(path.dirname(file), m[1].replace(/\.js$/, '.ts')));
+    }
+    return out;
+}
+/**
+ * The layers, bottom first: a module may import (at run time) only from its
+ * own folder or a lower layer. Every folder under src/ must be placed here,
+ * so a new one has to be put somewhere on purpose.
+ */
+const LAYERS = [
+    ['types', 'lib', 'process'],
+    ['probes', 'actuators'],
+    ['config'],
+    ['state', 'planner'],
+    ['scheduler', 'vrrp'],
+    ['engine'],
+    ['read'],
+    ['metrics', 'notify'],
+    ['events'],
+    ['http'],
+    ['cli'],
+    ['(root)'],
+];
+function layerOf(file) {
+    const rel = path.relative(srcRoot, file);
+    return rel.includes(path.sep) ? rel.split(path.sep)[0] : '(root)';
+}
+describe('source tree rules', () => {
+    const files = sources(srcRoot);
+    it('has no circular imports', () => {
+        const graph = new Map(files.map((f) => [f, localImports(f)]));
+        const state = new Map();
+        const cycles = [];
+        const visit = (f, trail) => {
+            if (state.get(f) === 'done')
+                return;
+            if (state.get(f) === 'visiting') {
+                cycles.push([...trail.slice(trail.indexOf(f)), f].map((p) => path.relative(srcRoot, p)).join(' -> '));
+                return;
+            }
+            state.set(f, 'visiting');
+            for (const dep of graph.get(f) ?? [])
+                visit(dep, [...trail, f]);
+            state.set(f, 'done');
+        };
+        for (const f of files)
+            visit(f, []);
+        assert.deepEqual(cycles, []);
+    });
+    it('places every folder of src/ in exactly one layer', () => {
+        const folders = readdirSync(srcRoot).filter((n) => statSync(path.join(srcRoot, n)).isDirectory()).sort();
+        const placed = LAYERS.flat().filter((n) => n !== '(root)');
+        assert.deepEqual([...placed].sort(), folders);
+        assert.equal(new Set(placed).size, placed.length);
+    });
+    it('imports only downwards (no import runs back up a layer, none sideways between folders)', () => {
+        const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i])));
+        const up = [];
+        for (const f of files) {
+            const from = layerOf(f);
+            for (const dep of localImports(f)) {
+                const to = layerOf(dep);
+                if (from === to)
+                    continue;
+                if ((rank.get(to) ?? Infinity) >= (rank.get(from) ?? -1))
+                    up.push(`${path.relative(srcRoot, f)} -> ${path.relative(srcRoot, dep)}`);
+            }
+        }
+        assert.deepEqual(up, []);
+    });
+    it('keeps files small (at most 300 lines)', () => {
+        const big = files.filter((f) => readFileSync(f, 'utf8').split('\n').length > 300).map((f) => path.relative(srcRoot, f));
+        assert.deepEqual(big, []);
+    });
+    it('has one file per probe kind, named after it, each in the registry', async () => {
+        const registry = readFileSync(path.join(srcRoot, 'probes/registry.ts'), 'utf8');
+        // The kinds are found, not listed: every file that defines a probe, and every kind the registry serves.
+        const defining = files.filter((f) => f.includes(`${path.sep}probes${path.sep}`) && /defineProbe\(\{\s*kind: '/.test(readFileSync(f, 'utf8')));
+        assert.ok(defining.length >= 6, 'found the probe files');
+        for (const f of defining) {
+            const kind = /defineProbe\(\{\s*kind: '([a-z0-9_]+)'/.exec(readFileSync(f, 'utf8'))[1];
+            assert.equal(path.basename(f, '.ts'), kind, `${path.relative(srcRoot, f)} defines ${kind}`);
+            assert.match(registry, new RegExp(`from './${kind}.js'`), `${kind} is not in the registry`);
+        }
+        const { PROBE_KINDS } = await import('../../src/probes/registry.js');
+        assert.deepEqual([...PROBE_KINDS].sort(), defining.map((f) => path.basename(f, '.ts')).sort());
+    });
+});
+//# sourceMappingURL=module-graph.test.js.map

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BalancerUnavailable } from '../../src/actuators/actuator.js';
+import { dryRun } from '../../src/actuators/dry-run.js';
+import { loadYamlText } from '../../src/config/load.js';
+import { Monitor } from '../../src/engine/monitor.js';
+import { PoolKeeper } from '../../src/engine/pool-keeper.js';
+import { createLogger } from '../../src/log.js';
+import { FakeTime } from '../helpers/fake-time.js';
+const MODEL = () => loadYamlText('pk.yaml', `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - name: web
+    address: 10.0.0.1:80
+    sorryServer: 10.0.0.9:80
+    checks: [{ kind: tcp }]
+    realServers: [{ address: 10.0.0.2:80 }, { address: 10.0.0.3:80 }]
+`);
+/**
+ * A balancer that plays a script: each plan either fails (unavailable) or
+ * returns the desired members as commands; apply records what it got.
+ */
+class ScriptedActuator {
+    script;
+    kind = 'scripted';
+    plans = 0;
+    /** When each plan was asked for, on the clock given. */
+    planTimes = [];
+    clock = Date.now;
+    applied = [];
+    constructor(script) {
+        this.script = script;
+    }
+    async plan(desired) {
+        this.planTimes.push(this.clock());
+        const step = this.script[this.plans++] ?? 'ok';
+        if (step === 'fail')
+            throw new BalancerUnavailable('socket refused');
+        const commands = desired.flatMap((d) => d.plan.members.map((m) => ({ vs: d.vs.name, command: `${m.role} ${m.key} ${m.weight}` })));
+        return { commands, problems: [] };
+    }
+    async apply(commands) {
+        this.applied.push(commands.map((c) => c.command));
+        return { changes: commands.map((c) => ({ ...c, applied: true })), problems: [] };
+    }
+    async planStop() {
+        return [];
+    }
+    async activeConnections() {
+        return 0;
+    }
+}
+const until = async (pred, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+        if (Date.now() > end)
+            throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 5));
+    }
+};
+function setup(actuator, time, reconcileIntervalMs = 0) {
+    const events = [];
+    const log = createLogger('fatal');
+    let keeper;
+    const emit = (e) => {
+        events.push(e);
+        keeper?.onEvent(e);
+    };
+    const clock = time?.clock ?? Date.now;
+    const monitor = new Monitor(MODEL(), emit, clock);
+    keeper = new PoolKeeper(monitor, actuator, emit, log, clock, reconcileIntervalMs, time);
+    return { monitor, keeper, events };
+}
+describe('pool keeper with a scripted balancer', () => {
+    it('fails static while the balancer is away, then converges once it answers (backoff 0.5 s)', async () => {
+        const act = new ScriptedActuator(['fail', 'ok']);
+        const { keeper } = setup(act);
+        keeper.start();
+        await until(() => keeper.balancerStatus().ok === false);
+        assert.equal(act.applied.length, 0, 'nothing applied while the balancer is away');
+        assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), undefined);
+        await until(() => act.applied.length === 1, 3000);
+        assert.deepEqual(act.applied[0], ['real 10.0.0.2:80 1', 'real 10.0.0.3:80 1']);
+        assert.equal(keeper.balancerStatus().ok, true);
+        assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), 1);
+        await keeper.stop();
+    });
+    it('all down: one replan for the burst, the sorry server in, a sorry-server event once', async () => {
+        const act = new ScriptedActuator([]);
+        const { monitor, keeper, events } = setup(act);
+        keeper.start();
+        await until(() => act.applied.length === 1);
+        for (const id of monitor.current.checks.keys())
+            monitor.apply(id, { ok: false, durationMs: 1, detail: 'refused', reason: 'refused' });
+        await until(() => act.applied.length === 2);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(act.applied.length, 2, 'two transitions in one burst make one reconcile');
+        assert.deepEqual(act.applied[1], ['sorry 10.0.0.9:80 1']);
+        assert.equal(events.filter((e) => e.type === 'sorry-server' && e.active).length, 1);
+        await keeper.stop();
+    });
+    it('dry run plans, applies nothing, and records no applied weight', async () => {
+        const act = new ScriptedActuator([]);
+        const { keeper } = setup(dryRun(act));
+        keeper.start();
+        await until(() => act.plans === 1);
+        await new Promise((r) => setTimeout(r, 50));
+        assert.equal(act.applied.length, 0);
+        assert.equal(keeper.appliedWeight('tcp:10.0.0.1:80', '10.0.0.2:80'), undefined);
+        await keeper.stop();
+    });
+    it('on virtual time: retries back off 0.5, 1, 2 s while the balancer fails, the periodic repair waits the backoff out, then resumes', async () => {
+        const time = new FakeTime();
+        const act = new ScriptedActuator(['fail', 'fail', 'fail', 'ok']);
+        act.clock = time.clock;
+        const { keeper } = setup(act, time, 300);
+        const settle = () => new Promise((r) => setImmediate(r));
+        keeper.start();
+        await settle();
+        const t0 = time.now;
+        for (let i = 0; i < 40; i++) {
+            time.advance(100);
+            await settle();
+        }
+        const rel = act.planTimes.map((t) => t - t0);
+        // 0 (start), then the backoff schedule only (no periodic tick at 300/600/900 while it fails), then the 300 ms repair cadence.
+        assert.deepEqual(rel.slice(0, 4), [0, 500, 1500, 3500]);
+        assert.ok(rel.length >= 5 && rel[4] - rel[3] <= 400, `periodic repair resumed: ${rel.join(' ')}`);
+        await keeper.stop();
+    });
+});
+//# sourceMappingURL=pool-keeper.test.js.map

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadYamlText } from '../../src/config/load.js';
+import { Monitor } from '../../src/engine/monitor.js';
+import { Scheduler, spreadOffset } from '../../src/scheduler/scheduler.js';
+import { FakeTime } from '../helpers/fake-time.js';
+/** A queue that records jobs and answers them from a script of per-target verdicts. */
+class ScriptedQueue {
+    time;
+    jobs = [];
+    verdict = () => true;
+    handler = () => { };
+    constructor(time) {
+        this.time = time;
+    }
+    submit(job) {
+        this.jobs.push(job);
+        const now = this.time.now;
+        const ok = this.verdict(job);
+        this.handler({ job, result: { ok, durationMs: 1, detail: ok ? 'fine' : 'refused', ...(ok ? {} : { reason: 'refused' }) }, startedAt: now, finishedAt: now });
+    }
+    onOutcome(h) {
+        this.handler = h;
+    }
+    pending() {
+        return 0;
+    }
+    async close() { }
+}
+const CONFIG = `
+global:
+  startupSpread: 0
+  checkDefaults: { interval: 1s, timeout: 500ms, retryInterval: 200ms, fall: 3, rise: 2 }
+virtualServices:
+  - name: a
+    address: 10.0.0.1:80
+    checks: [{ kind: tcp }]
+    realServers: [{ address: 10.0.0.10:80 }, { address: 10.0.0.11:80 }]
+  - name: b
+    address: 10.0.0.2:80
+    checks: [{ kind: tcp }]
+    realServers: [{ address: 10.0.0.10:80 }]
+`;
+function setup(yaml = CONFIG) {
+    const time = new FakeTime();
+    const model = loadYamlText('test.yaml', yaml);
+    const events = [];
+    const monitor = new Monitor(model, (e) => events.push(e), time.clock);
+    const queue = new ScriptedQueue(time);
+    const scheduler = new Scheduler({ queue, clock: time.clock, timers: time, handleOutcome: (o) => monitor.apply(o.job.checkId, o.result, o.finishedAt) });
+    scheduler.setChecks(model.checks, model.global.startupSpreadMs);
+    scheduler.start();
+    return { time, model, monitor, queue, scheduler, events };
+}
+describe('scheduler', () => {
+    it('runs an identical check used by two virtual services once per round', () => {
+        const { time, queue } = setup();
+        time.advance(10_000);
+        const perTarget = new Map();
+        for (const j of queue.jobs)
+            perTarget.set(j.target.host, (perTarget.get(j.target.host) ?? 0) + 1);
+        assert.deepEqual(Object.fromEntries(perTarget), { '10.0.0.10': 11, '10.0.0.11': 11 });
+    });
+    it('gives one deterministic job id per check and due time', () => {
+        const { time, queue } = setup();
+        time.advance(3000);
+        const ids = queue.jobs.map((j) => j.id);
+        assert.equal(new Set(ids).size, ids.length);
+        for (const j of queue.jobs)
+            assert.equal(j.id, `${j.checkId}-${j.dueAt}`);
+    });
+    it('keeps cadence against due times: no drift', () => {
+        const { time, queue } = setup();
+        time.advance(5000);
+        const dues = queue.jobs.filter((j) => j.target.host === '10.0.0.10').map((j) => j.dueAt - 1_000_000);
+        assert.deepEqual(dues, [0, 1000, 2000, 3000, 4000, 5000]);
+    });
+    it('retries at retryInterval while soft, then returns to interval once hard', () => {
+        const { time, queue, events } = setup();
+        queue.verdict = (j) => j.target.host !== '10.0.0.11';
+        time.advance(3000);
+        const dues = queue.jobs.filter((j) => j.target.host === '10.0.0.11').map((j) => j.dueAt - 1_000_000);
+        // fail at 0 (soft 1), 200 (soft 2), 400 (hard down), then every 1 s
+        assert.deepEqual(dues, [0, 200, 400, 1400, 2400]);
+        const hard = events.filter((e) => e.type === 'server-hard');
+        assert.deepEqual(hard.map((e) => [e.server.vsName, e.server.rs, e.type === 'server-hard' && e.to]), [['a', '10.0.0.11:80', 'down']]);
+    });
+    it('tells every virtual service that shares a failing check', () => {
+        const { time, queue, events } = setup();
+        queue.verdict = (j) => j.target.host !== '10.0.0.10';
+        time.advance(1000);
+        const hard = events.filter((e) => e.type === 'server-hard').map((e) => `${e.server.vsName}/${e.server.rs}`);
+        assert.deepEqual(hard.sort(), ['a/10.0.0.10:80', 'b/10.0.0.10:80']);
+    });
+    it('spreads first checks deterministically over the window', () => {
+        const offsets = ['0000000000000000', '8000000000000000', 'ffffffff00000000'].map((id) => spreadOffset(id, 1000));
+        assert.deepEqual(offsets, [0, 500, 999]);
+        const yaml = CONFIG.replace('startupSpread: 0', 'startupSpread: 1s');
+        const { time, queue } = setup(yaml);
+        time.advance(999);
+        assert.equal(queue.jobs.length, 2, 'every check started within the spread window');
+        assert.ok(queue.jobs.every((j) => j.dueAt - 1_000_000 === spreadOffset(j.checkId, 1000)));
+    });
+    it('a reload keeps state and due times of unchanged checks and drops removed ones', () => {
+        const { time, queue, monitor, scheduler } = setup();
+        queue.verdict = (j) => j.target.host !== '10.0.0.11';
+        time.advance(500);
+        const failing = monitor.current.virtualServices[0].realServers[1];
+        assert.equal(monitor.server(failing).hardState, 'down');
+        const next = loadYamlText('test.yaml', CONFIG.replace('realServers: [{ address: 10.0.0.10:80 }]', 'realServers: [{ address: 10.0.0.12:80 }]'));
+        monitor.reload(next);
+        scheduler.setChecks(next.checks, 0);
+        assert.equal(monitor.server(next.virtualServices[0].realServers[1]).hardState, 'down', 'state kept across reload');
+        queue.jobs.length = 0;
+        time.advance(2000);
+        const hosts = new Set(queue.jobs.map((j) => j.target.host));
+        assert.deepEqual([...hosts].sort(), ['10.0.0.10', '10.0.0.11', '10.0.0.12']);
+    });
+    it('stop() fires nothing more', () => {
+        const { time, queue, scheduler } = setup();
+        time.advance(100);
+        const n = queue.jobs.length;
+        scheduler.stop();
+        time.advance(10_000);
+        assert.equal(queue.jobs.length, n);
+    });
+});
+describe('monitor reload without a flap', () => {
+    it('a check whose only change is timing keeps its state', () => {
+        const { time, queue, monitor } = setup();
+        queue.verdict = (j) => j.target.host !== '10.0.0.11';
+        time.advance(500);
+        const next = loadYamlText('test.yaml', CONFIG.replace('interval: 1s', 'interval: 2s'));
+        monitor.reload(next);
+        const rs = next.virtualServices[0].realServers[1];
+        assert.equal(monitor.server(rs).hardState, 'down');
+        assert.equal(monitor.checkState(rs.checkIds[0]).consecutiveFail, 3);
+    });
+    it('a new check on a hard-down server starts down; on an up server, up', () => {
+        const { time, queue, monitor } = setup();
+        queue.verdict = (j) => j.target.host !== '10.0.0.11';
+        time.advance(500);
+        const next = loadYamlText('test.yaml', CONFIG.replace('checks: [{ kind: tcp }]\n    realServers: [{ address: 10.0.0.10:80 }, { address: 10.0.0.11:80 }]', 'checks: [{ kind: http, path: /new }]\n    realServers: [{ address: 10.0.0.10:80 }, { address: 10.0.0.11:80 }]'));
+        monitor.reload(next);
+        const [up, down] = next.virtualServices[0].realServers;
+        assert.equal(monitor.server(down).hardState, 'down', 'no unchecked comeback');
+        assert.equal(monitor.server(up).hardState, 'up', 'no spurious failure');
+        // the first pass of the new check brings the down server back
+        monitor.apply(down.checkIds[0], { ok: true, durationMs: 1, detail: 'HTTP 200' });
+        assert.equal(monitor.server(down).hardState, 'up');
+    });
+});
+//# sourceMappingURL=scheduler.test.js.map

@@ -1,0 +1,34 @@
+import type { ConfigIssue } from '../errors.js';
+import { number } from './keepalived-checkers.js';
+import type { KaNode } from './keepalived-parser.js';
+
+const VRRP_NOTIFY: Record<string, string> = { notify: 'notify', notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop' };
+
+function vrrpNotify(n: KaNode): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const c of n.children ?? []) if (VRRP_NOTIFY[c.key] && c.args.length) out[VRRP_NOTIFY[c.key]!] = c.args.join(' ');
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** What rsguard shows of a vrrp_instance; the rest (authentication, tracking, timers) is keepalived's business. */
+export function vrrpInstance(n: KaNode, errors: ConfigIssue[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: n.args[0] };
+  const vips: string[] = [];
+  for (const c of n.children ?? []) {
+    if (c.key === 'interface' && c.args[0]) out.interface = c.args[0];
+    else if (c.key === 'virtual_router_id') out.virtualRouterId = number(c, errors, 1);
+    else if (c.key === 'priority') out.priority = number(c, errors, 0);
+    else if (c.key === 'state' && /^(MASTER|BACKUP)$/i.test(c.args[0] ?? '')) out.initialState = c.args[0]!.toUpperCase();
+    else if (c.key === 'virtual_ipaddress') for (const v of c.children ?? []) vips.push(v.key);
+  }
+  out.virtualIps = vips;
+  const notify = vrrpNotify(n);
+  if (notify) out.keepalivedNotify = notify;
+  return out;
+}
+
+export function vrrpGroup(n: KaNode): { name: string; instances: string[]; keepalivedNotify?: Record<string, string> } {
+  const instances = (n.children ?? []).filter((c) => c.key === 'group').flatMap((g) => (g.children ?? []).flatMap((c) => [c.key, ...c.args]));
+  const notify = vrrpNotify(n);
+  return { name: n.args[0]!, instances, ...(notify ? { keepalivedNotify: notify } : {}) };
+}
