@@ -5,9 +5,16 @@ import { httpsProbe } from './https.js';
 import { icmpProbe } from './icmp.js';
 import type { ProbeKind } from './kind.js';
 import { tcpProbe } from './tcp.js';
+import { smtpProbe } from './smtp.js';
+import { popProbe } from './pop.js';
+import { imapProbe } from './imap.js';
+import { ftpProbe } from './ftp.js';
+import { nntpProbe } from './nntp.js';
+import { dnsProbe } from './dns.js';
+import { udpProbe } from './udp.js';
 
 /** The one list of probe kinds; the config schema and docs derive from it. */
-export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe] as const;
+export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe] as const;
 
 export type ProbeKindName = (typeof PROBES)[number]['kind'];
 

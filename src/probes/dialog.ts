@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
+import { LineSession, ProtocolError, type TlsOptions } from './line-session.js';
+import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
+
+/** TLS fields the mail, news and directory probes share. */
+export const tlsFields = {
+  /** Check the certificate (default); false for self-signed backends, as keepalived and ldirectord do not check. */
+  tlsVerify: z.boolean().default(true),
+  /** A PEM CA bundle for a private CA (instead of NODE_EXTRA_CA_CERTS). */
+  tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** SNI and the name the certificate must carry (default: none for an IP). */
+  tlsServerName: z.string().min(1).optional(),
+};
+
+const caCache = new Map<string, string>();
+
+/** The CA file is read once per process: a probe must not do file I/O every round. */
+export function tlsOptions(spec: { tlsVerify: boolean; tlsCa?: string | undefined; tlsServerName?: string | undefined }): TlsOptions {
+  let ca: string | undefined;
+  if (spec.tlsCa) {
+    ca = caCache.get(spec.tlsCa);
+    if (ca === undefined) caCache.set(spec.tlsCa, (ca = readFileSync(spec.tlsCa, 'utf8')));
+  }
+  return { verify: spec.tlsVerify, ...(ca ? { ca } : {}), ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}) };
+}
+
+/**
+ * Runs a line-protocol conversation and words its outcome: the script
+ * returns the detail of a pass; a ProtocolError is the server's fault (down),
+ * anything else goes through classifyError (a local fault is a check error).
+ */
+export async function runDialog(
+  target: ProbeTarget,
+  ctx: ProbeContext,
+  implicitTls: TlsOptions | undefined,
+  script: (s: LineSession) => Promise<string>,
+): Promise<ProbeResult> {
+  const startedAt = performance.now();
+  let session: LineSession | undefined;
+  try {
+    session = await LineSession.open(target, ctx.signal, implicitTls);
+    return pass(startedAt, await script(session));
+  } catch (err) {
+    if (err instanceof ProtocolError && !ctx.signal.aborted) return fail(startedAt, err.reason, snippet(err.message));
+    return failure(startedAt, classifyError(err, ctx.signal));
+  } finally {
+    session?.close();
+  }
+}
+
+/** Throws unless the reply starts as expected; the message carries what the server said. */
+export function expectReply(step: string, reply: string, ok: (r: string) => boolean, reason: 'protocol' | 'body' = 'body'): string {
+  if (!ok(reply)) throw new ProtocolError(`${step}: ${snippet(reply.trim(), 80)}`, reason);
+  return reply;
+}
