@@ -51,6 +51,10 @@ function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTa
       return `exec ${String((spec.command as string[])[0])}`;
     case 'icmp':
       return 'icmp';
+    case 'file':
+      return `file ${String(spec.path)}`;
+    case 'dns':
+      return `dns ${String(spec.query)} ${String(spec.type)}`;
     default:
       return `${kind} ${target.port}`;
   }
@@ -197,6 +201,7 @@ function buildVirtualService(
       port: rsPort,
       weight: rs.weight,
       forwarding: rs.forwarding ?? vs.forwarding,
+      ...(rs.onDown ? { onDown: rs.onDown } : {}),
       checkIds,
       ...withOptions(balancerOptions(rs as Record<string, unknown>, BALANCER_FIELDS.realServer)),
       ...(rs.notify ? { notify: rs.notify } : {}),

@@ -50,6 +50,8 @@ export interface RealServerDef {
   port: number;
   weight: number;
   forwarding: Forwarding;
+  /** Overrides the virtual service's onDown for this server. */
+  onDown?: 'quiescent' | 'remove';
   checkIds: string[];
   /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
   balancerOptions?: Record<string, unknown>;

@@ -61,6 +61,8 @@ const realServerSchema = z
     address: addressText,
     weight: z.number().int().min(0).max(65535).default(1),
     forwarding: forwarding.optional(),
+    /** This server only (keepalived inhibit_on_failure on a real_server); the virtual service's onDown otherwise. */
+    onDown: z.enum(['quiescent', 'remove']).optional(),
     checks: z.array(checkSchema).optional(),
     ...BALANCER_FIELDS.realServer,
     notify: rsNotifySchema.optional(),

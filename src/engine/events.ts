@@ -38,6 +38,8 @@ export type MonitorEvent =
       check: string | null;
       reason: string;
     }
+  /** A check asked for another weight (misc_dynamic, FILE_CHECK); `weight` is the real server's effective weight now. */
+  | { type: 'server-weight'; at: number; server: ServerRef; weight: number; configured: number; check: string }
   | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number }
   /** The sorry server came in (active) or left the pool. */
   | { type: 'sorry-server'; at: number; vs: string; vsName: string; active: boolean }

@@ -40,6 +40,8 @@ export class Monitor {
   private bindingsByCheck = new Map<string, Binding[]>();
   private servers = new Map<string, ServerRecord>();
   private readonly errors = new CheckErrorTracker();
+  /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
+  private readonly weights = new Map<string, { weight?: number; delta?: number }>();
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
@@ -89,6 +91,7 @@ export class Monitor {
     for (const id of [...this.states.keys()]) {
       if (model.checks.has(id)) continue;
       this.states.delete(id);
+      this.weights.delete(id);
       this.trackError(id, null, now);
     }
     this.model = model;
@@ -180,6 +183,7 @@ export class Monitor {
     if (!check || !prev) return 0;
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
+    if (result.ok && (result.weight !== undefined || result.weightDelta !== undefined)) this.applyWeight(checkId, check.label, result, at);
     // Starting, stopping or changing reason: the tracker tells whether that begins or ends an alert.
     if (next.checkError?.reason !== prev.checkError?.reason) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
@@ -193,6 +197,35 @@ export class Monitor {
     // and before the pool keeper reconciles, which waits for setImmediate.
     this.onStateChange?.(checkId, next);
     return nextDelayMs(next, check.timing);
+  }
+
+  /**
+   * The weight a real server's checks ask for: the configured one, replaced
+   * by the lowest absolute weight a check reported and moved by the sum of
+   * the reported deltas, within IPVS's 0-65535.
+   */
+  effectiveWeight(rs: RealServerDef): number {
+    let weight: number | undefined;
+    let delta = 0;
+    for (const id of rs.checkIds) {
+      const w = this.weights.get(id);
+      if (!w) continue;
+      if (w.weight !== undefined) weight = Math.min(weight ?? Infinity, w.weight);
+      delta += w.delta ?? 0;
+    }
+    return Math.max(0, Math.min(65535, (weight ?? rs.weight) + delta));
+  }
+
+  private applyWeight(checkId: string, label: string, result: ProbeResult, at: number): void {
+    const prev = this.weights.get(checkId);
+    const next = { ...(result.weight !== undefined ? { weight: result.weight } : prev?.weight !== undefined ? { weight: prev.weight } : {}), ...(result.weightDelta !== undefined ? { delta: result.weightDelta } : prev?.delta !== undefined ? { delta: prev.delta } : {}) };
+    if (prev && prev.weight === next.weight && prev.delta === next.delta) return;
+    const before = new Map((this.bindingsByCheck.get(checkId) ?? []).map((b) => [b, this.effectiveWeight(b.rs)]));
+    this.weights.set(checkId, next);
+    for (const [b, was] of before) {
+      const now = this.effectiveWeight(b.rs);
+      if (now !== was) this.sink({ type: 'server-weight', at, server: b.ref, weight: now, configured: b.rs.weight, check: label });
+    }
   }
 
   private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = ''): void {

@@ -90,7 +90,7 @@ export class PoolKeeper {
 
   /** Called for every monitor event; hard transitions change the pool. */
   onEvent(e: MonitorEvent): void {
-    if (e.type !== 'server-hard') return;
+    if (e.type !== 'server-hard' && e.type !== 'server-weight') return;
     // A mass failure brings thousands of transitions in one burst: plan once for all of them.
     if (!this.replanQueued) {
       this.replanQueued = true;
@@ -139,9 +139,11 @@ export class PoolKeeper {
     else this.holds.delete(vs.key);
     this.effective.set(vs.key, valve.effective);
     const out = new Map<string, ServerHealth>();
-    for (const s of servers) {
+    for (const [i, s] of servers.entries()) {
       const hardState = valve.effective.get(s.key)!;
-      out.set(s.key, { hardState, upSince: s.hardState === 'up' ? s.hardSince : -Infinity });
+      const rs = vs.realServers[i]!;
+      const weight = this.monitor.effectiveWeight(rs);
+      out.set(s.key, { hardState, upSince: s.hardState === 'up' ? s.hardSince : -Infinity, ...(weight !== rs.weight ? { weight } : {}) });
     }
     return out;
   }

@@ -34,6 +34,9 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
     case 'server-soft':
       log.debug({ ...where, from: `${e.from}/${e.fromType}`, to: `${e.to}/${e.toType}`, stateType: e.toType, check: e.check, reason: e.reason }, 'real server soft state');
       return;
+    case 'server-weight':
+      log.info({ ...where, weight: e.weight, configuredWeight: e.configured, check: e.check }, 'real server weight set by its check');
+      return;
     case 'server-flapping':
       log.warn({ ...where, flapping: e.flapping, percent: Math.round(e.percent * 10) / 10 }, e.flapping ? 'real server started flapping' : 'real server stopped flapping');
   }

@@ -21,6 +21,8 @@ function describe(e: MonitorEvent): string | undefined {
   switch (e.type) {
     case 'server-hard':
       return `${e.server.vsName} ${e.server.rs} ${e.from} -> ${e.to}${e.check ? ` (${e.check}: ${e.reason})` : ''}`;
+    case 'server-weight':
+      return `${e.server.vsName} ${e.server.rs} weight ${e.weight} (${e.check})`;
     case 'server-flapping':
       return `${e.server.vsName} ${e.server.rs} ${e.flapping ? 'started' : 'stopped'} flapping`;
     case 'sorry-server':

@@ -57,7 +57,9 @@ export class MailPolicy {
         const reason = `${e.held} of ${e.total} real servers went down within one interval`;
         return make({ at: e.at, kind: e.confirmed ? 'valve-confirmed' : 'valve-held', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
       }
+      // A weight the server's own check sets is routine (keepalived mails none either); it is logged and shown.
       case 'server-soft':
+      case 'server-weight':
         return [];
     }
   }

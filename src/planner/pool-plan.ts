@@ -39,6 +39,8 @@ export interface ServerHealth {
   hardState: Health;
   /** When it last came hard up; -Infinity for servers up since rsguard started (no slow start at start, like HAProxy). */
   upSince: number;
+  /** The weight its checks ask for (keepalived misc_dynamic, FILE_CHECK), instead of the configured one. */
+  weight?: number;
 }
 
 export interface PlanInput {
@@ -66,7 +68,8 @@ export function planPool(input: PlanInput): PoolPlan {
   const { vs, servers, drained, now } = input;
   let upWeight = 0;
   for (const rs of vs.realServers) {
-    if (servers.get(rs.key)?.hardState === 'up' && !drained.has(rs.key)) upWeight += rs.weight;
+    const h = servers.get(rs.key);
+    if (h?.hardState === 'up' && !drained.has(rs.key)) upWeight += h.weight ?? rs.weight;
   }
   const quorumUp = quorumState(upWeight, vs.quorum, vs.hysteresis, input.previousQuorumUp);
   const sorryActive = vs.sorryServer !== null && !quorumUp;
@@ -77,10 +80,11 @@ export function planPool(input: PlanInput): PoolPlan {
     const up = health?.hardState === 'up';
     let weight: number | undefined;
     if (up && !sorryActive) {
-      weight = drained.has(rs.key) ? 0 : rampedWeight(rs.weight, health!.upSince, vs.slowStartMs, now);
-      if (!drained.has(rs.key) && weight < rs.weight) ramping = true;
+      const target = health!.weight ?? rs.weight;
+      weight = drained.has(rs.key) ? 0 : rampedWeight(target, health!.upSince, vs.slowStartMs, now);
+      if (!drained.has(rs.key) && weight < target) ramping = true;
     }
-    else if (vs.onDown === 'quiescent') weight = 0;
+    else if ((rs.onDown ?? vs.onDown) === 'quiescent') weight = 0;
     else if (up && drained.has(rs.key)) weight = 0;
     if (weight !== undefined) members.push({ key: rs.key, host: rs.host, port: rs.port, weight, forwarding: rs.forwarding, role: 'real' });
   }

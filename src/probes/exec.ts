@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runCommand } from '../process/run-command.js';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
@@ -18,10 +19,30 @@ export const execSpec = z
     /** Append `vip vport rip rport` when the command has no placeholder (ldirectord); keepalived MISC_CHECK passes nothing. */
     appendTarget: z.boolean().default(true),
     env: z.record(z.string(), z.string()).default({}),
+    /** keepalived misc_dynamic: exit 0 up, 1 down, 2-255 up with weight = code - 2. */
+    dynamicWeight: z.boolean().default(false),
+    /** Run the command as this user (keepalived MISC_CHECK `user`); rsguard must run as root for it. */
+    user: z.string().min(1).optional(),
   })
   .strict();
 
 export type ExecSpec = z.output<typeof execSpec>;
+
+const users = new Map<string, { uid: number; gid: number } | null>();
+
+/** getpwnam from /etc/passwd, read once per user name (Node has no getpwnam); null when there is no such user. */
+export function lookupUser(name: string): { uid: number; gid: number } | null {
+  let hit = users.get(name);
+  if (hit === undefined) {
+    hit = null;
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f.length >= 4) hit = { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+    users.set(name, hit);
+  }
+  return hit;
+}
 
 const PLACEHOLDER = /\{(rip|rport|vip|vport)\}/g;
 
@@ -44,12 +65,16 @@ export const execProbe = defineProbe({
   run: async (target, spec, { signal, timeoutMs }) => {
     const startedAt = performance.now();
     const argv = buildArgv(spec.command, target, spec.appendTarget);
+    const account = spec.user === undefined ? undefined : lookupUser(spec.user);
+    // An unknown user is this host's configuration, not the server's health.
+    if (account === null) return checkError(startedAt, 'spawn', `cannot run ${argv[0]}: no user ${JSON.stringify(spec.user)} in /etc/passwd`);
     // Its own process group, so a timeout kills the script's children too (keepalived misc_timeout does the same).
     const r = await runCommand(argv, {
       // The probe's signal is its deadline; the runner's own timer is only a backstop.
       timeoutMs: timeoutMs + 1000,
       signal,
       maxOutput: MAX_OUTPUT,
+      ...(account ? { uid: account.uid, gid: account.gid } : {}),
       env: { ...process.env, ...spec.env, RSGUARD_RIP: target.host, RSGUARD_RPORT: String(target.port), RSGUARD_VIP: target.vip ?? '', RSGUARD_VPORT: String(target.vport ?? '') },
     });
     switch (r.kind) {
@@ -67,6 +92,7 @@ export const execProbe = defineProbe({
         const output = `${r.stdout}${r.stderr}`.trim();
         const tail = output ? `: ${snippet(output, 80)}` : '';
         if (r.kind === 'exited' && r.code === 0) return pass(startedAt, `exit 0${tail}`);
+        if (r.kind === 'exited' && spec.dynamicWeight && r.code >= 2 && r.code <= 255) return { ...pass(startedAt, `exit ${r.code}: weight ${r.code - 2}${tail}`), weight: r.code - 2 };
         return fail(startedAt, 'exit', `${r.kind === 'signalled' ? `killed by ${r.signal}` : `exit ${r.code}`}${tail}`);
       }
     }

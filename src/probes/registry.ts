@@ -12,9 +12,10 @@ import { ftpProbe } from './ftp.js';
 import { nntpProbe } from './nntp.js';
 import { dnsProbe } from './dns.js';
 import { udpProbe } from './udp.js';
+import { fileProbe } from './file.js';
 
 /** The one list of probe kinds; the config schema and docs derive from it. */
-export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe] as const;
+export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe, fileProbe] as const;
 
 export type ProbeKindName = (typeof PROBES)[number]['kind'];
 

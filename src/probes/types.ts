@@ -44,6 +44,14 @@ export interface ProbeResult {
    * error, neither up nor down, and the state engine holds the last state.
    */
   error?: CheckErrorReason;
+  /**
+   * The weight the real server asks for while up (keepalived MISC_CHECK
+   * misc_dynamic: exit code - 2). It replaces the configured weight until
+   * another result sets it again.
+   */
+  weight?: number;
+  /** Added to the weight while up (keepalived FILE_CHECK: the file's value times its weight). */
+  weightDelta?: number;
 }
 
 export type Verdict = 'up' | 'down' | 'error';

@@ -14,8 +14,8 @@ export const udpSpec = z
   .object({
     /** The datagram sent, as hex (keepalived UDP_CHECK payload). Default: one zero byte. */
     payload: hex.default('00'),
-    /** The reply must start with these bytes (keepalived require_reply); without it, silence counts as up. */
-    requireReply: hex.optional(),
+    /** A reply is needed (true), or one starting with these bytes (keepalived require_reply); without it, silence counts as up. */
+    requireReply: z.union([z.literal(true), hex]).optional(),
   })
   .strict();
 
@@ -50,7 +50,7 @@ export const udpProbe = defineProbe({
       signal.addEventListener('abort', onAbort, { once: true });
       socket.on('error', (err) => finish(failure(startedAt, classifyError(err, signal))));
       socket.on('message', (msg: Buffer) => {
-        if (!spec.requireReply) return finish(pass(startedAt, `reply of ${msg.length} bytes`));
+        if (spec.requireReply === undefined || spec.requireReply === true) return finish(pass(startedAt, `reply of ${msg.length} bytes`));
         const want = Buffer.from(spec.requireReply, 'hex');
         if (msg.subarray(0, want.length).equals(want)) finish(pass(startedAt, `reply of ${msg.length} bytes matched`));
         else finish(fail(startedAt, 'body', `reply ${msg.subarray(0, 16).toString('hex')} does not start with ${spec.requireReply.slice(0, 32)}`));

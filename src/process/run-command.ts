@@ -17,6 +17,9 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Bytes of stdout and of stderr kept; the rest is read and dropped. 0 discards output. */
   maxOutput?: number;
+  /** Run as this user and group (keepalived MISC_CHECK `user`); needs root. */
+  uid?: number;
+  gid?: number;
 }
 
 export type RunResult =
@@ -40,6 +43,8 @@ export function runCommand(argv: readonly string[], o: RunOptions): Promise<RunR
       stdio: [o.stdin === undefined ? 'ignore' : 'pipe', max > 0 ? 'pipe' : 'ignore', max > 0 ? 'pipe' : 'ignore'],
       detached: true,
       ...(o.env ? { env: o.env } : {}),
+      ...(o.uid !== undefined ? { uid: o.uid } : {}),
+      ...(o.gid !== undefined ? { gid: o.gid } : {}),
     });
     const killGroup = () => {
       try {

@@ -102,7 +102,7 @@ describe('keepalived.conf: every directive', () => {
     assert.deepEqual(await errorsOf(fx('keepalived/errors.conf')), [
       'test/fixtures/keepalived/errors.conf:2: lb_kind: expected DR, NAT or TUN, got "ROUTE"',
       'test/fixtures/keepalived/errors.conf:4: weigth: unknown real_server keyword weigth',
-      'test/fixtures/keepalived/errors.conf:5: SMTP_CHECK: SMTP_CHECK is not supported by rsguard: use TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK or PING_CHECK',
+      'test/fixtures/keepalived/errors.conf:5: BFD_CHECK: BFD_CHECK is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK',
       'test/fixtures/keepalived/errors.conf:10: HTTP_GET: HTTP_GET needs at least one url { path ... } block',
       'test/fixtures/keepalived/errors.conf:15: virtual_server: no virtual_server_group "nope"',
       'test/fixtures/keepalived/errors.conf:17: this { is never closed',

@@ -53,9 +53,12 @@ export function readInherited(n: KaNode, into: Inherited, errors: ConfigIssue[])
   }
 }
 
-const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'log_all_failures', 'warmup', 'http_protocol', 'fast_recovery', 'tls_compliant', 'enable_sni', 'user', 'misc_dynamic']);
-const UNSUPPORTED = new Set(['SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'BFD_CHECK', 'FILE_CHECK']);
-export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', ...UNSUPPORTED]);
+const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'log_all_failures', 'warmup', 'http_protocol', 'fast_recovery', 'tls_compliant', 'enable_sni']);
+const UNSUPPORTED = new Set(['BFD_CHECK']);
+export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'FILE_CHECK', ...UNSUPPORTED]);
+
+/** Top-level `track_file NAME { file PATH; weight W [reverse] }` blocks, which FILE_CHECK names. */
+export type TrackFiles = Map<string, { path: string; weight: number; reverse: boolean }>;
 
 /**
  * One keepalived checker block as rsguard checks with their timing resolved:
@@ -63,17 +66,20 @@ export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK
  * them, up after one success, re-checked every delay_loop. Each `url` of an
  * HTTP_GET is its own check: all must pass, as in keepalived.
  */
-export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigIssue[], warnings: string[]): Check[] {
+export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles = new Map()): Check[] {
   if (UNSUPPORTED.has(node.key)) {
-    errors.push({ ...at(node), path: node.key, message: `${node.key} is not supported by rsguard: use TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK or PING_CHECK` });
+    errors.push({ ...at(node), path: node.key, message: `${node.key} is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK` });
     return [];
   }
+  if (node.key === 'FILE_CHECK') return fileCheck(node, trackFiles, errors);
   const own: Inherited = { ...parent };
   const common: Check = {};
   const urls: KaNode[] = [];
   let miscPath: string | undefined;
   let miscTimeout: number | undefined;
   let sniName: string | undefined;
+  const extra: Check = {};
+  const hosts: KaNode[] = [];
   for (const c of node.children ?? []) {
     if (readInherited(c, own, errors)) continue;
     switch (c.key) {
@@ -96,6 +102,36 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
       case 'sni_name':
         sniName = c.args[0];
         break;
+      case 'misc_dynamic':
+        extra.dynamicWeight = true;
+        break;
+      case 'user':
+        if (c.args[0]) extra.user = c.args[0];
+        break;
+      case 'helo_name':
+        extra.helo = c.args[0];
+        break;
+      case 'host':
+        hosts.push(c);
+        break;
+      case 'payload':
+        extra.payload = c.args.join('');
+        break;
+      case 'require_reply':
+        extra.requireReply = c.args.length ? c.args.join('') : true;
+        break;
+      case 'min_reply_length':
+        extra.minReplyLength = number(c, errors, 0);
+        break;
+      case 'max_reply_length':
+        extra.maxReplyLength = number(c, errors, 0);
+        break;
+      case 'type':
+        extra.type = (c.args[0] ?? '').toUpperCase();
+        break;
+      case 'name':
+        extra.query = c.args[0];
+        break;
       default:
         if (CHECKER_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: ${node.key} ${c.key} accepted but not acted on`);
         else errors.push({ ...at(c), path: c.key, message: `unknown ${node.key} keyword ${c.key}` });
@@ -103,12 +139,13 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
   }
   const isMisc = node.key === 'MISC_CHECK';
   const isHttp = node.key === 'HTTP_GET' || node.key === 'SSL_GET';
+  const isDns = node.key === 'DNS_CHECK';
   const delayLoop = own.delayLoop ?? 60;
-  const retry = own.retry ?? (isMisc ? 0 : 1);
+  const retry = own.retry ?? (isMisc ? 0 : isDns ? 3 : 1);
   const timing: Check = {
     interval: seconds(delayLoop),
     timeout: seconds(isMisc ? (miscTimeout ?? delayLoop) : (own.connectTimeout ?? 5)),
-    retryInterval: seconds(own.delayBeforeRetry ?? (isHttp ? 3 : 1)),
+    retryInterval: seconds(own.delayBeforeRetry ?? (isHttp ? 3 : isDns ? delayLoop : 1)),
     fall: retry + 1,
     rise: 1,
     alpha: own.alpha ?? false,
@@ -123,8 +160,30 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
         errors.push({ ...at(node), path: node.key, message: 'MISC_CHECK needs misc_path' });
         return [];
       }
-      return [{ kind: 'exec', command: tokenizeLine(miscPath), appendTarget: false, ...timing }];
+      return [{ kind: 'exec', command: tokenizeLine(miscPath), appendTarget: false, ...(extra.dynamicWeight ? { dynamicWeight: true } : {}), ...(extra.user ? { user: extra.user } : {}), ...timing }];
     }
+    case 'SMTP_CHECK': {
+      // keepalived's dialogue: 220, HELO helo_name, 250, QUIT. Each deprecated host{} block is one more check, all must pass.
+      const smtp = { kind: 'smtp', greeting: 'HELO', helo: extra.helo ?? 'smtpchecker.keepalived.org', ...timing };
+      if (!hosts.length) return [{ ...smtp, ...common }];
+      return hosts.map((h) => {
+        const hc: Check = { ...common };
+        for (const c of h.children ?? []) {
+          if (c.key === 'connect_ip' && net.isIP(c.args[0] ?? '')) hc.host = c.args[0];
+          else if (c.key === 'connect_port') hc.port = number(c, errors, 1);
+          else if (c.key === 'bindto' || c.key === 'bind_port' || c.key === 'bind_if') warnings.push(`${c.file}:${c.line}: SMTP_CHECK host ${c.key} accepted but not acted on`);
+          else errors.push({ ...at(c), path: c.key, message: `unknown SMTP_CHECK host keyword ${c.key}` });
+        }
+        return { ...smtp, ...hc };
+      });
+    }
+    case 'UDP_CHECK': {
+      const reply = extra.requireReply;
+      if (extra.minReplyLength !== undefined || extra.maxReplyLength !== undefined) warnings.push(`${node.file}:${node.line}: UDP_CHECK min_reply_length/max_reply_length accepted but not acted on`);
+      return [{ kind: 'udp', ...common, ...(extra.payload ? { payload: extra.payload } : {}), ...(reply === true ? { requireReply: true } : typeof reply === 'string' ? { requireReply: reply } : {}), ...timing }];
+    }
+    case 'DNS_CHECK':
+      return [{ kind: 'dns', ...common, ...(extra.query ? { query: extra.query } : {}), ...(extra.type ? { type: extra.type } : {}), ...timing }];
     default: {
       if (urls.length === 0) {
         errors.push({ ...at(node), path: node.key, message: `${node.key} needs at least one url { path ... } block` });
@@ -178,4 +237,31 @@ function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: 
   // keepalived's SSL_GET verifies no certificate unless an SSL block with a CA is set up.
   if (kind === 'https') check.tlsVerify = false;
   return check;
+}
+
+/**
+ * FILE_CHECK { track_file NAME; weight W [reverse] }: the named track_file's
+ * value, read every second here (keepalived watches it with inotify); its own
+ * weight, when not set, is the track_file's.
+ */
+function fileCheck(node: KaNode, trackFiles: TrackFiles, errors: ConfigIssue[]): Check[] {
+  let name: string | undefined;
+  let weight: number | undefined;
+  let reverse: boolean | undefined;
+  for (const c of node.children ?? []) {
+    if (c.key === 'track_file') name = c.args[0];
+    else if (c.key === 'weight') {
+      weight = number(c, errors, -65535);
+      if (c.args[1] !== undefined && c.args[1] !== 'reverse' && c.args[1] !== 'noreverse') errors.push({ ...at(c), path: c.key, message: `expected "weight N [reverse|noreverse]", got ${JSON.stringify(c.args.join(' '))}` });
+      reverse = c.args[1] === 'reverse';
+    } else if (c.key !== 'dynamic') errors.push({ ...at(c), path: c.key, message: `unknown FILE_CHECK keyword ${c.key}` });
+  }
+  const tf = name === undefined ? undefined : trackFiles.get(name);
+  if (!tf) {
+    errors.push({ ...at(node), path: node.key, message: name === undefined ? 'FILE_CHECK needs track_file NAME' : `no track_file ${JSON.stringify(name)} block` });
+    return [];
+  }
+  const w = weight ? weight : tf.weight;
+  const rev = weight ? Boolean(reverse) : tf.reverse;
+  return [{ kind: 'file', path: tf.path, weight: w, reverse: rev, interval: '1s', timeout: '1s', retryInterval: '1s', fall: 1, rise: 1 }];
 }

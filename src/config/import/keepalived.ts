@@ -2,9 +2,9 @@ import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
-import { CHECKERS, checkerToChecks, number, readInherited, type Inherited } from './keepalived-checkers.js';
+import { CHECKERS, checkerToChecks, number, readInherited, type Inherited, type TrackFiles } from './keepalived-checkers.js';
 import { parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
-import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
+import { readTrackFiles, vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
 
 /**
  * Reads keepalived.conf (checker side) as keepalived does: virtual_server
@@ -16,7 +16,7 @@ import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
  */
 const FORWARDING: Record<string, string> = { DR: 'dr', NAT: 'nat', TUN: 'tun' };
 const IGNORED_BLOCKS = new Set([
-  'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'track_file', 'static_ipaddress', 'static_routes', 'static_rules',
+  'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'static_ipaddress', 'static_routes', 'static_rules',
   'linkbeat_interfaces', 'bfd_instance', 'garp_group', 'net_namespace', 'instance', 'SSL',
 ]);
 const VS_IGNORED = new Set(['nat_mask', 'ha_suspend', 'ops', 'hashed', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'persistence_engine', 'ip_family', 'snmp_name', 'smtp_alert', 'omega', 'sorry_server_inhibit', 'warmup', 'retry_delay']);
@@ -66,13 +66,14 @@ export async function importKeepalived(file: string, configId?: string): Promise
   const lines = new Map<string, number>();
   const groups = new Map<string, KaNode>();
   for (const n of nodes) if (n.key === 'virtual_server_group' && n.args[0]) groups.set(n.args[0], n);
+  const trackFiles = readTrackFiles(nodes, errors);
   const virtualServices: Array<Record<string, unknown>> = [];
   const vrrpInstances: Array<Record<string, unknown> & { name?: unknown }> = [];
   const vrrpGroups: Array<{ node: KaNode; group: ReturnType<typeof vrrpGroup> }> = [];
   const notify: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
-      for (const vs of virtualServer(n, groups, errors, warnings)) {
+      for (const vs of virtualServer(n, groups, errors, warnings, trackFiles)) {
         lines.set(`virtualServices[${virtualServices.length}]`, n.line);
         (vs.realServers as Array<{ line?: number }>).forEach((rs, ri) => {
           lines.set(`virtualServices[${virtualServices.length}].realServers[${ri}]`, rs.line!);
@@ -88,7 +89,7 @@ export async function importKeepalived(file: string, configId?: string): Promise
       if (!n.args[0]) errors.push({ ...at(n), path: n.key, message: `${n.key} needs a name` });
       else if (n.key === 'vrrp_instance') vrrpInstances.push(vrrpInstance(n, errors));
       else vrrpGroups.push({ node: n, group: vrrpGroup(n) });
-    } else if (n.key === 'virtual_server_group') {
+    } else if (n.key === 'virtual_server_group' || n.key === 'track_file') {
       continue;
     } else if (IGNORED_BLOCKS.has(n.key)) {
       warnings.push(`${n.file}:${n.line}: ${n.key}${n.args[0] ? ` ${n.args[0]}` : ''} parsed and ignored (rsguard does not act on it)`);
@@ -160,7 +161,7 @@ function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[], lines:
   return out;
 }
 
-function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIssue[], warnings: string[]): Array<Record<string, unknown>> {
+function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles): Array<Record<string, unknown>> {
   let members: Member[];
   let baseName: string;
   if (n.args[0] === 'fwmark') {
@@ -253,18 +254,15 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
   }
   delete vs.sorryForwarding;
   const realServers: Array<Record<string, unknown>> = [];
-  let inhibitedReals = 0;
   for (const r of realNodes) {
-    const rs = realServer(r, inherited, defaultWeight, errors, warnings);
+    const rs = realServer(r, inherited, defaultWeight, errors, warnings, trackFiles);
     if (!rs) continue;
-    if (rs.inhibit) inhibitedReals++;
+    // inhibit_on_failure on a real_server is that server's alone (keepalived reads it per server, the virtual's is the default).
+    if (rs.inhibit !== undefined && rs.inhibit !== inhibit) rs.onDown = rs.inhibit ? 'quiescent' : 'remove';
     delete rs.inhibit;
     realServers.push(rs);
   }
-  if (inhibit || inhibitedReals > 0) {
-    vs.onDown = 'quiescent';
-    if (!inhibit && inhibitedReals < realServers.length) warnings.push(`${n.file}:${n.line}: inhibit_on_failure on some real servers applies to the whole virtual service in rsguard`);
-  }
+  if (inhibit) vs.onDown = 'quiescent';
   return members.map((m, i) => ({
     name: members.length > 1 ? `${baseName}#${i + 1}` : baseName,
     ...(m.address ? { address: m.address, protocol } : { fwmark: m.fwmark, family: m.family }),
@@ -273,7 +271,7 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
   }));
 }
 
-function realServer(r: KaNode, parent: Inherited, defaultWeight: number, errors: ConfigIssue[], warnings: string[]): (Record<string, unknown> & { inhibit?: boolean }) | undefined {
+function realServer(r: KaNode, parent: Inherited, defaultWeight: number, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles): (Record<string, unknown> & { inhibit?: boolean }) | undefined {
   const [ip, port] = r.args;
   if (!ip || !net.isIP(ip) || (port !== undefined && !/^\d+$/.test(port))) return void errors.push({ ...at(r), path: 'real_server', message: `expected "real_server IP PORT", got ${JSON.stringify(r.args.join(' '))}` });
   const own: Inherited = { ...parent };
@@ -284,12 +282,12 @@ function realServer(r: KaNode, parent: Inherited, defaultWeight: number, errors:
     if (CHECKERS.has(c.key)) checkerNodes.push(c);
     else if (c.key === 'weight') rs.weight = number(c, errors, 0);
     else if (c.key === 'lvs_method' || c.key === 'lb_kind') rs.forwarding = FORWARDING[(c.args[0] ?? '').toUpperCase()];
-    else if (c.key === 'inhibit_on_failure') rs.inhibit = true;
+    else if (c.key === 'inhibit_on_failure') rs.inhibit = c.args[0] !== 'no' && c.args[0] !== 'false';
     else if (c.key === 'notify_up' || c.key === 'notify_down') rs.notify = { ...(rs.notify as object), [c.key === 'notify_up' ? 'up' : 'down']: c.args.flatMap((a) => tokenizeLine(a)) };
     else if (RS_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: real_server ${c.key} accepted but not acted on yet`);
     else errors.push({ ...at(c), path: c.key, message: `unknown real_server keyword ${c.key}` });
   }
   // No checker: keepalived keeps the server in the pool unchecked.
-  rs.checks = checkerNodes.flatMap((c) => checkerToChecks(c, own, errors, warnings));
+  rs.checks = checkerNodes.flatMap((c) => checkerToChecks(c, own, errors, warnings, trackFiles));
   return rs;
 }
