@@ -13,9 +13,15 @@ import { nntpProbe } from './nntp.js';
 import { dnsProbe } from './dns.js';
 import { udpProbe } from './udp.js';
 import { fileProbe } from './file.js';
+import { mysqlProbe } from './mysql.js';
+import { pgsqlProbe } from './pgsql.js';
+import { ldapProbe } from './ldap.js';
+import { radiusProbe } from './radius.js';
+import { sipProbe } from './sip.js';
+import { httpProxyProbe } from './http-proxy.js';
 
 /** The one list of probe kinds; the config schema and docs derive from it. */
-export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe, fileProbe] as const;
+export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe, fileProbe, mysqlProbe, pgsqlProbe, ldapProbe, radiusProbe, sipProbe, httpProxyProbe] as const;
 
 export type ProbeKindName = (typeof PROBES)[number]['kind'];
 

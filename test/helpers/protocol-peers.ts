@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,7 @@ function listening(port: number): Promise<boolean | undefined> {
   });
 }
 
-async function startPeer(name: string, argv: string[], dir: string, ports: Record<string, number>, tcpPorts: number[]): Promise<Peer> {
+async function startPeer(name: string, argv: string[], dir: string, ports: Record<string, number>, tcpPorts: number[], ready?: () => Promise<boolean>): Promise<Peer> {
   let child: ChildProcess;
   let exited: Promise<void>;
   const launch = async () => {
@@ -39,6 +39,7 @@ async function startPeer(name: string, argv: string[], dir: string, ports: Recor
     await waitFor(`${name} to listen`, async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}`);
       for (const p of tcpPorts) if (!(await listening(p))) return undefined;
+      if (ready && !(await ready())) return undefined;
       return true;
     });
   };
@@ -185,4 +186,66 @@ remote-control:
   );
   const peer = await startPeer('unbound', ['unbound', '-d', '-c', conf], dir, ports, [ports.dns]);
   return peer;
+}
+
+/** OpenLDAP slapd with one entry, dc=rsguard,dc=test; the root DN cn=admin,dc=rsguard,dc=test binds with `secret`. */
+export async function startSlapd(): Promise<Peer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-slapd-'));
+  certs(dir);
+  mkdirSync(path.join(dir, 'db'));
+  const ports = { ldap: await freePort(), ldaps: await freePort() };
+  const conf = path.join(dir, 'slapd.conf');
+  writeFileSync(
+    conf,
+    `include /etc/ldap/schema/core.schema
+pidfile ${dir}/slapd.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCertificateFile ${dir}/cert.pem
+TLSCertificateKeyFile ${dir}/key.pem
+database mdb
+suffix "dc=rsguard,dc=test"
+rootdn "cn=admin,dc=rsguard,dc=test"
+rootpw secret
+directory ${dir}/db
+`,
+  );
+  writeFileSync(path.join(dir, 'base.ldif'), 'dn: dc=rsguard,dc=test\nobjectClass: dcObject\nobjectClass: organization\no: rsguard\ndc: rsguard\n');
+  execFileSync('slapadd', ['-f', conf, '-l', path.join(dir, 'base.ldif')], { stdio: 'ignore' });
+  return startPeer('slapd', ['slapd', '-h', `ldap://127.0.0.1:${ports.ldap}/ ldaps://127.0.0.1:${ports.ldaps}/`, '-f', conf, '-d', '0'], dir, ports, [ports.ldap, ports.ldaps]);
+}
+
+/**
+ * FreeRADIUS 3 from Debian's config, cut down to one site that listens on a
+ * loopback port: client localhost with secret testing123 (Debian's), user bob
+ * with password secret, no reject delay.
+ */
+export async function startFreeradius(): Promise<Peer & { secret: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-radius-'));
+  const raddb = path.join(dir, 'raddb');
+  cpSync('/etc/freeradius/3.0', raddb, { recursive: true, verbatimSymlinks: true });
+  for (const f of readdirSync(path.join(raddb, 'sites-enabled'))) rmSync(path.join(raddb, 'sites-enabled', f));
+  // EAP needs the sites just removed; a PAP check does not need EAP.
+  rmSync(path.join(raddb, 'mods-enabled', 'eap'), { force: true });
+  const ports = { radius: await freePort() };
+  writeFileSync(
+    path.join(raddb, 'sites-enabled', 'rsguard'),
+    `server default {\n  listen {\n    type = auth\n    ipaddr = 127.0.0.1\n    port = ${ports.radius}\n  }\n  authorize {\n    files\n    pap\n  }\n  authenticate {\n    Auth-Type PAP {\n      pap\n    }\n  }\n}\n`,
+  );
+  const authorize = path.join(raddb, 'mods-config', 'files', 'authorize');
+  writeFileSync(authorize, `bob Cleartext-Password := "secret"\n${readFileSync(authorize, 'utf8')}`);
+  const conf = path.join(raddb, 'radiusd.conf');
+  // It stays root: the copy is root's, and dropping to freerad would leave it unable to read its own config.
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace(/reject_delay = \d+/, 'reject_delay = 0').replace(/^\s*(user|group) = freerad\s*$/gm, ''));
+  // UDP only: ready when freeradius answers a status-less probe is not simple; its log says so.
+  let log = '';
+  const peer = await startPeer('freeradius', ['freeradius', '-f', '-l', path.join(dir, 'radius.log'), '-d', raddb], dir, ports, [], async () => {
+    try {
+      log = readFileSync(path.join(dir, 'radius.log'), 'utf8');
+    } catch {
+      return false;
+    }
+    return log.includes('Ready to process requests');
+  });
+  return { ...peer, secret: 'testing123' };
 }
