@@ -98,10 +98,12 @@ describe('source tree rules', () => {
     assert.ok(defining.length >= 6, 'found the probe files');
     for (const f of defining) {
       const kind = /defineProbe\(\{\s*kind: '([a-z0-9_]+)'/.exec(readFileSync(f, 'utf8'))![1]!;
-      assert.equal(path.basename(f, '.ts'), kind, `${path.relative(srcRoot, f)} defines ${kind}`);
-      assert.match(registry, new RegExp(`from './${kind}.js'`), `${kind} is not in the registry`);
+      // File names are kebab-case: kind http_proxy lives in http-proxy.ts.
+      const file = kind.replace(/_/g, '-');
+      assert.equal(path.basename(f, '.ts'), file, `${path.relative(srcRoot, f)} defines ${kind}`);
+      assert.match(registry, new RegExp(`from './${file}.js'`), `${kind} is not in the registry`);
     }
     const { PROBE_KINDS } = await import('../../src/probes/registry.js');
-    assert.deepEqual([...PROBE_KINDS].sort(), defining.map((f) => path.basename(f, '.ts')).sort());
+    assert.deepEqual([...PROBE_KINDS].map((k) => k.replace(/_/g, '-')).sort(), defining.map((f) => path.basename(f, '.ts')).sort());
   });
 });
