@@ -6,6 +6,7 @@ import { decodeReply, DNS_TYPES, DnsFormatError, encodeQuery, type DnsReply, typ
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { socketExchange } from '../lib/socket-exchange.js';
+import { compiled, regexError } from './regex-cache.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 export const dnsSpec = z
@@ -18,6 +19,15 @@ export const dnsSpec = z
     recursion: z.boolean().default(false),
     /** Some answer must be exactly this (ldirectord receive: an address); without it, NOERROR is enough, as in keepalived. */
     expectAnswer: z.string().min(1).optional(),
+    /** Some A or PTR answer must match (ldirectord's check_dns `receive`). */
+    expectAnswerRegex: z
+      .string()
+      .min(1)
+      .superRefine((p, ctx) => {
+        const err = regexError(p);
+        if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
+      })
+      .optional(),
   })
   .strict();
 
@@ -80,6 +90,9 @@ async function runDns(target: ProbeTarget, spec: DnsSpec, { signal }: ProbeConte
     const shown = reply.answers.slice(0, 3).map((a) => `${a.type} ${a.data}`).join(', ') || 'no answer records';
     if (spec.expectAnswer !== undefined && !reply.answers.some((a) => a.data === spec.expectAnswer || a.data === `${spec.expectAnswer}.`)) {
       return fail(startedAt, 'body', `${spec.query} ${spec.type}: ${snippet(shown, 80)}, not ${spec.expectAnswer}`);
+    }
+    if (spec.expectAnswerRegex !== undefined && !reply.answers.some((a) => (a.type === 'A' || a.type === 'PTR' || a.type === 'AAAA') && compiled(spec.expectAnswerRegex!).test(a.data))) {
+      return fail(startedAt, 'body', `${spec.query} ${spec.type}: ${snippet(shown, 80)}, none matches ${spec.expectAnswerRegex}`);
     }
     return pass(startedAt, `${spec.query} ${spec.type} NOERROR: ${snippet(shown, 80)}`);
   } catch (err) {

@@ -120,14 +120,14 @@ service pop3-login {
   return peer;
 }
 
-/** vsftpd, anonymous only (a named user gets 530). */
+/** vsftpd, anonymous only (a named user gets 530), passive mode, /health.txt holding "ftp is ok". */
 export async function startVsftpd(): Promise<Peer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-vsftpd-'));
   certs(dir);
-  for (const d of ['empty', 'root']) {
-    mkdirSync(path.join(dir, d));
-    chmodSync(path.join(dir, d), 0o555);
-  }
+  for (const d of ['empty', 'root']) mkdirSync(path.join(dir, d));
+  writeFileSync(path.join(dir, 'root', 'health.txt'), 'ftp is ok\n');
+  // vsftpd refuses a writable anonymous root.
+  for (const d of ['empty', 'root']) chmodSync(path.join(dir, d), 0o555);
   const ports = { ftp: await freePort() };
   const conf = path.join(dir, 'vsftpd.conf');
   writeFileSync(
@@ -142,7 +142,8 @@ write_enable=NO
 anon_root=${dir}/root
 secure_chroot_dir=${dir}/empty
 seccomp_sandbox=NO
-pasv_enable=NO
+pasv_enable=YES
+pasv_address=127.0.0.1
 xferlog_enable=NO
 ssl_enable=YES
 allow_anon_ssl=YES

@@ -117,6 +117,16 @@ describe('protocol probes against real servers (dovecot, vsftpd, unbound, smtp-s
       const t = await probe('ftp', { host: L, port: ftp.ports.ftp! }, { starttls: true, tlsCa: ftp.caFile }, SLOW);
       assert.ok(t.ok, t.detail);
     });
+    it('a file fetched in passive mode and matched (ldirectord request/receive): up; other content or no such file: down', async () => {
+      const r = await probe('ftp', { host: L, port: ftp.ports.ftp! }, { retrieve: '/health.txt', expectRegex: 'is ok' }, SLOW);
+      assert.ok(r.ok, r.detail);
+      const other = await probe('ftp', { host: L, port: ftp.ports.ftp! }, { retrieve: '/health.txt', expectRegex: 'is broken' }, SLOW);
+      assert.equal(other.ok, false);
+      assert.equal(other.reason, 'body');
+      const missing = await probe('ftp', { host: L, port: ftp.ports.ftp! }, { retrieve: '/nope.txt' }, SLOW);
+      assert.equal(missing.ok, false);
+      assert.match(missing.detail, /RETR: 550/);
+    });
     it('down: a user the server refuses', async () => {
       const r = await probe('ftp', { host: L, port: ftp.ports.ftp! }, { user: 'bob', pass: 'x' }, SLOW);
       assert.equal(r.ok, false);

@@ -154,7 +154,7 @@ describe('ldirectord.cf', () => {
       'test/fixtures/ldirectord/errors.cf:1: checktimeout: expected a number ≥ 1, got "soon"',
       'test/fixtures/ldirectord/errors.cf:2: bogus: unknown ldirectord directive bogus',
       'test/fixtures/ldirectord/errors.cf:3: scheduler: scheduler belongs inside a virtual= block (indent it)',
-      'test/fixtures/ldirectord/errors.cf:6: service: service=ftp is not supported by rsguard: use checktype=connect, or checktype=external with a script',
+      'test/fixtures/ldirectord/errors.cf:6: service: service=oracle is not supported by rsguard (no Oracle client here): use checktype=connect, or checktype=external with a script',
       'test/fixtures/ldirectord/errors.cf:8: real: unexpected "fast": expected gate, masq, ipip, a weight, "request","receive", l:N or u:N',
       'test/fixtures/ldirectord/errors.cf:9: real: address range "10.0.0.9->10.0.0.3:80" runs backwards',
       'test/fixtures/ldirectord/errors.cf:10: logfile: logfile is a global directive (do not indent it)',
@@ -164,7 +164,7 @@ describe('ldirectord.cf', () => {
 });
 
 describe('rsguard import: the same model through YAML', () => {
-  for (const f of ['keepalived/seed-tarena-lvs.conf', 'keepalived/seed-http-get.conf', 'keepalived/full.conf', 'ldirectord/seed-fwm.cf', 'ldirectord/full.cf']) {
+  for (const f of ['keepalived/seed-tarena-lvs.conf', 'keepalived/seed-http-get.conf', 'keepalived/full.conf', 'ldirectord/seed-fwm.cf', 'ldirectord/full.cf', 'ldirectord/debian-example.cf', 'ldirectord/debian-all-services.cf']) {
     it(f, async () => {
       const r = spawnSync(process.execPath, [cli, 'import', fx(f)], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);

@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import type { ConfigIssue } from '../errors.js';
 import { seconds } from './imported.js';
+import { ldirectordService, SERVICE_DEFAULT_PORT } from './ldirectord-services.js';
 
 export interface CheckSettings {
   checktype: string;
@@ -16,49 +18,41 @@ export interface CheckSettings {
   interval: number;
   vport: number | undefined;
   protocol: string;
+  login: string;
+  passwd: string;
+  database: string;
+  secret: string;
+  /**
+   * ldirectord's ld_checkport: checkport, else the real server's port, else
+   * the service's well-known port. Set to that last one for the real servers
+   * that have no port (fwmark and port-0 virtuals).
+   */
+  servicePort?: number | undefined;
 }
-
-/** ldirectord infers the negotiate service from the port when `service` is unset. */
-const SERVICE_BY_PORT: Record<number, string> = {
-  21: 'ftp', 25: 'smtp', 53: 'dns', 80: 'http', 110: 'pop', 119: 'nntp', 143: 'imap', 389: 'ldap', 443: 'https', 587: 'submission',
-  636: 'ldaps', 993: 'imaps', 995: 'pops', 1521: 'oracle', 1812: 'radius', 3306: 'mysql', 5060: 'sip', 5432: 'pgsql',
-};
-const UNSUPPORTED = new Set(['ftp', 'smtp', 'submission', 'pop', 'pops', 'imap', 'imaps', 'ldap', 'ldaps', 'nntp', 'dns', 'mysql', 'pgsql', 'oracle', 'sip', 'radius', 'http_proxy']);
 
 type Check = Record<string, unknown>;
 
-function pathOf(request: string): string {
-  // ldirectord accepts a full URL as request; the path is what is asked for.
-  const url = /^https?:\/\/[^/]+(\/.*)?$/i.exec(request);
-  if (url) return url[1] ?? '/';
-  return request.startsWith('/') ? request : `/${request}`;
+/** ldirectord infers the negotiate service from the virtual's port (ld_port_to_service), never from checkport; a fwmark virtual is `none`. */
+export function inferredService(s: Pick<CheckSettings, 'service' | 'vport' | 'protocol'>): string {
+  if (s.service) return s.service;
+  if (s.protocol === 'fwm' || !s.vport) return 'none';
+  return Object.entries(SERVICE_DEFAULT_PORT).find(([, p]) => p === s.vport)?.[0] ?? 'none';
 }
 
-function negotiate(s: CheckSettings, at: { file: string; line: number }, errors: ConfigIssue[]): Check | undefined {
-  const service = s.service ?? (s.protocol === 'fwm' ? 'none' : (SERVICE_BY_PORT[s.checkport ?? s.vport ?? 0] ?? 'none'));
-  const timing = { timeout: seconds(s.negotiateTimeout), ...(s.checkport ? { port: s.checkport } : {}) };
-  if (service === 'http' || service === 'https') {
-    return {
-      kind: service,
-      path: pathOf(s.request),
-      method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET',
-      ...(s.virtualhost ? { virtualHost: s.virtualhost } : {}),
-      ...(s.receive ? { expectBodyRegex: s.receive } : {}),
-      // ldirectord (LWP) never verifies certificates.
-      ...(service === 'https' ? { tlsVerify: false } : {}),
-      ...timing,
-    };
-  }
-  if (service === 'simpletcp') {
-    return { kind: 'tcp', send: s.request.replace(/\\n/g, '\n'), ...(s.receive ? { expectRegex: s.receive } : {}), ...timing };
-  }
-  if (service === 'none') return { kind: 'tcp', ...timing };
-  if (UNSUPPORTED.has(service)) {
-    errors.push({ file: at.file, line: at.line, path: 'service', message: `service=${service} is not supported by rsguard: use checktype=connect, or checktype=external with a script` });
-    return undefined;
-  }
-  errors.push({ file: at.file, line: at.line, path: 'service', message: `unknown service ${JSON.stringify(service)}` });
-  return undefined;
+function negotiate(s: CheckSettings, at: { file: string; line: number }, errors: ConfigIssue[], warnings: string[]): Check | undefined {
+  const service = inferredService(s);
+  const port = s.checkport ?? s.servicePort;
+  const timing = { timeout: seconds(s.negotiateTimeout), ...(port ? { port } : {}) };
+  const c = ldirectordService(service, { ...s, login: s.login || defaultLogin(service), passwd: s.passwd || defaultPasswd(service) }, at, errors, warnings);
+  return c ? { ...c, ...timing } : undefined;
+}
+
+/** read_config: ftp logs in as anonymous with ldirectord@HOSTNAME, sip asks for ldirectord@HOSTNAME. */
+function defaultLogin(service: string): string {
+  return service === 'ftp' ? 'anonymous' : service === 'sip' ? `ldirectord@${hostname()}` : '';
+}
+function defaultPasswd(service: string): string {
+  return service === 'ftp' ? `ldirectord@${hostname()}` : '';
 }
 
 /**
@@ -66,7 +60,8 @@ function negotiate(s: CheckSettings, at: { file: string; line: number }, errors:
  * means. `off` is returned as is: nothing of that virtual goes in the pool.
  */
 export function ldirectordChecks(s: CheckSettings, at: { file: string; line: number }, errors: ConfigIssue[], warnings: string[]): Check[] | 'off' {
-  const connectTiming = { timeout: seconds(s.checkTimeout), ...(s.checkport ? { port: s.checkport } : {}) };
+  const port = s.checkport ?? s.servicePort;
+  const connectTiming = { timeout: seconds(s.checkTimeout), ...(port ? { port } : {}) };
   switch (s.checktype) {
     case 'off':
       return 'off';
@@ -82,14 +77,14 @@ export function ldirectordChecks(s: CheckSettings, at: { file: string; line: num
       if (s.checktype === 'external-perl') warnings.push(`${at.file}:${at.line}: checktype=external-perl runs the script as an external command`);
       return [{ kind: 'exec', command: [s.checkcommand], timeout: seconds(s.checkTimeout) }];
     case 'negotiate': {
-      const c = negotiate(s, at, errors);
+      const c = negotiate(s, at, errors, warnings);
       return c ? [c] : [];
     }
     default: {
       if (/^\d+$/.test(s.checktype)) {
         // "N connect checks, then one negotiate": a connect check every round and the negotiate one every N+1 rounds.
         const n = Number(s.checktype);
-        const c = negotiate(s, at, errors);
+        const c = negotiate(s, at, errors, warnings);
         return c ? [{ kind: 'tcp', ...connectTiming }, { ...c, interval: seconds(s.interval * (n + 1)) }] : [];
       }
       errors.push({ file: at.file, line: at.line, path: 'checktype', message: `unknown checktype ${JSON.stringify(s.checktype)}: expected connect, negotiate, ping, external, external-perl, off, on or a number` });

@@ -2,7 +2,8 @@ import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import { seconds, type Directive, type ImportResult } from './imported.js';
 import { expandRange, resolveHostPort } from './ldirectord-address.js';
-import { ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
+import { inferredService, ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
+import { SERVICE_DEFAULT_PORT } from './ldirectord-services.js';
 
 /**
  * Reads ldirectord.cf as ldirectord does (resource-agents ldirectord.in,
@@ -12,8 +13,8 @@ import { ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
  * checktimeout=5, negotiatetimeout=30, failurecount=1; a single success
  * brings a server back (rise 1), failures are counted once per checkinterval.
  */
-const GLOBAL_ONLY = new Set(['autoreload', 'callback', 'logfile', 'execute', 'supervised', 'fork', 'maintenancedir', 'readdquiescent', 'fallback6']);
-const SHARED = new Set(['checktimeout', 'negotiatetimeout', 'checkinterval', 'checkcount', 'failurecount', 'fallback', 'fallbackcommand', 'quiescent', 'emailalert', 'emailalertfreq', 'emailalertstatus', 'emailalertfrom', 'cleanstop', 'smtp']);
+const GLOBAL_ONLY = new Set(['autoreload', 'callback', 'logfile', 'execute', 'supervised', 'fork', 'maintenancedir', 'readdquiescent']);
+const SHARED = new Set(['checktimeout', 'negotiatetimeout', 'checkinterval', 'checkcount', 'failurecount', 'fallback', 'fallback6', 'fallbackcommand', 'quiescent', 'emailalert', 'emailalertfreq', 'emailalertstatus', 'emailalertfrom', 'cleanstop', 'smtp']);
 const VIRTUAL_ONLY = new Set([
   'real', 'real6', 'checktype', 'service', 'checkcommand', 'checkport', 'request', 'receive', 'httpmethod', 'virtualhost', 'login', 'passwd', 'database', 'secret',
   'scheduler', 'persistent', 'netmask', 'schedflags', 'protocol', 'ops', 'monitorfile', 'servicename', 'comment', 'load',
@@ -26,10 +27,6 @@ const IGNORED: Record<string, string> = {
   fork: 'rsguard checks concurrently without forking',
   maintenancedir: 'use rsguard drain/undrain instead',
   readdquiescent: 'rsguard always re-adds entries missing from the table',
-  login: 'only used by services rsguard does not check',
-  passwd: 'only used by services rsguard does not check',
-  database: 'only used by services rsguard does not check',
-  secret: 'only used by services rsguard does not check',
   schedflags: 'scheduler flags are not set by rsguard',
   ops: 'one-packet scheduling is not set by rsguard',
   monitorfile: 'see the JSON log and /api/status',
@@ -106,6 +103,10 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     for (const d of v.body) {
       if (GLOBAL_ONLY.has(d.key)) errors.push({ file, line: d.line, path: d.key, message: `${d.key} is a global directive (do not indent it)` });
       else if (!SHARED.has(d.key) && !VIRTUAL_ONLY.has(d.key)) errors.push({ file, line: d.line, path: d.key, message: `unknown ldirectord directive ${d.key}` });
+      // read_config: a virtual's own fallback is `fallback` in a virtual= block and `fallback6` in a virtual6= block.
+      else if ((d.key === 'fallback6' && v.head.key === 'virtual') || (d.key === 'fallback' && v.head.key === 'virtual6')) {
+        errors.push({ file, line: d.line, path: d.key, message: `cannot specify "${d.key}" here: use "${d.key === 'fallback' ? 'fallback6' : 'fallback'}" in a ${v.head.key}= block` });
+      }
       else if (d.key !== 'real' && d.key !== 'real6') local.set(d.key, d);
       note(d);
     }
@@ -167,7 +168,7 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
   const quiescent = get('quiescent');
   vs.onDown = quiescent && bool(quiescent, errors) ? 'quiescent' : 'remove';
   // fallback6 is the global sorry server of virtual6 blocks (a per-virtual fallback still wins).
-  const fallback = six ? (v6Local(body, 'fallback') ? get('fallback') : get('fallback6')) : get('fallback');
+  const fallback = six ? get('fallback6') : get('fallback');
   if (fallback) {
     const [addr, method] = unquote(fallback.args[0]!).split(/\s+/);
     const hp = await resolveHostPort(addr!, six ? 6 : 4);
@@ -192,12 +193,18 @@ async function buildVirtual(head: Directive, body: Directive[], local: Map<strin
     checkport: get('checkport') ? num(get('checkport')!, errors, 1) : undefined,
     checkcommand: get('checkcommand') ? unquote(get('checkcommand')!.args[0]!) : '/bin/true',
     checkcount: get('checkcount') ? num(get('checkcount')!, errors, 1) : 1,
+    login: get('login') ? unquote(get('login')!.args[0]!) : '',
+    passwd: get('passwd') ? unquote(get('passwd')!.args[0]!) : '',
+    database: get('database') ? unquote(get('database')!.args[0]!) : '',
+    secret: get('secret') ? unquote(get('secret')!.args[0]!) : '',
     checkTimeout,
     negotiateTimeout,
     interval,
     vport,
     protocol: (vs.protocol as string | undefined) ?? 'fwm',
   };
+  // A real server without a port (fwmark or port-0 virtual) is checked on the service's well-known port, as ld_checkport does.
+  if (!settings.checkport && !vport) settings.servicePort = SERVICE_DEFAULT_PORT[inferredService(settings)];
   const where = (d: Directive | undefined) => ({ file, line: d?.line ?? head.line });
   const checks = ldirectordChecks(settings, where(get('checktype') ?? get('service')), errors, warnings);
   if (checks === 'off') {
@@ -236,9 +243,6 @@ function ldirectordMail(settings: Map<string, Directive>, warnings: string[]): R
   };
 }
 
-function v6Local(body: Directive[], key: string): boolean {
-  return body.some((d) => d.key === key);
-}
 
 async function parseReal(d: Directive, settings: CheckSettings, vport: number | undefined, errors: ConfigIssue[], warnings: string[]): Promise<Array<Record<string, unknown>>> {
   const tokens = d.args[0]!.match(/"[^"]*"\s*,\s*"[^"]*"|"[^"]*"|\S+/g) ?? [];
@@ -266,10 +270,15 @@ async function parseReal(d: Directive, settings: CheckSettings, vport: number | 
     errors.push({ file: d.file, line: d.line, path: d.key, message: addresses });
     return [];
   }
-  const checks = reqRecv ? ldirectordChecks({ ...settings, request: reqRecv[0], receive: reqRecv[1] }, { file: d.file, line: d.line }, errors, warnings) : undefined;
+  const own = reqRecv ? { request: reqRecv[0], receive: reqRecv[1] } : {};
+  const at = { file: d.file, line: d.line };
+  const checks = reqRecv ? ldirectordChecks({ ...settings, ...own }, at, errors, warnings) : undefined;
+  // With a port of its own, a real server of a fwmark virtual is checked on that port, not the service's.
+  const withPort = settings.servicePort !== undefined && addresses.some((a) => a.port) ? ldirectordChecks({ ...settings, ...own, servicePort: undefined }, at, errors, warnings) : undefined;
   return addresses.map(({ host, port }) => {
     const rs: Record<string, unknown> = { address: formatHostPort(host, port ?? vport), weight, forwarding };
-    if (checks && checks !== 'off') rs.checks = checks;
+    const mine = port && withPort ? withPort : checks;
+    if (mine && mine !== 'off') rs.checks = mine;
     return rs;
   });
 }

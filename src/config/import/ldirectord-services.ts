@@ -1,0 +1,113 @@
+import type { ConfigIssue } from '../errors.js';
+
+/** ldirectord's ld_service_to_port, which is also ld_port_to_service read backwards. */
+export const SERVICE_DEFAULT_PORT: Record<string, number> = {
+  ftp: 21, smtp: 25, dns: 53, http: 80, pop: 110, nntp: 119, imap: 143, ldap: 389, https: 443, submission: 587,
+  ldaps: 636, imaps: 993, pops: 995, oracle: 1521, radius: 1812, http_proxy: 3128, mysql: 3306, sip: 5060, pgsql: 5432,
+};
+
+export interface ServiceSettings {
+  request: string;
+  receive: string;
+  httpmethod: string;
+  virtualhost: string | undefined;
+  protocol: string;
+  login: string;
+  passwd: string;
+  database: string;
+  secret: string;
+}
+
+type Check = Record<string, unknown>;
+
+function pathOf(request: string): string {
+  // ldirectord accepts a full URL as request; the path is what is asked for.
+  const url = /^https?:\/\/[^/]+(\/.*)?$/i.exec(request);
+  if (url) return url[1] ?? '/';
+  return request.startsWith('/') ? request : `/${request}`;
+}
+
+/** `request` without its leading slash: ldirectord strips it for the name, base, query and file of these services. */
+const bare = (request: string) => request.replace(/^\/+/, '');
+
+/**
+ * One `service=` as ldirectord's check_<service> does it (ldirectord 4.12,
+ * the Debian package). Where ldirectord's own code does something no admin
+ * can have meant (dns without receive is always down), rsguard does the
+ * sensible thing and says so in a warning.
+ */
+export function ldirectordService(service: string, s: ServiceSettings, at: { file: string; line: number }, errors: ConfigIssue[], warnings: string[]): Check | undefined {
+  const error = (message: string) => void errors.push({ file: at.file, line: at.line, path: 'service', message });
+  const warn = (message: string) => warnings.push(`${at.file}:${at.line}: ${message}`);
+  switch (service) {
+    case 'http':
+    case 'https':
+      return {
+        kind: service,
+        path: pathOf(s.request),
+        method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET',
+        ...(s.virtualhost ? { virtualHost: s.virtualhost } : {}),
+        ...(s.receive ? { expectBodyRegex: s.receive } : {}),
+        // LWP follows redirects (GET and HEAD) and never verifies certificates here (verify_hostname 0).
+        followRedirects: true,
+        ...(service === 'https' ? { tlsVerify: false } : {}),
+      };
+    case 'http_proxy': {
+      if (!/^http:\/\//i.test(bare(s.request))) return error('service=http_proxy needs request="http://host/path" (the URL fetched through the proxy)');
+      return { kind: 'http_proxy', url: bare(s.request), method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET', ...(s.receive ? { expectBodyRegex: s.receive } : {}) };
+    }
+    case 'simpletcp':
+      return { kind: 'tcp', send: bare(s.request).replace(/\\n/g, '\n'), ...(s.receive ? { expectRegex: s.receive } : {}) };
+    case 'none':
+      return { kind: 'tcp' };
+    case 'smtp':
+    case 'submission':
+      // Net::SMTP: banner and EHLO (HELO for old servers); no STARTTLS.
+      return { kind: 'smtp', helo: 'rsguard' };
+    case 'pop':
+    case 'pops':
+      return { kind: 'pop', ...(service === 'pops' ? { tls: true, tlsVerify: false } : {}), ...(s.login ? { user: s.login, pass: s.passwd } : {}) };
+    case 'imap':
+    case 'imaps':
+      return { kind: 'imap', ...(service === 'imaps' ? { tls: true, tlsVerify: false } : {}), ...(s.login ? { user: s.login, pass: s.passwd } : {}) };
+    case 'nntp':
+      return { kind: 'nntp' };
+    case 'ftp': {
+      // check_ftp fetches `request` and matches `receive`; with no receive its empty pattern matches anything, even a dead server: rsguard checks the login then.
+      const file = bare(s.request);
+      if (!s.receive) warn('service=ftp without receive: ldirectord counts every server up whatever happens; rsguard checks the banner and login instead');
+      return { kind: 'ftp', user: s.login, pass: s.passwd, ...(s.receive && file ? { retrieve: file, expectRegex: s.receive } : {}) };
+    }
+    case 'ldap':
+    case 'ldaps':
+      return {
+        kind: 'ldap',
+        ...(service === 'ldaps' ? { tls: true, tlsVerify: false } : {}),
+        ...(s.login && s.passwd ? { bindDn: s.login, password: s.passwd } : {}),
+        base: bare(s.request),
+        ...(s.receive ? { expectDnRegex: s.receive } : {}),
+      };
+    case 'dns': {
+      const name = bare(s.request);
+      if (!name) return error('service=dns needs request= (the name to look up)');
+      if (!s.receive) warn('service=dns without receive: ldirectord marks every server down; rsguard counts a NOERROR answer as up');
+      const type = /\.(in-addr|ip6)\.arpa\.?$/i.test(name) ? 'PTR' : 'A';
+      return { kind: 'dns', query: name, type, recursion: true, transport: s.protocol === 'tcp' ? 'tcp' : 'udp', ...(s.receive ? { expectAnswerRegex: s.receive } : {}) };
+    }
+    case 'mysql':
+    case 'pgsql': {
+      const query = bare(s.request);
+      if (!s.login || !query) return error(`service=${service} needs login= and request= (the query); ldirectord marks the server down without them`);
+      return { kind: service, user: s.login, password: s.passwd, ...(s.database ? { database: s.database } : {}), query, minRows: 1 };
+    }
+    case 'sip':
+      return { kind: 'sip', uri: s.login, transport: s.protocol === 'tcp' ? 'tcp' : 'udp' };
+    case 'radius':
+      if (!s.secret) return error('service=radius needs secret= (the shared secret)');
+      return { kind: 'radius', secret: s.secret, user: s.login || 'rsguard', password: s.passwd };
+    case 'oracle':
+      return error('service=oracle is not supported by rsguard (no Oracle client here): use checktype=connect, or checktype=external with a script');
+    default:
+      return error(`unknown service ${JSON.stringify(service)}`);
+  }
+}
