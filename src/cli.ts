@@ -80,7 +80,10 @@ program
     try {
       const result = await (await import('./config/load.js')).importConfig(file, o.format, o.configId);
       const notes = result.warnings.map((w) => `# warning: ${w}`);
-      process.stdout.write([`# rsguard config imported from ${file}`, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));
+      // Unsupported features are marked in place (an `unsupported:` entry does not load) and listed with what to write instead.
+      const unsupported = result.errors.flatMap((e) => (e.unsupported ? [`# unsupported: ${formatIssue(e)}`, `#   replace its \`unsupported:\` entry below with ${e.unsupported.replaceWith}`] : []));
+      process.stdout.write([`# rsguard config imported from ${file}`, ...unsupported, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));
+      if (unsupported.length) process.stderr.write(`rsguard import: ${unsupported.length / 2} unsupported part(s) marked "unsupported:" in the YAML; it will not load until they are replaced\n`);
     } catch (err) {
       printConfigError(err);
     }

@@ -6,6 +6,12 @@ export interface ConfigIssue {
   /** Field path like `virtualServices[0].realServers[1].weight`, or a directive name for imported formats. */
   path?: string;
   message: string;
+  /**
+   * A feature rsguard does not have (BFD_CHECK, service=oracle), not a broken
+   * line: `rsguard import` still writes the YAML, with this part marked
+   * `unsupported:` (which will not load) and what to write instead.
+   */
+  unsupported?: { replaceWith: string };
 }
 
 export function formatIssue(issue: ConfigIssue): string {

@@ -30,7 +30,11 @@ function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(source.issueAt(path, `unknown key ${JSON.stringify(key)}`, key));
     } else if (issue.code === 'invalid_union' && path[path.length - 1] === 'kind') {
-      out.push(source.issueAt(path, `unknown check kind; expected one of ${PROBE_KINDS.join(', ')}`));
+      // `rsguard import` marks what it could not convert: say so rather than "unknown kind".
+      const marked = source.valueAt([...path.slice(0, -1), 'unsupported']);
+      const replaceWith = source.valueAt([...path.slice(0, -1), 'replaceWith']);
+      if (typeof marked === 'string') out.push(source.issueAt(path.slice(0, -1), `not converted by rsguard import (${marked}); replace this entry with ${String(replaceWith ?? 'a supported check')}`));
+      else out.push(source.issueAt(path, `unknown check kind; expected one of ${PROBE_KINDS.join(', ')}`));
     } else {
       out.push(source.issueAt(path, issue.message));
     }
@@ -110,6 +114,8 @@ export async function importConfig(file: string, format?: ConfigFormat, configId
   const kind = format ?? sniffFormat(file, text);
   if (kind === 'yaml') throw new ConfigError([{ file, message: 'already rsguard YAML: nothing to import' }]);
   const result = kind === 'ldirectord' ? await importLdirectord(file, text) : await importKeepalived(file, configId);
+  // Unsupported features do not stop an import: the YAML marks them and refuses to load until they are replaced.
+  if (result.errors.length && result.errors.every((e) => e.unsupported)) return result;
   modelFromImport(result, file, kind);
   return result;
 }

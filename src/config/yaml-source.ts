@@ -74,6 +74,12 @@ export class YamlSource {
     return { line: pos.line, column: pos.col };
   }
 
+  /** The plain value at a path, or undefined (for messages about what a user wrote). */
+  valueAt(path: readonly PathSegment[]): unknown {
+    const v = this.doc.getIn(path as PathSegment[]);
+    return isScalar(v) ? v.value : v;
+  }
+
   issueAt(path: readonly PathSegment[], message: string, key?: string): ConfigIssue {
     const at = this.locate(path, key);
     const fullPath = key !== undefined ? [...path, key] : path;

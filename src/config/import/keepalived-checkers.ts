@@ -68,8 +68,10 @@ export type TrackFiles = Map<string, { path: string; weight: number; reverse: bo
  */
 export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles = new Map()): Check[] {
   if (UNSUPPORTED.has(node.key)) {
-    errors.push({ ...at(node), path: node.key, message: `${node.key} is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK` });
-    return [];
+    const message = `${node.key} is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK`;
+    const replaceWith = '{ kind: tcp } (TCP_CHECK) or { kind: icmp } (PING_CHECK)';
+    errors.push({ ...at(node), path: node.key, message, unsupported: { replaceWith } });
+    return [unsupportedCheck(node.file, node.line, message, replaceWith)];
   }
   if (node.key === 'FILE_CHECK') return fileCheck(node, trackFiles, errors);
   const own: Inherited = { ...parent };
@@ -264,4 +266,9 @@ function fileCheck(node: KaNode, trackFiles: TrackFiles, errors: ConfigIssue[]):
   const w = weight ? weight : tf.weight;
   const rev = weight ? Boolean(reverse) : tf.reverse;
   return [{ kind: 'file', path: tf.path, weight: w, reverse: rev, interval: '1s', timeout: '1s', retryInterval: '1s', fall: 1, rise: 1 }];
+}
+
+/** Stands where a check rsguard cannot do was: `rsguard import` prints it, and it will not load until replaced. */
+export function unsupportedCheck(file: string, line: number, message: string, replaceWith: string): Check {
+  return { unsupported: `${file}:${line}: ${message}`, replaceWith };
 }

@@ -44,6 +44,7 @@ function negotiate(s: CheckSettings, at: { file: string; line: number }, errors:
   const port = s.checkport ?? s.servicePort;
   const timing = { timeout: seconds(s.negotiateTimeout), ...(port ? { port } : {}) };
   const c = ldirectordService(service, { ...s, login: s.login || defaultLogin(service), passwd: s.passwd || defaultPasswd(service) }, at, errors, warnings);
+  if (c?.unsupported) return c;
   return c ? { ...c, ...timing } : undefined;
 }
 

@@ -105,8 +105,12 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
     case 'radius':
       if (!s.secret) return error('service=radius needs secret= (the shared secret)');
       return { kind: 'radius', secret: s.secret, user: s.login || 'rsguard', password: s.passwd };
-    case 'oracle':
-      return error('service=oracle is not supported by rsguard (no Oracle client here): use checktype=connect, or checktype=external with a script');
+    case 'oracle': {
+      const message = 'service=oracle is not supported by rsguard (no Oracle client here): use checktype=connect, or checktype=external with a script';
+      const replaceWith = '{ kind: tcp } (checktype=connect) or { kind: exec, command: [/path/to/check] } (checktype=external)';
+      errors.push({ file: at.file, line: at.line, path: 'service', message, unsupported: { replaceWith } });
+      return { unsupported: `${at.file}:${at.line}: ${message}`, replaceWith };
+    }
     default:
       return error(`unknown service ${JSON.stringify(service)}`);
   }
