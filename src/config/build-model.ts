@@ -40,7 +40,7 @@ function pickTiming(obj: Record<string, unknown>): Partial<TimingInput> {
   return out as Partial<TimingInput>;
 }
 
-function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTarget): string {
+function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTarget, ownHost: boolean): string {
   switch (kind) {
     case 'http':
     case 'https':
@@ -56,7 +56,8 @@ function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTa
     case 'dns':
       return `dns ${String(spec.query)} ${String(spec.type)}`;
     default:
-      return `${kind} ${target.port}`;
+      // A check aimed elsewhere (keepalived connect_ip, SMTP_CHECK host{}) says where.
+      return ownHost ? `${kind} ${formatHostPort(target.host, target.port)}` : `${kind} ${target.port}`;
   }
 }
 
@@ -260,6 +261,6 @@ function addCheck(
   if (probe.portless) target.port = port ?? rs.port;
   const timing = resolveTiming(layers);
   const id = stableId({ kind, target, spec, timing });
-  if (!checks.has(id)) checks.set(id, { id, identity: stableId({ kind, target, spec }), kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target), target, spec, timing });
+  if (!checks.has(id)) checks.set(id, { id, identity: stableId({ kind, target, spec }), kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target, host !== undefined), target, spec, timing });
   return id;
 }
