@@ -173,6 +173,34 @@ describe('service probes against real servers: MariaDB, PostgreSQL, slapd, FreeR
     });
   });
 
+  it('a hostile peer that accepts and then trickles garbage: every TCP kind is down within its deadline', async () => {
+    const port = await freePort();
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      const t = setInterval(() => s.write(Buffer.from([0x4a, 0x00, 0xff, 0x0a, 0x0d])), 20);
+      s.once('close', () => (clearInterval(t), sockets.delete(s)));
+    });
+    await new Promise<void>((r) => server.listen(port, L, () => r()));
+    try {
+      for (const [kind, spec] of [
+        ['mysql', { user: 'u' }],
+        ['pgsql', { user: 'u' }],
+        ['ldap', {}],
+        ['sip', { transport: 'tcp' }],
+        ['http_proxy', { url: 'http://example.invalid/' }],
+      ] as const) {
+        const r = await probe(kind, { host: L, port }, spec, 1500);
+        assert.equal(r.ok, false, `${kind}: ${r.detail}`);
+        assert.ok(r.durationMs < 1500 + MARGIN, `${kind} took ${r.durationMs} ms`);
+      }
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('every kind: down within its deadline against a blackhole; refused when nothing listens', async () => {
     const closed = await freePort();
     for (const [kind, spec] of [
