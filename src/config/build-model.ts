@@ -84,7 +84,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   const seenVs = new Map<string, number>();
   const virtualServices: VirtualServiceDef[] = [];
   input.virtualServices.forEach((vs, vi) => {
-    const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues);
+    const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues, input.global.tlsCa);
     if (!built) return;
     const prev = seenVs.get(built.key);
     if (prev !== undefined) issues.push({ path: ['virtualServices', vi], message: `duplicate virtual service ${built.key} (also virtualServices[${prev}])` });
@@ -144,6 +144,7 @@ function buildVirtualService(
   defaults: Partial<TimingInput>,
   checks: Map<string, CheckDef>,
   issues: PathIssue[],
+  tlsCa: string | undefined,
 ): VirtualServiceDef | undefined {
   let host: string | undefined;
   let port: number | undefined;
@@ -193,7 +194,7 @@ function buildVirtualService(
     const checkPath = rs.checks ? [...rsPath, 'checks'] : vs.checks ? [...path, 'checks'] : rsPath;
     const checkIds: string[] = [];
     checkInputs.forEach((check, ci) => {
-      const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues);
+      const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues, tlsCa);
       if (id && !checkIds.includes(id)) checkIds.push(id);
     });
     realServers.push({
@@ -239,11 +240,14 @@ function addCheck(
   checks: Map<string, CheckDef>,
   path: PathSegment[],
   issues: PathIssue[],
+  tlsCa: string | undefined,
 ): string | undefined {
   const probe = probeFor(check.kind)!;
   const { kind, host, port, name, ...rest } = check as CheckInput & Record<string, unknown>;
   const spec: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (!(TIMING_KEYS as readonly string[]).includes(k)) spec[k] = v;
+  // global.tlsCa is the default of every kind that speaks TLS (those whose spec has tlsCa).
+  if (tlsCa !== undefined && spec.tlsCa === undefined && 'tlsCa' in probe.spec.shape) spec.tlsCa = tlsCa;
   const connectHost = host ?? rs.host;
   if (host !== undefined && typeof parseHostPort(host) === 'string') {
     issues.push({ path: [...path, 'host'], message: `expected an IP address, got ${JSON.stringify(host)}` });

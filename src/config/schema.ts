@@ -175,6 +175,8 @@ export const configSchema = z
         checkDefaults: timingSchema.default({}),
         /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
         autoReload: z.boolean().default(false),
+        /** A PEM CA bundle every TLS check uses unless it names its own `tlsCa` (a private CA for the backends). */
+        tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
         /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */
         apiToken: z.string().min(16, 'use at least 16 characters').optional(),
         apiTokenFile: z.string().startsWith('/').optional(),

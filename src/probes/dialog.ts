@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { caFile } from './ca-file.js';
 import { z } from 'zod';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { LineSession, ProtocolError, type TlsOptions } from './line-session.js';
@@ -14,15 +14,8 @@ export const tlsFields = {
   tlsServerName: z.string().min(1).optional(),
 };
 
-const caCache = new Map<string, string>();
-
-/** The CA file is read once per process: a probe must not do file I/O every round. */
 export function tlsOptions(spec: { tlsVerify: boolean; tlsCa?: string | undefined; tlsServerName?: string | undefined }): TlsOptions {
-  let ca: string | undefined;
-  if (spec.tlsCa) {
-    ca = caCache.get(spec.tlsCa);
-    if (ca === undefined) caCache.set(spec.tlsCa, (ca = readFileSync(spec.tlsCa, 'utf8')));
-  }
+  const ca = spec.tlsCa ? caFile(spec.tlsCa) : undefined;
   return { verify: spec.tlsVerify, ...(ca ? { ca } : {}), ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}) };
 }
 

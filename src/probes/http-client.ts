@@ -21,6 +21,8 @@ export interface HttpCheckRequest {
   hostHeader: string;
   headers: Record<string, string>;
   tlsVerify: boolean;
+  /** PEM CA bundle (contents), instead of the system's. */
+  ca?: string;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
   maxBodyBytes: number;
@@ -46,6 +48,7 @@ export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<P
         port: req.port,
         servername: net.isIP(hostName) ? undefined : hostName,
         rejectUnauthorized: req.tlsVerify,
+        ...(req.ca ? { ca: req.ca } : {}),
         ALPNProtocols: ['http/1.1'],
         // With verification on, the name checked is the virtual host when set (SNI), else the address.
         checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { caFile } from './ca-file.js';
 import got from 'got';
 import { hostForUrl, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
@@ -33,7 +34,7 @@ export function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, spec: 
       throwHttpErrors: false,
       retry: { limit: 0 },
       decompress: false,
-      https: { rejectUnauthorized: spec.tlsVerify },
+      https: { rejectUnauthorized: spec.tlsVerify, ...(spec.tlsCa ? { certificateAuthority: caFile(spec.tlsCa) } : {}) },
     });
     const finish = (result: ProbeResult) => {
       if (settled) return;

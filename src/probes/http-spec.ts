@@ -30,6 +30,8 @@ export const httpSpec = z
     maxBodyBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(DEFAULT_MAX_BODY),
     /** Verify the server certificate (https). ldirectord never does; here it is on unless turned off. */
     tlsVerify: z.boolean().default(true),
+    /** A PEM CA bundle for a backend with a private CA (default: global.tlsCa, else the system's). */
+    tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
     followRedirects: z.boolean().default(false),
   })
   .strict();

@@ -4,6 +4,7 @@ import { runWithGot } from './http-got.js';
 import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
+import { caFile } from './ca-file.js';
 import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
@@ -27,6 +28,7 @@ function runHttp(scheme: 'http' | 'https') {
           hostHeader: spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`,
           headers: spec.headers,
           tlsVerify: spec.tlsVerify,
+          ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
           needBody: needsBody(spec),
           maxBodyBytes: spec.maxBodyBytes,
         },

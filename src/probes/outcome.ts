@@ -56,6 +56,7 @@ export function localFaultOf(code: string): CheckErrorReason | undefined {
 /** Maps a socket-level error to a bounded reason; the deadline wins over whatever the abort caused. */
 export function classifyError(err: unknown, signal: AbortSignal): Classified {
   if (signal.aborted) return { reason: 'timeout', detail: 'timed out' };
+  if (err instanceof Error && err.name === 'LocalFault') return { reason: 'error', detail: err.message, error: 'exception' };
   const e = err as NodeJS.ErrnoException & { code?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);

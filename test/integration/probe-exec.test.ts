@@ -47,6 +47,22 @@ describe('exec probe', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('keepalived misc_dynamic: exit 2-255 is up with weight exit - 2; exit 1 down; without dynamicWeight exit 12 is down', async () => {
+    const r = await probe('exec', target, { command: ['sh', '-c', 'exit 12'], appendTarget: false, dynamicWeight: true });
+    assert.deepEqual([r.ok, r.weight], [true, 10]);
+    const d = await probe('exec', target, { command: ['sh', '-c', 'exit 1'], appendTarget: false, dynamicWeight: true });
+    assert.deepEqual([d.ok, d.weight], [false, undefined]);
+    assert.equal((await probe('exec', target, { command: ['sh', '-c', 'exit 12'], appendTarget: false })).ok, false);
+  });
+  it('keepalived MISC_CHECK user: the script runs as that user; an unknown user is a check error', { skip: process.getuid?.() !== 0 ? 'needs root to change user' : false }, async () => {
+    const r = await probe('exec', target, { command: ['id', '-un'], appendTarget: false, user: 'nobody' });
+    assert.ok(r.ok, r.detail);
+    assert.match(r.detail, /exit 0: nobody/);
+    const self = await probe('exec', target, { command: ['id', '-un'], appendTarget: false });
+    assert.match(self.detail, /exit 0: root/, 'without user it runs as rsguard\'s user');
+    const unknown = await probe('exec', target, { command: ['id'], appendTarget: false, user: 'no-such-user-here' });
+    assert.deepEqual([unknown.ok, unknown.error], [false, 'spawn']);
+  });
   it('a missing command is a check error (the director\'s fault), with a clear detail', async () => {
     const r = await probe('exec', target, { command: ['/nonexistent/check'] });
     assert.deepEqual([r.ok, r.error], [false, 'spawn']);

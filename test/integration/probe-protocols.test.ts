@@ -134,6 +134,26 @@ describe('protocol probes against real servers (dovecot, vsftpd, unbound, smtp-s
     });
   });
 
+  describe('nntp (a responder: inn2 does not install here, its postinst needs a host name with a domain)', () => {
+    it('up on a 200 or 201 greeting; down on 400 (service unavailable)', async () => {
+      for (const [greeting, ok] of [['200 news.example ready (posting ok)', true], ['201 news.example ready (no posting)', true], ['400 news.example closed', false]] as const) {
+        const port = await freePort();
+        const server = net.createServer((sock) => {
+          sock.on('error', () => undefined);
+          sock.write(`${greeting}\r\n`);
+          sock.on('data', (d) => d.toString().startsWith('QUIT') && sock.end('205 bye\r\n'));
+        });
+        await new Promise<void>((r) => server.listen(port, L, () => r()));
+        try {
+          const r = await probe('nntp', { host: L, port }, {}, SLOW);
+          assert.equal(r.ok, ok, `${greeting}: ${r.detail}`);
+        } finally {
+          await new Promise<void>((r) => server.close(() => r()));
+        }
+      }
+    });
+  });
+
   describe('dns (unbound)', () => {
     it('up: SOA of the zone over UDP (keepalived DNS_CHECK) and an expected A and AAAA answer over TCP (ldirectord receive)', async () => {
       const soa = await probe('dns', { host: L, port: dns.ports.dns! }, { query: 'rsguard.test' }, SLOW);

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+
+const cache = new Map<string, string>();
+
+/**
+ * A CA bundle's contents, read once per process per path: a probe must not do
+ * file I/O every round. Load checks that the file is readable, so a throw
+ * here (the file removed since) becomes the probe's check error.
+ */
+export function caFile(path: string): string {
+  let ca = cache.get(path);
+  if (ca === undefined) {
+    try {
+      ca = readFileSync(path, 'utf8');
+    } catch (err) {
+      // This host's file, not the server's health: the check cannot run.
+      throw new LocalFault(`cannot read CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    cache.set(path, ca);
+  }
+  return ca;
+}
+
+/** A fault of this host (a missing CA file) met while running a probe: classifyError makes it a check error. */
+export class LocalFault extends Error {
+  override name = 'LocalFault';
+}
