@@ -1,4 +1,0 @@
-export function defineBalancer(b) {
-    return b;
-}
-//# sourceMappingURL=balancer-kind.js.map

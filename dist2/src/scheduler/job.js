@@ -1,4 +1,0 @@
-export function jobId(checkId, dueAt) {
-    return `${checkId}-${dueAt}`;
-}
-//# sourceMappingURL=job.js.map
