@@ -48,3 +48,21 @@ export function expectReply(step: string, reply: string, ok: (r: string) => bool
   if (!ok(reply)) throw new ProtocolError(`${step}: ${snippet(reply.trim(), 80)}`, reason);
   return reply;
 }
+
+/**
+ * POP3 and IMAP ask the same of a check: implicit TLS or STARTTLS, and a
+ * login only when a user is given (ldirectord's default is the greeting).
+ */
+export const mailboxSpec = z
+  .object({
+    /** TLS from the first byte (POP3S 995, IMAPS 993). */
+    tls: z.boolean().default(false),
+    /** Upgrade before logging in (IMAP STARTTLS, POP3 STLS, RFC 2595). */
+    starttls: z.boolean().default(false),
+    /** Log in with this; without a user only the greeting is checked. */
+    user: z.string().min(1).optional(),
+    pass: z.string().default(''),
+    ...tlsFields,
+  })
+  .strict()
+  .refine((s) => !(s.tls && s.starttls), { message: 'set tls or starttls, not both', path: ['starttls'] });

@@ -1,4 +1,3 @@
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
@@ -6,7 +5,8 @@ import { decodeReply, DNS_TYPES, DnsFormatError, encodeQuery, type DnsReply, typ
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { socketExchange } from '../lib/socket-exchange.js';
-import { compiled, regexError } from './regex-cache.js';
+import { udpExchange } from '../lib/udp-exchange.js';
+import { compiled, regexField } from './regex-cache.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 export const dnsSpec = z
@@ -20,13 +20,7 @@ export const dnsSpec = z
     /** Some answer must be exactly this (ldirectord receive: an address); without it, NOERROR is enough, as in keepalived. */
     expectAnswer: z.string().min(1).optional(),
     /** Some A or PTR answer must match (ldirectord's check_dns `receive`). */
-    expectAnswerRegex: z
-      .string()
-      .min(1)
-      .superRefine((p, ctx) => {
-        const err = regexError(p);
-        if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
-      })
+    expectAnswerRegex: regexField
       .optional(),
   })
   .strict();
@@ -34,31 +28,10 @@ export const dnsSpec = z
 type DnsSpec = z.output<typeof dnsSpec>;
 
 function askUdp(target: ProbeTarget, query: Buffer, id: number, signal: AbortSignal): Promise<DnsReply> {
-  return new Promise<DnsReply>((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const settle = (err: unknown, r?: DnsReply) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.close();
-      if (err) reject(err);
-      else resolve(r!);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => settle(err));
-    socket.on('message', (msg: Buffer) => {
-      try {
-        const r = decodeReply(msg);
-        // A datagram with another id is not ours (spoofed or late): keep waiting, as resolvers do.
-        if (r.id === id) settle(undefined, r);
-      } catch (err) {
-        settle(err);
-      }
-    });
-    socket.connect(target.port, target.host, () => socket.send(query, (err) => err && settle(err)));
+  // A datagram with another id is not ours (spoofed or late): keep waiting, as resolvers do.
+  return udpExchange(target.host, target.port, () => query, signal, (msg) => {
+    const r = decodeReply(msg);
+    return r.id === id ? r : undefined;
   });
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { expectReply, runDialog, tlsFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import { multilineReply, ProtocolError, replyCode, type LineSession } from './line-session.js';
-import { compiled, regexError } from './regex-cache.js';
+import { compiled, regexField } from './regex-cache.js';
 import type { ProbeTarget } from './types.js';
 
 /** A file read for `expectRegex` is bounded like any reply. */
@@ -20,13 +20,7 @@ export const ftpSpec = z
     /** Fetch this file in passive mode (ldirectord `request`)… */
     retrieve: z.string().min(1).optional(),
     /** …and its content must match (ldirectord `receive`). */
-    expectRegex: z
-      .string()
-      .min(1)
-      .superRefine((p, ctx) => {
-        const err = regexError(p);
-        if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
-      })
+    expectRegex: regexField
       .optional(),
     ...tlsFields,
   })

@@ -1,13 +1,10 @@
 import { z } from 'zod';
-import { regexError } from './regex-cache.js';
+import { regexField } from './regex-cache.js';
 import { statusItem } from './status-codes.js';
 
 const DEFAULT_MAX_BODY = 64 * 1024;
 
-const regex = z.string().min(1).superRefine((p, ctx) => {
-  const err = regexError(p);
-  if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
-});
+const regex = regexField;
 
 export const httpSpec = z
   .object({

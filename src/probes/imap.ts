@@ -1,21 +1,8 @@
-import { z } from 'zod';
-import { expectReply, runDialog, tlsFields, tlsOptions } from './dialog.js';
+import { expectReply, mailboxSpec, runDialog, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import type { LineSession } from './line-session.js';
 
-export const imapSpec = z
-  .object({
-    /** IMAPS: TLS from the first byte (port 993, ldirectord imaps). */
-    tls: z.boolean().default(false),
-    /** Upgrade with STARTTLS before logging in. */
-    starttls: z.boolean().default(false),
-    /** LOGIN with these; without a user only the greeting is checked (ldirectord's default). */
-    user: z.string().min(1).optional(),
-    pass: z.string().default(''),
-    ...tlsFields,
-  })
-  .strict()
-  .refine((s) => !(s.tls && s.starttls), { message: 'set tls or starttls, not both', path: ['starttls'] });
+export const imapSpec = mailboxSpec;
 
 /** Reads untagged lines until the tagged completion of `tag`, which it returns. */
 async function tagged(s: LineSession, tag: string): Promise<string> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { tlsFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
-import { regexError, compiled } from './regex-cache.js';
+import { compiled, regexField } from './regex-cache.js';
 import { bounded } from './sql.js';
 import type { ProbeResult } from './types.js';
 
@@ -17,13 +17,7 @@ export const ldapSpec = z
     /** Read this entry (scope base, objectClass=*), as ldirectord's `request`; exactly one entry must come back. */
     base: z.string().optional(),
     /** The entry's DN must match (ldirectord `receive`). */
-    expectDnRegex: z
-      .string()
-      .min(1)
-      .superRefine((p, ctx) => {
-        const err = regexError(p);
-        if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
-      })
+    expectDnRegex: regexField
       .optional(),
     ...tlsFields,
   })

@@ -1,20 +1,7 @@
-import { z } from 'zod';
-import { expectReply, runDialog, tlsFields, tlsOptions } from './dialog.js';
+import { expectReply, mailboxSpec, runDialog, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 
-export const popSpec = z
-  .object({
-    /** POP3S: TLS from the first byte (port 995, ldirectord pops). */
-    tls: z.boolean().default(false),
-    /** Upgrade with STLS (RFC 2595) before logging in. */
-    starttls: z.boolean().default(false),
-    /** Log in with USER/PASS; without a user only the greeting is checked (ldirectord's default). */
-    user: z.string().min(1).optional(),
-    pass: z.string().default(''),
-    ...tlsFields,
-  })
-  .strict()
-  .refine((s) => !(s.tls && s.starttls), { message: 'set tls or starttls, not both', path: ['starttls'] });
+export const popSpec = mailboxSpec;
 
 const ok = (r: string) => r.startsWith('+OK');
 

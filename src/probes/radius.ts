@@ -1,10 +1,9 @@
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass } from './outcome.js';
 import type { ProbeResult } from './types.js';
+import { udpExchange } from '../lib/udp-exchange.js';
 
 export const radiusSpec = z
   .object({
@@ -68,32 +67,21 @@ export function checkReply(reply: Buffer, id: number, requestAuth: Buffer, secre
 export const radiusProbe = defineProbe({
   kind: 'radius',
   spec: radiusSpec,
-  run: (target, spec, { signal }) =>
-    new Promise<ProbeResult>((resolve) => {
-      const startedAt = performance.now();
-      const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-      const id = randomInt(0, 256);
-      const { packet, authenticator } = accessRequest(id, spec.secret, spec.user, spec.password);
-      let settled = false;
-      const finish = (r: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        socket.close();
-        resolve(r);
-      };
-      const onAbort = () => finish(fail(startedAt, 'timeout', 'no RADIUS answer (a wrong secret is dropped silently)'));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err) => finish(failure(startedAt, classifyError(err, signal))));
-      socket.on('message', (msg: Buffer) => {
-        const code = checkReply(msg, id, authenticator, spec.secret);
-        // A forged or stray datagram is not an answer: keep waiting until the deadline.
-        if (typeof code === 'string') return;
-        const name = CODES[code] ?? `code ${code}`;
-        if (code === 2 || (!spec.expectAccept && (code === 3 || code === 11))) finish(pass(startedAt, name));
-        else finish(fail(startedAt, 'body', name));
+  run: async (target, spec, { signal }): Promise<ProbeResult> => {
+    const startedAt = performance.now();
+    const id = randomInt(0, 256);
+    const { packet, authenticator } = accessRequest(id, spec.secret, spec.user, spec.password);
+    try {
+      // A forged or stray datagram is not an answer (its authenticator does not check out): keep waiting until the deadline.
+      const code = await udpExchange(target.host, target.port, () => packet, signal, (msg) => {
+        const c = checkReply(msg, id, authenticator, spec.secret);
+        return typeof c === 'string' ? undefined : c;
       });
-      socket.connect(target.port, target.host, () => socket.send(packet, (err) => err && finish(failure(startedAt, classifyError(err, signal)))));
-    }),
+      const name = CODES[code] ?? `code ${code}`;
+      return code === 2 || (!spec.expectAccept && (code === 3 || code === 11)) ? pass(startedAt, name) : fail(startedAt, 'body', name);
+    } catch (err) {
+      if (signal.aborted) return fail(startedAt, 'timeout', 'no RADIUS answer (a wrong secret is dropped silently)');
+      return failure(startedAt, classifyError(err, signal));
+    }
+  },
 });

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Specs travel as JSON (the BullMQ mode serialises jobs), so patterns stay
  * strings in the spec and are compiled once per process here.
@@ -25,3 +27,12 @@ export function regexError(pattern: string): string | undefined {
     return (err as Error).message;
   }
 }
+
+/** A config field holding a regex: validated at load, so a bad pattern is a config error with its line. */
+export const regexField = z
+  .string()
+  .min(1)
+  .superRefine((p, ctx) => {
+    const err = regexError(p);
+    if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
+  });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { socketExchange } from '../lib/socket-exchange.js';
+import { udpExchange } from '../lib/udp-exchange.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 export const sipSpec = z
@@ -52,34 +52,11 @@ class SipError extends Error {
 }
 
 function overUdp(target: ProbeTarget, spec: SipSpec, signal: AbortSignal): Promise<{ status: number; line: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const settle = (err: unknown, v?: { status: number; line: string }) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.close();
-      if (err) reject(err);
-      else resolve(v!);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err) => settle(err));
-    socket.on('message', (msg: Buffer) => {
-      const text = msg.toString('latin1', 0, Math.min(msg.length, MAX_REPLY));
-      try {
-        const status = finalStatus(text);
-        if (status !== undefined) settle(undefined, { status, line: text.split('\r\n')[0]! });
-      } catch (err) {
-        settle(err);
-      }
-    });
-    socket.connect(target.port, target.host, () => {
-      const a = socket.address();
-      socket.send(options(spec, `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, 'udp'), (err) => err && settle(err));
-    });
+  const request = (a: { address: string; port: number; family: string }) => options(spec, `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, 'udp');
+  return udpExchange(target.host, target.port, request, signal, (msg) => {
+    const text = msg.toString('latin1', 0, Math.min(msg.length, MAX_REPLY));
+    const status = finalStatus(text);
+    return status === undefined ? undefined : { status, line: text.split('\r\n')[0]! };
   });
 }
 

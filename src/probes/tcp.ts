@@ -2,7 +2,7 @@ import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
-import { compiled, regexError } from './regex-cache.js';
+import { compiled, regexField } from './regex-cache.js';
 import type { ProbeResult } from './types.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
@@ -15,13 +15,7 @@ export const tcpSpec = z
     /** The reply must contain this string. */
     expect: z.string().min(1).optional(),
     /** The reply must match this regex (HAProxy `tcp-check expect rstring`). */
-    expectRegex: z
-      .string()
-      .min(1)
-      .superRefine((p, ctx) => {
-        const err = regexError(p);
-        if (err) ctx.addIssue({ code: 'custom', message: `invalid regex: ${err}` });
-      })
+    expectRegex: regexField
       .optional(),
     maxBytes: z.number().int().min(1).max(1024 * 1024).default(DEFAULT_MAX_BYTES),
   })

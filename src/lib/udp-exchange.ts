@@ -1,0 +1,43 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+/**
+ * One datagram out on a connected socket and the first reply `accept` takes:
+ * `accept` returns undefined for a datagram that is not the answer (another
+ * id, a provisional response) and throws for one that is wrong. Settles once,
+ * at the latest when the signal fires, and always closes the socket. A
+ * connected socket turns an ICMP port unreachable into ECONNREFUSED.
+ */
+export function udpExchange<T>(
+  host: string,
+  port: number,
+  request: (local: { address: string; port: number; family: string }) => Buffer | string,
+  signal: AbortSignal,
+  accept: (reply: Buffer) => T | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    let settled = false;
+    const settle = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      socket.close();
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (err) => settle(err));
+    socket.on('message', (msg: Buffer) => {
+      try {
+        const v = accept(msg);
+        if (v !== undefined) settle(undefined, v);
+      } catch (err) {
+        settle(err);
+      }
+    });
+    socket.connect(port, host, () => socket.send(request(socket.address()), (err) => err && settle(err)));
+  });
+}
