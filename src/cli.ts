@@ -90,6 +90,13 @@ program
   });
 
 program
+  .command('schema')
+  .description('print the JSON Schema of rsguard YAML, for editors (yaml-language-server)')
+  .action(async () => {
+    process.stdout.write(`${JSON.stringify((await import('./config/json-schema.js')).configJsonSchema(), null, 2)}\n`);
+  });
+
+program
   .command('run')
   .description('run the daemon in embedded mode')
   .requiredOption('-c, --config <file>', 'config file')
