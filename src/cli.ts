@@ -11,7 +11,7 @@ import { ConfigError, formatIssue } from './config/errors.js';
  */
 const loadConfig = async (file: string, format?: ConfigFormat, opts: { configId?: string; apiTokenFile?: string } = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
 const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host name, as keepalived)';
-const createLogger = async (level: string) => (await import('./log.js')).createLogger(level);
+const createLogger = async (level: string, target?: Model['global']['log']) => (await import('./log.js')).createLogger(level, undefined, target);
 import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
 import { renderStatusTable } from './read/status-table.js';
@@ -114,7 +114,7 @@ program
     } catch (err) {
       printConfigError(err);
     }
-    const log = await createLogger(o.logLevel ?? model.global.logLevel);
+    const log = await createLogger(o.logLevel ?? model.global.logLevel, model.global.log);
     let daemon;
     try {
       daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, loadOptions, model, listen: o.listen, dryRun: o.dryRun, log });
@@ -216,7 +216,7 @@ program
       process.stderr.write('rsguard worker: --concurrency must be a positive integer\n');
       process.exit(2);
     }
-    const log = await createLogger(o.logLevel);
+    const log = await createLogger(o.logLevel, model?.global.log);
     const worker = await (await import('./worker.js')).startWorker({ redis, prefix: o.prefix ?? model?.queue.prefix ?? 'rsguard', concurrency: o.concurrency, staleAfterMs: model?.queue.staleAfterMs, log });
     let stopping = false;
     const stop = () => {

@@ -4,8 +4,8 @@ const withOptions = (o: Record<string, unknown> | undefined) => (o ? { balancerO
 import { parseHostPort, formatHostPort } from '../lib/address.js';
 import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
-import type { BalancerDef, CheckDef, Forwarding, NotifyDef, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
-import { DEFAULT_CHECK, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
+import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef, Model, RealServerDef, Timing, VirtualServiceDef } from './model.js';
+import { DEFAULT_CHECK, SYSLOG_FACILITIES, TIMING_DEFAULTS, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
 import { stableId } from './stable-id.js';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeTarget } from '../probes/types.js';
@@ -71,6 +71,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     global = {
       listen: { host: listen.host, port: listen.port },
       logLevel: input.global.logLevel,
+      log: buildLog(input.global.log, issues),
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
       autoReload: input.global.autoReload,
@@ -96,6 +97,16 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   if (issues.length || !global) return { issues };
   const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}) };
   return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, vrrp: buildVrrp(input.vrrp, issues), checks, warnings: [] }, issues };
+}
+
+function buildLog(l: ConfigInput['global']['log'], issues: PathIssue[]): LogTarget {
+  if (l === 'stdout') return { to: 'stdout' };
+  const hp = parseHostPort(l.address);
+  if (typeof hp === 'string') {
+    issues.push({ path: ['global', 'log', 'address'], message: hp });
+    return { to: 'stdout' };
+  }
+  return { to: 'syslog', facility: SYSLOG_FACILITIES[l.facility], host: hp.host, port: hp.port ?? 514, protocol: l.protocol, format: l.format };
 }
 
 function buildVrrp(v: VrrpInput, issues: PathIssue[]): Model['vrrp'] {

@@ -119,9 +119,13 @@ export interface BalancerDef {
   reconcileIntervalMs: number;
 }
 
+export type LogTarget = { to: 'stdout' } | { to: 'syslog'; facility: number; host: string; port: number; protocol: 'udp' | 'tcp'; format: 'rfc3164' | 'rfc5424' };
+
 export interface GlobalDef {
   listen: { host: string; port: number };
   logLevel: LogLevel;
+  /** stdout, or a syslog daemon over the network (facility as a number). */
+  log: LogTarget;
   /** Probes in flight at most (embedded worker pool). */
   concurrency: number;
   /** First checks are spread over min(interval, this) so they do not fire in the same millisecond. */

@@ -146,6 +146,26 @@ const vrrpSchema = z
   })
   .strict();
 
+/** syslog(3) facility names and their numbers (RFC 3164 4.1.1). */
+export const SYSLOG_FACILITIES = {
+  kern: 0, user: 1, mail: 2, daemon: 3, auth: 4, syslog: 5, lpr: 6, news: 7, uucp: 8, cron: 9, authpriv: 10, ftp: 11,
+  local0: 16, local1: 17, local2: 18, local3: 19, local4: 20, local5: 21, local6: 22, local7: 23,
+} as const;
+
+const syslogSchema = z
+  .object({
+    to: z.literal('syslog'),
+    facility: z.enum(Object.keys(SYSLOG_FACILITIES) as [keyof typeof SYSLOG_FACILITIES, ...Array<keyof typeof SYSLOG_FACILITIES>]).default('daemon'),
+    /** rsyslog or syslog-ng listening for network input (imudp/imtcp). */
+    address: addressText.default('127.0.0.1:514'),
+    protocol: z.enum(['udp', 'tcp']).default('udp'),
+    format: z.enum(['rfc3164', 'rfc5424']).default('rfc3164'),
+  })
+  .strict();
+
+/** Where the JSON log lines go: stdout (journald under systemd), or a syslog daemon. */
+const logSchema = z.union([z.literal('stdout'), z.literal('syslog').transform(() => syslogSchema.parse({ to: 'syslog' })), z.object({ to: z.literal('stdout') }).strict().transform(() => 'stdout' as const), syslogSchema]);
+
 const listenSchema = addressText;
 
 const HEALTH_DEFAULTS = { maxBlindFraction: 0.5, fileWeight: 50 };
@@ -170,6 +190,7 @@ export const configSchema = z
       .object({
         listen: listenSchema.default('127.0.0.1:9901'),
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        log: logSchema.default('stdout'),
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         startupSpread: duration.default(5000),
         checkDefaults: timingSchema.default({}),
@@ -189,7 +210,7 @@ export const configSchema = z
         health: healthSchema.default(HEALTH_DEFAULTS),
       })
       .strict()
-      .default({ listen: '127.0.0.1:9901', logLevel: 'info', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', log: 'stdout', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     queue: queueSchema.default({ prefix: 'rsguard' }),

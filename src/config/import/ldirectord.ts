@@ -1,4 +1,5 @@
 import { formatHostPort } from '../../lib/address.js';
+import { SYSLOG_FACILITIES } from '../schema.js';
 import type { ConfigIssue } from '../errors.js';
 import { seconds, type Directive, type ImportResult } from './imported.js';
 import { expandRange, resolveHostPort } from './ldirectord-address.js';
@@ -21,7 +22,6 @@ const VIRTUAL_ONLY = new Set([
 ]);
 const IGNORED: Record<string, string> = {
   callback: 'rsguard has no reload callback',
-  logfile: 'rsguard logs JSON to stdout (journald under systemd)',
   execute: 'run one rsguard per config instead',
   supervised: 'rsguard always runs in the foreground',
   fork: 'rsguard checks concurrently without forking',
@@ -91,6 +91,12 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     else if (!SHARED.has(d.key) && !GLOBAL_ONLY.has(d.key)) errors.push({ file, line: d.line, path: d.key, message: `unknown ldirectord directive ${d.key}` });
     else settings.set(d.key, d);
   }
+  // logfile="local0" (a facility) is syslog; a path is a file rsguard does not write (it logs to stdout or syslog).
+  const logfile = settings.get('logfile');
+  const facility = logfile ? unquote(logfile.args[0]!) : undefined;
+  const log = facility && facility in SYSLOG_FACILITIES ? { to: 'syslog', facility } : undefined;
+  if (logfile && log) warnings.push(`${file}:${logfile.line}: logfile=${facility}: rsguard sends syslog over UDP to 127.0.0.1:514 (rsyslog imudp); ldirectord used /dev/log`);
+  else if (logfile) warnings.push(`${file}:${logfile.line}: logfile accepted but not acted on: rsguard logs JSON to stdout (journald under systemd) or to syslog (logfile="local0")`);
   const note = (d: Directive) => {
     if (IGNORED[d.key]) warnings.push(`${file}:${d.line}: ${d.key} accepted but not acted on: ${IGNORED[d.key]}`);
   };
@@ -128,7 +134,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     const d = settings.get(key);
     if (d && notify) lines.set(path, d.line);
   }
-  return { input: { global: { autoReload }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices }, lines, warnings, errors: unique };
+  return { input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices }, lines, warnings, errors: unique };
 }
 
 async function buildVirtual(head: Directive, body: Directive[], local: Map<string, Directive>, errors: ConfigIssue[], warnings: string[]): Promise<Record<string, unknown> | undefined> {
