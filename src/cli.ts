@@ -14,10 +14,8 @@ const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host 
 const createLogger = async (level: string, target?: Model['global']['log']) => (await import('./log.js')).createLogger(level, undefined, target);
 import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
-import { renderStatusTable } from './read/status-table.js';
 import { drainCommand, type DrainOptions } from './cli/drain-command.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
-import type { StatusDocument } from './read/status-document.js';
 
 const program = new Command();
 program.name('rsguard').description('Health checks and failover for LVS/IPVS and HAProxy real servers').version('0.1.0');
@@ -94,6 +92,23 @@ program
   .description('print the JSON Schema of rsguard YAML, for editors (yaml-language-server)')
   .action(async () => {
     process.stdout.write(`${JSON.stringify((await import('./config/json-schema.js')).configJsonSchema(), null, 2)}\n`);
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script: rsguard completion bash > /etc/bash_completion.d/rsguard')
+  .argument('<shell>', 'bash')
+  .action(async (shell: string) => {
+    if (shell !== 'bash') {
+      process.stderr.write(`rsguard completion: only bash is supported, got ${JSON.stringify(shell)}\n`);
+      process.exit(2);
+    }
+    const shapes = program.commands.map((c) => ({
+      name: c.name(),
+      flags: [...c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f))), '--help'],
+      fileArg: c.registeredArguments.some((a) => /file/i.test(a.name())),
+    }));
+    process.stdout.write((await import('./cli/completion.js')).bashCompletion(shapes));
   });
 
 program
@@ -177,17 +192,18 @@ program
   .description('print the pools and their health like ipvsadm -Ln')
   .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
   .option('--json', 'print the raw /api/status document')
-  .action(async (o: { url: string; json?: boolean }) => {
-    let doc: StatusDocument;
-    try {
-      const res = await fetch(new URL('/api/status', o.url), { signal: AbortSignal.timeout(5000) });
-      if (!res.ok) throw new Error(`${o.url} answered HTTP ${res.status}`);
-      doc = (await res.json()) as StatusDocument;
-    } catch (err) {
-      process.stderr.write(`rsguard status: cannot read ${o.url}/api/status: ${(err as Error).message}\n`);
-      process.exit(1);
+  .option('-w, --watch [seconds]', 'redraw every few seconds (default 2) until Ctrl-C, like watch ipvsadm -Ln', (v) => Number(v))
+  .option('--color <when>', 'auto (a terminal without NO_COLOR) | always | never', 'auto')
+  .action(async (o: { url: string; json?: boolean; watch?: number | true; color: string }) => {
+    if (!['auto', 'always', 'never'].includes(o.color)) {
+      process.stderr.write(`rsguard status: --color must be auto, always or never, got ${JSON.stringify(o.color)}\n`);
+      process.exit(2);
     }
-    process.stdout.write(o.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderStatusTable(doc)}\n`);
+    if (typeof o.watch === 'number' && !(o.watch > 0)) {
+      process.stderr.write('rsguard status: --watch takes a number of seconds above 0\n');
+      process.exit(2);
+    }
+    await (await import('./cli/status-command.js')).statusCommand({ url: o.url, ...(o.json ? { json: true } : {}), ...(o.watch !== undefined ? { watch: o.watch === true ? 2 : o.watch } : {}), color: o.color as 'auto' });
   });
 
 program

@@ -11,8 +11,14 @@ function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
 }
 
-/** `ipvsadm -Ln` layout with health columns added. */
-export function renderStatusTable(doc: StatusDocument): string {
+/** ANSI colours for a terminal; the identity when colour is off (pipes, NO_COLOR, mail bodies). */
+type Paint = (text: string, tone: 'good' | 'bad' | 'warn') => string;
+const plain: Paint = (t) => t;
+const ansi: Paint = (t, tone) => `\x1b[${tone === 'good' ? 32 : tone === 'bad' ? 31 : 33}m${t}\x1b[0m`;
+
+/** `ipvsadm -Ln` layout with health columns added. Colour is applied after padding, so columns line up either way. */
+export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean } = {}): string {
+  const paint = opts.color ? ansi : plain;
   const out = ['rsguard: virtual services and real server health', 'Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check'];
   for (const vs of doc.virtualServices) {
     const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
@@ -26,7 +32,7 @@ export function renderStatusTable(doc: StatusDocument): string {
           ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
       out.push(
-        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${pad(`${rs.state}/${rs.stateType}`, 11)}${pad(rs.flapping ? 'yes' : 'no', 5)}${last}`,
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(`${rs.state}/${rs.stateType}`, 11), rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}`,
       );
     }
   }
@@ -35,7 +41,8 @@ export function renderStatusTable(doc: StatusDocument): string {
     for (const v of doc.vrrp) {
       const state = v.priority !== null && v.state !== 'unknown' ? `${v.state} ${v.priority}` : v.state;
       const what = v.kind === 'group' ? `members ${(v.instances ?? []).join(' ')}` : v.virtualIps.join(' ');
-      out.push(`${pad(v.kind, 9)}${pad(v.name, 21)}${pad(state, 11)}${pad(v.since ?? '-', 26)}${pad(v.interface ?? '-', 11)}${what}${v.configured ? '' : ' (not in the config)'}`);
+      const tone = v.state === 'MASTER' ? 'good' : v.state === 'FAULT' ? 'bad' : undefined;
+      out.push(`${pad(v.kind, 9)}${pad(v.name, 21)}${tone ? paint(pad(state, 11), tone) : pad(state, 11)}${pad(v.since ?? '-', 26)}${pad(v.interface ?? '-', 11)}${what}${v.configured ? '' : ' (not in the config)'}`);
     }
   }
   return out.join('\n');
