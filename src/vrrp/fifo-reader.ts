@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseFifoLine, type FifoLine } from './vrrp-event.js';
@@ -41,7 +41,13 @@ export function readKeepalivedFifo(file: string, onLine: (l: FifoLine) => void, 
       stopped = true;
       stream?.destroy();
       // A reader blocked in open() on a FIFO with no writer is released by opening it for writing once.
-      execFile('sh', ['-c', 'exec 3>"$1"; exec 3>&-', 'sh', file], { timeout: 1000 }, () => {});
+      // Non-blocking: with no reader waiting it fails at once (ENXIO) instead of waiting for one forever
+      // (a helper process used here outlived the daemon, stuck in that open).
+      try {
+        closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        /* no reader was waiting */
+      }
     },
   };
 }
