@@ -40,8 +40,8 @@ function logLevel(value: string): string {
 }
 
 function format(value: string): ConfigFormat {
-  if (value === 'yaml' || value === 'ldirectord' || value === 'keepalived') return value;
-  throw new InvalidArgumentError('expected yaml, ldirectord or keepalived');
+  if (value === 'yaml' || value === 'ldirectord' || value === 'keepalived' || value === 'haproxy') return value;
+  throw new InvalidArgumentError('expected yaml, ldirectord, keepalived or haproxy');
 }
 
 function printConfigError(err: unknown): never {
@@ -58,7 +58,7 @@ program
   .command('check-config')
   .description('validate a config file and print a summary; exit 1 with the errors if it is invalid')
   .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
-  .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+  .option('--format <format>', 'yaml | ldirectord | keepalived | haproxy (default: sniffed)', format)
   .option('--config-id <id>', CONFIG_ID_HELP)
   .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
@@ -70,9 +70,9 @@ program
 
 program
   .command('import')
-  .description('print an ldirectord.cf or keepalived.conf as rsguard YAML (which loads to the same model)')
-  .argument('<file>', 'ldirectord.cf or keepalived.conf')
-  .option('--format <format>', 'ldirectord | keepalived (default: sniffed)', format)
+  .description('print an ldirectord.cf, keepalived.conf or haproxy.cfg as rsguard YAML (which loads to the same model)')
+  .argument('<file>', 'ldirectord.cf, keepalived.conf or haproxy.cfg')
+  .option('--format <format>', 'ldirectord | keepalived | haproxy (default: sniffed)', format)
   .option('--config-id <id>', CONFIG_ID_HELP)
   .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
@@ -115,7 +115,7 @@ program
   .command('run')
   .description('run the daemon in embedded mode')
   .requiredOption('-c, --config <file>', 'config file')
-  .option('--format <format>', 'yaml | ldirectord | keepalived (default: sniffed)', format)
+  .option('--format <format>', 'yaml | ldirectord | keepalived | haproxy (default: sniffed)', format)
   .option('--listen <host:port>', 'HTTP API address (overrides global.listen)', hostPort)
   .option('--dry-run', 'log balancer changes instead of applying them')
   .option('--log-level <level>', 'overrides global.logLevel', logLevel)

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { buildModel } from './build-model.js';
@@ -5,12 +6,13 @@ import { ConfigError, formatPath, type ConfigIssue, type PathSegment } from './e
 import type { ImportResult } from './import/imported.js';
 import { importKeepalived } from './import/keepalived.js';
 import { importLdirectord } from './import/ldirectord.js';
+import { importHaproxy } from './import/haproxy.js';
 import type { Model } from './model.js';
 import { configSchema } from './schema.js';
 import { PROBE_KINDS } from '../probes/registry.js';
 import { YamlSource } from './yaml-source.js';
 
-export type ConfigFormat = 'yaml' | 'ldirectord' | 'keepalived';
+export type ConfigFormat = 'yaml' | 'ldirectord' | 'keepalived' | 'haproxy';
 
 /**
  * Guesses the format from the name and the first directives, so
@@ -20,6 +22,7 @@ export function sniffFormat(file: string, text: string): ConfigFormat {
   if (/\.ya?ml$/i.test(file)) return 'yaml';
   if (/ldirectord/i.test(file) || /^\s*(virtual6?|checktimeout|checkinterval)\s*=/m.test(text)) return 'ldirectord';
   if (/keepalived/i.test(file) || /^\s*(virtual_server|vrrp_instance|global_defs)\b/m.test(text)) return 'keepalived';
+  if (/haproxy/i.test(path.basename(file)) || /^\s*(backend|listen)\s+\S/m.test(text)) return 'haproxy';
   return 'yaml';
 }
 
@@ -103,6 +106,9 @@ export async function loadConfig(file: string, format?: ConfigFormat, opts: Load
     case 'keepalived':
       model = modelFromImport(await importKeepalived(file, opts.configId), file, 'keepalived');
       break;
+    case 'haproxy':
+      model = modelFromImport(importHaproxy(file, text), file, 'haproxy');
+      break;
   }
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
@@ -113,7 +119,7 @@ export async function importConfig(file: string, format?: ConfigFormat, configId
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
   if (kind === 'yaml') throw new ConfigError([{ file, message: 'already rsguard YAML: nothing to import' }]);
-  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : await importKeepalived(file, configId);
+  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : kind === 'haproxy' ? importHaproxy(file, text) : await importKeepalived(file, configId);
   // Unsupported features do not stop an import: the YAML marks them and refuses to load until they are replaced.
   if (result.errors.length && result.errors.every((e) => e.unsupported)) return result;
   modelFromImport(result, file, kind);
@@ -129,7 +135,7 @@ function lineOf(lines: ReadonlyMap<string, number>, path: readonly PathSegment[]
 }
 
 /** Validates an imported input with the same schema and model builder as YAML; errors keep the source line. */
-function modelFromImport(result: ImportResult, file: string, format: 'ldirectord' | 'keepalived'): Model {
+function modelFromImport(result: ImportResult, file: string, format: 'ldirectord' | 'keepalived' | 'haproxy'): Model {
   if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const where = (path: readonly PathSegment[], message: string): ConfigIssue => ({ file, line: lineOf(result.lines, path), path: formatPath(path), message });
   const parsed = configSchema.safeParse(result.input);

@@ -160,7 +160,7 @@ export interface VrrpGroupDef {
 export interface Model {
   /** The file it came from, for messages. */
   source: string;
-  format: 'rsguard-yaml' | 'ldirectord' | 'keepalived';
+  format: 'rsguard-yaml' | 'ldirectord' | 'keepalived' | 'haproxy';
   global: GlobalDef;
   balancer: BalancerDef;
   notify: NotifyDef;

@@ -164,7 +164,7 @@ describe('ldirectord.cf', () => {
 });
 
 describe('rsguard import: the same model through YAML', () => {
-  for (const f of ['keepalived/seed-tarena-lvs.conf', 'keepalived/seed-http-get.conf', 'keepalived/full.conf', 'ldirectord/seed-fwm.cf', 'ldirectord/full.cf', 'ldirectord/debian-example.cf', 'ldirectord/debian-all-services.cf']) {
+  for (const f of ['keepalived/seed-tarena-lvs.conf', 'keepalived/seed-http-get.conf', 'keepalived/full.conf', 'ldirectord/seed-fwm.cf', 'ldirectord/full.cf', 'ldirectord/debian-example.cf', 'ldirectord/debian-all-services.cf', 'haproxy/seed-haproxy.cfg']) {
     it(f, async () => {
       const r = spawnSync(process.execPath, [cli, 'import', fx(f)], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
