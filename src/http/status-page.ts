@@ -1,7 +1,7 @@
 /**
  * The status page at `/`: every virtual service, its real servers with state,
- * weight, last check, latency and flapping, the sorry server and recent
- * transitions; it polls the JSON API every 2 s. Everything a real server can
+ * weight, last check, latency and flapping, the sorry server, the VRRP
+ * instances keepalived reported, and recent transitions; it polls the JSON API every 2 s. Everything a real server can
  * influence (check details) is inserted as text, never as HTML.
  */
 export const STATUS_PAGE = `<!doctype html>
@@ -35,6 +35,7 @@ export const STATUS_PAGE = `<!doctype html>
 <header><h1>rsguard</h1><span class="meta" id="meta">loading…</span><span class="meta" id="balancer"></span></header>
 <main>
   <div id="services"></div>
+  <section class="vs" id="vrrp-section" hidden><h2>VRRP (run by keepalived; the last state it reported)</h2><table><thead><tr><th>kind</th><th>name</th><th>state</th><th>since</th><th>interface</th><th>virtual IPs / members</th></tr></thead><tbody id="vrrp"></tbody></table></section>
   <section class="vs"><h2>Recent transitions</h2><ul id="events"></ul></section>
 </main>
 <script>
@@ -73,6 +74,14 @@ function render(doc) {
     return el('section', { class: 'vs', 'data-vs': vs.name }, h, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
   }));
 }
+function renderVrrp(list) {
+  document.getElementById('vrrp-section').hidden = !list || list.length === 0;
+  document.getElementById('vrrp').replaceChildren(...(list || []).map((v) => el('tr', { 'data-vrrp': v.name },
+    el('td', {}, v.kind), el('td', {}, v.name),
+    el('td', {}, el('span', { class: 'state ' + (v.state === 'MASTER' ? 'up' : v.state === 'FAULT' ? 'down' : '') }, v.state + (v.priority != null ? ' ' + v.priority : ''))),
+    el('td', {}, v.since ? ago(v.since) : ''), el('td', {}, v.interface || ''),
+    el('td', { class: 'detail' }, v.kind === 'group' ? (v.instances || []).join(' ') : v.virtualIps.join(' ')))));
+}
 function renderEvents(events) {
   document.getElementById('events').replaceChildren(...events.slice().reverse().map((e) => el('li', {}, new Date(e.at).toLocaleTimeString() + '  ' + e.text)));
 }
@@ -80,6 +89,7 @@ async function tick() {
   try {
     const [doc, events] = await Promise.all([fetch('/api/status').then((r) => r.json()), fetch('/api/events').then((r) => r.json())]);
     render(doc);
+    renderVrrp(doc.vrrp);
     renderEvents(events.events);
   } catch (err) {
     document.getElementById('meta').textContent = 'cannot reach rsguard: ' + err.message;

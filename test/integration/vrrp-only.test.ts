@@ -70,6 +70,18 @@ describe('a VRRP-only keepalived.conf', () => {
         });
         assert.equal(after.vrrp[0]!.priority, 150);
         assert.equal(after.vrrp[1]!.state, 'unknown', 'the group stays unknown: keepalived reported only the instance');
+        // The status page shows them too (headless Chromium, as the observability test drives it).
+        const { chromium } = await import('playwright-core');
+        const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+        try {
+          const page = await browser.newPage();
+          await page.goto(`http://127.0.0.1:${port}/`);
+          const row = page.locator('tr[data-vrrp="VI_1"]');
+          await waitFor('the VRRP row on the page', async () => ((await row.textContent())?.includes('MASTER 150') ? true : undefined), 10_000);
+          assert.match((await page.locator('tr[data-vrrp="VG_1"]').textContent()) ?? '', /unknown/);
+        } finally {
+          await browser.close();
+        }
         const table = cli(['status', '--url', `http://127.0.0.1:${port}`]);
         assert.equal(table.status, 0, table.stderr);
         assert.match(table.stdout, /instance\s+VI_1\s+MASTER 150/);
