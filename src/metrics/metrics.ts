@@ -80,8 +80,8 @@ export class Metrics {
     this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
   }
 
-  private readonly vrrpState = new Gauge({ name: 'rsguard_vrrp_state', help: 'VRRP state per instance or group: 1 master, 2 backup, 3 fault, 0 stop or unknown.', labelNames: ['instance'], registers: [this.registry] });
-  private readonly vrrpTransitions = new Counter({ name: 'rsguard_vrrp_transitions_total', help: 'VRRP transitions recorded, by the state entered.', labelNames: ['instance', 'state'], registers: [this.registry] });
+  private readonly vrrpState = new Gauge({ name: 'rsguard_vrrp_state', help: 'VRRP state per instance or group: 1 master, 2 backup, 3 fault, 0 stop or unknown.', labelNames: ['vrrp_instance'], registers: [this.registry] });
+  private readonly vrrpTransitions = new Counter({ name: 'rsguard_vrrp_transitions_total', help: 'VRRP transitions recorded, by the state entered.', labelNames: ['vrrp_instance', 'state'], registers: [this.registry] });
   readonly mailSent = new Counter({ name: 'rsguard_mail_sent_total', help: 'Alert mails accepted by the SMTP server.', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'rsguard_mail_failed_total', help: 'Attempts to send alert mail that failed (they are retried).', registers: [this.registry] });
   readonly mailPending = new Gauge({ name: 'rsguard_mail_pending', help: 'Alert mail events waiting in the spool.', registers: [this.registry] });
@@ -89,8 +89,9 @@ export class Metrics {
   observeEvent(e: MonitorEvent): void {
     if (e.type === 'server-hard') this.transitions.inc({ vs: e.server.vsName, rs: e.server.rs, to: e.to });
     if (e.type === 'vrrp') {
-      this.vrrpState.set({ instance: e.transition.name }, stateCode(e.transition.state));
-      this.vrrpTransitions.inc({ instance: e.transition.name, state: e.transition.state });
+      // Not `instance`: Prometheus gives that label to the scrape target and would rename ours.
+      this.vrrpState.set({ vrrp_instance: e.transition.name }, stateCode(e.transition.state));
+      this.vrrpTransitions.inc({ vrrp_instance: e.transition.name, state: e.transition.state });
     }
   }
 }

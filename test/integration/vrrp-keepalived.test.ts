@@ -17,7 +17,7 @@ describe('VRRP transitions from real keepalived (two network namespaces)', () =>
   let pair: VrrpPair;
   let daemon: DaemonProcess;
   const translog = () => path.join(dir, 'keepalived-state.log');
-  const metric = async () => (await (await fetch(`http://127.0.0.1:${api}/metrics`)).text()).match(/^rsguard_vrrp_state\{instance="VI_T"\} (\d)/m)?.[1];
+  const metric = async () => (await (await fetch(`http://127.0.0.1:${api}/metrics`)).text()).match(/^rsguard_vrrp_state\{vrrp_instance="VI_T"\} (\d)/m)?.[1];
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rsguard-vrrp-'));
@@ -66,7 +66,7 @@ virtualServices:
     assert.deepEqual([line.vrrp, line.priority], ['instance', 100]);
     assert.equal(await waitFor('metric 1', async () => ((await metric()) === '1' ? '1' : undefined)), '1');
     const text = await (await fetch(`http://127.0.0.1:${api}/metrics`)).text();
-    assert.match(text, /^rsguard_vrrp_transitions_total\{instance="VI_T",state="MASTER"\} [1-9]/m);
+    assert.match(text, /^rsguard_vrrp_transitions_total\{vrrp_instance="VI_T",state="MASTER"\} [1-9]/m);
     await waitFor('transition log', () => (existsSync(translog()) && /\[Master\] .* instance VI_T is now MASTER \(priority 100\)/.test(readFileSync(translog(), 'utf8')) ? true : undefined));
     await waitFor('mail', () => (smtp.mails.some((m) => m.subject === '[LVS_B] VRRP Instance VI_T - Entering MASTER state') || smtp.mails.some((m) => m.body.includes('VI_T entered MASTER')) ? true : undefined), 15_000);
   });

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Backend } from '../helpers/backend.js';
+import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
+import { freePort, waitFor } from '../helpers/ports.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
+
+const TOKEN = 'prom-test-token-0123456789';
+
+/** Every `expr` in a Grafana dashboard, with its panel title. */
+function panelQueries(file: string): Array<{ title: string; expr: string }> {
+  const out: Array<{ title: string; expr: string }> = [];
+  const walk = (panels: Array<Record<string, unknown>>) => {
+    for (const p of panels) {
+      for (const t of (p.targets as Array<{ expr?: string }> | undefined) ?? []) if (t.expr) out.push({ title: String(p.title), expr: t.expr });
+      if (Array.isArray(p.panels)) walk(p.panels as Array<Record<string, unknown>>);
+    }
+  };
+  walk((JSON.parse(readFileSync(file, 'utf8')) as { panels: Array<Record<string, unknown>> }).panels);
+  return out;
+}
+
+/** A real server whose /health says yes and no in turn while `flapping` is set. */
+function flapper(port: number): { server: http.Server; flapping: { on: boolean } } {
+  const flapping = { on: true };
+  let n = 0;
+  const server = http.createServer((_q, r) => r.writeHead(flapping.on && n++ % 2 ? 503 : 200).end('ok'));
+  server.listen(port, '127.0.0.1');
+  return { server, flapping };
+}
+
+/**
+ * A real Prometheus (Debian's) scrapes a real rsguard (distributed mode, with
+ * a worker, a real SMTP sink) over a loopback farm that goes up, down,
+ * flapping, drained, onto the sorry server, with a VRRP master moving and a
+ * check that cannot run. Every dashboard panel's query must return series,
+ * and the alert rules (the shipped expressions; `for:` shortened to 1s for the
+ * test) must fire, and the ones the scenario can undo must resolve.
+ */
+describe('dashboards and alert rules evaluated by a real Prometheus', () => {
+  let dir: string;
+  let api: number;
+  let prom: number;
+  let prometheus: ChildProcess;
+  let daemon: DaemonProcess;
+  let worker: DaemonProcess;
+  let smtp: SmtpSink;
+  let a: Backend;
+  let b: Backend;
+  let sorry: Backend;
+  let flap: ReturnType<typeof flapper>;
+  const query = async (expr: string) => {
+    const r = (await (await fetch(`http://127.0.0.1:${prom}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data?: { result: unknown[] } };
+    if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
+    return r.data!.result;
+  };
+  const firing = async () => ((await (await fetch(`http://127.0.0.1:${prom}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: { alertname: string }; state: string }> } }).data.alerts.filter((x) => x.state === 'firing').map((x) => x.labels.alertname);
+  const post = (p: string, body: unknown) => fetch(`http://127.0.0.1:${api}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-prom-'));
+    [api, prom] = [await freePort(), await freePort()];
+    smtp = new SmtpSink(await freePort());
+    await smtp.start();
+    [a, b, sorry] = [new Backend(await freePort(), 'a'), new Backend(await freePort(), 'b'), new Backend(await freePort(), 'sorry')];
+    for (const x of [a, b, sorry]) await x.start();
+    const flapPort = await freePort();
+    flap = flapper(flapPort);
+    const prefix = `rsg-prom-${randomBytes(4).toString('hex')}`;
+    const file = path.join(dir, 'rsguard.yaml');
+    writeFileSync(
+      file,
+      `global:
+  listen: 127.0.0.1:${api}
+  apiToken: ${TOKEN}
+  stateFile: false
+  startupSpread: 50ms
+  checkDefaults: { interval: 200ms, timeout: 2s, retryInterval: 100ms, fall: 1, rise: 1, flap: { low: 5, high: 10 } }
+queue: { redis: redis://127.0.0.1:6379, prefix: ${prefix} }
+notify:
+  email: { to: [ops@example.com], smtp: { host: 127.0.0.1, port: ${smtp.port} }, digestWindow: 0, spoolDir: ${path.join(dir, 'spool')} }
+virtualServices:
+  - name: web
+    address: 192.0.2.1:80
+    sorryServer: 127.0.0.1:${sorry.port}
+    checks: [{ kind: http, path: /health }]
+    realServers: [{ address: 127.0.0.1:${a.port}, weight: 3 }, { address: 127.0.0.1:${b.port} }]
+  - name: flappy
+    address: 192.0.2.2:80
+    checks: [{ kind: http, path: /health }]
+    realServers: [{ address: 127.0.0.1:${flapPort} }]
+  - name: blind
+    address: 192.0.2.3:80
+    checks: [{ kind: exec, command: [/nonexistent/check] }]
+    realServers: [{ address: 127.0.0.1:9 }]
+`,
+    );
+    daemon = new DaemonProcess(['run', '-c', file]);
+    worker = new DaemonProcess(['worker', '--redis', 'redis://127.0.0.1:6379', '--prefix', prefix, '--concurrency', '20']);
+    await daemon.waitForLog('started', (l) => l.msg === 'rsguard started');
+    // The shipped rules, with `for:` cut to 1s so the scenario need not wait minutes.
+    const rules = readFileSync(path.join(ROOT, 'alerts/rsguard.rules.yml'), 'utf8').replace(/for: \d+[smh]/g, 'for: 1s');
+    writeFileSync(path.join(dir, 'rules.yml'), rules);
+    writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${path.join(dir, 'rules.yml')}]\nscrape_configs:\n  - job_name: rsguard\n    static_configs: [{ targets: ["127.0.0.1:${api}"] }]\n`);
+    prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${prom}`, '--log.level=warn'], { stdio: 'ignore' });
+    await waitFor('Prometheus to scrape rsguard', async () => ((await query('up{job="rsguard"} == 1').catch(() => [])).length ? true : undefined), 30_000, 200);
+  });
+  after(async () => {
+    prometheus?.kill('SIGTERM');
+    await worker?.stop();
+    await daemon?.stop();
+    await smtp?.stop();
+    for (const x of [a, b, sorry]) await x?.kill();
+    flap?.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the scenario: VRRP master, a drain, every web server down (sorry in, quorum lost), one flapping, a check that cannot run; alerts fire', async () => {
+    assert.equal((await post('/api/vrrp', { kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 100 })).status, 200);
+    assert.equal((await post('/api/drain', { vs: 'web', rs: `127.0.0.1:${b.port}` })).status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.kill();
+    await b.kill();
+    const want = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardRealServerFlapping', 'RsguardVrrpMasterMoved', 'RsguardChecksCannotRun'];
+    const got = await waitFor('the alerts to fire', async () => {
+      const f = await firing();
+      return want.every((w) => f.includes(w)) ? f : undefined;
+    }, 60_000, 500).catch(async (err: Error) => assert.fail(`${err.message}; firing: ${(await firing()).join(', ')}`));
+    assert.ok(got);
+  });
+
+  it('every panel of every dashboard returns series', async () => {
+    await waitFor('a mail sent', () => (smtp.mails.length > 0 ? true : undefined), 20_000);
+    const panels = readdirSync(path.join(ROOT, 'dashboards')).filter((f) => f.endsWith('.json')).flatMap((f) => panelQueries(path.join(ROOT, 'dashboards', f)).map((p) => ({ ...p, file: f })));
+    assert.ok(panels.length >= 30, `found ${panels.length} panel queries`);
+    // Grafana's template variables, as "all" selects them.
+    const empty: string[] = [];
+    await waitFor('every panel to have data', async () => {
+      empty.length = 0;
+      for (const p of panels) {
+        const expr = p.expr.replace(/\$(instance|vs|rs)\b/g, '.*');
+        if ((await query(expr)).length === 0) empty.push(`${p.file} "${p.title}": ${p.expr}`);
+      }
+      return empty.length === 0 ? true : undefined;
+    }, 30_000, 1000).catch(() => assert.deepEqual(empty, [], 'panels without data'));
+  });
+
+  it('the alerts the scenario can undo resolve: servers back, flapping stopped, VRRP back to a master', async () => {
+    await post('/api/vrrp', { kind: 'INSTANCE', name: 'VI_1', state: 'BACKUP', priority: 100 });
+    await waitFor('no master', async () => ((await firing()).includes('RsguardNoVrrpMaster') ? true : undefined), 30_000, 500);
+    await post('/api/vrrp', { kind: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 100 });
+    await a.start();
+    await b.start();
+    flap.flapping.on = false;
+    const gone = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardNoVrrpMaster'];
+    await waitFor('the alerts to resolve', async () => {
+      const f = await firing();
+      return gone.every((g) => !f.includes(g)) ? true : undefined;
+    }, 60_000, 500).catch(async (err: Error) => assert.fail(`${err.message}; still firing: ${(await firing()).join(', ')}`));
+  });
+
+  it('rsguard gone: RsguardDown fires', async () => {
+    await daemon.stop();
+    await waitFor('RsguardDown', async () => ((await firing()).includes('RsguardDown') ? true : undefined), 30_000, 500);
+  });
+});
