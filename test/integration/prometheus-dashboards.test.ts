@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { Backend } from '../helpers/backend.js';
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
+import { panelsPage, type PanelSeries } from '../helpers/panel-plots.js';
 
 const TOKEN = 'prom-test-token-0123456789';
 
@@ -163,6 +164,36 @@ virtualServices:
       const f = await firing();
       return gone.every((g) => !f.includes(g)) ? true : undefined;
     }, 60_000, 500).catch(async (err: Error) => assert.fail(`${err.message}; still firing: ${(await firing()).join(', ')}`));
+  });
+
+  it('each dashboard drawn from its panels\' query results over the scenario (uPlot in headless Chromium) to a PNG a person can open', async () => {
+    const end = Date.now() / 1000;
+    const start = end - 120;
+    const outDir = process.env.RSGUARD_PLOTS_DIR ?? dir;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    try {
+      for (const f of readdirSync(path.join(ROOT, 'dashboards')).filter((x) => x.endsWith('.json'))) {
+        const panels: PanelSeries[] = [];
+        for (const p of panelQueries(path.join(ROOT, 'dashboards', f))) {
+          const expr = p.expr.replace(/\$(instance|vs|rs)\b/g, '.*');
+          const r = (await (await fetch(`http://127.0.0.1:${prom}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${start}&end=${end}&step=1`)).json()) as { data: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
+          const series = r.data.result.map((x) => ({ legend: Object.entries(x.metric).filter(([k]) => k !== '__name__' && k !== 'job').map(([k, v]) => `${k}=${v}`).join(' ') || expr, points: x.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
+          panels.push({ title: p.title, expr: p.expr, series });
+        }
+        assert.ok(panels.every((p) => p.series.some((s) => s.points.length > 1)), `${f}: a panel with no line to draw`);
+        const page = await browser.newPage({ viewport: { width: 1340, height: 900 } });
+        await page.setContent(panelsPage(`${f}: the test's scenario as Prometheus recorded it`, panels));
+        await page.waitForSelector('body[data-ready="1"]');
+        assert.equal(await page.locator('.uplot').count(), panels.length);
+        const png = path.join(outDir, f.replace(/\.json$/, '.png'));
+        await page.screenshot({ path: png, fullPage: true });
+        assert.ok(statSync(png).size > 10_000, `${png} is suspiciously small`);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it('rsguard gone: RsguardDown fires', async () => {
