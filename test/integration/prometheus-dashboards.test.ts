@@ -42,7 +42,10 @@ function flapper(port: number): { server: http.Server; flapping: { on: boolean }
  * flapping, drained, onto the sorry server, with a VRRP master moving and a
  * check that cannot run. Every dashboard panel's query must return series,
  * and the alert rules (the shipped expressions; `for:` shortened to 1s for the
- * test) must fire, and the ones the scenario can undo must resolve.
+ * test) must fire, and the ones the scenario can undo must resolve. Two are
+ * left to their promtool tests (alerts/rsguard.rules.test.yml):
+ * RsguardNotChecking needs five minutes without results (a rate over 5m), and
+ * RsguardBalancerFailing a balancer that fails (this farm runs kind none).
  */
 describe('dashboards and alert rules evaluated by a real Prometheus', () => {
   let dir: string;
@@ -164,6 +167,15 @@ virtualServices:
       const f = await firing();
       return gone.every((g) => !f.includes(g)) ? true : undefined;
     }, 60_000, 500).catch(async (err: Error) => assert.fail(`${err.message}; still firing: ${(await firing()).join(', ')}`));
+  });
+
+  it('mail failing: with the SMTP server gone, a transition fires RsguardMailFailing; it resolves once the spooled mail goes out', async () => {
+    await smtp.stop();
+    await a.kill();
+    await waitFor('RsguardMailFailing', async () => ((await firing()).includes('RsguardMailFailing') ? true : undefined), 60_000, 500);
+    await smtp.start();
+    await a.start();
+    await waitFor('RsguardMailFailing to resolve', async () => (!(await firing()).includes('RsguardMailFailing') ? true : undefined), 90_000, 500);
   });
 
   it('each dashboard drawn from its panels\' query results over the scenario (uPlot in headless Chromium) to a PNG a person can open', async () => {
