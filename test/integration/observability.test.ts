@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const dashboards = () => readdirSync(path.join(ROOT, 'dashboards')).filter((f) => f.endsWith('.json'));
 
@@ -100,8 +101,7 @@ describe('metrics, alert rules, dashboards', () => {
   });
 
   it('the status page shows pools and live state (headless Chromium)', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${api}/`);

@@ -11,6 +11,7 @@ import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { panelsPage, type PanelSeries } from '../helpers/panel-plots.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const TOKEN = 'prom-test-token-0123456789';
 
@@ -182,8 +183,7 @@ virtualServices:
     const end = Date.now() / 1000;
     const start = end - 120;
     const outDir = process.env.RSGUARD_PLOTS_DIR ?? dir;
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    const browser = await launchChromium();
     try {
       for (const f of readdirSync(path.join(ROOT, 'dashboards')).filter((x) => x.endsWith('.json'))) {
         const panels: PanelSeries[] = [];

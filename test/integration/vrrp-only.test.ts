@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import type { StatusDocument } from '../../src/read/status-document.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 const TOKEN = 'vrrp-only-token-0123456789';
 const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -71,8 +72,7 @@ describe('a VRRP-only keepalived.conf', () => {
         assert.equal(after.vrrp[0]!.priority, 150);
         assert.equal(after.vrrp[1]!.state, 'unknown', 'the group stays unknown: keepalived reported only the instance');
         // The status page shows them too (headless Chromium, as the observability test drives it).
-        const { chromium } = await import('playwright-core');
-        const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+        const browser = await launchChromium();
         try {
           const page = await browser.newPage();
           await page.goto(`http://127.0.0.1:${port}/`);
