@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { settleOnce } from './settle-once.js';
 
 /** What a protocol needs to say about a request/response over one connection. */
 export interface ExchangeHandlers<T> {
@@ -16,19 +17,7 @@ export interface ExchangeHandlers<T> {
  * leaves a listener on the signal.
  */
 export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: AbortSignal, h: ExchangeHandlers<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const settle = (err: unknown, value?: T) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value as T);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+  return settleOnce<T>(signal, () => socket.destroy(), (settle) => {
     socket.once(connectEvent, () => socket.write(h.request()));
     socket.on('data', (chunk: Buffer) => {
       let answer: T | undefined;
@@ -47,5 +36,7 @@ export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 
       }
     });
     socket.once('error', (err) => settle(err));
+    // Destroyed from outside (the caller gave up on it): over, whatever came.
+    socket.once('close', () => settle(new Error('connection closed')));
   });
 }

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { settleOnce } from './settle-once.js';
 
 /**
  * One datagram out on a connected socket and the first reply `accept` takes:
@@ -15,20 +16,8 @@ export function udpExchange<T>(
   signal: AbortSignal,
   accept: (reply: Buffer) => T | undefined,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const settle = (err: unknown, value?: T) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      socket.close();
-      if (err) reject(err);
-      else resolve(value as T);
-    };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+  const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+  return settleOnce<T>(signal, () => socket.close(), (settle) => {
     socket.on('error', (err) => settle(err));
     socket.on('message', (msg: Buffer) => {
       try {

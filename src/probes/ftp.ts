@@ -4,6 +4,7 @@ import { expectReply, runDialog, tlsFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import { multilineReply, ProtocolError, replyCode, type LineSession } from './line-session.js';
 import { compiled, regexField } from './regex-cache.js';
+import { socketExchange } from '../lib/socket-exchange.js';
 import type { ProbeTarget } from './types.js';
 
 /** A file read for `expectRegex` is bounded like any reply. */
@@ -45,19 +46,18 @@ async function retrieve(s: LineSession, target: ProbeTarget, file: string, signa
   expectReply('TYPE', await s.read(multilineReply), (r) => replyCode(r) === 200);
   s.write('PASV');
   const port = passivePort(expectReply('PASV', await s.read(multilineReply), (r) => replyCode(r) === 227));
-  const data = net.connect({ host: target.host, port });
   const chunks: Buffer[] = [];
   let size = 0;
-  const received = new Promise<string>((resolve, reject) => {
-    const onAbort = () => (data.destroy(), reject(signal.reason ?? new Error('aborted')));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    data.on('data', (c: Buffer) => {
+  // The data connection carries the file and closes: read it to its end, keeping the first MAX_FILE_BYTES.
+  const data = net.connect({ host: target.host, port });
+  const received = socketExchange(data, 'connect', signal, {
+    request: () => '',
+    data: (c) => {
       if (size < MAX_FILE_BYTES) chunks.push(c.subarray(0, MAX_FILE_BYTES - size));
       size += c.length;
-    });
-    data.once('error', (err) => (signal.removeEventListener('abort', onAbort), reject(err)));
-    data.once('close', () => (signal.removeEventListener('abort', onAbort), resolve(Buffer.concat(chunks).toString('latin1'))));
+      return undefined;
+    },
+    end: () => Buffer.concat(chunks).toString('latin1'),
   });
   received.catch(() => undefined);
   try {
@@ -67,6 +67,7 @@ async function retrieve(s: LineSession, target: ProbeTarget, file: string, signa
     expectReply('RETR', await s.read(multilineReply), (r) => replyCode(r) === 226 || replyCode(r) === 250);
     return content;
   } finally {
+    // A RETR refused before the file came leaves the data connection open: close it now.
     data.destroy();
   }
 }

@@ -4,7 +4,7 @@ import { tlsFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
-import { bounded } from './sql.js';
+import { untilAborted } from '../lib/settle-once.js';
 import type { ProbeResult } from './types.js';
 
 export const ldapSpec = z
@@ -38,7 +38,7 @@ export const ldapProbe = defineProbe({
       ...(t ? { tlsOptions: { rejectUnauthorized: t.verify, ...(t.ca ? { ca: t.ca } : {}), ...(t.servername ? { servername: t.servername } : {}) } } : {}),
     });
     try {
-      return await bounded(
+      return await untilAborted(
         (async () => {
           try {
             await client.bind(spec.bindDn ?? '', spec.password);
@@ -54,7 +54,6 @@ export const ldapProbe = defineProbe({
           return pass(startedAt, `read ${snippet(dn, 80)}`);
         })(),
         signal,
-        () => void client.unbind().catch(() => undefined),
       );
     } catch (err) {
       const code = (err as { code?: unknown }).code;

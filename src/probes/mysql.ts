@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import { defineProbe } from './kind.js';
-import { bounded, runSql, sqlSpec, type SqlDriver } from './sql.js';
+import { untilAborted } from '../lib/settle-once.js';
+import { runSql, sqlSpec, type SqlDriver } from './sql.js';
 
 /** mysql2: a maintained pure-JS client; the wire protocol with its auth plugins is not worth writing again. */
 const driver: SqlDriver = {
@@ -12,10 +13,11 @@ const driver: SqlDriver = {
       const [rows] = await conn.query({ sql: spec.query, timeout: timeoutMs });
       return Array.isArray(rows) ? rows.length : 0;
     })();
+    // A connection that opens after the deadline is closed as soon as it does.
+    void work.catch(() => undefined).finally(() => conn?.destroy());
     try {
-      return await bounded(work, signal, () => conn?.destroy());
+      return await untilAborted(work, signal);
     } finally {
-      work.catch(() => undefined);
       conn?.destroy();
     }
   },

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { defineProbe } from './kind.js';
-import { bounded, runSql, sqlSpec, type SqlDriver } from './sql.js';
+import { untilAborted } from '../lib/settle-once.js';
+import { runSql, sqlSpec, type SqlDriver } from './sql.js';
 
 /** pg (node-postgres): the maintained client; SCRAM auth alone is reason enough not to write the protocol. */
 const driver: SqlDriver = {
@@ -14,10 +15,10 @@ const driver: SqlDriver = {
       const r = await client.query(spec.query);
       return r.rowCount ?? r.rows.length;
     })();
+    void work.catch(() => undefined);
     try {
-      return await bounded(work, signal, () => void client.end().catch(() => undefined));
+      return await untilAborted(work, signal);
     } finally {
-      work.catch(() => undefined);
       await client.end().catch(() => undefined);
     }
   },

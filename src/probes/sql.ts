@@ -16,15 +16,10 @@ export const sqlSpec = z
 
 export type SqlSpec = z.output<typeof sqlSpec>;
 
-/** The server answered, but not as the check expects (bad login, an SQL error, too few rows): down, not an error of ours. */
-export class SqlAnswerError extends Error {
-  override name = 'SqlAnswerError';
-}
-
 export interface SqlDriver {
   /** Connects, logs in, runs the query if any, returns the row count (0 without a query), and always closes. */
   run(target: ProbeTarget, spec: SqlSpec, signal: AbortSignal, timeoutMs: number): Promise<number>;
-  /** Server error codes that mean "the server said no" rather than "could not talk". */
+  /** Server error codes that mean "the server said no" (bad login, an SQL error): down, not an error of ours. */
   isAnswer(err: unknown): boolean;
 }
 
@@ -35,23 +30,7 @@ export async function runSql(driver: SqlDriver, target: ProbeTarget, spec: SqlSp
     if (spec.query && rows < spec.minRows) return fail(startedAt, 'body', `query returned ${rows} rows, need ${spec.minRows}`);
     return pass(startedAt, spec.query ? `query returned ${rows} rows` : `logged in as ${spec.user}`);
   } catch (err) {
-    if (!signal.aborted && (err instanceof SqlAnswerError || driver.isAnswer(err))) return fail(startedAt, 'body', snippet((err as Error).message, 120));
+    if (!signal.aborted && driver.isAnswer(err)) return fail(startedAt, 'body', snippet((err as Error).message, 120));
     return failure(startedAt, classifyError(err, signal));
   }
-}
-
-/** Rejects when the signal fires, so a client library that ignores it cannot hold the probe. */
-export function bounded<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => {
-      onAbort();
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(
-      (v) => (signal.removeEventListener('abort', abort), resolve(v)),
-      (e) => (signal.removeEventListener('abort', abort), reject(e)),
-    );
-  });
 }

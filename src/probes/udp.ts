@@ -1,9 +1,8 @@
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass } from './outcome.js';
 import type { ProbeResult } from './types.js';
+import { udpExchange } from '../lib/udp-exchange.js';
 
 const hex = z
   .string()
@@ -31,35 +30,20 @@ const SILENCE_MARGIN = 0.8;
 export const udpProbe = defineProbe({
   kind: 'udp',
   spec: udpSpec,
-  run: (target, spec, { signal, timeoutMs }) =>
-    new Promise<ProbeResult>((resolve) => {
-      const startedAt = performance.now();
-      const socket = dgram.createSocket(net.isIPv6(target.host) ? 'udp6' : 'udp4');
-      let settled = false;
-      let silence: NodeJS.Timeout | undefined;
-      const finish = (r: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(silence);
-        signal.removeEventListener('abort', onAbort);
-        socket.close();
-        resolve(r);
-      };
-      const onAbort = () => finish(spec.requireReply ? fail(startedAt, 'timeout', 'no reply') : pass(startedAt, 'no reply and no ICMP error'));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (err) => finish(failure(startedAt, classifyError(err, signal))));
-      socket.on('message', (msg: Buffer) => {
-        if (spec.requireReply === undefined || spec.requireReply === true) return finish(pass(startedAt, `reply of ${msg.length} bytes`));
-        const want = Buffer.from(spec.requireReply, 'hex');
-        if (msg.subarray(0, want.length).equals(want)) finish(pass(startedAt, `reply of ${msg.length} bytes matched`));
-        else finish(fail(startedAt, 'body', `reply ${msg.subarray(0, 16).toString('hex')} does not start with ${spec.requireReply.slice(0, 32)}`));
+  run: async (target, spec, { signal, timeoutMs }): Promise<ProbeResult> => {
+    const startedAt = performance.now();
+    const want = typeof spec.requireReply === 'string' ? Buffer.from(spec.requireReply, 'hex') : undefined;
+    // Without requireReply, silence is an answer: stop listening a little before the deadline to say so.
+    const wait = spec.requireReply === undefined ? AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, timeoutMs * SILENCE_MARGIN))]) : signal;
+    try {
+      return await udpExchange(target.host, target.port, () => Buffer.from(spec.payload, 'hex'), wait, (msg) => {
+        if (!want) return pass(startedAt, `reply of ${msg.length} bytes`);
+        if (msg.subarray(0, want.length).equals(want)) return pass(startedAt, `reply of ${msg.length} bytes matched`);
+        return fail(startedAt, 'body', `reply ${msg.subarray(0, 16).toString('hex')} does not start with ${spec.requireReply!.toString().slice(0, 32)}`);
       });
-      socket.connect(target.port, target.host, () => {
-        socket.send(Buffer.from(spec.payload, 'hex'), (err) => {
-          if (err) return finish(failure(startedAt, classifyError(err, signal)));
-          if (!spec.requireReply) silence = setTimeout(onAbort, Math.max(1, timeoutMs * SILENCE_MARGIN));
-        });
-      });
-    }),
+    } catch (err) {
+      if (wait.aborted) return spec.requireReply === undefined ? pass(startedAt, 'no reply and no ICMP error') : fail(startedAt, 'timeout', 'no reply');
+      return failure(startedAt, classifyError(err, signal));
+    }
+  },
 });

@@ -1,0 +1,37 @@
+/**
+ * The one shape every deadline-bound exchange shares: a promise that settles
+ * once, at the latest when the signal fires, runs `cleanup` (close the
+ * socket) whichever way it ends, and leaves no listener on the signal.
+ * `start` wires the events and calls `settle(err)` or `settle(undefined, value)`.
+ */
+export function settleOnce<T>(signal: AbortSignal, cleanup: () => void, start: (settle: (err: unknown, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const settle = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      cleanup();
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    start(settle);
+  });
+}
+
+/**
+ * A client library's promise, given up at the deadline: it rejects when the
+ * signal fires, so a library that ignores it cannot hold the probe. The
+ * caller closes the client in its `finally`.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return settleOnce<T>(signal, () => {}, (settle) => {
+    work.then(
+      (v) => settle(undefined, v),
+      (e: unknown) => settle(e ?? new Error('rejected')),
+    );
+  });
+}
