@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { LocalFault } from './outcome.js';
 
 const cache = new Map<string, string>();
 
@@ -21,7 +22,3 @@ export function caFile(path: string): string {
   return ca;
 }
 
-/** A fault of this host (a missing CA file) met while running a probe: classifyError makes it a check error. */
-export class LocalFault extends Error {
-  override name = 'LocalFault';
-}

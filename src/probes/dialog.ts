@@ -53,16 +53,27 @@ export function expectReply(step: string, reply: string, ok: (r: string) => bool
  * POP3 and IMAP ask the same of a check: implicit TLS or STARTTLS, and a
  * login only when a user is given (ldirectord's default is the greeting).
  */
+/** Implicit TLS or an upgrade (STARTTLS, STLS, AUTH TLS), with the TLS fields; `oneTlsMode` refuses both at once. */
+export const tlsModeFields = {
+  /** TLS from the first byte (SMTPS 465, POP3S 995, IMAPS 993, NNTPS 563, LDAPS 636). */
+  tls: z.boolean().default(false),
+  /** Upgrade in the protocol before anything else is said. */
+  starttls: z.boolean().default(false),
+  ...tlsFields,
+};
+export const oneTlsMode = (s: { tls: boolean; starttls: boolean }): boolean => !(s.tls && s.starttls);
+export const ONE_TLS_MODE = { message: 'set tls or starttls, not both', path: ['starttls'] };
+
+/**
+ * POP3 and IMAP ask the same of a check: implicit TLS or STARTTLS/STLS, and a
+ * login only when a user is given (ldirectord's default is the greeting).
+ */
 export const mailboxSpec = z
   .object({
-    /** TLS from the first byte (POP3S 995, IMAPS 993). */
-    tls: z.boolean().default(false),
-    /** Upgrade before logging in (IMAP STARTTLS, POP3 STLS, RFC 2595). */
-    starttls: z.boolean().default(false),
+    ...tlsModeFields,
     /** Log in with this; without a user only the greeting is checked. */
     user: z.string().min(1).optional(),
     pass: z.string().default(''),
-    ...tlsFields,
   })
   .strict()
-  .refine((s) => !(s.tls && s.starttls), { message: 'set tls or starttls, not both', path: ['starttls'] });
+  .refine(oneTlsMode, ONE_TLS_MODE);

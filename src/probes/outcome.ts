@@ -53,10 +53,15 @@ export function localFaultOf(code: string): CheckErrorReason | undefined {
   }
 }
 
+/** A fault of this host met while running a probe (a CA file that cannot be read): a check error, whatever the server. */
+export class LocalFault extends Error {
+  override name = 'LocalFault';
+}
+
 /** Maps a socket-level error to a bounded reason; the deadline wins over whatever the abort caused. */
 export function classifyError(err: unknown, signal: AbortSignal): Classified {
   if (signal.aborted) return { reason: 'timeout', detail: 'timed out' };
-  if (err instanceof Error && err.name === 'LocalFault') return { reason: 'error', detail: err.message, error: 'exception' };
+  if (err instanceof LocalFault) return { reason: 'error', detail: err.message, error: 'exception' };
   const e = err as NodeJS.ErrnoException & { code?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);

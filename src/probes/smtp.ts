@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { expectReply, runDialog, tlsFields, tlsOptions } from './dialog.js';
+import { expectReply, ONE_TLS_MODE, oneTlsMode, runDialog, tlsModeFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
 import { multilineReply, ProtocolError, replyCode, type LineSession } from './line-session.js';
 
@@ -7,16 +7,12 @@ export const smtpSpec = z
   .object({
     /** Name sent with EHLO/HELO (keepalived helo_name; default: rsguard). */
     helo: z.string().min(1).default('rsguard'),
-    /** Upgrade with STARTTLS after EHLO, and say EHLO again (ldirectord submission, port 587). */
-    starttls: z.boolean().default(false),
-    /** TLS from the first byte (SMTPS, port 465). */
-    tls: z.boolean().default(false),
     /** keepalived's SMTP_CHECK says HELO, not EHLO. */
     greeting: z.enum(['EHLO', 'HELO']).default('EHLO'),
-    ...tlsFields,
+    ...tlsModeFields,
   })
   .strict()
-  .refine((s) => !(s.tls && s.starttls), { message: 'set tls or starttls, not both', path: ['starttls'] });
+  .refine(oneTlsMode, ONE_TLS_MODE);
 
 async function hello(s: LineSession, greeting: 'EHLO' | 'HELO', name: string): Promise<string> {
   s.write(`${greeting} ${name}`);
