@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../errors.js';
-import type { Directive } from './imported.js';
+import { unsupportedPart, type Directive } from './imported.js';
 
 export interface CheckOptions {
   /** The proxy's check option (`option httpchk ...`, `option tcp-check`, `option smtpchk`...), if any. */
@@ -12,9 +12,7 @@ type Check = Record<string, unknown>;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
 function unsupported(d: { file: string; line: number }, what: string, replaceWith: string, errors: ConfigIssue[]): Check {
-  const message = `${what} is not something rsguard can check the same way`;
-  errors.push({ file: d.file, line: d.line, path: 'check', message, unsupported: { replaceWith } });
-  return { unsupported: `${d.file}:${d.line}: ${message}`, replaceWith };
+  return unsupportedPart(errors, { file: d.file, line: d.line, path: 'check' }, `${what} is not something rsguard can check the same way`, replaceWith);
 }
 
 /** `option httpchk [METH] [URI] [VERSION]`; the version may carry headers (`HTTP/1.1\r\nHost:\ www`). */

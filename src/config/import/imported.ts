@@ -31,3 +31,15 @@ export const SERVICE_PORTS: Record<string, number> = {
   ftp: 21, ssh: 22, smtp: 25, domain: 53, dns: 53, http: 80, www: 80, pop3: 110, pop: 110, nntp: 119, imap: 143, imap2: 143, ldap: 389,
   https: 443, submission: 587, ldaps: 636, imaps: 993, pop3s: 995, pops: 995, mysql: 3306, postgresql: 5432, pgsql: 5432, sip: 5060, radius: 1812, oracle: 1521,
 };
+
+/**
+ * A part of a config rsguard cannot do (BFD_CHECK, service=oracle, a long
+ * tcp-check sequence): reported as an `unsupported` issue, which `rsguard
+ * import` lets through, and a marker object that stands where the check was.
+ * The marker has no `kind`, so the YAML refuses to load until it is replaced;
+ * the YAML loader reads `unsupported` and `replaceWith` to say so.
+ */
+export function unsupportedPart(errors: ConfigIssue[], at: { file: string; line: number; path: string }, message: string, replaceWith: string): Record<string, unknown> {
+  errors.push({ ...at, message, unsupported: { replaceWith } });
+  return { unsupported: `${at.file}:${at.line}: ${message}`, replaceWith };
+}

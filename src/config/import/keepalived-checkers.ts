@@ -1,8 +1,8 @@
 import net from 'node:net';
 import type { ConfigIssue } from '../errors.js';
-import { seconds } from './imported.js';
-import type { KaNode } from './keepalived-parser.js';
-import { tokenizeLine } from './keepalived-parser.js';
+import { seconds, unsupportedPart } from './imported.js';
+import { number, tokenizeLine, type KaNode } from './keepalived-parser.js';
+import { fileCheck, type TrackFiles } from './keepalived-track-file.js';
 
 /** Settings inherited virtual_server → real_server → checker (keepalived.conf(5)). */
 export interface Inherited {
@@ -16,15 +16,6 @@ export interface Inherited {
 
 type Check = Record<string, unknown>;
 const at = (n: KaNode) => ({ file: n.file, line: n.line });
-
-export function number(n: KaNode, errors: ConfigIssue[], min = 0): number | undefined {
-  const v = Number(n.args[0]);
-  if (n.args.length === 0 || !Number.isFinite(v) || v < min) {
-    errors.push({ ...at(n), path: n.key, message: `expected a number ≥ ${min}, got ${JSON.stringify(n.args.join(' '))}` });
-    return undefined;
-  }
-  return v;
-}
 
 /** Reads the timing keywords any level may carry into `into`. Returns true when the node was one of them. */
 export function readInherited(n: KaNode, into: Inherited, errors: ConfigIssue[]): boolean {
@@ -57,8 +48,6 @@ const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'lo
 const UNSUPPORTED = new Set(['BFD_CHECK']);
 export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'FILE_CHECK', ...UNSUPPORTED]);
 
-/** Top-level `track_file NAME { file PATH; weight W [reverse] }` blocks, which FILE_CHECK names. */
-export type TrackFiles = Map<string, { path: string; weight: number; reverse: boolean }>;
 
 /**
  * One keepalived checker block as rsguard checks with their timing resolved:
@@ -70,8 +59,7 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
   if (UNSUPPORTED.has(node.key)) {
     const message = `${node.key} is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK`;
     const replaceWith = '{ kind: tcp } (TCP_CHECK) or { kind: icmp } (PING_CHECK)';
-    errors.push({ ...at(node), path: node.key, message, unsupported: { replaceWith } });
-    return [unsupportedCheck(node.file, node.line, message, replaceWith)];
+    return [unsupportedPart(errors, { ...at(node), path: node.key }, message, replaceWith)];
   }
   if (node.key === 'FILE_CHECK') return fileCheck(node, trackFiles, errors);
   const own: Inherited = { ...parent };
@@ -239,36 +227,4 @@ function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: 
   // keepalived's SSL_GET verifies no certificate unless an SSL block with a CA is set up.
   if (kind === 'https') check.tlsVerify = false;
   return check;
-}
-
-/**
- * FILE_CHECK { track_file NAME; weight W [reverse] }: the named track_file's
- * value, read every second here (keepalived watches it with inotify); its own
- * weight, when not set, is the track_file's.
- */
-function fileCheck(node: KaNode, trackFiles: TrackFiles, errors: ConfigIssue[]): Check[] {
-  let name: string | undefined;
-  let weight: number | undefined;
-  let reverse: boolean | undefined;
-  for (const c of node.children ?? []) {
-    if (c.key === 'track_file') name = c.args[0];
-    else if (c.key === 'weight') {
-      weight = number(c, errors, -65535);
-      if (c.args[1] !== undefined && c.args[1] !== 'reverse' && c.args[1] !== 'noreverse') errors.push({ ...at(c), path: c.key, message: `expected "weight N [reverse|noreverse]", got ${JSON.stringify(c.args.join(' '))}` });
-      reverse = c.args[1] === 'reverse';
-    } else if (c.key !== 'dynamic') errors.push({ ...at(c), path: c.key, message: `unknown FILE_CHECK keyword ${c.key}` });
-  }
-  const tf = name === undefined ? undefined : trackFiles.get(name);
-  if (!tf) {
-    errors.push({ ...at(node), path: node.key, message: name === undefined ? 'FILE_CHECK needs track_file NAME' : `no track_file ${JSON.stringify(name)} block` });
-    return [];
-  }
-  const w = weight ? weight : tf.weight;
-  const rev = weight ? Boolean(reverse) : tf.reverse;
-  return [{ kind: 'file', path: tf.path, weight: w, reverse: rev, interval: '1s', timeout: '1s', retryInterval: '1s', fall: 1, rise: 1 }];
-}
-
-/** Stands where a check rsguard cannot do was: `rsguard import` prints it, and it will not load until replaced. */
-export function unsupportedCheck(file: string, line: number, message: string, replaceWith: string): Check {
-  return { unsupported: `${file}:${line}: ${message}`, replaceWith };
 }

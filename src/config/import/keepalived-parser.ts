@@ -168,3 +168,13 @@ export async function parseKeepalived(file: string, configId: string = hostname(
   const nodes = block(undefined);
   return { nodes, errors };
 }
+
+/** A keyword's first argument as a number of at least `min`, or an error naming its line. */
+export function number(n: KaNode, errors: ConfigIssue[], min = 0): number | undefined {
+  const v = Number(n.args[0]);
+  if (n.args.length === 0 || !Number.isFinite(v) || v < min) {
+    errors.push({ file: n.file, line: n.line, path: n.key, message: `expected a number ≥ ${min}, got ${JSON.stringify(n.args.join(' '))}` });
+    return undefined;
+  }
+  return v;
+}

@@ -1,6 +1,5 @@
 import type { ConfigIssue } from '../errors.js';
-import { number } from './keepalived-checkers.js';
-import type { KaNode } from './keepalived-parser.js';
+import { number, type KaNode } from './keepalived-parser.js';
 
 const VRRP_NOTIFY: Record<string, string> = { notify: 'notify', notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop' };
 
@@ -31,25 +30,4 @@ export function vrrpGroup(n: KaNode): { name: string; instances: string[]; keepa
   const instances = (n.children ?? []).filter((c) => c.key === 'group').flatMap((g) => (g.children ?? []).flatMap((c) => [c.key, ...c.args]));
   const notify = vrrpNotify(n);
   return { name: n.args[0]!, instances, ...(notify ? { keepalivedNotify: notify } : {}) };
-}
-
-/** `track_file NAME { file PATH; weight W [reverse]; init_file ... }`: shared by FILE_CHECK (and keepalived's VRRP side). */
-export function readTrackFiles(nodes: KaNode[], errors: ConfigIssue[]): Map<string, { path: string; weight: number; reverse: boolean }> {
-  const out = new Map<string, { path: string; weight: number; reverse: boolean }>();
-  for (const n of nodes) {
-    if (n.key !== 'track_file' || !n.args[0]) continue;
-    let path: string | undefined;
-    let weight = 1;
-    let reverse = false;
-    for (const c of n.children ?? []) {
-      if (c.key === 'file') path = c.args[0];
-      else if (c.key === 'weight') {
-        weight = number(c, errors, -65535) ?? 1;
-        reverse = c.args[1] === 'reverse';
-      }
-    }
-    if (!path?.startsWith('/')) errors.push({ file: n.file, line: n.line, path: 'track_file', message: `track_file ${n.args[0]} needs "file /absolute/path"` });
-    else out.set(n.args[0], { path, weight, reverse });
-  }
-  return out;
 }

@@ -2,9 +2,10 @@ import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
-import { CHECKERS, checkerToChecks, number, readInherited, type Inherited, type TrackFiles } from './keepalived-checkers.js';
-import { parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
-import { readTrackFiles, vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
+import { CHECKERS, checkerToChecks, readInherited, type Inherited } from './keepalived-checkers.js';
+import { readTrackFiles, type TrackFiles } from './keepalived-track-file.js';
+import { number, parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
+import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
 
 /**
  * Reads keepalived.conf (checker side) as keepalived does: virtual_server

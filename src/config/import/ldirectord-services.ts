@@ -1,4 +1,5 @@
 import type { ConfigIssue } from '../errors.js';
+import { unsupportedPart } from './imported.js';
 
 /** ldirectord's ld_service_to_port, which is also ld_port_to_service read backwards. */
 export const SERVICE_DEFAULT_PORT: Record<string, number> = {
@@ -108,8 +109,7 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
     case 'oracle': {
       const message = 'service=oracle is not supported by rsguard (no Oracle client here): use checktype=connect, or checktype=external with a script';
       const replaceWith = '{ kind: tcp } (checktype=connect) or { kind: exec, command: [/path/to/check] } (checktype=external)';
-      errors.push({ file: at.file, line: at.line, path: 'service', message, unsupported: { replaceWith } });
-      return { unsupported: `${at.file}:${at.line}: ${message}`, replaceWith };
+      return unsupportedPart(errors, { ...at, path: 'service' }, message, replaceWith);
     }
     default:
       return error(`unknown service ${JSON.stringify(service)}`);
