@@ -11,6 +11,8 @@ import { ConfigError, formatIssue } from './config/errors.js';
  */
 const loadConfig = async (file: string, format?: ConfigFormat, opts: { configId?: string; apiTokenFile?: string } = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
 const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host name, as keepalived)';
+/** The load options the command line gives; the token file is resolved now, so every reload reads the same file. */
+const loadOptionsOf = (o: { configId?: string; tokenFile?: string }) => ({ ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) });
 const createLogger = async (level: string, target?: Model['global']['log']) => (await import('./log.js')).createLogger(level, undefined, target);
 import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
@@ -62,7 +64,7 @@ program
   .option('--config-id <id>', CONFIG_ID_HELP)
   .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
-      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, { ...(o.configId ? { configId: o.configId } : {}) }))}\n`);
+      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, loadOptionsOf(o)))}\n`);
     } catch (err) {
       printConfigError(err);
     }
@@ -76,7 +78,7 @@ program
   .option('--config-id <id>', CONFIG_ID_HELP)
   .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
-      const result = await (await import('./config/load.js')).importConfig(file, o.format, o.configId);
+      const result = await (await import('./config/load.js')).importConfig(file, o.format, loadOptionsOf(o));
       const notes = result.warnings.map((w) => `# warning: ${w}`);
       // Unsupported features are marked in place (an `unsupported:` entry does not load) and listed with what to write instead.
       const unsupported = result.errors.flatMap((e) => (e.unsupported ? [`# unsupported: ${formatIssue(e)}`, `#   replace its \`unsupported:\` entry below with ${e.unsupported.replaceWith}`] : []));
@@ -123,7 +125,7 @@ program
   .option('--token-file <file>', 'the API token, when the config names none (ldirectord.cf, keepalived.conf)')
   .action(async (o: { config: string; format?: ConfigFormat; listen?: { host: string; port: number }; dryRun?: boolean; logLevel?: string; configId?: string; tokenFile?: string }) => {
     let model: Model;
-    const loadOptions = { ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) };
+    const loadOptions = loadOptionsOf(o);
     try {
       model = await loadConfig(o.config, o.format, loadOptions);
     } catch (err) {

@@ -91,35 +91,33 @@ export interface LoadOptions {
   apiTokenFile?: string;
 }
 
+/** The importer of each non-YAML format: what rsguard YAML would say, with source lines. */
+function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined): Promise<ImportResult> | ImportResult {
+  switch (kind) {
+    case 'ldirectord':
+      return importLdirectord(file, text);
+    case 'keepalived':
+      return importKeepalived(file, configId, text);
+    case 'haproxy':
+      return importHaproxy(file, text);
+  }
+}
+
 /** Loads any supported config file into the model. */
 export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
-  let model: Model;
-  switch (kind) {
-    case 'yaml':
-      model = loadYamlText(file, text);
-      break;
-    case 'ldirectord':
-      model = modelFromImport(await importLdirectord(file, text), file, 'ldirectord');
-      break;
-    case 'keepalived':
-      model = modelFromImport(await importKeepalived(file, opts.configId), file, 'keepalived');
-      break;
-    case 'haproxy':
-      model = modelFromImport(importHaproxy(file, text), file, 'haproxy');
-      break;
-  }
+  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId), file, kind);
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
 }
 
 /** Runs an importer: the same input object rsguard YAML gives, for `rsguard import`. */
-export async function importConfig(file: string, format?: ConfigFormat, configId?: string): Promise<ImportResult> {
+export async function importConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<ImportResult> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
   if (kind === 'yaml') throw new ConfigError([{ file, message: 'already rsguard YAML: nothing to import' }]);
-  const result = kind === 'ldirectord' ? await importLdirectord(file, text) : kind === 'haproxy' ? importHaproxy(file, text) : await importKeepalived(file, configId);
+  const result = await runImporter(kind, file, text, opts.configId);
   // Unsupported features do not stop an import: the YAML marks them and refuses to load until they are replaced.
   if (result.errors.length && result.errors.every((e) => e.unsupported)) return result;
   modelFromImport(result, file, kind);
@@ -135,7 +133,7 @@ function lineOf(lines: ReadonlyMap<string, number>, path: readonly PathSegment[]
 }
 
 /** Validates an imported input with the same schema and model builder as YAML; errors keep the source line. */
-function modelFromImport(result: ImportResult, file: string, format: 'ldirectord' | 'keepalived' | 'haproxy'): Model {
+function modelFromImport(result: ImportResult, file: string, format: Exclude<ConfigFormat, 'yaml'>): Model {
   if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const where = (path: readonly PathSegment[], message: string): ConfigIssue => ({ file, line: lineOf(result.lines, path), path: formatPath(path), message });
   const parsed = configSchema.safeParse(result.input);

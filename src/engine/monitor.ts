@@ -41,7 +41,7 @@ export class Monitor {
   private servers = new Map<string, ServerRecord>();
   private readonly errors = new CheckErrorTracker();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
-  private readonly weights = new Map<string, { weight?: number; delta?: number }>();
+  private readonly weights = new Map<string, { weight: number | undefined; delta: number | undefined }>();
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
@@ -218,7 +218,8 @@ export class Monitor {
 
   private applyWeight(checkId: string, label: string, result: ProbeResult, at: number): void {
     const prev = this.weights.get(checkId);
-    const next = { ...(result.weight !== undefined ? { weight: result.weight } : prev?.weight !== undefined ? { weight: prev.weight } : {}), ...(result.weightDelta !== undefined ? { delta: result.weightDelta } : prev?.delta !== undefined ? { delta: prev.delta } : {}) };
+    // A result that says only one of the two keeps what the check said of the other before.
+    const next = { weight: result.weight ?? prev?.weight, delta: result.weightDelta ?? prev?.delta };
     if (prev && prev.weight === next.weight && prev.delta === next.delta) return;
     const before = new Map((this.bindingsByCheck.get(checkId) ?? []).map((b) => [b, this.effectiveWeight(b.rs)]));
     this.weights.set(checkId, next);

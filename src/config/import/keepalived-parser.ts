@@ -99,10 +99,11 @@ export function preprocessLine(raw: string, ctx: ParseContext): string | undefin
   return line;
 }
 
-async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], ctx: ParseContext, includedFrom?: { file: string; line: number }): Promise<Token[]> {
+/** Tokens of one file; `known` is its text when the caller has read it already (the top file). */
+async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], ctx: ParseContext, includedFrom?: { file: string; line: number }, known?: string): Promise<Token[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = known ?? (await readFile(file, 'utf8'));
   } catch (err) {
     errors.push({ file: includedFrom?.file ?? file, line: includedFrom?.line, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
     return [];
@@ -128,9 +129,9 @@ async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], 
 }
 
 /** Parses keepalived.conf (and its includes) into statements; unbalanced braces are errors with their line. */
-export async function parseKeepalived(file: string, configId: string = hostname()): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
+export async function parseKeepalived(file: string, configId: string = hostname(), text?: string): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
   const errors: ConfigIssue[] = [];
-  const tokens = await tokenizeFile(file, 0, errors, { configId, defs: new Map() });
+  const tokens = await tokenizeFile(file, 0, errors, { configId, defs: new Map() }, undefined, text);
   let i = 0;
   const block = (closing: Token | undefined): KaNode[] => {
     const nodes: KaNode[] = [];

@@ -61,8 +61,8 @@ function canonical6(ip: string): string {
   return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
-export async function importKeepalived(file: string, configId?: string): Promise<ImportResult> {
-  const { nodes, errors } = await parseKeepalived(file, configId);
+export async function importKeepalived(file: string, configId?: string, text?: string): Promise<ImportResult> {
+  const { nodes, errors } = await parseKeepalived(file, configId, text);
   const warnings: string[] = [];
   const lines = new Map<string, number>();
   const groups = new Map<string, KaNode>();
