@@ -3,10 +3,18 @@ import type { Model } from '../config/model.js';
 import type { VrrpReader, VrrpStatus } from '../read/status-document.js';
 
 interface Seen {
+  kind: 'instance' | 'group';
+  name: string;
   state: string;
   priority: number;
   at: number;
   via: string | null;
+}
+
+const key = (kind: string, name: string) => `${kind}:${name}`;
+
+function reported(s: Seen | undefined): Pick<VrrpStatus, 'state' | 'since' | 'priority' | 'via'> {
+  return s ? { state: s.state, since: new Date(s.at).toISOString(), priority: s.priority, via: s.via } : { state: 'unknown', since: null, priority: null, via: null };
 }
 
 /**
@@ -23,32 +31,20 @@ export class VrrpStates implements VrrpReader {
   onEvent(e: MonitorEvent): void {
     if (e.type !== 'vrrp') return;
     const t = e.transition;
-    this.seen.set(`${t.kind === 'GROUP' ? 'group' : 'instance'}:${t.name}`, { state: t.state, priority: t.priority, at: t.at, via: t.via ?? null });
+    const kind = t.kind === 'GROUP' ? 'group' : 'instance';
+    this.seen.set(key(kind, t.name), { kind, name: t.name, state: t.state, priority: t.priority, at: t.at, via: t.via ?? null });
   }
 
   vrrp(): VrrpStatus[] {
     const { vrrp } = this.model();
-    const out: VrrpStatus[] = [];
-    const listed = new Set<string>();
-    const seen = (key: string) => {
-      listed.add(key);
-      const s = this.seen.get(key);
-      return s
-        ? { state: s.state, since: new Date(s.at).toISOString(), priority: s.priority, via: s.via }
-        : { state: 'unknown', since: null, priority: null, via: null };
-    };
-    for (const i of vrrp.instances) {
-      out.push({ kind: 'instance', name: i.name, ...seen(`instance:${i.name}`), configured: true, interface: i.interface ?? null, configuredPriority: i.priority ?? null, virtualIps: i.virtualIps, keepalivedNotify: i.keepalivedNotify ?? null });
-    }
-    for (const g of vrrp.syncGroups) {
-      out.push({ kind: 'group', name: g.name, ...seen(`group:${g.name}`), configured: true, interface: null, configuredPriority: null, virtualIps: [], instances: g.instances, keepalivedNotify: g.keepalivedNotify ?? null });
-    }
+    const none = { interface: null, configuredPriority: null, virtualIps: [], keepalivedNotify: null };
+    const out: VrrpStatus[] = [
+      ...vrrp.instances.map((i): VrrpStatus => ({ kind: 'instance', name: i.name, ...reported(this.seen.get(key('instance', i.name))), configured: true, interface: i.interface ?? null, configuredPriority: i.priority ?? null, virtualIps: i.virtualIps, keepalivedNotify: i.keepalivedNotify ?? null })),
+      ...vrrp.syncGroups.map((g): VrrpStatus => ({ kind: 'group', name: g.name, ...reported(this.seen.get(key('group', g.name))), configured: true, ...none, instances: g.instances, keepalivedNotify: g.keepalivedNotify ?? null })),
+    ];
     // Reported but not configured (a YAML config without a vrrp section): still shown, since keepalived said so.
-    for (const [key, s] of this.seen) {
-      if (listed.has(key)) continue;
-      const [kind, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)] as ['instance' | 'group', string];
-      out.push({ kind, name, state: s.state, since: new Date(s.at).toISOString(), priority: s.priority, via: s.via, configured: false, interface: null, configuredPriority: null, virtualIps: [], keepalivedNotify: null });
-    }
+    const listed = new Set(out.map((v) => key(v.kind, v.name)));
+    for (const s of this.seen.values()) if (!listed.has(key(s.kind, s.name))) out.push({ kind: s.kind, name: s.name, ...reported(s), configured: false, ...none });
     return out;
   }
 }
