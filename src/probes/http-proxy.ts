@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { httpCheck } from './http-client.js';
 import { HttpProtocolError } from './http-response-parser.js';
-import { httpSpec, needsBody } from './http-spec.js';
+import { httpSpec, needsBody, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure } from './outcome.js';
@@ -18,13 +18,16 @@ export const httpProxySpec = z
   })
   .strict();
 
+/** The http spec's defaults, parsed once: the verdict reads an http spec, and a schema parse per check would be work on the probe path. */
+const HTTP_DEFAULTS = httpSpec.parse({});
+
 /** ldirectord's http_proxy: the real server is a forward proxy; a 2xx for `url` (and `receive`) through it is up. */
 export const httpProxyProbe = defineProbe({
   kind: 'http_proxy',
   spec: httpProxySpec,
   run: async (target, spec, { signal }): Promise<ProbeResult> => {
     const startedAt = performance.now();
-    const http = httpSpec.parse({ method: spec.method, expectStatus: spec.expectStatus, maxBodyBytes: spec.maxBodyBytes, ...(spec.expectBodyRegex ? { expectBodyRegex: spec.expectBodyRegex } : {}) });
+    const http: HttpSpec = { ...HTTP_DEFAULTS, method: spec.method, expectStatus: spec.expectStatus, maxBodyBytes: spec.maxBodyBytes, ...(spec.expectBodyRegex ? { expectBodyRegex: spec.expectBodyRegex } : {}) };
     try {
       const url = new URL(spec.url);
       const res = await httpCheck(
