@@ -40,6 +40,27 @@ export class Haproxy {
     return parseServersState(await this.client.send(`show servers state ${backend}`));
   }
 
+  /** Each server of a backend as tests compare them: `ready/3` (admin state/weight), or `ready` alone. */
+  async summary(backend: string, withWeight = true): Promise<Record<string, string>> {
+    return Object.fromEntries((await this.state(backend)).map((s) => [s.name, withWeight ? `${admin(s)}/${s.weight}` : admin(s)]));
+  }
+
+  /**
+   * Waits until every server named in `want` shows that state (`maint/2`, or
+   * `maint` to ignore the weight); a timeout says what HAProxy last had.
+   */
+  async until(what: string, backend: string, want: Record<string, string>, timeoutMs = 15_000): Promise<Record<string, string>> {
+    const withWeight = Object.values(want).some((v) => v.includes('/'));
+    let last: Record<string, string> | undefined;
+    return waitFor(what, async () => {
+      const s = await this.summary(backend, withWeight).catch(() => undefined);
+      last = s ?? last;
+      return s && Object.entries(want).every(([k, v]) => s[k] === v) ? s : undefined;
+    }, timeoutMs, 20).catch((err: Error) => {
+      throw new Error(`${err.message}; HAProxy last had ${JSON.stringify(last)}`);
+    });
+  }
+
   async stop(): Promise<void> {
     this.child?.kill('SIGTERM');
     await this.exited;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { Haproxy } from '../helpers/haproxy.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * keepalived's dynamic weights, end to end into a real HAProxy: MISC_CHECK
@@ -18,16 +18,7 @@ describe('dynamic weights from checks (misc_dynamic, FILE_CHECK) reach a real HA
   let daemon: DaemonProcess;
   let codeFile: string;
   let valueFile: string;
-  const weights = async () => Object.fromEntries((await haproxy.state('web')).map((s) => [s.name, `${s.adminState & 0x01 ? 'maint' : s.adminState & 0x08 ? 'drain' : 'ready'}/${s.weight}`]));
-  let last: Record<string, string> | undefined;
-  const until = (what: string, want: Record<string, string>) =>
-    waitFor(what, async () => {
-      const s = await weights().catch(() => undefined);
-      last = s ?? last;
-      return s && Object.entries(want).every(([k, v]) => s[k] === v) ? s : undefined;
-    }, 15_000, 20).catch((err: Error) => {
-      throw new Error(`${err.message}; HAProxy last had ${JSON.stringify(last)}`);
-    });
+  const until = (what: string, want: Record<string, string>) => haproxy.until(what, 'web', want);
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rsguard-dynw-'));

@@ -13,7 +13,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; 
   });
 }
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
-import { admin, Haproxy } from '../helpers/haproxy.js';
+import { Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -28,12 +28,8 @@ describe('HAProxy actuator against a real HAProxy 2.6', () => {
   let haproxy: Haproxy;
   let daemon: DaemonProcess;
 
-  const states = async () => Object.fromEntries((await haproxy.state('web')).map((s) => [s.name, `${admin(s)}/${s.weight}`]));
-  const until = (what: string, want: Record<string, string>) =>
-    waitFor(what, async () => {
-      const s = await states().catch(() => undefined);
-      return s && Object.entries(want).every(([k, v]) => s[k] === v) ? s : undefined;
-    }, 10_000, 20);
+  const states = () => haproxy.summary('web');
+  const until = (what: string, want: Record<string, string>) => haproxy.until(what, 'web', want, 10_000);
   const viaFrontend = async () => (await fetch(`http://127.0.0.1:${front}/`)).text();
   const status = async () => (await fetch(`http://127.0.0.1:${api}/api/status`)).json() as Promise<{ balancer: { ok: boolean; problems: Array<{ vs: string; message: string }> }; virtualServices: Array<{ sorryServerActive: boolean }> }>;
 

@@ -20,12 +20,7 @@ describe('rsguard import haproxy.cfg, then rsguard driving that HAProxy (real HA
   let spare: Backend;
   let front: number;
   let yaml: string;
-  const states = async () => Object.fromEntries((await haproxy.state('app')).map((s) => [s.name, s.adminState & 0x01 ? 'maint' : 'ready']));
-  const until = (what: string, want: Record<string, string>) =>
-    waitFor(what, async () => {
-      const s = await states().catch(() => undefined);
-      return s && Object.entries(want).every(([k, v]) => s[k] === v) ? s : undefined;
-    }, 15_000, 50);
+  const until = (what: string, want: Record<string, string>) => haproxy.until(what, 'app', want);
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rsguard-hapimport-'));
