@@ -190,13 +190,13 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   };
 }
 
-export function statusDocument(monitor: HealthReader, pools: PoolReader, now: number, vrrp?: VrrpReader): StatusDocument {
+export function statusDocument(monitor: HealthReader, pools: PoolReader, now: number, vrrp: VrrpReader): StatusDocument {
   const model = monitor.current;
   return {
     generatedAt: new Date(now).toISOString(),
     source: model.source,
     balancer: pools.balancerStatus(),
     virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
-    vrrp: vrrp?.vrrp() ?? [],
+    vrrp: vrrp.vrrp(),
   };
 }

@@ -69,7 +69,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   for (const n of nodes) if (n.key === 'virtual_server_group' && n.args[0]) groups.set(n.args[0], n);
   const trackFiles = readTrackFiles(nodes, errors);
   const virtualServices: Array<Record<string, unknown>> = [];
-  const vrrpInstances: Array<Record<string, unknown> & { name?: unknown }> = [];
+  const vrrpInstances: Array<Record<string, unknown>> = [];
   const vrrpGroups: Array<{ node: KaNode; group: ReturnType<typeof vrrpGroup> }> = [];
   const notify: Record<string, unknown> = {};
   for (const n of nodes) {
