@@ -1,18 +1,21 @@
-// npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000]
+// npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
-// targets served by one nginx, every 1 s, and we read what it achieved.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// targets served by one nginx, every 1 s. With --vs haproxy, HAProxy checks
+// the same farm with the same settings in the same run, alternating with
+// rsguard, and the table gives each figure beside HAProxy's and their ratio:
+// absolute figures move from machine to machine, ratios much less.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
-import { startNginxFarm } from './nginx-farm.js';
-import { freePort } from '../test/helpers/ports.js';
+import { startNginxFarm, type Farm } from './nginx-farm.js';
 import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
-import { diffBuckets, histogram, quantile, sumMetric, waitForMetrics } from './prom-text.js';
+import { diffBuckets, histogram, quantile } from './prom-text.js';
+import type { CheckerPeer, PeerSettings } from './peer.js';
+import { startRsguard } from './rsguard-peer.js';
+import { startHaproxy } from './haproxy-peer.js';
+import { activeOpens, reexecInPrivateNetns } from './private-netns.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli.js');
+if (reexecInPrivateNetns()) process.exit();
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,22 +24,21 @@ function arg(name: string, fallback: string): string {
 const seconds = Number(arg('seconds', '60'));
 const warmup = Number(arg('warmup', '8'));
 const sizes = arg('sizes', '1000,5000').split(',').map(Number);
-const kinds = arg('kinds', 'http,tcp').split(',');
+const kinds = arg('kinds', 'http,tcp').split(',') as Array<'http' | 'tcp'>;
 const rssSize = Number(arg('rss', '10000'));
-/** Interval of the RSS row: at 1 s, 10,000 servers are 10,000 checks/s, more than two cores carry beside the farm. */
-const rssInterval = arg('rss-interval', '1s');
-const BASE_PORT = 12000;
-
-function intervalMs(text: string): number {
-  const m = /^(\d+)(ms|s)$/.exec(text);
-  if (!m) throw new Error(`--rss-interval wants 500ms or 5s, got ${text}`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+const vs = arg('vs', '');
+const repeat = Number(arg('repeat', vs ? '2' : '1'));
+const cpuProfDir = arg('cpu-prof', '');
+if (vs && vs !== 'haproxy') {
+  // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
+  // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (README, Benchmarks).
+  throw new Error(`--vs ${vs}: only haproxy can be measured beside rsguard on this machine`);
 }
 
 interface Row {
+  system: string;
   kind: string;
   n: number;
-  interval: string;
   due: number;
   done: number;
   pct: number;
@@ -50,83 +52,117 @@ interface Row {
   rss: number;
 }
 
-function configFor(kind: string, ports: number[], apiPort: number, interval = '1s'): string {
-  const check = kind === 'http' ? '{ kind: http, path: /health, expectBody: ok }' : '{ kind: tcp }';
-  const per = 250;
-  const vss: string[] = [];
-  for (let v = 0; v * per < ports.length; v++) {
-    const slice = ports.slice(v * per, (v + 1) * per);
-    vss.push(`  - name: vs${v}\n    address: 192.0.2.${(v % 250) + 1}:${80 + Math.floor(v / 250)}\n    checks: [${check}]\n    realServers:\n${slice.map((p) => `      - { address: 127.0.0.1:${p} }`).join('\n')}`);
-  }
-  return `global:\n  listen: 127.0.0.1:${apiPort}\n  logLevel: warn\n  concurrency: 10000\n  startupSpread: 1s\n  checkDefaults: { interval: ${interval}, timeout: 1s, retryInterval: 1s, fall: 3, rise: 2 }\nvirtualServices:\n${vss.join('\n')}\n`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Checks done, counted outside the checkers and the same way for both: HTTP
+ * requests nginx answered; for TCP, connections opened in the bench's network
+ * namespace, because HAProxy resets its connect check before nginx (or even
+ * the kernel's handshake) completes it.
+ */
+async function farmCount(farm: Farm, kind: string): Promise<number> {
+  if (kind === 'tcp') return activeOpens();
+  return (await farm.counts()).requests;
 }
 
-async function runOne(kind: string, n: number, farmPid: number, ports: number[], dir: string, measure: number, interval = '1s'): Promise<Row> {
-  const file = path.join(dir, `bench-${kind}-${n}.yaml`);
-  // A fresh API port for each row, so one row's shutdown can never collide with the next row's start.
-  const apiPort = await freePort();
-  const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
-  writeFileSync(file, configFor(kind, ports.slice(0, n), apiPort, interval));
-  // Its warn/error log lines go to our stderr, so a failed row says why.
-  const child = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'] });
-  const exited = new Promise((r) => child.once('exit', r));
+async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: number): Promise<Row> {
+  await sleep(warmup * 1000);
+  const lag0 = await peer.lag();
+  const f0 = await peer.failures();
+  const n0 = await farmCount(farm, s.kind);
+  const cpu0 = cpuSplit(peer.pid);
+  const ng0 = familyCpuSeconds(farm.pid);
+  const t0 = performance.now();
+  await sleep(window * 1000);
+  if (!peer.alive()) throw new Error(`${peer.name} exited during the run`);
+  const cpu1 = cpuSplit(peer.pid);
+  const ng1 = familyCpuSeconds(farm.pid);
+  const n1 = await farmCount(farm, s.kind);
+  const elapsed = (performance.now() - t0) / 1000;
+  const tcpOutsideNetns = s.kind === 'tcp' && process.env.RSGUARD_BENCH_NETNS !== '1';
+  if (tcpOutsideNetns) console.error('warning: TCP checks counted on the host network namespace (not root, or --host-netns): other traffic counts too');
+  const lag1 = await peer.lag();
+  const f1 = await peer.failures();
+  // nginx counts the second status read itself; the kernel's counter is read without a connection.
+  const done = n1 - n0 - (s.kind === 'http' ? 1 : 0);
+  const lag = lag0 && lag1 ? diffBuckets(histogram(lag0, 'rsguard_schedule_lag_seconds'), histogram(lag1, 'rsguard_schedule_lag_seconds')) : undefined;
+  const due = (s.ports.length * elapsed * 1000) / s.intervalMs;
+  return {
+    system: peer.name,
+    kind: s.kind,
+    n: s.ports.length,
+    due: Math.round(due / elapsed),
+    done: Math.round(done / elapsed),
+    pct: (100 * done) / due,
+    failures: f1 - f0,
+    lagP50: lag ? quantile(0.5, lag) * 1000 : NaN,
+    lagP99: lag ? quantile(0.99, lag) * 1000 : NaN,
+    cpuPer1000: ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / done) * 1000,
+    userPer1000: ((cpu1.user - cpu0.user) / done) * 1000,
+    sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
+    nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
+    rss: rssMb(peer.pid),
+  };
+}
+
+async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
+  const flags = cpuProfDir && system === 'rsguard' ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags);
   try {
-    await waitForMetrics(metrics, () => child.exitCode !== null);
-    await new Promise((r) => setTimeout(r, warmup * 1000));
-    const m0 = await metrics();
-    const cpu0 = cpuSplit(child.pid!);
-    const ng0 = familyCpuSeconds(farmPid);
-    const t0 = performance.now();
-    await new Promise((r) => setTimeout(r, measure * 1000));
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`rsguard exited during the run (${child.exitCode ?? child.signalCode})`);
-    const m1 = await metrics();
-    const cpu1 = cpuSplit(child.pid!);
-    const ng1 = familyCpuSeconds(farmPid);
-    const elapsed = (performance.now() - t0) / 1000;
-    const rss = rssMb(child.pid!);
-    const done = sumMetric(m1, 'rsguard_probe_results_total') - sumMetric(m0, 'rsguard_probe_results_total');
-    const failures = sumMetric(m1, 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"')) - sumMetric(m0, 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"'));
-    const lag = diffBuckets(histogram(m0, 'rsguard_schedule_lag_seconds'), histogram(m1, 'rsguard_schedule_lag_seconds'));
-    const due = (n * elapsed * 1000) / intervalMs(interval);
-    return {
-      kind,
-      n,
-      interval,
-      due: Math.round(due / elapsed),
-      done: Math.round(done / elapsed),
-      pct: (100 * done) / due,
-      failures,
-      lagP50: quantile(0.5, lag) * 1000,
-      lagP99: quantile(0.99, lag) * 1000,
-      cpuPer1000: ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / done) * 1000,
-      userPer1000: ((cpu1.user - cpu0.user) / done) * 1000,
-      sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
-      nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
-      rss,
-    };
+    return await measure(peer, s, farm, window);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await peer.stop();
   }
 }
 
+const systems = vs ? ['rsguard', vs] : ['rsguard'];
 const maxN = Math.max(...sizes, rssSize);
-const farm = await startNginxFarm(BASE_PORT, maxN);
+const farm = await startNginxFarm(12000, maxN);
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
 const rows: Row[] = [];
+const cases: Array<{ kind: 'http' | 'tcp'; n: number; window: number }> = [];
+for (const n of sizes) for (const kind of kinds) cases.push({ kind, n, window: seconds });
+if (rssSize > 0) cases.push({ kind: 'http', n: rssSize, window: Math.min(seconds, 20) });
 try {
-  for (const n of sizes) for (const kind of kinds) rows.push(await runOne(kind, n, farm.pid, farm.ports, dir, seconds));
-  if (rssSize > 0) rows.push(await runOne('http', rssSize, farm.pid, farm.ports, dir, Math.min(seconds, 20), rssInterval));
+  for (const c of cases) {
+    const s: PeerSettings = { kind: c.kind, ports: farm.ports.slice(0, c.n), intervalMs: 1000 };
+    // Alternate which goes first, so a drift of the machine over the run does not favour one of them.
+    for (let r = 0; r < repeat; r++) for (const system of r % 2 ? [...systems].reverse() : systems) rows.push(await run(system, s, farm, dir, c.window));
+  }
 } finally {
   await farm.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
-const header = ['kind', 'N', 'interval', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'RSS MB'];
-const table = rows.map((r) => [r.kind, String(r.n), r.interval, String(r.due), String(r.done), r.pct.toFixed(2), String(r.failures), r.lagP50.toFixed(2), r.lagP99.toFixed(2), r.cpuPer1000.toFixed(3), r.userPer1000.toFixed(3), r.sysPer1000.toFixed(3), r.nginxCpuPer1000.toFixed(3), r.rss.toFixed(0)]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-console.log(`\nrsguard core bench: ${seconds}s per row (RSS row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), one nginx farm, ${new Date().toISOString()}`);
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const row of table) console.log(line(row));
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+function printTable(header: string[], table: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table) console.log(line(row));
+}
+
+const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+console.log(`\nrsguard core bench: ${seconds}s per run (the ${rssSize} row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}, ${new Date().toISOString()}`);
+console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
+printTable(
+  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'RSS MB'],
+  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.rss, 0)]),
+);
+if (vs) {
+  console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);
+  const side: string[][] = [];
+  for (const c of cases) {
+    const of = (system: string) => rows.filter((r) => r.system === system && r.kind === c.kind && r.n === c.n);
+    const a = of('rsguard');
+    const b = of(vs);
+    const cpuA = mean(a.map((r) => r.cpuPer1000));
+    const cpuB = mean(b.map((r) => r.cpuPer1000));
+    const rssA = mean(a.map((r) => r.rss));
+    const rssB = mean(b.map((r) => r.rss));
+    side.push([c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
+  }
+  printTable(['kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
+}

@@ -11,6 +11,8 @@ import path from 'node:path';
 export interface Farm {
   ports: number[];
   pid: number;
+  /** Connections accepted and requests answered so far, from nginx's stub_status: what any checker achieved, counted by the target. */
+  counts(): Promise<{ accepts: number; requests: number }>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ async function freePorts(basePort: number, count: number): Promise<number[]> {
 
 export async function startNginxFarm(basePort: number, count: number): Promise<Farm> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-farm-'));
-  const ports = await freePorts(basePort, count);
+  const [statusPort, ...ports] = await freePorts(basePort, count + 1);
   const conf = `
 worker_processes 1;
 worker_rlimit_nofile 65535;
@@ -45,6 +47,10 @@ http {
   server {
 ${ports.map((p) => `    listen 127.0.0.1:${p} backlog=4096;`).join('\n')}
     location / { default_type text/plain; return 200 "ok\\n"; }
+  }
+  server {
+    listen 127.0.0.1:${statusPort};
+    location / { stub_status; }
   }
 }
 `;
@@ -68,6 +74,13 @@ ${ports.map((p) => `    listen 127.0.0.1:${p} backlog=4096;`).join('\n')}
   return {
     ports,
     pid: child.pid!,
+    async counts() {
+      // "Active connections: 1\nserver accepts handled requests\n 10 10 12\n..."; the status request itself is one of each.
+      const text = await (await fetch(`http://127.0.0.1:${statusPort}/`)).text();
+      const m = /\n\s*(\d+)\s+(\d+)\s+(\d+)\s*\n/.exec(text);
+      if (!m) throw new Error(`nginx stub_status: unexpected answer ${JSON.stringify(text.slice(0, 200))}`);
+      return { accepts: Number(m[1]), requests: Number(m[3]) };
+    },
     async stop() {
       child.kill('SIGQUIT');
       await exited;

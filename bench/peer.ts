@@ -1,0 +1,18 @@
+/** What the core bench needs of a checker it measures (rsguard, or HAProxy as the reference). */
+export interface PeerSettings {
+  kind: 'http' | 'tcp';
+  ports: number[];
+  intervalMs: number;
+}
+
+export interface CheckerPeer {
+  name: string;
+  /** The process whose CPU and RSS are read from /proc (all its threads). */
+  pid: number;
+  alive(): boolean;
+  /** Failed checks so far, by the checker's own count. */
+  failures(): Promise<number>;
+  /** Schedule-lag histogram text, where the checker has one (rsguard's /metrics). */
+  lag(): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
