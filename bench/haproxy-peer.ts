@@ -21,7 +21,7 @@ export function haproxyConfig(s: PeerSettings, sock: string): string {
     const http = s.kind === 'http' ? '  option httpchk GET /health\n  http-check expect string ok\n' : '';
     backends.push(`backend b${b}\n  mode ${s.kind === 'http' ? 'http' : 'tcp'}\n${http}  default-server inter ${s.intervalMs} fastinter ${s.intervalMs} downinter ${s.intervalMs} fall 3 rise 2\n${servers.join('\n')}`);
   }
-  return `global\n  maxconn 8000\n  stats socket ${sock} mode 600 level admin\ndefaults\n  timeout connect 1s\n  timeout check 1s\n  timeout client 5s\n  timeout server 5s\n${backends.join('\n')}\n`;
+  return `global\n  maxconn 2000\n  stats socket ${sock} mode 600 level admin\ndefaults\n  timeout connect 1s\n  timeout check 1s\n  timeout client 5s\n  timeout server 5s\n${backends.join('\n')}\n`;
 }
 
 export async function startHaproxy(s: PeerSettings): Promise<CheckerPeer> {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
 import { socketExchange } from '../lib/socket-exchange.js';
+import { connectCheckSocket } from '../lib/check-socket.js';
 
 /**
  * A minimal HTTP/1.1 client for health checks: one request per connection,
@@ -53,7 +54,7 @@ export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<P
         // With verification on, the name checked is the virtual host when set (SNI), else the address.
         checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
       })
-    : net.connect({ host: req.host, port: req.port });
+    : connectCheckSocket(req.host, req.port);
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
   return socketExchange(socket, req.tls ? 'secureConnect' : 'connect', signal, {
     request: () => buildRequest(req),

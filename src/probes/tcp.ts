@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import type { ProbeResult } from './types.js';
+import { connectCheckSocket, resetCheckSocket } from '../lib/check-socket.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
 const DEFAULT_MAX_BYTES = 16 * 1024;
@@ -34,18 +34,17 @@ export const tcpProbe = defineProbe({
       let received = '';
       let receivedBytes = 0;
       let settled = false;
-      const socket = net.connect({ host: target.host, port: target.port });
+      const socket = connectCheckSocket(target.host, target.port);
       const finish = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        socket.destroy();
+        resetCheckSocket(socket);
         resolve(result);
       };
       const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && socket.readyState === 'open' ? 'timed out waiting for reply' : 'timed out'));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      socket.setNoDelay(true);
       socket.once('connect', () => {
         if (spec.send !== undefined) socket.write(spec.send);
         if (!wantsReply) finish(pass(startedAt, 'connected'));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createBlackhole, type Blackhole } from '../helpers/blackhole-netns.js';
@@ -15,10 +16,12 @@ describe('tcp probe against loopback servers', () => {
   let blackhole: Blackhole;
 
   before(async () => {
-    banner = net.createServer((s) => s.end('220 smtp.example ESMTP ready\r\n'));
-    echo = net.createServer((s) => s.on('data', (d) => s.write(`ECHO ${d.toString()}`)));
+    // The check resets its connection once it has its verdict (as HAProxy does), so every server sees ECONNRESET.
+    const quiet = (s: net.Socket) => s.on('error', () => {});
+    banner = net.createServer((s) => quiet(s).end('220 smtp.example ESMTP ready\r\n'));
+    echo = net.createServer((s) => quiet(s).on('data', (d) => s.write(`ECHO ${d.toString()}`)));
     // Accepts, then says nothing and never closes: a hung service.
-    silent = net.createServer(() => {});
+    silent = net.createServer(quiet);
     bannerPort = await listen(banner);
     echoPort = await listen(echo);
     silentPort = await listen(silent);
@@ -34,6 +37,25 @@ describe('tcp probe against loopback servers', () => {
   it('passes on connect', async () => {
     const r = await probe('tcp', { host: '127.0.0.1', port: silentPort }, {});
     assert.equal(r.ok, true, r.detail);
+  });
+  it('closes with a reset, leaving no TIME_WAIT socket behind (a FIN close leaves one per check)', async () => {
+    const server = net.createServer((s) => s.on('error', () => {}));
+    const port = await listen(server);
+    try {
+      const timeWait = () =>
+        execFileSync('ss', ['-Htan', 'state', 'time-wait', 'dport', '=', `:${port}`], { encoding: 'utf8' }).trim();
+      // The control: a client that closes first with a FIN leaves exactly the TIME_WAIT the check must not.
+      await new Promise<void>((resolve) => {
+        const c = net.connect({ host: '127.0.0.1', port }, () => c.end());
+        c.on('close', () => resolve());
+      });
+      assert.notEqual(timeWait(), '', 'the control left no TIME_WAIT socket: the test cannot see the difference');
+      const before = timeWait().split('\n').length;
+      for (let i = 0; i < 5; i++) assert.equal((await probe('tcp', { host: '127.0.0.1', port }, {})).ok, true);
+      assert.equal(timeWait().split('\n').length, before);
+    } finally {
+      server.close();
+    }
   });
   it('is refused on a closed port', async () => {
     const r = await probe('tcp', { host: '127.0.0.1', port: await freePort() }, {});
