@@ -1,15 +1,16 @@
 // npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
+//   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts)
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
 // targets served by one nginx, every 1 s. With --vs haproxy, HAProxy checks
 // the same farm with the same settings in the same run, alternating with
 // rsguard, and the table gives each figure beside HAProxy's and their ratio:
 // absolute figures move from machine to machine, ratios much less.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
 import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
-import { diffBuckets, histogram, quantile } from './prom-text.js';
+import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard } from './rsguard-peer.js';
 import { startHaproxy } from './haproxy-peer.js';
@@ -29,6 +30,7 @@ const rssSize = Number(arg('rss', '10000'));
 const vs = arg('vs', '');
 const repeat = Number(arg('repeat', vs ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
+const heapDir = arg('heap-snapshot', '');
 if (vs && vs !== 'haproxy') {
   // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
   // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (README, Benchmarks).
@@ -50,6 +52,13 @@ interface Row {
   sysPer1000: number;
   nginxCpuPer1000: number;
   rss: number;
+  /** V8's heap in use and reserved, and memory outside it (Buffers, sockets' native parts); rsguard only. */
+  /** Time in V8's collector per 1000 checks: all kinds, and the old generation's (mark-sweep, incremental) alone. */
+  gcPer1000: number;
+  gcOldPer1000: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,6 +72,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function farmCount(farm: Farm, kind: string): Promise<number> {
   if (kind === 'tcp') return activeOpens();
   return (await farm.counts()).requests;
+}
+
+function gcSeconds(metrics: string, oldOnly = false): number {
+  return sumMetric(metrics, 'rsguard_nodejs_gc_duration_seconds_sum', (labels) => !oldOnly || !labels.includes('kind="minor"'));
 }
 
 async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: number): Promise<Row> {
@@ -102,14 +115,40 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
     sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
     nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
     rss: rssMb(peer.pid),
+    gcPer1000: lag0 && lag1 ? ((gcSeconds(lag1) - gcSeconds(lag0)) / done) * 1000 : NaN,
+    gcOldPer1000: lag0 && lag1 ? ((gcSeconds(lag1, true) - gcSeconds(lag0, true)) / done) * 1000 : NaN,
+    heapUsed: lag1 ? sumMetric(lag1, 'rsguard_nodejs_heap_size_used_bytes') / 2 ** 20 : NaN,
+    heapTotal: lag1 ? sumMetric(lag1, 'rsguard_nodejs_heap_size_total_bytes') / 2 ** 20 : NaN,
+    external: lag1 ? sumMetric(lag1, 'rsguard_nodejs_external_memory_bytes') / 2 ** 20 : NaN,
   };
+}
+
+/** Asks the process for a heap snapshot at the end of its window and waits until it is written. */
+async function heapSnapshot(pid: number, into: string): Promise<void> {
+  mkdirSync(into, { recursive: true });
+  const before = new Set(readdirSync(into));
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await sleep(500);
+    const fresh = readdirSync(into).filter((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    // Written in one go by the process; done when its size stops growing.
+    if (fresh.length && statSync(path.join(into, fresh[0]!)).size > 0) {
+      const size = statSync(path.join(into, fresh[0]!)).size;
+      await sleep(1000);
+      if (statSync(path.join(into, fresh[0]!)).size === size) return void console.error(`heap snapshot: ${path.join(into, fresh[0]!)}`);
+    }
+  }
+  throw new Error(`no heap snapshot from ${pid} in ${into}`);
 }
 
 async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
   const flags = cpuProfDir && system === 'rsguard' ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  if (heapDir && system === 'rsguard') flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
   const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags);
   try {
-    return await measure(peer, s, farm, window);
+    const row = await measure(peer, s, farm, window);
+    if (heapDir && system === 'rsguard') await heapSnapshot(peer.pid, path.resolve(heapDir));
+    return row;
   } finally {
     await peer.stop();
   }
@@ -148,8 +187,8 @@ const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf
 console.log(`\nrsguard core bench: ${seconds}s per run (the ${rssSize} row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}, ${new Date().toISOString()}`);
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(
-  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'RSS MB'],
-  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.rss, 0)]),
+  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
+  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
 );
 if (vs) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);

@@ -2,9 +2,14 @@
  * The one shape every deadline-bound exchange shares: a promise that settles
  * once, at the latest when the signal fires, runs `cleanup` (close the
  * socket) whichever way it ends, and leaves no listener on the signal.
- * `start` wires the events and calls `settle(err)` or `settle(undefined, value)`.
+ * `start` wires the events and calls `settle(err)` or `settle(undefined, value)`;
+ * `isSettled` lets a late event skip building an error nobody will see.
  */
-export function settleOnce<T>(signal: AbortSignal, cleanup: () => void, start: (settle: (err: unknown, value?: T) => void) => void): Promise<T> {
+export function settleOnce<T>(
+  signal: AbortSignal,
+  cleanup: () => void,
+  start: (settle: (err: unknown, value?: T) => void, isSettled: () => boolean) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const settle = (err: unknown, value?: T) => {
@@ -18,7 +23,7 @@ export function settleOnce<T>(signal: AbortSignal, cleanup: () => void, start: (
     const onAbort = () => settle(signal.reason ?? new Error('aborted'));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    start(settle);
+    start(settle, () => settled);
   });
 }
 

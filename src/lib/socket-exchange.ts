@@ -17,7 +17,7 @@ export interface ExchangeHandlers<T> {
  * leaves a listener on the signal.
  */
 export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: AbortSignal, h: ExchangeHandlers<T>): Promise<T> {
-  return settleOnce<T>(signal, () => socket.destroy(), (settle) => {
+  return settleOnce<T>(signal, () => socket.destroy(), (settle, isSettled) => {
     socket.once(connectEvent, () => socket.write(h.request()));
     socket.on('data', (chunk: Buffer) => {
       let answer: T | undefined;
@@ -36,7 +36,10 @@ export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 
       }
     });
     socket.once('error', (err) => settle(err));
-    // Destroyed from outside (the caller gave up on it): over, whatever came.
-    socket.once('close', () => settle(new Error('connection closed')));
+    // Destroyed from outside (the caller gave up on it): over, whatever came. Every exchange ends with a
+    // 'close', nearly always settled already: an Error (and its stack) per check was 3.6% of the CPU.
+    socket.once('close', () => {
+      if (!isSettled()) settle(new Error('connection closed'));
+    });
   });
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram, type HistogramChild } from './bound-metrics.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { registerStateGauges, type MetricsSources } from './state-gauges.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
@@ -11,49 +12,51 @@ import { stateCode } from '../vrrp/vrrp-event.js';
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly probeDuration: Histogram<'kind'>;
-  private readonly results: Counter<'kind' | 'outcome' | 'reason'>;
+  private readonly probeDuration: BoundHistogram;
+  private readonly results: BoundCounter;
   private readonly transitions: Counter<'vs' | 'rs' | 'to'>;
-  private readonly lag: Histogram;
-  private readonly checkErrors: Counter<'reason'>;
+  private readonly lag: HistogramChild;
+  private readonly checkErrors = new Map<string, { inc(): void }>();
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'rsguard_' });
     // prom-client exports these three gauges with a `_total` suffix, which Prometheus naming reserves for counters.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(`rsguard_${name}`);
-    this.probeDuration = new Histogram({
-      name: 'rsguard_probe_duration_seconds',
-      help: 'Time a probe took, from start to verdict, by probe kind.',
-      labelNames: ['kind'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.results = new Counter({
-      name: 'rsguard_probe_results_total',
-      help: 'Probe results by kind and outcome (success, failure, or error when the check could not run) and reason ("" on success).',
-      labelNames: ['kind', 'outcome', 'reason'],
-      registers,
-    });
+    this.probeDuration = new BoundHistogram(
+      'rsguard_probe_duration_seconds',
+      'Time a probe took, from start to verdict, by probe kind.',
+      ['kind'],
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      this.registry,
+    );
+    this.results = new BoundCounter(
+      'rsguard_probe_results_total',
+      'Probe results by kind and outcome (success, failure, or error when the check could not run) and reason ("" on success).',
+      ['kind', 'outcome', 'reason'],
+      this.registry,
+    );
     this.transitions = new Counter({
       name: 'rsguard_real_server_transitions_total',
       help: 'Hard state changes of real servers, by the state entered.',
       labelNames: ['vs', 'rs', 'to'],
       registers,
     });
-    this.lag = new Histogram({
-      name: 'rsguard_schedule_lag_seconds',
-      help: 'Delay between when a check was due and when its probe started.',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
-      registers,
-    });
-    this.checkErrors = new Counter({
-      name: 'rsguard_check_errors_total',
-      help: 'Probe results that were check errors (the check could not run; not counted against the server), by reason.',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of CHECK_ERROR_REASONS) this.checkErrors.inc({ reason }, 0);
+    this.lag = new BoundHistogram(
+      'rsguard_schedule_lag_seconds',
+      'Delay between when a check was due and when its probe started.',
+      [],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      this.registry,
+    ).child();
+    const checkErrors = new BoundCounter(
+      'rsguard_check_errors_total',
+      'Probe results that were check errors (the check could not run; not counted against the server), by reason.',
+      ['reason'],
+      this.registry,
+    );
+    // Every reason is exposed from the start (at 0), so an alert rule's rate() has a series before the first error.
+    for (const reason of CHECK_ERROR_REASONS) this.checkErrors.set(reason, checkErrors.child(reason));
   }
 
   /** The gauges that read rsguard's state at scrape time, once the things they read exist. */
@@ -61,22 +64,22 @@ export class Metrics {
     registerStateGauges(this.registry, src);
   }
 
-  /** Label children cached per kind/outcome: resolving labels on every observe was a visible share of the probe hot path. */
-  private readonly durationByKind = new Map<string, { observe(v: number): void }>();
+  /** Children by kind and by kind|outcome|reason, bound on first use. */
+  private readonly durationByKind = new Map<string, HistogramChild>();
   private readonly resultsByKey = new Map<string, { inc(): void }>();
 
   observeOutcome(o: ProbeOutcome): void {
     const kind = o.job.kind;
     let duration = this.durationByKind.get(kind);
-    if (!duration) this.durationByKind.set(kind, (duration = this.probeDuration.labels({ kind })));
+    if (!duration) this.durationByKind.set(kind, (duration = this.probeDuration.child(kind)));
     duration.observe(o.result.durationMs / 1000);
     const outcome = o.result.ok ? 'success' : o.result.error ? 'error' : 'failure';
     const reason = o.result.ok ? '' : (o.result.error ?? o.result.reason ?? 'error');
-    const key = `${kind}|${outcome}|${reason}`;
+    const key = o.result.ok ? kind : `${kind}|${outcome}|${reason}`;
     let counter = this.resultsByKey.get(key);
-    if (!counter) this.resultsByKey.set(key, (counter = this.results.labels({ kind, outcome, reason })));
-    if (o.result.error) this.checkErrors.inc({ reason: o.result.error });
+    if (!counter) this.resultsByKey.set(key, (counter = this.results.child(kind, outcome, reason)));
     counter.inc();
+    if (o.result.error) this.checkErrors.get(o.result.error)?.inc();
     this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
   }
 

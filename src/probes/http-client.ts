@@ -41,23 +41,34 @@ export function buildRequest(req: HttpCheckRequest): string {
   return `${head}\r\n`;
 }
 
-export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<ParsedResponse> {
+/** The bytes of each request, kept as long as its request object (see requestFor in http.ts). */
+const requestBytes = new WeakMap<HttpCheckRequest, Buffer>();
+
+function bytesOf(req: HttpCheckRequest): Buffer {
+  let bytes = requestBytes.get(req);
+  if (!bytes) requestBytes.set(req, (bytes = Buffer.from(buildRequest(req))));
+  return bytes;
+}
+
+function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const socket: net.Socket = req.tls
-    ? tls.connect({
-        host: req.host,
-        port: req.port,
-        servername: net.isIP(hostName) ? undefined : hostName,
-        rejectUnauthorized: req.tlsVerify,
-        ...(req.ca ? { ca: req.ca } : {}),
-        ALPNProtocols: ['http/1.1'],
-        // With verification on, the name checked is the virtual host when set (SNI), else the address.
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
-      })
-    : connectCheckSocket(req.host, req.port);
+  return tls.connect({
+    host: req.host,
+    port: req.port,
+    servername: net.isIP(hostName) ? undefined : hostName,
+    rejectUnauthorized: req.tlsVerify,
+    ...(req.ca ? { ca: req.ca } : {}),
+    ALPNProtocols: ['http/1.1'],
+    // With verification on, the name checked is the virtual host when set (SNI), else the address.
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
+  });
+}
+
+export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<ParsedResponse> {
+  const socket: net.Socket = req.tls ? connectTls(req) : connectCheckSocket(req.host, req.port);
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
   return socketExchange(socket, req.tls ? 'secureConnect' : 'connect', signal, {
-    request: () => buildRequest(req),
+    request: () => bytesOf(req),
     data: (chunk) => {
       parser.push(chunk);
       return parser.done || (parser.headDone && !req.needBody) ? parser.result() : undefined;

@@ -1,5 +1,5 @@
 import { defineProbe, type ProbeKind } from './kind.js';
-import { httpCheck } from './http-client.js';
+import { httpCheck, type HttpCheckRequest } from './http-client.js';
 import { runWithGot } from './http-got.js';
 import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
@@ -7,6 +7,35 @@ import { verdict } from './http-verdict.js';
 import { caFile } from './ca-file.js';
 import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
+
+/**
+ * A check sends the same request every round. Embedded mode hands every
+ * round the same target object, so the request (and, in httpCheck, its bytes)
+ * is built once per check, not once per probe; a spec or scheme change (a
+ * reload) builds it again, and a distributed worker's per-job targets are
+ * simply collected.
+ */
+const requests = new WeakMap<ProbeTarget, { scheme: string; spec: HttpSpec; req: HttpCheckRequest }>();
+
+function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpec): HttpCheckRequest {
+  const cached = requests.get(target);
+  if (cached && cached.spec === spec && cached.scheme === scheme) return cached.req;
+  const req: HttpCheckRequest = {
+    tls: scheme === 'https',
+    host: target.host,
+    port: target.port,
+    method: spec.method,
+    path: spec.path,
+    hostHeader: spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`,
+    headers: spec.headers,
+    tlsVerify: spec.tlsVerify,
+    ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
+    needBody: needsBody(spec),
+    maxBodyBytes: spec.maxBodyBytes,
+  };
+  requests.set(target, { scheme, spec, req });
+  return req;
+}
 
 /**
  * HTTP checks use the minimal client in http-client.ts (see there for why);
@@ -18,22 +47,7 @@ function runHttp(scheme: 'http' | 'https') {
     if (spec.followRedirects) return runWithGot(scheme, target, spec, signal);
     const startedAt = performance.now();
     try {
-      const res = await httpCheck(
-        {
-          tls: scheme === 'https',
-          host: target.host,
-          port: target.port,
-          method: spec.method,
-          path: spec.path,
-          hostHeader: spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`,
-          headers: spec.headers,
-          tlsVerify: spec.tlsVerify,
-          ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
-          needBody: needsBody(spec),
-          maxBodyBytes: spec.maxBodyBytes,
-        },
-        signal,
-      );
+      const res = await httpCheck(requestFor(scheme, target, spec), signal);
       return verdict(spec, startedAt, res.status, res.body, res.truncated);
     } catch (err) {
       if (err instanceof HttpProtocolError && !signal.aborted) return fail(startedAt, 'protocol', err.message);

@@ -4,11 +4,10 @@ import { MinHeap } from './min-heap.js';
 import { realTimers, type Timers } from '../lib/timers.js';
 
 interface Entry {
+  readonly id: string;
   check: CheckDef;
   dueAt: number;
   inFlight: boolean;
-  /** Bumped when the entry is rescheduled or removed, so stale heap items are skipped. */
-  generation: number;
 }
 
 export type { Timers };
@@ -30,7 +29,12 @@ export interface SchedulerDeps {
  */
 export class Scheduler {
   private readonly entries = new Map<string, Entry>();
-  private readonly heap = new MinHeap<{ id: string; generation: number }>();
+  /**
+   * Entries by due time. An entry has at most one item here (pushed when it is
+   * added or its outcome is in, popped when it runs); a removed entry's item
+   * is skipped because the map no longer holds that entry.
+   */
+  private readonly heap = new MinHeap<Entry>();
   private timer: unknown;
   private armedFor = Infinity;
   private running = false;
@@ -45,21 +49,16 @@ export class Scheduler {
   /** Adds new checks (spread over min(interval, spreadMs)), drops removed ones, keeps the due time of the rest. */
   setChecks(checks: ReadonlyMap<string, CheckDef>, spreadMs: number): void {
     const now = this.deps.clock();
-    for (const [id, entry] of this.entries) {
-      if (!checks.has(id)) {
-        entry.generation++;
-        this.entries.delete(id);
-      }
-    }
+    for (const id of this.entries.keys()) if (!checks.has(id)) this.entries.delete(id);
     for (const [id, check] of checks) {
       const existing = this.entries.get(id);
       if (existing) {
         existing.check = check;
         continue;
       }
-      const entry: Entry = { check, dueAt: now + spreadOffset(id, Math.min(check.timing.intervalMs, spreadMs)), inFlight: false, generation: 0 };
+      const entry: Entry = { id, check, dueAt: now + spreadOffset(id, Math.min(check.timing.intervalMs, spreadMs)), inFlight: false };
       this.entries.set(id, entry);
-      this.push(id, entry);
+      this.push(entry);
     }
     if (this.running) this.arm();
   }
@@ -80,8 +79,8 @@ export class Scheduler {
     return this.entries.size;
   }
 
-  private push(id: string, entry: Entry): void {
-    this.heap.push(entry.dueAt, { id, generation: entry.generation });
+  private push(entry: Entry): void {
+    this.heap.push(entry.dueAt, entry);
     if (this.running && entry.dueAt < this.armedFor) this.arm();
   }
 
@@ -102,9 +101,8 @@ export class Scheduler {
     for (;;) {
       const key = this.heap.peekKey();
       if (key === undefined || key > now) break;
-      const { value } = this.heap.pop()!;
-      const entry = this.entries.get(value.id);
-      if (!entry || entry.generation !== value.generation || entry.inFlight) continue;
+      const entry = this.heap.pop()!;
+      if (this.entries.get(entry.id) !== entry || entry.inFlight) continue;
       entry.inFlight = true;
       const { check } = entry;
       this.deps.queue.submit({
@@ -126,9 +124,8 @@ export class Scheduler {
     const delay = outcome.stale ? (entry?.check.timing.intervalMs ?? 0) : this.deps.handleOutcome(outcome);
     if (!entry || !entry.inFlight) return;
     entry.inFlight = false;
-    entry.generation++;
     entry.dueAt = Math.max(this.deps.clock(), outcome.job.dueAt + delay);
-    this.push(outcome.job.checkId, entry);
+    this.push(entry);
   }
 }
 

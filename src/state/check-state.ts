@@ -113,6 +113,8 @@ export function applyResult(prev: CheckState, timing: Timing, result: ProbeResul
   const hardState = nextHard(prev, timing, ok, window, consecutiveOk, consecutiveFail);
   const state: Health = ok ? 'up' : 'down';
   const flap = recordFlap(prev.flap, ok, timing.flap);
+  const lastCheck: LastCheck = { ok, at: now, durationMs: result.durationMs, detail: result.detail };
+  if (result.reason) lastCheck.reason = result.reason;
   const next: CheckState = {
     state,
     hardState,
@@ -121,7 +123,7 @@ export function applyResult(prev: CheckState, timing: Timing, result: ProbeResul
     window,
     awaitingFirstSuccess: prev.awaitingFirstSuccess && !ok,
     flap,
-    lastCheck: { ok, at: now, durationMs: result.durationMs, detail: result.detail, ...(result.reason ? { reason: result.reason } : {}) },
+    lastCheck,
     lastHardChangeAt: hardState !== prev.hardState ? now : prev.lastHardChangeAt,
     results: prev.results + 1,
     checkError: null,

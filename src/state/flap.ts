@@ -39,6 +39,9 @@ export function flapPercent(history: readonly boolean[]): number {
 }
 
 export function recordFlap(prev: FlapState, ok: boolean, thresholds: FlapThresholds | null): FlapState {
+  // The steady state of nearly every check: a full history of one value, no change in it, not flapping.
+  // Another of the same value changes nothing, so the same object is the answer (no copy per result).
+  if (!prev.flapping && prev.percent === 0 && prev.history.length === FLAP_HISTORY && prev.history[FLAP_HISTORY - 1] === ok) return prev;
   const history = prev.history.length >= FLAP_HISTORY ? [...prev.history.slice(1), ok] : [...prev.history, ok];
   const percent = flapPercent(history);
   let flapping = prev.flapping;

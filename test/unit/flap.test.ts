@@ -49,3 +49,17 @@ describe('flapping with hysteresis', () => {
     assert.equal(f.flapping, false);
   });
 });
+
+describe('recordFlap steady state', () => {
+  it('gives back the same object for a full, unchanging history (no copy per result), and still counts the next change', () => {
+    let f = initialFlap();
+    for (let i = 0; i < FLAP_HISTORY; i++) f = recordFlap(f, true, { low: 20, high: 30 });
+    const steady = recordFlap(f, true, { low: 20, high: 30 });
+    assert.equal(steady, f);
+    const changed = recordFlap(steady, false, { low: 20, high: 30 });
+    assert.notEqual(changed, steady);
+    assert.equal(changed.history.at(-1), false);
+    assert.equal(changed.percent, flapPercent(changed.history));
+    assert.ok(changed.percent > 0);
+  });
+});
