@@ -1,3 +1,5 @@
+import { offAbort, onAbort, type Abortable } from './deadline.js';
+
 /**
  * The one shape every deadline-bound exchange shares: a promise that settles
  * once, at the latest when the signal fires, runs `cleanup` (close the
@@ -6,7 +8,7 @@
  * `isSettled` lets a late event skip building an error nobody will see.
  */
 export function settleOnce<T>(
-  signal: AbortSignal,
+  signal: Abortable,
   cleanup: () => void,
   start: (settle: (err: unknown, value?: T) => void, isSettled: () => boolean) => void,
 ): Promise<T> {
@@ -15,14 +17,14 @@ export function settleOnce<T>(
     const settle = (err: unknown, value?: T) => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onAbort);
+      offAbort(signal, abortNow);
       cleanup();
       if (err) reject(err);
       else resolve(value as T);
     };
-    const onAbort = () => settle(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const abortNow = () => settle(signal.reason ?? new Error('aborted'));
+    if (signal.aborted) return abortNow();
+    onAbort(signal, abortNow);
     start(settle, () => settled);
   });
 }
@@ -32,7 +34,7 @@ export function settleOnce<T>(
  * signal fires, so a library that ignores it cannot hold the probe. The
  * caller closes the client in its `finally`.
  */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: Abortable): Promise<T> {
   return settleOnce<T>(signal, () => {}, (settle) => {
     work.then(
       (v) => settle(undefined, v),

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { settleOnce } from './settle-once.js';
+import type { Abortable } from './deadline.js';
 
 /** What a protocol needs to say about a request/response over one connection. */
 export interface ExchangeHandlers<T> {
@@ -16,7 +17,7 @@ export interface ExchangeHandlers<T> {
  * the probe's deadline: settles once, always destroys the socket, never
  * leaves a listener on the signal.
  */
-export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: AbortSignal, h: ExchangeHandlers<T>): Promise<T> {
+export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: Abortable, h: ExchangeHandlers<T>): Promise<T> {
   return settleOnce<T>(signal, () => socket.destroy(), (settle, isSettled) => {
     socket.once(connectEvent, () => socket.write(h.request()));
     socket.on('data', (chunk: Buffer) => {

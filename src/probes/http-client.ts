@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
 import { socketExchange } from '../lib/socket-exchange.js';
 import { connectCheckSocket } from '../lib/check-socket.js';
+import type { Abortable } from '../lib/deadline.js';
 
 /**
  * A minimal HTTP/1.1 client for health checks: one request per connection,
@@ -64,7 +65,7 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   });
 }
 
-export function httpCheck(req: HttpCheckRequest, signal: AbortSignal): Promise<ParsedResponse> {
+export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
   const socket: net.Socket = req.tls ? connectTls(req) : connectCheckSocket(req.host, req.port);
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
   return socketExchange(socket, req.tls ? 'secureConnect' : 'connect', signal, {

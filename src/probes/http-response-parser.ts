@@ -10,6 +10,8 @@ export class HttpProtocolError extends Error {
 }
 
 const MAX_HEAD = 16 * 1024;
+/** Never written to: one for every parser, not one per check. */
+const EMPTY = Buffer.alloc(0);
 const MAX_CHUNK_LINE = 1024;
 
 type BodyMode = 'none' | 'length' | 'chunked' | 'close';
@@ -29,7 +31,7 @@ export class HttpResponseParser {
   headDone = false;
   done = false;
   truncated = false;
-  private buffered: Buffer = Buffer.alloc(0);
+  private buffered: Buffer = EMPTY;
   private mode: BodyMode = 'close';
   private remaining = 0;
   private chunkState: ChunkState = 'size';
@@ -126,7 +128,7 @@ export class HttpResponseParser {
     if (this.buffered.length === 0) return false;
     if (this.mode === 'close') {
       this.keep(this.buffered);
-      this.buffered = Buffer.alloc(0);
+      this.buffered = EMPTY;
       return false;
     }
     if (this.mode === 'length') {

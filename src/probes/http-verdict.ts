@@ -20,10 +20,14 @@ function judgeBody(spec: HttpSpec, body: Buffer, truncated: boolean): { ok: true
   return { ok: true };
 }
 
+/** "HTTP 200" and friends, one string each: a check's detail lives until its next result, at thousands a second. */
+const statusTexts: string[] = [];
+const statusText = (status: number): string => (statusTexts[status] ??= `HTTP ${status}`);
+
 /** Status first, then the body checks: shared by the fast client and the got path. */
 export function verdict(spec: HttpSpec, startedAt: number, status: number, body: Buffer, truncated: boolean): ProbeResult {
   if (!statusMatches(status, spec.expectStatus)) return fail(startedAt, 'status', `HTTP ${status} not in ${spec.expectStatus.join(',')}`);
-  if (!needsBody(spec)) return pass(startedAt, `HTTP ${status}`);
+  if (!needsBody(spec)) return pass(startedAt, statusText(status));
   const judged = judgeBody(spec, body, truncated);
-  return judged.ok ? pass(startedAt, `HTTP ${status}`) : fail(startedAt, 'body', `HTTP ${status}: ${judged.detail}`);
+  return judged.ok ? pass(startedAt, statusText(status)) : fail(startedAt, 'body', `HTTP ${status}: ${judged.detail}`);
 }

@@ -43,15 +43,16 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
  * Location headers properly.
  */
 function runHttp(scheme: 'http' | 'https') {
-  return async (target: ProbeTarget, spec: HttpSpec, { signal }: ProbeContext): Promise<ProbeResult> => {
-    if (spec.followRedirects) return runWithGot(scheme, target, spec, signal);
+  return async (target: ProbeTarget, spec: HttpSpec, ctx: ProbeContext): Promise<ProbeResult> => {
+    if (spec.followRedirects) return runWithGot(scheme, target, spec, ctx.signal);
+    const { deadline } = ctx;
     const startedAt = performance.now();
     try {
-      const res = await httpCheck(requestFor(scheme, target, spec), signal);
+      const res = await httpCheck(requestFor(scheme, target, spec), deadline);
       return verdict(spec, startedAt, res.status, res.body, res.truncated);
     } catch (err) {
-      if (err instanceof HttpProtocolError && !signal.aborted) return fail(startedAt, 'protocol', err.message);
-      return failure(startedAt, classifyError(err, signal));
+      if (err instanceof HttpProtocolError && !deadline.aborted) return fail(startedAt, 'protocol', err.message);
+      return failure(startedAt, classifyError(err, deadline));
     }
   };
 }

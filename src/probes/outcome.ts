@@ -59,7 +59,7 @@ export class LocalFault extends Error {
 }
 
 /** Maps a socket-level error to a bounded reason; the deadline wins over whatever the abort caused. */
-export function classifyError(err: unknown, signal: AbortSignal): Classified {
+export function classifyError(err: unknown, signal: { readonly aborted: boolean }): Classified {
   if (signal.aborted) return { reason: 'timeout', detail: 'timed out' };
   if (err instanceof LocalFault) return { reason: 'error', detail: err.message, error: 'exception' };
   const e = err as NodeJS.ErrnoException & { code?: string };

@@ -8,11 +8,27 @@ export const statusItem = z.union([
 
 export type StatusItem = z.output<typeof statusItem>;
 
+/** Each list as inclusive [lo, hi] ranges, parsed once per list (a check's spec keeps its list). */
+const ranges = new WeakMap<readonly StatusItem[], number[]>();
+
+function rangesOf(items: readonly StatusItem[]): number[] {
+  let r = ranges.get(items);
+  if (r) return r;
+  r = [];
+  for (const item of items) {
+    if (typeof item === 'number') r.push(item, item);
+    else if (item.endsWith('xx')) r.push(Number(item[0]) * 100, Number(item[0]) * 100 + 99);
+    else {
+      const [lo, hi] = item.split('-').map(Number);
+      r.push(lo!, hi ?? lo!);
+    }
+  }
+  ranges.set(items, r);
+  return r;
+}
+
 export function statusMatches(code: number, items: readonly StatusItem[]): boolean {
-  return items.some((item) => {
-    if (typeof item === 'number') return code === item;
-    if (item.endsWith('xx')) return Math.floor(code / 100) === Number(item[0]);
-    const [lo, hi] = item.split('-').map(Number);
-    return hi === undefined ? code === lo : code >= lo! && code <= hi;
-  });
+  const r = rangesOf(items);
+  for (let i = 0; i < r.length; i += 2) if (code >= r[i]! && code <= r[i + 1]!) return true;
+  return false;
 }

@@ -27,7 +27,7 @@ export type TcpSpec = z.output<typeof tcpSpec>;
 export const tcpProbe = defineProbe({
   kind: 'tcp',
   spec: tcpSpec,
-  run: (target, spec, { signal }) =>
+  run: (target, spec, { deadline }) =>
     new Promise<ProbeResult>((resolve) => {
       const startedAt = performance.now();
       const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
@@ -38,13 +38,13 @@ export const tcpProbe = defineProbe({
       const finish = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
-        signal.removeEventListener('abort', onAbort);
+        deadline.off(onAbort);
         resetCheckSocket(socket);
         resolve(result);
       };
       const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && socket.readyState === 'open' ? 'timed out waiting for reply' : 'timed out'));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (deadline.aborted) return onAbort();
+      deadline.on(onAbort);
       socket.once('connect', () => {
         if (spec.send !== undefined) socket.write(spec.send);
         if (!wantsReply) finish(pass(startedAt, 'connected'));
@@ -58,7 +58,7 @@ export const tcpProbe = defineProbe({
       });
       socket.once('end', () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')));
       socket.once('error', (err) => {
-        finish(failure(startedAt, classifyError(err, signal)));
+        finish(failure(startedAt, classifyError(err, deadline)));
       });
     }),
 });

@@ -1,3 +1,4 @@
+import type { Deadline } from '../lib/deadline.js';
 import type { Pinger } from './icmp-pinger.js';
 
 /**
@@ -70,7 +71,9 @@ export interface ProbeTarget {
 
 export interface ProbeContext {
   /** Aborts at the probe's deadline (or on shutdown). Covers every step. */
-  signal: AbortSignal;
+  deadline: Deadline;
+  /** The same as an AbortSignal, for libraries and node APIs (made on first use: the hot probes use `deadline`). */
+  readonly signal: AbortSignal;
   timeoutMs: number;
   /** performance.now() value of the deadline, for probes that split it (icmp retries). */
   deadlineAt: number;

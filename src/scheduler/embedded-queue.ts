@@ -1,6 +1,7 @@
 import type { ProbeResources } from '../probes/types.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
 import { runProbe } from './run-probe.js';
+import { Deadline } from '../lib/deadline.js';
 
 /**
  * In-process queue and worker pool: at most `concurrency` probes in flight,
@@ -12,7 +13,7 @@ export class EmbeddedQueue implements ProbeQueue {
   private running = 0;
   private handler: (o: ProbeOutcome) => void = () => {};
   private closed = false;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<Deadline>();
   private idle: (() => void) | undefined;
 
   constructor(
@@ -38,11 +39,11 @@ export class EmbeddedQueue implements ProbeQueue {
   private start(job: ProbeJob): void {
     this.running++;
     const startedAt = this.clock();
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    void runProbe(job, this.resources, controller).then((result) => {
+    const deadline = new Deadline();
+    this.inFlight.add(deadline);
+    void runProbe(job, this.resources, deadline).then((result) => {
       this.running--;
-      this.inFlight.delete(controller);
+      this.inFlight.delete(deadline);
       if (!this.closed) this.handler({ job, result, startedAt, finishedAt: this.clock() });
       this.next();
     });
@@ -66,7 +67,7 @@ export class EmbeddedQueue implements ProbeQueue {
     this.waiting.length = 0;
     this.waitingHead = 0;
     this.closed = true;
-    for (const controller of this.inFlight) controller.abort(new Error('rsguard is stopping'));
+    for (const deadline of this.inFlight) deadline.abort(new Error('rsguard is stopping'));
     if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 }
