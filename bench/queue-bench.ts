@@ -1,7 +1,9 @@
-// npm run build && node dist/bench/queue-bench.js [--seconds 15 --sizes 1000,5000,10000 --workers 1,2,4]
+// npm run build && node dist/bench/queue-bench.js [--seconds 15 --sizes 1000,5000,10000 --workers 1,2,4 --cpu-share 0.25]
 // Distributed mode on the core bench's farm: checks/s at a 1 s interval with
 // 1, 2 and 4 worker processes, CPU of rsguard (scheduler + workers) and of
 // Redis per 1000 checks, schedule lag p99; embedded mode beside it.
+// --cpu-share F gives each worker F of one core (a cgroup quota of its own),
+// so one worker is saturated and what a second one adds can be read off.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { startNginxFarm } from './nginx-farm.js';
 import { cpuSeconds } from './proc-stats.js';
+import { limitCpu } from './cpu-share.js';
 import { diffBuckets, histogram, quantile, sumMetric, waitForMetrics } from './prom-text.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,6 +22,7 @@ const seconds = Number(arg('seconds', '15'));
 const warmup = Number(arg('warmup', '6'));
 const sizes = arg('sizes', '1000,5000,10000').split(',').map(Number);
 const workerCounts = arg('workers', '1,2,4').split(',').map(Number);
+const cpuShare = Number(arg('cpu-share', '0'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const redisPid = Number(/process_id:(\d+)/.exec(execFileSync('redis-cli', ['info', 'server'], { encoding: 'utf8' }))![1]);
 
@@ -37,7 +41,12 @@ async function row(n: number, workers: number, ports: number[], dir: string) {
   const file = path.join(dir, `q-${n}-${workers}.yaml`);
   writeFileSync(file, config(ports.slice(0, n), api, prefix));
   const procs: ChildProcess[] = [];
-  for (let w = 0; w < workers; w++) procs.push(spawn(process.execPath, [cli, 'worker', '-c', file, '--concurrency', '5000', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] }));
+  const releases: Array<() => void> = [];
+  for (let w = 0; w < workers; w++) {
+    const p = spawn(process.execPath, [cli, 'worker', '-c', file, '--concurrency', '5000', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    procs.push(p);
+    if (cpuShare > 0) releases.push(limitCpu(p.pid!, `rsguard-bench-worker-${w}`, cpuShare));
+  }
   const sched = spawn(process.execPath, [cli, 'run', '-c', file], { stdio: ['ignore', 'ignore', 'inherit'] });
   procs.push(sched);
   const metrics = async () => (await fetch(`http://127.0.0.1:${api}/metrics`)).text();
@@ -56,10 +65,12 @@ async function row(n: number, workers: number, ports: number[], dir: string) {
     const done = sumMetric(m1, 'rsguard_probe_results_total') - sumMetric(m0, 'rsguard_probe_results_total');
     const lag = diffBuckets(histogram(m0, 'rsguard_schedule_lag_seconds'), histogram(m1, 'rsguard_schedule_lag_seconds'));
     const rsguardCpu = c1.reduce((s, c, i) => s + c - c0[i]!, 0);
-    return { n, workers, donePerSec: done / elapsed, pct: (100 * done) / (n * elapsed), lagP99: quantile(0.99, lag) * 1000, rsguardPer1000: (rsguardCpu / done) * 1000, redisPer1000: ((r1 - r0) / done) * 1000 };
+    const workerCpu = workers ? c1.slice(0, workers).reduce((s, c, i) => s + c - c0[i]!, 0) / elapsed / workers : 0;
+    return { n, workers, workerCores: workerCpu, donePerSec: done / elapsed, pct: (100 * done) / (n * elapsed), lagP99: quantile(0.99, lag) * 1000, rsguardPer1000: (rsguardCpu / done) * 1000, redisPer1000: ((r1 - r0) / done) * 1000 };
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+    for (const release of releases) release();
     if (prefix) execFileSync('sh', ['-c', 'redis-cli --scan --pattern "$1*" | xargs -r redis-cli del > /dev/null', 'sh', prefix]);
   }
 }
@@ -73,7 +84,13 @@ try {
   await farm.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`\nrsguard queue bench: http checks, interval 1s, ${seconds}s per row, ${new Date().toISOString()}`);
-console.log('| N | mode | checks/s | done % | lag p99 ms | rsguard CPU s/1000 | Redis CPU s/1000 |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.n} | ${r.workers ? `${r.workers} worker${r.workers > 1 ? 's' : ''}` : 'embedded'} | ${r.donePerSec.toFixed(0)} | ${r.pct.toFixed(2)} | ${r.lagP99.toFixed(1)} | ${r.rsguardPer1000.toFixed(3)} | ${r.redisPer1000.toFixed(3)} |`);
+const share = cpuShare > 0 ? `, each worker limited to ${cpuShare} of a core (cgroup quota)` : '';
+console.log(`\nrsguard queue bench: http checks, interval 1s, ${seconds}s per row${share}, ${new Date().toISOString()}`);
+console.log('| N | mode | checks/s | done % | lag p99 ms | cores used per worker | rsguard CPU s/1000 | Redis CPU s/1000 |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.n} | ${r.workers ? `${r.workers} worker${r.workers > 1 ? 's' : ''}` : 'embedded'} | ${r.donePerSec.toFixed(0)} | ${r.pct.toFixed(2)} | ${r.lagP99.toFixed(1)} | ${r.workers ? r.workerCores.toFixed(2) : '-'} | ${r.rsguardPer1000.toFixed(3)} | ${r.redisPer1000.toFixed(3)} |`);
+// What each added worker brings, against the row with one worker fewer (the claim: at least +70 % while saturated).
+for (const r of rows) {
+  const before = rows.find((b) => b.n === r.n && b.workers === r.workers - 1 && b.workers > 0);
+  if (before) console.log(`N=${r.n}: worker ${r.workers} adds ${(100 * (r.donePerSec / before.donePerSec - 1)).toFixed(0)} % checks/s (${before.donePerSec.toFixed(0)} -> ${r.donePerSec.toFixed(0)})`);
+}
