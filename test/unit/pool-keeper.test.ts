@@ -33,9 +33,12 @@ class ScriptedActuator implements Actuator {
   readonly planTimes: number[] = [];
   clock: () => number = Date.now;
   readonly applied: string[][] = [];
+  /** The virtual services each plan covered. */
+  readonly covered: string[][] = [];
   constructor(private readonly script: Array<'fail' | 'ok'>) {}
   async plan(desired: DesiredService[]) {
     this.planTimes.push(this.clock());
+    this.covered.push(desired.map((d) => d.vs.name));
     const step = this.script[this.plans++] ?? 'ok';
     if (step === 'fail') throw new BalancerUnavailable('socket refused');
     const commands: BalancerCommand[] = desired.flatMap((d) => d.plan.members.map((m) => ({ vs: d.vs.name, command: `${m.role} ${m.key} ${m.weight}` })));
@@ -61,7 +64,7 @@ const until = async (pred: () => boolean, ms = 5000) => {
   }
 };
 
-function setup(actuator: Actuator, time?: FakeTime, reconcileIntervalMs = 0) {
+function setup(actuator: Actuator, time?: FakeTime, reconcileIntervalMs = 0, model = MODEL()) {
   const events: MonitorEvent[] = [];
   const log = createLogger('fatal');
   let keeper!: PoolKeeper;
@@ -70,7 +73,7 @@ function setup(actuator: Actuator, time?: FakeTime, reconcileIntervalMs = 0) {
     keeper?.onEvent(e);
   };
   const clock = time?.clock ?? Date.now;
-  const monitor = new Monitor(MODEL(), emit, clock);
+  const monitor = new Monitor(model, emit, clock);
   keeper = new PoolKeeper(monitor, actuator, emit, log, clock, reconcileIntervalMs, time);
   return { monitor, keeper, events };
 }
@@ -132,6 +135,33 @@ describe('pool keeper with a scripted balancer', () => {
     // 0 (start), then the backoff schedule only (no periodic tick at 300/600/900 while it fails), then the 300 ms repair cadence.
     assert.deepEqual(rel.slice(0, 4), [0, 500, 1500, 3500]);
     assert.ok(rel.length >= 5 && rel[4]! - rel[3]! <= 400, `periodic repair resumed: ${rel.join(' ')}`);
+    await keeper.stop();
+  });
+
+  it('a transition reconciles only its own virtual service; start and the periodic repair cover them all', async () => {
+    const time = new FakeTime();
+    const act = new ScriptedActuator([]);
+    const model = loadYamlText(
+      'two.yaml',
+      `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - { name: web, address: 10.0.0.1:80, checks: [{ kind: tcp }], realServers: [{ address: 10.0.0.2:80 }, { address: 10.0.0.3:80 }] }
+  - { name: api, address: 10.0.1.1:80, checks: [{ kind: tcp }], realServers: [{ address: 10.0.1.2:80 }] }
+`,
+    );
+    const { monitor, keeper } = setup(act, time, 1000, model);
+    const settle = () => new Promise((r) => setImmediate(r));
+    keeper.start();
+    await settle();
+    assert.deepEqual(act.covered, [['web', 'api']]);
+    const webCheck = model.virtualServices[0]!.realServers[0]!.checkIds[0]!;
+    monitor.apply(webCheck, { ok: false, durationMs: 1, detail: 'refused', reason: 'refused' });
+    await until(() => act.covered.length === 2);
+    assert.deepEqual(act.covered[1], ['web']);
+    assert.deepEqual(act.applied.at(-1), ['real 10.0.0.3:80 1'], 'the dead server left web');
+    time.advance(1000);
+    await until(() => act.covered.length === 3);
+    assert.deepEqual(act.covered[2], ['web', 'api']);
     await keeper.stop();
   });
 });
