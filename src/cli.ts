@@ -225,7 +225,7 @@ program
         printConfigError(err);
       }
     }
-    const redis = (await import('./scheduler/redis-connection.js')).resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
+    const redis = (await import('./scheduler/redis-url.js')).resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
     if (!redis) {
       process.stderr.write('rsguard worker: no Redis: --redis, queue.redis in --config, or REDIS_URL\n');
       process.exit(2);

@@ -69,7 +69,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
   const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, reconcileIntervalOf(model));
   const pinger = createPinger();
-  const q = createQueue(model, opts.configFile, { pinger }, clock, log);
+  const q = await createQueue(model, opts.configFile, { pinger }, clock, log);
   const metrics = new Metrics();
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();

@@ -1,9 +1,31 @@
-import nodemailer from 'nodemailer';
 import type { EmailDef } from '../config/model.js';
 import type { MailTransport } from './mailer.js';
 
-/** The nodemailer SMTP transport for notify.email: every network step bounded by the connect timeout. */
+/**
+ * The nodemailer SMTP transport for notify.email: every network step bounded
+ * by the connect timeout. nodemailer (about 15 MB resident) is loaded with
+ * the first mail, not by every rsguard; a load failure fails that send, which
+ * the mailer retries from its spool like any other.
+ */
 export function smtpTransport(def: EmailDef): MailTransport {
+  let transport: Promise<MailTransport> | undefined;
+  const load = () => (transport ??= createTransport(def).catch((err: unknown) => {
+    transport = undefined;
+    throw err;
+  }));
+  let closed = false;
+  return {
+    sendMail: async (message) => (await load()).sendMail(message),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      void transport?.then((t) => t.close(), () => undefined);
+    },
+  };
+}
+
+async function createTransport(def: EmailDef): Promise<MailTransport> {
+  const { default: nodemailer } = await import('nodemailer');
   return nodemailer.createTransport({
     host: def.smtp.host,
     port: def.smtp.port,

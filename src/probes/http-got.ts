@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { caFile } from './ca-file.js';
-import got from 'got';
+import { lazyModule } from './lazy-module.js';
 import { hostForUrl, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
 import { classifyError, fail, failure } from './outcome.js';
@@ -16,8 +16,11 @@ const agents = {
   https: new https.Agent({ keepAlive: false, maxSockets: Infinity }),
 };
 
+const loadGot = lazyModule('got', async () => (await import('got')).default);
+
 /** The redirect-following path: got resolves Location and follows up to 5 hops; the body is still capped. */
-export function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpec, signal: AbortSignal): Promise<ProbeResult> {
+export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpec, signal: AbortSignal): Promise<ProbeResult> {
+  const got = await loadGot();
   return new Promise<ProbeResult>((resolve) => {
     const startedAt = performance.now();
     let settled = false;

@@ -1,4 +1,3 @@
-import { Client, InvalidCredentialsError } from 'ldapts';
 import { z } from 'zod';
 import { tlsFields, tlsOptions } from './dialog.js';
 import { defineProbe } from './kind.js';
@@ -6,6 +5,9 @@ import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import { untilAborted } from '../lib/settle-once.js';
 import type { ProbeResult } from './types.js';
+import { lazyModule } from './lazy-module.js';
+
+const loadLdapts = lazyModule('ldapts', () => import('ldapts'));
 
 export const ldapSpec = z
   .object({
@@ -28,6 +30,7 @@ export const ldapProbe = defineProbe({
   kind: 'ldap',
   spec: ldapSpec,
   run: async (target, spec, { signal, timeoutMs }): Promise<ProbeResult> => {
+    const { Client, InvalidCredentialsError } = await loadLdapts();
     const startedAt = performance.now();
     const host = target.host.includes(':') ? `[${target.host}]` : target.host;
     const t = spec.tls ? tlsOptions(spec) : undefined;

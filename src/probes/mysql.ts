@@ -1,11 +1,15 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
+import { lazyModule } from './lazy-module.js';
 import { defineProbe } from './kind.js';
 import { untilAborted } from '../lib/settle-once.js';
 import { runSql, sqlSpec, type SqlDriver } from './sql.js';
 
+const loadMysql = lazyModule('mysql2', async () => (await import('mysql2/promise')).default);
+
 /** mysql2: a maintained pure-JS client; the wire protocol with its auth plugins is not worth writing again. */
 const driver: SqlDriver = {
   async run(target, spec, signal, timeoutMs) {
+    const mysql = await loadMysql();
     let conn: mysql.Connection | undefined;
     const work = (async () => {
       conn = await mysql.createConnection({ host: target.host, port: target.port, user: spec.user, password: spec.password, ...(spec.database ? { database: spec.database } : {}), connectTimeout: timeoutMs });

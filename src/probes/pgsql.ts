@@ -1,11 +1,14 @@
-import pg from 'pg';
+import { lazyModule } from './lazy-module.js';
 import { defineProbe } from './kind.js';
 import { untilAborted } from '../lib/settle-once.js';
 import { runSql, sqlSpec, type SqlDriver } from './sql.js';
 
+const loadPg = lazyModule('pg', async () => (await import('pg')).default);
+
 /** pg (node-postgres): the maintained client; SCRAM auth alone is reason enough not to write the protocol. */
 const driver: SqlDriver = {
   async run(target, spec, signal, timeoutMs) {
+    const pg = await loadPg();
     const client = new pg.Client({ host: target.host, port: target.port, user: spec.user, password: spec.password, database: spec.database ?? spec.user, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
     // A late error after the probe gave up must not become an unhandled 'error' event.
     client.on('error', () => undefined);

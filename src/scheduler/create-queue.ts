@@ -2,12 +2,11 @@ import type { Model } from '../config/model.js';
 import type { Logger } from '../log.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ProbeResources } from '../probes/types.js';
-import { BullmqQueue } from './bullmq-queue.js';
+import type { BullmqQueue } from './bullmq-queue.js';
 import { EmbeddedQueue } from './embedded-queue.js';
 import { defaultStateFile, FileStateStore } from './file-state-store.js';
 import type { ProbeQueue } from './job.js';
-import { redisConnection, resolveRedisUrl } from './redis-connection.js';
-import { RedisStateStore } from './state-store.js';
+import { resolveRedisUrl } from './redis-url.js';
 
 export interface StateStore {
   load(ids: Iterable<string>): Promise<Map<string, CheckState>>;
@@ -30,11 +29,13 @@ export interface QueueSetup {
 /**
  * Embedded (in-process pool, states in a local file) or distributed (BullMQ
  * on Redis, states in Redis), chosen by one rule for the scheduler and
- * `rsguard worker` alike (resolveRedisUrl).
+ * `rsguard worker` alike (resolveRedisUrl). BullMQ and ioredis (about 25 MB
+ * resident) are loaded only in distributed mode.
  */
-export function createQueue(model: Model, configFile: string, resources: ProbeResources, clock: () => number, log: Logger): QueueSetup {
+export async function createQueue(model: Model, configFile: string, resources: ProbeResources, clock: () => number, log: Logger): Promise<QueueSetup> {
   const redisUrl = resolveRedisUrl({ config: model.queue.redis });
   if (redisUrl) {
+    const [{ BullmqQueue }, { redisConnection }, { RedisStateStore }] = await Promise.all([import('./bullmq-queue.js'), import('./redis-connection.js'), import('./state-store.js')]);
     const redis = [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] as const;
     const queue = new BullmqQueue(redis[0], redis[1], model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale'));
     const stateStore = new RedisStateStore(redis[0], model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis'));
