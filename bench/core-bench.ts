@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
-import { cpuSplit, familyCpuSeconds, rssMb } from './proc-stats.js';
+import { cpuSplit, familyCpuSeconds, rssMb, threadCpuSeconds } from './proc-stats.js';
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard } from './rsguard-peer.js';
@@ -51,6 +51,8 @@ interface Row {
   userPer1000: number;
   sysPer1000: number;
   nginxCpuPer1000: number;
+  /** Share of one core the main thread used: near 100 % the event loop itself is the limit. */
+  mainThreadPct: number;
   rss: number;
   /** V8's heap in use and reserved, and memory outside it (Buffers, sockets' native parts); rsguard only. */
   /** Time in V8's collector per 1000 checks: all kinds, and the old generation's (mark-sweep, incremental) alone. */
@@ -84,11 +86,13 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const f0 = await peer.failures();
   const n0 = await farmCount(farm, s.kind);
   const cpu0 = cpuSplit(peer.pid);
+  const main0 = threadCpuSeconds(peer.pid, peer.pid);
   const ng0 = familyCpuSeconds(farm.pid);
   const t0 = performance.now();
   await sleep(window * 1000);
   if (!peer.alive()) throw new Error(`${peer.name} exited during the run`);
   const cpu1 = cpuSplit(peer.pid);
+  const main1 = threadCpuSeconds(peer.pid, peer.pid);
   const ng1 = familyCpuSeconds(farm.pid);
   const n1 = await farmCount(farm, s.kind);
   const elapsed = (performance.now() - t0) / 1000;
@@ -114,6 +118,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
     userPer1000: ((cpu1.user - cpu0.user) / done) * 1000,
     sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
     nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
+    mainThreadPct: (100 * (main1 - main0)) / elapsed,
     rss: rssMb(peer.pid),
     gcPer1000: lag0 && lag1 ? ((gcSeconds(lag1) - gcSeconds(lag0)) / done) * 1000 : NaN,
     gcOldPer1000: lag0 && lag1 ? ((gcSeconds(lag1, true) - gcSeconds(lag0, true)) / done) * 1000 : NaN,
@@ -187,8 +192,8 @@ const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf
 console.log(`\nrsguard core bench: ${seconds}s per run (the ${rssSize} row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}, ${new Date().toISOString()}`);
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(
-  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
-  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
+  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
+  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.mainThreadPct, 0), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
 );
 if (vs) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);
@@ -201,7 +206,9 @@ if (vs) {
     const cpuB = mean(b.map((r) => r.cpuPer1000));
     const rssA = mean(a.map((r) => r.rss));
     const rssB = mean(b.map((r) => r.rss));
-    side.push([c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
+    const lagP99 = mean(a.map((r) => r.lagP99));
+    const main = mean(a.map((r) => r.mainThreadPct));
+    side.push([c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
   }
-  printTable(['kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
+  printTable(['kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
 }

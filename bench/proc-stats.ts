@@ -16,6 +16,13 @@ export function cpuSplit(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
 }
 
+/** CPU seconds of one thread (the main thread when tid is the pid): how busy the event loop's own thread is. */
+export function threadCpuSeconds(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
 /** The process and its direct children (nginx master and workers). */
 export function familyCpuSeconds(pid: number): number {
   let total = cpuSeconds(pid);
