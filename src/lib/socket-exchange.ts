@@ -1,6 +1,8 @@
 import type net from 'node:net';
 import { settleOnce } from './settle-once.js';
 import type { Abortable } from './deadline.js';
+import type { CheckConn, CheckConnHandlers } from './check-conn.js';
+import { SocketConn } from './socket-conn.js';
 
 /** What a protocol needs to say about a request/response over one connection. */
 export interface ExchangeHandlers<T> {
@@ -13,14 +15,16 @@ export interface ExchangeHandlers<T> {
 }
 
 /**
- * One request and one response on a connection the caller opened, bound to
- * the probe's deadline: settles once, always destroys the socket, never
- * leaves a listener on the signal.
+ * One request and one response on a connection `open` makes, bound to the
+ * probe's deadline: settles once, always closes the connection, never leaves
+ * a listener on the signal.
  */
-export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: Abortable, h: ExchangeHandlers<T>): Promise<T> {
-  return settleOnce<T>(signal, () => socket.destroy(), (settle, isSettled) => {
-    socket.once(connectEvent, () => socket.write(h.request()));
-    socket.on('data', (chunk: Buffer) => {
+export function exchange<T>(open: (handlers: CheckConnHandlers) => CheckConn, signal: Abortable, h: ExchangeHandlers<T>): Promise<T> {
+  // Every event comes from the event loop, after settleOnce below has handed over its settle.
+  let settle: (err: unknown, value?: T) => void = () => {};
+  const conn = open({
+    connect: () => conn.write(h.request()),
+    data: (chunk) => {
       let answer: T | undefined;
       try {
         answer = h.data(chunk);
@@ -28,19 +32,22 @@ export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 
         return settle(err);
       }
       if (answer !== undefined) settle(undefined, answer);
-    });
-    socket.once('end', () => {
+    },
+    end: () => {
       try {
         settle(undefined, h.end());
       } catch (err) {
         settle(err);
       }
-    });
-    socket.once('error', (err) => settle(err));
-    // Destroyed from outside (the caller gave up on it): over, whatever came. Every exchange ends with a
-    // 'close', nearly always settled already: an Error (and its stack) per check was 3.6% of the CPU.
-    socket.once('close', () => {
-      if (!isSettled()) settle(new Error('connection closed'));
-    });
+    },
+    error: (err) => settle(err),
   });
+  return settleOnce<T>(signal, () => conn.close(), (s) => {
+    settle = s;
+  });
+}
+
+/** `exchange` on a socket the caller opened (a unix socket, TLS, a client's own options). */
+export function socketExchange<T>(socket: net.Socket, connectEvent: 'connect' | 'secureConnect', signal: Abortable, h: ExchangeHandlers<T>): Promise<T> {
+  return exchange((handlers) => new SocketConn(socket, connectEvent, handlers), signal, h);
 }

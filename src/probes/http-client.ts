@@ -1,9 +1,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
-import { socketExchange } from '../lib/socket-exchange.js';
-import { connectCheckSocket } from '../lib/check-socket.js';
+import { exchange } from '../lib/socket-exchange.js';
+import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
 import type { Abortable } from '../lib/deadline.js';
+import type { CheckConnHandlers } from '../lib/check-conn.js';
 
 /**
  * A minimal HTTP/1.1 client for health checks: one request per connection,
@@ -66,9 +67,9 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
 }
 
 export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
-  const socket: net.Socket = req.tls ? connectTls(req) : connectCheckSocket(req.host, req.port);
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
-  return socketExchange(socket, req.tls ? 'secureConnect' : 'connect', signal, {
+  const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
+  return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {
       parser.push(chunk);

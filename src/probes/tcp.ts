@@ -3,7 +3,8 @@ import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import type { ProbeResult } from './types.js';
-import { connectCheckSocket, resetCheckSocket } from '../lib/check-socket.js';
+import { openCheckConn } from '../lib/socket-conn.js';
+import type { CheckConn } from '../lib/check-conn.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
 const DEFAULT_MAX_BYTES = 16 * 1024;
@@ -34,31 +35,31 @@ export const tcpProbe = defineProbe({
       let received = '';
       let receivedBytes = 0;
       let settled = false;
-      const socket = connectCheckSocket(target.host, target.port);
+      let conn: CheckConn | undefined;
       const finish = (result: ProbeResult) => {
         if (settled) return;
         settled = true;
         deadline.off(onAbort);
-        resetCheckSocket(socket);
+        conn?.reset();
         resolve(result);
       };
-      const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && socket.readyState === 'open' ? 'timed out waiting for reply' : 'timed out'));
+      const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'));
       if (deadline.aborted) return onAbort();
       deadline.on(onAbort);
-      socket.once('connect', () => {
-        if (spec.send !== undefined) socket.write(spec.send);
-        if (!wantsReply) finish(pass(startedAt, 'connected'));
-      });
-      socket.on('data', (chunk: Buffer) => {
-        receivedBytes += chunk.length;
-        received += chunk.toString('latin1');
-        const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex!).test(received);
-        if (matched) return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
-        if (receivedBytes >= spec.maxBytes) finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
-      });
-      socket.once('end', () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')));
-      socket.once('error', (err) => {
-        finish(failure(startedAt, classifyError(err, deadline)));
+      conn = openCheckConn(target.host, target.port, {
+        connect: () => {
+          if (spec.send !== undefined) conn!.write(spec.send);
+          if (!wantsReply) finish(pass(startedAt, 'connected'));
+        },
+        data: (chunk) => {
+          receivedBytes += chunk.length;
+          received += chunk.toString('latin1');
+          const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex!).test(received);
+          if (matched) return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
+          if (receivedBytes >= spec.maxBytes) finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
+        },
+        end: () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
+        error: (err) => finish(failure(startedAt, classifyError(err, deadline))),
       });
     }),
 });
