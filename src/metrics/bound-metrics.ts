@@ -9,16 +9,16 @@ import type { Metric, Registry } from 'prom-client';
  * rsguard's CPU at 5,000 checks a second. Here a child is bound once per
  * label set and an observation is a few array writes.
  */
-interface ExposedValue {
+export interface ExposedValue {
   labels: Record<string, string | number>;
   value: number;
   metricName?: string;
 }
 
-interface Exposed {
+export interface Exposed {
   name: string;
   help: string;
-  type: 'counter' | 'histogram';
+  type: 'counter' | 'histogram' | 'gauge';
   aggregator: 'sum';
   values: ExposedValue[];
 }

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge } from 'prom-client';
+import { ScrapeRegistry } from './view-gauge.js';
 import { BoundCounter, BoundHistogram, type HistogramChild } from './bound-metrics.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { registerStateGauges, type MetricsSources } from './state-gauges.js';
@@ -11,7 +12,7 @@ import { stateCode } from '../vrrp/vrrp-event.js';
  * `kind` and `reason` are fixed lists, `vs`/`rs` come from the config.
  */
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry = new ScrapeRegistry();
   private readonly probeDuration: BoundHistogram;
   private readonly results: BoundCounter;
   private readonly transitions: Counter<'vs' | 'rs' | 'to'>;

@@ -3,6 +3,8 @@ import type { PoolPlan } from '../planner/pool-plan.js';
 import { CHECK_ERROR_REASONS, type CheckErrorReason } from '../probes/types.js';
 import type { HealthReader, PoolReader } from '../read/status-document.js';
 import type { ServerView } from '../state/server-state.js';
+import type { VirtualServiceDef } from '../config/model.js';
+import { memoBy, seriesLabels, ViewGauge } from './view-gauge.js';
 
 /** What the scrape-time gauges read: the read side, and the queue's counters. */
 export interface MetricsSources {
@@ -18,138 +20,148 @@ export interface MetricsSources {
 /** The gauges computed at scrape time from rsguard's state (nothing on the probe hot path). */
 export function registerStateGauges(registry: Registry, src: MetricsSources): void {
   const registers = [registry];
-    // One gauge per real server and virtual service, each a view of the server's state.
-    const perServer = (name: string, help: string, value: (v: ServerView) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['vs', 'rs'],
-        registers,
-        collect() {
-          this.reset();
-          const m = src.health;
-          for (const vs of m.current.virtualServices) for (const rs of vs.realServers) this.set({ vs: vs.name, rs: rs.key }, value(m.server(rs)));
-        },
+  // One gauge per real server and virtual service, each a view of the server's state. Each service's series
+  // labels are made once per configuration (a reload makes new service objects), and the views once per scrape
+  // for the three gauges that read them (the registry reads every metric in one synchronous pass).
+  const seriesOf = memoBy((vs: VirtualServiceDef) =>
+    vs.realServers.map((rs) => ({
+      base: seriesLabels({ vs: vs.name, rs: rs.key }),
+      desired: seriesLabels({ vs: vs.name, rs: rs.key, kind: 'desired' }),
+      applied: seriesLabels({ vs: vs.name, rs: rs.key, kind: 'applied' }),
+    })),
+  );
+  let views: Map<VirtualServiceDef, ServerView[]> | undefined;
+  const viewsOf = (vs: VirtualServiceDef): ServerView[] => {
+    if (!views) {
+      views = new Map();
+      setImmediate(() => (views = undefined));
+    }
+    let v = views.get(vs);
+    if (!v) views.set(vs, (v = vs.realServers.map((rs) => src.health.server(rs))));
+    return v;
+  };
+  const perServer = (name: string, help: string, value: (v: ServerView) => number) =>
+    new ViewGauge(name, help, registry, (push) => {
+      for (const vs of src.health.current.virtualServices) {
+        const series = seriesOf(vs);
+        const v = viewsOf(vs);
+        for (let i = 0; i < series.length; i++) push(series[i]!.base, value(v[i]!));
+      }
+    });
+  perServer('rsguard_real_server_up', 'Hard state of each real server in each virtual service: 1 up, 0 down.', (v) => (v.hardState === 'up' ? 1 : 0));
+  perServer('rsguard_real_server_soft', 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.', (v) => (v.stateType === 'soft' ? 1 : 0));
+  perServer('rsguard_real_server_flapping', 'Real servers flapping (Nagios flap detection): 1 flapping.', (v) => (v.flapping ? 1 : 0));
+  new ViewGauge('rsguard_real_server_weight', 'Real server weight: desired by the planner, and applied (last written to the balancer).', registry, (push) => {
+    const p = src.pools;
+    for (const vs of src.health.current.virtualServices) {
+      // A map per service, not a search per server (that was O(N²) in the servers of one service).
+      const desired = new Map<string, number>();
+      for (const x of p.plan(vs.key)?.members ?? []) if (x.role === 'real') desired.set(x.key, x.weight);
+      const series = seriesOf(vs);
+      vs.realServers.forEach((rs, i) => {
+        push(series[i]!.desired, desired.get(rs.key) ?? 0);
+        const applied = p.appliedWeight(vs.key, rs.key);
+        if (applied !== undefined) push(series[i]!.applied, applied);
       });
-    perServer('rsguard_real_server_up', 'Hard state of each real server in each virtual service: 1 up, 0 down.', (v) => (v.hardState === 'up' ? 1 : 0));
-    perServer('rsguard_real_server_soft', 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.', (v) => (v.stateType === 'soft' ? 1 : 0));
-    perServer('rsguard_real_server_flapping', 'Real servers flapping (Nagios flap detection): 1 flapping.', (v) => (v.flapping ? 1 : 0));
+    }
+  });
+  // One gauge per virtual service, each a view of its current plan.
+  const perService = (name: string, help: string, value: (plan: PoolPlan | undefined) => number) =>
     new Gauge({
-      name: 'rsguard_real_server_weight',
-      help: 'Real server weight: desired by the planner, and applied (last written to the balancer).',
-      labelNames: ['vs', 'rs', 'kind'],
+      name,
+      help,
+      labelNames: ['vs'],
       registers,
       collect() {
         this.reset();
         const m = src.health;
         const p = src.pools;
-                for (const vs of m.current.virtualServices) {
-          const plan = p.plan(vs.key);
-          for (const rs of vs.realServers) {
-            this.set({ vs: vs.name, rs: rs.key, kind: 'desired' }, plan?.members.find((x) => x.role === 'real' && x.key === rs.key)?.weight ?? 0);
-            const applied = p.appliedWeight(vs.key, rs.key);
-            if (applied !== undefined) this.set({ vs: vs.name, rs: rs.key, kind: 'applied' }, applied);
-          }
-        }
+        for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, value(p.plan(vs.key)));
       },
     });
-    // One gauge per virtual service, each a view of its current plan.
-    const perService = (name: string, help: string, value: (plan: PoolPlan | undefined) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['vs'],
-        registers,
-        collect() {
-          this.reset();
-          const m = src.health;
-          const p = src.pools;
-          for (const vs of m.current.virtualServices) this.set({ vs: vs.name }, value(p.plan(vs.key)));
-        },
-      });
-    perService('rsguard_virtual_service_sorry_active', 'The sorry server is in the pool: 1 yes.', (plan) => (plan?.sorryActive ? 1 : 0));
-    perService('rsguard_virtual_service_quorum_up', 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.', (plan) => (plan?.quorumUp === false ? 0 : 1));
-    new Gauge({
-      name: 'rsguard_balancer_up',
-      help: 'The last reconcile with the balancer succeeded without configuration problems: 1 yes.',
-      registers,
-      collect() {
-        this.set(src.pools.balancerStatus().ok === false ? 0 : 1);
-      },
-    });
-    new Counter({
-      name: 'rsguard_balancer_errors_total',
-      help: 'Failed reconciles and configuration problems reported by the balancer actuator.',
-      registers,
-      collect() {
-        const n = src.pools.errors;
-        this.reset();
-        this.inc(n);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_checks_stale',
-      help: 'Checks with no result for over three intervals (workers or Redis away; the pool stays as it was).',
-      registers,
-      collect() {
-        const m = src.health;
-        const now = Date.now();
-        this.set([...m.current.checks.keys()].filter((id) => m.isStale(id, now)).length);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_queue_jobs',
-      help: 'BullMQ probe jobs by state (distributed mode).',
-      labelNames: ['state'],
-      registers,
-      async collect() {
-        const q = src.queue.distributed;
-        if (!q) return;
-        try {
-          for (const [state, n] of Object.entries(await q.counts())) this.set({ state }, n);
-        } catch {
-          // Redis away: rsguard_checks_stale tells that story.
-        }
-      },
-    });
-    new Counter({
-      name: 'rsguard_queue_results_total',
-      help: 'Probe jobs answered by workers, and jobs given up as stale or lost (distributed mode).',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const q = src.queue.distributed;
-        if (!q) return;
-        this.reset();
-        this.inc({ outcome: 'answered' }, q.completed);
-        this.inc({ outcome: 'stale' }, q.stale);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_queue_pending',
-      help: 'Probe jobs submitted and not yet answered.',
-      registers,
-      collect() {
-        this.set(src.queue.pending());
-      },
-    });
-    new Gauge({
-      name: 'rsguard_checks_erroring',
-      help: 'Checks that cannot run now (rsguard fault: missing binary, no capability, descriptors), by reason; their servers hold their last state.',
-      labelNames: ['reason'],
-      registers,
-      collect() {
-        this.reset();
-        const m = src.health;
-        for (const reason of CHECK_ERROR_REASONS) this.set({ reason }, m.checkErrors().get(reason) ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'rsguard_checks',
-      help: 'Distinct checks scheduled (identical checks shared by several virtual services count once).',
-      registers,
-      collect() {
-        this.set(src.health.current.checks.size);
-      },
-    });
+  perService('rsguard_virtual_service_sorry_active', 'The sorry server is in the pool: 1 yes.', (plan) => (plan?.sorryActive ? 1 : 0));
+  perService('rsguard_virtual_service_quorum_up', 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.', (plan) => (plan?.quorumUp === false ? 0 : 1));
+  new Gauge({
+    name: 'rsguard_balancer_up',
+    help: 'The last reconcile with the balancer succeeded without configuration problems: 1 yes.',
+    registers,
+    collect() {
+      this.set(src.pools.balancerStatus().ok === false ? 0 : 1);
+    },
+  });
+  new Counter({
+    name: 'rsguard_balancer_errors_total',
+    help: 'Failed reconciles and configuration problems reported by the balancer actuator.',
+    registers,
+    collect() {
+      const n = src.pools.errors;
+      this.reset();
+      this.inc(n);
+    },
+  });
+  new Gauge({
+    name: 'rsguard_checks_stale',
+    help: 'Checks with no result for over three intervals (workers or Redis away; the pool stays as it was).',
+    registers,
+    collect() {
+      const m = src.health;
+      const now = Date.now();
+      this.set([...m.current.checks.keys()].filter((id) => m.isStale(id, now)).length);
+    },
+  });
+  new Gauge({
+    name: 'rsguard_queue_jobs',
+    help: 'BullMQ probe jobs by state (distributed mode).',
+    labelNames: ['state'],
+    registers,
+    async collect() {
+      const q = src.queue.distributed;
+      if (!q) return;
+      try {
+        for (const [state, n] of Object.entries(await q.counts())) this.set({ state }, n);
+      } catch {
+        // Redis away: rsguard_checks_stale tells that story.
+      }
+    },
+  });
+  new Counter({
+    name: 'rsguard_queue_results_total',
+    help: 'Probe jobs answered by workers, and jobs given up as stale or lost (distributed mode).',
+    labelNames: ['outcome'],
+    registers,
+    collect() {
+      const q = src.queue.distributed;
+      if (!q) return;
+      this.reset();
+      this.inc({ outcome: 'answered' }, q.completed);
+      this.inc({ outcome: 'stale' }, q.stale);
+    },
+  });
+  new Gauge({
+    name: 'rsguard_queue_pending',
+    help: 'Probe jobs submitted and not yet answered.',
+    registers,
+    collect() {
+      this.set(src.queue.pending());
+    },
+  });
+  new Gauge({
+    name: 'rsguard_checks_erroring',
+    help: 'Checks that cannot run now (rsguard fault: missing binary, no capability, descriptors), by reason; their servers hold their last state.',
+    labelNames: ['reason'],
+    registers,
+    collect() {
+      this.reset();
+      const m = src.health;
+      for (const reason of CHECK_ERROR_REASONS) this.set({ reason }, m.checkErrors().get(reason) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'rsguard_checks',
+    help: 'Distinct checks scheduled (identical checks shared by several virtual services count once).',
+    registers,
+    collect() {
+      this.set(src.health.current.checks.size);
+    },
+  });
 }
