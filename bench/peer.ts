@@ -10,8 +10,8 @@ export interface CheckerPeer {
   /** The process whose CPU and RSS are read from /proc (all its threads). */
   pid: number;
   alive(): boolean;
-  /** Failed checks so far, by the checker's own count. */
-  failures(): Promise<number>;
+  /** Failed checks so far, by the checker's own count (from `metrics`, lag()'s text, when given: one scrape, not two). */
+  failures(metrics?: string): Promise<number>;
   /** Schedule-lag histogram text, where the checker has one (rsguard's /metrics). */
   lag(): Promise<string | undefined>;
   stop(): Promise<void>;

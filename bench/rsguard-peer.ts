@@ -36,7 +36,7 @@ export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: stri
     name: 'rsguard',
     pid: child.pid!,
     alive: () => child.exitCode === null && child.signalCode === null,
-    failures: async () => sumMetric(await metrics(), 'rsguard_probe_results_total', (l) => !l.includes('outcome="success"')),
+    failures: async (text?: string) => sumMetric(text ?? (await metrics()), 'rsguard_probe_results_total', (l) => !l.includes('outcome="success"')),
     lag: metrics,
     async stop() {
       child.kill('SIGTERM');
