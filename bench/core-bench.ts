@@ -1,5 +1,6 @@
 // npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
-//   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts)
+//   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
+//   rsguard's node flags: --node-flags "--max-semi-space-size=4"
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
 // targets served by one nginx, every 1 s. With --vs haproxy, HAProxy checks
 // the same farm with the same settings in the same run, alternating with
@@ -31,6 +32,8 @@ const vs = arg('vs', '');
 const repeat = Number(arg('repeat', vs ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
 const heapDir = arg('heap-snapshot', '');
+// V8/node flags for rsguard's process (e.g. "--max-semi-space-size=4"), to weigh memory against CPU.
+const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
 if (vs && vs !== 'haproxy') {
   // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
   // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (README, Benchmarks).
@@ -149,6 +152,7 @@ async function heapSnapshot(pid: number, into: string): Promise<void> {
 
 async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
   const flags = cpuProfDir && system === 'rsguard' ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  if (system === 'rsguard') flags.push(...nodeFlags);
   if (heapDir && system === 'rsguard') flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
   const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags);
   try {
