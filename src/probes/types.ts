@@ -29,9 +29,9 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
  * capability, descriptors or buffers exhausted, a bug), which says nothing
  * about the real server. Bounded so it can be a metric label.
  */
-export type CheckErrorReason = 'spawn' | 'permission' | 'descriptors' | 'buffers' | 'local_address' | 'exception';
+export type CheckErrorReason = 'spawn' | 'permission' | 'descriptors' | 'buffers' | 'local_address' | 'overload' | 'exception';
 
-export const CHECK_ERROR_REASONS: readonly CheckErrorReason[] = ['spawn', 'permission', 'descriptors', 'buffers', 'local_address', 'exception'];
+export const CHECK_ERROR_REASONS: readonly CheckErrorReason[] = ['spawn', 'permission', 'descriptors', 'buffers', 'local_address', 'overload', 'exception'];
 
 export interface ProbeResult {
   ok: boolean;
