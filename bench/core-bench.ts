@@ -48,6 +48,7 @@ interface Row {
   done: number;
   pct: number;
   failures: number;
+  checkErrors: number;
   lagP50: number;
   lagP99: number;
   cpuPer1000: number;
@@ -88,6 +89,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   // One scrape: each holds rsguard's event loop (tens of ms at 5,000 servers), and the window counts its lag.
   const lag0 = await peer.lag();
   const f0 = await peer.failures(lag0);
+  const e0 = (await peer.checkErrors?.(lag0)) ?? NaN;
   const n0 = await farmCount(farm, s.kind);
   const cpu0 = cpuSplit(peer.pid);
   const main0 = threadCpuSeconds(peer.pid, peer.pid);
@@ -104,6 +106,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   if (tcpOutsideNetns) console.error('warning: TCP checks counted on the host network namespace (not root, or --host-netns): other traffic counts too');
   const lag1 = await peer.lag();
   const f1 = await peer.failures(lag1);
+  const e1 = (await peer.checkErrors?.(lag1)) ?? NaN;
   // nginx counts the second status read itself; the kernel's counter is read without a connection.
   const done = n1 - n0 - (s.kind === 'http' ? 1 : 0);
   const lag = lag0 && lag1 ? diffBuckets(histogram(lag0, 'rsguard_schedule_lag_seconds'), histogram(lag1, 'rsguard_schedule_lag_seconds')) : undefined;
@@ -116,6 +119,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
     done: Math.round(done / elapsed),
     pct: (100 * done) / due,
     failures: f1 - f0,
+    checkErrors: e1 - e0,
     lagP50: lag ? quantile(0.5, lag) * 1000 : NaN,
     lagP99: lag ? quantile(0.99, lag) * 1000 : NaN,
     cpuPer1000: ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / done) * 1000,
@@ -197,8 +201,8 @@ const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf
 console.log(`\nrsguard core bench: ${seconds}s per run (the ${rssSize} row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}, ${new Date().toISOString()}`);
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(
-  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
-  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.mainThreadPct, 0), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
+  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'check errors', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
+  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.checkErrors, 0), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.mainThreadPct, 0), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
 );
 if (vs) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);

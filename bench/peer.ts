@@ -12,6 +12,8 @@ export interface CheckerPeer {
   alive(): boolean;
   /** Failed checks so far, by the checker's own count (from `metrics`, lag()'s text, when given: one scrape, not two). */
   failures(metrics?: string): Promise<number>;
+  /** Checks that could not be judged (rsguard's check errors: overload, descriptors...); HAProxy has none. */
+  checkErrors?(metrics?: string): Promise<number>;
   /** Schedule-lag histogram text, where the checker has one (rsguard's /metrics). */
   lag(): Promise<string | undefined>;
   stop(): Promise<void>;

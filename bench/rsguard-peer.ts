@@ -36,7 +36,8 @@ export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: stri
     name: 'rsguard',
     pid: child.pid!,
     alive: () => child.exitCode === null && child.signalCode === null,
-    failures: async (text?: string) => sumMetric(text ?? (await metrics()), 'rsguard_probe_results_total', (l) => !l.includes('outcome="success"')),
+    failures: async (text?: string) => sumMetric(text ?? (await metrics()), 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"')),
+    checkErrors: async (text?: string) => sumMetric(text ?? (await metrics()), 'rsguard_check_errors_total'),
     lag: metrics,
     async stop() {
       child.kill('SIGTERM');
