@@ -75,12 +75,13 @@ const binding = loadBinding();
 export const rawTcpAvailable = binding !== undefined;
 
 /**
- * One read buffer for every connection: without it each read mallocs 64 KiB
- * and shrinks it to the bytes read, CPU and (through the allocator's
- * fragmentation) RSS. Reads are delivered one at a time on the event loop and
- * each chunk is copied out at its own size before the next can land.
+ * One read buffer for every plain-TCP check connection, raw or net.Socket:
+ * without it each read mallocs 64 KiB and shrinks it to the bytes read, CPU
+ * and (through the allocator's fragmentation) RSS. Reads are delivered one at
+ * a time on the event loop and each chunk is copied out at its own size
+ * before the next can land.
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+export const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** The error net.Socket would give: `connect ECONNREFUSED 10.0.0.1:80`, with code, errno, syscall, address, port. */
 function uvError(status: number, syscall: string, host: string, port: number): Error {
@@ -96,7 +97,7 @@ function onRead(this: TcpHandle): void {
   if (conn.state !== 'open') return;
   const n = binding!.state[binding!.readIndex]!;
   if (n > 0) conn.handlers.data(Buffer.from(READ_BUFFER.subarray(0, n)));
-  else if (n === binding!.eof) conn.peerClosed();
+  else if (n === binding!.eof) conn.handlers.end();
   else if (n < 0) conn.fail(n, 'read');
 }
 
@@ -147,10 +148,6 @@ export class RawTcpConn implements CheckConn {
     req.oncomplete = afterWrite;
     const err = typeof data === 'string' ? this.handle.writeUtf8String(req, data) : this.handle.writeBuffer(req, data);
     if (err) this.fail(err, 'write');
-  }
-
-  peerClosed(): void {
-    this.handlers.end();
   }
 
   fail(status: number, syscall: string): void {

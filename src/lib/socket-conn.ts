@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { CheckConn, CheckConnHandlers } from './check-conn.js';
-import { RawTcpConn, rawTcpAvailable } from './raw-tcp-conn.js';
+import { RawTcpConn, rawTcpAvailable, READ_BUFFER } from './raw-tcp-conn.js';
 
 /** A net.Socket (or TLS socket) as a CheckConn: for TLS, host names, and a Node without raw handles. */
 export class SocketConn implements CheckConn {
@@ -64,5 +64,16 @@ export class SocketConn implements CheckConn {
 export function openCheckConn(host: string, port: number, handlers: CheckConnHandlers): CheckConn {
   const family = rawTcpAvailable ? net.isIP(host) : 0;
   if (family === 4 || family === 6) return new RawTcpConn(host, port, family, handlers);
-  return new SocketConn(net.connect({ host, port }), 'connect', handlers);
+  return openPlainSocket(host, port, handlers);
+}
+
+/** The net.Socket path of openCheckConn, reading into the shared buffer as the raw path does. */
+export function openPlainSocket(host: string, port: number, handlers: CheckConnHandlers): CheckConn {
+  const socket: net.Socket = net.connect({
+    host,
+    port,
+    // With `onread`, net gives no 'data' events: emitted here, each chunk copied out of the shared buffer.
+    onread: { buffer: READ_BUFFER, callback: (bytes: number, buf: Uint8Array) => socket.emit('data', Buffer.from(buf.subarray(0, bytes))) || true },
+  });
+  return new SocketConn(socket, 'connect', handlers);
 }

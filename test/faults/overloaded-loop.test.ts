@@ -7,6 +7,7 @@ import type { ProbeJob } from '../../src/scheduler/job.js';
 import { probeFor } from '../../src/probes/registry.js';
 import { createBlackhole, type Blackhole } from '../helpers/blackhole-netns.js';
 import { recordFault } from './fault-rows.js';
+import { listenOn } from '../helpers/ports.js';
 
 /**
  * rsguard's event loop falling behind (thousands of checks a second on a
@@ -59,10 +60,9 @@ describe('an overloaded event loop is a check error, not a dead server', () => {
     web = http.createServer((_q, r) => r.end('ok'));
     // Answers 20 ms after the request: within the timeout, but only once rsguard has sent it.
     slowWeb = http.createServer((_q, r) => setTimeout(() => r.end('ok'), 20));
-    const listen = (s: net.Server) => new Promise<number>((res) => s.listen(0, '127.0.0.1', () => res((s.address() as net.AddressInfo).port)));
-    tcpPort = await listen(tcp);
-    webPort = await listen(web);
-    slowPort = await listen(slowWeb);
+    tcpPort = await listenOn(tcp);
+    webPort = await listenOn(web);
+    slowPort = await listenOn(slowWeb);
     blackhole = createBlackhole();
   });
   after(() => {

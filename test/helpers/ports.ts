@@ -21,3 +21,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** Listens on an ephemeral port of `host` (127.0.0.1 unless told) and returns the port. */
+export function listenOn(server: net.Server, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
+}

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createBlackhole, type Blackhole } from '../helpers/blackhole-netns.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, listenOn } from '../helpers/ports.js';
 import { probe } from '../helpers/probe.js';
 
 describe('tcp probe against loopback servers', () => {
@@ -22,9 +22,9 @@ describe('tcp probe against loopback servers', () => {
     echo = net.createServer((s) => quiet(s).on('data', (d) => s.write(`ECHO ${d.toString()}`)));
     // Accepts, then says nothing and never closes: a hung service.
     silent = net.createServer(quiet);
-    bannerPort = await listen(banner);
-    echoPort = await listen(echo);
-    silentPort = await listen(silent);
+    bannerPort = await listenOn(banner);
+    echoPort = await listenOn(echo);
+    silentPort = await listenOn(silent);
     blackhole = createBlackhole();
   });
   after(() => {
@@ -40,7 +40,7 @@ describe('tcp probe against loopback servers', () => {
   });
   it('closes with a reset, leaving no TIME_WAIT socket behind (a FIN close leaves one per check)', async () => {
     const server = net.createServer((s) => s.on('error', () => {}));
-    const port = await listen(server);
+    const port = await listenOn(server);
     try {
       const timeWait = () =>
         execFileSync('ss', ['-Htan', 'state', 'time-wait', 'dport', '=', `:${port}`], { encoding: 'utf8' }).trim();
@@ -85,8 +85,3 @@ describe('tcp probe against loopback servers', () => {
     assert.deepEqual([r.ok, r.reason], [false, 'timeout']);
   });
 });
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return (server.address() as net.AddressInfo).port;
-}

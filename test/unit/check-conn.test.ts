@@ -3,8 +3,8 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { CheckConn, CheckConnHandlers } from '../../src/lib/check-conn.js';
 import { RawTcpConn, rawTcpAvailable } from '../../src/lib/raw-tcp-conn.js';
-import { SocketConn } from '../../src/lib/socket-conn.js';
-import { freePort } from '../helpers/ports.js';
+import { openPlainSocket, SocketConn } from '../../src/lib/socket-conn.js';
+import { freePort, listenOn } from '../helpers/ports.js';
 
 /**
  * The raw-handle connection must behave as the net.Socket one it replaces,
@@ -15,6 +15,8 @@ type Maker = (host: string, port: number, h: CheckConnHandlers) => CheckConn;
 const makers: Array<[string, Maker]> = [
   ['raw handle', (host, port, h) => new RawTcpConn(host, port, net.isIP(host) as 4 | 6, h)],
   ['net.Socket', (host, port, h) => new SocketConn(net.connect({ host, port }), 'connect', h)],
+  // What a check to a host name, or on a Node without the raw handle, takes.
+  ['net.Socket on the shared read buffer', openPlainSocket],
 ];
 
 interface Recorded {
@@ -63,10 +65,6 @@ function record(make: Maker, host: string, port: number, onConnect: (c: CheckCon
   });
 }
 
-function listen(server: net.Server, host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
-}
-
 describe('check connections: the raw handle and net.Socket agree', () => {
   let echo: net.Server;
   let echoPort: number;
@@ -85,8 +83,8 @@ describe('check connections: the raw handle and net.Socket agree', () => {
     };
     echo = net.createServer(serve);
     echo6 = net.createServer(serve);
-    echoPort = await listen(echo);
-    echo6Port = await listen(echo6, '::1');
+    echoPort = await listenOn(echo);
+    echo6Port = await listenOn(echo6, '::1');
   });
   after(() => {
     echo.close();
@@ -155,7 +153,7 @@ describe('check connections: the raw handle and net.Socket agree', () => {
 
       it('a peer that resets mid-exchange is one error, ECONNRESET on read', async () => {
         const rude = net.createServer((s) => s.once('data', () => s.resetAndDestroy()));
-        const port = await listen(rude);
+        const port = await listenOn(rude);
         try {
           const r = await record(make, '127.0.0.1', port, (c) => c.write('x'), (x) => x.events.includes('error'));
           assert.deepEqual(r.events, ['connect', 'error']);
