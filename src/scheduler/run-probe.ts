@@ -8,30 +8,26 @@ class ProbeDeadline extends Error {
   override name = 'TimeoutError';
 }
 
-/** The deadline came when rsguard's own event loop was this far behind: a timeout then says nothing of the server. */
-class CheckerBehind extends Error {
-  override name = 'CheckerBehind';
-  constructor(readonly lateMs: number) {
-    super(`rsguard's event loop was ${Math.round(lateMs)} ms behind`);
-  }
-}
-
-/** How late the deadline's timer may fire before a timeout is rsguard's fault rather than the server's. */
+/** How far past its deadline a failure may be judged before it is rsguard's lateness rather than the server's fault. */
 export function overloadMarginMs(timeoutMs: number): number {
   return Math.max(100, timeoutMs / 4);
 }
 
+function abortNow(deadline: Deadline): void {
+  deadline.abort(new ProbeDeadline('probe deadline'));
+}
+
 /**
- * The deadline's timer. libuv runs timers before it reads sockets, so when
- * the event loop falls behind (thousands of checks a second on a loaded
- * box) a timer can fire before the answer that came in time is even read:
- * a healthy server would fail its check because rsguard was slow. The abort
- * waits for this loop turn's reads (setImmediate runs after them), and a
- * timer that fired well past its time marks the abort as rsguard's lateness.
+ * The deadline's timer. On time, it ends the probe at once (and before a
+ * client library's own timeout of the same length, so the reason is
+ * `timeout`). Late, rsguard's event loop is behind (thousands of checks a
+ * second on a loaded box), and libuv runs timers before it reads sockets:
+ * the abort waits for this turn's reads (setImmediate runs after them),
+ * which may hold an answer that came in time.
  */
-function expire(deadline: Deadline, dueAt: number, timeoutMs: number): void {
-  const lateMs = performance.now() - dueAt;
-  setImmediate(() => deadline.abort(lateMs > overloadMarginMs(timeoutMs) ? new CheckerBehind(lateMs) : new ProbeDeadline('probe deadline')));
+function expire(deadline: Deadline, timeoutMs: number, dueAt: number): void {
+  if (performance.now() - dueAt > overloadMarginMs(timeoutMs)) setImmediate(abortNow, deadline);
+  else abortNow(deadline);
 }
 
 /** The context a probe gets; `signal` only makes an AbortController for the probes that ask for one. */
@@ -70,12 +66,15 @@ export async function runProbe(job: ProbeJob, resources: ProbeResources, deadlin
   const probe = probeFor(job.kind);
   if (!probe) return { ok: false, durationMs: 0, detail: `unknown probe kind ${job.kind}`, reason: 'error', error: 'exception' };
   const startedAt = performance.now();
-  const timer = setTimeout(expire, job.timeoutMs, deadline, startedAt + job.timeoutMs, job.timeoutMs);
+  const dueAt = startedAt + job.timeoutMs;
+  const timer = setTimeout(expire, job.timeoutMs, deadline, job.timeoutMs, dueAt);
   try {
     const result = await probe.run(job.target, job.spec as never, probeContext(deadline, job.timeoutMs, startedAt, resources));
-    // A check cut short because rsguard fell behind could not be judged: a check error, which holds the server's state.
-    if (!result.ok && deadline.reason instanceof CheckerBehind) {
-      return { ...result, reason: 'error', error: 'overload', detail: `not judged: ${deadline.reason.message} when its ${job.timeoutMs} ms timeout came (${result.detail})` };
+    // A failure judged well past the deadline says that rsguard fell behind, not what the server did (a timeout
+    // that fired late, a library's own timer, an answer read late): a check error, which holds the server's state.
+    const lateMs = result.ok ? 0 : performance.now() - dueAt;
+    if (lateMs > overloadMarginMs(job.timeoutMs)) {
+      return { ...result, reason: 'error', error: 'overload', detail: `not judged: rsguard's event loop was ${Math.round(lateMs)} ms behind when its ${job.timeoutMs} ms timeout came (${result.detail})` };
     }
     return result;
   } catch (err) {
