@@ -15,26 +15,49 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
   let out: string;
   let results: Record<string, { ok: boolean; detail: string }>;
   let latencies: number[];
+  let stopped = '';
   before(async () => {
     assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
     out = mkdtempSync(path.join(tmpdir(), 'rsguard-ipvs-vm-'));
-    const consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm/ipvs-scenario.js')} /mnt/out`);
-    let raw: string;
-    try {
-      raw = readFileSync(path.join(out, 'results.json'), 'utf8');
-    } catch {
-      const guest = (() => {
-        try {
-          return readFileSync(path.join(out, 'guest.log'), 'utf8');
-        } catch {
-          return '(no guest log)';
-        }
-      })();
-      throw new Error(`the guest wrote no results.\nguest log:\n${guest}\nconsole:\n${consoleText.slice(-3000)}`);
+    const readOut = (name: string) => {
+      try {
+        return readFileSync(path.join(out, name), 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    // A guest that never reached the scenario (QEMU could not start, the boot failed) is the test
+    // machine's trouble, not rsguard's: it is tried once more, and the first try's console is printed.
+    // A scenario that ran writes results.json from its first step on, and is never retried.
+    let consoleText = '';
+    let raw: string | undefined;
+    for (let attempt = 1; attempt <= 2 && raw === undefined; attempt++) {
+      consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm/ipvs-scenario.js')} /mnt/out`);
+      raw = readOut('results.json');
+      if (raw === undefined) {
+        const text = `IPVS guest, try ${attempt}: no results\nguest log:\n${readOut('guest.log') ?? '(none)'}\nconsole:\n${consoleText.slice(-2000)}`;
+        process.stdout.write(`# ${text.replace(/\n/g, '\n# ')}\n`);
+      }
     }
+    if (raw === undefined) throw new Error(`the guest wrote no results.\nguest log:\n${readOut('guest.log') ?? '(no guest log)'}\nconsole:\n${consoleText.slice(-3000)}`);
     let batchMs: number;
     let singleMs: number;
-    ({ results, latencies, batchMs, singleMs } = JSON.parse(raw) as { results: typeof results; latencies: number[]; batchMs: number; singleMs: number });
+    let daemonExit: string | null;
+    let scenarioError: string | null;
+    let logs: string;
+    ({ results, latencies, batchMs, singleMs, daemonExit, scenarioError, logs } = JSON.parse(raw) as {
+      results: typeof results;
+      latencies: number[];
+      batchMs: number;
+      singleMs: number;
+      daemonExit: string | null;
+      scenarioError: string | null;
+      logs: string;
+    });
+    // The scenario saves after every step; a step that did not run is explained by what stopped it.
+    if (scenarioError) stopped += `\nthe scenario stopped: ${scenarioError}`;
+    if (daemonExit) stopped += `\nrsguard exited before it was stopped (${daemonExit}); its last log lines:\n${logs.split('\n').slice(-30).join('\n')}`;
+    if (!results['clean-stop'] || daemonExit) stopped += `\nconsole:\n${consoleText.slice(-3000)}`;
     process.stdout.write(`# IPVS in QEMU (emulated): kill → table change over ${latencies.length} kills, ms: ${latencies.join(' ')}\n`);
     process.stdout.write(`# IPVS in QEMU (emulated): 200 changes in one ipvsadm -R ${batchMs.toFixed(0)} ms, one call each ${singleMs.toFixed(0)} ms\n`);
   });
@@ -44,7 +67,7 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
 
   const step = (name: string) => {
     const r = results[name];
-    assert.ok(r, `step ${name} did not run`);
+    assert.ok(r, `step ${name} did not run${stopped}`);
     assert.ok(r.ok, `step ${name} failed; table was:\n${r.detail}`);
   };
   it('creates the owned services with scheduler, persistence, forwarding, weights and IPv6', () => step('initial'));
