@@ -25,7 +25,8 @@ export interface CheckConn {
    * minute, hundreds of thousands at thousands of checks a second, each
    * making later connect() calls slower (measured: CPU per 1000 TCP checks
    * 0.059 s with FIN, 0.051 with a reset, nginx's share 0.026 and 0.018).
-   * HTTP checks need not: the server closes first after its answer.
+   * HTTP checks close with a FIN: a reset there measured no gain (0.084 CPU
+   * s per 1000 either way at 5,000 checks a second) and servers log resets.
    */
   reset(): void;
 }
