@@ -68,7 +68,7 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
   const step = (name: string) => {
     const r = results[name];
     assert.ok(r, `step ${name} did not run${stopped}`);
-    assert.ok(r.ok, `step ${name} failed; table was:\n${r.detail}`);
+    assert.ok(r.ok, `step ${name} failed; table was:\n${r.detail}${stopped}`);
   };
   it('creates the owned services with scheduler, persistence, forwarding, weights and IPv6', () => step('initial'));
   it('fwmark and port-0 (every port, persistent) services with port-less real servers are created', () => step('fwmark-and-port0'));
