@@ -198,7 +198,10 @@ function printTable(header: string[], table: string[][]): void {
 }
 
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
-console.log(`\nrsguard core bench: ${seconds}s per run (the ${rssSize} row ${Math.min(seconds, 20)}s; warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}, ${new Date().toISOString()}`);
+const rssNote = rssSize > 0 ? `the ${rssSize} row ${Math.min(seconds, 20)}s; ` : '';
+// A table taken with V8 flags must say so: its memory and CPU are not the defaults'.
+const flagsNote = nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '';
+console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(
   ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'check errors', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
