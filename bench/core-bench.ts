@@ -1,12 +1,13 @@
 // npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
+//   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
 //   rsguard's node flags: --node-flags "--max-semi-space-size=4"
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
 // targets served by one nginx, every 1 s. With --vs haproxy, HAProxy checks
 // the same farm with the same settings in the same run, alternating with
 // rsguard, and the table gives each figure beside HAProxy's and their ratio:
 // absolute figures move from machine to machine, ratios much less.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
@@ -34,6 +35,12 @@ const cpuProfDir = arg('cpu-prof', '');
 const heapDir = arg('heap-snapshot', '');
 // V8/node flags for rsguard's process (e.g. "--max-semi-space-size=4"), to weigh memory against CPU.
 const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
+const allocDir = arg('alloc-prof', '');
+if (allocDir && heapDir) throw new Error('--alloc-prof and --heap-snapshot both signal rsguard with SIGUSR2: use one at a time');
+if (allocDir) {
+  mkdirSync(allocDir, { recursive: true });
+  process.env.RSGUARD_ALLOC_PROF_DIR = path.resolve(allocDir); // rsguard inherits it; alloc-sampler.ts reads it
+}
 if (vs && vs !== 'haproxy') {
   // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
   // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (README, Benchmarks).
@@ -94,9 +101,12 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const cpu0 = cpuSplit(peer.pid);
   const main0 = threadCpuSeconds(peer.pid, peer.pid);
   const ng0 = familyCpuSeconds(farm.pid);
+  const sampling = allocDir !== '' && peer.name === 'rsguard';
+  if (sampling) process.kill(peer.pid, 'SIGUSR2'); // start sampling allocations (bench/alloc-sampler.ts)
   const t0 = performance.now();
   await sleep(window * 1000);
   if (!peer.alive()) throw new Error(`${peer.name} exited during the run`);
+  if (sampling) process.kill(peer.pid, 'SIGUSR2'); // stop: it writes alloc-PID.json
   const cpu1 = cpuSplit(peer.pid);
   const main1 = threadCpuSeconds(peer.pid, peer.pid);
   const ng1 = familyCpuSeconds(farm.pid);
@@ -157,11 +167,17 @@ async function heapSnapshot(pid: number, into: string): Promise<void> {
 async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
   const flags = cpuProfDir && system === 'rsguard' ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
   if (system === 'rsguard') flags.push(...nodeFlags);
+  if (allocDir && system === 'rsguard') flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
   if (heapDir && system === 'rsguard') flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
   const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags);
   try {
     const row = await measure(peer, s, farm, window);
     if (heapDir && system === 'rsguard') await heapSnapshot(peer.pid, path.resolve(heapDir));
+    if (allocDir && system === 'rsguard') {
+      const file = path.join(path.resolve(allocDir), `alloc-${peer.pid}.json`);
+      for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(200);
+      console.error(`allocation profile: ${file} (${Math.round(row.done * window)} checks in the window)`);
+    }
     return row;
   } finally {
     await peer.stop();
@@ -200,7 +216,8 @@ function printTable(header: string[], table: string[][]): void {
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
 const rssNote = rssSize > 0 ? `the ${rssSize} row ${Math.min(seconds, 20)}s; ` : '';
 // A table taken with V8 flags must say so: its memory and CPU are not the defaults'.
-const flagsNote = nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '';
+const flagsNote =
+  (nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '') + (allocDir ? ', sampling allocations (rsguard CPU figures include the sampler)' : '');
 console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(

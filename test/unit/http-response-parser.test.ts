@@ -20,6 +20,10 @@ describe('http response parser', () => {
     { name: 'interim 100 Continue first', raw: 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n', body: '', status: 204 },
     { name: 'bare LF line ends', raw: 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok', body: 'ok', status: 200 },
     { name: 'status line without a reason', raw: 'HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n', body: '', status: 404 },
+    // The head is read in place, not split into a header map: names in any case, space around names and values.
+    { name: 'header names in any case, padded', raw: 'HTTP/1.1 200 OK\r\nX-Length: 9\r\n cONTENT-lENGTH : 2 \r\nContent-Lengthy: 7\r\n\r\nokay', body: 'ok', status: 200 },
+    { name: 'chunked last in a coding list', raw: 'HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: gzip\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', body: 'ok', status: 200 },
+    { name: 'a latin1 reason phrase', raw: 'HTTP/1.1 200 \u00e9t\u00e9\r\nContent-Length: 1\r\n\r\nx', body: 'x', status: 200 },
   ];
   for (const row of table) {
     for (const step of [1, 7, 10_000]) {
@@ -50,6 +54,10 @@ describe('http response parser', () => {
     { name: 'headers over 16 KiB', raw: `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(17000)}`, message: /larger than 16384/ },
     { name: 'a header line without a colon', raw: 'HTTP/1.1 200 OK\r\ngarbage\r\n\r\n', message: /malformed/ },
     { name: 'a bad Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', message: /Content-Length/ },
+    { name: 'two Content-Lengths', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-length: 2\r\n\r\nok', message: /Content-Length/ },
+    { name: 'a CR inside the status line', raw: 'HTTP/1.1 200 O\rK\r\n\r\n', message: /not an HTTP\/1.x status line/ },
+    { name: 'a two-digit status', raw: 'HTTP/1.1 20 OK\r\n\r\n', message: /not an HTTP\/1.x status line/ },
+    { name: 'a header line starting with its colon', raw: 'HTTP/1.1 200 OK\r\n: x\r\n\r\n', message: /malformed/ },
     { name: 'a bad chunk size', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', message: /chunk size/ },
     { name: 'a body cut short', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', end: true, message: /before the end of the body/ },
     { name: 'nothing at all', raw: '', end: true, message: /without a response/ },
