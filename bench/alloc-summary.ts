@@ -6,7 +6,7 @@
  *
  *   node dist/bench/alloc-summary.js DIR/alloc-PID.json [--top 30]
  */
-import { readFileSync } from 'node:fs';
+import { summaryCli } from './summary-cli.js';
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -36,25 +36,14 @@ export function summariseAllocations(head: ProfileNode, top: number): string {
   return lines.join('\n');
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 30;
-  if (args.length === 0 || !Number.isInteger(top) || top < 1) {
-    process.stderr.write('usage: alloc-summary FILE.json... [--top N]\n');
-    process.exit(2);
-  }
-  for (const file of args) {
-    let head: ProfileNode;
-    try {
-      head = (JSON.parse(readFileSync(file, 'utf8')) as { head: ProfileNode }).head;
-      if (!head?.callFrame || !Array.isArray(head.children)) throw new Error('not a sampling heap profile');
-    } catch (err) {
-      process.stderr.write(`${file}: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write(`## ${file}\n${summariseAllocations(head, top)}\n\n`);
-  }
-}
-
-main();
+summaryCli(
+  'alloc-summary',
+  '.json',
+  30,
+  (json) => {
+    const head = (json as { head?: ProfileNode }).head;
+    if (!head?.callFrame || !Array.isArray(head.children)) throw new Error('not a sampling heap profile');
+    return head;
+  },
+  summariseAllocations,
+);

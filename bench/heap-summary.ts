@@ -5,7 +5,7 @@
  *
  *   node dist/bench/heap-summary.js DIR/*.heapsnapshot [--top 30]
  */
-import { readFileSync } from 'node:fs';
+import { summaryCli } from './summary-cli.js';
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]]; edge_fields: string[]; edge_types: [string[], ...unknown[]] } };
@@ -94,25 +94,14 @@ export function byRetainer(snap: Snapshot, top: number): string {
   return lines.join('\n');
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 30;
-  if (args.length === 0 || !Number.isInteger(top) || top < 1) {
-    process.stderr.write('usage: heap-summary FILE.heapsnapshot... [--top N]\n');
-    process.exit(2);
-  }
-  for (const file of args) {
-    let snap: Snapshot;
-    try {
-      snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-      if (!Array.isArray(snap.nodes) || !snap.snapshot?.meta) throw new Error('not a V8 .heapsnapshot');
-    } catch (err) {
-      process.stderr.write(`${file}: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write(`## ${file}\n${summarise(snap, top)}\n\nBy what holds it:\n${byRetainer(snap, top)}\n\n`);
-  }
-}
-
-main();
+summaryCli(
+  'heap-summary',
+  '.heapsnapshot',
+  30,
+  (json) => {
+    const snap = json as Snapshot;
+    if (!Array.isArray(snap.nodes) || !snap.snapshot?.meta) throw new Error('not a V8 .heapsnapshot');
+    return snap;
+  },
+  (snap, top) => `${summarise(snap, top)}\n\nBy what holds it:\n${byRetainer(snap, top)}`,
+);

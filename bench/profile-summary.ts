@@ -5,7 +5,7 @@
  *
  *   node dist/bench/profile-summary.js DIR/*.cpuprofile [--top 25]
  */
-import { readFileSync } from 'node:fs';
+import { summaryCli } from './summary-cli.js';
 
 interface ProfileNode {
   id: number;
@@ -98,25 +98,14 @@ export function summarise(p: Profile, top: number): string {
   ].join('\n');
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
-  if (args.length === 0 || !Number.isInteger(top) || top < 1) {
-    process.stderr.write('usage: profile-summary FILE.cpuprofile... [--top N]\n');
-    process.exit(2);
-  }
-  for (const file of args) {
-    let p: Profile;
-    try {
-      p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-      if (!Array.isArray(p.nodes)) throw new Error('no "nodes": not a V8 .cpuprofile');
-    } catch (err) {
-      process.stderr.write(`${file}: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write(`## ${file}\n${summarise(p, top)}\n\n`);
-  }
-}
-
-main();
+summaryCli(
+  'profile-summary',
+  '.cpuprofile',
+  25,
+  (json) => {
+    const p = json as Profile;
+    if (!Array.isArray(p.nodes)) throw new Error('no "nodes": not a V8 .cpuprofile');
+    return p;
+  },
+  summarise,
+);
