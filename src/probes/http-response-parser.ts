@@ -59,11 +59,9 @@ function statusOf(head: string, lineEnd: number): number {
 /** JavaScript's trim() whitespace, as far as a latin1 string can hold it. */
 const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 
-/** Whether head[start, colon), trimmed, is `name` (lower case ASCII) in any case. */
-function nameIs(head: string, start: number, colon: number, name: string): boolean {
-  while (start < colon && isSpace(head.charCodeAt(start))) start++;
-  while (colon > start && isSpace(head.charCodeAt(colon - 1))) colon--;
-  if (colon - start !== name.length) return false;
+/** Whether head[start, end) is `name` (lower case ASCII) in any case. */
+function nameIs(head: string, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
   for (let i = 0; i < name.length; i++) {
     const c = head.charCodeAt(start + i);
     // Only A-Z lower-case to ASCII letters within latin1, so this is toLowerCase() for these names.
@@ -72,8 +70,10 @@ function nameIs(head: string, start: number, colon: number, name: string): boole
   return true;
 }
 
-/** The body-framing header a line names, if it names one. */
+/** The body-framing header the name in head[start, colon) is (trimmed, any case), if it is one. */
 function framingHeader(head: string, start: number, colon: number): 'content-length' | 'transfer-encoding' | undefined {
+  while (start < colon && isSpace(head.charCodeAt(start))) start++;
+  while (colon > start && isSpace(head.charCodeAt(colon - 1))) colon--;
   if (nameIs(head, start, colon, 'content-length')) return 'content-length';
   if (nameIs(head, start, colon, 'transfer-encoding')) return 'transfer-encoding';
   return undefined;
@@ -138,7 +138,7 @@ export class HttpResponseParser {
     this.buffered = this.buffered.subarray(end + sepLen);
     let lineEnd = lineEndAt(head, 0);
     const status = statusOf(head, lineEnd);
-    if (status < 0) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, lineEnd).slice(0, 40))}`);
+    if (status < 0) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, Math.min(lineEnd, 40)))}`);
     let transferEncoding: string | undefined;
     let contentLength: string | undefined;
     for (let start = nextLine(head, lineEnd); start <= head.length; start = nextLine(head, lineEnd)) {
