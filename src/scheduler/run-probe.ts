@@ -32,23 +32,16 @@ function expire(deadline: Deadline, timeoutMs: number, dueAt: number): void {
 
 /** The context a probe gets; `signal` only makes an AbortController for the probes that ask for one. */
 class Context implements ProbeContext {
-  readonly deadlineAt: number;
   constructor(
     readonly deadline: Deadline,
     readonly timeoutMs: number,
-    startedAt: number,
+    readonly deadlineAt: number,
     readonly resources: ProbeResources | undefined,
-  ) {
-    this.deadlineAt = startedAt + timeoutMs;
-  }
+  ) {}
 
   get signal(): AbortSignal {
     return this.deadline.signal;
   }
-}
-
-export function probeContext(deadline: Deadline, timeoutMs: number, startedAt: number, resources: ProbeResources | undefined): ProbeContext {
-  return new Context(deadline, timeoutMs, startedAt, resources);
 }
 
 /**
@@ -69,7 +62,7 @@ export async function runProbe(job: ProbeJob, resources: ProbeResources, deadlin
   const dueAt = startedAt + job.timeoutMs;
   const timer = setTimeout(expire, job.timeoutMs, deadline, job.timeoutMs, dueAt);
   try {
-    const result = await probe.run(job.target, job.spec as never, probeContext(deadline, job.timeoutMs, startedAt, resources));
+    const result = await probe.run(job.target, job.spec as never, new Context(deadline, job.timeoutMs, dueAt, resources));
     // A failure judged well past the deadline says that rsguard fell behind, not what the server did (a timeout
     // that fired late, a library's own timer, an answer read late): a check error, which holds the server's state.
     const lateMs = result.ok ? 0 : performance.now() - dueAt;
