@@ -4,10 +4,10 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { runProbe, overloadMarginMs } from '../../src/scheduler/run-probe.js';
 import type { ProbeJob } from '../../src/scheduler/job.js';
-import { probeFor } from '../../src/probes/registry.js';
 import { createBlackhole, type Blackhole } from '../helpers/blackhole-netns.js';
 import { recordFault } from './fault-rows.js';
 import { listenOn } from '../helpers/ports.js';
+import { probeJob } from '../helpers/probe.js';
 
 /**
  * rsguard's event loop falling behind (thousands of checks a second on a
@@ -27,10 +27,9 @@ function blockLoop(ms: number): void {
   }
 }
 
-/** A job as the scheduler makes one: the spec through its schema, defaults applied. */
+/** A job with this file's timeout. */
 function job(kind: string, host: string, port: number, spec: Record<string, unknown> = {}): ProbeJob {
-  const parsed = probeFor(kind)!.spec.parse(spec) as Record<string, unknown>;
-  return { id: `t-${kind}-${port}-0`, checkId: `t-${kind}-${port}`, kind, target: { host, port }, spec: parsed, timeoutMs: TIMEOUT_MS, dueAt: Date.now() };
+  return probeJob(kind, { host, port }, spec, TIMEOUT_MS);
 }
 
 /**
