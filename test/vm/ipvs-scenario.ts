@@ -137,7 +137,8 @@ virtualServices:
   // Under emulation on a loaded host a check can time out and take the server out for a moment
   // (then `-d` finds no destination): delete it once it is in the table again.
   for (let tries = 0; ; tries++) {
-    await until('hand-delete-present', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3'));
+    // Not back within the step's wait: retrying would only run the guest into the host's timeout.
+    if (!(await until('hand-delete-present', (t) => has(t, '-a -t 10.0.0.1:80 -r 127.0.0.2:80 -g -w 3')))) throw new Error('127.0.0.2 did not come back for the hand delete');
     try {
       execFileSync('ipvsadm', ['-d', '-t', '10.0.0.1:80', '-r', '127.0.0.2:80'], { stdio: 'pipe' });
       break;
