@@ -9,7 +9,7 @@ import { ConfigError, formatIssue } from './config/errors.js';
  * vrrp_script, run every second or two under keepalived's timeout, and must
  * not pay for loading the daemon (fastify, BullMQ, ioredis, nodemailer).
  */
-const loadConfig = async (file: string, format?: ConfigFormat, opts: { configId?: string; apiTokenFile?: string } = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
+const loadConfig = async (file: string, format?: ConfigFormat, opts: { configId?: string; apiTokenFile?: string; strict?: boolean } = {}) => (await import('./config/load.js')).loadConfig(file, format, opts);
 const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host name, as keepalived)';
 /** The load options the command line gives; the token file is resolved now, so every reload reads the same file. */
 const loadOptionsOf = (o: { configId?: string; tokenFile?: string }) => ({ ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) });
@@ -62,9 +62,10 @@ program
   .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
   .option('--format <format>', 'yaml | ldirectord | keepalived | haproxy (default: sniffed)', format)
   .option('--config-id <id>', CONFIG_ID_HELP)
-  .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
+  .option('--strict', 'also refuse what the original tool only logs and carries on past (an unknown keyword in keepalived.conf, an unknown lb_algo)')
+  .action(async (file: string, o: { format?: ConfigFormat; configId?: string; strict?: boolean }) => {
     try {
-      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, loadOptionsOf(o)))}\n`);
+      process.stdout.write(`${(await import('./config/summary.js')).summarize(await loadConfig(file, o.format, { ...loadOptionsOf(o), ...(o.strict ? { strict: true } : {}) }))}\n`);
     } catch (err) {
       printConfigError(err);
     }

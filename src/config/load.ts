@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { buildModel } from './build-model.js';
-import { ConfigError, formatPath, type ConfigIssue, type PathSegment } from './errors.js';
+import { ConfigError, formatIssue, formatPath, type ConfigIssue, type PathSegment } from './errors.js';
 import type { ImportResult } from './import/imported.js';
 import { importKeepalived } from './import/keepalived.js';
 import { importLdirectord } from './import/ldirectord.js';
@@ -89,6 +89,8 @@ export interface LoadOptions {
   configId?: string;
   /** The API token's file when the config names none (ldirectord.cf and keepalived.conf have no place for one). */
   apiTokenFile?: string;
+  /** Refuse what the original tool only logs and carries on past (ImportResult.tolerated). */
+  strict?: boolean;
 }
 
 /** The importer of each non-YAML format: what rsguard YAML would say, with source lines. */
@@ -107,7 +109,7 @@ function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: st
 export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
-  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId), file, kind);
+  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId), file, kind, opts.strict);
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
 }
@@ -133,12 +135,15 @@ function lineOf(lines: ReadonlyMap<string, number>, path: readonly PathSegment[]
 }
 
 /** Validates an imported input with the same schema and model builder as YAML; errors keep the source line. */
-function modelFromImport(result: ImportResult, file: string, format: Exclude<ConfigFormat, 'yaml'>): Model {
+function modelFromImport(result: ImportResult, file: string, format: Exclude<ConfigFormat, 'yaml'>, strict = false): Model {
+  const tolerated = result.tolerated ?? [];
+  if (strict && tolerated.length) result = { ...result, errors: [...result.errors, ...tolerated] };
   if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const where = (path: readonly PathSegment[], message: string): ConfigIssue => ({ file, line: lineOf(result.lines, path), path: formatPath(path), message });
   const parsed = configSchema.safeParse(result.input);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => where(i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message)));
   const { model, issues } = buildModel(parsed.data, file);
   if (!model) throw new ConfigError(issues.map((i) => where(i.path, i.message)));
-  return { ...model, format, warnings: result.warnings };
+  const warnings = [...tolerated.map((t) => `${formatIssue(t)} (the original tool logs this and carries on; so does rsguard, and check-config --strict refuses it)`), ...result.warnings];
+  return { ...model, format, warnings };
 }

@@ -12,6 +12,12 @@ export interface ImportResult {
   lines: Map<string, number>;
   warnings: string[];
   errors: ConfigIssue[];
+  /**
+   * Config errors the original tool logs and carries on past (keepalived's
+   * "unknown keyword", an unknown lb_algo that becomes wlc): rsguard does what
+   * the tool does and warns naming the line; `check-config --strict` refuses them.
+   */
+  tolerated?: ConfigIssue[];
 }
 
 /** A directive and where it was written. */
