@@ -130,6 +130,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await notifications.start();
   scheduler.start();
   pools.start();
+  const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
   healthFile.start();
   bus.emit({ type: 'daemon', at: clock(), state: 'starting' });
@@ -179,6 +180,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
       await healthFile.stop();
       scheduler.stop();
+      unwatchBalancer?.();
       await q.close();
       await pools.stop();
       await notifications.stop();

@@ -53,12 +53,26 @@ export interface Actuator {
   planStop(desired: DesiredService[]): Promise<BalancerCommand[]>;
   /** Active connections to one member (IPVS ActiveConn, HAProxy scur), for drains. */
   activeConnections(vs: VirtualServiceDef, member: Pick<MemberPlan, 'host' | 'port'>): Promise<number>;
+  /**
+   * After every reconcile (the balancer as rsguard left it): persist what the
+   * balancer must start with next time (HAProxy's server-state file), so a
+   * reload or restart of the balancer does not bring held-out servers back.
+   * Returns what could not be done, as problems.
+   */
+  settled?(): Promise<ConfigProblem[]>;
+  /**
+   * Watches for a new balancer process (HAProxy reloaded or restarted: every
+   * server back as its config says) and calls `restarted` at once, so the
+   * pools are reapplied before the periodic repair would. Returns a stop function.
+   */
+  watch?(restarted: (detail: Record<string, unknown>) => void): () => void;
 }
 
 /** Plans and applies in one go: what the pool keeper does on every replan. */
 export async function reconcile(actuator: Actuator, desired: DesiredService[]): Promise<ReconcileReport> {
   const { commands, problems } = await actuator.plan(desired);
-  if (commands.length === 0) return { changes: [], problems };
+  if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.()) ?? [])] };
   const report = await actuator.apply(commands, desired);
-  return { changes: report.changes, problems: [...problems, ...report.problems] };
+  const after = (await actuator.settled?.()) ?? [];
+  return { changes: report.changes, problems: [...problems, ...report.problems, ...after] };
 }

@@ -9,5 +9,7 @@ export function dryRun(inner: Actuator): Actuator {
     apply: async (commands) => ({ changes: commands.map((c) => ({ vs: c.vs, command: c.command, applied: false })), problems: [] }),
     planStop: (desired) => inner.planStop(desired),
     activeConnections: (vs, member) => inner.activeConnections(vs, member),
+    // Watching reads only; `settled` writes a file, so a dry run has none.
+    ...(inner.watch ? { watch: inner.watch.bind(inner) } : {}),
   };
 }

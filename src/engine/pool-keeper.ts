@@ -223,6 +223,12 @@ export class PoolKeeper {
     }, this.reconcileIntervalMs);
   }
 
+  /** The balancer lost what rsguard had applied (a new HAProxy process): reapply every pool now, not at the next repair. */
+  balancerRestarted(detail: Record<string, unknown>): void {
+    this.log.warn({ balancer: this.actuator.kind, ...detail }, 'balancer restarted, reapplying every pool');
+    this.requestReconcile('all');
+  }
+
   private requestReconcile(scope: Scope = 'all'): void {
     if (this.stopped) return;
     if (this.running) {

@@ -15,13 +15,13 @@ export class Haproxy {
   readonly client: RuntimeClient;
 
   /** `socket`: where the admin socket goes (default: in its own temp dir). */
-  constructor(private readonly body: string, socket?: string) {
+  constructor(private readonly body: string, socket?: string, private readonly extra: { global?: string; defaults?: string } = {}) {
     this.socket = socket ?? path.join(this.dir, 'admin.sock');
     this.client = new RuntimeClient(this.socket, 2000);
   }
 
   config(): string {
-    return `global\n  stats socket ${this.socket} mode 600 level admin\n  stats timeout 10s\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n${this.body}`;
+    return `global\n  stats socket ${this.socket} mode 600 level admin\n  stats timeout 10s\n${this.extra.global ?? ''}defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n${this.extra.defaults ?? ''}${this.body}`;
   }
 
   async start(): Promise<void> {
@@ -34,6 +34,27 @@ export class Haproxy {
     this.child = child;
     this.exited = new Promise((r) => child.once('exit', () => r()));
     await waitFor('haproxy socket', () => (existsSync(this.socket) ? true : undefined));
+  }
+
+  /** The running process's pid (a reload or restart changes it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /**
+   * A soft reload as systemd's ExecReload and package upgrades do it: a new
+   * process reads the config (and the server-state file) and takes over the
+   * sockets, the old one finishes its connections (`-sf`).
+   */
+  async reload(): Promise<void> {
+    const cfg = path.join(this.dir, 'haproxy.cfg');
+    const old = this.child;
+    const oldExited = this.exited;
+    const child = spawn('haproxy', ['-f', cfg, '-db', '-sf', String(old?.pid)], { stdio: 'ignore' });
+    this.child = child;
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+    await oldExited;
+    await waitFor('haproxy socket after reload', async () => ((await this.client.send('show info').catch(() => '')).includes(`Pid: ${child.pid}`) ? true : undefined));
   }
 
   async state(backend: string): Promise<ServerState[]> {

@@ -3,7 +3,9 @@ import type { Actuator, AppliedChange, BalancerCommand, ConfigProblem, DesiredSe
 import { BalancerUnavailable } from '../actuator.js';
 import { diffHaproxy, type HaproxyCommand } from './haproxy-diff.js';
 import { haproxyBackendOf, haproxyServerOf } from './options.js';
+import { watchHaproxyProcess } from './process-watcher.js';
 import type { RuntimeClient } from './runtime-client.js';
+import { ServerStateFile } from './server-state-file.js';
 import { currentSessions, parseServersState, ServersStateError, type ServerState } from './servers-state.js';
 
 /** Commands per runtime API connection; replies are checked per batch, then one by one if a batch complains. */
@@ -17,7 +19,20 @@ const BATCH = 100;
 export class HaproxyActuator implements Actuator {
   readonly kind = 'haproxy';
 
-  constructor(private readonly client: RuntimeClient) {}
+  private readonly stateFile: ServerStateFile | undefined;
+
+  constructor(private readonly client: RuntimeClient, private readonly opts: { serverStateFile?: string | undefined; watchIntervalMs?: number } = {}) {
+    this.stateFile = opts.serverStateFile ? new ServerStateFile(client, opts.serverStateFile) : undefined;
+  }
+
+  async settled(): Promise<ConfigProblem[]> {
+    return this.stateFile ? this.stateFile.save() : [];
+  }
+
+  watch(restarted: (detail: Record<string, unknown>) => void): () => void {
+    const every = this.opts.watchIntervalMs ?? 0;
+    return every > 0 ? watchHaproxyProcess(this.client, every, restarted) : () => {};
+  }
 
   private async readStates(backends: string[]): Promise<{ states: Map<string, ServerState[]>; problems: ConfigProblem[] }> {
     const states = new Map<string, ServerState[]>();

@@ -10,6 +10,8 @@ export interface HaproxyDef extends BalancerDef {
   kind: 'haproxy';
   socket: string;
   timeoutMs: number;
+  serverStateFile?: string;
+  watchIntervalMs: number;
 }
 
 export const haproxyBalancer = defineBalancer({
@@ -19,8 +21,17 @@ export const haproxyBalancer = defineBalancer({
     socket: z.string().min(1),
     reconcileInterval: duration.default(10_000),
     timeout: duration.default(2000),
+    /**
+     * HAProxy's `server-state-file`: rsguard keeps it equal to HAProxy's state
+     * after every reconcile, so a reloaded or restarted HAProxy starts with the
+     * servers rsguard holds out still out (haproxy.cfg needs
+     * `load-server-state-from-file global` in defaults).
+     */
+    serverStateFile: z.string().min(1).optional(),
+    /** Ask HAProxy for its pid this often and reapply the pools at once when it changed (0: only the periodic repair). */
+    watchInterval: duration.default(500),
   }),
-  build: (b): HaproxyDef => ({ kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout }),
+  build: (b): HaproxyDef => ({ kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout, ...(b.serverStateFile ? { serverStateFile: b.serverStateFile } : {}), watchIntervalMs: b.watchInterval }),
   fields: {
     /** The HAProxy backend this virtual service drives. */
     virtualService: { haproxy: z.object({ backend: z.string().min(1) }).strict().optional() },
@@ -29,5 +40,5 @@ export const haproxyBalancer = defineBalancer({
     sorryServer: { haproxyServer: z.string().min(1).optional() },
   },
   validate: (vss) => vss.flatMap((vs, index) => (haproxyBackendOf(vs) ? [] : [{ index, message: 'balancer haproxy needs haproxy.backend on every virtual service' }])),
-  create: (def) => new HaproxyActuator(new RuntimeClient(def.socket, def.timeoutMs)),
+  create: (def) => new HaproxyActuator(new RuntimeClient(def.socket, def.timeoutMs), { serverStateFile: def.serverStateFile, watchIntervalMs: def.watchIntervalMs }),
 });
