@@ -138,6 +138,7 @@ program
       daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, loadOptions, model, listen: o.listen, dryRun: o.dryRun, log });
     } catch (err) {
       if (err instanceof ConfigError) printConfigError(err);
+      if ((err as Error).name === 'InstanceLocked') process.stderr.write(`rsguard: ${(err as Error).message}\n`);
       log.fatal({ err }, 'rsguard failed to start');
       log.flush();
       process.exitCode = 1;

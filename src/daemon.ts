@@ -21,6 +21,7 @@ import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { HealthFile } from './vrrp/health-file.js';
+import { takeInstanceLocks } from './process/daemon-locks.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -60,9 +61,21 @@ function reconcileIntervalOf(model: Model): number {
  */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
-  const clock = opts.clock ?? Date.now;
   const model = opts.model ?? (await loadConfig(opts.configFile, opts.format, opts.loadOptions));
   for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
+  // Before anything is written or applied: a second copy of this config must change nothing.
+  const releaseLocks = await takeInstanceLocks(model, opts.configFile, Boolean(opts.dryRun));
+  try {
+    return await startLocked(opts, model, releaseLocks);
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
+}
+
+async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () => Promise<void>): Promise<Daemon> {
+  const { log } = opts;
+  const clock = opts.clock ?? Date.now;
 
   const bus = new EventBus((subscriber, e, err) => log.error({ err, subscriber, event: e.type }, 'event subscriber failed'));
   const monitor = new Monitor(model, bus.emit, clock);
@@ -186,6 +199,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       await notifications.stop();
       pinger.close();
       await app.close();
+      await releaseLocks();
       log.info({}, 'rsguard stopped');
     },
   };

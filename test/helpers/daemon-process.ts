@@ -53,6 +53,11 @@ export class DaemonProcess {
     });
   }
 
+  /** The exit code once the process has ended by itself (a refusal at start). */
+  waitExit(): Promise<number | null> {
+    return this.exited;
+  }
+
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
   }
