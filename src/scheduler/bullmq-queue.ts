@@ -25,6 +25,17 @@ const LOST_GRACE_MS = 10_000;
  */
 const BATCH_MAX = 200;
 const BATCH_WINDOW_MS = 10;
+/**
+ * No job carries more than 1/MIN_JOBS of the checks: a worker stopped with a
+ * job in hand leaves that share stale, not every check (after a stall every
+ * overdue check is submitted in the same instant). At 3,200 checks and more
+ * the cap is BATCH_MAX, as before.
+ */
+const MIN_JOBS = 16;
+
+export function batchSize(checks: number): number {
+  return Math.max(1, Math.min(BATCH_MAX, Math.ceil(checks / MIN_JOBS)));
+}
 
 /**
  * Distributed mode: probe jobs go to BullMQ on Redis, workers anywhere run
@@ -40,6 +51,7 @@ export class BullmqQueue implements ProbeQueue {
   private handler: (o: ProbeOutcome) => void = () => {};
   private readonly inFlight = new Map<string, { job: ProbeJob; deadline: number }>();
   private buffer: ProbeJob[] = [];
+  private batchMax = BATCH_MAX;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
   lastError: string | null = null;
@@ -62,6 +74,10 @@ export class BullmqQueue implements ProbeQueue {
     this.sweeper = setInterval(() => this.sweep(), 1000);
   }
 
+  expectChecks(checks: number): void {
+    this.batchMax = batchSize(checks);
+  }
+
   submit(job: ProbeJob): void {
     this.inFlight.set(job.id, { job, deadline: this.clock() + job.timeoutMs + LOST_GRACE_MS });
     this.buffer.push(job);
@@ -76,7 +92,7 @@ export class BullmqQueue implements ProbeQueue {
     this.buffer = [];
     if (!jobs.length) return;
     const batches: ProbeBatch[] = [];
-    for (let i = 0; i < jobs.length; i += BATCH_MAX) batches.push({ probes: jobs.slice(i, i + BATCH_MAX) });
+    for (let i = 0; i < jobs.length; i += this.batchMax) batches.push({ probes: jobs.slice(i, i + this.batchMax) });
     try {
       // The first probe's id (check and due time) names the batch: deterministic, and unique per round.
       await this.queue.addBulk(batches.map((data) => ({ name: 'probes', data, opts: { jobId: `b-${data.probes[0]!.id}-${data.probes.length}`, removeOnComplete: true, removeOnFail: true, attempts: 1 } })));

@@ -32,6 +32,8 @@ export interface ProbeQueue {
   onOutcome(handler: (outcome: ProbeOutcome) => void): void;
   /** Jobs submitted and not yet answered. */
   pending(): number;
+  /** How many checks the scheduler has: a queue that groups probes into jobs bounds each job's share by it. */
+  expectChecks?(checks: number): void;
   close(): Promise<void>;
 }
 

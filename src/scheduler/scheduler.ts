@@ -60,6 +60,7 @@ export class Scheduler {
       this.entries.set(id, entry);
       this.push(entry);
     }
+    this.deps.queue.expectChecks?.(this.entries.size);
     if (this.running) this.arm();
   }
 
@@ -124,9 +125,24 @@ export class Scheduler {
     const delay = outcome.stale ? (entry?.check.timing.intervalMs ?? 0) : this.deps.handleOutcome(outcome);
     if (!entry || !entry.inFlight) return;
     entry.inFlight = false;
-    entry.dueAt = Math.max(this.deps.clock(), outcome.job.dueAt + delay);
+    entry.dueAt = nextDue(outcome.job.dueAt, delay, this.deps.clock());
     this.push(entry);
   }
+}
+
+/**
+ * The next due time on the check's own grid (dueAt + k·delay), the first one
+ * not in the past. After a stall (the daemon paused, a VM freeze, a blocked
+ * loop, a hung Redis) every overdue check has just run in one catch-up round;
+ * "now" for all of them would keep them in phase for the life of the process
+ * (and send them as one job in distributed mode). The grid keeps the spread
+ * the start gave them, and catches up within one interval.
+ */
+export function nextDue(dueAt: number, delay: number, now: number): number {
+  const next = dueAt + delay;
+  if (next >= now) return next;
+  if (delay <= 0) return now;
+  return dueAt + delay * Math.ceil((now - dueAt) / delay);
 }
 
 /** Deterministic offset in [0, window) from the check id, so restarts spread the same way. */

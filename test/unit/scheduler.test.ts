@@ -4,7 +4,7 @@ import { loadYamlText } from '../../src/config/load.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from '../../src/scheduler/job.js';
-import { Scheduler, spreadOffset } from '../../src/scheduler/scheduler.js';
+import { nextDue, Scheduler, spreadOffset } from '../../src/scheduler/scheduler.js';
 import { FakeTime } from '../helpers/fake-time.js';
 
 /** A queue that records jobs and answers them from a script of per-target verdicts. */
@@ -150,5 +150,48 @@ describe('monitor reload without a flap', () => {
     // the first pass of the new check brings the down server back
     monitor.apply(down!.checkIds[0]!, { ok: true, durationMs: 1, detail: 'HTTP 200' });
     assert.equal(monitor.server(down!).hardState, 'up');
+  });
+});
+
+describe('scheduler after a stall', () => {
+  // 50 checks on 1 s spread over the interval at start: the phases a stall must not collapse.
+  const many = `
+global:
+  startupSpread: 1s
+  checkDefaults: { interval: 1s, timeout: 500ms, retryInterval: 200ms, fall: 3, rise: 2 }
+virtualServices:
+  - name: a
+    address: 10.0.0.1:80
+    checks: [{ kind: tcp }]
+    realServers: [${Array.from({ length: 50 }, (_, i) => `{ address: 10.0.1.${i + 1}:80 }`).join(', ')}]
+`;
+  /** The due times of each second's round, as ms within the second. */
+  const phases = (jobs: ProbeJob[], from: number, to: number) => new Set(jobs.filter((j) => j.dueAt >= from && j.dueAt < to).map((j) => j.dueAt % 1000));
+
+  it('catches up in one round, then every check keeps its own phase (none at the same instant as all the others)', () => {
+    const { time, queue } = setup(many);
+    time.advance(3000);
+    const before = phases(queue.jobs, time.now - 1000, time.now);
+    assert.ok(before.size > 40, `spread at start: ${before.size} distinct phases`);
+    // The stall: no timer fires for 5 s (SIGSTOP, a VM freeze), then the clock jumps.
+    time.now += 5000;
+    const stalledAt = time.now;
+    time.advance(1);
+    const catchUp = queue.jobs.filter((j) => j.dueAt < stalledAt);
+    assert.ok(catchUp.length >= 50, 'every overdue check ran');
+    time.advance(3000);
+    const after = phases(queue.jobs, time.now - 1000, time.now);
+    assert.deepEqual([...after].sort(), [...before].sort(), 'the same phases as before the stall');
+    // Every check still runs once a second: caught up within one interval.
+    const perCheck = new Map<string, number>();
+    for (const j of queue.jobs.filter((j) => j.dueAt >= time.now - 1000)) perCheck.set(j.checkId, (perCheck.get(j.checkId) ?? 0) + 1);
+    assert.equal(perCheck.size, 50);
+  });
+
+  it('nextDue: on the grid, never in the past, at most one interval ahead', () => {
+    assert.equal(nextDue(1000, 1000, 1500), 2000, 'on time');
+    assert.equal(nextDue(1000, 1000, 7300), 8000, 'after a stall: the next point of its own grid');
+    assert.equal(nextDue(1000, 1000, 8000), 8000);
+    assert.equal(nextDue(1000, 0, 5000), 5000);
   });
 });
