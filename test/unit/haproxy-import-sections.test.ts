@@ -137,6 +137,11 @@ describe('haproxy.cfg topology: backends, binds, defaults', () => {
     assert.deepEqual([check(1).kind, check(1).interval], ['http', '500ms']);
     assert.match(r.errors[0]!.message, /defaults section 'nope' not found for backend 'c'/);
   });
+  it("`no option httpchk` is refused as HAProxy refuses it (negation/default is not supported)", () => {
+    const r = importHaproxy('h.cfg', `${GLOBAL}defaults\n  option httpchk\nbackend b\n  no option httpchk\n  server a 127.0.0.1:80 check\n`);
+    assert.match(r.errors[0]!.message, /negation\/default is not supported for option 'httpchk'/);
+    assert.equal(r.errors[0]!.line, 6);
+  });
   it("listen NAME ADDRESS: HAProxy 2 refuses it, HAProxy 1 took it as a bind; tolerated and named (check-config --strict refuses)", () => {
     const r = importHaproxy('h.cfg', `${GLOBAL}listen web 0.0.0.0:8080\n  server s1 10.0.0.1:80\n`);
     assert.equal(vss(r)[0]!.address, '0.0.0.0:8080');

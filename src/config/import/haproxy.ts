@@ -25,6 +25,8 @@ interface ProxySettings {
   timeoutConnect?: number;
 }
 
+const CHECK_OPTIONS = ['httpchk', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'mysql-check', 'pgsql-check', 'ldap-check', 'redis-check'];
+
 const EMPTY: ProxySettings = { defaultServer: [], check: { httpCheck: [], tcpCheck: [] } };
 
 /**
@@ -40,10 +42,13 @@ function settingsFrom(s: HaproxySection, base: ProxySettings, errors: ConfigIssu
   let ownHttpCheck = false;
   let ownTcpCheck = false;
   for (const d of s.body) {
-    if (d.key === 'default-server') out.defaultServer.push(...d.args);
+    if ((d.key === 'no' || d.key === 'default') && d.args[0] === 'option' && CHECK_OPTIONS.includes(d.args[1] ?? '')) {
+      // cfgparse-listen.c: HAProxy refuses to start on these.
+      errors.push({ file: d.file, line: d.line, path: `${d.key} option`, message: `negation/default is not supported for option '${d.args[1]}'` });
+    } else if (d.key === 'default-server') out.defaultServer.push(...d.args);
     else if (d.key === 'option' && d.args[0]) {
       // The last check option of a section wins, as in HAProxy.
-      if (['httpchk', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'mysql-check', 'pgsql-check', 'ldap-check', 'redis-check'].includes(d.args[0])) out.check.option = { name: d.args[0], args: d.args.slice(1), line: d.line };
+      if (CHECK_OPTIONS.includes(d.args[0])) out.check.option = { name: d.args[0], args: d.args.slice(1), line: d.line };
     } else if (d.key === 'http-check') {
       if (!ownHttpCheck) out.check.httpCheck = [];
       ownHttpCheck = true;
