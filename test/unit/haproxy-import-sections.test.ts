@@ -136,6 +136,8 @@ describe('haproxy.cfg topology: backends, binds, defaults', () => {
     // b takes the last defaults section, `web`, which takes base's.
     assert.deepEqual([check(1).kind, check(1).interval], ['http', '500ms']);
     assert.match(r.errors[0]!.message, /defaults section 'nope' not found for backend 'c'/);
+    // haproxy -c on this file: "defaults section 'web' ... is explicitly referenced by another proxy and implicitly used here", a warning.
+    assert.ok(r.warnings.some((w) => /h.cfg:12: defaults section 'web' \(declared at h.cfg:8\) is explicitly referenced/.test(w)));
   });
   it("`no option httpchk` is refused as HAProxy refuses it (negation/default is not supported)", () => {
     const r = importHaproxy('h.cfg', `${GLOBAL}defaults\n  option httpchk\nbackend b\n  no option httpchk\n  server a 127.0.0.1:80 check\n`);

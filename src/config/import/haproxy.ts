@@ -198,7 +198,7 @@ export function haproxyNameQueries(file: string, text: string, env: Readonly<Rec
   const parsed = parseHaproxy(file, text, env);
   const resolvers = resolversOf(parsed.sections);
   const out: NameQuery[] = [];
-  walkProxies(parsed.sections, [], (s, settings) => {
+  walkProxies(file, parsed.sections, [], [], (s, settings) => {
     for (const l of serverLines(s, settings, resolvers, [])) if (l.query) out.push(l.query);
   });
   return out;
@@ -211,13 +211,26 @@ export function haproxyNameQueries(file: string, text: string, env: Readonly<Rec
  * cfgparse-listen.c cfg_parse_listen). A `defaults` section without `from`
  * starts from HAProxy's built-in defaults, not from the previous one.
  */
-function walkProxies(sections: HaproxySection[], errors: ConfigIssue[], each: (s: HaproxySection, settings: ProxySettings) => void): void {
+function walkProxies(file: string, sections: HaproxySection[], errors: ConfigIssue[], warnings: string[], each: (s: HaproxySection, settings: ProxySettings) => void): void {
   const named = new Map<string, ProxySettings>();
   let last = EMPTY;
+  let lastSection: HaproxySection | undefined;
+  const sectionOf = new Map<ProxySettings, HaproxySection>();
+  // PR_FL_EXPLICIT_REF / PR_FL_IMPLICIT_REF: HAProxy warns when one defaults section is used both ways.
+  const explicit = new Set<ProxySettings>();
+  const implicit = new Set<ProxySettings>();
+  const use = (s: HaproxySection, base: ProxySettings, how: Set<ProxySettings>) => {
+    how.add(base);
+    const d = sectionOf.get(base);
+    if (d && explicit.has(base) && implicit.has(base)) {
+      warnings.push(`${file}:${s.line}: defaults section '${d.name}' (declared at ${file}:${d.line}) is explicitly referenced by another proxy and implicitly used here (HAProxy warns the same and goes on)`);
+    }
+  };
   const fromOf = (s: HaproxySection, args: string[]): ProxySettings | undefined => {
     if (args[0] !== 'from') return undefined;
     const base = named.get(args[1] ?? '');
-    if (!base) errors.push({ file: s.body[0]?.file ?? '', line: s.line, path: s.kind, message: `defaults section '${args[1] ?? ''}' not found for ${s.kind} '${s.name}'` });
+    if (!base) errors.push({ file, line: s.line, path: s.kind, message: `defaults section '${args[1] ?? ''}' not found for ${s.kind} '${s.name}'` });
+    else use(s, base, explicit);
     return base ?? EMPTY;
   };
   for (const s of sections) {
@@ -225,9 +238,13 @@ function walkProxies(sections: HaproxySection[], errors: ConfigIssue[], each: (s
       // `defaults from X` has no name; `defaults NAME from X` has one.
       const [name, args] = s.name === 'from' && s.args.length === 1 ? ['', ['from', ...s.args]] : [s.name, s.args];
       last = settingsFrom(s, fromOf(s, args) ?? EMPTY, errors);
+      lastSection = s;
+      sectionOf.set(last, s);
       if (name) named.set(name, last);
     } else if (s.kind === 'backend' || s.kind === 'listen' || s.kind === 'frontend') {
-      each(s, settingsFrom(s, fromOf(s, s.args) ?? last, errors));
+      const from = fromOf(s, s.args);
+      if (!from && lastSection) use(s, last, implicit);
+      each(s, settingsFrom(s, from ?? last, errors));
     }
   }
 }
@@ -295,7 +312,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
   let everyMs: number | undefined;
   const virtualServices: Array<Record<string, unknown>> = [];
   for (const s of sections) if (s.kind === 'other') warnings.push(`${file}:${s.line}: ${s.name} section is HAProxy's, not read by rsguard${s.name.startsWith('resolvers ') ? ' (but for the names its servers resolve and its "hold valid")' : ''}`);
-  walkProxies(sections, errors, (s, settings) => {
+  walkProxies(file, sections, errors, warnings, (s, settings) => {
     if (s.kind === 'frontend') return;
     // HAProxy 2.x: "please use the 'bind' keyword for listening addresses"; 1.x took `listen NAME ADDR` as a bind.
     if (s.kind === 'listen' && s.args[0] !== undefined && s.args[0] !== 'from') {
