@@ -2,6 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
+import { movedServers, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -153,20 +154,23 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   );
 
   let current: Model = model;
+  const apply = (next: Model) => {
+    if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
+    // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
+    if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
+    if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
+    monitor.reload(next);
+    store?.retain(new Set(next.checks.keys()));
+    notifications.reconfigure();
+    scheduler.setChecks(next.checks, next.global.startupSpreadMs);
+    pools.onReload(next, reconcileIntervalOf(next));
+    current = next;
+    resolveAgain.schedule(next);
+  };
   const reload = async (): Promise<boolean> => {
     try {
-      const next = await loadConfig(opts.configFile, opts.format, opts.loadOptions);
-      if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
-      // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
-      if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
-      if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
-      monitor.reload(next);
-      store?.retain(new Set(next.checks.keys()));
-      notifications.reconfigure();
-      scheduler.setChecks(next.checks, next.global.startupSpreadMs);
-      pools.onReload(next, reconcileIntervalOf(next));
-      current = next;
-      log.info({ file: next.source, virtualServices: next.virtualServices.length, checks: next.checks.size }, 'config reloaded');
+      apply(await loadConfig(opts.configFile, opts.format, opts.loadOptions));
+      log.info({ file: current.source, virtualServices: current.virtualServices.length, checks: current.checks.size }, 'config reloaded');
       return true;
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];
@@ -174,6 +178,21 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       return false;
     }
   };
+  // HAProxy `resolvers`: the names are asked again every `hold valid`; an answer that moves a server is the same config loaded again.
+  const resolveAgain = new ResolveAgain(async () => {
+    try {
+      const next = await loadConfig(opts.configFile, opts.format, { ...opts.loadOptions, ...(current.hostNames ? { hostNames: current.hostNames } : {}) });
+      const moved = movedServers(current, next);
+      if (!moved.length) return resolveAgain.schedule(current);
+      for (const m of moved) log.warn(m, 'server address changed: its name resolves elsewhere now');
+      apply(next);
+    } catch (err) {
+      const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];
+      log.error({ file: opts.configFile, errors }, 'names not resolved again, keeping the running addresses');
+      resolveAgain.schedule(current);
+    }
+  });
+  resolveAgain.schedule(model);
   // ldirectord autoreload: poll the file's mtime (fs.watch misses editors that replace the file).
   let lastMtime = 0;
   const onFileChange = (curr: { mtimeMs: number }) => {
@@ -190,6 +209,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     reload,
     async stop() {
       unwatchFile(opts.configFile, onFileChange);
+      resolveAgain.stop();
       bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
       await healthFile.stop();
       scheduler.stop();

@@ -19,6 +19,14 @@ export interface BalancerKind<S extends z.ZodObject = z.ZodObject, D extends Bal
    * reach the model as `balancerOptions`, which only this balancer reads.
    */
   fields?: { virtualService?: z.ZodRawShape; realServer?: z.ZodRawShape; sorryServer?: z.ZodRawShape };
+  /**
+   * What a virtual service is to this balancer, when it is not its protocol
+   * and address (the IPVS service, `tcp:10.0.0.1:80`): HAProxy's runtime API
+   * addresses servers by backend and server name, so several backends behind
+   * one frontend share its bind and are told apart by their backend name.
+   * The model's key; two virtual services with the same one are duplicates.
+   */
+  identity?(vs: Pick<VirtualServiceDef, 'balancerOptions'>): string | undefined;
   /** Problems with the virtual services that only this balancer has (HAProxy: each needs a backend). */
   validate?(virtualServices: readonly VirtualServiceDef[]): Array<{ index: number; message: string }>;
   create(def: D): Actuator;

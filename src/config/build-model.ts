@@ -84,9 +84,16 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   const checks = new Map<string, CheckDef>();
   const seenVs = new Map<string, number>();
   const virtualServices: VirtualServiceDef[] = [];
+  const identity = balancerFor(input.balancer.kind)!.identity;
   input.virtualServices.forEach((vs, vi) => {
     const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues, input.global.tlsCa);
     if (!built) return;
+    // The balancer's own name for it when it has one (HAProxy: the backend), else protocol and address.
+    const own = identity?.(built);
+    if (own !== undefined) {
+      built.key = own;
+      if (vs.name === undefined) built.name = own;
+    }
     const prev = seenVs.get(built.key);
     if (prev !== undefined) issues.push({ path: ['virtualServices', vi], message: `duplicate virtual service ${built.key} (also virtualServices[${prev}])` });
     seenVs.set(built.key, vi);

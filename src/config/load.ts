@@ -6,7 +6,7 @@ import { ConfigError, formatIssue, formatPath, type ConfigIssue, type PathSegmen
 import type { ImportResult } from './import/imported.js';
 import { importKeepalived } from './import/keepalived.js';
 import { importLdirectord } from './import/ldirectord.js';
-import { importHaproxy } from './import/haproxy.js';
+import { importHaproxyResolved } from './import/haproxy.js';
 import type { Model } from './model.js';
 import { configSchema } from './schema.js';
 import { PROBE_KINDS } from '../probes/registry.js';
@@ -91,17 +91,19 @@ export interface LoadOptions {
   apiTokenFile?: string;
   /** Refuse what the original tool only logs and carries on past (ImportResult.tolerated). */
   strict?: boolean;
+  /** The running model's host-name answers: names not asked again (HAProxy's libc ones) keep them. */
+  hostNames?: Model['hostNames'];
 }
 
 /** The importer of each non-YAML format: what rsguard YAML would say, with source lines. */
-function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined): Promise<ImportResult> | ImportResult {
+function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined, hostNames?: Model['hostNames']): Promise<ImportResult> | ImportResult {
   switch (kind) {
     case 'ldirectord':
       return importLdirectord(file, text);
     case 'keepalived':
       return importKeepalived(file, configId, text);
     case 'haproxy':
-      return importHaproxy(file, text);
+      return importHaproxyResolved(file, text, hostNames?.answers);
   }
 }
 
@@ -109,7 +111,7 @@ function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: st
 export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
-  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId), file, kind, opts.strict);
+  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId, opts.hostNames), file, kind, opts.strict);
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
 }
@@ -145,5 +147,5 @@ function modelFromImport(result: ImportResult, file: string, format: Exclude<Con
   const { model, issues } = buildModel(parsed.data, file);
   if (!model) throw new ConfigError(issues.map((i) => where(i.path, i.message)));
   const warnings = [...tolerated.map((t) => `${formatIssue(t)} (the original tool logs this and carries on; so does rsguard, and check-config --strict refuses it)`), ...result.warnings];
-  return { ...model, format, warnings };
+  return { ...model, format, warnings, ...(result.hostNames ? { hostNames: result.hostNames } : {}) };
 }

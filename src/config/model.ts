@@ -67,7 +67,7 @@ export interface SorryServerDef {
 }
 
 export interface VirtualServiceDef {
-  /** `tcp:192.168.4.15:80`, `udp:[2001:db8::1]:53` or `fwmark:5:inet`. */
+  /** `tcp:192.168.4.15:80`, `udp:[2001:db8::1]:53`, `fwmark:5:inet`, or the balancer's own name for it (HAProxy: `backend:app`). */
   key: string;
   name: string;
   protocol: VsProtocol;
@@ -172,4 +172,10 @@ export interface Model {
   checks: Map<string, CheckDef>;
   /** Accepted but not acted on (importers fill this). */
   warnings: string[];
+  /**
+   * Host names the file gives real servers by (haproxy.cfg) and what they
+   * resolved to; with `everyMs` the daemon loads the file again that often and
+   * swaps the model in when an address changed (HAProxy `resolvers`).
+   */
+  hostNames?: { answers: ReadonlyMap<string, readonly string[]>; everyMs?: number };
 }

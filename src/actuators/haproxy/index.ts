@@ -39,6 +39,10 @@ export const haproxyBalancer = defineBalancer({
     realServer: { haproxyServer: z.string().min(1).optional() },
     sorryServer: { haproxyServer: z.string().min(1).optional() },
   },
+  identity: (vs) => {
+    const backend = haproxyBackendOf(vs);
+    return backend === undefined ? undefined : `backend:${backend}`;
+  },
   validate: (vss) => vss.flatMap((vs, index) => (haproxyBackendOf(vs) ? [] : [{ index, message: 'balancer haproxy needs haproxy.backend on every virtual service' }])),
   create: (def) => new HaproxyActuator(new RuntimeClient(def.socket, def.timeoutMs), { serverStateFile: def.serverStateFile, watchIntervalMs: def.watchIntervalMs }),
 });

@@ -18,6 +18,14 @@ export interface ImportResult {
    * the tool does and warns naming the line; `check-config --strict` refuses them.
    */
   tolerated?: ConfigIssue[];
+  /** Host names the file gives servers by (haproxy.cfg), their answers, and how often they are asked again. */
+  hostNames?: HostNames;
+}
+
+/** The answers for a config's host names; `everyMs`: ask again that often (HAProxy `resolvers` `hold valid`). */
+export interface HostNames {
+  answers: ReadonlyMap<string, readonly string[]>;
+  everyMs?: number;
 }
 
 /** A directive and where it was written. */

@@ -1,0 +1,46 @@
+import type { Model } from '../config/model.js';
+import { formatHostPort } from '../lib/address.js';
+
+/** Runs `run` once, `model.hostNames.everyMs` after each schedule(); nothing when the model asks no name again. */
+export class ResolveAgain {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly run: () => Promise<void>) {}
+
+  schedule(model: Model): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const every = model.hostNames?.everyMs;
+    if (this.stopped || every === undefined) return;
+    this.timer = setTimeout(() => void this.run(), every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+}
+
+/**
+ * Servers whose address differs between two loads of the same file, found by
+ * virtual service name and the balancer's name for the server (haproxyServer),
+ * or that appeared or went: what a changed DNS answer does.
+ */
+export function movedServers(before: Model, after: Model): Array<{ vs: string; server: string; from?: string; to?: string }> {
+  const where = (m: Model) => {
+    const out = new Map<string, string>();
+    for (const vs of m.virtualServices) for (const rs of vs.realServers) out.set(`${vs.name}\u0000${String(rs.balancerOptions?.haproxyServer ?? rs.key)}`, formatHostPort(rs.host, rs.port));
+    return out;
+  };
+  const a = where(before);
+  const b = where(after);
+  const moved: Array<{ vs: string; server: string; from?: string; to?: string }> = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(k) === b.get(k)) continue;
+    const [vs, server] = k.split('\u0000') as [string, string];
+    moved.push({ vs, server, ...(a.has(k) ? { from: a.get(k)! } : {}), ...(b.has(k) ? { to: b.get(k)! } : {}) });
+  }
+  return moved;
+}
