@@ -22,7 +22,7 @@ import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { HealthFile } from './vrrp/health-file.js';
-import { takeInstanceLocks } from './process/daemon-locks.js';
+import { takeInstanceLocks } from './daemon-locks.js';
 
 export interface DaemonOptions {
   configFile: string;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { Model } from '../config/model.js';
-import { resolveRedisUrl } from '../scheduler/redis-url.js';
-import { defaultStateFile } from '../scheduler/file-state-store.js';
-import { acquireLock } from './instance-lock.js';
+import type { Model } from './config/model.js';
+import { resolveRedisUrl } from './scheduler/redis-url.js';
+import { defaultStateFile } from './scheduler/file-state-store.js';
+import { acquireLock } from './process/instance-lock.js';
 
 /** Balancer locks live on tmpfs: a reboot clears them with the processes that held them. */
 export const RUN_DIR = process.env.RSGUARD_RUN_DIR ?? '/run/rsguard';
