@@ -2,6 +2,7 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
+import { loadConfigOffThread } from './config/load-off-thread.js';
 import { movedServers, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
@@ -167,9 +168,17 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     current = next;
     resolveAgain.schedule(next);
   };
+  // Loads overlap (a second SIGHUP while the first still resolves names): the newest load wins, an older one that finishes later is dropped.
+  let generation = 0;
   const reload = async (): Promise<boolean> => {
+    const mine = ++generation;
     try {
-      apply(await loadConfig(opts.configFile, opts.format, opts.loadOptions));
+      const next = await loadConfigOffThread(opts.configFile, opts.format, opts.loadOptions);
+      if (mine !== generation) {
+        log.info({ file: opts.configFile }, 'config reload superseded by a newer one');
+        return true;
+      }
+      apply(next);
       log.info({ file: current.source, virtualServices: current.virtualServices.length, checks: current.checks.size }, 'config reloaded');
       return true;
     } catch (err) {
@@ -181,7 +190,10 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   // HAProxy `resolvers`: the names are asked again every `hold valid`; an answer that moves a server is the same config loaded again.
   const resolveAgain = new ResolveAgain(async () => {
     try {
-      const next = await loadConfig(opts.configFile, opts.format, { ...opts.loadOptions, ...(current.hostNames ? { hostNames: current.hostNames } : {}) });
+      const mine = generation;
+      const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, ...(current.hostNames ? { hostNames: current.hostNames } : {}) });
+      // A reload began meanwhile: its model is newer than this one.
+      if (mine !== generation) return;
       const moved = movedServers(current, next);
       if (!moved.length) return resolveAgain.schedule(current);
       for (const m of moved) log.warn(m, 'server address changed: its name resolves elsewhere now');

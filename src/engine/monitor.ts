@@ -82,11 +82,14 @@ export class Monitor {
     const downServers = new Set<string>();
     for (const r of this.servers.values()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
     const now = this.clock();
+    // One pass over the new model's servers (a scan per check made a reload of 5,000 servers block the loop for a second).
+    const usedByDown = new Set<string>();
+    for (const vs of model.virtualServices) for (const rs of vs.realServers) if (downServers.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) usedByDown.add(id);
     for (const [id, check] of model.checks) {
       if (this.states.has(id)) continue;
       const carried = byIdentity.get(check.identity);
       if (carried) this.states.set(id, carried);
-      else if (this.usedByDownServer(model, id, downServers)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
+      else if (usedByDown.has(id)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
     }
     for (const id of [...this.states.keys()]) {
       if (model.checks.has(id)) continue;
@@ -96,10 +99,6 @@ export class Monitor {
     }
     this.model = model;
     this.index(model);
-  }
-
-  private usedByDownServer(model: Model, checkId: string, down: ReadonlySet<string>): boolean {
-    return model.virtualServices.some((vs) => vs.realServers.some((rs) => rs.checkIds.includes(checkId) && down.has(serverKey(vs.key, rs.key))));
   }
 
   private index(model: Model): void {

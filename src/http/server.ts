@@ -1,12 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { StatusDocument } from '../read/status-document.js';
 import type { Registry } from 'prom-client';
+import { CachedJson } from './cached-json.js';
 import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
 import { STATUS_PAGE } from './status-page.js';
 import { registerVrrpRoutes, type VrrpDeps } from './vrrp-routes.js';
 
 export interface HttpDeps {
   status: () => StatusDocument;
+  /** Milliseconds a status document may be served again before it is rebuilt (default 250). */
+  statusMaxAgeMs?: number;
+  clock?: () => number;
   drains: DrainDeps;
   vrrp: VrrpDeps;
   registry: Registry;
@@ -26,7 +30,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     return { error: code === 500 ? 'internal error' : err.message };
   });
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(STATUS_PAGE));
-  app.get('/api/status', async () => deps.status());
+  const status = new CachedJson(deps.status, deps.clock ?? Date.now, deps.statusMaxAgeMs ?? 250);
+  app.get('/api/status', async (_req, reply) => reply.type('application/json; charset=utf-8').send(status.get()));
   app.get('/api/events', async () => ({ events: deps.events() }));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);

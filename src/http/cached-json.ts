@@ -1,0 +1,22 @@
+/**
+ * A read document built at most once per `maxAgeMs` and kept serialized:
+ * building the status document of 500 servers for each of 200 requests a
+ * second held the event loop long enough that /api/health (keepalived's
+ * vrrp_script, through `rsguard health`) timed out, which would move the VIPs
+ * off a healthy director. Readers get a snapshot at most `maxAgeMs` old.
+ */
+export class CachedJson {
+  private text = '';
+  private builtAt = -Infinity;
+
+  constructor(private readonly build: () => unknown, private readonly clock: () => number, private readonly maxAgeMs: number) {}
+
+  get(): string {
+    const now = this.clock();
+    if (now - this.builtAt >= this.maxAgeMs || now < this.builtAt) {
+      this.text = JSON.stringify(this.build());
+      this.builtAt = now;
+    }
+    return this.text;
+  }
+}
