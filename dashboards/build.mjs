@@ -43,7 +43,7 @@ const overview = dashboard('rsguard-overview', 'rsguard / Overview', () => [
   stat('Real servers down', `count(rsguard_real_server_up{${sel}} == 0) or vector(0)`, 6, 0, 6, red),
   stat('On sorry server', `sum(rsguard_virtual_service_sorry_active{${sel}})`, 12, 0, 6, red),
   stat('VRRP masters', `count(rsguard_vrrp_state{${sel}} == 1) or vector(0)`, 18, 0),
-  table('Virtual services', [[`sum by (vs) (rsguard_real_server_up{${sel}})`, 'up'], [`count by (vs) (rsguard_real_server_up{${sel}})`, 'total'], [`max by (vs) (rsguard_virtual_service_sorry_active{${sel}})`, 'sorry'], [`max by (vs) (rsguard_virtual_service_quorum_up{${sel}})`, 'quorum']], 0, 4),
+  table('Virtual services', [[`sum by (vs) (rsguard_real_server_up{${sel}})`, 'up'], [`count by (vs) (rsguard_real_server_up{${sel}})`, 'total'], [`max by (vs) (rsguard_virtual_service_sorry_active{${sel}})`, 'sorry'], [`min by (vs) (rsguard_sorry_server_up{${sel}})`, 'sorry server up'], [`max by (vs) (rsguard_virtual_service_quorum_up{${sel}})`, 'quorum']], 0, 4),
   table('Real servers', [[`rsguard_real_server_up{${sel}}`, 'up'], [`rsguard_real_server_weight{${sel},kind="desired"}`, 'weight'], [`rsguard_real_server_flapping{${sel}}`, 'flapping']], 0, 12),
   ts('VRRP state (1 master, 2 backup, 3 fault)', [[`rsguard_vrrp_state{${sel}}`, '{{instance}} {{vrrp_instance}}']], 0, 20),
   ts('Hard transitions', [[`sum by (vs, to) (increase(rsguard_real_server_transitions_total{${sel}}[5m]))`, '{{vs}} {{to}}']], 12, 20),

@@ -187,12 +187,24 @@ function buildVirtualService(
     const hp = parseHostPort(sorry.address);
     if (typeof hp === 'string') issues.push({ path: [...path, 'sorryServer'], message: hp });
     else
+    {
+      const sorryPort = hp.port ?? port ?? 0;
+      // A dead sorry server put in fails every request: it is checked too, by default with a plain connect where there is a TCP port to connect to.
+      const own = 'checks' in sorry ? sorry.checks : undefined;
+      const inputs: CheckInput[] = own ?? (vs.address !== undefined && vs.protocol === 'tcp' && sorryPort !== 0 ? [DEFAULT_CHECK] : []);
+      const checkIds: string[] = [];
+      inputs.forEach((check, ci) => {
+        const id = addCheck(check, { host: hp.host, port: sorryPort, vip: host, vport: port }, [defaults, pickTiming(vs), pickTiming(check)], checks, [...path, 'sorryServer', 'checks', ci], issues, tlsCa);
+        if (id && !checkIds.includes(id)) checkIds.push(id);
+      });
       sorryServer = {
         host: hp.host,
-        port: hp.port ?? port ?? 0,
+        port: sorryPort,
         forwarding: (('forwarding' in sorry && sorry.forwarding) || vs.forwarding) as Forwarding,
+        checkIds,
         ...withOptions(typeof sorry === 'object' ? balancerOptions(sorry as Record<string, unknown>, BALANCER_FIELDS.sorryServer) : undefined),
       };
+    }
   }
   const realServers: RealServerDef[] = [];
   const seenRs = new Set<string>();

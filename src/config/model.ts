@@ -62,6 +62,8 @@ export interface SorryServerDef {
   host: string;
   port: number;
   forwarding: Forwarding;
+  /** Its checks: it stands in only while they pass (empty: unchecked, always fit). */
+  checkIds: string[];
   /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
   balancerOptions?: Record<string, unknown>;
 }

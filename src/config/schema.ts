@@ -72,7 +72,20 @@ const realServerSchema = z
 
 const sorrySchema = z.union([
   addressText,
-  z.object({ address: addressText, forwarding: forwarding.optional(), ...BALANCER_FIELDS.sorryServer }).strict(),
+  z
+    .object({
+      address: addressText,
+      forwarding: forwarding.optional(),
+      /**
+       * How the sorry server is checked before it stands in: by default a TCP
+       * connect to it (the virtual's own checks may ask for content a sorry
+       * page does not have); [] leaves it unchecked, as ldirectord and
+       * keepalived do.
+       */
+      checks: z.array(checkSchema).optional(),
+      ...BALANCER_FIELDS.sorryServer,
+    })
+    .strict(),
 ]);
 
 export const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'] as const;

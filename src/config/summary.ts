@@ -5,20 +5,22 @@ import type { Model } from './model.js';
 /** What `rsguard check-config` prints for a valid file. */
 export function summarize(model: Model): string {
   const realServers = model.virtualServices.reduce((n, vs) => n + vs.realServers.length, 0);
-  const uses = model.virtualServices.reduce((n, vs) => n + vs.realServers.reduce((m, rs) => m + rs.checkIds.length, 0), 0);
+  const uses = model.virtualServices.reduce((n, vs) => n + vs.realServers.reduce((m, rs) => m + rs.checkIds.length, 0) + (vs.sorryServer?.checkIds.length ?? 0), 0);
+  const checkText = (ids: string[]) =>
+    ids.map((id) => {
+      const c = model.checks.get(id)!;
+      return `${c.label} every ${formatDuration(c.timing.intervalMs)} fall ${c.timing.fall} rise ${c.timing.rise}`;
+    });
   const lines = [
     `${model.source}: OK (${model.format})`,
     `  ${model.virtualServices.length} virtual services, ${realServers} real servers, ${model.checks.size} distinct checks (${uses} check uses)${model.vrrp.instances.length ? `, ${model.vrrp.instances.length} vrrp instances` : ''}`,
   ];
   for (const vs of model.virtualServices) {
     const where = vs.protocol === 'fwmark' ? vsAddress(vs) : `${vs.protocol} ${vsAddress(vs)}`;
-    const sorry = vs.sorryServer ? `, sorry ${formatHostPort(vs.sorryServer.host, vs.sorryServer.port)}` : '';
+    const sorry = vs.sorryServer ? `, sorry ${formatHostPort(vs.sorryServer.host, vs.sorryServer.port)} (${vs.sorryServer.checkIds.length ? checkText(vs.sorryServer.checkIds).join('; ') : 'unchecked'})` : '';
     lines.push(`  ${vs.name}: ${where} ${vs.scheduler} ${vs.forwarding}, on down ${vs.onDown}${sorry}`);
     for (const rs of vs.realServers) {
-      const checks = rs.checkIds.map((id) => {
-        const c = model.checks.get(id)!;
-        return `${c.label} every ${formatDuration(c.timing.intervalMs)} fall ${c.timing.fall} rise ${c.timing.rise}`;
-      });
+      const checks = checkText(rs.checkIds);
       lines.push(`    -> ${rs.key} weight ${rs.weight} ${rs.forwarding}: ${checks.length ? checks.join('; ') : 'no checks (always up)'}`);
     }
   }

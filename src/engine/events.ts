@@ -43,6 +43,8 @@ export type MonitorEvent =
   | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number }
   /** The sorry server came in (active) or left the pool. */
   | { type: 'sorry-server'; at: number; vs: string; vsName: string; active: boolean }
+  /** The sorry server's own checks went hard down or up: a dead sorry server is never put in. */
+  | { type: 'sorry-health'; at: number; vs: string; vsName: string; server: string; up: boolean; check: string | null; reason: string }
   /** The virtual service gained or lost quorum (keepalived quorum_up / quorum_down). */
   | { type: 'quorum'; at: number; vs: string; vsName: string; up: boolean; upWeight: number; quorum: number }
   /** A VRRP instance or group changed state (keepalived notify script or notify_fifo). */

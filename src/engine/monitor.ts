@@ -5,6 +5,7 @@ import type { Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
 import { CheckErrorTracker } from './check-errors.js';
 import { serverKey } from '../config/model-index.js';
+import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
 
 interface Binding {
@@ -39,6 +40,9 @@ export class Monitor {
   private readonly states = new Map<string, CheckState>();
   private bindingsByCheck = new Map<string, Binding[]>();
   private servers = new Map<string, ServerRecord>();
+  /** Virtual services whose sorry server a check belongs to, and each sorry server's hard state by virtual service. */
+  private sorryByCheck = new Map<string, VirtualServiceDef[]>();
+  private sorryHard = new Map<string, Health>();
   private readonly errors = new CheckErrorTracker();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
   private readonly weights = new Map<string, { weight: number | undefined; delta: number | undefined }>();
@@ -130,6 +134,21 @@ export class Monitor {
     }
     this.bindingsByCheck = bindings;
     this.servers = servers;
+    const sorryByCheck = new Map<string, VirtualServiceDef[]>();
+    const sorryHard = new Map<string, Health>();
+    for (const vs of model.virtualServices) {
+      if (!vs.sorryServer) continue;
+      sorryHard.set(vs.key, this.sorryHealth(vs));
+      for (const id of vs.sorryServer.checkIds) sorryByCheck.set(id, [...(sorryByCheck.get(id) ?? []), vs]);
+    }
+    this.sorryByCheck = sorryByCheck;
+    this.sorryHard = sorryHard;
+  }
+
+  /** The sorry server's hard state: 'up' when it has no checks (unchecked, as ldirectord and keepalived leave it). */
+  sorryHealth(vs: VirtualServiceDef): Health {
+    const ids = vs.sorryServer?.checkIds ?? [];
+    return ids.length ? serverView(ids.map((id) => ({ id, state: this.states.get(id)! }))).hardState : 'up';
   }
 
   get current(): Model {
@@ -192,6 +211,7 @@ export class Monitor {
         this.emitServerChanges(b, before, this.server(b.rs), at, prev.lastHardChangeAt);
       }
     }
+    if (transitions.hard) for (const vs of this.sorryByCheck.get(checkId) ?? []) this.emitSorryChange(vs, checkId, at);
     // Persisted after the events (so the mail is spooled first: a crash can repeat a mail, never lose one)
     // and before the pool keeper reconciles, which waits for setImmediate.
     this.onStateChange?.(checkId, next);
@@ -233,6 +253,15 @@ export class Monitor {
     for (const c of this.errors.set(checkId, reason)) {
       this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active ? detail : '' });
     }
+  }
+
+  private emitSorryChange(vs: VirtualServiceDef, checkId: string, at: number): void {
+    const now = this.sorryHealth(vs);
+    if (now === this.sorryHard.get(vs.key)) return;
+    this.sorryHard.set(vs.key, now);
+    const s = vs.sorryServer!;
+    const check = this.model.checks.get(checkId)?.label ?? checkId;
+    this.sink({ type: 'sorry-health', at, vs: vs.key, vsName: vs.name, server: formatHostPort(s.host, s.port), up: now === 'up', check, reason: this.states.get(checkId)?.lastCheck?.detail ?? '' });
   }
 
   private emitServerChanges(b: Binding, before: ServerView, after: ServerView, at: number, since: number): void {

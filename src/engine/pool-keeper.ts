@@ -107,8 +107,8 @@ export class PoolKeeper {
 
   /** Called for every monitor event; hard transitions change the pool. */
   onEvent(e: MonitorEvent): void {
-    if (e.type !== 'server-hard' && e.type !== 'server-weight') return;
-    this.touched.add(e.server.vs);
+    if (e.type !== 'server-hard' && e.type !== 'server-weight' && e.type !== 'sorry-health') return;
+    this.touched.add(e.type === 'sorry-health' ? e.vs : e.server.vs);
     // A mass failure brings thousands of transitions in one burst: plan once for all of them.
     if (!this.replanQueued) {
       this.replanQueued = true;
@@ -200,7 +200,7 @@ export class PoolKeeper {
     for (const vs of this.monitor.current.virtualServices) {
       if (scope !== 'all' && !scope.has(vs.key)) continue;
       const prev = this.plans.get(vs.key);
-      const plan = planPool({ vs, servers: this.health(vs, now), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now });
+      const plan = planPool({ vs, servers: this.health(vs, now), drained: this.drained(vs.key), previousQuorumUp: prev?.quorumUp, now, sorryUp: this.monitor.sorryHealth(vs) === 'up' });
       next.set(vs.key, plan);
       if (prev && prev.quorumUp !== plan.quorumUp) this.emit({ type: 'quorum', at: now, vs: vs.key, vsName: vs.name, up: plan.quorumUp, upWeight: plan.upWeight, quorum: vs.quorum });
       if (prev && prev.sorryActive !== plan.sorryActive) this.emit({ type: 'sorry-server', at: now, vs: vs.key, vsName: vs.name, active: plan.sorryActive });

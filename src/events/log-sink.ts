@@ -7,6 +7,10 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
     log.warn({ vs: e.vsName, vsKey: e.vs, sorryServer: e.active ? 'in' : 'out' }, e.active ? 'sorry server in' : 'sorry server out');
     return;
   }
+  if (e.type === 'sorry-health') {
+    log[e.up ? 'info' : 'warn']({ vs: e.vsName, vsKey: e.vs, sorryServer: e.server, to: e.up ? 'up' : 'down', check: e.check, reason: e.reason }, e.up ? 'sorry server up' : 'sorry server down: it will not stand in');
+    return;
+  }
   if (e.type === 'quorum') {
     log[e.up ? 'info' : 'warn']({ vs: e.vsName, vsKey: e.vs, quorum: e.up ? 'up' : 'down', upWeight: e.upWeight, required: e.quorum }, e.up ? 'quorum gained' : 'quorum lost');
     return;

@@ -27,6 +27,8 @@ function describe(e: MonitorEvent): string | undefined {
       return `${e.server.vsName} ${e.server.rs} ${e.flapping ? 'started' : 'stopped'} flapping`;
     case 'sorry-server':
       return `${e.vsName} sorry server ${e.active ? 'in' : 'out'}`;
+    case 'sorry-health':
+      return `${e.vsName} sorry server ${e.server} ${e.up ? 'up' : 'down'}${e.check ? ` (${e.check}: ${e.reason})` : ''}`;
     case 'quorum':
       return `${e.vsName} quorum ${e.up ? 'gained' : 'lost'} (up weight ${e.upWeight})`;
     case 'vrrp':

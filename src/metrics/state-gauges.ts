@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { formatHostPort } from '../lib/address.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import { CHECK_ERROR_REASONS, type CheckErrorReason } from '../probes/types.js';
 import type { HealthReader, PoolReader } from '../read/status-document.js';
@@ -80,6 +81,16 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       },
     });
   perService('rsguard_virtual_service_sorry_active', 'The sorry server is in the pool: 1 yes.', (plan) => (plan?.sorryActive ? 1 : 0));
+  new Gauge({
+    name: 'rsguard_sorry_server_up',
+    help: "The sorry server's own checks pass (1), or it is down and will not stand in (0); only virtual services with a sorry server.",
+    labelNames: ['vs', 'sorry_server'],
+    registers,
+    collect() {
+      this.reset();
+      for (const vs of src.health.current.virtualServices) if (vs.sorryServer) this.set({ vs: vs.name, sorry_server: formatHostPort(vs.sorryServer.host, vs.sorryServer.port) }, src.health.sorryHealth(vs) === 'up' ? 1 : 0);
+    },
+  });
   perService('rsguard_virtual_service_quorum_up', 'The virtual service has quorum (keepalived quorum/hysteresis): 1 yes.', (plan) => (plan?.quorumUp === false ? 0 : 1));
   new Gauge({
     name: 'rsguard_balancer_up',

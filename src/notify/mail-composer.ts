@@ -24,6 +24,10 @@ export function subjectOf(e: MailEvent, routerId: string): string {
       return `${p} Virtualserver ${e.vs} - SORRY SERVER IN`;
     case 'sorry-out':
       return `${p} Virtualserver ${e.vs} - SORRY SERVER OUT`;
+    case 'sorry-down':
+      return `${p} Sorry server ${e.rs} of virtual server ${e.vs} - DOWN`;
+    case 'sorry-up':
+      return `${p} Sorry server ${e.rs} of virtual server ${e.vs} - UP`;
     case 'quorum-lost':
       return `${p} Virtualserver ${e.vs} - DOWN`;
     case 'quorum-gained':
@@ -63,6 +67,10 @@ function describe(e: MailEvent): string {
       return `${when}  ${e.vsName} (${e.vs}): no real server up, the sorry server is in`;
     case 'sorry-out':
       return `${when}  ${e.vsName} (${e.vs}): real servers are back, the sorry server is out`;
+    case 'sorry-down':
+      return `${when}  sorry server ${e.rs} of ${e.vsName} is DOWN${why}: it will not stand in for the real servers`;
+    case 'sorry-up':
+      return `${when}  sorry server ${e.rs} of ${e.vsName} is UP again${why}`;
     case 'quorum-lost':
       return `${when}  ${e.vsName} (${e.vs}) lost quorum${why}`;
     case 'quorum-gained':

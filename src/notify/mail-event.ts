@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 /** One thing worth a mail, in a form that survives a restart (the spool holds these as JSON). */
 export type MailKind =
   | 'rs-down' | 'rs-up' | 'rs-still-down' | 'flapping-start' | 'flapping-stop'
-  | 'sorry-in' | 'sorry-out' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping'
+  | 'sorry-in' | 'sorry-out' | 'sorry-down' | 'sorry-up' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping'
   | 'check-error' | 'check-error-cleared' | 'valve-held' | 'valve-confirmed';
 
 export interface MailEvent {

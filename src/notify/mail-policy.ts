@@ -41,6 +41,10 @@ export class MailPolicy {
         const vs = vsAddress(m, e.vs);
         return make({ at: e.at, kind: e.active ? 'sorry-in' : 'sorry-out', vs: vs.address, vsName: vs.name, ...(vs.to ? { to: vs.to } : {}) });
       }
+      case 'sorry-health': {
+        const vs = vsAddress(m, e.vs);
+        return make({ at: e.at, kind: e.up ? 'sorry-up' : 'sorry-down', vs: vs.address, vsName: vs.name, rs: e.server, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
+      }
       case 'quorum': {
         const vs = vsAddress(m, e.vs);
         const reason = `up weight ${e.upWeight}, quorum ${e.quorum}`;

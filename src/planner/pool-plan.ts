@@ -49,6 +49,8 @@ export interface PlanInput {
   drained: ReadonlySet<string>;
   previousQuorumUp: boolean | undefined;
   now: number;
+  /** The sorry server's own checks pass (default true: unchecked). A dead one never stands in. */
+  sorryUp?: boolean;
 }
 
 export function rampedWeight(weight: number, upSince: number, slowStartMs: number, now: number): number {
@@ -72,7 +74,7 @@ export function planPool(input: PlanInput): PoolPlan {
     if (h?.hardState === 'up' && !drained.has(rs.key)) upWeight += h.weight ?? rs.weight;
   }
   const quorumUp = quorumState(upWeight, vs.quorum, vs.hysteresis, input.previousQuorumUp);
-  const sorryActive = vs.sorryServer !== null && !quorumUp;
+  const sorryActive = vs.sorryServer !== null && !quorumUp && input.sorryUp !== false;
   const members: MemberPlan[] = [];
   let ramping = false;
   for (const rs of vs.realServers) {

@@ -1,3 +1,4 @@
+import type { Health } from '../state/check-state.js';
 import { formatHostPort } from '../lib/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
@@ -19,6 +20,7 @@ export interface HealthReader {
   checkState(id: string): CheckState | undefined;
   check(id: string): CheckDef | undefined;
   isStale(id: string, now: number): boolean;
+  sorryHealth(vs: VirtualServiceDef): Health;
 }
 
 export interface PoolReader {
@@ -123,6 +125,8 @@ export interface VirtualServiceStatus {
   scheduler: string;
   sorryServer: string | null;
   sorryServerActive: boolean;
+  /** What the sorry server's own checks say (up when it has none); null without a sorry server. */
+  sorryServerHealth: Health | null;
   quorumUp: boolean;
   realServers: RealServerStatus[];
 }
@@ -185,6 +189,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
     scheduler: vs.scheduler,
     sorryServer: vs.sorryServer ? formatHostPort(vs.sorryServer.host, vs.sorryServer.port) : null,
     sorryServerActive: plan?.sorryActive ?? false,
+    sorryServerHealth: vs.sorryServer ? monitor.sorryHealth(vs) : null,
     quorumUp: plan?.quorumUp ?? true,
     realServers,
   };

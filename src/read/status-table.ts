@@ -22,7 +22,7 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
   const out = ['rsguard: virtual services and real server health', 'Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check'];
   for (const vs of doc.virtualServices) {
     const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
-    const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}` : '';
+    const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}${vs.sorryServerHealth === 'down' ? ' (DOWN: will not stand in)' : ''}` : '';
     out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
     for (const rs of vs.realServers) {
       // A check that cannot run says so first: the state beside it is held, not measured.

@@ -53,7 +53,10 @@ describe('config: the model of a valid file', () => {
     const m = await loadConfig(fixture('valid/full.yaml'));
     const web = m.virtualServices[0]!;
     assert.equal(web.key, 'tcp:192.168.4.15:80');
-    assert.deepEqual(web.sorryServer, { host: '127.0.0.1', port: 8080, forwarding: 'nat' });
+    const { checkIds: sorryChecks, ...sorry } = web.sorryServer!;
+    assert.deepEqual(sorry, { host: '127.0.0.1', port: 8080, forwarding: 'nat' });
+    // The sorry server is checked before it stands in: a TCP connect to it by default.
+    assert.deepEqual(sorryChecks.map((id) => [m.checks.get(id)!.kind, m.checks.get(id)!.target]), [['tcp', { host: '127.0.0.1', port: 8080 }]]);
     assert.deepEqual(web.persistence, { timeoutMs: 300_000, netmask: '255.255.255.0' });
     const [rs1, rs2] = web.realServers;
     assert.equal(rs2!.port, 80, 'a real server without a port takes the virtual port');
@@ -74,7 +77,8 @@ describe('config: the model of a valid file', () => {
     const web = m.virtualServices[0]!.realServers[0]!;
     const shared = m.virtualServices[3]!.realServers[0]!;
     assert.deepEqual(web.checkIds, shared.checkIds);
-    assert.equal(m.checks.size, 6);
+    // Six for the real servers, one for web's sorry server.
+    assert.equal(m.checks.size, 7);
   });
   it('exec checks keep the virtual address, so they are not shared across services', async () => {
     const m = await loadConfig(fixture('valid/full.yaml'));
@@ -104,7 +108,7 @@ describe('rsguard check-config', () => {
   it('exits 0 with a summary for a valid file', () => {
     const r = spawnSync(process.execPath, [cli, 'check-config', fixture('valid/full.yaml')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /4 virtual services, 6 real servers, 6 distinct checks \(7 check uses\)/);
+    assert.match(r.stdout, /4 virtual services, 6 real servers, 7 distinct checks \(8 check uses\)/);
   });
   it('exits 1 with the errors and no stack trace for an invalid file', () => {
     const r = spawnSync(process.execPath, [cli, 'check-config', fixture('invalid/bad-weight.yaml')], { encoding: 'utf8' });

@@ -27,6 +27,13 @@ async function errors(text: string): Promise<string[]> {
 }
 const checkOf = (m: Model, vs = 0, rs = 0, i = 0): CheckDef => m.checks.get(m.virtualServices[vs]!.realServers[rs]!.checkIds[i]!)!;
 
+/** The sorry server as the importer set it, without its check ids (they are the sorry server's own checks, tested in config.test). */
+function sorryOf(s: { checkIds: string[] } | null): Omit<NonNullable<typeof s>, 'checkIds'> | null {
+  if (!s) return null;
+  const { checkIds: _ids, ...rest } = s;
+  return rest;
+}
+
 describe('ldirectord service= values and port inference, as ldirectord 4.12 does them', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -77,7 +84,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
   it('fallback6 belongs in virtual6 blocks and fallback in virtual blocks, as read_config insists', async () => {
     assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" in a virtual= block/);
     const m = await load('virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 gate\n\tfallback6=[::1]:80\n');
-    assert.deepEqual(m.virtualServices[0]!.sorryServer, { host: '::1', port: 80, forwarding: 'dr' });
+    assert.deepEqual(sorryOf(m.virtualServices[0]!.sorryServer), { host: '::1', port: 80, forwarding: 'dr' });
   });
 });
 

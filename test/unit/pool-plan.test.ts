@@ -90,3 +90,20 @@ describe('slow start', () => {
     assert.deepEqual(summary(plan), ['10.0.0.2:80=2', '10.0.0.3:80=2', '10.0.0.4:80=1']);
   });
 });
+
+describe('a sorry server whose own checks fail', () => {
+  it('never stands in; the real servers still up stay in even without quorum', () => {
+    const vs = {
+      key: 'tcp:10.0.0.1:80', name: 'web', protocol: 'tcp', family: 'inet', host: '10.0.0.1', port: 80, scheduler: 'wrr', forwarding: 'dr', persistence: null,
+      sorryServer: { host: '10.0.0.9', port: 80, forwarding: 'dr', checkIds: ['s'] }, onDown: 'remove', slowStartMs: 0, quorum: 5, hysteresis: 0, maxDownFraction: null, intervalMs: 1000,
+      realServers: [{ key: '10.0.0.2:80', host: '10.0.0.2', port: 80, weight: 1, forwarding: 'dr', checkIds: ['a'] }],
+    } as unknown as Parameters<typeof planPool>[0]['vs'];
+    const servers = new Map([['10.0.0.2:80', { hardState: 'up' as const, upSince: -Infinity }]]);
+    const alive = planPool({ vs, servers, drained: new Set(), previousQuorumUp: undefined, now: 0, sorryUp: true });
+    assert.equal(alive.sorryActive, true, 'quorum 5 is lost: a live sorry server stands in');
+    assert.deepEqual(alive.members.map((m) => m.role), ['sorry']);
+    const dead = planPool({ vs, servers, drained: new Set(), previousQuorumUp: undefined, now: 0, sorryUp: false });
+    assert.equal(dead.sorryActive, false);
+    assert.deepEqual(dead.members.map((m) => `${m.role} ${m.key}`), ['real 10.0.0.2:80'], 'the one real server still up serves rather than nothing');
+  });
+});
