@@ -75,7 +75,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
   });
 
   it('fallback6 belongs in virtual6 blocks and fallback in virtual blocks, as read_config insists', async () => {
-    assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" in a virtual= block/);
+    assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" instead/);
     const m = await load('virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 gate\n\tfallback6=[::1]:80\n');
     assert.deepEqual(m.virtualServices[0]!.sorryServer, { host: '::1', port: 80, forwarding: 'dr' });
   });
