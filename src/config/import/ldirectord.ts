@@ -196,7 +196,7 @@ async function buildVirtual(ctx: Ctx, v: LdVirtual, base: string): Promise<Recor
   }
   // Interval: with fork=no (the default) every virtual is checked in one loop that sleeps the global checkinterval (ld_main); fork=yes gives each its own (run_child).
   const vInterval = own('checkinterval');
-  if (vInterval && !ctx.fork) ctx.tolerated.push({ file, line: vInterval.line, path: 'checkinterval', message: `checkinterval in virtual service ${v.spec} ignored when fork=no (ldirectord warns and checks it every global checkinterval; so does rsguard)` });
+  if (vInterval && !ctx.fork) ctx.tolerated.push({ file, line: vInterval.line, path: 'checkinterval', message: `checkinterval in virtual service ${v.spec} ignored when fork=no` });
   const intervalD = (ctx.fork ? vInterval : undefined) ?? g.get('checkinterval');
   const interval = intervalD ? Number(intervalD.value) : 10;
   vs.interval = seconds(interval);
