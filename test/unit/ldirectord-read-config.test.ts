@@ -123,7 +123,7 @@ describe('ldirectord.cf timing, as ld_setup and ld_main set it', () => {
   it('ld_setup: then the global checktimeout, then the global negotiatetimeout, then 5 s and 30 s', async () => {
     const m = await load('negotiatetimeout=20\ncheckinterval=2\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=connect\nvirtual=10.0.0.1:81\n\treal=10.0.0.2:81 gate\n\tchecktype=connect\n\tservice=http\n');
     assert.equal(checks(m)[0]!.timing.timeoutMs, 20_000, 'no checktimeout anywhere: the global negotiatetimeout');
-    const d = await load('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=connect\nvirtual=10.0.0.1:81\n\treal=10.0.0.2:81 gate\n');
+    const d = await load('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=connect\nvirtual=10.0.0.3:80\n\treal=10.0.0.2:80 gate\n');
     assert.deepEqual([checks(d, 0)[0]!.timing.timeoutMs, checks(d, 1)[0]!.timing.timeoutMs], [5000, 30_000]);
   });
 
@@ -147,6 +147,12 @@ describe('ldirectord.cf timing, as ld_setup and ld_main set it', () => {
 });
 
 describe('ldirectord.cf other directives, as read_config and the checks use them', () => {
+  it('_check_real: negotiate with service none is check_none, which puts the server up unchecked (a fwmark virtual, a port with no service)', async () => {
+    const m = await load('virtual=10.0.0.1:8080\n\treal=10.0.0.2:8080 gate\nvirtual=5\n\treal=10.0.0.2 gate\nvirtual=10.0.0.1:8081\n\treal=10.0.0.2:8081 gate\n\tchecktype=2\n');
+    assert.deepEqual(m.virtualServices.map((v) => v.realServers[0]!.checkIds.map((id) => m.checks.get(id)!.kind)), [[], [], ['tcp']]);
+    assert.ok(m.warnings.some((w) => /:1: service none: ldirectord's negotiate check of it \(check_none\) puts every real server up/.test(w)));
+  });
+
   it('check_ftp with an inferred service logs in as Net::FTP does with an empty login: anonymous, empty password', async () => {
     const m = await load('virtual=10.0.0.1:21\n\treal=10.0.0.2:21 gate\n\treceive="x"\n\trequest="f"\n');
     assert.deepEqual([checks(m)[0]!.spec.user, checks(m)[0]!.spec.pass], ['anonymous', '']);

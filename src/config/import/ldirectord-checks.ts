@@ -38,8 +38,18 @@ export function inferredService(s: Pick<CheckSettings, 'service' | 'vport' | 'pr
   return Object.entries(SERVICE_DEFAULT_PORT).find(([, p]) => p === s.vport)?.[0] ?? 'none';
 }
 
-function negotiate(s: CheckSettings, at: { file: string; line: number }, errors: ConfigIssue[], warnings: string[]): Check | undefined {
+/**
+ * The negotiate check of a service; 'up' for service none, which
+ * _check_real hands to check_none: the server is put up without any check
+ * (a fwmark virtual, or a port ldirectord has no service for, unless
+ * service= says otherwise).
+ */
+function negotiate(s: CheckSettings, at: { file: string; line: number }, errors: ConfigIssue[], warnings: string[]): Check | 'up' | undefined {
   const service = inferredService(s);
+  if (service === 'none') {
+    warnings.push(`${at.file}:${at.line}: service none: ldirectord's negotiate check of it (check_none) puts every real server up without checking it, and so does rsguard; use checktype=connect for a connect check`);
+    return 'up';
+  }
   const port = s.checkport ?? s.servicePort;
   const timing = { timeout: seconds(s.negotiateTimeout), ...(port ? { port } : {}) };
   // The anonymous ftp login and the sip user are read_config's, set only by an explicit service= (ldirectord-reader.ts).
@@ -84,7 +94,7 @@ export function ldirectordChecks(s: CheckSettings, at: { file: string; line: num
       return [{ kind: 'exec', command: [s.checkcommand], timeout: seconds(s.checkTimeout) }];
     case 'negotiate': {
       const c = negotiate(s, at, errors, warnings);
-      return c ? [c] : [];
+      return c && c !== 'up' ? [c] : [];
     }
     default: {
       if (/^\d+$/.test(s.checktype)) {
@@ -92,8 +102,9 @@ export function ldirectordChecks(s: CheckSettings, at: { file: string; line: num
         // With N = 0 _check_real negotiates every round and never connects (num_connects >= 0 always holds).
         const n = Number(s.checktype);
         const c = negotiate(s, at, errors, warnings);
-        if (n === 0) return c ? [c] : [];
-        return c ? [{ kind: 'tcp', ...connectTiming }, { ...c, interval: seconds(s.interval * (n + 1)) }] : [];
+        if (!c) return [];
+        if (n === 0) return c === 'up' ? [] : [c];
+        return c === 'up' ? [{ kind: 'tcp', ...connectTiming }] : [{ kind: 'tcp', ...connectTiming }, { ...c, interval: seconds(s.interval * (n + 1)) }];
       }
       errors.push({ file: at.file, line: at.line, path: 'checktype', message: `unknown checktype ${JSON.stringify(s.checktype)}: expected connect, negotiate, ping, external, external-perl, off, on or a number` });
       return [];

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { formatHostPort } from '../../lib/address.js';
 import { SYSLOG_FACILITIES } from '../schema.js';
@@ -31,6 +32,14 @@ const IGNORED: Record<string, string> = {
   load: 'ldirectord parses and ignores it too',
   emailalertstatus: 'rsguard mails every transition, and its own start and stop',
 };
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** ld_port_to_service: the service a virtual's port means when service= is not set. */
 function portToService(port: number | undefined): string {
@@ -84,6 +93,9 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   const log = logfile && logfile.value in SYSLOG_FACILITIES ? { to: 'syslog', facility: logfile.value } : undefined;
   if (logfile && log) warnings.push(`${file}:${logfile.line}: logfile=${logfile.value}: rsguard sends syslog over UDP to 127.0.0.1:514 (rsyslog imudp); ldirectord used /dev/log`);
   else if (logfile) warnings.push(`${file}:${logfile.line}: logfile accepted but not acted on: rsguard logs JSON to stdout (journald under systemd) or to syslog (logfile="local0")`);
+  // read_config: config_warn when maintenancedir is not a directory (ldirectord carries on).
+  const maint = g.get('maintenancedir');
+  if (maint && !isDirectory(maint.value)) tolerated.push({ file, line: maint.line, path: maint.key, message: 'maintenance directory does not exist' });
   const ctx: Ctx = { file, read, errors, warnings, tolerated, mark, fork: g.get('fork')?.value === 'yes', globalFallback: {} };
   // read_config parses and resolves a global fallback where it is written, used or not (for tcp and udp virtuals alike).
   for (const [af, key] of [[4, 'fallback'], [6, 'fallback6']] as const) {
