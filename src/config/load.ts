@@ -127,6 +127,11 @@ export async function importConfig(file: string, format?: ConfigFormat, opts: Lo
   return result;
 }
 
+/** `virtualServices[0].realServers[1]` → ['virtualServices', 0, 'realServers', 1]. */
+function parsePath(p: string): PathSegment[] {
+  return [...p.matchAll(/([A-Za-z]\w*)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+}
+
 /**
  * Validates an imported input with the same schema and model builder as
  * YAML. A refusal keeps the source line and names the directive as written
@@ -136,9 +141,15 @@ export function modelFromImport(result: ImportResult, file: string, format: Excl
   const tolerated = result.tolerated ?? [];
   if (strict && tolerated.length) result = { ...result, errors: [...result.errors, ...tolerated] };
   if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  // A model path inside a message ("also virtualServices[0]") becomes the directive and line it came from.
+  const inMessage = (message: string) =>
+    message.replace(/\b(?:virtualServices|notify|global|balancer|vrrp)(?:\[\d+\]|\.[A-Za-z]\w*)*/g, (p) => {
+      const { line, directive } = directiveOf(result, text, parsePath(p));
+      return line !== undefined ? `${directive ?? 'the entry'} at line ${line}` : p;
+    });
   const where = (path: readonly PathSegment[], message: string): ConfigIssue => {
     const { line, directive } = directiveOf(result, text, path);
-    return { file, ...(line !== undefined ? { line } : {}), ...(directive ? { path: directive } : {}), message };
+    return { file, ...(line !== undefined ? { line } : {}), ...(directive ? { path: directive } : {}), message: inMessage(message) };
   };
   const parsed = configSchema.safeParse(result.input);
   const byLine = (issues: ConfigIssue[]) => issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

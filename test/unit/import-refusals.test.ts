@@ -52,6 +52,13 @@ describe('an imported value rsguard\'s schema refuses is named by its directive,
   });
 });
 
+describe('a model path inside a refusal\'s message becomes the directive and its line', () => {
+  it('a duplicate virtual service names the other one by its line (ldirectord read_config "duplicate virtual server"; keepalived the same)', async () => {
+    assert.deepEqual(await refusals('ldirectord.cf', 'ldirectord', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'), ['3: virtual: duplicate virtual service tcp:10.0.0.1:80 (also virtual at line 1)']);
+    assert.deepEqual(await refusals('keepalived.conf', 'keepalived', 'virtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\nvirtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\n'), ['6: virtual_server: duplicate virtual service tcp:10.0.0.1:80 (also virtual_server at line 1)']);
+  });
+});
+
 describe('directiveOf, when the importer recorded no directive', () => {
   const lines = new Map([['virtualServices[0]', 1], ['virtualServices[0].realServers[0]', 5], ['notify.email.to', 9]]);
   const text = ['virtual_server 10.0.0.1 80 {', '    delay_loop 6', '    lb_algo bogus', '    protocol TCP', '    real_server 10.0.0.2 80 {', '        weight 9', '    }', '}', 'notification_email {', '}'].join('\n');
