@@ -137,6 +137,16 @@ const CASES: Array<[string, string]> = [
   ['IPv6', 'virtual6=[2001:db8::10]:80\n\treal6=[2001:db8::2]:80 gate\n\tfallback6=[2001:db8::99]:80\n'],
   ['real in a virtual6', 'virtual6=[2001:db8::10]:80\n\treal=[2001:db8::2]:80 gate\n'],
   ['virtual with no port is a fwmark', 'virtual=10.0.0.1\n\treal=10.0.0.2 gate\n\tchecktype=on\n'],
+  ['quoted scheduler and checktype', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tscheduler="rr"\n\tchecktype="connect"\n'],
+  ['quoted yes/no', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tquiescent="yes"\n'],
+  ['quoted fallback', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback="10.9.9.9:80"\n'],
+  ['quoted smtp', 'emailalert="a@b.c"\nsmtp="10.1.1.1"\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'],
+  ['unquoted logfile', 'logfile=/var/log/ld.log\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'],
+  ['external with a quoted checkcommand, ping over udp', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=external\n\tcheckcommand="/bin/true"\n\tchecktimeout=4\nvirtual=10.0.0.1:5000\n\tprotocol=udp\n\treal=10.0.0.2:5000 gate\n\tchecktype=connect\n'],
+  ['timeout=, connecttimeout=', 'timeout=5\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'],
+  ['a virtual line in a virtual', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tvirtual=10.0.0.1:81\n'],
+  ['weight 0 and thresholds', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 masq 0 l:10 u:20\n\tchecktype=connect\n'],
+  ['per-real request and receive', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate 2 "/x.html", "ok"\n\treal=10.0.0.3:80 gate\n'],
 ];
 
 describe('ldirectord.cf: rsguard and ldirectord\'s own read_config agree', () => {
