@@ -153,6 +153,12 @@ describe('ldirectord.cf other directives, as read_config and the checks use them
     assert.ok(m.warnings.some((w) => /:1: service none: ldirectord's negotiate check of it \(check_none\) puts every real server up/.test(w)));
   });
 
+  it('check_sip with a service inferred from port 5060 has no user (read_config sets ldirectord@HOSTNAME only for service=sip): refused, naming why', async () => {
+    assert.deepEqual(await errors('virtual=10.0.0.1:5060\n\tprotocol=udp\n\treal=10.0.0.2:5060 gate\n'), ['1: service: service sip (from the virtual\'s port) needs login= or service=sip: ldirectord sends OPTIONS sip: with no user, which no server answers 200, so every server would be down']);
+    const m = await load('virtual=10.0.0.1:5060\n\tprotocol=udp\n\treal=10.0.0.2:5060 gate\n\tservice=sip\n');
+    assert.match(String(checks(m)[0]!.spec.uri), /^ldirectord@/);
+  });
+
   it('check_ftp with an inferred service logs in as Net::FTP does with an empty login: anonymous, empty password', async () => {
     const m = await load('virtual=10.0.0.1:21\n\treal=10.0.0.2:21 gate\n\treceive="x"\n\trequest="f"\n');
     assert.deepEqual([checks(m)[0]!.spec.user, checks(m)[0]!.spec.pass], ['anonymous', '']);

@@ -110,6 +110,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: service, user: s.login, password: s.passwd, ...(s.database ? { database: s.database } : {}), query, minRows: 1 };
     }
     case 'sip':
+      // read_config sets login to ldirectord@HOSTNAME only for an explicit service=sip; inferred from port 5060, check_sip asks for "sip:" with no user.
+      if (!s.login) return error('service sip (from the virtual\'s port) needs login= or service=sip: ldirectord sends OPTIONS sip: with no user, which no server answers 200, so every server would be down');
       return { kind: 'sip', uri: s.login, transport: s.protocol === 'tcp' ? 'tcp' : 'udp' };
     case 'radius':
       if (!s.secret) return error('service=radius needs secret= (the shared secret)');
