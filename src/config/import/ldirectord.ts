@@ -111,7 +111,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     virtualServices.push(vs);
   }
   if (read.virtuals.length === 0) errors.push({ file, message: 'no virtual= block' });
-  const notify = ldirectordMail(ctx, virtualServices);
+  const notify = ldirectordMail(ctx);
   // A bad global directive is read again for every virtual that inherits it: report it once.
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
   const cleanStop = g.get('cleanstop')?.value !== 'no';
@@ -345,7 +345,7 @@ async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: CheckSett
 }
 
 /** emailalert, emailalertfrom, emailalertfreq, smtp: without an smtp server ldirectord uses the local mailer; rsguard uses 127.0.0.1:25. */
-function ldirectordMail(ctx: Ctx, virtualServices: Array<Record<string, unknown>>): Record<string, unknown> | undefined {
+function ldirectordMail(ctx: Ctx): Record<string, unknown> | undefined {
   const g = ctx.read.globals;
   const to = g.get('emailalert');
   const perVirtual = ctx.read.virtuals.map((v) => v.set.get('emailalert')).filter((d): d is LdValue => d !== undefined);
@@ -354,7 +354,6 @@ function ldirectordMail(ctx: Ctx, virtualServices: Array<Record<string, unknown>
     for (const d of perVirtual) ctx.errors.push({ file: ctx.file, line: d.line, path: d.key, message: 'emailalert in a virtual without a global emailalert: rsguard would mail every virtual; set the global emailalert too' });
     return undefined;
   }
-  void virtualServices;
   const from = g.get('emailalertfrom');
   const freq = g.get('emailalertfreq');
   const smtp = g.get('smtp');
