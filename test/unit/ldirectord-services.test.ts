@@ -38,7 +38,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
       '3306:mysql', '5432:pgsql', '23:none', '5353:icmp', '1812:radius', '5060:sip', '119:nntp',
     ]);
     const byPort = (p: number) => m.virtualServices.findIndex((v) => v.port === p);
-    assert.deepEqual(checkOf(m, byPort(21)).spec, { login: true, user: 'anonymous', pass: 'ldirectord@localhost', starttls: false, retrieve: 'welcome.msg', expectRegex: 'test', tlsVerify: true });
+    assert.deepEqual(checkOf(m, byPort(21)).spec, { login: true, user: 'anonymous', pass: 'ldirectord@localhost', starttls: false, retrieve: '/welcome.msg', expectRegex: 'test', tlsVerify: true });
     assert.deepEqual(pick(checkOf(m, byPort(389)).spec, ['base', 'expectDnRegex']), { base: 'dc=upmc, dc=fr', expectDnRegex: 'dc=upmc, dc=fr' });
     assert.deepEqual(pick(checkOf(m, byPort(53)).spec, ['query', 'type', 'transport', 'expectAnswerRegex']), { query: 'x.y.z', type: 'A', transport: 'udp', expectAnswerRegex: '127.0.0.1' });
     assert.deepEqual(pick(checkOf(m, byPort(3306)).spec, ['user', 'password', 'database', 'query']), { user: 'readuser', password: 'genericpassword', database: 'portal', query: 'SELECT * FROM link' });

@@ -82,10 +82,10 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: 'nntp' };
     case 'ftp': {
       // check_ftp fetches `request` and matches `receive`; with no receive its empty pattern matches anything, even a dead server: rsguard checks the login then.
-      const file = bare(s.request);
       if (!s.receive) warn('service=ftp without receive: ldirectord counts every server up whatever happens; rsguard checks the banner and login instead');
       // Net::FTP login: an empty user is anonymous (`$user ||= "anonymous"`), an empty password is sent empty.
-      return { kind: 'ftp', ...(s.login ? { user: s.login } : {}), pass: s.passwd, ...(s.receive && file ? { retrieve: file, expectRegex: s.receive } : {}) };
+      // check_ftp does cwd("/") and gets the request as read_config stored it, with its leading "/": an absolute path.
+      return { kind: 'ftp', ...(s.login ? { user: s.login } : {}), pass: s.passwd, ...(s.receive ? { retrieve: s.request.startsWith('/') ? s.request : `/${s.request}`, expectRegex: s.receive } : {}) };
     }
     case 'ldap':
     case 'ldaps':
