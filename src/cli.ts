@@ -80,7 +80,9 @@ program
   .action(async (file: string, o: { format?: ConfigFormat; configId?: string }) => {
     try {
       const result = await (await import('./config/load.js')).importConfig(file, o.format, loadOptionsOf(o));
-      const notes = result.warnings.map((w) => `# warning: ${w}`);
+      // What the original tool logs and carries on past loads too (check-config --strict refuses it): a warning like the others.
+      const tolerated = (result.tolerated ?? []).map((t) => `# warning: ${formatIssue(t)} (the original tool logs this and carries on; so does rsguard, and check-config --strict refuses it)`);
+      const notes = [...tolerated, ...result.warnings.map((w) => `# warning: ${w}`)];
       // Unsupported features are marked in place (an `unsupported:` entry does not load) and listed with what to write instead.
       const unsupported = result.errors.flatMap((e) => (e.unsupported ? [`# unsupported: ${formatIssue(e)}`, `#   replace its \`unsupported:\` entry below with ${e.unsupported.replaceWith}`] : []));
       process.stdout.write([`# rsguard config imported from ${file}`, ...unsupported, ...notes, (await import('yaml')).stringify(result.input)].join('\n'));

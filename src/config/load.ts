@@ -2,13 +2,14 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { buildModel } from './build-model.js';
-import { ConfigError, formatIssue, formatPath, type ConfigIssue, type PathSegment } from './errors.js';
+import { ConfigError, formatIssue, type ConfigIssue, type PathSegment } from './errors.js';
 import type { ImportResult } from './import/imported.js';
 import { importKeepalived } from './import/keepalived.js';
 import { importLdirectord } from './import/ldirectord.js';
 import { importHaproxyResolved } from './import/haproxy.js';
 import type { Model } from './model.js';
 import { configSchema } from './schema.js';
+import { directiveOf } from './directive-of.js';
 import { PROBE_KINDS } from '../probes/registry.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -111,7 +112,7 @@ function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: st
 export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
   const text = await readConfigFile(file);
   const kind = format ?? sniffFormat(file, text);
-  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId, opts.hostNames), file, kind, opts.strict);
+  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId, opts.hostNames), file, kind, opts.strict, text);
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
 }
@@ -124,28 +125,39 @@ export async function importConfig(file: string, format?: ConfigFormat, opts: Lo
   const result = await runImporter(kind, file, text, opts.configId);
   // Unsupported features do not stop an import: the YAML marks them and refuses to load until they are replaced.
   if (result.errors.length && result.errors.every((e) => e.unsupported)) return result;
-  modelFromImport(result, file, kind);
+  modelFromImport(result, file, kind, false, text);
   return result;
 }
 
-function lineOf(lines: ReadonlyMap<string, number>, path: readonly PathSegment[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const line = lines.get(formatPath(path.slice(0, n)));
-    if (line !== undefined) return line;
-  }
-  return undefined;
+/** `virtualServices[0].realServers[1]` → ['virtualServices', 0, 'realServers', 1]. */
+function parsePath(p: string): PathSegment[] {
+  return [...p.matchAll(/([A-Za-z]\w*)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
-/** Validates an imported input with the same schema and model builder as YAML; errors keep the source line. */
-function modelFromImport(result: ImportResult, file: string, format: Exclude<ConfigFormat, 'yaml'>, strict = false): Model {
+/**
+ * Validates an imported input with the same schema and model builder as
+ * YAML. A refusal keeps the source line and names the directive as written
+ * there (directive-of.ts), never the model's field path.
+ */
+export function modelFromImport(result: ImportResult, file: string, format: Exclude<ConfigFormat, 'yaml'>, strict = false, text?: string): Model {
   const tolerated = result.tolerated ?? [];
   if (strict && tolerated.length) result = { ...result, errors: [...result.errors, ...tolerated] };
   if (result.errors.length) throw new ConfigError(result.errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  const where = (path: readonly PathSegment[], message: string): ConfigIssue => ({ file, line: lineOf(result.lines, path), path: formatPath(path), message });
+  // A model path inside a message ("also virtualServices[0]") becomes the directive and line it came from.
+  const inMessage = (message: string) =>
+    message.replace(/\b(?:virtualServices|notify|global|balancer|vrrp)(?:\[\d+\]|\.[A-Za-z]\w*)*/g, (p) => {
+      const { line, directive } = directiveOf(result, text, parsePath(p));
+      return line !== undefined ? `${directive ?? 'the entry'} at line ${line}` : p;
+    });
+  const where = (path: readonly PathSegment[], message: string): ConfigIssue => {
+    const { line, directive } = directiveOf(result, text, path);
+    return { file, ...(line !== undefined ? { line } : {}), ...(directive ? { path: directive } : {}), message: inMessage(message) };
+  };
   const parsed = configSchema.safeParse(result.input);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => where(i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message)));
+  const byLine = (issues: ConfigIssue[]) => issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (!parsed.success) throw new ConfigError(byLine(parsed.error.issues.map((i) => where(i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message))));
   const { model, issues } = buildModel(parsed.data, file);
-  if (!model) throw new ConfigError(issues.map((i) => where(i.path, i.message)));
+  if (!model) throw new ConfigError(byLine(issues.map((i) => where(i.path, i.message))));
   const warnings = [...tolerated.map((t) => `${formatIssue(t)} (the original tool logs this and carries on; so does rsguard, and check-config --strict refuses it)`), ...result.warnings];
   return { ...model, format, warnings, ...(result.hostNames ? { hostNames: result.hostNames } : {}) };
 }

@@ -45,7 +45,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
       '3306:mysql', '5432:pgsql', '23:none', '5353:icmp', '1812:radius', '5060:sip', '119:nntp',
     ]);
     const byPort = (p: number) => m.virtualServices.findIndex((v) => v.port === p);
-    assert.deepEqual(checkOf(m, byPort(21)).spec, { login: true, user: 'anonymous', pass: 'ldirectord@localhost', starttls: false, retrieve: 'welcome.msg', expectRegex: 'test', tlsVerify: true });
+    assert.deepEqual(checkOf(m, byPort(21)).spec, { login: true, user: 'anonymous', pass: 'ldirectord@localhost', starttls: false, retrieve: '/welcome.msg', expectRegex: 'test', tlsVerify: true });
     assert.deepEqual(pick(checkOf(m, byPort(389)).spec, ['base', 'expectDnRegex']), { base: 'dc=upmc, dc=fr', expectDnRegex: 'dc=upmc, dc=fr' });
     assert.deepEqual(pick(checkOf(m, byPort(53)).spec, ['query', 'type', 'transport', 'expectAnswerRegex']), { query: 'x.y.z', type: 'A', transport: 'udp', expectAnswerRegex: '127.0.0.1' });
     assert.deepEqual(pick(checkOf(m, byPort(3306)).spec, ['user', 'password', 'database', 'query']), { user: 'readuser', password: 'genericpassword', database: 'portal', query: 'SELECT * FROM link' });
@@ -82,7 +82,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
   });
 
   it('fallback6 belongs in virtual6 blocks and fallback in virtual blocks, as read_config insists', async () => {
-    assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" in a virtual= block/);
+    assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" instead/);
     const m = await load('virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 gate\n\tfallback6=[::1]:80\n');
     assert.deepEqual(sorryOf(m.virtualServices[0]!.sorryServer), { host: '::1', port: 80, forwarding: 'dr' });
   });

@@ -10,6 +10,13 @@ export interface ImportResult {
   input: Record<string, unknown>;
   /** Field path (`virtualServices[0].realServers[1]`) → source line. */
   lines: Map<string, number>;
+  /**
+   * Field path → the directive as written in the source (`lb_algo`,
+   * `checktimeout`, `inter`), so a refusal names it, never rsguard's field.
+   * Optional: where an importer records none, load.ts derives it from the
+   * source line (see directive-of.ts).
+   */
+  directives?: Map<string, string>;
   warnings: string[];
   errors: ConfigIssue[];
   /**

@@ -21,11 +21,14 @@ export interface ServiceSettings {
 
 type Check = Record<string, unknown>;
 
+/** A request that is a full URL (read_config has put a "/" before it): its host and path. */
+function urlOf(request: string): { host: string; path: string } | undefined {
+  const url = /^\/*https?:\/\/([^/]+)(\/.*)?$/i.exec(request);
+  return url ? { host: url[1]!, path: url[2] ?? '/' } : undefined;
+}
+
 function pathOf(request: string): string {
-  // ldirectord accepts a full URL as request; the path is what is asked for.
-  const url = /^https?:\/\/[^/]+(\/.*)?$/i.exec(request);
-  if (url) return url[1] ?? '/';
-  return request.startsWith('/') ? request : `/${request}`;
+  return urlOf(request)?.path ?? (request.startsWith('/') ? request : `/${request}`);
 }
 
 /** `request` without its leading slash: ldirectord strips it for the name, base, query and file of these services. */
@@ -42,17 +45,21 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
   const warn = (message: string) => warnings.push(`${at.file}:${at.line}: ${message}`);
   switch (service) {
     case 'http':
-    case 'https':
+    case 'https': {
+      // ld_setup: a request holding "<service>://" is fetched as that URL, from the host it names, for every real server.
+      const url = urlOf(s.request);
+      if (url) warn(`request is the full URL ${bare(s.request)}: ldirectord fetches it from ${url.host} for every real server (one answer marks them all); rsguard asks each real server for ${url.path} with Host ${s.virtualhost ?? url.host}`);
       return {
         kind: service,
         path: pathOf(s.request),
         method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET',
-        ...(s.virtualhost ? { virtualHost: s.virtualhost } : {}),
+        ...(s.virtualhost || url ? { virtualHost: s.virtualhost ?? url!.host } : {}),
         ...(s.receive ? { expectBodyRegex: s.receive } : {}),
         // LWP follows redirects (GET and HEAD) and never verifies certificates here (verify_hostname 0).
         followRedirects: true,
         ...(service === 'https' ? { tlsVerify: false } : {}),
       };
+    }
     case 'http_proxy': {
       if (!/^http:\/\//i.test(bare(s.request))) return error('service=http_proxy needs request="http://host/path" (the URL fetched through the proxy)');
       return { kind: 'http_proxy', url: bare(s.request), method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET', ...(s.receive ? { expectBodyRegex: s.receive } : {}) };
@@ -75,9 +82,10 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: 'nntp' };
     case 'ftp': {
       // check_ftp fetches `request` and matches `receive`; with no receive its empty pattern matches anything, even a dead server: rsguard checks the login then.
-      const file = bare(s.request);
       if (!s.receive) warn('service=ftp without receive: ldirectord counts every server up whatever happens; rsguard checks the banner and login instead');
-      return { kind: 'ftp', user: s.login, pass: s.passwd, ...(s.receive && file ? { retrieve: file, expectRegex: s.receive } : {}) };
+      // Net::FTP login: an empty user is anonymous (`$user ||= "anonymous"`), an empty password is sent empty.
+      // check_ftp does cwd("/") and gets the request as read_config stored it, with its leading "/": an absolute path.
+      return { kind: 'ftp', ...(s.login ? { user: s.login } : {}), pass: s.passwd, ...(s.receive ? { retrieve: s.request.startsWith('/') ? s.request : `/${s.request}`, expectRegex: s.receive } : {}) };
     }
     case 'ldap':
     case 'ldaps':
@@ -102,6 +110,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: service, user: s.login, password: s.passwd, ...(s.database ? { database: s.database } : {}), query, minRows: 1 };
     }
     case 'sip':
+      // read_config sets login to ldirectord@HOSTNAME only for an explicit service=sip; inferred from port 5060, check_sip asks for "sip:" with no user.
+      if (!s.login) return error('service sip (from the virtual\'s port) needs login= or service=sip: ldirectord sends OPTIONS sip: with no user, which no server answers 200, so every server would be down');
       return { kind: 'sip', uri: s.login, transport: s.protocol === 'tcp' ? 'tcp' : 'udp' };
     case 'radius':
       if (!s.secret) return error('service=radius needs secret= (the shared secret)');
