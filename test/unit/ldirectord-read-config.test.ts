@@ -36,7 +36,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('ldirectord.cf lines, as read_config splits them', () => {
   it('read_config s/\\t/    /g then /^ {4,}(.+)/: a space then a tab is 5 spaces, so ` \\tfallback=` is the virtual\'s, not a global fallback', async () => {
     const m = await load('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n \tfallback=10.9.9.9:80\nvirtual=10.0.0.1:81\n\treal=10.0.0.2:81 gate\n');
-    assert.deepEqual(m.virtualServices.map((v) => v.sorryServer), [{ host: '10.9.9.9', port: 80, forwarding: 'dr' }, null]);
+    assert.deepEqual(m.virtualServices.map((v) => (v.sorryServer ? { host: v.sorryServer.host, port: v.sorryServer.port, forwarding: v.sorryServer.forwarding } : null)), [{ host: '10.9.9.9', port: 80, forwarding: 'dr' }, null]);
   });
 
   it('read_config: 3 spaces end the virtual, and a global line must start in column 0 (Unknown command)', async () => {
