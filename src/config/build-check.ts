@@ -1,0 +1,95 @@
+import { formatHostPort, parseHostPort } from '../lib/address.js';
+import { probeFor } from '../probes/registry.js';
+import type { ProbeTarget } from '../probes/types.js';
+import type { PathSegment } from './errors.js';
+import type { CheckDef, Timing } from './model.js';
+import { TIMING_DEFAULTS, type CheckInput, type TimingInput } from './schema.js';
+import { stableId } from './stable-id.js';
+
+export interface PathIssue {
+  path: PathSegment[];
+  message: string;
+}
+
+const TIMING_KEYS = ['interval', 'timeout', 'retryInterval', 'fall', 'rise', 'window', 'alpha', 'flap'] as const;
+
+/** Later layers win: global defaults, then virtual service, real server, check. */
+function resolveTiming(layers: Array<Partial<TimingInput> | undefined>): Timing {
+  const t: Timing = { ...TIMING_DEFAULTS, flap: { ...TIMING_DEFAULTS.flap } };
+  for (const layer of layers) {
+    if (!layer) continue;
+    if (layer.interval !== undefined) t.intervalMs = layer.interval;
+    if (layer.timeout !== undefined) t.timeoutMs = layer.timeout;
+    if (layer.retryInterval !== undefined) t.retryIntervalMs = layer.retryInterval;
+    if (layer.fall !== undefined) t.fall = layer.fall;
+    if (layer.rise !== undefined) t.rise = layer.rise;
+    if (layer.window !== undefined) t.window = layer.window;
+    if (layer.alpha !== undefined) t.alpha = layer.alpha;
+    if (layer.flap !== undefined) t.flap = layer.flap === false ? null : layer.flap;
+  }
+  return t;
+}
+
+export function pickTiming(obj: Record<string, unknown>): Partial<TimingInput> {
+  const out: Record<string, unknown> = {};
+  for (const k of TIMING_KEYS) if (obj[k] !== undefined) out[k] = obj[k];
+  return out as Partial<TimingInput>;
+}
+
+function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTarget, ownHost: boolean): string {
+  switch (kind) {
+    case 'http':
+    case 'https':
+      return `${kind} ${String(spec.method)} ${String(spec.path)}`;
+    case 'fpm':
+      return `fpm ${String(spec.path)}`;
+    case 'exec':
+      return `exec ${String((spec.command as string[])[0])}`;
+    case 'icmp':
+      return 'icmp';
+    case 'file':
+      return `file ${String(spec.path)}`;
+    case 'dns':
+      return `dns ${String(spec.query)} ${String(spec.type)}`;
+    default:
+      // A check aimed elsewhere (keepalived connect_ip, SMTP_CHECK host{}) says where.
+      return ownHost ? `${kind} ${formatHostPort(target.host, target.port)}` : `${kind} ${target.port}`;
+  }
+}
+
+/** One check of one server (real or sorry) in the model; identical checks share one id. */
+export function addCheck(
+  check: CheckInput,
+  rs: { host: string; port: number; vip: string | undefined; vport: number | undefined },
+  layers: Array<Partial<TimingInput>>,
+  checks: Map<string, CheckDef>,
+  path: PathSegment[],
+  issues: PathIssue[],
+  tlsCa: string | undefined,
+): string | undefined {
+  const probe = probeFor(check.kind)!;
+  const { kind, host, port, name, ...rest } = check as CheckInput & Record<string, unknown>;
+  const spec: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (!(TIMING_KEYS as readonly string[]).includes(k)) spec[k] = v;
+  // global.tlsCa is the default of every kind that speaks TLS (those whose spec has tlsCa).
+  if (tlsCa !== undefined && spec.tlsCa === undefined && 'tlsCa' in probe.spec.shape) spec.tlsCa = tlsCa;
+  const connectHost = host ?? rs.host;
+  if (host !== undefined && typeof parseHostPort(host) === 'string') {
+    issues.push({ path: [...path, 'host'], message: `expected an IP address, got ${JSON.stringify(host)}` });
+    return undefined;
+  }
+  const target: ProbeTarget = { host: connectHost, port: port ?? rs.port };
+  if (target.port === 0 && !probe.portless) {
+    issues.push({ path, message: `the real server has no port (fwmark or port-0 service): give this ${kind} check a port (keepalived connect_port, ldirectord checkport)` });
+    return undefined;
+  }
+  if (probe.usesVirtual) {
+    if (rs.vip !== undefined) target.vip = rs.vip;
+    if (rs.vport !== undefined) target.vport = rs.vport;
+  }
+  if (probe.portless) target.port = port ?? rs.port;
+  const timing = resolveTiming(layers);
+  const id = stableId({ kind, target, spec, timing });
+  if (!checks.has(id)) checks.set(id, { id, identity: stableId({ kind, target, spec }), kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target, host !== undefined), target, spec, timing });
+  return id;
+}
