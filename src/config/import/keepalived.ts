@@ -2,9 +2,10 @@ import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
-import { CHECKERS, checkerToChecks, readInherited, type Inherited } from './keepalived-checkers.js';
+import { CHECKERS, checkerToChecks, kaBool, kaNumber, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-checkers.js';
 import { readTrackFiles, type TrackFiles } from './keepalived-track-file.js';
-import { number, parseKeepalived, tokenizeLine, type KaNode } from './keepalived-parser.js';
+import { number, parseKeepalived, type KaNode } from './keepalived-parser.js';
+import { scriptLine } from './keepalived-split.js';
 import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
 
 /**
@@ -19,9 +20,9 @@ const FORWARDING: Record<string, string> = { DR: 'dr', NAT: 'nat', TUN: 'tun' };
 const IGNORED_BLOCKS = new Set([
   'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'static_ipaddress', 'static_routes', 'static_rules',
   'linkbeat_interfaces', 'bfd_instance', 'garp_group', 'net_namespace', 'instance', 'SSL',
+  // The other top-level keywords keepalived 2.2.7 registers (install_keyword_root).
+  'child_wait_time', 'interface_up_down_delays', 'linkbeat_use_polling', 'namespace_with_ipsets', 'net_namespace_ipvs', 'track_group', 'use_pid_dir', 'vrrp_track_file',
 ]);
-const VS_IGNORED = new Set(['nat_mask', 'ha_suspend', 'ops', 'hashed', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'persistence_engine', 'ip_family', 'snmp_name', 'smtp_alert', 'omega', 'sorry_server_inhibit', 'warmup', 'retry_delay']);
-const RS_IGNORED = new Set(['uthreshold', 'lthreshold', 'smtp_alert', 'snmp_name', 'warmup', 'delay_before_retry_on_startup']);
 
 const at = (n: KaNode) => ({ file: n.file, line: n.line });
 
@@ -62,8 +63,9 @@ function canonical6(ip: string): string {
 }
 
 export async function importKeepalived(file: string, configId?: string, text?: string): Promise<ImportResult> {
-  const { nodes, errors } = await parseKeepalived(file, configId, text);
+  const { nodes, errors, tolerated } = await parseKeepalived(file, configId, text);
   const warnings: string[] = [];
+  const sink: KaSink = { errors, warnings, tolerated };
   const lines = new Map<string, number>();
   const groups = new Map<string, KaNode>();
   for (const n of nodes) if (n.key === 'virtual_server_group' && n.args[0]) groups.set(n.args[0], n);
@@ -74,7 +76,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   const notify: Record<string, unknown> = {};
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
-      for (const vs of virtualServer(n, groups, errors, warnings, trackFiles)) {
+      for (const vs of virtualServer(n, groups, sink, trackFiles)) {
         lines.set(`virtualServices[${virtualServices.length}]`, n.line);
         (vs.realServers as Array<{ line?: number }>).forEach((rs, ri) => {
           lines.set(`virtualServices[${virtualServices.length}].realServers[${ri}]`, rs.line!);
@@ -95,7 +97,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
     } else if (IGNORED_BLOCKS.has(n.key)) {
       warnings.push(`${n.file}:${n.line}: ${n.key}${n.args[0] ? ` ${n.args[0]}` : ''} parsed and ignored (rsguard does not act on it)`);
     } else {
-      warnings.push(`${n.file}:${n.line}: unknown keyword ${n.key} ignored, as keepalived does`);
+      unknownKeyword(sink, n);
     }
   }
   // keepalived ignores a sync group member that is not a vrrp_instance ("doesn't exist - ignoring"); so does rsguard, aloud.
@@ -109,7 +111,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   if (virtualServices.length === 0 && !vrrp.vrrp && errors.length === 0) errors.push({ file, message: 'no virtual_server and no vrrp_instance block: nothing for rsguard to do' });
   // A VRRP-only director has no IPVS service of its own for rsguard to program.
   const balancer = virtualServices.length ? { kind: 'ipvs', cleanStop: true } : { kind: 'none' };
-  return { input: { balancer, ...(Object.keys(notify).length ? { notify } : {}), ...vrrp, virtualServices }, lines, warnings, errors };
+  return { input: { balancer, ...(Object.keys(notify).length ? { notify } : {}), ...vrrp, virtualServices }, lines, warnings, errors, tolerated };
 }
 
 /** global_defs: mail goes out only when recipients and smtp_server are both set (keepalived smtp.c); notify_fifo is read. */
@@ -162,13 +164,68 @@ function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[], lines:
   return out;
 }
 
-function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles): Array<Record<string, unknown>> {
+/** check_parser.c lvs_schedulers[]: lb_algo must be one of these, exactly (case matters). */
+const LVS_SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos']);
+/** The keywords check_parser.c init_check_keywords registers in a virtual_server (keepalived 2.2.7). */
+const VS_KEYWORDS = new Set([
+  'ip_family', 'retry', 'delay_before_retry', 'warmup', 'connect_timeout', 'delay_loop', 'inhibit_on_failure', 'lb_algo', 'lvs_sched',
+  'hashed', 'ops', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'lb_kind', 'lvs_method',
+  'persistence_engine', 'persistence_timeout', 'persistence_granularity', 'protocol', 'ha_suspend', 'smtp_alert', 'virtualhost', 'snmp_name',
+  'alpha', 'omega', 'quorum_up', 'quorum_down', 'quorum', 'hysteresis', 'weight', 'sorry_server', 'sorry_server_inhibit', 'sorry_server_lvs_method', 'real_server',
+]);
+/** ...and in a real_server (no lb_kind there: only lvs_method). */
+const RS_KEYWORDS = new Set([
+  'weight', 'lvs_method', 'uthreshold', 'lthreshold', 'inhibit_on_failure', 'notify_up', 'notify_down', 'alpha', 'retry', 'delay_before_retry',
+  'warmup', 'connect_timeout', 'delay_loop', 'smtp_alert', 'virtualhost', 'snmp_name', ...CHECKERS,
+]);
+
+/**
+ * svr_forwarding_handler(): NAT, DR or TUN exactly as written ("dr" is
+ * "unknown [dr] routing method", logged, and the previous method stays).
+ * Tunnel options after TUN are read by keepalived and not by rsguard.
+ */
+function forwardingOf(c: KaNode, sink: KaSink, server: string): string | undefined {
+  const f = FORWARDING[c.args[0] ?? ''];
+  if (!f) {
+    tolerate(sink, c, `PARSER : unknown [${c.args[0] ?? ''}] routing method for ${server} server (the previous or default method stays, as in keepalived)`);
+    return undefined;
+  }
+  if (c.args.length > 1) sink.warnings.push(`${c.file}:${c.line}: ${c.key} ${c.args.slice(1).join(' ')}: tunnel options accepted but not acted on`);
+  return f;
+}
+
+/** A script keyword (quorum_up, notify_up...) as the argv keepalived runs; a user/group after it is not acted on. */
+function scriptOf(c: KaNode, sink: KaSink): string[] | undefined {
+  const s = scriptLine(c.raw);
+  if (!s.argv) {
+    tolerate(sink, c, `unable to parse script (${s.error}) - ignoring`);
+    return undefined;
+  }
+  if (s.extra.length) sink.warnings.push(`${c.file}:${c.line}: ${c.key} user/group ${s.extra.join(' ')} accepted but not acted on (rsguard runs scripts as itself)`);
+  return s.argv;
+}
+
+function hostPort(address: string): { host: string; port?: number } {
+  const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^([^:]*):(\d+)$/.exec(address);
+  return m ? { host: m[1]!, port: Number(m[2]) } : { host: address };
+}
+
+function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, trackFiles: TrackFiles): Array<Record<string, unknown>> {
+  const { errors, warnings } = sink;
   let members: Member[];
   let baseName: string;
+  let vsPort: number | undefined;
+  const isGroup = n.args[0] === 'group';
   if (n.args[0] === 'fwmark') {
-    members = [{ fwmark: Number(n.args[1]), family: 'inet' }];
+    const mark = Number(n.args[1]);
+    if (!/^\d+$/.test(n.args[1] ?? '') || mark < 1 || mark > 0xffffffff) {
+      // alloc_vs(): "virtual server fwmark '%s' must be in [0, %u] - ignoring", and its block is skipped.
+      tolerate(sink, n, `virtual server fwmark ${JSON.stringify(n.args[1] ?? '')} invalid - ignoring the virtual_server`);
+      return [];
+    }
+    members = [{ fwmark: mark, family: 'inet' }];
     baseName = `fwmark ${n.args[1]}`;
-  } else if (n.args[0] === 'group') {
+  } else if (isGroup) {
     const g = groups.get(n.args[1] ?? '');
     if (!g) {
       errors.push({ ...at(n), path: 'virtual_server', message: `no virtual_server_group ${JSON.stringify(n.args[1])}` });
@@ -178,91 +235,185 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
     baseName = n.args[1]!;
   } else {
     const [ip, port] = n.args;
-    if (!ip || !net.isIP(ip) || !port || !/^\d+$/.test(port)) {
-      errors.push({ ...at(n), path: 'virtual_server', message: `expected "virtual_server IP PORT", "fwmark N" or "group NAME", got ${JSON.stringify(n.args.join(' '))}` });
+    if (!ip || !net.isIP(ip) || !port || !/^\d+$/.test(port) || Number(port) > 65535) {
+      if (ip && net.isIP(ip) && (!port || /^0+$/.test(port))) {
+        errors.push({ ...at(n), path: 'virtual_server', message: `virtual_server ${ip} without a port (keepalived makes it a persistent all-ports service) is not supported by rsguard: give the port` });
+        return [];
+      }
+      // alloc_vs(): "Invalid virtual server IP address/port ... - skipping", block and all.
+      tolerate(sink, n, `invalid virtual server IP address/port ${JSON.stringify(n.args.join(' '))} - skipping the virtual_server`);
       return [];
     }
-    members = [{ address: formatHostPort(ip, Number(port)) }];
-    baseName = formatHostPort(ip, Number(port));
+    vsPort = Number(port);
+    members = [{ address: formatHostPort(ip, vsPort) }];
+    baseName = formatHostPort(ip, vsPort);
   }
+  const isFwmark = members.length > 0 && members.every((m) => m.fwmark !== undefined);
   const inherited: Inherited = {};
-  const vs: Record<string, unknown> = { scheduler: 'wlc', forwarding: 'nat', onDown: 'remove' };
-  let protocol = 'tcp';
+  const vs: Record<string, unknown> = { onDown: 'remove' };
+  let scheduler: string | undefined;
+  let protocol: string | undefined;
+  let protocolNode: KaNode | undefined;
   let defaultWeight = 1;
   let inhibit = false;
-  let lbKind = 'nat';
+  let lbKind: string | undefined;
+  let quorum = 1;
+  let hysteresis = 0;
+  let persistenceTimeout: number | undefined;
+  let netmask: string | undefined;
+  let sorry: { node: KaNode; ip: string; port?: number; forwarding?: string } | undefined;
   const realNodes: KaNode[] = [];
   for (const c of n.children ?? []) {
-    if (readInherited(c, inherited, errors)) continue;
+    if (!VS_KEYWORDS.has(c.key)) {
+      unknownKeyword(sink, c);
+      continue;
+    }
+    if (readInherited(c, inherited, sink)) continue;
     switch (c.key) {
       case 'lb_algo':
       case 'lvs_sched':
-        vs.scheduler = c.args[0];
+        if (LVS_SCHEDULERS.has(c.args[0] ?? '')) scheduler = c.args[0];
+        else tolerate(sink, c, `invalid lvs_scheduler '${c.args[0] ?? ''}' - ignoring (keepalived then uses wlc)`);
         break;
       case 'lb_kind':
-      case 'lvs_method': {
-        const f = FORWARDING[(c.args[0] ?? '').toUpperCase()];
-        if (!f) errors.push({ ...at(c), path: c.key, message: `expected DR, NAT or TUN, got ${JSON.stringify(c.args[0])}` });
-        else lbKind = f;
+      case 'lvs_method':
+        lbKind = forwardingOf(c, sink, 'virtual') ?? lbKind;
         break;
-      }
       case 'persistence_timeout':
-        vs.persistence = { ...(vs.persistence as object), timeout: c.args.length ? number(c, errors, 1) : 360 };
+        // pto_handler: no value is 360 s; 1..2678400 else "persistence_timeout invalid", unchanged.
+        if (!c.args.length) persistenceTimeout = 360;
+        else persistenceTimeout = kaNumber(c, sink, 1, true, 2678400) ?? persistenceTimeout;
         break;
       case 'persistence_granularity':
-        vs.persistence = { timeout: 360, ...(vs.persistence as object), netmask: c.args[0] };
+        netmask = c.args[0];
+        // pgr_handler: granularity makes the service persistent (360 s) if it is not yet.
+        persistenceTimeout ??= 360;
         break;
       case 'protocol': {
         const p = (c.args[0] ?? '').toLowerCase();
-        if (p !== 'tcp' && p !== 'udp') errors.push({ ...at(c), path: c.key, message: `expected TCP or UDP${p === 'sctp' ? ' (SCTP is not supported by rsguard)' : ''}, got ${JSON.stringify(c.args[0])}` });
-        else protocol = p;
+        // proto_handler: TCP, UDP or SCTP in any case; anything else "Unknown protocol %s - ignoring".
+        if (p === 'tcp' || p === 'udp' || p === 'sctp') {
+          protocol = p;
+          protocolNode = c;
+        } else tolerate(sink, c, `unknown protocol ${c.args[0] ?? ''} - ignoring`);
         break;
       }
       case 'sorry_server':
-        if (!net.isIP(c.args[0] ?? '')) errors.push({ ...at(c), path: c.key, message: `expected "sorry_server IP [PORT]", got ${JSON.stringify(c.args.join(' '))}` });
-        else vs.sorryServer = { address: formatHostPort(c.args[0]!, c.args[1] ? Number(c.args[1]) : undefined) };
+        if (!net.isIP(c.args[0] ?? '') || (c.args[1] !== undefined && (!/^\d+$/.test(c.args[1]) || Number(c.args[1]) > 65535))) tolerate(sink, c, `invalid sorry server IP address ${JSON.stringify(c.args.join(' '))} - skipping`);
+        else sorry = { node: c, ip: c.args[0]!, port: c.args[1] && Number(c.args[1]) ? Number(c.args[1]) : undefined };
         break;
       case 'sorry_server_lvs_method':
-        vs.sorryForwarding = FORWARDING[(c.args[0] ?? '').toUpperCase()];
+        if (!sorry) tolerate(sink, c, 'sorry_server forwarding used without sorry_server');
+        else sorry.forwarding = forwardingOf(c, sink, 'sorry') ?? sorry.forwarding;
         break;
-      case 'quorum':
-        vs.quorum = number(c, errors, 0);
+      case 'quorum': {
+        const q = kaNumber(c, sink, 1, true, 0xffffffff);
+        quorum = q ?? 1;
+        vs.quorum = quorum;
         break;
+      }
       case 'hysteresis':
-        vs.hysteresis = number(c, errors, 0);
+        hysteresis = kaNumber(c, sink, 0, true, 0xffffffff) ?? hysteresis;
+        vs.hysteresis = hysteresis;
         break;
       case 'inhibit_on_failure':
-        inhibit = true;
+        inhibit = kaBool(c, sink) ?? inhibit;
         break;
       case 'weight':
-        defaultWeight = number(c, errors, 0) ?? 1;
+        defaultWeight = kaNumber(c, sink, 1, true, 65535) ?? defaultWeight;
         break;
       case 'real_server':
         realNodes.push(c);
         break;
       case 'quorum_up':
-      case 'quorum_down':
-        vs.notify = { ...(vs.notify as object), [c.key === 'quorum_up' ? 'quorumUp' : 'quorumDown']: c.args.flatMap((a) => tokenizeLine(a)) };
+      case 'quorum_down': {
+        const argv = scriptOf(c, sink);
+        if (argv) vs.notify = { ...(vs.notify as object), [c.key === 'quorum_up' ? 'quorumUp' : 'quorumDown']: argv };
         break;
+      }
       default:
-        if (VS_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: virtual_server ${c.key} accepted but not acted on`);
-        else errors.push({ ...at(c), path: c.key, message: `unknown virtual_server keyword ${c.key}` });
+        warnings.push(`${c.file}:${c.line}: virtual_server ${c.key} accepted but not acted on`);
     }
   }
-  vs.forwarding = lbKind;
-  if (vs.sorryServer) {
-    (vs.sorryServer as Record<string, unknown>).forwarding = (vs.sorryForwarding as string | undefined) ?? lbKind;
-  }
-  delete vs.sorryForwarding;
+  const name = members.length > 1 ? `${baseName}#1` : baseName;
+  const sinkAt = (message: string) => sink.tolerated.push({ ...at(n), path: 'virtual_server', message: `virtual server ${name}: ${message}` });
+  // validate_check_config() (check_data.c), in its order.
   const realServers: Array<Record<string, unknown>> = [];
   for (const r of realNodes) {
-    const rs = realServer(r, inherited, defaultWeight, errors, warnings, trackFiles);
+    const rs = realServer(r, inherited, defaultWeight, sink, trackFiles);
     if (!rs) continue;
+    if (realServers.some((o) => o.address === rs.address)) {
+      tolerate(sink, r, `real server ${String(rs.address)} is duplicated - removing second rs`);
+      continue;
+    }
     // inhibit_on_failure on a real_server is that server's alone (keepalived reads it per server, the virtual's is the default).
     if (rs.inhibit !== undefined && rs.inhibit !== inhibit) rs.onDown = rs.inhibit ? 'quiescent' : 'remove';
     delete rs.inhibit;
     realServers.push(rs);
   }
+  if (!realServers.length) {
+    sinkAt('has no real servers - ignoring');
+    return [];
+  }
+  if (!isFwmark && !protocol) {
+    // "If the protocol is 0, the kernel defaults to UDP, so set it explicitly".
+    sinkAt('no protocol set - defaulting to UDP');
+    protocol = 'udp';
+  }
+  if (isFwmark && protocolNode) {
+    tolerate(sink, protocolNode, 'protocol specified for fwmark - protocol will be ignored');
+  }
+  if (!scheduler) {
+    sinkAt("no scheduler set, setting default 'wlc'");
+    scheduler = 'wlc';
+  }
+  if (lbKind === undefined && (realServers.some((rs) => rs.forwarding === undefined) || (sorry && !sorry.forwarding))) {
+    sinkAt('no forwarding method set, setting default NAT');
+  }
+  const vsKind = lbKind ?? 'nat';
+  let weightSum = 0;
+  for (const rs of realServers) {
+    rs.forwarding ??= vsKind;
+    weightSum += rs.weight as number;
+  }
+  if (quorum > weightSum) {
+    sinkAt(`quorum ${quorum} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+    quorum = weightSum;
+    vs.quorum = quorum;
+  }
+  if (hysteresis >= quorum) {
+    const h = Math.max(0, quorum - 1);
+    if (vs.hysteresis !== undefined || hysteresis !== h) sinkAt(`hysteresis ${hysteresis} >= quorum ${quorum}; setting hysteresis to ${h}`);
+    if (vs.hysteresis !== undefined) vs.hysteresis = h;
+  }
+  // Real (and sorry) server ports: NAT keeps its own; DR and TUN cannot
+  // change the port, so keepalived puts the virtual's port back ("ports don't
+  // match - resetting") or, behind a fwmark, clears it ("has port specified
+  // - clearing"). Behind a group keepalived only logs it.
+  const fixPort = (what: string, address: string, forwarding: string, node: KaNode): string => {
+    const { host, port } = hostPort(address);
+    if (forwarding === 'nat') return !isFwmark && !isGroup && port === undefined ? formatHostPort(host, vsPort) : address;
+    if (isGroup) {
+      if (port !== undefined && isFwmark) tolerate(sink, node, `fwmark virtual server ${name}, ${what} ${address} has port specified - port will be ignored`);
+      return address;
+    }
+    if (isFwmark) {
+      if (port === undefined) return address;
+      tolerate(sink, node, `fwmark virtual server ${name}, ${what} ${address} has port specified - clearing`);
+      return formatHostPort(host, undefined);
+    }
+    if (port === undefined) return formatHostPort(host, vsPort);
+    if (port !== vsPort) tolerate(sink, node, `virtual server ${name} and ${what} ${address} ports don't match - resetting to ${vsPort}`);
+    return formatHostPort(host, vsPort);
+  };
+  realServers.forEach((rs, i) => (rs.address = fixPort('real server', rs.address as string, rs.forwarding as string, realNodes.find((r) => r.line === rs.line) ?? realNodes[i]!)));
+  if (sorry) {
+    const forwarding = sorry.forwarding ?? vsKind;
+    vs.sorryServer = { address: fixPort('sorry server', formatHostPort(sorry.ip, sorry.port), forwarding, sorry.node), forwarding };
+  }
+  vs.scheduler = scheduler;
+  vs.forwarding = vsKind;
+  if (persistenceTimeout !== undefined) vs.persistence = { timeout: persistenceTimeout, ...(netmask ? { netmask } : {}) };
   if (inhibit) vs.onDown = 'quiescent';
   return members.map((m, i) => ({
     name: members.length > 1 ? `${baseName}#${i + 1}` : baseName,
@@ -272,23 +423,39 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, errors: ConfigIss
   }));
 }
 
-function realServer(r: KaNode, parent: Inherited, defaultWeight: number, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles): (Record<string, unknown> & { inhibit?: boolean }) | undefined {
+function realServer(r: KaNode, parent: Inherited, defaultWeight: number, sink: KaSink, trackFiles: TrackFiles): (Record<string, unknown> & { inhibit?: boolean }) | undefined {
   const [ip, port] = r.args;
-  if (!ip || !net.isIP(ip) || (port !== undefined && !/^\d+$/.test(port))) return void errors.push({ ...at(r), path: 'real_server', message: `expected "real_server IP PORT", got ${JSON.stringify(r.args.join(' '))}` });
+  if (!ip || !net.isIP(ip) || (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535))) {
+    // alloc_rs(): "Invalid real server ip address/port %s/%s - skipping", block and all.
+    tolerate(sink, r, `invalid real server ip address/port ${JSON.stringify(r.args.join(' '))} - skipping`);
+    return undefined;
+  }
   const own: Inherited = { ...parent };
-  const rs: Record<string, unknown> & { inhibit?: boolean } = { address: formatHostPort(ip, port ? Number(port) : undefined), weight: defaultWeight, line: r.line };
+  // Port 0 is no port (alloc_rs: inet_stosockaddr rejects port 0).
+  const rs: Record<string, unknown> & { inhibit?: boolean } = { address: formatHostPort(ip, port && Number(port) ? Number(port) : undefined), weight: defaultWeight, line: r.line };
   const checkerNodes: KaNode[] = [];
+  let notified = new Set<string>();
   for (const c of r.children ?? []) {
-    if (readInherited(c, own, errors)) continue;
+    if (!RS_KEYWORDS.has(c.key)) {
+      unknownKeyword(sink, c);
+      continue;
+    }
+    if (readInherited(c, own, sink)) continue;
     if (CHECKERS.has(c.key)) checkerNodes.push(c);
-    else if (c.key === 'weight') rs.weight = number(c, errors, 0);
-    else if (c.key === 'lvs_method' || c.key === 'lb_kind') rs.forwarding = FORWARDING[(c.args[0] ?? '').toUpperCase()];
-    else if (c.key === 'inhibit_on_failure') rs.inhibit = c.args[0] !== 'no' && c.args[0] !== 'false';
-    else if (c.key === 'notify_up' || c.key === 'notify_down') rs.notify = { ...(rs.notify as object), [c.key === 'notify_up' ? 'up' : 'down']: c.args.flatMap((a) => tokenizeLine(a)) };
-    else if (RS_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: real_server ${c.key} accepted but not acted on yet`);
-    else errors.push({ ...at(c), path: c.key, message: `unknown real_server keyword ${c.key}` });
+    else if (c.key === 'weight') rs.weight = kaNumber(c, sink, 0, true, 65535) ?? rs.weight;
+    else if (c.key === 'lvs_method') rs.forwarding = forwardingOf(c, sink, 'real') ?? rs.forwarding;
+    else if (c.key === 'inhibit_on_failure') rs.inhibit = kaBool(c, sink) ?? rs.inhibit;
+    else if (c.key === 'notify_up' || c.key === 'notify_down') {
+      if (notified.has(c.key)) {
+        tolerate(sink, c, `${c.key} script already specified - ignoring`);
+        continue;
+      }
+      notified = new Set([...notified, c.key]);
+      const argv = scriptOf(c, sink);
+      if (argv) rs.notify = { ...(rs.notify as object), [c.key === 'notify_up' ? 'up' : 'down']: argv };
+    } else sink.warnings.push(`${c.file}:${c.line}: real_server ${c.key} accepted but not acted on yet`);
   }
   // No checker: keepalived keeps the server in the pool unchecked.
-  rs.checks = checkerNodes.flatMap((c) => checkerToChecks(c, own, errors, warnings, trackFiles));
+  rs.checks = checkerNodes.flatMap((c) => checkerToChecks(c, own, sink, trackFiles));
   return rs;
 }
