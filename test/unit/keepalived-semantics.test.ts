@@ -185,3 +185,61 @@ describe('real server ports (check_data.c validate_check_config)', () => {
     assert.deepEqual(await tolerated(text), ['5: fwmark virtual server fwmark 5, real server 10.0.0.2:80 has port specified - clearing', '4: fwmark virtual server fwmark 5, sorry server 10.0.0.9:80 has port specified - clearing']);
   });
 });
+
+describe('block structure (lib/parser.c read_line and process_stream)', () => {
+  it('an unquoted { in a word cuts the line; after a keyword with no sublevel it is "Unexpected", and its } ends the enclosing block', async () => {
+    // keepalived 2.2.7 -t on this file: "Unexpected '{' - ignoring", "Unknown keyword 'http_code'",
+    // "Unknown keyword 'http://10.0.0.2/'" (now in real_server), "Unknown keyword '}'" (line 11); weight 3 lands in virtual_server.
+    const text = `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 10.0.0.2 80 {
+    MISC_CHECK {
+      misc_path curl -w %{http_code} http://10.0.0.2/
+    }
+    weight 3
+  }
+}
+`;
+    const m = await load(text);
+    // misc_path_handler execs only the line's second word, split again: "curl" (the -w and % after it are dropped, with a warning).
+    assert.deepEqual(checkOf(m).spec.command, ['curl']);
+    assert.ok(m.warnings.some((w) => /misc_path: keepalived runs "curl" and ignores "-w %"/.test(w)));
+    assert.equal(m.virtualServices[0]!.realServers[0]!.weight, 3, 'the virtual_server weight is the default of its real servers');
+    const t = await tolerated(text);
+    for (const expected of ["7: unexpected '{' - ignoring", "7: Unknown keyword 'http_code' (ignored, as keepalived 2.2.7 does)", "7: Unknown keyword 'http://10.0.0.2/' (ignored, as keepalived 2.2.7 does)", "11: extra '}' found"]) {
+      assert.ok(t.includes(expected), `${expected} in ${t.join('; ')}`);
+    }
+  });
+  it('a sublevel keyword without its { reads the next lines in that sublevel ("Missing \'{\' at beginning of configuration block")', async () => {
+    const t = await tolerated(`${VS(`  real_server 10.0.0.2 80
+  weight 2`)}`);
+    assert.ok(t.some((x) => /^6: missing '\{' at beginning of configuration block real_server/.test(x)), t.join('; '));
+  });
+});
+
+describe('global_defs and undefined parameters', () => {
+  it('notification_email is a value block: every word is an address (global_parser.c email_handler)', async () => {
+    const m = await load(`global_defs {
+  notification_email {
+    a@example.com b@example.com
+    <c@example.com>
+  }
+  smtp_server 127.0.0.1
+}
+${VS('  real_server 10.0.0.2 80 {\n  }')}`);
+    assert.deepEqual(m.notify.email?.to, ['a@example.com', 'b@example.com', 'c@example.com']);
+  });
+  it('${NAME} with no definition stays as written (keepalived.conf(5)) and is named in a warning; ${_ENV} is no 2.2.7 predefined parameter', async () => {
+    const file = write(VS(`  real_server 10.0.0.2 80 {
+    MISC_CHECK {
+      misc_path "/bin/check \${_ENV} \${UNDEF}"
+    }
+  }`));
+    const m = await loadConfig(file, 'keepalived', { configId: 'x' });
+    assert.deepEqual(checkOf(m).spec.command, ['/bin/check', '${_ENV}', '${UNDEF}']);
+    assert.ok(m.warnings.some((w) => w.startsWith(`${file}:7: \${_ENV} is not defined (keepalived 2.2.7 predefines only`)));
+    assert.ok(m.warnings.some((w) => w.startsWith(`${file}:7: \${UNDEF} is not defined:`)));
+  });
+});

@@ -172,6 +172,8 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
         const s = scriptLine(c.raw);
         if (s.argv) misc = s.argv;
         else tolerate(sink, c, `cannot parse misc_path (${s.error}) - ignoring`);
+        // misc_path_handler splits only the line's second word into the argv; keepalived drops the rest without a word.
+        if (s.extra.length) warnings.push(`${c.file}:${c.line}: misc_path: keepalived runs ${JSON.stringify(s.argv?.join(' ') ?? '')} and ignores ${JSON.stringify(s.extra.join(' '))}; so does rsguard (quote the whole command to pass arguments)`);
         break;
       }
       case 'misc_timeout':

@@ -63,8 +63,7 @@ function canonical6(ip: string): string {
 }
 
 export async function importKeepalived(file: string, configId?: string, text?: string): Promise<ImportResult> {
-  const { nodes, errors, tolerated } = await parseKeepalived(file, configId, text);
-  const warnings: string[] = [];
+  const { nodes, errors, tolerated, warnings } = await parseKeepalived(file, configId, text);
   const sink: KaSink = { errors, warnings, tolerated };
   const lines = new Map<string, number>();
   const groups = new Map<string, KaNode>();
@@ -131,7 +130,8 @@ function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[], lines:
     if (LINE_OF[g.key]) lines.set(LINE_OF[g.key]!, g.line);
     switch (g.key) {
       case 'notification_email':
-        for (const c of g.children ?? []) to.push([c.key, ...c.args].join(' ').replace(/^.*<([^>]+)>.*$/, '$1'));
+        // global_parser.c email_handler: alloc_value_block, every word of every line is one address.
+        for (const c of g.children ?? []) to.push(...[c.key, ...c.args].map((w) => w.replace(/^.*<([^>]+)>.*$/, '$1')));
         break;
       case 'notification_email_from':
         from = g.args.join(' ').replace(/^.*<([^>]+)>.*$/, '$1');
