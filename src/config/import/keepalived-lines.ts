@@ -155,7 +155,7 @@ export class KaLineReader {
     this.defs.set(name, { value: '', multiline: false, fn, maxParams });
   }
 
-  /** get_random(): `${_RANDOM}` is 0..32767, `${_RANDOM max}`... is min 0? No: one number is min, two are min and max. */
+  /** get_random(): `${_RANDOM [MIN [MAX]]}`, MIN 0 and MAX 32767 when not given. */
   private random(params?: string): string {
     let min = 0;
     let max = 32767;

@@ -268,6 +268,11 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
       unknownKeyword(sink, c);
       continue;
     }
+    if (c.key === 'alpha') {
+      // vs_alpha_handler sets alpha whatever follows (the real_server and checker ones read true/false).
+      inherited.alpha = true;
+      continue;
+    }
     if (readInherited(c, inherited, sink)) continue;
     switch (c.key) {
       case 'lb_algo':
