@@ -243,3 +243,16 @@ ${VS('  real_server 10.0.0.2 80 {\n  }')}`);
     assert.ok(m.warnings.some((w) => w.startsWith(`${file}:7: \${UNDEF} is not defined:`)));
   });
 });
+
+describe('vrrp notify scripts (notify_script_init)', () => {
+  it('the script keepalived runs is the second word of the line; a user after it is not part of the command', async () => {
+    const m = await load(`vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  notify_master "/etc/keepalived/to-master.sh 'a b'" root
+  notify_backup /etc/keepalived/to-backup.sh keepalived_script
+}
+`);
+    assert.deepEqual(m.vrrp.instances[0]!.keepalivedNotify, { master: "/etc/keepalived/to-master.sh 'a b'", backup: '/etc/keepalived/to-backup.sh' });
+  });
+});
