@@ -256,3 +256,16 @@ describe('vrrp notify scripts (notify_script_init)', () => {
     assert.deepEqual(m.vrrp.instances[0]!.keepalivedNotify, { master: "/etc/keepalived/to-master.sh 'a b'", backup: '/etc/keepalived/to-backup.sh' });
   });
 });
+
+describe('what keepalived refuses outright, and comments read twice', () => {
+  it('a keyword whose handler needs a value and has none is refused (null_strvec: "is missing a parameter", keepalived exits)', async () => {
+    const r = await importKeepalived(write(VS('  lb_algo\n  real_server 10.0.0.2 80 {\n  }')), 'x');
+    assert.deepEqual(r.errors.map((e) => `${e.line}: ${e.message}`), ['5: configuration line starting `lb_algo` is missing a parameter (keepalived 2.2.7 exits on it)']);
+  });
+  it('\\! and \\# outside quotes end up comments: the checker reads a decommented copy of the file and decomments it again', async () => {
+    // keepalived 2.2.7 -t on `lb_kind \!bang`: "Configuration line starting `lb_kind` is missing a parameter".
+    const r = await importKeepalived(write(VS('  lb_kind \\!bang\n  lb_kind "q\\!"\n  real_server 10.0.0.2 80 {\n  }')), 'x');
+    assert.deepEqual(r.errors.map((e) => `${e.line}: ${e.path}`), ['5: lb_kind']);
+    assert.ok((r.tolerated ?? []).some((t) => t.line === 6 && t.message.includes('unknown [q\\!]')));
+  });
+});

@@ -35,6 +35,25 @@ export function unknownKeyword(sink: KaSink, n: KaNode): void {
   tolerate(sink, n, `Unknown keyword '${n.key}' (ignored, as keepalived 2.2.7 does)`);
 }
 
+/** Keywords whose handlers check for a missing argument; every other handler reads word 1 unconditionally. */
+const ARGUMENT_OPTIONAL = new Set([
+  'alpha', 'inhibit_on_failure', 'ha_suspend', 'ops', 'hashed', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'omega',
+  'persistence_timeout', 'smtp_alert', 'sorry_server_inhibit', 'misc_dynamic', 'misc_path', 'regex_no_match', 'log_all_failures', 'require_reply', 'payload',
+  'fast_recovery', 'enable_sni', 'http_protocol', 'user', 'virtualhost', 'helo_name', 'url', 'host', 'notify_up', 'notify_down', 'quorum_up', 'quorum_down',
+  'TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK',
+]);
+
+/**
+ * A known keyword with no argument where its handler reads one: strvec_slot()
+ * calls null_strvec(), which logs "Configuration line starting `X` is missing
+ * a parameter" and exits, so keepalived refuses the file. So does rsguard.
+ */
+export function missingParameter(n: KaNode, sink: KaSink): boolean {
+  if (n.args.length || ARGUMENT_OPTIONAL.has(n.key)) return false;
+  sink.errors.push({ ...at(n), path: n.key, message: `configuration line starting \`${n.key}\` is missing a parameter (keepalived 2.2.7 exits on it)` });
+  return true;
+}
+
 /**
  * read_timer / read_unsigned as the handlers use them: a value outside
  * [min, max] or not a number is logged and the setting keeps its previous
@@ -145,6 +164,7 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
       unknownKeyword(sink, c);
       continue;
     }
+    if (missingParameter(c, sink)) continue;
     if (c.key === 'nb_get_retry') {
       // check_http.c http_get_retry_handler: logged as deprecated, and taken as retry.
       tolerate(sink, c, "nb_get_retry is deprecated - please use 'retry'");
@@ -284,6 +304,7 @@ function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: 
       unknownKeyword(sink, c);
       continue;
     }
+    if (missingParameter(c, sink)) continue;
     switch (c.key) {
       case 'path':
         check.path = c.args[0]?.startsWith('/') ? c.args[0] : `/${c.args[0] ?? ''}`;

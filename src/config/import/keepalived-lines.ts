@@ -231,7 +231,12 @@ export class KaLineReader {
         this.multilineDef = undefined;
       }
       if (!raw) continue;
-      const d = decomment(raw);
+      // Twice: keepalived's parent writes each decommented line to a copy of the
+      // configuration that the checker process reads and decomments again
+      // (read_line with write_conf_copy / read_conf_copy), so a `\#` or `\!`
+      // outside quotes becomes a comment after all.
+      const once = decomment(raw);
+      const d = once.error ? once : decomment(once.text);
       if (d.error) this.tolerate(d.error);
       if (d.text) return d.text;
     }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
-import { CHECKERS, checkerToChecks, kaBool, kaNumber, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-checkers.js';
+import { CHECKERS, checkerToChecks, kaBool, kaNumber, missingParameter, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-checkers.js';
 import { readTrackFiles, type TrackFiles } from './keepalived-track-file.js';
 import { number, parseKeepalived, type KaNode } from './keepalived-parser.js';
 import { scriptLine } from './keepalived-split.js';
@@ -268,6 +268,7 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
       unknownKeyword(sink, c);
       continue;
     }
+    if (missingParameter(c, sink)) continue;
     if (c.key === 'alpha') {
       // vs_alpha_handler sets alpha whatever follows (the real_server and checker ones read true/false).
       inherited.alpha = true;
@@ -445,6 +446,7 @@ function realServer(r: KaNode, parent: Inherited, defaultWeight: number, sink: K
       unknownKeyword(sink, c);
       continue;
     }
+    if (missingParameter(c, sink)) continue;
     if (readInherited(c, own, sink)) continue;
     if (CHECKERS.has(c.key)) checkerNodes.push(c);
     else if (c.key === 'weight') rs.weight = kaNumber(c, sink, 0, true, 65535) ?? rs.weight;
