@@ -269,3 +269,19 @@ describe('what keepalived refuses outright, and comments read twice', () => {
     assert.ok((r.tolerated ?? []).some((t) => t.line === 6 && t.message.includes('unknown [q\\!]')));
   });
 });
+
+describe('virtual_server_group entries (check_data.c alloc_vsg_entry)', () => {
+  it('an entry keepalived cannot read is logged and skipped; the others stay', async () => {
+    const text = `virtual_server_group G {
+  10.0.0.1 80
+  10.0.0.5-3 80
+  fwmark 7 inet5
+  not-an-ip 80
+}
+${VS('  real_server 10.0.0.9 80 {\n  }', 'virtual_server group G')}`;
+    const m = await load(text);
+    assert.deepEqual(m.virtualServices.map((v) => v.key), ['tcp:10.0.0.1:80']);
+    const t = await tolerated(text);
+    assert.deepEqual(t.filter((x) => /skipping/.test(x)).map((x) => x.split(':')[0]), ['3', '4', '5']);
+  });
+});

@@ -33,12 +33,28 @@ interface Member {
   protocol?: string;
 }
 
-/** `192.168.1.1-5 80` ranges and `fwmark N [inet|inet6]` entries of a virtual_server_group. */
-function groupMembers(group: KaNode, errors: ConfigIssue[]): Member[] {
+/**
+ * `192.168.1.1-5 80` ranges and `fwmark N [inet|inet6]` entries of a
+ * virtual_server_group. An entry keepalived cannot read is logged and
+ * skipped (check_data.c alloc_vsg_entry: "... - skipping"/"- ignoring").
+ */
+function groupMembers(group: KaNode, sink: KaSink): Member[] {
   const out: Member[] = [];
+  const skip = (e: KaNode, why: string) => tolerate(sink, { ...e, key: 'virtual_server_group' }, `${group.args[0] ?? ''}: ${why} ${JSON.stringify([e.key, ...e.args].join(' '))} - skipping`);
   for (const e of group.children ?? []) {
     if (e.key === 'fwmark') {
-      out.push({ fwmark: Number(e.args[0]), family: e.args[1] === 'inet6' ? 'inet6' : 'inet' });
+      const mark = Number(e.args[0]);
+      if (!/^\d+$/.test(e.args[0] ?? '') || mark > 0xffffffff) skip(e, 'invalid fwmark');
+      else if (e.args[1] !== undefined && e.args[1] !== 'inet' && e.args[1] !== 'inet6') skip(e, 'unknown fwmark family');
+      else out.push({ fwmark: mark, family: e.args[1] === 'inet6' ? 'inet6' : 'inet' });
+      continue;
+    }
+    if (e.args[0] !== undefined && (!/^\d+$/.test(e.args[0]) || Number(e.args[0]) > 65535)) {
+      skip(e, 'invalid virtual server group port');
+      continue;
+    }
+    if (!Number(e.args[0] ?? 0)) {
+      sink.errors.push({ ...at(e), path: 'virtual_server_group', message: `${e.key} without a port (keepalived makes it a persistent all-ports service) is not supported by rsguard: give the port` });
       continue;
     }
     const port = Number(e.args[0]);
@@ -46,14 +62,16 @@ function groupMembers(group: KaNode, errors: ConfigIssue[]): Member[] {
     // IPv6: the range is on the last group and, like the address, in hex (keepalived.conf(5): 2001:db8::1-a).
     const range6 = /^([0-9a-f:]*:)([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i.exec(e.key);
     if (range) {
+      if (Number(range[3]) < Number(range[2])) skip(e, 'address range end is less than address range start');
       for (let n = Number(range[2]); n <= Number(range[3]); n++) out.push({ address: `${range[1]}${n}:${port}` });
     } else if (range6 && net.isIPv6(`${range6[1]}${range6[2]}`)) {
       const from = parseInt(range6[2]!, 16);
       const to = parseInt(range6[3]!, 16);
-      if (to < from) errors.push({ ...at(e), path: 'virtual_server_group', message: `address range ${e.key} runs backwards` });
+      if (to < from) skip(e, 'address range end is less than address range start');
       for (let n = from; n <= to; n++) out.push({ address: formatHostPort(canonical6(`${range6[1]}${n.toString(16)}`), port) });
     } else if (net.isIP(e.key)) out.push({ address: formatHostPort(e.key, port) });
-    else errors.push({ ...at(e), path: 'virtual_server_group', message: `expected "ip port", "a.b.c.d-e port" or "fwmark N", got ${JSON.stringify([e.key, ...e.args].join(' '))}` });
+    else if (/^[\d.]+-[\d.]+$|\//.test(e.key)) sink.errors.push({ ...at(e), path: 'virtual_server_group', message: `${e.key}: address ranges ending in a full address and address/mask entries are not supported by rsguard: write a.b.c.d-e` });
+    else skip(e, 'invalid virtual server group IP address');
   }
   return out;
 }
@@ -231,7 +249,7 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
       errors.push({ ...at(n), path: 'virtual_server', message: `no virtual_server_group ${JSON.stringify(n.args[1])}` });
       return [];
     }
-    members = groupMembers(g, errors);
+    members = groupMembers(g, sink);
     baseName = n.args[1]!;
   } else {
     const [ip, port] = n.args;
