@@ -271,17 +271,19 @@ describe('what keepalived refuses outright, and comments read twice', () => {
 });
 
 describe('virtual_server_group entries (check_data.c alloc_vsg_entry)', () => {
-  it('an entry keepalived cannot read is logged and skipped; the others stay', async () => {
+  it('an entry keepalived cannot read is logged and skipped (a short range must end above its start); full-address ranges span octets', async () => {
     const text = `virtual_server_group G {
   10.0.0.1 80
   10.0.0.5-3 80
   fwmark 7 inet5
   not-an-ip 80
+  10.0.1.254-10.0.2.1 80
+  10.0.3.7-7 80
 }
 ${VS('  real_server 10.0.0.9 80 {\n  }', 'virtual_server group G')}`;
     const m = await load(text);
-    assert.deepEqual(m.virtualServices.map((v) => v.key), ['tcp:10.0.0.1:80']);
+    assert.deepEqual(m.virtualServices.map((v) => v.key), ['tcp:10.0.0.1:80', 'tcp:10.0.1.254:80', 'tcp:10.0.1.255:80', 'tcp:10.0.2.0:80', 'tcp:10.0.2.1:80']);
     const t = await tolerated(text);
-    assert.deepEqual(t.filter((x) => /skipping/.test(x)).map((x) => x.split(':')[0]), ['3', '4', '5']);
+    assert.deepEqual(t.filter((x) => /skipping/.test(x)).map((x) => x.split(':')[0]), ['3', '4', '5', '7']);
   });
 });

@@ -62,15 +62,22 @@ function groupMembers(group: KaNode, sink: KaSink): Member[] {
     // IPv6: the range is on the last group and, like the address, in hex (keepalived.conf(5): 2001:db8::1-a).
     const range6 = /^([0-9a-f:]*:)([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i.exec(e.key);
     if (range) {
-      if (Number(range[3]) < Number(range[2])) skip(e, 'address range end is less than address range start');
-      for (let n = Number(range[2]); n <= Number(range[3]); n++) out.push({ address: `${range[1]}${n}:${port}` });
+      // inet_stor form: the end replaces the last octet and must be greater ("not greater than address range start - skipping").
+      if (Number(range[3]) <= Number(range[2])) skip(e, 'address range end is not greater than address range start');
+      else for (let n = Number(range[2]); n <= Number(range[3]); n++) out.push({ address: `${range[1]}${n}:${port}` });
     } else if (range6 && net.isIPv6(`${range6[1]}${range6[2]}`)) {
       const from = parseInt(range6[2]!, 16);
       const to = parseInt(range6[3]!, 16);
-      if (to < from) skip(e, 'address range end is less than address range start');
-      for (let n = from; n <= to; n++) out.push({ address: formatHostPort(canonical6(`${range6[1]}${n.toString(16)}`), port) });
+      if (to <= from) skip(e, 'address range end is not greater than address range start');
+      else for (let n = from; n <= to; n++) out.push({ address: formatHostPort(canonical6(`${range6[1]}${n.toString(16)}`), port) });
     } else if (net.isIP(e.key)) out.push({ address: formatHostPort(e.key, port) });
-    else if (/^[\d.]+-[\d.]+$|\//.test(e.key)) sink.errors.push({ ...at(e), path: 'virtual_server_group', message: `${e.key}: address ranges ending in a full address and address/mask entries are not supported by rsguard: write a.b.c.d-e` });
+    else if (/^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.test(e.key) && e.key.split('-').every((a) => net.isIPv4(a))) {
+      // a.b.c.d-e.f.g.h: every address from the first to the last; an end before the start is skipped (an equal one is one address).
+      const [from, to] = e.key.split('-').map((a) => a.split('.').reduce((v, o) => v * 256 + Number(o), 0)) as [number, number];
+      if (to < from) skip(e, 'address range end is less than address range start');
+      else if (to - from >= 65536) sink.errors.push({ ...at(e), path: 'virtual_server_group', message: `${e.key}: more than 65536 addresses` });
+      else for (let v = from; v <= to; v++) out.push({ address: formatHostPort([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.'), port) });
+    } else if (/^[\d.]+-[\d.]+$|\//.test(e.key)) sink.errors.push({ ...at(e), path: 'virtual_server_group', message: `${e.key}: address ranges ending in a full address and address/mask entries are not supported by rsguard: write a.b.c.d-e` });
     else skip(e, 'invalid virtual server group IP address');
   }
   return out;
