@@ -366,7 +366,7 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
         warnings.push(`${c.file}:${c.line}: virtual_server ${c.key} accepted but not acted on`);
     }
   }
-  const name = members.length > 1 ? `${baseName}#1` : baseName;
+  const name = isGroup ? `group ${baseName}` : baseName;
   const sinkAt = (message: string) => sink.tolerated.push({ ...at(n), path: 'virtual_server', message: `virtual server ${name}: ${message}` });
   // validate_check_config() (check_data.c), in its order.
   const realServers: Array<Record<string, unknown>> = [];
@@ -425,7 +425,10 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
     const { host, port } = hostPort(address);
     if (forwarding === 'nat') return !isFwmark && !isGroup && port === undefined ? formatHostPort(host, vsPort) : address;
     if (isGroup) {
-      if (port !== undefined && isFwmark) tolerate(sink, node, `fwmark virtual server ${name}, ${what} ${address} has port specified - port will be ignored`);
+      // Behind a group keepalived only logs, once per fwmark group and once per address entry whose port differs.
+      if (port !== undefined && members.some((m) => m.fwmark !== undefined)) tolerate(sink, node, `fwmark virtual server ${name}, ${what} ${address} has port specified - port will be ignored`);
+      const ports = new Set(members.flatMap((m) => (m.address ? [hostPort(m.address).port] : [])));
+      for (const p of ports) if (port !== undefined && p !== port) tolerate(sink, node, `virtual server ${name}:${p} and ${what} ${address} ports don't match`);
       return address;
     }
     if (isFwmark) {
