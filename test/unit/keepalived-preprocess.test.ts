@@ -73,6 +73,15 @@ $VS
     assert.deepEqual(lines('~LST({IP, IP1}, {10,1},{20,4}) ~SEQ(IP2,168,2,172) 192.${IP2}.${IP}.${IP1}\n').out, ['192.168.10.1', '192.170.10.1', '192.172.10.1', '192.168.20.4', '192.170.20.4', '192.172.20.4']);
   });
 
+  it('definitions that refer to each other and ~SEQ blocks of millions of lines stop with an error instead of running for ever', () => {
+    const errors: ConfigIssue[] = [];
+    const r = new KaLineReader('/k.conf', '$A=${B}\n$B=${A}\nx $A\n~SEQ(N, 1, 100000000) y\n', { configId: 'x' }, errors, []);
+    let n = 0;
+    while (r.next()) n++;
+    assert.deepEqual(errors.map((e) => e.line), [3, 4]);
+    assert.ok(n <= 200_001);
+  });
+
   it('a broken ~SEQ is logged and the line dropped (read_line: "Invalid ~SEQ specification")', () => {
     const { out, tolerated } = lines('~SEQ(N, 1, -1, 5) x ${N}\nnext\n');
     assert.deepEqual(out, ['next']);

@@ -48,6 +48,9 @@ interface OpenFile {
 }
 
 const MAXBUF = 1024;
+/** Guards keepalived lacks: it loops for ever on `$A=${B}` / `$B=${A}` and would read a ~SEQ of 10^9 lines. */
+const MAX_REPLACEMENTS = 10_000;
+const MAX_LOOP_LINES = 200_000;
 const MAX_INCLUDE_DEPTH = 8;
 const isAlpha = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
 const isAlnum = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9]$/.test(c);
@@ -133,6 +136,7 @@ export class KaLineReader {
   private multilineDef: Def | undefined;
   private readonly files: OpenFile[] = [];
   private where: { file: string; line: number } = { file: '', line: 0 };
+  private loopLines = 0;
 
   constructor(
     top: string,
@@ -368,7 +372,11 @@ export class KaLineReader {
     let found = false;
     let multilinePtr = this.nextPtr;
     let nextPtr = multilinePtr;
-    for (;;) {
+    for (let replacements = 0; ; replacements++) {
+      if (replacements >= MAX_REPLACEMENTS) {
+        this.errors.push({ ...this.where, message: `parameter substitution on line '${line}' never ends (a definition refers to itself)` });
+        return undefined;
+      }
       cur = buf.indexOf('$', cur);
       if (cur < 0 || cur + 1 >= buf.length) break;
       const hit = this.findDefinition(buf, cur + 1);
@@ -528,6 +536,11 @@ export class KaLineReader {
   /** The next line of the innermost ~SEQ/~LST loop, its variables set. */
   private stepSeq(): string {
     const seq = this.seqs[this.seqs.length - 1]!;
+    if (++this.loopLines > MAX_LOOP_LINES) {
+      this.errors.push({ ...this.where, message: `~SEQ/~LST blocks make more than ${MAX_LOOP_LINES} lines: not read further` });
+      this.seqs.length = 0;
+      return '';
+    }
     if (seq.params) {
       const set = seq.values![seq.nextValue]!;
       seq.params.forEach((name, i) => this.setDefinition(name, set[i] ?? ''));
