@@ -79,7 +79,7 @@ $VS
     let n = 0;
     while (r.next()) n++;
     assert.deepEqual(errors.map((e) => e.line), [3, 4]);
-    assert.ok(n <= 200_001);
+    assert.ok(n <= 100_001);
   });
 
   it('a broken ~SEQ is logged and the line dropped (read_line: "Invalid ~SEQ specification")', () => {

@@ -50,7 +50,7 @@ interface OpenFile {
 const MAXBUF = 1024;
 /** Guards keepalived lacks: it loops for ever on `$A=${B}` / `$B=${A}` and would read a ~SEQ of 10^9 lines. */
 const MAX_REPLACEMENTS = 10_000;
-const MAX_LOOP_LINES = 200_000;
+const MAX_LOOP_LINES = 100_000;
 const MAX_INCLUDE_DEPTH = 8;
 const isAlpha = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
 const isAlnum = (c: string | undefined) => c !== undefined && /^[A-Za-z0-9]$/.test(c);
@@ -186,6 +186,7 @@ export class KaLineReader {
       } else if (this.seqs.length && this.seqs.length > this.multilineSeqDepth) {
         buf = this.stepSeq();
       } else if (this.nextPtr !== undefined) {
+        if (this.tooManyLines()) continue;
         // Expanding a multi-line definition: its next line.
         const end = this.nextPtr.indexOf('\n');
         if (end < 0) {
@@ -533,14 +534,25 @@ export class KaLineReader {
     return true;
   }
 
+  /**
+   * Lines made by ~SEQ/~LST loops and multi-line definitions, all counted: past
+   * the limit the loops and expansions are dropped with one error (a definition
+   * that expands itself never ends in keepalived).
+   */
+  private tooManyLines(): boolean {
+    if (++this.loopLines <= MAX_LOOP_LINES) return false;
+    if (this.loopLines === MAX_LOOP_LINES + 1) this.errors.push({ ...this.where, message: `~SEQ/~LST blocks and multi-line definitions make more than ${MAX_LOOP_LINES} lines: not read further` });
+    this.seqs.length = 0;
+    this.nextPtr = undefined;
+    this.multilineStack.length = 0;
+    this.multilineSeqDepth = 0;
+    return true;
+  }
+
   /** The next line of the innermost ~SEQ/~LST loop, its variables set. */
   private stepSeq(): string {
     const seq = this.seqs[this.seqs.length - 1]!;
-    if (++this.loopLines > MAX_LOOP_LINES) {
-      this.errors.push({ ...this.where, message: `~SEQ/~LST blocks make more than ${MAX_LOOP_LINES} lines: not read further` });
-      this.seqs.length = 0;
-      return '';
-    }
+    if (this.tooManyLines()) return '';
     if (seq.params) {
       const set = seq.values![seq.nextValue]!;
       seq.params.forEach((name, i) => this.setDefinition(name, set[i] ?? ''));
