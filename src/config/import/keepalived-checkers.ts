@@ -69,12 +69,12 @@ export function kaNumber(n: KaNode, sink: KaSink, min: number, integer = false, 
   return v;
 }
 
-/** check_true_false(): no argument is true; true/on/yes, false/off/no; anything else is logged and ignored. */
+/** check_true_false(): no argument is true; true/on/yes, false/off/no, in lower case; anything else is logged and ignored. */
 export function kaBool(n: KaNode, sink: KaSink): boolean | undefined {
   const a = n.args[0];
   if (a === undefined) return true;
-  if (/^(true|on|yes)$/i.test(a)) return true;
-  if (/^(false|off|no)$/i.test(a)) return false;
+  if (/^(true|on|yes)$/.test(a)) return true;
+  if (/^(false|off|no)$/.test(a)) return false;
   tolerate(sink, n, `invalid ${n.key} parameter ${a} - ignoring`);
   return undefined;
 }

@@ -348,7 +348,8 @@ function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSink, tra
         vs.hysteresis = hysteresis;
         break;
       case 'inhibit_on_failure':
-        inhibit = kaBool(c, sink) ?? inhibit;
+        // vs_inhibit_handler sets it whatever follows (the real_server one reads true/false).
+        inhibit = true;
         break;
       case 'weight':
         defaultWeight = kaNumber(c, sink, 1, true, 65535) ?? defaultWeight;
