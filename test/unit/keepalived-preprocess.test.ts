@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { ConfigIssue } from '../../src/config/errors.js';
-import { KaLineReader, decomment } from '../../src/config/import/keepalived-lines.js';
+import { decomment } from '../../src/config/import/keepalived-decomment.js';
+import { KaLineReader } from '../../src/config/import/keepalived-lines.js';
 import { loadConfig } from '../../src/config/load.js';
 
 /** Every line keepalived's handlers would get from this text (lib/parser.c read_line). */

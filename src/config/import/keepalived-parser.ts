@@ -4,7 +4,7 @@ import type { ConfigIssue } from '../errors.js';
 import { KaLineReader, type LineReaderOptions } from './keepalived-lines.js';
 import { splitWords } from './keepalived-split.js';
 
-export { globToRegExp } from './keepalived-lines.js';
+export { globToRegExp } from './keepalived-include.js';
 
 /** One keepalived statement: a keyword, its arguments on that line, and its block if it opens one. */
 export interface KaNode {

@@ -1,7 +1,6 @@
 import type { ConfigIssue } from '../errors.js';
-import type { KaSink } from './keepalived-checkers.js';
-import { unknownKeyword } from './keepalived-checkers.js';
 import { number, type KaNode } from './keepalived-parser.js';
+import { unknownKeyword, type KaSink } from './keepalived-sink.js';
 
 /** Top-level `track_file NAME { file PATH; weight W [reverse] }` blocks, which FILE_CHECK names. */
 export type TrackFiles = Map<string, { path: string; weight: number; reverse: boolean }>;
