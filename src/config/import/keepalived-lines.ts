@@ -62,7 +62,8 @@ export class KaLineReader {
   ) {
     this.files.push({ file: top, lines: text.split('\n'), index: 0 });
     // set_std_definitions()
-    this.addStd('_PWD', () => path.dirname(this.where.file), 0);
+    // get_cwd(): keepalived chdir()s into the directory of each file it reads.
+    this.addStd('_PWD', () => path.dirname(path.resolve(this.where.file)), 0);
     this.addStd('_INSTANCE', () => this.opts.configId, 0);
     this.addStd('_RANDOM', (params) => randomValue(params, this.opts.random ?? Math.random), 2);
     this.defs.set('_HASH', { value: '#', multiline: false, maxParams: 0 });
