@@ -6,7 +6,7 @@ import type { ProbeTarget } from '../probes/types.js';
  */
 
 export type Forwarding = 'dr' | 'nat' | 'tun';
-export type VsProtocol = 'tcp' | 'udp' | 'fwmark';
+export type VsProtocol = 'tcp' | 'udp' | 'sctp' | 'fwmark';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface Window {

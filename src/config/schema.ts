@@ -96,7 +96,8 @@ const virtualServiceSchema = z
     address: addressText.optional(),
     fwmark: z.number().int().min(1).max(0xffffffff).optional(),
     family: z.enum(['inet', 'inet6']).optional(),
-    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    // sctp: IPVS SCTP services (ipvsadm --sctp-service), keepalived `protocol SCTP`.
+    protocol: z.enum(['tcp', 'udp', 'sctp']).default('tcp'),
     scheduler: z.enum(SCHEDULERS).default('wrr'),
     forwarding: forwarding.default('dr'),
     persistence: z

@@ -111,7 +111,10 @@ try {
     }, cf),
     await run('keepalived.conf', async (text) => {
       writeFileSync(kaFile, text);
-      return loadConfig(kaFile, 'keepalived');
+      // keepalived logs and reads past most broken lines (tolerated): the file must load as keepalived reads it
+      // without crashing, and check-config --strict must refuse it naming each line.
+      await loadConfig(kaFile, 'keepalived');
+      return loadConfig(kaFile, 'keepalived', { strict: true });
     }, conf),
   ];
   process.stdout.write(JSON.stringify(tallies));

@@ -47,7 +47,10 @@ describe('keepalived.conf: the seeds', () => {
     assert.deepEqual([vs.key, vs.scheduler, vs.forwarding, vs.onDown], ['tcp:192.168.4.15:80', 'wrr', 'dr', 'remove']);
     assert.deepEqual(vs.realServers.map((r) => [r.key, r.weight]), [['192.168.4.100:80', 1], ['192.168.4.200:80', 2]]);
     const [c] = checksOf(m, vs.name, '192.168.4.100:80');
-    assert.deepEqual([c!.kind, c!.timing.intervalMs, c!.timing.timeoutMs, c!.timing.fall, c!.timing.rise, c!.timing.retryIntervalMs], ['tcp', 6000, 3000, 4, 1, 3000]);
+    // nb_get_retry 3 in its TCP_CHECK is no TCP_CHECK keyword (check_tcp.c registers only the common ones; keepalived 2.2.7 -t:
+    // "Unknown keyword 'nb_get_retry'"): retry stays 1, so down after 2 failures.
+    assert.deepEqual([c!.kind, c!.timing.intervalMs, c!.timing.timeoutMs, c!.timing.fall, c!.timing.rise, c!.timing.retryIntervalMs], ['tcp', 6000, 3000, 2, 1, 3000]);
+    assert.ok(m.warnings.some((w) => /seed-tarena-lvs.conf:33: nb_get_retry: Unknown keyword 'nb_get_retry'/.test(w)));
     assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, stateFile: '/var/lib/rsguard/ipvs-owned.json', reconcileIntervalMs: 10_000, timeoutMs: 5000 });
     assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 is run by keepalived, not rsguard/.test(w)));
     assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.routerId, m.notify.email.smtp.host, m.notify.email.smtp.port, m.notify.email.smtp.connectTimeoutMs], [['admin@tarena.com.cn'], 'ka@localhost', 'lvs1', '127.0.0.1', 25, 30_000]);
@@ -58,7 +61,9 @@ describe('keepalived.conf: the seeds', () => {
     assert.deepEqual(vs.persistence, { timeoutMs: 30_000, netmask: undefined });
     const [c] = checksOf(m, vs.name, '172.51.96.235:80');
     assert.deepEqual([c!.kind, c!.spec.path, c!.spec.expectStatus, c!.timing.intervalMs, c!.timing.fall, c!.timing.retryIntervalMs], ['http', '/info.php', [200], 1000, 4, 3000]);
-    assert.ok(m.warnings.some((w) => /seed-http-get.conf:20: virtual_server nat_mask accepted but not acted on/.test(w)));
+    // keepalived 2.2.7 registers no nat_mask (check_parser.c): -t logs "Unknown keyword 'nat_mask'" and reads on.
+    assert.ok(m.warnings.some((w) => /seed-http-get.conf:20: nat_mask: Unknown keyword 'nat_mask'/.test(w)));
+    assert.ok(m.warnings.some((w) => /seed-http-get.conf:33: nb_get_retry: nb_get_retry is deprecated/.test(w)));
     assert.deepEqual(vs.realServers[0]!.notify, { down: ['/etc/keepalived/scripts/rs_state.sh'] }, 'notify_down runs as a hook');
     assert.ok(m.warnings.some((w) => /its notify_master, notify_backup, notify_fault stay keepalived's/.test(w)));
   });
@@ -67,9 +72,10 @@ describe('keepalived.conf: the seeds', () => {
 describe('keepalived.conf: every directive', () => {
   it('include with a glob, groups with ranges and fwmarks, fwmark services, IPv6, UDP', async () => {
     const m = await loadConfig(fx('keepalived/full.conf'));
-    assert.deepEqual(m.virtualServices.map((v) => v.key), ['udp:[2001:db8::53]:53', 'tcp:10.1.1.1:80', 'tcp:10.1.1.2:80', 'tcp:10.1.1.3:80', 'fwmark:7:inet', 'fwmark:9:inet', 'tcp:10.0.0.1:443', 'tcp:10.0.0.7:80']);
+    // No protocol: UDP (check_data.c validate_check_config: "no protocol set - defaulting to UDP").
+    assert.deepEqual(m.virtualServices.map((v) => v.key), ['udp:[2001:db8::53]:53', 'udp:10.1.1.1:80', 'udp:10.1.1.2:80', 'udp:10.1.1.3:80', 'fwmark:7:inet', 'fwmark:9:inet', 'tcp:10.0.0.1:443', 'udp:10.0.0.7:80']);
     assert.equal(m.notify.keepalivedFifo, '/run/keepalived/notify.fifo');
-    const q = m.virtualServices.find((v) => v.key === 'tcp:10.0.0.7:80')!;
+    const q = m.virtualServices.find((v) => v.key === 'udp:10.0.0.7:80')!;
     assert.deepEqual(q.notify, { quorumUp: ['/usr/local/bin/qup', 'up'], quorumDown: ['/usr/local/bin/qdown'] });
     assert.deepEqual(q.realServers[0]!.notify, { up: ['/usr/local/bin/rs', 'up'] });
     const group = m.virtualServices.filter((v) => v.name.startsWith('web_group'));
@@ -87,7 +93,8 @@ describe('keepalived.conf: every directive', () => {
     assert.deepEqual(vs.realServers.map((r) => [r.key, r.weight, r.forwarding]), [['10.0.0.2:443', 3, 'dr'], ['10.0.0.3:443', 5, 'dr'], ['10.0.0.4:443', 5, 'nat']]);
     const fw = m.virtualServices.find((v) => v.key === 'fwmark:9:inet')!;
     assert.deepEqual([fw.scheduler, fw.forwarding, fw.persistence], ['sh', 'tun', { timeoutMs: 360_000, netmask: '255.255.255.0' }]);
-    const [ping] = checksOf(m, 'fwmark 9', '10.3.0.1:80');
+    // A TUN real server behind a fwmark loses its port (validate_check_config: "has port specified - clearing").
+    const [ping] = checksOf(m, 'fwmark 9', '10.3.0.1:0');
     assert.deepEqual([ping!.kind, ping!.timing.intervalMs, ping!.timing.fall, ping!.timing.retryIntervalMs], ['icmp', 60_000, 3, 2000]);
   });
   it('SSL_GET: one check per url; digest, status ranges, virtualhost, regex and regex_no_match; connect_ip/port; no certificate check', async () => {
@@ -107,13 +114,16 @@ describe('keepalived.conf: every directive', () => {
   });
   it('errors name the file, line and directive', async () => {
     assert.deepEqual(await errorsOf(fx('keepalived/errors.conf')), [
-      'test/fixtures/keepalived/errors.conf:2: lb_kind: expected DR, NAT or TUN, got "ROUTE"',
-      'test/fixtures/keepalived/errors.conf:4: weigth: unknown real_server keyword weigth',
       'test/fixtures/keepalived/errors.conf:5: BFD_CHECK: BFD_CHECK is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK',
-      'test/fixtures/keepalived/errors.conf:10: HTTP_GET: HTTP_GET needs at least one url { path ... } block',
       'test/fixtures/keepalived/errors.conf:15: virtual_server: no virtual_server_group "nope"',
-      'test/fixtures/keepalived/errors.conf:17: this { is never closed',
     ]);
+    // What keepalived 2.2.7 -t logs and reads past on the same file, each naming its line.
+    const { importKeepalived } = await import('../../src/config/import/keepalived.js');
+    const r = await importKeepalived(fx('keepalived/errors.conf'), 'x');
+    const tolerated = (r.tolerated ?? []).map((t) => `${t.line}: ${t.message}`);
+    for (const expected of [/^2: PARSER : unknown \[ROUTE\] routing method/, /^4: Unknown keyword 'weigth'/, /^10: HTTP_GET checker has no urls specified - ignoring/, /^17: .*never closed/]) {
+      assert.ok(tolerated.some((t) => expected.test(t)), `${expected} in ${tolerated.join('; ')}`);
+    }
   });
 });
 

@@ -121,3 +121,29 @@ describe('ipvs diff', () => {
     assert.deepEqual(created.map((c) => c.creates), desired().map((d) => d.vs.key));
   });
 });
+
+describe('SCTP services (ipvsadm --sctp-service, keepalived protocol SCTP)', () => {
+  const sctp = loadYamlText(
+    'sctp.yaml',
+    `virtualServices:
+  - name: diameter
+    address: 10.0.0.1:3868
+    protocol: sctp
+    scheduler: rr
+    realServers:
+      - { address: 10.0.0.2:3868 }
+`,
+  );
+  const want = sctp.virtualServices.map((vs) => {
+    const servers = new Map<string, ServerHealth>(vs.realServers.map((rs) => [rs.key, { hardState: 'up', upSince: -Infinity }]));
+    return { vs, plan: planPool({ vs, servers, drained: new Set(), previousQuorumUp: undefined, now: 0 }) };
+  });
+  // ipvsadm.c print_service_entry writes "--sctp-service" for IPPROTO_SCTP in the -S (FMT_RULE) format; it has no short option.
+  const saved = '-A --sctp-service 10.0.0.1:3868 -s rr\n-a --sctp-service 10.0.0.1:3868 -r 10.0.0.2:3868 -g -w 1\n';
+  it('are created with --sctp-service and read back from ipvsadm -Sn under the same key', () => {
+    assert.equal(sctp.virtualServices[0]!.key, 'sctp:10.0.0.1:3868');
+    assert.deepEqual(argv(diffIpvs(want, new Map())), ['-A --sctp-service 10.0.0.1:3868 -s rr', '-a --sctp-service 10.0.0.1:3868 -r 10.0.0.2:3868 -g -w 1']);
+    assert.deepEqual([...parseIpvsSave(saved).keys()], ['sctp:10.0.0.1:3868']);
+    assert.deepEqual(diffIpvs(want, parseIpvsSave(saved)), []);
+  });
+});

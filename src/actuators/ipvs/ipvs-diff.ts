@@ -17,7 +17,8 @@ export const IPVS_MAX_WEIGHT = 65535;
 
 export function serviceArgs(vs: VirtualServiceDef): string[] {
   if (vs.protocol === 'fwmark') return ['-f', String(vs.fwmark), ...(vs.family === 'inet6' ? ['-6'] : [])];
-  return [vs.protocol === 'udp' ? '-u' : '-t', vs.key.slice(vs.key.indexOf(':') + 1)];
+  // ipvsadm has no short option for SCTP; -Sn prints services with --sctp-service as well (ipvsadm.c print_service_entry).
+  return [vs.protocol === 'udp' ? '-u' : vs.protocol === 'sctp' ? '--sctp-service' : '-t', vs.key.slice(vs.key.indexOf(':') + 1)];
 }
 
 function persistenceSec(vs: VirtualServiceDef): number | null {

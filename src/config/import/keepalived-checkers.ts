@@ -1,53 +1,34 @@
 import net from 'node:net';
-import type { ConfigIssue } from '../errors.js';
 import { seconds, unsupportedPart } from './imported.js';
-import { number, tokenizeLine, type KaNode } from './keepalived-parser.js';
+import type { KaNode } from './keepalived-parser.js';
+import { kaNumber, missingParameter, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-sink.js';
+import { scriptLine } from './keepalived-split.js';
 import { fileCheck, type TrackFiles } from './keepalived-track-file.js';
-
-/** Settings inherited virtual_server → real_server → checker (keepalived.conf(5)). */
-export interface Inherited {
-  delayLoop?: number;
-  connectTimeout?: number;
-  retry?: number;
-  delayBeforeRetry?: number;
-  alpha?: boolean;
-  virtualhost?: string;
-}
 
 type Check = Record<string, unknown>;
 const at = (n: KaNode) => ({ file: n.file, line: n.line });
 
-/** Reads the timing keywords any level may carry into `into`. Returns true when the node was one of them. */
-export function readInherited(n: KaNode, into: Inherited, errors: ConfigIssue[]): boolean {
-  switch (n.key) {
-    case 'delay_loop':
-      into.delayLoop = number(n, errors, 0.001) ?? into.delayLoop;
-      return true;
-    case 'connect_timeout':
-      into.connectTimeout = number(n, errors, 0.001) ?? into.connectTimeout;
-      return true;
-    case 'retry':
-    case 'nb_get_retry':
-      into.retry = number(n, errors, 0) ?? into.retry;
-      return true;
-    case 'delay_before_retry':
-      into.delayBeforeRetry = number(n, errors, 0.001) ?? into.delayBeforeRetry;
-      return true;
-    case 'alpha':
-      into.alpha = n.args[0] !== 'false' && n.args[0] !== 'no';
-      return true;
-    case 'virtualhost':
-      into.virtualhost = n.args[0];
-      return true;
-    default:
-      return false;
-  }
-}
-
-const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'log_all_failures', 'warmup', 'http_protocol', 'fast_recovery', 'tls_compliant', 'enable_sni']);
+/** install_checker_common_keywords(true) (check_api.c): the connection keywords... */
+const CONNECTION = ['connect_ip', 'connect_port', 'bindto', 'bind_port', 'bind_if', 'connect_timeout', 'fwmark'];
+/** ...and those every checker with a launch function takes. */
+const COMMON = ['retry', 'delay_before_retry', 'warmup', 'delay_loop', 'alpha', 'log_all_failures'];
+/** The keywords each checker's install_*_keyword() registers in keepalived 2.2.7, and nothing else. */
+const KEYWORDS: Record<string, Set<string>> = {
+  TCP_CHECK: new Set([...CONNECTION, ...COMMON]),
+  PING_CHECK: new Set([...CONNECTION, ...COMMON]),
+  HTTP_GET: new Set([...CONNECTION, ...COMMON, 'nb_get_retry', 'virtualhost', 'http_protocol', 'enable_sni', 'fast_recovery', 'url']),
+  SSL_GET: new Set([...CONNECTION, ...COMMON, 'nb_get_retry', 'virtualhost', 'http_protocol', 'enable_sni', 'fast_recovery', 'url']),
+  // install_checker_common_keywords(false): no connection keywords.
+  MISC_CHECK: new Set([...COMMON, 'misc_path', 'misc_timeout', 'misc_dynamic', 'user']),
+  SMTP_CHECK: new Set(['helo_name', ...CONNECTION, ...COMMON, 'host']),
+  DNS_CHECK: new Set([...CONNECTION, ...COMMON, 'type', 'name']),
+  UDP_CHECK: new Set([...CONNECTION, ...COMMON, 'payload', 'require_reply', 'min_reply_length', 'max_reply_length']),
+};
+const SMTP_HOST = new Set([...CONNECTION, ...COMMON]);
+const URL_KEYWORDS = new Set(['path', 'digest', 'status_code', 'virtualhost', 'regex', 'regex_no_match', 'regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack']);
+const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'log_all_failures', 'warmup', 'http_protocol', 'fast_recovery', 'enable_sni']);
 const UNSUPPORTED = new Set(['BFD_CHECK']);
-export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK', 'PING_CHECK', 'SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'FILE_CHECK', ...UNSUPPORTED]);
-
+export const CHECKERS = new Set([...Object.keys(KEYWORDS), 'FILE_CHECK', ...UNSUPPORTED]);
 
 /**
  * One keepalived checker block as rsguard checks with their timing resolved:
@@ -55,42 +36,62 @@ export const CHECKERS = new Set(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK
  * them, up after one success, re-checked every delay_loop. Each `url` of an
  * HTTP_GET is its own check: all must pass, as in keepalived.
  */
-export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigIssue[], warnings: string[], trackFiles: TrackFiles = new Map()): Check[] {
+export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, trackFiles: TrackFiles = new Map()): Check[] {
+  const { errors, warnings } = sink;
   if (UNSUPPORTED.has(node.key)) {
     const message = `${node.key} is not supported by rsguard (rsguard runs no BFD): use TCP_CHECK or PING_CHECK`;
     const replaceWith = '{ kind: tcp } (TCP_CHECK) or { kind: icmp } (PING_CHECK)';
     return [unsupportedPart(errors, { ...at(node), path: node.key }, message, replaceWith)];
   }
-  if (node.key === 'FILE_CHECK') return fileCheck(node, trackFiles, errors);
+  if (node.key === 'FILE_CHECK') return fileCheck(node, trackFiles, sink);
+  const keywords = KEYWORDS[node.key]!;
+  // A checker's own settings start unset and fall back to the real server's (validate_check_config).
   const own: Inherited = { ...parent };
   const common: Check = {};
   const urls: KaNode[] = [];
-  let miscPath: string | undefined;
+  let misc: string[] | undefined;
   let miscTimeout: number | undefined;
-  let sniName: string | undefined;
   const extra: Check = {};
   const hosts: KaNode[] = [];
   for (const c of node.children ?? []) {
-    if (readInherited(c, own, errors)) continue;
+    if (!keywords.has(c.key)) {
+      unknownKeyword(sink, c);
+      continue;
+    }
+    if (missingParameter(c, sink)) continue;
+    if (c.key === 'nb_get_retry') {
+      // check_http.c http_get_retry_handler: logged as deprecated, and taken as retry.
+      tolerate(sink, c, "nb_get_retry is deprecated - please use 'retry'");
+      own.retry = kaNumber(c, sink, 0, true) ?? own.retry;
+      continue;
+    }
+    if (c.key === 'retry') {
+      // check_api.c retry_handler reads 0..UINT_MAX (the vs/rs levels start at 1).
+      own.retry = kaNumber(c, sink, 0, true) ?? own.retry;
+      continue;
+    }
+    if (c.key !== 'warmup' && readInherited(c, own, sink)) continue;
     switch (c.key) {
       case 'connect_ip':
-        if (!net.isIP(c.args[0] ?? '')) errors.push({ ...at(c), path: c.key, message: `expected an IP address, got ${JSON.stringify(c.args[0])}` });
+        if (!net.isIP(c.args[0] ?? '')) tolerate(sink, c, `invalid connect_ip ${JSON.stringify(c.args[0])} - ignoring`);
         else common.host = c.args[0];
         break;
       case 'connect_port':
-        common.port = number(c, errors, 1);
+        common.port = kaNumber(c, sink, 1, true, 65535) ?? common.port;
         break;
       case 'url':
         urls.push(c);
         break;
-      case 'misc_path':
-        miscPath = c.args.join(' ');
+      case 'misc_path': {
+        const s = scriptLine(c.raw);
+        if (s.argv) misc = s.argv;
+        else tolerate(sink, c, `cannot parse misc_path (${s.error}) - ignoring`);
+        // misc_path_handler splits only the line's second word into the argv; keepalived drops the rest without a word.
+        if (s.extra.length) warnings.push(`${c.file}:${c.line}: misc_path: keepalived runs ${JSON.stringify(s.argv?.join(' ') ?? '')} and ignores ${JSON.stringify(s.extra.join(' '))}; so does rsguard (quote the whole command to pass arguments)`);
         break;
+      }
       case 'misc_timeout':
-        miscTimeout = number(c, errors, 0.001);
-        break;
-      case 'sni_name':
-        sniName = c.args[0];
+        miscTimeout = kaNumber(c, sink, 0, true) ?? miscTimeout;
         break;
       case 'misc_dynamic':
         extra.dynamicWeight = true;
@@ -111,10 +112,10 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
         extra.requireReply = c.args.length ? c.args.join('') : true;
         break;
       case 'min_reply_length':
-        extra.minReplyLength = number(c, errors, 0);
+        extra.minReplyLength = kaNumber(c, sink, 0, true);
         break;
       case 'max_reply_length':
-        extra.maxReplyLength = number(c, errors, 0);
+        extra.maxReplyLength = kaNumber(c, sink, 0, true);
         break;
       case 'type':
         extra.type = (c.args[0] ?? '').toUpperCase();
@@ -124,13 +125,13 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
         break;
       default:
         if (CHECKER_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: ${node.key} ${c.key} accepted but not acted on`);
-        else errors.push({ ...at(c), path: c.key, message: `unknown ${node.key} keyword ${c.key}` });
     }
   }
   const isMisc = node.key === 'MISC_CHECK';
   const isHttp = node.key === 'HTTP_GET' || node.key === 'SSL_GET';
   const isDns = node.key === 'DNS_CHECK';
   const delayLoop = own.delayLoop ?? 60;
+  // default_retry: 1, MISC_CHECK 0, DNS_CHECK 3 (check_api.c queue_checker, check_misc.c, check_dns.c).
   const retry = own.retry ?? (isMisc ? 0 : isDns ? 3 : 1);
   const timing: Check = {
     interval: seconds(delayLoop),
@@ -146,11 +147,12 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
     case 'PING_CHECK':
       return [{ kind: 'icmp', ...common, ...timing }];
     case 'MISC_CHECK': {
-      if (!miscPath) {
-        errors.push({ ...at(node), path: node.key, message: 'MISC_CHECK needs misc_path' });
+      if (!misc) {
+        // check_misc.c misc_end_handler: "No script path has been specified for MISC_CHECKER - skipping".
+        tolerate(sink, node, 'no script path has been specified for MISC_CHECK - skipping');
         return [];
       }
-      return [{ kind: 'exec', command: tokenizeLine(miscPath), appendTarget: false, ...(extra.dynamicWeight ? { dynamicWeight: true } : {}), ...(extra.user ? { user: extra.user } : {}), ...timing }];
+      return [{ kind: 'exec', command: misc, appendTarget: false, ...(extra.dynamicWeight ? { dynamicWeight: true } : {}), ...(extra.user ? { user: extra.user } : {}), ...timing }];
     }
     case 'SMTP_CHECK': {
       // keepalived's dialogue: 220, HELO helo_name, 250, QUIT. Each deprecated host{} block is one more check, all must pass.
@@ -159,10 +161,10 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
       return hosts.map((h) => {
         const hc: Check = { ...common };
         for (const c of h.children ?? []) {
-          if (c.key === 'connect_ip' && net.isIP(c.args[0] ?? '')) hc.host = c.args[0];
-          else if (c.key === 'connect_port') hc.port = number(c, errors, 1);
-          else if (c.key === 'bindto' || c.key === 'bind_port' || c.key === 'bind_if') warnings.push(`${c.file}:${c.line}: SMTP_CHECK host ${c.key} accepted but not acted on`);
-          else errors.push({ ...at(c), path: c.key, message: `unknown SMTP_CHECK host keyword ${c.key}` });
+          if (!SMTP_HOST.has(c.key)) unknownKeyword(sink, c);
+          else if (c.key === 'connect_ip' && net.isIP(c.args[0] ?? '')) hc.host = c.args[0];
+          else if (c.key === 'connect_port') hc.port = kaNumber(c, sink, 1, true, 65535) ?? hc.port;
+          else warnings.push(`${c.file}:${c.line}: SMTP_CHECK host ${c.key} accepted but not acted on`);
         }
         return { ...smtp, ...hc };
       });
@@ -176,22 +178,27 @@ export function checkerToChecks(node: KaNode, parent: Inherited, errors: ConfigI
       return [{ kind: 'dns', ...common, ...(extra.query ? { query: extra.query } : {}), ...(extra.type ? { type: extra.type } : {}), ...timing }];
     default: {
       if (urls.length === 0) {
-        errors.push({ ...at(node), path: node.key, message: `${node.key} needs at least one url { path ... } block` });
+        // check_http.c http_get_check_end: "HTTP/SSL_GET checker has no urls specified - ignoring".
+        tolerate(sink, node, `${node.key} checker has no urls specified - ignoring`);
         return [];
       }
-      if (sniName && own.virtualhost && sniName !== own.virtualhost) warnings.push(`${node.file}:${node.line}: sni_name differs from virtualhost; rsguard sends the virtual host as SNI`);
-      return urls.map((u) => urlCheck(node.key === 'SSL_GET' ? 'https' : 'http', u, own.virtualhost ?? sniName, common, timing, errors, warnings));
+      return urls.map((u) => urlCheck(node.key === 'SSL_GET' ? 'https' : 'http', u, own.virtualhost, common, timing, sink));
     }
   }
 }
 
-function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: Check, timing: Check, errors: ConfigIssue[], warnings: string[]): Check {
+function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: Check, timing: Check, sink: KaSink): Check {
   const check: Check = { kind, path: '/', ...common, ...timing };
   const status: Array<number | string> = [];
   let regex: string | undefined;
   let invert = false;
   let virtualHost = vhost;
   for (const c of url.children ?? []) {
+    if (!URL_KEYWORDS.has(c.key)) {
+      unknownKeyword(sink, c);
+      continue;
+    }
+    if (missingParameter(c, sink)) continue;
     switch (c.key) {
       case 'path':
         check.path = c.args[0]?.startsWith('/') ? c.args[0] : `/${c.args[0] ?? ''}`;
@@ -211,14 +218,8 @@ function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: 
       case 'regex_no_match':
         invert = true;
         break;
-      case 'regex_options':
-      case 'regex_stack':
-      case 'regex_min_offset':
-      case 'regex_max_offset':
-        warnings.push(`${c.file}:${c.line}: url ${c.key} accepted but not acted on`);
-        break;
       default:
-        errors.push({ ...at(c), path: c.key, message: `unknown url keyword ${c.key}` });
+        sink.warnings.push(`${c.file}:${c.line}: url ${c.key} accepted but not acted on`);
     }
   }
   if (status.length) check.expectStatus = status;

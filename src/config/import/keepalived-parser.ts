@@ -1,173 +1,172 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import type { ConfigIssue } from '../errors.js';
+import { KaLineReader, type LineReaderOptions } from './keepalived-lines.js';
+import { splitWords } from './keepalived-split.js';
+
+export { globToRegExp } from './keepalived-include.js';
 
 /** One keepalived statement: a keyword, its arguments on that line, and its block if it opens one. */
 export interface KaNode {
   key: string;
   args: string[];
+  /** The whole line as keepalived's handlers see it (buf_extern): script keywords split it again with their own splitter. */
+  raw: string;
   children?: KaNode[];
   file: string;
   line: number;
 }
 
-interface Token {
-  text: string;
+export interface ParseResult {
+  nodes: KaNode[];
+  errors: ConfigIssue[];
+  /** What keepalived logs as a config error and reads past (an extra `}`, an unmatched quote...). */
+  tolerated: ConfigIssue[];
+  /** Lines that still hold a `${NAME}` no definition replaced: keepalived leaves it as written, rsguard says so. */
+  warnings: string[];
+}
+
+interface Line {
+  words: string[];
+  raw: string;
   file: string;
   line: number;
-  /** Last token of its line. */
-  eol: boolean;
 }
 
-const MAX_INCLUDE_DEPTH = 8;
-
-/** Splits one line into tokens: quoted strings stay whole, `{` and `}` stand alone, `#` and `!` start comments. */
-export function tokenizeLine(line: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|([{}])|([#!].*$)|([^\s{}"]+)/g;
-  for (const m of line.matchAll(re)) {
-    if (m[3] !== undefined) break;
-    if (m[1] !== undefined) out.push(m[1]);
-    else out.push(m[2] ?? m[4]!);
-  }
-  return out;
-}
-
-/** A glob(3) file-name pattern as a RegExp: `*`, `?`, `[abc]`/`[!a-z]`; an unclosed `[` is a plain character, as in glob. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
-    else if (c === '[' && glob.indexOf(']', i + 2) > i) {
-      const end = glob.indexOf(']', i + 2);
-      let body = glob.slice(i + 1, end);
-      const negate = body.startsWith('!') || body.startsWith('^');
-      if (negate) body = body.slice(1);
-      out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-      i = end;
-    } else out += c.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
-  }
-  try {
-    return new RegExp(`^${out}$`);
-  } catch {
-    // A class glob(3) would reject too ([z-a]): match the name literally.
-    return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')}$`);
-  }
-}
-
-async function expandInclude(pattern: string, from: string): Promise<string[]> {
-  const full = path.resolve(path.dirname(from), pattern);
-  if (!/[*?[]/.test(path.basename(full))) return [full];
-  const dir = path.dirname(full);
-  const re = globToRegExp(path.basename(full));
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => re.test(n)).sort().map((n) => path.join(dir, n));
-}
-
-/** What keepalived's parser carries across a file and its includes: `$NAME=` definitions and the `-i` config id. */
-export interface ParseContext {
-  /** keepalived -i: `@id` lines are kept only when id matches; `@^id` lines only when it does not. Defaults to the host name, as keepalived's does. */
-  configId: string;
-  defs: Map<string, string>;
-}
+/** The keywords of a level that open a sublevel of their own (install_sublevel), a value block (alloc_value_block), or a block rsguard reads with braces matched only. */
+type Grammar = { [keyword: string]: Grammar | 'value' | 'generic' };
+const PLAIN: Grammar = {};
+const HTTP: Grammar = { url: PLAIN };
+/** check_parser.c init_check_keywords and the install_*_check_keyword() of each checker. */
+const REAL_SERVER: Grammar = {
+  TCP_CHECK: PLAIN, HTTP_GET: HTTP, SSL_GET: HTTP, MISC_CHECK: PLAIN, SMTP_CHECK: { host: PLAIN }, DNS_CHECK: PLAIN, UDP_CHECK: PLAIN, PING_CHECK: PLAIN, FILE_CHECK: PLAIN, BFD_CHECK: PLAIN,
+};
+const VIRTUAL_SERVER: Grammar = { real_server: REAL_SERVER };
+/**
+ * The top level as keepalived's checker process reads it: virtual_server and
+ * virtual_server_group by its grammar; the other keywords every keepalived
+ * process registers (install_keyword_root) by matching braces, as the checker
+ * process skips the ones it does not run.
+ */
+const TOP: Grammar = {
+  virtual_server: VIRTUAL_SERVER,
+  virtual_server_group: 'value',
+  ...Object.fromEntries(
+    ['SSL', 'bfd_instance', 'child_wait_time', 'garp_group', 'global_defs', 'instance', 'interface_up_down_delays', 'linkbeat_interfaces', 'linkbeat_use_polling', 'namespace_with_ipsets', 'net_namespace', 'net_namespace_ipvs', 'static_ipaddress', 'static_routes', 'static_rules', 'track_file', 'track_group', 'use_pid_dir', 'vrrp_instance', 'vrrp_script', 'vrrp_sync_group', 'vrrp_track_file', 'vrrp_track_process'].map((k) => [k, 'generic' as const]),
+  ),
+};
 
 /**
- * keepalived's line preprocessing (parser.c): `@id`/`@^id` conditional lines,
- * `$NAME=value` definitions (the line defines, it is not a statement) and
- * `$NAME`/`${NAME}` substitution. Returns undefined for a line that is not
- * a statement.
+ * Parses keepalived.conf (and its includes) into statements, line by line
+ * as keepalived's process_stream() does: each line from read_line() is split
+ * into words by alloc_strvec_r(), and the keyword grammar of each level
+ * decides which keywords own the `{ ... }` that follows them.
  */
-export function preprocessLine(raw: string, ctx: ParseContext): string | undefined {
-  let line = raw;
-  const cond = /^\s*@(\^?)(\S+)\s*(.*)$/.exec(line);
-  if (cond) {
-    const matches = cond[2] === ctx.configId;
-    if (cond[1] ? matches : !matches) return undefined;
-    line = cond[3]!;
-  }
-  const def = /^\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-  if (def) {
-    ctx.defs.set(def[1]!, def[2]!);
-    return undefined;
-  }
-  if (ctx.defs.size && line.includes('$')) {
-    line = line.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced: string | undefined, bare: string | undefined) => ctx.defs.get(braced ?? bare!) ?? whole);
-  }
-  return line;
-}
-
-/** Tokens of one file; `known` is its text when the caller has read it already (the top file). */
-async function tokenizeFile(file: string, depth: number, errors: ConfigIssue[], ctx: ParseContext, includedFrom?: { file: string; line: number }, known?: string): Promise<Token[]> {
-  let text: string;
-  try {
-    text = known ?? (await readFile(file, 'utf8'));
-  } catch (err) {
-    errors.push({ file: includedFrom?.file ?? file, line: includedFrom?.line, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-    return [];
-  }
-  const tokens: Token[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = preprocessLine(lines[i]!.replace(/\r$/, ''), ctx);
-    if (line === undefined) continue;
-    const words = tokenizeLine(line);
-    if (!words.length) continue;
-    if (words[0] === 'include') {
-      if (depth >= MAX_INCLUDE_DEPTH) {
-        errors.push({ file, line: i + 1, path: 'include', message: `includes nested deeper than ${MAX_INCLUDE_DEPTH}` });
-        continue;
-      }
-      for (const pattern of words.slice(1)) for (const f of await expandInclude(pattern, file)) tokens.push(...(await tokenizeFile(f, depth + 1, errors, ctx, { file, line: i + 1 })));
-      continue;
-    }
-    words.forEach((w, j) => tokens.push({ text: w, file, line: i + 1, eol: j === words.length - 1 }));
-  }
-  return tokens;
-}
-
-/** Parses keepalived.conf (and its includes) into statements; unbalanced braces are errors with their line. */
-export async function parseKeepalived(file: string, configId: string = hostname(), text?: string): Promise<{ nodes: KaNode[]; errors: ConfigIssue[] }> {
+export async function parseKeepalived(file: string, configId: string = hostname(), text?: string, options: Partial<LineReaderOptions> = {}): Promise<ParseResult> {
   const errors: ConfigIssue[] = [];
-  const tokens = await tokenizeFile(file, 0, errors, { configId, defs: new Map() }, undefined, text);
+  const tolerated: ConfigIssue[] = [];
+  let body: string;
+  try {
+    body = text ?? (await readFile(file, 'utf8'));
+  } catch (err) {
+    errors.push({ file, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+    return { nodes: [], errors, tolerated, warnings: [] };
+  }
+  const reader = new KaLineReader(file, body, { configId, ...options }, errors, tolerated);
+  const lines: Line[] = [];
+  const warnings: string[] = [];
+  for (let l = reader.next(); l; l = reader.next()) {
+    // keepalived.conf(5): "If a parameter is not defined, it will not be replaced at all".
+    for (const m of l.text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)[ 0-9]*\}/g)) {
+      const predefined = m[1]!.startsWith('_') ? ' (keepalived 2.2.7 predefines only _PWD, _INSTANCE, _RANDOM, _HASH and _BANG)' : '';
+      warnings.push(`${l.file}:${l.line}: ${m[0]} is not defined${predefined}: keepalived leaves it as written, and so does rsguard`);
+    }
+    const split = splitWords(l.text);
+    if (split.error) tolerated.push({ file: l.file, line: l.line, message: split.error });
+    if (split.words.length) lines.push({ words: split.words, raw: l.text, file: l.file, line: l.line });
+  }
   let i = 0;
-  const block = (closing: Token | undefined): KaNode[] => {
+  const at = (l: Line) => ({ file: l.file, line: l.line });
+  const node = (l: Line): KaNode => ({ key: l.words[0]!, args: l.words.slice(1), raw: l.raw, file: l.file, line: l.line });
+  const opensBlock = () => lines[i]?.words[0] === '{' && lines[i]!.words.length === 1;
+
+  /** A block keepalived's checker process skips or rsguard reads loosely: braces matched, nothing else assumed. */
+  const generic = (opener: Line): KaNode[] => {
     const nodes: KaNode[] = [];
-    while (i < tokens.length) {
-      const t = tokens[i]!;
-      if (t.text === '}') {
-        i++;
-        if (!closing) errors.push({ file: t.file, line: t.line, message: 'unexpected }' });
-        return nodes;
-      }
-      if (t.text === '{') {
-        errors.push({ file: t.file, line: t.line, message: 'unexpected { without a keyword' });
-        i++;
+    while (i < lines.length) {
+      const l = lines[i++]!;
+      if (l.words[0] === '}') return nodes;
+      if (l.words[0] === '{') {
+        tolerated.push({ ...at(l), message: "unexpected '{' - ignoring" });
         continue;
       }
-      const node: KaNode = { key: t.text, args: [], file: t.file, line: t.line };
-      i++;
-      let ended = t.eol;
-      while (!ended && i < tokens.length && tokens[i]!.text !== '{' && tokens[i]!.text !== '}') {
-        node.args.push(tokens[i]!.text);
-        ended = tokens[i]!.eol;
+      const n = node(l);
+      if (opensBlock()) {
         i++;
+        n.children = generic(l);
       }
-      // `{` on the same line, or alone on the next one, opens the statement's block.
-      if (i < tokens.length && tokens[i]!.text === '{' && (!ended || tokens[i]!.eol)) {
-        const open = tokens[i]!;
-        i++;
-        node.children = block(open);
-      }
-      nodes.push(node);
+      nodes.push(n);
     }
-    if (closing) errors.push({ file: closing.file, line: closing.line, message: 'this { is never closed' });
+    tolerated.push({ ...at(opener), path: opener.words[0], message: "this block's '{' is never closed (keepalived: missing '}')" });
     return nodes;
   };
-  const nodes = block(undefined);
-  return { nodes, errors };
+
+  /** alloc_value_block(): every line up to the `}` is one entry. */
+  const valueBlock = (opener: Line): KaNode[] => {
+    const nodes: KaNode[] = [];
+    if (opensBlock()) i++;
+    else tolerated.push({ ...at(opener), path: opener.words[0], message: `'{' missing from beginning of block ${opener.words[0]}` });
+    while (i < lines.length) {
+      const l = lines[i++]!;
+      if (l.words[0] === '}') return nodes;
+      nodes.push(node(l));
+    }
+    tolerated.push({ ...at(opener), path: opener.words[0], message: "this block's '{' is never closed (keepalived: missing '}')" });
+    return nodes;
+  };
+
+  /**
+   * process_stream(): a keyword that has a sublevel takes the following `{`
+   * and the lines up to the `}` that ends that level. After any other keyword
+   * (or one this level does not know) a `{` is "Unexpected '{' - ignoring",
+   * the lines after it are read at this level, and its `}` ends this level.
+   */
+  const level = (grammar: Grammar, opener: Line | undefined): KaNode[] => {
+    const nodes: KaNode[] = [];
+    let needBob = opener !== undefined;
+    while (i < lines.length) {
+      const l = lines[i++]!;
+      const key = l.words[0]!;
+      if (needBob) {
+        needBob = false;
+        if (key === '{') continue;
+        tolerated.push({ ...at(l), message: `missing '{' at beginning of configuration block ${opener!.words[0]}` });
+      } else if (key === '{') {
+        tolerated.push({ ...at(l), message: "unexpected '{' - ignoring" });
+        continue;
+      }
+      if (key === '}') {
+        if (opener) return nodes;
+        // read_line(): "Extra '}' found"; at the top level it is then an unknown keyword.
+        tolerated.push({ ...at(l), message: "extra '}' found" });
+        continue;
+      }
+      const n = node(l);
+      const sub = grammar[key];
+      if (sub === 'value') n.children = valueBlock(l);
+      else if (sub === 'generic') {
+        if (opensBlock()) {
+          i++;
+          n.children = generic(l);
+        }
+      } else if (sub) n.children = level(sub, l);
+      nodes.push(n);
+    }
+    if (opener) tolerated.push({ ...at(opener), path: opener.words[0], message: "this block's '{' is never closed (keepalived: missing '}')" });
+    return nodes;
+  };
+  const nodes = level(TOP, undefined);
+  return { nodes, errors, tolerated, warnings };
 }
 
 /** A keyword's first argument as a number of at least `min`, or an error naming its line. */

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../errors.js';
 import { number, type KaNode } from './keepalived-parser.js';
+import { unknownKeyword, type KaSink } from './keepalived-sink.js';
 
 /** Top-level `track_file NAME { file PATH; weight W [reverse] }` blocks, which FILE_CHECK names. */
 export type TrackFiles = Map<string, { path: string; weight: number; reverse: boolean }>;
@@ -35,14 +36,16 @@ export function readTrackFiles(nodes: KaNode[], errors: ConfigIssue[]): TrackFil
  * value, read every second here (keepalived watches it with inotify); its own
  * weight, when not set, is the track_file's.
  */
-export function fileCheck(node: KaNode, trackFiles: TrackFiles, errors: ConfigIssue[]): Array<Record<string, unknown>> {
+export function fileCheck(node: KaNode, trackFiles: TrackFiles, sink: KaSink): Array<Record<string, unknown>> {
+  const { errors } = sink;
   let name: string | undefined;
   let weight: number | undefined;
   let reverse: boolean | undefined;
   for (const c of node.children ?? []) {
     if (c.key === 'track_file') name = c.args[0];
     else if (c.key === 'weight') ({ weight, reverse } = weightOf(c, errors));
-    else if (c.key !== 'dynamic') errors.push({ file: c.file, line: c.line, path: c.key, message: `unknown FILE_CHECK keyword ${c.key}` });
+    // check_file.c install_file_check_keyword registers track_file and weight only.
+    else unknownKeyword(sink, c);
   }
   const tf = name === undefined ? undefined : trackFiles.get(name);
   if (!tf) {

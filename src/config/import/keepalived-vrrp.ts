@@ -1,11 +1,16 @@
 import type { ConfigIssue } from '../errors.js';
 import { number, type KaNode } from './keepalived-parser.js';
+import { splitCommand } from './keepalived-split.js';
 
 const VRRP_NOTIFY: Record<string, string> = { notify: 'notify', notify_master: 'master', notify_backup: 'backup', notify_fault: 'fault', notify_stop: 'stop' };
 
 function vrrpNotify(n: KaNode): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const c of n.children ?? []) if (VRRP_NOTIFY[c.key] && c.args.length) out[VRRP_NOTIFY[c.key]!] = c.args.join(' ');
+  // notify_script_init: the script is the line's second word as the quoted, escaped splitter reads it; later words are user/group.
+  for (const c of n.children ?? []) {
+    const script = VRRP_NOTIFY[c.key] ? splitCommand(c.raw).words[1] : undefined;
+    if (script) out[VRRP_NOTIFY[c.key]!] = script;
+  }
   return Object.keys(out).length ? out : undefined;
 }
 
