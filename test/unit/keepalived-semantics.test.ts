@@ -287,3 +287,15 @@ ${VS('  real_server 10.0.0.9 80 {\n  }', 'virtual_server group G')}`;
     assert.deepEqual(t.filter((x) => /skipping/.test(x)).map((x) => x.split(':')[0]), ['3', '4', '5', '7']);
   });
 });
+
+describe('vrrp_instance priority as vrrp_prio_handler reads it', () => {
+  it('a priority that is not 1-255 is logged and becomes 100, and the file loads (vrrp_parser.c: "Priority not valid! ... Using default 100")', async () => {
+    const { importKeepalived } = await import('../../src/config/import/keepalived.js');
+    for (const bad of ['PRI', '100,master', '0', '256']) {
+      const r = await importKeepalived('k.conf', undefined, `vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority ${bad}\n  virtual_ipaddress {\n    10.0.0.100\n  }\n}\n`);
+      assert.deepEqual(r.errors, [], bad);
+      assert.equal(((r.input.vrrp as { instances: Array<{ priority: number }> }).instances[0]!).priority, 100, bad);
+      assert.match(r.tolerated?.[0]?.message ?? '', /Priority not valid/, bad);
+    }
+  });
+});

@@ -15,13 +15,21 @@ function vrrpNotify(n: KaNode): Record<string, string> | undefined {
 }
 
 /** What rsguard shows of a vrrp_instance; the rest (authentication, tracking, timers) is keepalived's business. */
-export function vrrpInstance(n: KaNode, errors: ConfigIssue[]): Record<string, unknown> {
+export function vrrpInstance(n: KaNode, errors: ConfigIssue[], tolerated: ConfigIssue[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = { name: n.args[0] };
   const vips: string[] = [];
   for (const c of n.children ?? []) {
     if (c.key === 'interface' && c.args[0]) out.interface = c.args[0];
     else if (c.key === 'virtual_router_id') out.virtualRouterId = number(c, errors, 1);
-    else if (c.key === 'priority') out.priority = number(c, errors, 0);
+    else if (c.key === 'priority') {
+      // vrrp_prio_handler: read_unsigned_strvec(1..255) or "Priority not valid! ... Using default 100", and keepalived reads on.
+      const p = c.args[0] ?? '';
+      if (/^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 255) out.priority = Number(p);
+      else {
+        tolerated.push({ file: c.file, line: c.line, path: c.key, message: `(${String(n.args[0])}) Priority not valid! must be between 1 & 255. Using default 100 (got ${JSON.stringify(p)})` });
+        out.priority = 100;
+      }
+    }
     else if (c.key === 'state' && /^(MASTER|BACKUP)$/i.test(c.args[0] ?? '')) out.initialState = c.args[0]!.toUpperCase();
     else if (c.key === 'virtual_ipaddress') for (const v of c.children ?? []) vips.push(v.key);
   }

@@ -50,7 +50,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
       const scripts = (n.children ?? []).filter((c) => /^notify/.test(c.key)).map((c) => c.key);
       warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard (rsguard records its transitions)${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (add "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
       if (!n.args[0]) errors.push({ ...at(n), path: n.key, message: `${n.key} needs a name` });
-      else if (n.key === 'vrrp_instance') vrrpInstances.push(vrrpInstance(n, errors));
+      else if (n.key === 'vrrp_instance') vrrpInstances.push(vrrpInstance(n, errors, sink.tolerated));
       else vrrpGroups.push({ node: n, group: vrrpGroup(n) });
     } else if (n.key === 'virtual_server_group' || n.key === 'track_file') {
       continue;
