@@ -26,9 +26,9 @@ export interface HttpCheckRequest {
   tlsVerify: boolean;
   /** PEM CA bundle (contents), instead of the system's. */
   ca?: string;
-  /** SNI, when not the Host header's name. */
-  servername?: string;
-  /** The name the certificate must carry (default: the SNI name, else the address); false: the chain only. */
+  /** SNI, when not the Host header's name; false: none. */
+  servername?: string | false;
+  /** The name the certificate must carry when no SNI is sent (default the address); false: the chain only. */
   verifyHost?: string | false;
   /** Client certificate and key, CRL (PEM contents). */
   cert?: string;
@@ -66,9 +66,9 @@ function bytesOf(req: HttpCheckRequest): Buffer {
 
 function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  const sni = req.servername ?? (net.isIP(hostName) ? undefined : hostName);
-  // With verification on, the name checked is the SNI name when one is sent, else the virtual host or address.
-  const verifyName = req.verifyHost ?? req.servername ?? hostName;
+  const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
+  // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
+  const verifyName = sni ?? req.verifyHost ?? hostName;
   return tls.connect({
     host: req.host,
     port: req.port,

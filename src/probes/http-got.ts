@@ -44,7 +44,7 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
         rejectUnauthorized: spec.tlsVerify,
         ...(spec.tlsCa ? { certificateAuthority: caFile(spec.tlsCa) } : {}),
         ...(tlsExtra.cert ? { certificate: tlsExtra.cert, key: tlsExtra.key } : {}),
-        ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}),
+        ...(typeof spec.tlsServerName === 'string' ? { servername: spec.tlsServerName } : {}),
         ...(spec.tlsVerifyHost === false ? { checkServerIdentity: () => undefined } : {}),
       },
     });

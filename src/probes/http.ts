@@ -32,7 +32,7 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
     tlsVerify: spec.tlsVerify,
     ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
     ...tlsFiles(spec),
-    ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}),
+    ...(spec.tlsServerName !== undefined ? { servername: spec.tlsServerName } : {}),
     ...(spec.tlsVerifyHost !== undefined ? { verifyHost: spec.tlsVerifyHost } : {}),
     ...(spec.body !== undefined ? { body: spec.body } : {}),
     needBody: needsBody(spec),

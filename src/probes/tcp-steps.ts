@@ -26,7 +26,7 @@ export const tcpStep = z.discriminatedUnion('step', [
       /** TLS on this connection, with the check's tls* fields. */
       tls: z.boolean().default(false),
       /** SNI for this connection (HAProxy `tcp-check connect sni`); default the check's tlsServerName. */
-      tlsServerName: z.string().min(1).optional(),
+      tlsServerName: z.union([z.string().min(1), z.literal(false)]).optional(),
       /** ALPN protocols offered (HAProxy `alpn h2,http/1.1`). */
       alpn: z.array(z.string().min(1)).min(1).optional(),
     })
@@ -136,12 +136,16 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
   const port = step.port ?? target.port;
   let socket: net.Socket;
   if (step.tls) {
-    const sni = step.tlsServerName ?? spec.tlsServerName;
-    const verifyName = spec.tlsVerifyHost ?? sni ?? host;
+    const named = step.tlsServerName ?? spec.tlsServerName;
+    const sni = named === false || (named === undefined && net.isIP(host)) ? undefined : (named ?? host);
+    // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
+    const verifyName = sni ?? spec.tlsVerifyHost ?? host;
     socket = tls.connect({
       host,
       port,
       ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
+      // Node sends the host name as SNI unless told otherwise.
+      ...(sni === undefined ? { servername: '' } : {}),
       rejectUnauthorized: spec.tlsVerify ?? true,
       ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
       ...tlsFiles(spec),

@@ -7,12 +7,15 @@ import { pemFile } from './ca-file.js';
  * crt, crl-file), so an imported check verifies exactly what HAProxy did.
  */
 export const tlsExtraFields = {
-  /** SNI sent (HAProxy `check-sni`); also the name the certificate must carry. Default: `virtualHost` when it is a name. */
-  tlsServerName: z.string().min(1).optional(),
   /**
-   * The name the certificate must carry. Default: the SNI name, else the
-   * address. `false` checks the chain only, as HAProxy does when it sends no
-   * SNI and has no `verifyhost` (ssl_sock_srv_verifycbk).
+   * SNI sent (HAProxy `check-sni`), which the certificate must then carry.
+   * Default: `virtualHost` when it is a name; `false` sends none.
+   */
+  tlsServerName: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /**
+   * The name the certificate must carry when no SNI is sent (HAProxy
+   * `verifyhost`); default the address. `false` checks the chain only, as
+   * HAProxy does with neither SNI nor verifyhost (ssl_sock_srv_verifycbk).
    */
   tlsVerifyHost: z.union([z.string().min(1), z.literal(false)]).optional(),
   /** A PEM with the client certificate and, unless `tlsKey` is given, its key (HAProxy `crt`). */
@@ -23,7 +26,7 @@ export const tlsExtraFields = {
 };
 
 export interface TlsExtra {
-  tlsServerName?: string | undefined;
+  tlsServerName?: string | false | undefined;
   tlsVerifyHost?: string | false | undefined;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
