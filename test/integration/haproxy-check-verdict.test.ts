@@ -124,6 +124,8 @@ describe('imported haproxy.cfg checks give the verdict HAProxy 2.6 gives on the 
         return { port: tls.port, port2: plain.port, close: async () => (await tls.close(), await plain.close()) };
       },
     },
+    // The SSLv3 hello: a TLS server answers with a handshake or an alert, an HTTP server with text.
+    { name: 'sslhello', lines: () => 'option ssl-hello-chk', start: (m) => httpServer(respond(200, 'ok'), m === 'pass' ? a : undefined) },
     { name: 'tlsconnect', lines: () => '', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => httpServer(respond(200, 'ok'), m === 'pass' ? a : b) },
   ];
 
@@ -146,20 +148,20 @@ describe('imported haproxy.cfg checks give the verdict HAProxy 2.6 gives on the 
     haproxy = new Haproxy(body);
     text = haproxy.config();
     await haproxy.start();
-    // `show stat`: every server's check has completed (check_status no longer INI), twice the same: the verdict.
+    // `show stat`: every server's first check has completed (check_status no longer INI; `* ` marks the next one running), three times the same: the verdict.
     let last = '';
+    let same = 0;
     await waitFor('HAProxy to finish its first checks', async () => {
       const csv = await haproxy.client.send('show stat -1 4 -1');
       const [head, ...rows] = csv.trim().split('\n');
       const f = head!.replace(/^# /, '').split(',');
       const col = (name: string) => f.indexOf(name);
       const now = rows.map((r) => r.split(',')).map((v) => [v[col('pxname')], v[col('status')], v[col('check_status')]] as const);
-      if (now.length < cases.length * 2 || now.some(([, , st]) => !st || st.startsWith('INI') || st.startsWith('* '))) return undefined;
+      if (now.length < cases.length * 2 || now.some(([, , st]) => !st || st.replace(/^\* /, '').startsWith('INI'))) return undefined;
       const snap = JSON.stringify(now.map(([be, status]) => [be, status]));
-      if (snap !== last) {
-        last = snap;
-        return undefined;
-      }
+      same = snap === last ? same + 1 : 0;
+      last = snap;
+      if (same < 2) return undefined;
       for (const [be, status] of now) haproxySays.set(be!, status!.startsWith('UP') ? 'up' : 'down');
       return true;
     }, 15_000, 300);

@@ -150,6 +150,17 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     assert.deepEqual(first('  option httpchk\n  http-check expect string ok\n  server s1 10.0.0.2:80 check').expectStatus, ['000-999']);
   });
 
+  it('option ssl-hello-chk sends HAProxy\'s SSLv3 hello and expects a handshake or alert record (proxy_parse_ssl_hello_chk_opt); redis-check goes over TLS with ssl', () => {
+    const c = first('  option ssl-hello-chk\n  server s1 10.0.0.2:443 check');
+    const steps = c.steps as Obj[];
+    assert.equal(Buffer.from(String(steps[1]!.hex), 'hex').length, 126);
+    assert.deepEqual(steps[2], { step: 'expect', hexRegex: '^1[56]' });
+    valid(c);
+    const redis = first('  option redis-check\n  server s1 10.0.0.2:6379 check check-ssl verify none');
+    assert.deepEqual(redis.steps, [{ step: 'connect', tls: true, tlsServerName: false }, { step: 'send', data: 'PING\r\n' }, { step: 'expect', string: '+PONG' }]);
+    assert.ok(first('  option smtpchk\n  server s1 10.0.0.2:465 check check-ssl verify none').unsupported);
+  });
+
   it('an http-check sequence over two connections is two checks (configuration.txt "http-check connect" example)', () => {
     const { checks, r } = imp(
       '  option httpchk\n  http-check connect\n  http-check send meth GET uri / ver HTTP/1.1 hdr host haproxy.1wt.eu\n  http-check expect status 200-399\n  http-check connect port 443 ssl sni haproxy.1wt.eu\n  http-check send meth GET uri / ver HTTP/1.1 hdr host haproxy.1wt.eu\n  http-check expect status 200-399\n  server www 10.0.0.1 check port 80 verify none',

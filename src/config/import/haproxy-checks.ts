@@ -405,9 +405,31 @@ export function haproxyChecks(o: CheckOptions, srv: ServerCheck, at: Directive, 
   }
 }
 
+/** HAProxy's SSLv3 CLIENT HELLO of option ssl-hello-chk (proxy_parse_ssl_hello_chk_opt), with the time field zero. */
+const SSLV3_CLIENT_HELLO = [
+  '16', '0300', '0079', // handshake record, SSLv3, 0x79 bytes
+  '01', '000075', '0300', // CLIENT HELLO, 0x75 bytes, v3
+  '00000000', // Unix GMT time (HAProxy's clock; no server looks at it)
+  Buffer.from('HAPROXYSSLCHK\nHAPROXYSSLCHK\n').toString('hex'), // random, 28 bytes
+  '00', '004E', // no session ID; 78 bytes of cipher suites
+  '0001000200030004000500060007000800090' + '00A000B000C000D000E000F0010001100120013001400150016001700180019001A001B002F0030003100320033003400350036003700380039003A',
+  '01', '00', // one compression type: none
+].join('');
+
+/** The ruleset an option stands for, as tcp-check lines (the options are tcp-check rulesets in HAProxy 2.x). */
+function ruleset(at: Directive, line: number, rules: string[][]): Directive[] {
+  return rules.map((args) => ({ key: 'tcp-check', args, file: at.file, line }));
+}
+
 function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: string[]): Check[] {
   const opt = o.option;
   const plainConnect = (): Check[] => [tcpSteps({ ...o, tcpCheck: [] }, srv, at)];
+  /** The protocol probes connect as the server line says: PROXY header, SOCKS4 or TLS are not theirs. */
+  const protocolProbe = (check: Check): Check[] => {
+    const conn = resolveConnect({ default: true, ssl: false, sendProxy: false, socks4: false }, srv, false);
+    if (conn.tls) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} over TLS (ssl/check-ssl on the server)`, `{ kind: ${String(check.kind)}, tls: true }`);
+    return [check];
+  };
   switch (opt?.name) {
     case undefined:
       return plainConnect();
@@ -416,11 +438,15 @@ function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: s
     case 'tcp-check':
       return [tcpSteps(o, srv, at)];
     case 'smtpchk':
-      return [{ kind: 'smtp', greeting: opt.args[0]?.toUpperCase() === 'HELO' ? 'HELO' : 'EHLO', helo: opt.args[1] ?? 'localhost' }];
+      return protocolProbe({ kind: 'smtp', greeting: opt.args[0]?.toUpperCase() === 'HELO' ? 'HELO' : 'EHLO', helo: opt.args[1] ?? 'localhost' });
     case 'redis-check':
-      return [{ kind: 'tcp', send: 'PING\r\n', expect: '+PONG' }];
+      // proxy_parse_redis_check_opt: send PING, expect +PONG.
+      return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, [['send', 'PING\r\n'], ['expect', 'string', '+PONG']]) }, srv, at)];
+    case 'ssl-hello-chk':
+      // The SSLv3 hello, then the first byte of the reply is a handshake (0x16) or an alert (0x15).
+      return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, [['send-binary', SSLV3_CLIENT_HELLO], ['expect', 'rbinary', '^1[56]']]) }, srv, at)];
     case 'ldap-check':
-      return [{ kind: 'ldap' }];
+      return protocolProbe({ kind: 'ldap' });
     case 'pgsql-check':
     case 'mysql-check': {
       const user = opt.args[0] === 'user' ? opt.args[1] : undefined;
@@ -428,11 +454,8 @@ function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: s
         warnings.push(`${at.file}:${opt.line}: option ${opt.name} without a user: HAProxy reads the greeting, rsguard checks the TCP connect`);
         return plainConnect();
       }
-      return [{ kind: opt.name === 'mysql-check' ? 'mysql' : 'pgsql', user }];
+      return protocolProbe({ kind: opt.name === 'mysql-check' ? 'mysql' : 'pgsql', user });
     }
-    case 'ssl-hello-chk':
-      warnings.push(`${at.file}:${opt.line}: option ssl-hello-chk: rsguard checks the TCP connect (use kind https to check TLS)`);
-      return [{ kind: 'tcp' }];
     default:
       throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name}`, '{ kind: tcp }');
   }
