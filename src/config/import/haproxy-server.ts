@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../errors.js';
 import { unsupportedPart, type Directive } from './imported.js';
 import { haproxyChecks, type CheckOptions, type ServerCheck } from './haproxy-checks.js';
 import type { HaproxySection } from './haproxy-parser.js';
-import { haproxyTime } from './haproxy.js';
+import { haproxyTime } from './haproxy-time.js';
 
 /** HAProxy's own defaults (configuration.txt 5.2): inter 2s, rise 2, fall 3, weight 1. */
 const DEFAULT_INTER = 2000;
