@@ -74,7 +74,7 @@ export function httpBlocks(o: CheckOptions, srv: ServerCheck, at: Directive, war
       continue;
     }
     if (!METHODS.has(send.method)) throw new Unsupported(send.d ?? { file: at.file, line: o.option!.line }, `method ${send.method}`, '{ kind: http, method: GET|HEAD|POST|OPTIONS }');
-    const out: Check = { kind: conn.tls ? 'https' : 'http', method: send.method, path: send.path.startsWith('/') ? send.path : `/${send.path}` };
+    const out: Check = { kind: conn.tls ? 'https' : 'http', expectStatus: undefined, method: send.method, path: send.path.startsWith('/') ? send.path : `/${send.path}` };
     const host = Object.entries(send.headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
     const others = Object.fromEntries(Object.entries(send.headers).filter(([k]) => k.toLowerCase() !== 'host' && k));
     if (host) out.virtualHost = host;
