@@ -124,6 +124,8 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
   it('several connect rules on other ports (configuration.txt "tcp-check connect": POP and IMAP; reg-tests tcp-check_multiple_ports.vtc)', () => {
     const c = first('  option tcp-check\n  tcp-check connect port 110 linger\n  tcp-check expect string +OK\\ POP3\\ ready\n  tcp-check connect port 143\n  tcp-check expect string *\\ OK\\ IMAP4\\ ready\n  server mail 10.0.0.1 check');
     assert.deepEqual(c.steps, [{ step: 'connect', port: 110 }, { step: 'expect', string: '+OK POP3 ready' }, { step: 'connect', port: 143 }, { step: 'expect', string: '* OK IMAP4 ready' }]);
+    // `server mail 10.0.0.1` has no port: the check has its first connect's, so it loads.
+    assert.equal(c.port, 110);
     valid(c);
   });
 

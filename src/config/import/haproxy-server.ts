@@ -173,9 +173,12 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
   const timeout = settings.timeoutCheck !== undefined ? Math.min(settings.timeoutConnect ?? inter, inter) + settings.timeoutCheck : inter;
   const checks = haproxyChecks(settings.check, serverCheck(p, globals), d, errors, warnings);
   const timing = { interval: `${inter}ms`, retryInterval: `${fast}ms`, timeout: `${timeout}ms`, rise: Number(values.get('rise') ?? 2), fall: Number(values.get('fall') ?? 3) };
+  // A server without a port is checked where its first tcp-check connect says (configuration.txt "tcp-check connect").
+  const firstStepPort = (check: Record<string, unknown>) => (hp?.[2] ? undefined : ((check.steps as Array<Record<string, unknown>> | undefined)?.[0]?.port as number | undefined));
   rs.checks = checks.map((check) => ({
     ...check,
     ...(values.has('port') && check.port === undefined && !check.unsupported ? { port: Number(values.get('port')) } : {}),
+    ...(!values.has('port') && check.port === undefined && firstStepPort(check) !== undefined ? { port: firstStepPort(check) } : {}),
     ...(values.has('addr') && check.host === undefined && !check.unsupported ? { host: values.get('addr') } : {}),
     ...(check.unsupported ? {} : timing),
   }));
