@@ -41,6 +41,7 @@ export type TcpSpec = z.output<typeof tcpSpec>;
 export const tcpProbe = defineProbe({
   kind: 'tcp',
   spec: tcpSpec,
+  speaksTls: (spec) => Array.isArray(spec.steps) && spec.steps.some((s: { tls?: boolean }) => s.tls === true),
   run: (target, spec, ctx) => (spec.steps ? runSteps(target, { ...spec, steps: spec.steps }, ctx) : connectCheck(target, spec, ctx)),
 });
 
