@@ -79,6 +79,11 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.equal(checks[0]!.length, 3);
     assert.deepEqual(r.errors.map((e) => [e.path, e.line, Boolean(e.unsupported)]), [['agent-check', 4, true], ['observe', 4, true]]);
     assert.ok(r.warnings.some((w) => w.includes('h.cfg:4: cookie, maxconn accepted, not acted on')));
+    // Check settings of a server without check are said to do nothing, not dropped.
+    assert.ok(imp('  default-server inter 3s fall 3 rise 2\n  server s1 10.0.0.2:80').r.warnings.some((w) => w.includes('h.cfg:5: inter, fall, rise accepted, not acted on: the server has no check')));
+    // The agent runs without `check` too; `observe none` is off.
+    assert.equal(imp('  server s1 10.0.0.2:80 agent-check agent-port 9999').r.errors[0]?.path, 'agent-check');
+    assert.deepEqual(imp('  server s1 10.0.0.2:80 check observe none').r.errors, []);
     assert.equal(imp('  server s1 10.0.0.2:80 track b2/s1 check').r.errors[0]?.path, 'track');
     assert.ok(imp('  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check-via-socks4 check').checks[0]![0]!.unsupported);
     // slowstart: HAProxy itself warms the server up when rsguard takes it out of maint.

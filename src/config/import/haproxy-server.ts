@@ -162,9 +162,13 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
     rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'track' }, `track ${values.get('track')}: the server's state follows another server's in HAProxy, which rsguard does not do`, '{ kind: ..., the tracked server\'s check }')];
     return rs;
   }
+  // The agent runs with or without `check` (init_srv_agent_check), and its answer changes the server.
+  const agent = flags.has('agent-check')
+    ? [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, `agent-check${values.has('agent-port') ? ` on port ${values.get('agent-port')}` : ''}: the agent's answer (weight, drain, maint, down) changes the server in HAProxy; rsguard has no agent check`, '{ kind: exec, command: [...] } or drop agent-check')]
+    : [];
   if (!checked) {
     // HAProxy does not check it: it is always up, and so it is here.
-    rs.checks = [];
+    rs.checks = agent;
     return rs;
   }
   const inter = haproxyTime(values.get('inter')) ?? DEFAULT_INTER;
@@ -175,23 +179,24 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
   const timing = { interval: `${inter}ms`, retryInterval: `${fast}ms`, timeout: `${timeout}ms`, rise: Number(values.get('rise') ?? 2), fall: Number(values.get('fall') ?? 3) };
   // A server without a port is checked where its first tcp-check connect says (configuration.txt "tcp-check connect").
   const firstStepPort = (check: Record<string, unknown>) => (hp?.[2] ? undefined : ((check.steps as Array<Record<string, unknown>> | undefined)?.[0]?.port as number | undefined));
-  rs.checks = checks.map((check) => ({
+  let main: Array<Record<string, unknown>> = checks.map((check) => ({
     ...check,
     ...(values.has('port') && check.port === undefined && !check.unsupported ? { port: Number(values.get('port')) } : {}),
     ...(!values.has('port') && check.port === undefined && firstStepPort(check) !== undefined ? { port: firstStepPort(check) } : {}),
     ...(values.has('addr') && check.host === undefined && !check.unsupported ? { host: values.get('addr') } : {}),
     ...(check.unsupported ? {} : timing),
   }));
-  // Checks beside the main one that change the server's state: rsguard runs none of them.
-  if (flags.has('agent-check')) {
-    (rs.checks as unknown[]).push(unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, `agent-check${values.has('agent-port') ? ` on port ${values.get('agent-port')}` : ''}: the agent's answer (weight, drain, maint, down) changes the server in HAProxy; rsguard has no agent check`, '{ kind: exec, command: [...] } or drop agent-check'));
-  }
-  if (values.has('observe')) {
-    (rs.checks as unknown[]).push(unsupportedPart(errors, { file: d.file, line: d.line, path: 'observe' }, `observe ${values.get('observe')}: HAProxy marks the server down from errors in its traffic (on-error ${values.get('on-error') ?? 'fail-check'}); rsguard sees no traffic`, 'drop observe'));
-  }
   if (values.has('namespace')) {
-    (rs.checks as unknown[]).splice(0, Infinity, unsupportedPart(errors, { file: d.file, line: d.line, path: 'namespace' }, `namespace ${values.get('namespace')}: HAProxy connects its checks from that network namespace; rsguard's checks leave from its own`, '{ kind: exec, command: [ip, netns, exec, ...] }'));
+    main = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'namespace' }, `namespace ${values.get('namespace')}: HAProxy connects its checks from that network namespace; rsguard's checks leave from its own`, '{ kind: exec, command: [ip, netns, exec, ...] }')];
   }
+  // Checks beside the main one that change the server's state: rsguard runs none of them.
+  const observe = values.get('observe');
+  // health_adjust (check.c): observe needs `check`; `observe none` is off.
+  const observed =
+    observe !== undefined && observe !== 'none'
+      ? [unsupportedPart(errors, { file: d.file, line: d.line, path: 'observe' }, `observe ${observe}: HAProxy marks the server down from errors in its traffic (on-error ${values.get('on-error') ?? 'fail-check'}); rsguard sees no traffic`, 'drop observe')]
+      : [];
+  rs.checks = [...main, ...agent, ...observed];
   return rs;
 }
 
@@ -228,10 +233,14 @@ function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: str
     if (role === 'tls') return !checked;
     // Inert without the keyword that turns them on.
     if (['agent-addr', 'agent-inter', 'agent-port', 'agent-send'].includes(w)) return !p.flags.has('agent-check');
-    if (['on-error', 'error-limit'].includes(w)) return !p.values.has('observe');
+    if (['on-error', 'error-limit'].includes(w)) return !p.values.has('observe') || p.values.get('observe') === 'none' || !p.flags.has('check');
+    if (w === 'observe') return !p.flags.has('check') || p.values.get('observe') === 'none';
     return false;
   });
   if (traffic.length) warnings.push(`${at}: ${traffic.join(', ')} accepted, not acted on: HAProxy's own traffic settings, they stay in haproxy.cfg`);
+  const USED = ['check', 'no-check', 'backup', 'no-backup', 'disabled', 'enabled', 'weight', 'agent-check', 'no-agent-check', 'track', 'slowstart', 'usesrc'];
+  const idle = checked ? [] : [...p.seen].filter((w) => KEYWORDS[w]![1] === 'check' && !USED.includes(w) && !w.startsWith('agent-'));
+  if (idle.length) warnings.push(`${at}: ${idle.join(', ')} accepted, not acted on: the server has no check`);
   const tls = checked ? [...p.seen].filter((w) => KEYWORDS[w]![1] === 'tls') : [];
   if (tls.length) warnings.push(`${at}: ${tls.join(', ')} accepted, not acted on: rsguard's TLS checks use OpenSSL's default versions and ciphers`);
   if (checked && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
