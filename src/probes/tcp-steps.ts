@@ -101,8 +101,8 @@ class Conn {
       this.ended = true;
       this.wake();
     });
-    socket.once('error', (err) => {
-      this.error = err;
+    socket.on('error', (err) => {
+      this.error ??= err;
       this.wake();
     });
   }
@@ -188,8 +188,13 @@ function write(conn: Conn, bytes: Buffer, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** With a reset, as HAProxy closes its checks unless told `linger`: no TIME_WAIT socket left behind. */
+/**
+ * With a reset, as HAProxy closes its checks unless told `linger`: no
+ * TIME_WAIT socket left behind. A connection the server has already closed is
+ * simply destroyed: libuv refuses a reset once node has answered the FIN.
+ */
 function close(conn: Conn): void {
+  if (conn.ended || conn.error) return void conn.socket.destroy();
   try {
     conn.socket.resetAndDestroy();
   } catch {
