@@ -72,7 +72,7 @@ export function addCheck(
   const spec: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (!(TIMING_KEYS as readonly string[]).includes(k)) spec[k] = v;
   // global.tlsCa is the default of every kind that speaks TLS (those whose spec has tlsCa).
-  if (tlsCa !== undefined && spec.tlsCa === undefined && 'tlsCa' in probe.spec.shape) spec.tlsCa = tlsCa;
+  if (tlsCa !== undefined && spec.tlsCa === undefined && 'tlsCa' in probe.spec.shape && (probe.speaksTls?.(spec) ?? true)) spec.tlsCa = tlsCa;
   const connectHost = host ?? rs.host;
   if (host !== undefined && typeof parseHostPort(host) === 'string') {
     issues.push({ path: [...path, 'host'], message: `expected an IP address, got ${JSON.stringify(host)}` });

@@ -9,16 +9,21 @@ const cache = new Map<string, string>();
  * here (the file removed since) becomes the probe's check error.
  */
 export function caFile(path: string): string {
-  let ca = cache.get(path);
-  if (ca === undefined) {
+  return pemFile(path, 'CA');
+}
+
+/** Any PEM file a TLS check reads (CA, client certificate, key, CRL), read once per process per path. */
+export function pemFile(path: string, what: string): string {
+  let pem = cache.get(path);
+  if (pem === undefined) {
     try {
-      ca = readFileSync(path, 'utf8');
+      pem = readFileSync(path, 'utf8');
     } catch (err) {
       // This host's file, not the server's health: the check cannot run.
-      throw new LocalFault(`cannot read CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new LocalFault(`cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    cache.set(path, ca);
+    cache.set(path, pem);
   }
-  return ca;
+  return pem;
 }
 

@@ -26,6 +26,16 @@ export interface HttpCheckRequest {
   tlsVerify: boolean;
   /** PEM CA bundle (contents), instead of the system's. */
   ca?: string;
+  /** SNI, when not the Host header's name; false: none. */
+  servername?: string | false;
+  /** The name the certificate must carry when no SNI is sent (default the address); false: the chain only. */
+  verifyHost?: string | false;
+  /** Client certificate and key, CRL (PEM contents). */
+  cert?: string;
+  key?: string;
+  crl?: string;
+  /** Request body, sent with its Content-Length. */
+  body?: string;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
   maxBodyBytes: number;
@@ -39,6 +49,8 @@ export function buildRequest(req: HttpCheckRequest): string {
     if (lower === 'host' || lower === 'connection') continue;
     head += `${name}: ${value}\r\n`;
   }
+  // HAProxy adds Content-Length for a body whatever the method (http-check send body).
+  if (req.body !== undefined) return `${head}Content-Length: ${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`;
   if (req.method === 'POST') head += 'Content-Length: 0\r\n';
   return `${head}\r\n`;
 }
@@ -54,15 +66,19 @@ function bytesOf(req: HttpCheckRequest): Buffer {
 
 function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
+  // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
+  const verifyName = sni ?? req.verifyHost ?? hostName;
   return tls.connect({
     host: req.host,
     port: req.port,
-    servername: net.isIP(hostName) ? undefined : hostName,
+    servername: sni,
     rejectUnauthorized: req.tlsVerify,
     ...(req.ca ? { ca: req.ca } : {}),
+    ...(req.cert ? { cert: req.cert, key: req.key } : {}),
+    ...(req.crl ? { crl: req.crl } : {}),
     ALPNProtocols: ['http/1.1'],
-    // With verification on, the name checked is the virtual host when set (SNI), else the address.
-    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(hostName, cert),
+    checkServerIdentity: (_host, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
   });
 }
 

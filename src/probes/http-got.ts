@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { caFile } from './ca-file.js';
+import { tlsFiles } from './tls-fields.js';
 import { lazyModule } from './lazy-module.js';
 import { hostForUrl, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
@@ -26,6 +27,7 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
     let settled = false;
     const url = `${scheme}://${hostForUrl(target.host)}:${target.port}${spec.path}`;
     const headers: Record<string, string> = { 'user-agent': 'rsguard', connection: 'close', ...spec.headers };
+    const tlsExtra = tlsFiles(spec);
     if (spec.virtualHost) headers.host = spec.virtualHost;
     const stream = got.stream(url, {
       method: spec.method,
@@ -37,7 +39,14 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
       throwHttpErrors: false,
       retry: { limit: 0 },
       decompress: false,
-      https: { rejectUnauthorized: spec.tlsVerify, ...(spec.tlsCa ? { certificateAuthority: caFile(spec.tlsCa) } : {}) },
+      ...(spec.body !== undefined ? { body: spec.body } : {}),
+      https: {
+        rejectUnauthorized: spec.tlsVerify,
+        ...(spec.tlsCa ? { certificateAuthority: caFile(spec.tlsCa) } : {}),
+        ...(tlsExtra.cert ? { certificate: tlsExtra.cert, key: tlsExtra.key } : {}),
+        ...(typeof spec.tlsServerName === 'string' ? { servername: spec.tlsServerName } : {}),
+        ...(spec.tlsVerifyHost === false ? { checkServerIdentity: () => undefined } : {}),
+      },
     });
     const finish = (result: ProbeResult) => {
       if (settled) return;
@@ -50,7 +59,7 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
     let size = 0;
     stream.once('response', (res: { statusCode: number }) => {
       status = res.statusCode;
-      const early = verdict({ ...spec, expectBody: undefined, expectBodyRegex: undefined, rejectBody: undefined, rejectBodyRegex: undefined, digest: undefined }, startedAt, status, Buffer.alloc(0), false);
+      const early = verdict({ ...spec, expectBody: undefined, expectBodyRegex: undefined, rejectBody: undefined, rejectBodyRegex: undefined, digest: undefined, expectRules: spec.expectRules?.filter((r) => r.body === undefined && r.bodyRegex === undefined) }, startedAt, status, Buffer.alloc(0), false);
       if (!early.ok) finish(early);
     });
     stream.on('data', (chunk: Buffer) => {

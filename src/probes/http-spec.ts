@@ -1,10 +1,31 @@
 import { z } from 'zod';
 import { regexField } from './regex-cache.js';
 import { statusItem } from './status-codes.js';
+import { tlsExtraFields } from './tls-fields.js';
 
 const DEFAULT_MAX_BODY = 64 * 1024;
 
 const regex = regexField;
+
+/**
+ * One response rule, as HAProxy's `http-check expect [!] status|rstatus|string|rstring`
+ * (tcpcheck_eval_expect_http): every rule must hold, in order; `not` inverts one.
+ */
+export const httpRule = z
+  .object({
+    status: z.array(statusItem).min(1).optional(),
+    /** Matched against the three-digit status code. */
+    statusRegex: regex.optional(),
+    body: z.string().min(1).optional(),
+    bodyRegex: regex.optional(),
+    not: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => [r.status, r.statusRegex, r.body, r.bodyRegex].filter((x) => x !== undefined).length === 1, {
+    message: 'set exactly one of status, statusRegex, body, bodyRegex',
+  });
+
+export type HttpRule = z.output<typeof httpRule>;
 
 export const httpSpec = z
   .object({
@@ -13,6 +34,8 @@ export const httpSpec = z
     /** Host header and TLS SNI (ldirectord `virtualhost`, keepalived url `virtualhost`). */
     virtualHost: z.string().min(1).optional(),
     headers: z.record(z.string(), z.string()).default({}),
+    /** Request body, sent with its Content-Length (HAProxy `http-check send body`). */
+    body: z.string().optional(),
     /** Accepted status codes; keepalived's default is 200-299. */
     expectStatus: z.array(statusItem).min(1).default(['200-299']),
     /** The body must contain this string (ldirectord `receive` is a regex: use expectBodyRegex). */
@@ -21,6 +44,8 @@ export const httpSpec = z
     /** The body must not contain / match these (keepalived `regex_no_match`, blackbox `fail_if_body_matches_regexp`). */
     rejectBody: z.string().min(1).optional(),
     rejectBodyRegex: regex.optional(),
+    /** Further rules, all of which must hold after expectStatus (HAProxy's several `http-check expect`). */
+    expectRules: z.array(httpRule).optional(),
     /** MD5 of the whole body, hex, like keepalived's `digest` from genhash. */
     digest: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected 32 hex digits (an MD5 digest)').transform((d) => d.toLowerCase()).optional(),
     /** Bytes of body read at most; HAProxy inspects only tune.bufsize (16 KiB) too. */
@@ -29,6 +54,7 @@ export const httpSpec = z
     tlsVerify: z.boolean().default(true),
     /** A PEM CA bundle for a backend with a private CA (default: global.tlsCa, else the system's). */
     tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
+    ...tlsExtraFields,
     followRedirects: z.boolean().default(false),
   })
   .strict();
@@ -40,5 +66,5 @@ export function hostForUrl(host: string): string {
 }
 
 export function needsBody(spec: HttpSpec): boolean {
-  return spec.method !== 'HEAD' && Boolean(spec.expectBody || spec.expectBodyRegex || spec.rejectBody || spec.rejectBodyRegex || spec.digest);
+  return spec.method !== 'HEAD' && Boolean(spec.expectBody || spec.expectBodyRegex || spec.rejectBody || spec.rejectBodyRegex || spec.digest || spec.expectRules?.some((r) => r.body !== undefined || r.bodyRegex !== undefined));
 }

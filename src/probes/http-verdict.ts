@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HttpSpec } from './http-spec.js';
+import type { HttpRule, HttpSpec } from './http-spec.js';
 import { needsBody } from './http-spec.js';
 import { fail, pass, snippet } from './outcome.js';
 import { compiled } from './regex-cache.js';
@@ -20,6 +20,37 @@ function judgeBody(spec: HttpSpec, body: Buffer, truncated: boolean): { ok: true
   return { ok: true };
 }
 
+/**
+ * The expectRules in order, as HAProxy evaluates its expect rules
+ * (tcpcheck_eval_expect_http): the first that does not hold fails the check.
+ * A body rule on an empty body fails whether negated or not ("HTTP content
+ * check could not find a response body").
+ */
+function judgeRules(rules: readonly HttpRule[], status: number, body: Buffer): { ok: true } | { ok: false; reason: 'status' | 'body'; detail: string } {
+  let text: string | undefined;
+  for (const r of rules) {
+    let matched: boolean;
+    let what: string;
+    if (r.status !== undefined) {
+      matched = statusMatches(status, r.status);
+      what = `status in ${r.status.join(',')}`;
+    } else if (r.statusRegex !== undefined) {
+      matched = compiled(r.statusRegex).test(String(status).padStart(3, '0'));
+      what = `status matching /${snippet(r.statusRegex, 40)}/`;
+    } else {
+      if (!body.length) return { ok: false, reason: 'body', detail: `HTTP ${status}: no response body` };
+      text ??= body.toString('latin1');
+      matched = r.body !== undefined ? text.includes(r.body) : compiled(r.bodyRegex!).test(text);
+      what = r.body !== undefined ? `body containing ${JSON.stringify(snippet(r.body, 40))}` : `body matching /${snippet(r.bodyRegex!, 40)}/`;
+    }
+    if (matched === r.not) {
+      const reason = r.status !== undefined || r.statusRegex !== undefined ? 'status' : 'body';
+      return { ok: false, reason, detail: `HTTP ${status}: ${r.not ? 'unwanted' : 'expected'} ${what}` };
+    }
+  }
+  return { ok: true };
+}
+
 /** "HTTP 200" and friends, one string each: a check's detail lives until its next result, at thousands a second. */
 const statusTexts: string[] = [];
 const statusText = (status: number): string => (statusTexts[status] ??= `HTTP ${status}`);
@@ -27,6 +58,10 @@ const statusText = (status: number): string => (statusTexts[status] ??= `HTTP ${
 /** Status first, then the body checks: shared by the fast client and the got path. */
 export function verdict(spec: HttpSpec, startedAt: number, status: number, body: Buffer, truncated: boolean): ProbeResult {
   if (!statusMatches(status, spec.expectStatus)) return fail(startedAt, 'status', `HTTP ${status} not in ${spec.expectStatus.join(',')}`);
+  if (spec.expectRules) {
+    const ruled = judgeRules(spec.expectRules, status, body);
+    if (!ruled.ok) return fail(startedAt, ruled.reason, ruled.detail);
+  }
   if (!needsBody(spec)) return pass(startedAt, statusText(status));
   const judged = judgeBody(spec, body, truncated);
   return judged.ok ? pass(startedAt, statusText(status)) : fail(startedAt, 'body', `HTTP ${status}: ${judged.detail}`);

@@ -5,6 +5,7 @@ import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
 import { caFile } from './ca-file.js';
+import { tlsFiles } from './tls-fields.js';
 import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
@@ -30,6 +31,10 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
     headers: spec.headers,
     tlsVerify: spec.tlsVerify,
     ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
+    ...tlsFiles(spec),
+    ...(spec.tlsServerName !== undefined ? { servername: spec.tlsServerName } : {}),
+    ...(spec.tlsVerifyHost !== undefined ? { verifyHost: spec.tlsVerifyHost } : {}),
+    ...(spec.body !== undefined ? { body: spec.body } : {}),
     needBody: needsBody(spec),
     maxBodyBytes: spec.maxBodyBytes,
   };

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
-import type { ProbeResult } from './types.js';
+import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 import { openCheckConn } from '../lib/socket-conn.js';
 import type { CheckConn } from '../lib/check-conn.js';
+import { runSteps, stepsError, tcpStep, tcpTlsFields } from './tcp-steps.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
 const DEFAULT_MAX_BYTES = 16 * 1024;
@@ -19,47 +20,63 @@ export const tcpSpec = z
     expectRegex: regexField
       .optional(),
     maxBytes: z.number().int().min(1).max(1024 * 1024).default(DEFAULT_MAX_BYTES),
+    /**
+     * A conversation instead of send/expect: connect (again, elsewhere, with
+     * TLS), send text or bytes, expect strings, regexes or bytes (HAProxy's
+     * tcp-check rules). Passes when every step does.
+     */
+    steps: z.array(tcpStep).min(1).optional(),
+    ...tcpTlsFields,
   })
   .strict()
-  .refine((s) => !(s.expect && s.expectRegex), { message: "set expect or expectRegex, not both", path: ["expectRegex"] });
+  .refine((s) => !(s.expect && s.expectRegex), { message: "set expect or expectRegex, not both", path: ["expectRegex"] })
+  .refine((s) => !s.steps || (s.send === undefined && s.expect === undefined && s.expectRegex === undefined), { message: 'set steps or send/expect, not both', path: ['steps'] })
+  .superRefine((s, ctx) => {
+    const err = s.steps && stepsError(s.steps);
+    if (err) ctx.addIssue({ code: 'custom', message: err, path: ['steps'] });
+  });
 
 export type TcpSpec = z.output<typeof tcpSpec>;
 
 export const tcpProbe = defineProbe({
   kind: 'tcp',
   spec: tcpSpec,
-  run: (target, spec, { deadline }) =>
-    new Promise<ProbeResult>((resolve) => {
-      const startedAt = performance.now();
-      const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
-      let received = '';
-      let receivedBytes = 0;
-      let settled = false;
-      let conn: CheckConn | undefined;
-      const finish = (result: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        deadline.off(onAbort);
-        conn?.reset();
-        resolve(result);
-      };
-      const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'));
-      if (deadline.aborted) return onAbort();
-      deadline.on(onAbort);
-      conn = openCheckConn(target.host, target.port, {
-        connect: () => {
-          if (spec.send !== undefined) conn!.write(spec.send);
-          if (!wantsReply) finish(pass(startedAt, 'connected'));
-        },
-        data: (chunk) => {
-          receivedBytes += chunk.length;
-          received += chunk.toString('latin1');
-          const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex!).test(received);
-          if (matched) return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
-          if (receivedBytes >= spec.maxBytes) finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
-        },
-        end: () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
-        error: (err) => finish(failure(startedAt, classifyError(err, deadline))),
-      });
-    }),
+  speaksTls: (spec) => Array.isArray(spec.steps) && spec.steps.some((s: { tls?: boolean }) => s.tls === true),
+  run: (target, spec, ctx) => (spec.steps ? runSteps(target, { ...spec, steps: spec.steps }, ctx) : connectCheck(target, spec, ctx)),
 });
+
+function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
+  return new Promise<ProbeResult>((resolve) => {
+    const startedAt = performance.now();
+    const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
+    let received = '';
+    let receivedBytes = 0;
+    let settled = false;
+    let conn: CheckConn | undefined;
+    const finish = (result: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      deadline.off(onAbort);
+      conn?.reset();
+      resolve(result);
+    };
+    const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'));
+    if (deadline.aborted) return onAbort();
+    deadline.on(onAbort);
+    conn = openCheckConn(target.host, target.port, {
+      connect: () => {
+        if (spec.send !== undefined) conn!.write(spec.send);
+        if (!wantsReply) finish(pass(startedAt, 'connected'));
+      },
+      data: (chunk) => {
+        receivedBytes += chunk.length;
+        received += chunk.toString('latin1');
+        const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex!).test(received);
+        if (matched) return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
+        if (receivedBytes >= spec.maxBytes) finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
+      },
+      end: () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
+      error: (err) => finish(failure(startedAt, classifyError(err, deadline))),
+    });
+  });
+}

@@ -40,6 +40,12 @@ describe('tlsCa: a private CA for HTTPS backends, per check or global', () => {
     assert.deepEqual(specs, [ca, ca, undefined, '/etc/other.pem']);
   });
 
+  it('a tcp check takes global.tlsCa only when a step connects over TLS', () => {
+    const m = loadYamlText('t.yaml', `global: { tlsCa: ${ca} }\nvirtualServices:\n  - address: 10.0.0.1:443\n    checks: [{ kind: tcp, steps: [{ step: connect, tls: true }] }, { kind: tcp, steps: [{ step: connect }] }]\n    realServers: [{ address: 127.0.0.1:${port} }]\n`);
+    const specs = m.virtualServices[0]!.realServers[0]!.checkIds.map((id) => m.checks.get(id)!.spec.tlsCa);
+    assert.deepEqual(specs, [ca, undefined]);
+  });
+
   it('a CA file that cannot be read is a check error (the state holds), not a down server', async () => {
     const r = await probe('https', { host: '127.0.0.1', port }, { tlsCa: path.join(dir, 'missing.pem') });
     assert.equal(r.ok, false);

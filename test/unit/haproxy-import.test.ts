@@ -21,7 +21,8 @@ describe('haproxy.cfg check options as rsguard checks', () => {
   });
   it('HAProxy 2 http-check send and expect', () => {
     const h = check('  option httpchk\n  http-check send meth HEAD uri /ready hdr Host api.example\n  http-check expect ! string maintenance').check!;
-    assert.deepEqual([h.method, h.path, h.virtualHost, h.rejectBody], ['HEAD', '/ready', 'api.example', 'maintenance']);
+    // An explicit expect rule replaces the implicit 2xx/3xx one (check_proxy_tcpcheck): any status, unless the body has the word.
+    assert.deepEqual([h.method, h.path, h.virtualHost, h.expectStatus, h.expectRules], ['HEAD', '/ready', 'api.example', ['000-999'], [{ body: 'maintenance', not: true }]]);
   });
   it('tcp-check send/expect, smtpchk, redis-check', () => {
     assert.deepEqual(check('  option tcp-check\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG').check, { kind: 'tcp', send: 'PING\r\n', expect: '+PONG', interval: '2000ms', retryInterval: '2000ms', timeout: '2000ms', rise: 2, fall: 3 });
@@ -29,10 +30,10 @@ describe('haproxy.cfg check options as rsguard checks', () => {
     assert.equal(check('  option redis-check').check!.expect, '+PONG');
   });
   it('what rsguard cannot check the same way is marked unsupported, and the import still goes through', () => {
-    const { check: c, r } = check('  option tcp-check\n  tcp-check send a\n  tcp-check expect string b\n  tcp-check send c');
+    const { check: c, r } = check('  option tcp-check\n  tcp-check send a\n  tcp-check expect min-recv 4 string b\n  tcp-check send c');
     assert.ok(typeof c!.unsupported === 'string');
     assert.ok(r.errors.length === 1 && r.errors[0]!.unsupported);
-    assert.equal(r.errors[0]!.line, 7);
+    assert.equal(r.errors[0]!.line, 6);
   });
   it('a server name that does not resolve is refused with the line, as HAProxy refuses to start (init-addr last,libc)', () => {
     const r = importHaproxy('h.cfg', 'backend b\n  server s1 web1.example:80 check\n');

@@ -1,5 +1,10 @@
 import type { ConfigIssue } from '../errors.js';
+import { parseConnect, parseExpect, plain, Refused, Unsupported, type Connect } from './haproxy-check-parse.js';
+import { resolveConnect, tlsFields, type ServerCheck } from './haproxy-check-connect.js';
+import { httpBlocks } from './haproxy-http-check.js';
 import { unsupportedPart, type Directive } from './imported.js';
+
+export type { ServerCheck } from './haproxy-check-connect.js';
 
 export interface CheckOptions {
   /** The proxy's check option (`option httpchk ...`, `option tcp-check`, `option smtpchk`...), if any. */
@@ -9,118 +14,124 @@ export interface CheckOptions {
 }
 
 type Check = Record<string, unknown>;
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+/** tune.bufsize: what HAProxy reads of a reply before it judges it as it is. */
+const BUFSIZE = 16384;
 
-function unsupported(d: { file: string; line: number }, what: string, replaceWith: string, errors: ConfigIssue[]): Check {
-  return unsupportedPart(errors, { file: d.file, line: d.line, path: 'check' }, `${what} is not something rsguard can check the same way`, replaceWith);
-}
+type Step = Record<string, unknown>;
 
-/** `option httpchk [METH] [URI] [VERSION]`; the version may carry headers (`HTTP/1.1\r\nHost:\ www`). */
-function httpchk(args: string[]): { method: string; path: string; headers: Record<string, string> } {
-  const [a, b, c] = args;
-  const method = args.length >= 2 ? a! : 'OPTIONS';
-  const path = args.length >= 2 ? b! : (a ?? '/');
-  const headers: Record<string, string> = {};
-  for (const h of (c ?? '').split(/\r?\n/).slice(1)) {
-    const i = h.indexOf(':');
-    if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+/** The tcp-check ruleset as steps of the tcp probe (proxy_parse_tcpcheck, check_proxy_tcpcheck). */
+function tcpSteps(o: CheckOptions, srv: ServerCheck, at: Directive): Check {
+  const steps: Step[] = [];
+  let tls: Check | undefined;
+  const connect = (c: Connect) => {
+    const r = resolveConnect(c, srv, false);
+    if (r.tls) tls ??= tlsFields(srv, r.sni, c.d ?? at);
+    steps.push({ step: 'connect', ...(r.port !== undefined ? { port: r.port } : {}), ...(r.addr ? { host: r.addr } : {}), ...(r.tls ? { tls: true, tlsServerName: r.sni ?? false } : {}), ...(r.alpn && r.tls ? { alpn: r.alpn.split(',') } : {}) });
+  };
+  const rules = o.tcpCheck.filter((d) => d.args[0] !== 'comment');
+  if (rules[0]?.args[0] !== 'connect') connect({ default: true, ssl: false, sendProxy: false, socks4: false });
+  for (const d of rules) {
+    const sub = d.args[0] ?? '';
+    const arg = d.args[1];
+    if (/^(set-var|set-var-fmt|unset-var)\(/.test(sub)) throw new Unsupported(d, `tcp-check ${sub} (check variables)`, '{ kind: tcp, steps: [...] } with the values written out');
+    if (sub === 'connect') connect(parseConnect(d));
+    else if (sub === 'send' || sub === 'send-lf') {
+      if (arg === undefined) throw new Refused(d, `tcp-check ${sub}`, `"${sub}" expects a string`);
+      steps.push({ step: 'send', data: sub === 'send' ? arg : plain(d, 'tcp-check send-lf', arg) });
+    } else if (sub === 'send-binary' || sub === 'send-binary-lf') {
+      const hex = arg === undefined ? '' : sub === 'send-binary' ? arg : plain(d, 'tcp-check send-binary-lf', arg);
+      if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Refused(d, `tcp-check ${sub}`, `expected an even number of hex digits, got ${JSON.stringify(arg ?? '')}`);
+      steps.push({ step: 'send', hex });
+    } else if (sub === 'expect') {
+      const e = parseExpect(d, false);
+      const key = { string: 'string', rstring: 'regex', binary: 'hex', rbinary: 'hexRegex' }[e.kind as 'string'];
+      steps.push({ step: 'expect', [key]: e.pattern, ...(e.not ? { not: true } : {}) });
+    } else throw new Refused(d, 'tcp-check', `unknown tcp-check keyword "${sub}"`);
   }
-  return { method: method.toUpperCase(), path, headers };
-}
-
-function httpExpect(d: Directive, out: Check, errors: ConfigIssue[]): Check | undefined {
-  const negate = d.args[1] === '!';
-  const [what, value] = negate ? d.args.slice(2) : d.args.slice(1);
-  if (value === undefined) return unsupported(d, `http-check expect ${d.args.slice(1).join(' ')}`, '{ kind: http, ... }', errors);
-  if (what === 'status' && !negate) out.expectStatus = value.split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : v));
-  else if (what === 'rstatus' && !negate && /^\^?([1-5])(\\d|\[0-9\])?/.test(value)) out.expectStatus = [`${/^\^?([1-5])/.exec(value)![1]}xx`];
-  else if (what === 'string') out[negate ? 'rejectBody' : 'expectBody'] = value;
-  else if (what === 'rstring') out[negate ? 'rejectBodyRegex' : 'expectBodyRegex'] = value;
-  else return unsupported(d, `http-check expect ${d.args.slice(1).join(' ')}`, '{ kind: http, expectStatus: [...], expectBodyRegex: ... }', errors);
-  return undefined;
+  // The common shapes read as the plain tcp check: connect, then a send and/or one expect.
+  const [c0, ...rest] = steps;
+  const simple = Object.keys(c0!).length === 1 && rest.length <= 2 && rest.every((s, i) => (s.step === 'send' && s.data !== undefined && i === 0) || (s.step === 'expect' && !s.not && (s.string !== undefined || s.regex !== undefined) && i === rest.length - 1));
+  if (simple) {
+    const send = rest.find((s) => s.step === 'send');
+    const expect = rest.find((s) => s.step === 'expect');
+    return { kind: 'tcp', ...(send ? { send: send.data } : {}), ...(expect?.string !== undefined ? { expect: expect.string } : {}), ...(expect?.regex !== undefined ? { expectRegex: expect.regex } : {}) };
+  }
+  return { kind: 'tcp', steps, maxBytes: BUFSIZE, ...tls };
 }
 
 /**
- * One server's `check` under its proxy's check options, as HAProxy runs it
+ * One server's checks under its proxy's check options, as HAProxy runs them
  * (configuration.txt 4 "option httpchk", "http-check", "tcp-check"): with no
- * option a TCP connect; `option httpchk` counts 2xx and 3xx as up.
+ * option a connect (TLS with ssl/check-ssl); `option httpchk` counts 2xx and
+ * 3xx as up. An http-check sequence over several connections gives one check
+ * per connection. What rsguard cannot do is an `unsupported` marker; what
+ * HAProxy refuses is an error.
  */
-export function haproxyCheck(o: CheckOptions, tls: { tls: boolean; verify: boolean; sni?: string | undefined }, at: Directive, errors: ConfigIssue[], warnings: string[]): Check | undefined {
+export function haproxyChecks(o: CheckOptions, srv: ServerCheck, at: Directive, errors: ConfigIssue[], warnings: string[]): Check[] {
+  try {
+    return checksFor(o, srv, at, warnings);
+  } catch (err) {
+    if (err instanceof Unsupported) return [unsupportedPart(errors, { file: err.d.file || at.file, line: err.d.line || at.line, path: 'check' }, `${err.what} is not something rsguard can check the same way`, err.replaceWith)];
+    if (err instanceof Refused) {
+      errors.push({ file: err.d.file, line: err.d.line, path: err.path, message: err.message });
+      return [];
+    }
+    throw err;
+  }
+}
+
+/** HAProxy's SSLv3 CLIENT HELLO of option ssl-hello-chk (proxy_parse_ssl_hello_chk_opt), with the time field zero. */
+const SSLV3_CLIENT_HELLO = [
+  '16', '0300', '0079', // handshake record, SSLv3, 0x79 bytes
+  '01', '000075', '0300', // CLIENT HELLO, 0x75 bytes, v3
+  '00000000', // Unix GMT time (HAProxy's clock; no server looks at it)
+  Buffer.from('HAPROXYSSLCHK\nHAPROXYSSLCHK\n').toString('hex'), // random, 28 bytes
+  '00', '004E', // no session ID; 78 bytes of cipher suites
+  '0001000200030004000500060007000800090' + '00A000B000C000D000E000F0010001100120013001400150016001700180019001A001B002F0030003100320033003400350036003700380039003A',
+  '01', '00', // one compression type: none
+].join('');
+
+/** The ruleset an option stands for, as tcp-check lines (the options are tcp-check rulesets in HAProxy 2.x). */
+function ruleset(at: Directive, line: number, rules: string[][]): Directive[] {
+  return rules.map((args) => ({ key: 'tcp-check', args, file: at.file, line }));
+}
+
+function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: string[]): Check[] {
   const opt = o.option;
-  const where = { file: at.file, line: opt?.line ?? at.line };
+  const plainConnect = (): Check[] => [tcpSteps({ ...o, tcpCheck: [] }, srv, at)];
+  /** The protocol probes connect as the server line says: PROXY header, SOCKS4 or TLS are not theirs. */
+  const protocolProbe = (check: Check): Check[] => {
+    const conn = resolveConnect({ default: true, ssl: false, sendProxy: false, socks4: false }, srv, false);
+    if (conn.tls) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} over TLS (ssl/check-ssl on the server)`, `{ kind: ${String(check.kind)}, tls: true }`);
+    return [check];
+  };
   switch (opt?.name) {
     case undefined:
-      if (tls.tls) warnings.push(`${at.file}:${at.line}: check-ssl without httpchk: rsguard checks the TCP connect, not the TLS handshake (use kind https for that)`);
-      return { kind: 'tcp' };
-    case 'httpchk': {
-      const req = httpchk(opt.args);
-      const out: Check = { kind: tls.tls ? 'https' : 'http', expectStatus: ['200-399'] };
-      for (const d of o.httpCheck) {
-        const sub = d.args[0];
-        if (sub === 'send') {
-          for (let i = 1; i < d.args.length; i++) {
-            const k = d.args[i];
-            if (k === 'meth') req.method = (d.args[++i] ?? 'GET').toUpperCase();
-            else if (k === 'uri') req.path = d.args[++i] ?? '/';
-            else if (k === 'ver') i++;
-            else if (k === 'hdr') req.headers[d.args[++i] ?? ''] = d.args[++i] ?? '';
-            else return unsupported(d, `http-check send ${k}`, '{ kind: http, method, path, headers }', errors);
-          }
-        } else if (sub === 'expect') {
-          if (out.expectBody || out.expectBodyRegex || out.rejectBody || out.rejectBodyRegex || o.httpCheck.filter((x) => x.args[0] === 'expect').length > 1) {
-            return unsupported(d, 'several http-check expect rules', '{ kind: http, expectStatus, expectBodyRegex } (one of each)', errors);
-          }
-          const bad = httpExpect(d, out, errors);
-          if (bad) return bad;
-        } else if (sub === 'disable-on-404' || sub === 'send-state') warnings.push(`${d.file}:${d.line}: http-check ${sub} accepted but not acted on`);
-        else if (sub !== 'connect') return unsupported(d, `http-check ${sub}`, '{ kind: http, ... }', errors);
-      }
-      if (!METHODS.has(req.method)) return unsupported(where, `method ${req.method}`, '{ kind: http, method: GET|HEAD|POST|OPTIONS }', errors);
-      out.method = req.method;
-      out.path = req.path.startsWith('/') ? req.path : `/${req.path}`;
-      const host = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
-      const others = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.toLowerCase() !== 'host' && k));
-      if (host) out.virtualHost = host;
-      else if (tls.sni) out.virtualHost = tls.sni;
-      if (Object.keys(others).length) out.headers = others;
-      if (tls.tls && !tls.verify) out.tlsVerify = false;
-      return out;
-    }
-    case 'tcp-check': {
-      const sends = o.tcpCheck.filter((d) => d.args[0] === 'send');
-      const expects = o.tcpCheck.filter((d) => d.args[0] === 'expect');
-      const other = o.tcpCheck.find((d) => !['send', 'expect', 'connect', 'comment'].includes(d.args[0] ?? ''));
-      if (other || sends.length > 1 || expects.length > 1) return unsupported(other ?? sends[1] ?? expects[1]!, 'a tcp-check sequence of more than one send and one expect', '{ kind: tcp, send, expect } or { kind: exec, command: [...] }', errors);
-      const out: Check = { kind: 'tcp' };
-      if (sends[0]) out.send = sends[0].args.slice(1).join(' ');
-      const e = expects[0];
-      if (e) {
-        const [what, value] = e.args.slice(1);
-        if (what === 'string' && value) out.expect = value;
-        else if (what === 'rstring' && value) out.expectRegex = value;
-        else return unsupported(e, `tcp-check expect ${e.args.slice(1).join(' ')}`, '{ kind: tcp, expect: "..." }', errors);
-      }
-      return out;
-    }
+      return plainConnect();
+    case 'httpchk':
+      return httpBlocks(o, srv, at, warnings);
+    case 'tcp-check':
+      return [tcpSteps(o, srv, at)];
     case 'smtpchk':
-      return { kind: 'smtp', greeting: opt.args[0]?.toUpperCase() === 'HELO' ? 'HELO' : 'EHLO', helo: opt.args[1] ?? 'localhost' };
+      return protocolProbe({ kind: 'smtp', greeting: opt.args[0]?.toUpperCase() === 'HELO' ? 'HELO' : 'EHLO', helo: opt.args[1] ?? 'localhost' });
     case 'redis-check':
-      return { kind: 'tcp', send: 'PING\r\n', expect: '+PONG' };
+      // proxy_parse_redis_check_opt: send PING, expect +PONG.
+      return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, [['send', 'PING\r\n'], ['expect', 'string', '+PONG']]) }, srv, at)];
+    case 'ssl-hello-chk':
+      // The SSLv3 hello, then the first byte of the reply is a handshake (0x16) or an alert (0x15).
+      return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, [['send-binary', SSLV3_CLIENT_HELLO], ['expect', 'rbinary', '^1[56]']]) }, srv, at)];
     case 'ldap-check':
-      return { kind: 'ldap' };
+      return protocolProbe({ kind: 'ldap' });
     case 'pgsql-check':
     case 'mysql-check': {
       const user = opt.args[0] === 'user' ? opt.args[1] : undefined;
       if (!user) {
         warnings.push(`${at.file}:${opt.line}: option ${opt.name} without a user: HAProxy reads the greeting, rsguard checks the TCP connect`);
-        return { kind: 'tcp' };
+        return plainConnect();
       }
-      return { kind: opt.name === 'mysql-check' ? 'mysql' : 'pgsql', user };
+      return protocolProbe({ kind: opt.name === 'mysql-check' ? 'mysql' : 'pgsql', user });
     }
-    case 'ssl-hello-chk':
-      warnings.push(`${at.file}:${opt.line}: option ssl-hello-chk: rsguard checks the TCP connect (use kind https to check TLS)`);
-      return { kind: 'tcp' };
     default:
-      return unsupported(where, `option ${opt!.name}`, '{ kind: tcp }', errors);
+      throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name}`, '{ kind: tcp }');
   }
 }

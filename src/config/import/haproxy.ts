@@ -4,19 +4,11 @@ import type { ConfigIssue } from '../errors.js';
 import { type Directive, type HostNames, type ImportResult } from './imported.js';
 import { parseHaproxy, type HaproxySection } from './haproxy-parser.js';
 import { queryKey, resolveNames, type Lookup, type NameAnswers, type NameQuery, type ResolversDef } from './haproxy-resolve.js';
-import { haproxyCheck, type CheckOptions } from './haproxy-checks.js';
+import type { CheckOptions } from './haproxy-checks.js';
+import { server, serverGlobals } from './haproxy-server.js';
+import { haproxyTime } from './haproxy-time.js';
 
-/** HAProxy's own defaults (configuration.txt 5.2): inter 2s, rise 2, fall 3, weight 1. */
-const DEFAULT_INTER = 2000;
-
-/** `2000`, `2s`, `500ms`, `1m` (HAProxy time format; a bare number is milliseconds). */
-export function haproxyTime(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(\d+)(us|ms|s|m|h|d)?$/.exec(v);
-  if (!m) return undefined;
-  const mult = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms']!;
-  return Math.round(Number(m[1]) * mult);
-}
+export { haproxyTime };
 
 interface ProxySettings {
   defaultServer: string[];
@@ -67,27 +59,12 @@ function settingsFrom(s: HaproxySection, base: ProxySettings, errors: ConfigIssu
   return out;
 }
 
-/** Parameters after `server NAME ADDR`: flags and `key value` pairs; default-server's first, the server's own win. */
-function serverParams(words: string[]): { flags: Set<string>; values: Map<string, string> } {
-  const VALUED = new Set(['inter', 'fastinter', 'downinter', 'rise', 'fall', 'weight', 'port', 'addr', 'cookie', 'maxconn', 'minconn', 'maxqueue', 'slowstart', 'sni', 'verify', 'ca-file', 'crt', 'id', 'observe', 'error-limit', 'on-error', 'on-marked-down', 'on-marked-up', 'agent-port', 'agent-inter', 'agent-send', 'check-sni', 'alpn', 'check-alpn', 'proto', 'resolvers', 'init-addr', 'source', 'pool-max-conn', 'pool-purge-delay', 'ws', 'track', 'redir', 'usesrc', 'namespace', 'proxy-v2-options', 'max-reuse', 'tcp-ut', 'log-proto', 'resolve-prefer', 'resolve-net', 'socks4', 'ciphers', 'ciphersuites', 'curves', 'sigalgs', 'client-sigalgs', 'ssl-min-ver', 'ssl-max-ver', 'crl-file', 'npn', 'shard', 'set-proxy-v2-tlv-fmt', 'hash-key', 'guid', 'check-reuse-pool', 'check-pool-conn-name']);
-  const flags = new Set<string>();
-  const values = new Map<string, string>();
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (VALUED.has(w)) values.set(w, words[++i] ?? '');
-    else if (w.startsWith('no-')) flags.delete(w.slice(3));
-    else flags.add(w);
-  }
-  return { flags, values };
-}
-
 export interface HaproxyImportOptions {
   /** Environment for `"${NAME}"` (configuration.txt 2.3); process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Answers for the servers' host names (haproxy-resolve.ts); without them every name fails to resolve. */
   answers?: NameAnswers;
 }
-
 
 const DEFAULT_HOLD_VALID = 10_000;
 
@@ -275,6 +252,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
   warnings.push(...parsed.warnings);
   const answers = opts.answers ?? new Map<string, string[]>();
   const resolvers = resolversOf(sections);
+  const globals = serverGlobals(sections);
   let socket: string | undefined;
   for (const s of sections.filter((x) => x.kind === 'global')) {
     for (const d of s.body.filter((x) => x.key === 'stats' && x.args[0] === 'socket')) {
@@ -342,7 +320,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
         const rest = l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3);
         d = { ...l.d, args: [l.name, `${formatHostPort(start.ip!, undefined)}${l.port !== undefined ? `:${l.port}` : ''}`, ...rest] };
       }
-      const rs = server(d, settings, errors, warnings);
+      const rs = server(d, settings, errors, warnings, globals);
       if (!rs) continue;
       if (realServers.some((r) => r.address === rs.address)) {
         warnings.push(`${l.d.file}:${l.d.line}: server ${l.name} has the address of another server of ${s.name} (${String(rs.address)}): rsguard knows a server by its address in a backend, so this one is left to HAProxy (keep its check in haproxy.cfg)`);
@@ -403,44 +381,4 @@ function virtualAddress(bind: string | undefined, firstPort: string | undefined)
   if (bind) return bind;
   const port = /^\d+$/.test(firstPort ?? '') ? Number(firstPort) : 80;
   return formatHostPort('0.0.0.0', port);
-}
-
-function server(d: Directive, settings: ProxySettings, errors: ConfigIssue[], warnings: string[]): Record<string, unknown> | undefined {
-  const [name, addr, ...rest] = d.args;
-  const at = `${d.file}:${d.line}`;
-  const hp = /^(.*?)(?::(\d+))?$/.exec(addr ?? '');
-  const host = hp?.[1]?.replace(/^\[|\]$/g, '') ?? '';
-  if (!name || !addr || !net.isIP(host)) {
-    errors.push({ file: d.file, line: d.line, path: 'server', message: `expected "server NAME IP[:PORT] ...", got ${JSON.stringify(d.args.slice(0, 2).join(' '))} (rsguard needs IP addresses; names are resolved by HAProxy)` });
-    return undefined;
-  }
-  const { flags, values } = serverParams([...settings.defaultServer, ...rest]);
-  if (flags.has('backup')) {
-    warnings.push(`${at}: server ${name} is a backup: left to HAProxy, which sends traffic to it when every other server is down or in maint (rsguard's sorry server, done by HAProxy)`);
-    return undefined;
-  }
-  if (flags.has('disabled')) warnings.push(`${at}: server ${name} is disabled in haproxy.cfg: rsguard will put it in the pool when its check passes`);
-  const weight = values.has('weight') ? Number(values.get('weight')) : 1;
-  if (!Number.isInteger(weight) || weight < 0 || weight > 256) errors.push({ file: d.file, line: d.line, path: 'weight', message: `weight must be 0-256, got ${JSON.stringify(values.get('weight'))}` });
-  const rs: Record<string, unknown> = { address: formatHostPort(host, hp?.[2] ? Number(hp[2]) : undefined), weight, haproxyServer: name };
-  if (!flags.has('check')) {
-    // HAProxy does not check it: it is always up, and so it is here.
-    rs.checks = [];
-    return rs;
-  }
-  const inter = haproxyTime(values.get('inter')) ?? DEFAULT_INTER;
-  const fast = haproxyTime(values.get('fastinter')) ?? inter;
-  if (values.has('downinter')) warnings.push(`${at}: downinter accepted but not acted on: rsguard checks a down server every inter`);
-  const timeout = settings.timeoutCheck !== undefined ? Math.min(settings.timeoutConnect ?? inter, inter) + settings.timeoutCheck : inter;
-  const check = haproxyCheck(settings.check, { tls: flags.has('check-ssl') || (flags.has('ssl') && !flags.has('no-check-ssl')), verify: values.get('verify') !== 'none', sni: values.get('check-sni') }, d, errors, warnings);
-  if (!check) return rs;
-  rs.checks = [
-    {
-      ...check,
-      ...(values.has('port') ? { port: Number(values.get('port')) } : {}),
-      ...(values.has('addr') ? { host: values.get('addr') } : {}),
-      ...(check.unsupported ? {} : { interval: `${inter}ms`, retryInterval: `${fast}ms`, timeout: `${timeout}ms`, rise: Number(values.get('rise') ?? 2), fall: Number(values.get('fall') ?? 3) }),
-    },
-  ];
-  return rs;
 }

@@ -1,0 +1,187 @@
+import net from 'node:net';
+import type { Directive } from './imported.js';
+
+/** Parsers of HAProxy's connect, send and expect rules (tcpcheck.c), for haproxy-checks.ts and haproxy-http-check.ts. */
+
+/** Something rsguard cannot do in a check: the marker that stands for the check, and the issue. */
+export class Unsupported extends Error {
+  constructor(
+    readonly d: { file: string; line: number },
+    readonly what: string,
+    readonly replaceWith: string,
+  ) {
+    super(what);
+  }
+}
+
+/** A line HAProxy itself refuses (its parse error): an error naming the directive. */
+export class Refused extends Error {
+  constructor(
+    readonly d: { file: string; line: number },
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Connect {
+  /** `default`, or the implicit first connect: the server line's check settings apply. */
+  default: boolean;
+  port?: number;
+  addr?: string;
+  ssl: boolean;
+  sni?: string;
+  alpn?: string;
+  proto?: string;
+  sendProxy: boolean;
+  socks4: boolean;
+  d?: Directive;
+}
+
+/** `tcp-check connect` / `http-check connect` options (parse_tcpcheck_connect, tcpcheck.c). */
+export function parseConnect(d: Directive): Connect {
+  const c: Connect = { default: false, ssl: false, sendProxy: false, socks4: false, d };
+  for (let i = 1; i < d.args.length; i++) {
+    const k = d.args[i]!;
+    const v = () => {
+      const x = d.args[++i];
+      if (x === undefined) throw new Refused(d, `${d.key} connect`, `"${k}" expects an argument`);
+      return x;
+    };
+    if (k === 'default') c.default = true;
+    else if (k === 'port') {
+      const p = v();
+      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) throw new Unsupported(d, `${d.key} connect port ${p} (a sample expression)`, '{ kind: ..., port: N }');
+      c.port = Number(p);
+    } else if (k === 'addr') {
+      const a = v();
+      const m = /^(?:ipv4@|ipv6@)?(\[[^\]]+\]|[^:]+|[0-9a-fA-F:]+)(?::(\d+))?$/.exec(a);
+      const host = m?.[1]?.replace(/^\[|\]$/g, '');
+      if (!host || !net.isIP(host)) throw new Refused(d, `${d.key} connect`, `addr ${a}: expected an IP address`);
+      c.addr = host;
+      // tcpcheck_eval_connect: a port in addr is used when the rule names no port.
+      if (m?.[2] && c.port === undefined) c.port = Number(m[2]);
+    } else if (k === 'send-proxy') c.sendProxy = true;
+    else if (k === 'via-socks4') c.socks4 = true;
+    else if (k === 'ssl') c.ssl = true;
+    else if (k === 'sni') c.sni = v();
+    else if (k === 'alpn') c.alpn = v();
+    else if (k === 'proto') c.proto = v();
+    else if (k === 'comment') v();
+    else if (k !== 'linger') throw new Refused(d, `${d.key} connect`, `unknown ${d.key} connect option "${k}"`);
+  }
+  return c;
+}
+
+export interface Expect {
+  not: boolean;
+  kind: 'string' | 'rstring' | 'binary' | 'rbinary' | 'status' | 'rstatus';
+  pattern: string;
+}
+
+/** `expect [options] [!] <match> <pattern> [options]` (parse_tcpcheck_expect, tcpcheck.c). */
+export function parseExpect(d: Directive, http: boolean): Expect {
+  let not = false;
+  let kind: Expect['kind'] | undefined;
+  let pattern: string | undefined;
+  for (let i = 1; i < d.args.length; i++) {
+    let k = d.args[i]!;
+    if (k.startsWith('!')) {
+      while (k.startsWith('!')) {
+        not = !not;
+        k = k.slice(1);
+      }
+      if (!k) continue;
+    }
+    const v = () => {
+      const x = d.args[++i];
+      if (x === undefined) throw new Refused(d, `${d.key} expect`, `"${k}" expects an argument`);
+      return x;
+    };
+    if (k === 'min-recv') throw new Unsupported(d, `${d.key} expect min-recv ${v()} (judging a reply before it is complete)`, '{ steps: [...] } without min-recv');
+    else if (k === 'ok-status' || k === 'error-status' || k === 'tout-status') {
+      // L7OKC puts the server in NOLB (up, no new traffic): a third verdict rsguard's checks do not give.
+      if (v() === 'L7OKC') throw new Unsupported(d, `${d.key} expect ${k} L7OKC (a server kept up but out of new traffic)`, 'the rule without L7OKC');
+    } else if (k === 'comment' || k === 'on-success' || k === 'on-error' || k === 'status-code') v();
+    else if (['string', 'rstring', 'binary', 'rbinary', 'status', 'rstatus'].includes(k)) {
+      if (kind) throw new Refused(d, `${d.key} expect`, 'only one pattern expected');
+      if (http ? k === 'binary' || k === 'rbinary' : k === 'status' || k === 'rstatus') throw new Refused(d, `${d.key} expect`, `"${k}" is not a ${d.key} expect match`);
+      kind = k as Expect['kind'];
+      pattern = v();
+    } else if (k === 'string-lf' || k === 'binary-lf' || k === 'hdr' || k === 'fhdr') {
+      throw new Unsupported(d, `${d.key} expect ${k} (${k.endsWith('lf') ? 'a log-format pattern' : 'a response header match'})`, http ? '{ kind: http, expectRules: [...] } on status and body' : '{ kind: tcp, steps: [...] }');
+    } else throw new Refused(d, `${d.key} expect`, `unknown ${d.key} expect keyword "${k}"`);
+  }
+  if (!kind || pattern === undefined) throw new Refused(d, `${d.key} expect`, 'expects a match and a pattern');
+  if (kind === 'binary' && !/^([0-9a-fA-F]{2})+$/.test(pattern)) throw new Refused(d, `${d.key} expect`, `binary ${pattern}: expected an even number of hex digits`);
+  return { not, kind, pattern };
+}
+
+/** `status 200,201,300-310` as rsguard status items. */
+export function statusCodes(d: Directive, codes: string): Array<number | string> {
+  return codes.split(',').map((c) => {
+    if (!/^\d{3}(-\d{3})?$/.test(c)) throw new Refused(d, 'http-check expect', `status ${codes}: expected codes and ranges like 200,300-310`);
+    return /^\d+$/.test(c) && Number(c) >= 100 && Number(c) <= 599 ? Number(c) : c;
+  });
+}
+
+export interface Send {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The request line came from `option httpchk` (merged into the first explicit send, tcpcheck_add_http_rule). */
+  fromOption: boolean;
+  d?: Directive;
+}
+
+/**
+ * `option httpchk [METH] [URI] [VERSION]`; the version may hide headers and a
+ * body (`HTTP/1.1\r\nHost:\ www\r\n\r\nbody`, proxy_parse_httpchk_req).
+ */
+export function httpchk(args: string[]): Send {
+  const [a, b, c] = args;
+  const method = args.length >= 2 ? a! : 'OPTIONS';
+  const path = args.length >= 2 ? b! : (a ?? '/');
+  const headers: Record<string, string> = {};
+  const [head, ...body] = (c ?? '').split('\r\n\r\n');
+  for (const h of head!.split(/\r?\n/).slice(1)) {
+    const i = h.indexOf(':');
+    if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  return { method: method.toUpperCase(), path, headers, ...(body.length ? { body: body.join('\r\n\r\n') } : {}), fromOption: true };
+}
+
+/** A log-format string (`%[...]`, `%H`) is evaluated per check; a plain one is taken as it is. */
+export function plain(d: Directive, what: string, value: string): string {
+  if (/%(?!%)/.test(value)) throw new Unsupported(d, `${what} ${value} (a log-format string)`, 'the value it evaluates to');
+  return value.replace(/%%/g, '%');
+}
+
+/** `http-check send` (parse_tcpcheck_send_http), merged over the option's request line (tcpcheck_overwrite_send_http_rule). */
+export function parseSend(d: Directive, base: Send | undefined): Send {
+  // tcpcheck_overwrite_send_http_rule: the explicit rule's headers replace the option's, even with none.
+  const out: Send = base ? { ...base, headers: {}, fromOption: false, d } : { method: 'OPTIONS', path: '/', headers: {}, fromOption: false, d };
+  for (let i = 1; i < d.args.length; i++) {
+    const k = d.args[i]!;
+    const v = () => {
+      const x = d.args[++i];
+      if (x === undefined) throw new Refused(d, 'http-check send', `"${k}" expects an argument`);
+      return x;
+    };
+    if (k === 'meth') out.method = v().toUpperCase();
+    else if (k === 'uri') out.path = v();
+    else if (k === 'uri-lf') out.path = plain(d, 'http-check send uri-lf', v());
+    else if (k === 'ver') v();
+    else if (k === 'hdr') {
+      const name = v();
+      out.headers[name] = plain(d, `http-check send hdr ${name}`, v());
+    } else if (k === 'body') out.body = v();
+    else if (k === 'body-lf') out.body = plain(d, 'http-check send body-lf', v());
+    else if (k === 'comment') v();
+    else throw new Refused(d, 'http-check send', `unknown http-check send keyword "${k}"`);
+  }
+  return out;
+}
+
