@@ -60,7 +60,8 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     mark(base, { line: v.line, key: v.key });
     virtualServices.push(vs);
   }
-  if (read.virtuals.length === 0) errors.push({ file, message: 'no virtual= block' });
+  // ldirectord stops at the first config_error (config_error, ld_exit): with a line already refused, "no virtual" is noise.
+  if (read.virtuals.length === 0 && errors.length === 0) errors.push({ file, message: 'no virtual= block' });
   const notify = ldirectordMail(ctx);
   // A bad global directive is read again for every virtual that inherits it: report it once.
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
