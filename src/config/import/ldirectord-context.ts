@@ -1,4 +1,5 @@
 import type { ConfigIssue } from '../errors.js';
+import type { LdNames } from './ldirectord-names.js';
 import type { LdRead, LdValue } from './ldirectord-reader.js';
 
 /** What the builders of one ldirectord.cf share: what read_config read, and where issues and source lines go. */
@@ -11,6 +12,8 @@ export interface Ctx {
   mark: (path: string, at: { line: number; key: string }) => void;
   fork: boolean;
   globalFallback: { 4?: ResolvedFallback; 6?: ResolvedFallback };
+  /** Every host name of the file, looked up at once (ldirectord-names.ts). */
+  names: LdNames;
 }
 
 export type ResolvedFallback = { host: string; port: number | undefined; forward: string; at: LdValue };

@@ -1,4 +1,4 @@
-import { resolveHostPort } from './ldirectord-address.js';
+import { resolveHostPort, unresolvedAsError } from './ldirectord-address.js';
 import type { Ctx, ResolvedFallback } from './ldirectord-context.js';
 import type { LdValue } from './ldirectord-reader.js';
 import { parseFallback } from './ldirectord-real-line.js';
@@ -9,12 +9,12 @@ export async function resolveFallback(ctx: Ctx, d: LdValue, af: 4 | 6, vport: st
   const f = parseFallback(d.value);
   if (typeof f === 'string') return error(f);
   const port = f.port ?? vport;
-  const hp = await resolveHostPort(f.server.replace(/^\[(.*)\]$/, '$1'), af);
+  const hp = unresolvedAsError(await resolveHostPort(f.server.replace(/^\[(.*)\]$/, '$1'), af, ctx.names));
   if (typeof hp === 'string') return error(`invalid IPv${af} address or could not resolve for fallback server: ${hp}`);
   if (hp.port !== undefined) return error(`invalid fallback server ${JSON.stringify(d.value)}`);
   let n: number | undefined;
   if (port && port !== '0') {
-    const p = await resolveHostPort(`${hp.family === 6 ? `[${hp.host}]` : hp.host}:${port}`, af);
+    const p = unresolvedAsError(await resolveHostPort(`${hp.family === 6 ? `[${hp.host}]` : hp.host}:${port}`, af, ctx.names));
     if (typeof p === 'string') return error(`invalid port for fallback server: ${p}`);
     n = p.port;
   }

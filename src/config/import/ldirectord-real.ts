@@ -1,7 +1,8 @@
 import { formatHostPort } from '../../lib/address.js';
-import { expandRange, resolveHostPort } from './ldirectord-address.js';
+import { expandRange, isUnresolved, resolveHostPort } from './ldirectord-address.js';
 import { ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
 import { FORWARDING, type Ctx } from './ldirectord-context.js';
+import { RETRY_MS } from './ldirectord-names.js';
 import type { LdValue, LdVirtual } from './ldirectord-reader.js';
 import { parseReal, realThresholds } from './ldirectord-real-line.js';
 import { SERVICE_DEFAULT_PORT } from './ldirectord-services.js';
@@ -24,11 +25,18 @@ export async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: Ch
   const portPart = r.port === '0' ? '' : `:${r.port}`;
   if (r.ip2 !== undefined) {
     if (v.af === 6) return error('Address range for IPv6 is not supported yet'), [];
-    const range = await expandRange(`${r.ip1}->${r.ip2}${portPart}`, 4);
+    const range = await expandRange(`${r.ip1}->${r.ip2}${portPart}`, 4, ctx.names);
     if (typeof range === 'string') return error(range), [];
     addresses = range;
   } else {
-    const hp = await resolveHostPort(`${r.ip1}${portPart}`, v.af);
+    const hp = await resolveHostPort(`${r.ip1}${portPart}`, v.af, ctx.names);
+    // ldirectord refuses the whole file here (_ld_read_config_real_resolve: config_error "could not resolve host"), so one
+    // server's missing DNS record keeps the director from starting. A failed lookup is the environment's fault, not the
+    // file's and not the server's: rsguard starts with the others and asks the name again until it resolves (--strict refuses).
+    if (isUnresolved(hp)) {
+      ctx.tolerated.push({ file, line: d.line, path: d.key, message: `invalid address (${r.ip1}) for real server (could not resolve host: ${hp.why}): ldirectord refuses the file; rsguard leaves this server out of the pool and asks the name again every ${RETRY_MS / 1000} s, adding the server when it resolves` });
+      return [];
+    }
     if (typeof hp === 'string') return error(`invalid address (${r.ip1}) for real server: ${hp}`), [];
     addresses = [{ host: hp.host, port: hp.port }];
   }

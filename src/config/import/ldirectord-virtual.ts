@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { formatHostPort } from '../../lib/address.js';
 import { seconds } from './imported.js';
-import { resolveHostPort } from './ldirectord-address.js';
+import { resolveHostPort, unresolvedAsError } from './ldirectord-address.js';
 import { ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
 import { FORWARDING, IGNORED, type Ctx, type ResolvedFallback } from './ldirectord-context.js';
 import { resolveFallback } from './ldirectord-fallback.js';
@@ -45,7 +45,7 @@ export async function buildVirtual(ctx: Ctx, v: LdVirtual, base: string): Promis
   } else if (v.ipPort) {
     // read_config: a virtual on port 53 or "domain" is UDP unless protocol= says otherwise.
     protocol = own('protocol')?.value ?? (/^(53|domain)$/.test(v.ipPort.port) ? 'udp' : 'tcp');
-    const hp = await resolveHostPort(`${v.ipPort.host}:${v.ipPort.port}`, v.af);
+    const hp = unresolvedAsError(await resolveHostPort(`${v.ipPort.host}:${v.ipPort.port}`, v.af, ctx.names));
     if (typeof hp === 'string') return void errors.push({ file, line: v.line, path: v.key, message: `invalid address for virtual service: ${hp}` });
     vport = hp.port;
     vs.address = formatHostPort(hp.host, hp.port);

@@ -4,7 +4,9 @@ import type { ImportResult } from './imported.js';
 import { IGNORED, type Ctx } from './ldirectord-context.js';
 import { resolveFallback } from './ldirectord-fallback.js';
 import { ldirectordMail } from './ldirectord-mail.js';
-import { readLdirectordConfig } from './ldirectord-reader.js';
+import { LdNames, type NameOptions } from './ldirectord-names.js';
+import { readLdirectordConfig, type LdRead } from './ldirectord-reader.js';
+import { parseFallback, parseReal } from './ldirectord-real-line.js';
 import { buildVirtual } from './ldirectord-virtual.js';
 
 function isDirectory(p: string): boolean {
@@ -25,8 +27,10 @@ function isDirectory(p: string): boolean {
  * failurecount=1; a single success brings a server back (rise 1), and
  * failures are counted once per checkinterval.
  */
-export async function importLdirectord(file: string, text: string): Promise<ImportResult> {
+export async function importLdirectord(file: string, text: string, nameOptions: NameOptions = {}): Promise<ImportResult> {
   const read = readLdirectordConfig(file, text);
+  const names = new LdNames(nameOptions);
+  lookUpEveryName(read, names);
   const errors = read.errors;
   const tolerated = read.tolerated;
   const warnings: string[] = [];
@@ -46,7 +50,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   // read_config: config_warn when maintenancedir is not a directory (ldirectord carries on).
   const maint = g.get('maintenancedir');
   if (maint && !isDirectory(maint.value)) tolerated.push({ file, line: maint.line, path: maint.key, message: 'maintenance directory does not exist' });
-  const ctx: Ctx = { file, read, errors, warnings, tolerated, mark, fork: g.get('fork')?.value === 'yes', globalFallback: {} };
+  const ctx: Ctx = { file, read, errors, warnings, tolerated, mark, fork: g.get('fork')?.value === 'yes', globalFallback: {}, names };
   // read_config parses and resolves a global fallback where it is written, used or not (for tcp and udp virtuals alike).
   for (const [af, key] of [[4, 'fallback'], [6, 'fallback6']] as const) {
     const d = g.get(key);
@@ -68,6 +72,7 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
   const cleanStop = g.get('cleanstop')?.value !== 'no';
   const autoReload = g.get('autoreload')?.value === 'yes';
   if (g.get('autoreload')) mark('global.autoReload', g.get('autoreload')!);
+  const hostNames = names.hostNames();
   return {
     input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices },
     lines,
@@ -75,5 +80,25 @@ export async function importLdirectord(file: string, text: string): Promise<Impo
     warnings,
     errors: unique,
     tolerated: [...new Map(tolerated.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()],
+    ...(hostNames.answers.size ? { hostNames } : {}),
   };
+}
+
+/** Starts the lookup of every host name of the file (virtuals, real servers, fallbacks) before the builders await any. */
+function lookUpEveryName(read: LdRead, names: LdNames): void {
+  const bare = (h: string) => h.replace(/^\[(.*)\]$/, '$1');
+  const fallback = (text: string | undefined, af: 4 | 6) => {
+    const f = text === undefined ? undefined : parseFallback(text);
+    if (f && typeof f !== 'string') names.prefetch(bare(f.server), af);
+  };
+  fallback(read.globals.get('fallback')?.value, 4);
+  fallback(read.globals.get('fallback6')?.value, 6);
+  for (const v of read.virtuals) {
+    if (v.ipPort) names.prefetch(bare(v.ipPort.host), v.af);
+    fallback(v.set.get('fallback')?.value, v.af);
+    for (const d of v.reals) {
+      const r = parseReal(d.value);
+      if (typeof r !== 'string' && r.ip2 === undefined) names.prefetch(bare(r.ip1), v.af);
+    }
+  }
 }
