@@ -4,6 +4,7 @@ import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
 import type { NameLookup } from '../../src/config/import/ldirectord-names.js';
 import { modelFromImport } from '../../src/config/load.js';
+import { movedServers, nameChanges } from '../../src/engine/resolve-again.js';
 
 /**
  * Real-server host names of ldirectord.cf. ldirectord resolves them in
@@ -96,5 +97,19 @@ describe('ldirectord.cf real servers given by a name that does not resolve', () 
     assert.match(v.errors[0]!.message, /cannot resolve "vip\.example": ENOTFOUND/);
     const f = await importLdirectord(FILE, 'virtual=192.0.2.10:80\n\treal=192.0.2.23:80 masq\n\tfallback=sorry.example:80\n', { ask });
     assert.deepEqual(f.errors.map((e) => [e.line, e.path]), [[3, 'fallback']]);
+  });
+
+  it('asked again by the daemon: the server appears with its address (movedServers), and the name is logged once when it fails and once when it resolves (nameChanges)', async () => {
+    const load = async (t: Record<string, string>, previous?: ReadonlyMap<string, readonly string[]>) => modelFromImport(await importLdirectord(FILE, CF, { ask: table(t), ...(previous ? { previous } : {}) }), FILE, 'ldirectord', false, CF);
+    const start = await load({ 'web1.example': '192.0.2.21' });
+    assert.deepEqual(nameChanges(undefined, start), { failing: [{ name: 'web2.example', lookup: 'ipv4|web2.example' }], resolved: [] });
+    const still = await load({ 'web1.example': '192.0.2.21' }, start.hostNames!.answers);
+    assert.deepEqual(movedServers(start, still), []);
+    assert.deepEqual(nameChanges(start, still), { failing: [], resolved: [] });
+    const now = await load({ 'web1.example': '192.0.2.21', 'web2.example': '192.0.2.22' }, still.hostNames!.answers);
+    const vs = start.virtualServices[0]!.name;
+    assert.deepEqual(movedServers(still, now), [{ vs, server: '192.0.2.22:80', to: '192.0.2.22:80' }]);
+    assert.deepEqual(nameChanges(still, now), { failing: [], resolved: [{ name: 'web2.example', lookup: 'ipv4|web2.example', addresses: ['192.0.2.22'] }] });
+    assert.equal(now.hostNames!.everyMs, undefined);
   });
 });
