@@ -3,7 +3,7 @@ import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
-import { movedServers, ResolveAgain } from './engine/resolve-again.js';
+import { movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -155,7 +155,15 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   );
 
   let current: Model = model;
+  // A name that does not resolve is our environment's fault (DNS), not a server verdict: its servers wait out of the pool. Logged once, not at each retry.
+  const logNames = (before: Model | undefined, next: Model) => {
+    const { failing, resolved } = nameChanges(before, next);
+    for (const n of failing) log.error({ ...n, retryEveryMs: next.hostNames?.everyMs }, 'host name does not resolve: its servers are left out until it does');
+    for (const n of resolved) log.info(n, 'host name resolves now');
+  };
+  logNames(undefined, model);
   const apply = (next: Model) => {
+    logNames(current, next);
     if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
     // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
     if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
@@ -196,7 +204,10 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       if (mine !== generation) return;
       const moved = movedServers(current, next);
       if (!moved.length) return resolveAgain.schedule(current);
-      for (const m of moved) log.warn(m, 'server address changed: its name resolves elsewhere now');
+      for (const m of moved) {
+        if (m.from === undefined) log.info(m, 'server added: its name resolves now');
+        else log.warn(m, 'server address changed: its name resolves elsewhere now');
+      }
       apply(next);
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];

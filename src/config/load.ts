@@ -92,7 +92,7 @@ export interface LoadOptions {
   apiTokenFile?: string;
   /** Refuse what the original tool only logs and carries on past (ImportResult.tolerated). */
   strict?: boolean;
-  /** The running model's host-name answers: names not asked again (HAProxy's libc ones) keep them. */
+  /** The running model's host-name answers: names not asked again (HAProxy's libc ones, ldirectord's that resolved) keep them. */
   hostNames?: Model['hostNames'];
 }
 
@@ -100,7 +100,7 @@ export interface LoadOptions {
 function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined, hostNames?: Model['hostNames']): Promise<ImportResult> | ImportResult {
   switch (kind) {
     case 'ldirectord':
-      return importLdirectord(file, text);
+      return importLdirectord(file, text, { previous: hostNames?.answers });
     case 'keepalived':
       return importKeepalived(file, configId, text);
     case 'haproxy':

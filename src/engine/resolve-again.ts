@@ -44,3 +44,23 @@ export function movedServers(before: Model, after: Model): Array<{ vs: string; s
   }
   return moved;
 }
+
+/** A host-name answer's key (`ipv4|web1.example`, `libc|web1.example`, `resolvers:dns:ipv6|web1.example`): the name is after the last `|`. */
+const nameOf = (key: string) => key.slice(key.lastIndexOf('|') + 1);
+
+/**
+ * The names that stopped or started resolving between two models (before:
+ * undefined at start): each is logged once when it changes, not at every
+ * retry (an empty answer list is a lookup that failed).
+ */
+export function nameChanges(before: Model | undefined, after: Model): { failing: Array<{ name: string; lookup: string }>; resolved: Array<{ name: string; lookup: string; addresses: readonly string[] }> } {
+  const was = before?.hostNames?.answers;
+  const failing: Array<{ name: string; lookup: string }> = [];
+  const resolved: Array<{ name: string; lookup: string; addresses: readonly string[] }> = [];
+  for (const [lookup, addresses] of after.hostNames?.answers ?? []) {
+    const prior = was?.get(lookup);
+    if (!addresses.length && (prior === undefined || prior.length > 0)) failing.push({ name: nameOf(lookup), lookup });
+    else if (addresses.length && prior !== undefined && !prior.length) resolved.push({ name: nameOf(lookup), lookup, addresses });
+  }
+  return { failing, resolved };
+}
