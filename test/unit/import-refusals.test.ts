@@ -38,12 +38,13 @@ describe('an imported value rsguard\'s schema refuses is named by its directive,
     assert.ok(e.every((l) => !/virtualServices|notify\.|\[\d+\]/.test(l)), e.join('\n'));
   });
 
-  it('keepalived.conf: notification_email, weight (derived from the source lines)', async () => {
+  // keepalived logs a weight above 65535 and reads on (a tolerated issue since the keepalived importer follows check_parser.c), so the schema's refusal here is the mail address.
+  it('keepalived.conf: notification_email (derived from the source lines)', async () => {
     const e = await refusals('keepalived.conf', 'keepalived', [
       'global_defs {', '    notification_email {', '        a', '    }', '    smtp_server 127.0.0.1', '}',
       'virtual_server 10.0.0.1 80 {', '    delay_loop 6', '    protocol TCP', '    real_server 10.0.0.2 80 {', '        weight 70000', '        TCP_CHECK {', '            connect_timeout 3', '        }', '    }', '}', '',
     ].join('\n'));
-    assert.deepEqual(e.map((l) => l.replace(/^(\d+: [^:]+):.*$/, '$1')), ['2: notification_email', '11: weight']);
+    assert.deepEqual(e.map((l) => l.replace(/^(\d+: [^:]+):.*$/, '$1')), ['2: notification_email']);
   });
 
   it('haproxy.cfg: rise and fall on a server line', async () => {
