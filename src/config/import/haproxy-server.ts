@@ -112,9 +112,15 @@ export function serverParams(words: string[]): ServerParams {
   return { flags, values, unknown, seen };
 }
 
-/** A ca-file/crl-file/crt path as HAProxy opens it: relative ones under ca-base/crt-base. */
-function underBase(file: string, base: string | undefined): string {
-  return path.isAbsolute(file) || !base ? file : path.join(base, file);
+/**
+ * A ca-file/crl-file/crt path as HAProxy opens it: relative ones under
+ * ca-base/crt-base, and still relative ones from HAProxy's working directory,
+ * which rsguard cannot know: the directory of haproxy.cfg stands in for it
+ * (where HAProxy's own tests and most packages keep their certificates).
+ */
+function underBase(file: string, base: string | undefined, cfg: string): string {
+  const p = path.isAbsolute(file) || !base ? file : path.join(base, file);
+  return path.isAbsolute(p) ? p : path.resolve(path.dirname(path.resolve(cfg)), p);
 }
 
 export interface ServerContext {
@@ -175,7 +181,7 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
   const fast = haproxyTime(values.get('fastinter')) ?? inter;
   if (values.has('downinter')) warnings.push(`${at}: downinter accepted but not acted on: rsguard checks a down server every inter`);
   const timeout = settings.timeoutCheck !== undefined ? Math.min(settings.timeoutConnect ?? inter, inter) + settings.timeoutCheck : inter;
-  const checks = haproxyChecks(settings.check, serverCheck(p, globals), d, errors, warnings);
+  const checks = haproxyChecks(settings.check, serverCheck(p, globals, d.file), d, errors, warnings);
   const timing = { interval: `${inter}ms`, retryInterval: `${fast}ms`, timeout: `${timeout}ms`, rise: Number(values.get('rise') ?? 2), fall: Number(values.get('fall') ?? 3) };
   // A server without a port is checked where its first tcp-check connect says (configuration.txt "tcp-check connect").
   const firstStepPort = (check: Record<string, unknown>) => (hp?.[2] ? undefined : ((check.steps as Array<Record<string, unknown>> | undefined)?.[0]?.port as number | undefined));
@@ -201,7 +207,7 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
 }
 
 /** What the check transport of this server is, as init_srv_check and ssl_sock_prepare_srv_ctx set it up. */
-function serverCheck(p: ServerParams, g: ServerGlobals): ServerCheck {
+function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerCheck {
   const { flags, values } = p;
   // init_srv_check (check.c): without port or addr the check inherits the server's ssl and PROXY protocol; with either, only check-ssl and check-send-proxy count.
   const own = !values.has('port') && !values.has('addr');
@@ -213,9 +219,9 @@ function serverCheck(p: ServerParams, g: ServerGlobals): ServerCheck {
     ssl,
     // ssl_sock_prepare_srv_ctx: the server's verify, else global ssl-server-verify (required by default).
     verify: verify !== 'none',
-    ...(caFile ? { caFile: caFile === '@system-ca' ? caFile : underBase(caFile, g.caBase) } : {}),
-    ...(values.has('crl-file') ? { crlFile: underBase(values.get('crl-file')!, g.caBase) } : {}),
-    ...(values.has('crt') ? { crt: underBase(values.get('crt')!, g.crtBase) } : {}),
+    ...(caFile ? { caFile: caFile === '@system-ca' ? caFile : underBase(caFile, g.caBase, cfg) } : {}),
+    ...(values.has('crl-file') ? { crlFile: underBase(values.get("crl-file")!, g.caBase, cfg) } : {}),
+    ...(values.has('crt') ? { crt: underBase(values.get("crt")!, g.crtBase, cfg) } : {}),
     ...(values.has('check-sni') ? { sni: values.get('check-sni')! } : {}),
     ...(values.has('verifyhost') ? { verifyHost: values.get('verifyhost')! } : {}),
     ...(values.has('check-alpn') ? { alpn: values.get('check-alpn')! } : {}),

@@ -2,172 +2,20 @@ import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import { type Directive, type HostNames, type ImportResult } from './imported.js';
-import { parseHaproxy, type HaproxySection } from './haproxy-parser.js';
-import { queryKey, resolveNames, type Lookup, type NameAnswers, type NameQuery, type ResolversDef } from './haproxy-resolve.js';
-import type { CheckOptions } from './haproxy-checks.js';
+import { parseHaproxy } from './haproxy-parser.js';
+import { resolveNames, type Lookup, type NameAnswers, type NameQuery } from './haproxy-resolve.js';
 import { server, serverGlobals } from './haproxy-server.js';
 import { haproxyTime } from './haproxy-time.js';
+import { walkProxies } from './haproxy-proxies.js';
+import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.js';
 
 export { haproxyTime };
-
-interface ProxySettings {
-  defaultServer: string[];
-  check: CheckOptions;
-  timeoutCheck?: number;
-  timeoutConnect?: number;
-}
-
-const CHECK_OPTIONS = ['httpchk', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'mysql-check', 'pgsql-check', 'ldap-check', 'redis-check'];
-
-const EMPTY: ProxySettings = { defaultServer: [], check: { httpCheck: [], tcpCheck: [] } };
-
-/**
- * A section's settings on top of its defaults section's: the proxy starts as a
- * copy of its defaults (cfgparse-listen.c parse_new_proxy with curr_defproxy),
- * `default-server` adds to the inherited one, and the first `http-check` or
- * `tcp-check` rule of the section replaces the inherited rules.
- */
-function settingsFrom(s: HaproxySection, base: ProxySettings, errors: ConfigIssue[]): ProxySettings {
-  const out: ProxySettings = { defaultServer: [...base.defaultServer], check: { ...base.check, httpCheck: [...base.check.httpCheck], tcpCheck: [...base.check.tcpCheck] } };
-  if (base.timeoutCheck !== undefined) out.timeoutCheck = base.timeoutCheck;
-  if (base.timeoutConnect !== undefined) out.timeoutConnect = base.timeoutConnect;
-  let ownHttpCheck = false;
-  let ownTcpCheck = false;
-  for (const d of s.body) {
-    if ((d.key === 'no' || d.key === 'default') && d.args[0] === 'option' && CHECK_OPTIONS.includes(d.args[1] ?? '')) {
-      // cfgparse-listen.c: HAProxy refuses to start on these.
-      errors.push({ file: d.file, line: d.line, path: `${d.key} option`, message: `negation/default is not supported for option '${d.args[1]}'` });
-    } else if (d.key === 'default-server') out.defaultServer.push(...d.args);
-    else if (d.key === 'option' && d.args[0]) {
-      // The last check option of a section wins, as in HAProxy.
-      if (CHECK_OPTIONS.includes(d.args[0])) out.check.option = { name: d.args[0], args: d.args.slice(1), line: d.line };
-    } else if (d.key === 'http-check') {
-      if (!ownHttpCheck) out.check.httpCheck = [];
-      ownHttpCheck = true;
-      out.check.httpCheck.push(d);
-    } else if (d.key === 'tcp-check') {
-      if (!ownTcpCheck) out.check.tcpCheck = [];
-      ownTcpCheck = true;
-      out.check.tcpCheck.push(d);
-    } else if (d.key === 'timeout' && (d.args[0] === 'check' || d.args[0] === 'connect')) {
-      const t = haproxyTime(d.args[1]);
-      if (t === undefined) errors.push({ file: d.file, line: d.line, path: `timeout ${d.args[0]}`, message: `expected a time like 2s or 500ms, got ${JSON.stringify(d.args[1])}` });
-      else if (d.args[0] === 'check') out.timeoutCheck = t;
-      else out.timeoutConnect = t;
-    }
-  }
-  return out;
-}
 
 export interface HaproxyImportOptions {
   /** Environment for `"${NAME}"` (configuration.txt 2.3); process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Answers for the servers' host names (haproxy-resolve.ts); without them every name fails to resolve. */
   answers?: NameAnswers;
-}
-
-const DEFAULT_HOLD_VALID = 10_000;
-
-/** `resolvers NAME` sections: their `hold valid` and nameservers (configuration.txt 5.3.2). */
-function resolversOf(sections: HaproxySection[]): Map<string, ResolversDef> {
-  const out = new Map<string, ResolversDef>();
-  for (const s of sections.filter((x) => x.kind === 'other' && x.name.startsWith('resolvers '))) {
-    const id = s.name.slice('resolvers '.length);
-    const hold = s.body.find((d) => d.key === 'hold' && d.args[0] === 'valid');
-    const nameservers = s.body.filter((d) => d.key === 'nameserver' && d.args[1]).map((d) => d.args[1]!.replace(/^(udp@|ipv4@|ipv6@|udp4@|udp6@)/, ''));
-    out.set(id, { id, holdValidMs: haproxyTime(hold?.args[1]) ?? DEFAULT_HOLD_VALID, nameservers });
-  }
-  return out;
-}
-
-/** The last value of `key` on a server line, after its default-server's (the server's own win). */
-function lastValue(words: readonly string[], key: string): string | undefined {
-  const i = words.lastIndexOf(key);
-  return i >= 0 ? words[i + 1] : undefined;
-}
-
-/** `host[:port]` of a server address, with HAProxy's address prefixes (configuration.txt 11) taken off. */
-function splitServerAddress(addr: string): { host: string; port: string | undefined; family?: 'ipv4' | 'ipv6' } {
-  const prefix = /^(ipv4|ipv6|tcp|tcp4|tcp6)@/.exec(addr)?.[1];
-  const rest = prefix ? addr.slice(prefix.length + 1) : addr;
-  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-  if (bracket) return { host: bracket[1]!, port: bracket[2] };
-  if (net.isIPv6(rest)) return { host: rest, port: undefined };
-  const colon = rest.lastIndexOf(':');
-  const family = prefix === 'ipv4' || prefix === 'tcp4' ? 'ipv4' : prefix === 'ipv6' || prefix === 'tcp6' ? 'ipv6' : undefined;
-  return { host: colon >= 0 ? rest.slice(0, colon) : rest, port: colon >= 0 ? rest.slice(colon + 1) : undefined, ...(family ? { family } : {}) };
-}
-
-/** One `server` line, or each server of a `server-template` line (`server-template srv 1-3 host:80`: srv1, srv2, srv3). */
-interface ServerLine {
-  d: Directive;
-  name: string;
-  host: string;
-  port: string | undefined;
-  /** Its place in a server-template (0 for a plain server): it takes that answer of the name's. */
-  index: number;
-  query?: NameQuery;
-  initAddr: string[];
-}
-
-function serverLines(s: HaproxySection, settings: ProxySettings, resolvers: Map<string, ResolversDef>, errors: ConfigIssue[]): ServerLine[] {
-  const out: ServerLine[] = [];
-  for (const d of s.body) {
-    let names: string[];
-    let addr: string | undefined;
-    let rest: string[];
-    if (d.key === 'server') {
-      [addr, ...rest] = d.args.slice(1);
-      names = [d.args[0] ?? ''];
-    } else if (d.key === 'server-template') {
-      // cfgparse-listen.c / server.c _srv_parse_init: <num> is 1..num, <low>-<high> is low..high.
-      const m = /^(\d+)(?:-(\d+))?$/.exec(d.args[1] ?? '');
-      const [low, high] = m ? (m[2] ? [Number(m[1]), Number(m[2])] : [1, Number(m[1])]) : [0, -1];
-      if (!m || low > high || low < 0) {
-        errors.push({ file: d.file, line: d.line, path: 'server-template', message: `server-template expects <prefix> <num | range> <fqdn>[:<port>], got ${JSON.stringify(d.args.slice(0, 3).join(' '))}` });
-        continue;
-      }
-      names = Array.from({ length: high - low + 1 }, (_, k) => `${d.args[0]}${low + k}`);
-      [addr, ...rest] = d.args.slice(2);
-    } else continue;
-    if (!addr) {
-      out.push({ d, name: names[0]!, host: '', port: undefined, index: 0, initAddr: [] });
-      continue;
-    }
-    const words = [...settings.defaultServer, ...rest];
-    const { host, port, family } = splitServerAddress(addr);
-    const resolversId = lastValue(words, 'resolvers');
-    const section = resolversId === undefined ? undefined : resolvers.get(resolversId);
-    if (resolversId !== undefined && !section) errors.push({ file: d.file, line: d.line, path: 'resolvers', message: `can't find resolvers section '${resolversId}' for server '${names[0]}'` });
-    const prefer = lastValue(words, 'resolve-prefer') === 'ipv4' || family === 'ipv4' ? 'ipv4' : 'ipv6';
-    const query: NameQuery | undefined = net.isIP(host) ? undefined : { name: host, prefer, ...(section ? { resolvers: section } : {}) };
-    const initAddr = (lastValue(words, 'init-addr') ?? 'last,libc').split(',');
-    names.forEach((name, index) => out.push({ d, name, host, port, index, initAddr, ...(query ? { query } : {}) }));
-  }
-  return out;
-}
-
-/**
- * The address HAProxy starts the server with (server.c srv_iterate_initaddr):
- * each `init-addr` method in turn; `last` reads HAProxy's server-state-file,
- * which rsguard does not, `libc` is the start-time answer, `none` starts the
- * server in maint with no address, an IP is taken as is. A server-template
- * server takes its own answer, as HAProxy's resolvers give them out.
- */
-function startAddress(l: ServerLine, answers: NameAnswers): { ip?: string; none?: true } | undefined {
-  if (!l.query) return { ip: l.host };
-  const got = answers.get(queryKey(l.query)) ?? [];
-  // Without resolvers every server of a template resolves the name the same way (libc's first answer).
-  const index = l.query.resolvers ? l.index : 0;
-  // With resolvers, whatever init-addr gave at start, HAProxy soon hands each answer to one
-  // server and puts the servers left over in maint (the steady state rsguard checks).
-  if (l.query.resolvers && got.length) return got[index] === undefined ? { none: true } : { ip: got[index]! };
-  for (const m of l.initAddr) {
-    if (m === 'libc' && got[index] !== undefined) return { ip: got[index]! };
-    if (m === 'none') return { none: true };
-    if (net.isIP(m)) return { ip: m };
-  }
-  return undefined;
 }
 
 /** The host names haproxy.cfg's servers use and how each is asked, for haproxy-resolve.ts. */
@@ -179,51 +27,6 @@ export function haproxyNameQueries(file: string, text: string, env: Readonly<Rec
     for (const l of serverLines(s, settings, resolvers, [])) if (l.query) out.push(l.query);
   });
   return out;
-}
-
-/**
- * Each backend and listen section with the settings it inherits: the last
- * `defaults` section before it, or the one it names with `from`
- * (configuration.txt 4 "defaults [<name>] [ from <defaults_name> ]";
- * cfgparse-listen.c cfg_parse_listen). A `defaults` section without `from`
- * starts from HAProxy's built-in defaults, not from the previous one.
- */
-function walkProxies(file: string, sections: HaproxySection[], errors: ConfigIssue[], warnings: string[], each: (s: HaproxySection, settings: ProxySettings) => void): void {
-  const named = new Map<string, ProxySettings>();
-  let last = EMPTY;
-  let lastSection: HaproxySection | undefined;
-  const sectionOf = new Map<ProxySettings, HaproxySection>();
-  // PR_FL_EXPLICIT_REF / PR_FL_IMPLICIT_REF: HAProxy warns when one defaults section is used both ways.
-  const explicit = new Set<ProxySettings>();
-  const implicit = new Set<ProxySettings>();
-  const use = (s: HaproxySection, base: ProxySettings, how: Set<ProxySettings>) => {
-    how.add(base);
-    const d = sectionOf.get(base);
-    if (d && explicit.has(base) && implicit.has(base)) {
-      warnings.push(`${file}:${s.line}: defaults section '${d.name}' (declared at ${file}:${d.line}) is explicitly referenced by another proxy and implicitly used here (HAProxy warns the same and goes on)`);
-    }
-  };
-  const fromOf = (s: HaproxySection, args: string[]): ProxySettings | undefined => {
-    if (args[0] !== 'from') return undefined;
-    const base = named.get(args[1] ?? '');
-    if (!base) errors.push({ file, line: s.line, path: s.kind, message: `defaults section '${args[1] ?? ''}' not found for ${s.kind} '${s.name}'` });
-    else use(s, base, explicit);
-    return base ?? EMPTY;
-  };
-  for (const s of sections) {
-    if (s.kind === 'defaults') {
-      // `defaults from X` has no name; `defaults NAME from X` has one.
-      const [name, args] = s.name === 'from' && s.args.length === 1 ? ['', ['from', ...s.args]] : [s.name, s.args];
-      last = settingsFrom(s, fromOf(s, args) ?? EMPTY, errors);
-      lastSection = s;
-      sectionOf.set(last, s);
-      if (name) named.set(name, last);
-    } else if (s.kind === 'backend' || s.kind === 'listen' || s.kind === 'frontend') {
-      const from = fromOf(s, s.args);
-      if (!from && lastSection) use(s, last, implicit);
-      each(s, settingsFrom(s, from ?? last, errors));
-    }
-  }
 }
 
 /**
@@ -336,7 +139,15 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     lines.set(`virtualServices[${virtualServices.length}]`, s.line);
     virtualServices.push({ name: s.name, address: vs, haproxy: { backend: s.name }, realServers });
   });
-  if (!virtualServices.length && !errors.length) errors.push({ file, message: 'no backend or listen section with servers' });
+  if (!virtualServices.length && !errors.length) {
+    // Name where rsguard looked: the backends HAProxy has, and why none gave a server to drive.
+    const proxies = sections.filter((x) => x.kind === 'backend' || x.kind === 'listen');
+    const first = proxies[0];
+    const why = proxies.some((p) => p.body.some((d) => d.key === 'server' || d.key === 'server-template'))
+      ? 'every server line was left out (see the warnings: names that did not resolve with init-addr none, backups)'
+      : 'no server lines (servers added at run time with the CLI `add server` are not seen by rsguard)';
+    errors.push(first ? { file, line: first.line, path: first.kind, message: `${first.kind} ${first.name}${proxies.length > 1 ? ` and ${proxies.length - 1} more` : ''}: ${why}: nothing for rsguard to drive` } : { file, message: 'no backend or listen section: nothing for rsguard to drive' });
+  }
   return {
     input: { balancer: { kind: 'haproxy', socket }, virtualServices },
     lines,
