@@ -204,3 +204,15 @@ describe('haproxy.cfg servers by host name (configuration.txt "init-addr", "reso
     assert.ok(m.hostNames!.answers.get('libc|localhost')!.length > 0);
   });
 });
+
+describe('server-state-file', () => {
+  it('global server-state-file (under server-state-base) loaded by load-server-state-from-file global becomes balancer.serverStateFile (configuration.txt 3.1, 4.2)', async () => {
+    const { importHaproxy } = await import('../../src/config/import/haproxy.js');
+    const cfg = (g: string, d: string) => `global\n    stats socket /run/haproxy/admin.sock level admin\n${g}defaults\n    mode http\n${d}backend web\n    server s1 10.0.0.2:80 check\n`;
+    const kept = importHaproxy('h.cfg', cfg('    server-state-base /var/lib/haproxy/\n    server-state-file state\n', '    load-server-state-from-file global\n'));
+    assert.equal((kept.input.balancer as { serverStateFile?: string }).serverStateFile, '/var/lib/haproxy/state');
+    const none = importHaproxy('h.cfg', cfg('', ''));
+    assert.equal((none.input.balancer as { serverStateFile?: string }).serverStateFile, undefined);
+    assert.ok(none.warnings.some((w) => /no server-state-file/.test(w)), 'without one, the import says how to add it');
+  });
+});

@@ -149,7 +149,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     errors.push(first ? { file, line: first.line, path: first.kind, message: `${first.kind} ${first.name}${proxies.length > 1 ? ` and ${proxies.length - 1} more` : ''}: ${why}: nothing for rsguard to drive` } : { file, message: 'no backend or listen section: nothing for rsguard to drive' });
   }
   return {
-    input: { balancer: { kind: 'haproxy', socket }, virtualServices },
+    input: { balancer: { kind: 'haproxy', socket, ...serverStateFileOf(sections, warnings) }, virtualServices },
     lines,
     warnings,
     errors,
@@ -192,4 +192,26 @@ function virtualAddress(bind: string | undefined, firstPort: string | undefined)
   if (bind) return bind;
   const port = /^\d+$/.test(firstPort ?? '') ? Number(firstPort) : 80;
   return formatHostPort('0.0.0.0', port);
+}
+
+/**
+ * `server-state-file` (global, relative to `server-state-base`) loaded at
+ * start by `load-server-state-from-file global` (defaults or a backend): the
+ * file rsguard keeps equal to HAProxy's state, so a reloaded HAProxy starts
+ * with the servers rsguard holds out still out (balancer.serverStateFile).
+ * A per-backend `local` file (named after the backend) is HAProxy's own.
+ */
+function serverStateFileOf(sections: ReturnType<typeof parseHaproxy>['sections'], warnings: string[]): { serverStateFile?: string } {
+  const global = sections.filter((x) => x.kind === 'global').flatMap((x) => x.body);
+  const file = global.find((d) => d.key === 'server-state-file')?.args[0];
+  const base = global.find((d) => d.key === 'server-state-base')?.args[0];
+  const loads = sections.flatMap((x) => x.body).filter((d) => d.key === 'load-server-state-from-file');
+  if (!file) {
+    if (!loads.length) warnings.push('haproxy.cfg has no server-state-file: a reload of HAProxy starts every server as haproxy.cfg says until rsguard reapplies (add "server-state-file /var/lib/haproxy/server-state" to global and "load-server-state-from-file global" to defaults)');
+    return {};
+  }
+  if (!loads.some((d) => d.args[0] === 'global')) {
+    warnings.push(`${loads[0]?.file ?? 'haproxy.cfg'}: server-state-file ${file} is never loaded (no "load-server-state-from-file global"): rsguard keeps it anyway`);
+  }
+  return { serverStateFile: file.startsWith('/') || !base ? file : `${base.replace(/\/$/, '')}/${file}` };
 }
