@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Model } from './config/model.js';
 import { resolveRedisUrl } from './scheduler/redis-url.js';
 import { defaultStateFile } from './scheduler/file-state-store.js';
-import { acquireLock } from './process/instance-lock.js';
+import { acquireLock, InstanceLocked } from './process/instance-lock.js';
 
 /** Balancer locks live on tmpfs: a reboot clears them with the processes that held them. */
 export const RUN_DIR = process.env.RSGUARD_RUN_DIR ?? '/run/rsguard';
@@ -36,17 +36,27 @@ export function lockTargets(model: Model, configFile: string, dryRun: boolean): 
   return out;
 }
 
-/** Takes every lock or none (a refusal releases what was taken); returns the release of all. */
-export async function takeInstanceLocks(model: Model, configFile: string, dryRun: boolean): Promise<() => Promise<void>> {
+/**
+ * Takes every lock or none (a refusal releases what was taken); returns the
+ * release of all. Only a live holder refuses the start: a lock that cannot be
+ * written (a read-only or foreign directory, a full disk) is rsguard's own
+ * trouble, told through `cannot`, and must not keep the checker from running.
+ */
+export async function takeInstanceLocks(model: Model, configFile: string, dryRun: boolean, cannot: (what: string, file: string, err: Error) => void = () => {}): Promise<() => Promise<void>> {
   const releases: Array<() => Promise<void>> = [];
   const releaseAll = async () => {
     for (const r of releases.splice(0).reverse()) await r().catch(() => undefined);
   };
-  try {
-    for (const t of lockTargets(model, configFile, dryRun)) releases.push(await acquireLock(t.file, t.what, path.resolve(configFile)));
-  } catch (err) {
-    await releaseAll();
-    throw err;
+  for (const t of lockTargets(model, configFile, dryRun)) {
+    try {
+      releases.push(await acquireLock(t.file, t.what, path.resolve(configFile)));
+    } catch (err) {
+      if (err instanceof InstanceLocked) {
+        await releaseAll();
+        throw err;
+      }
+      cannot(t.what, t.file, err as Error);
+    }
   }
   return releaseAll;
 }

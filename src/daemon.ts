@@ -66,7 +66,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const model = opts.model ?? (await loadConfig(opts.configFile, opts.format, opts.loadOptions));
   for (const w of model.warnings) log.warn({ file: model.source, warning: w }, 'config directive accepted but ignored');
   // Before anything is written or applied: a second copy of this config must change nothing.
-  const releaseLocks = await takeInstanceLocks(model, opts.configFile, Boolean(opts.dryRun));
+  const releaseLocks = await takeInstanceLocks(model, opts.configFile, Boolean(opts.dryRun), (what, file, err) =>
+    log.warn({ lock: file, err: (err as NodeJS.ErrnoException).code ?? err.message }, `cannot lock ${what}: a second copy of this config would not be refused`),
+  );
   try {
     return await startLocked(opts, model, releaseLocks);
   } catch (err) {

@@ -72,7 +72,8 @@ describe('after a stall the checks keep their spread, and no probe job carries e
     const conn = redisConnection('redis://127.0.0.1:6379', 'stall-q');
     const events = redisConnection('redis://127.0.0.1:6379', 'stall-ev');
     const bq = new BullmqQueue(conn, events, prefix);
-    const reader = new Queue(QUEUE_NAME, { connection: redisConnection('redis://127.0.0.1:6379', 'stall-read'), prefix });
+    const readConn = redisConnection('redis://127.0.0.1:6379', 'stall-read');
+    const reader = new Queue(QUEUE_NAME, { connection: readConn, prefix });
     try {
       bq.expectChecks(N);
       const now = Date.now();
@@ -92,6 +93,7 @@ describe('after a stall the checks keep their spread, and no probe job carries e
     } finally {
       await bq.close();
       await reader.close();
+      readConn.disconnect();
       conn.disconnect();
       events.disconnect();
     }

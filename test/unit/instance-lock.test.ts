@@ -66,3 +66,21 @@ describe('instance locks', () => {
     assert.equal(outs.filter((o) => o === 'InstanceLocked').length, 4, outs.join(','));
   });
 });
+
+describe('instance locks that cannot be written', () => {
+  it('a lock directory rsguard cannot write is told and skipped, never a refusal to start (only a live holder refuses)', async () => {
+    const { takeInstanceLocks } = await import('../../src/daemon-locks.js');
+    const { loadYamlText } = await import('../../src/config/load.js');
+    // A state file under a path that is a regular file: its lock cannot be created, as under a read-only or foreign /var/lib.
+    const own = mkdtempSync(path.join(tmpdir(), 'rsguard-lock-ro-'));
+    const blocker = path.join(own, 'not-a-dir');
+    writeFileSync(blocker, '');
+    const model = loadYamlText('x.yaml', `global: { stateFile: ${blocker}/checks.json }\nvirtualServices: [{ address: 10.0.0.1:80, realServers: [{ address: 10.0.0.2:80 }] }]\n`);
+    const told: string[] = [];
+    const release = await takeInstanceLocks(model, 'x.yaml', false, (what, _file, err) => told.push(`${what}: ${(err as NodeJS.ErrnoException).code}`));
+    assert.equal(told.length, 1, told.join('\n'));
+    assert.match(told[0]!, new RegExp(`^the check state file ${blocker}/checks.json: E[A-Z]+$`));
+    await release();
+    rmSync(own, { recursive: true, force: true });
+  });
+});
