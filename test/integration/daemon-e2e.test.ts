@@ -38,7 +38,7 @@ global:
 virtualServices:
   - name: web
     address: 192.0.2.1:80
-    sorryServer: 127.0.0.1:1
+    sorryServer: { address: 127.0.0.1:1, checks: [] }
     checks: [{ kind: http, path: /health, expectBody: ok }]
     realServers:
 ${ports.map((p, i) => `      - { address: 127.0.0.1:${p}, weight: ${i + 1} }`).join('\n')}

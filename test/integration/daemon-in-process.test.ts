@@ -35,7 +35,7 @@ notify: { vrrpSpoolDir: ${path.join(dir, 'vrrp')} }
 virtualServices:
   - name: web
     address: 10.0.0.1:80
-    sorryServer: 127.0.0.1:1
+    sorryServer: { address: 127.0.0.1:1, checks: [] }
     checks: [{ kind: http, path: /health }]
     realServers: [{ address: 127.0.0.1:${backends[0]!.port} }, { address: 127.0.0.1:${backends[1]!.port} }]
 `,

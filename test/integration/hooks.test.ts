@@ -21,7 +21,7 @@ describe('hooks: notify_up/down, quorum_up/down, fallbackcommand', () => {
 virtualServices:
   - name: web
     address: 10.0.0.1:80
-    sorryServer: 10.0.0.99:80
+    sorryServer: { address: 10.0.0.99:80, checks: [] }
     notify: { quorumUp: ${hook('quorum_up')}, quorumDown: ${hook('quorum_down')}, fallbackCommand: ${hook('fallback')} }
     checks: [{ kind: http, path: /health }]
     realServers:

@@ -35,7 +35,7 @@ describe('metrics, alert rules, dashboards', () => {
     backend = new Backend(await freePort());
     await backend.start();
     const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(file, `global: { listen: 127.0.0.1:${api}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1, rise: 1 } }\nvirtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    sorryServer: 127.0.0.1:1\n    checks: [{ kind: http, path: /health }]\n    realServers: [{ address: 127.0.0.1:${backend.port} }, { address: 127.0.0.1:2 }]\n  - name: hostile\n    address: 192.0.2.2:80\n    checks: [{ kind: tcp, send: "hello", expect: "pong" }]\n    realServers: [{ address: 127.0.0.1:${hostilePort} }]\n`);
+    writeFileSync(file, `global: { listen: 127.0.0.1:${api}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1, rise: 1 } }\nvirtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    sorryServer: { address: 127.0.0.1:1, checks: [] }\n    checks: [{ kind: http, path: /health }]\n    realServers: [{ address: 127.0.0.1:${backend.port} }, { address: 127.0.0.1:2 }]\n  - name: hostile\n    address: 192.0.2.2:80\n    checks: [{ kind: tcp, send: "hello", expect: "pong" }]\n    realServers: [{ address: 127.0.0.1:${hostilePort} }]\n`);
     daemon = new DaemonProcess(['run', '-c', file]);
     await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
     await daemon.waitForLog('down', (l) => l.msg === 'real server state changed' && l.to === 'down');
