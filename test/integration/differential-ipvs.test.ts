@@ -64,13 +64,9 @@ function collect(): Array<Job & { source: string; rewrites: string[]; text: stri
       out.push({ name, tool: s.tool, file: `cases/${out.length}-${f}`, source, rewrites: r.rewrites, text: r.text });
     }
   }
-  // Both tools early (a run that runs out of time still covers both), the biggest file last.
+  // One tool after the other (a slot's rsguard restarts only when the tool changes), the biggest file last.
   const big = (c: (typeof out)[number]) => (c.text.match(/real(_server\s|\s*=)/g) ?? []).length > 50;
-  const ka = out.filter((c) => c.tool === 'keepalived' && !big(c));
-  const ld = out.filter((c) => c.tool === 'ldirectord' && !big(c));
-  const mixed: typeof out = [];
-  while (ka.length || ld.length) mixed.push(...ka.splice(0, 2), ...ld.splice(0, 1));
-  return [...mixed, ...out.filter(big)];
+  return [...out.filter((c) => c.tool === 'keepalived' && !big(c)), ...out.filter((c) => c.tool === 'ldirectord' && !big(c)), ...out.filter(big)];
 }
 
 const fmt = (t: string | null) => (t === null ? '(not read)' : t.trim() === '' ? '(empty table)' : t.trim());

@@ -240,6 +240,14 @@ class Proc {
       }),
     );
   }
+  /** Before a SIGHUP: ready again only once it logs the reload. */
+  reload(): void {
+    this.ready = false;
+    this.child.kill('SIGHUP');
+  }
+  clearLog(): void {
+    this.lines.length = 0;
+  }
   phase(_t0: number): void {
     this.roundsAtPhase = this.rounds;
   }
@@ -294,26 +302,84 @@ async function addresses(ns: string, hosts: string[]): Promise<void> {
   }
 }
 
-async function runJob(job: Job, slot: number, listeners: Record<string, Listeners>): Promise<JobResult> {
-  const NS = { orig: `orig${slot}`, rsguard: `rsg${slot}` };
+/**
+ * rsguard between configs: a file with one service no config uses and a real
+ * server without checks. Starting node and rsguard takes minutes under
+ * emulation, so each slot keeps one `rsguard run` and hands it the next config
+ * by SIGHUP (README: a reload keeps the state of checks that still exist): by
+ * way of this file, after which nothing of the previous config is left, so
+ * every config starts as fresh as under a new process.
+ */
+const IDLE: Record<Job['tool'], string> = {
+  keepalived: 'virtual_server 10.255.255.1 1 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 10.255.255.2 1 {\n        weight 1\n    }\n}\n',
+  ldirectord: 'virtual=10.255.255.1:1\n    real=10.255.255.2:1 gate\n    protocol=tcp\n    checktype=on\n',
+};
+const IDLE_TABLE = ['-A -t 10.255.255.1:1 -s ', '-a -t 10.255.255.1:1 -r 10.255.255.2:1 -g -w 1'];
+
+interface Slot {
+  k: number;
+  NS: { orig: string; rsguard: string };
+  rsg?: Proc;
+  rsgTool?: Job['tool'];
+}
+const rsgFile = (slot: Slot, tool: Job['tool']) => path.join(out, `slot${slot.k}`, tool === 'keepalived' ? 'keepalived.conf' : 'ldirectord.cf');
+
+/** Brings the slot's rsguard (started now, or reloaded) to the idle file; says why when it does not get there. */
+async function idle(slot: Slot, tool: Job['tool']): Promise<string> {
+  if (slot.rsg && (slot.rsgTool !== tool || slot.rsg.exit !== null)) {
+    await slot.rsg.stop();
+    slot.rsg = undefined;
+    await run('ipvsadm', ['-C'], slot.NS.rsguard);
+  }
+  mkdirSync(path.dirname(rsgFile(slot, tool)), { recursive: true });
+  writeFileSync(rsgFile(slot, tool), IDLE[tool]);
+  if (!slot.rsg) {
+    slot.rsgTool = tool;
+    slot.rsg = new Proc(slot.NS.rsguard, [process.execPath, path.join(root, 'dist/src/cli.js'), 'run', '-c', rsgFile(slot, tool), '--format', tool, '--listen', '127.0.0.1:9901'], {
+      ready: /"msg":"(rsguard started|config reloaded)"/,
+      api: async () => {
+        const reply = await listeners[slot.NS.rsguard]!.send({ op: 'fetch', url: 'http://127.0.0.1:9901/api/status' });
+        if (!reply.ok || reply.body === undefined) throw new Error(reply.errors.join('; '));
+        return reply.body;
+      },
+    });
+  } else slot.rsg.reload();
+  const t0 = Date.now();
+  for (;;) {
+    const t = (await table(slot.NS.rsguard)).split('\n').filter(Boolean);
+    if (t.length === 2 && t[0]!.startsWith(IDLE_TABLE[0]!) && t[1] === IDLE_TABLE[1]) return '';
+    if (slot.rsg.exit !== null) return `rsguard exited on the idle file: ${slot.rsg.exit}\n${slot.rsg.log(20)}`;
+    if (Date.now() - t0 > limits.startSec * 1000) return `rsguard did not reach the idle file within ${limits.startSec} s; table:\n${t.join('\n')}\n${slot.rsg.log(20)}`;
+    await sleep(1000);
+  }
+}
+
+async function runJob(job: Job, slot: Slot): Promise<JobResult> {
+  const { NS } = slot;
   const t0 = Date.now();
   const file = path.join(out, job.file);
   const blank: Snapshot = { table: null, note: 'not reached' };
   const r: JobResult = { name: job.name, tool: job.tool, victim: null, listeners: [], setupErrors: [], orig: { up: blank, down: blank, exit: null, log: '' }, rsguard: { up: blank, down: blank, exit: null, log: '' }, seconds: 0, error: null };
   results.push(r);
   let model: Model | null = null;
+  let refused = '';
   try {
     const { loadConfig } = (await import(path.join(root, 'dist/src/config/load.js'))) as { loadConfig: (f: string, format: string) => Promise<Model> };
     model = await loadConfig(file, job.tool);
   } catch (e) {
-    r.setupErrors.push(`rsguard does not load it: ${(e as Error).message.split('\n').slice(0, 3).join(' | ')}`);
+    // What `rsguard run -c FILE` would do: print this and exit 1, so it creates nothing.
+    refused = `rsguard refuses the file: ${(e as Error).message.split('\n').slice(0, 4).join(' | ')}`;
   }
   const p = plan(job.tool, readFileSync(file, 'utf8'), model);
   r.victim = p.victim;
   r.listeners = p.listeners.map((l) => `${l.kind} ${l.host}:${l.port}${Object.keys(l.statuses).length ? ` ${JSON.stringify(l.statuses)}` : ''}`);
   const hosts = [...new Set(p.listeners.map((l) => l.host).concat(p.victim ? [p.victim] : [], p.sources))];
+  const idleProblem = await idle(slot, job.tool);
+  if (idleProblem) r.setupErrors.push(idleProblem);
+  const rsg = slot.rsg!;
+  rsg.clearLog();
+  await run('ipvsadm', ['-C'], NS.orig);
   for (const ns of Object.values(NS)) {
-    await run('ipvsadm', ['-C'], ns);
     await addresses(ns, hosts);
     const reply = await listeners[ns]!.send({ op: 'setup', listeners: p.listeners, tls });
     r.setupErrors.push(...reply.errors.map((e) => `${ns}: ${e}`));
@@ -322,39 +388,35 @@ async function runJob(job: Job, slot: number, listeners: Record<string, Listener
   const origArgv =
     job.tool === 'keepalived'
       ? // -C: the checker alone (what rsguard replaces); -n -l: in the foreground, logging here.
-        ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot}.pid`, '-c', `/run/ka${slot}-check.pid`, '-r', `/run/ka${slot}-vrrp.pid`]
+        ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
       : // -d: in the foreground, logging here (ldirectord(8)).
         ['/usr/sbin/ldirectord', '-d', file, 'start'];
-  const rsgArgv = [process.execPath, path.join(root, 'dist/src/cli.js'), 'run', '-c', file, '--format', job.tool, '--listen', '127.0.0.1:9901'];
   const rounds = { re: /^DEBUG2: Checking /, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
-  const rsg = new Proc(NS.rsguard, rsgArgv, {
-    ready: /"msg":"rsguard started"/,
-    api: async () => {
-      const reply = await listeners[NS.rsguard]!.send({ op: 'fetch', url: 'http://127.0.0.1:9901/api/status' });
-      if (!reply.ok || reply.body === undefined) throw new Error(reply.errors.join('; '));
-      return reply.body;
-    },
-  });
+  const refusal: Snapshot = { table: '', note: refused };
   try {
-    [r.orig.up, r.rsguard.up] = await Promise.all([settle(NS.orig, orig, null), settle(NS.rsguard, rsg, null)]);
+    if (!refused) {
+      writeFileSync(rsgFile(slot, job.tool), readFileSync(file));
+      rsg.reload();
+    }
+    [r.orig.up, r.rsguard.up] = await Promise.all([settle(NS.orig, orig, null), refused ? refusal : settle(NS.rsguard, rsg, null)]);
     save();
     if (p.victim) {
       for (const ns of Object.values(NS)) {
         await listeners[ns]!.send({ op: 'down', host: p.victim });
         if (!/^127\./.test(p.victim) && p.victim !== '::1') await run('ip', ['addr', 'del', `${p.victim}/${net.isIPv6(p.victim) ? 128 : 32}`, 'dev', 'rs0'], ns);
       }
-      [r.orig.down, r.rsguard.down] = await Promise.all([settle(NS.orig, orig, r.orig.up.table), settle(NS.rsguard, rsg, r.rsguard.up.table)]);
+      [r.orig.down, r.rsguard.down] = await Promise.all([settle(NS.orig, orig, r.orig.up.table), refused ? refusal : settle(NS.rsguard, rsg, r.rsguard.up.table)]);
     } else r.orig.down = r.rsguard.down = { table: null, note: 'no real server to take down' };
   } catch (e) {
     r.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
   } finally {
     r.orig.exit = orig.exit;
     r.rsguard.exit = rsg.exit;
-    await Promise.all([orig.stop(), rsg.stop()]);
+    await orig.stop();
     r.orig.log = orig.log();
     r.rsguard.log = rsg.log();
-    for (const ns of Object.values(NS)) await run('ipvsadm', ['-C'], ns).catch(() => {});
+    await run('ipvsadm', ['-C'], NS.orig).catch(() => {});
     r.seconds = Math.round((Date.now() - t0) / 1000);
     save();
   }
@@ -378,13 +440,15 @@ try {
     listeners[ns] = new Listeners(ns);
   }
   const queue = [...jobs];
+  const slots: Slot[] = Array.from({ length: limits.slots }, (_, k) => ({ k, NS: { orig: `orig${k}`, rsguard: `rsg${k}` } }));
   await Promise.all(
-    Array.from({ length: limits.slots }, async (_, slot) => {
+    slots.map(async (slot) => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         if (Date.now() - started > limits.totalSec * 1000) break;
-        const r = await runJob(job, slot, listeners);
+        const r = await runJob(job, slot);
         process.stdout.write(`${job.name}: done in ${r.seconds} s\n`);
       }
+      await slot.rsg?.stop();
     }),
   );
 } catch (err) {
