@@ -194,7 +194,7 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
 interface Judge {
   /** keepalived: "Startup complete" (check_daemon.c); rsguard: "rsguard started". */
   ready?: RegExp;
-  /** ldirectord in debug mode logs one "Checking <type>: real server=" per check (ld_check_real_server): this many per phase. */
+  /** ldirectord in debug mode logs "Enabled  real server=" or "Disabled real server=" after every check (service_set): this many per phase. */
   rounds?: { re: RegExp; count: number };
   /** rsguard: its API (GET /api/status, read from inside its namespace) says every check ran since the phase began and every state is hard. */
   api?: () => Promise<string>;
@@ -391,7 +391,7 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
         ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
       : // -d: in the foreground, logging here (ldirectord(8)).
         ['/usr/sbin/ldirectord', '-d', file, 'start'];
-  const rounds = { re: /^DEBUG2: Checking /, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
+  const rounds = { re: /DEBUG2: (Enabled +|Disabled )real server=/, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
   const refusal: Snapshot = { table: '', note: refused };
   try {
