@@ -63,7 +63,16 @@ function run(cmd: string, args: string[], ns?: string): Promise<string> {
     execFile(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${argv.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout))),
   );
 }
-const table = (ns: string) => run('ipvsadm', ['-Sn'], ns);
+/**
+ * ipvsadm -Sn without the idle service (see IDLE): rsguard leaves a service
+ * that a reload removed from its config in the kernel table (it only touches
+ * the services its config names), so the idle one stays after each reload.
+ */
+const table = async (ns: string) =>
+  (await run('ipvsadm', ['-Sn'], ns))
+    .split('\n')
+    .filter((l) => !l.includes(' 10.255.255.1:1 '))
+    .join('\n');
 
 /** A long-lived differential-listeners.ts in a namespace, one command at a time. */
 class Listeners {
@@ -346,10 +355,16 @@ async function idle(slot: Slot, tool: Job['tool']): Promise<string> {
   } else slot.rsg.reload();
   const t0 = Date.now();
   for (;;) {
-    const t = (await table(slot.NS.rsguard)).split('\n').filter(Boolean);
-    if (t.length === 2 && t[0]!.startsWith(IDLE_TABLE[0]!) && t[1] === IDLE_TABLE[1]) return '';
+    const raw = await run('ipvsadm', ['-Sn'], slot.NS.rsguard);
     if (slot.rsg.exit !== null) return `rsguard exited on the idle file: ${slot.rsg.exit}\n${slot.rsg.log(20)}`;
-    if (Date.now() - t0 > limits.startSec * 1000) return `rsguard did not reach the idle file within ${limits.startSec} s; table:\n${t.join('\n')}\n${slot.rsg.log(20)}`;
+    if (Date.now() - t0 > limits.startSec * 1000) return `rsguard did not reach the idle file within ${limits.startSec} s; table:\n${raw}\n${slot.rsg.log(20)}`;
+    if ((await slot.rsg.judged(t0)) && raw.includes(IDLE_TABLE[1]!)) {
+      // What the previous config left (rsguard does not delete a service a reload removed): deleted by hand,
+      // and rsguard, whose config no longer names it, leaves it deleted.
+      const left = raw.split('\n').filter((l) => l.startsWith('-A ') && !l.includes(' 10.255.255.1:1 '));
+      for (const l of left) await run('ipvsadm', ['-D', ...l.split(' ').slice(1, 3)], slot.NS.rsguard);
+      if (left.length === 0) return '';
+    }
     await sleep(1000);
   }
 }
