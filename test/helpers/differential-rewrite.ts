@@ -5,9 +5,10 @@
  * the original tool and rsguard read the same rewritten copy, and every
  * rewrite is listed in the report, so the comparison stays like for like.
  *
- * keepalived: delay_loop at most 2 s, delay_before_retry at most 1 s,
- * connect_timeout at most 3 s (keepalived.conf(5): all whole seconds; the
- * real servers answer or refuse at once, so only the pace changes).
+ * keepalived: delay_loop at most 2 s, delay_before_retry at most 1 s
+ * (keepalived.conf(5)). connect_timeout is left alone: a real server taken
+ * away fails at once (no route), and under emulation a short timeout would
+ * fail live servers too (keepalived's SMTP_CHECK read timeouts at 3 s).
  * ldirectord: checkinterval at most 2 s (ldirectord(8); checktimeout and
  * negotiatetimeout are left alone: the listeners answer at once).
  */
@@ -17,7 +18,7 @@ export interface Rewritten {
   rewrites: string[];
 }
 
-const KEEPALIVED_CAPS: Record<string, number> = { delay_loop: 2, delay_before_retry: 1, connect_timeout: 3 };
+const KEEPALIVED_CAPS: Record<string, number> = { delay_loop: 2, delay_before_retry: 1 };
 const LDIRECTORD_CAPS: Record<string, number> = { checkinterval: 2 };
 
 export function rewriteTimers(tool: 'keepalived' | 'ldirectord', text: string): Rewritten {
@@ -25,7 +26,7 @@ export function rewriteTimers(tool: 'keepalived' | 'ldirectord', text: string): 
   const lines = text.split('\n').map((line, i) => {
     if (tool === 'keepalived') {
       // A keyword, then a number: `delay_loop 6`, also inside a one-line block `{ delay_loop 6 }`.
-      return line.replace(/(^|[\s{])(delay_loop|delay_before_retry|connect_timeout)(\s+)(\d+(?:\.\d+)?)(?=\s|}|$)/g, (m, pre: string, key: string, sp: string, value: string) => {
+      return line.replace(/(^|[\s{])(delay_loop|delay_before_retry)(\s+)(\d+(?:\.\d+)?)(?=\s|}|$)/g, (m, pre: string, key: string, sp: string, value: string) => {
         const cap = KEEPALIVED_CAPS[key]!;
         if (Number(value) <= cap) return m;
         rewrites.push(`line ${i + 1}: ${key} ${value} -> ${cap}`);

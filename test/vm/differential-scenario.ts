@@ -266,13 +266,14 @@ class Proc {
     if (this.judge.api) {
       try {
         const doc = JSON.parse(await this.judge.api()) as {
-          virtualServices: Array<{ realServers: Array<{ stateType: string; checkError: unknown; checks: Array<{ lastCheck: { at: string } | null }> }> }>;
+          virtualServices: Array<{ realServers: Array<{ stateType: string; checkError: unknown; checks: Array<{ lastCheck: { at: string } | null; checkError: unknown }> }> }>;
         };
         const servers = doc.virtualServices.flatMap((v) => v.realServers);
         const checks = servers.flatMap((rs) => rs.checks);
-        const ran = checks.filter((c) => c.lastCheck && Date.parse(c.lastCheck.at) >= t0).length;
-        const soft = servers.filter((rs) => rs.stateType !== 'hard' || rs.checkError).length;
-        this.apiSays = `${ran} of ${checks.length} checks ran, ${soft} servers soft or in error`;
+        // A check that cannot run (a MISC_CHECK script that is not there) holds its server's state: judged too.
+        const ran = checks.filter((c) => (c.lastCheck && Date.parse(c.lastCheck.at) >= t0) || c.checkError).length;
+        const soft = servers.filter((rs) => rs.stateType !== 'hard' && !rs.checkError).length;
+        this.apiSays = `${ran} of ${checks.length} checks ran, ${soft} servers soft`;
         return ran === checks.length && soft === 0;
       } catch (e) {
         this.apiSays = `API: ${(e as Error).message.slice(0, 100)}`;
