@@ -122,15 +122,17 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
     if (!s) specs.set(key, (s = { host, port, kind: 'http', statuses: {}, body: 'rsguard differential test real server\n' }));
     return s;
   };
-  const raw = tool === 'keepalived' ? /^\s*real_server\s+([0-9a-fA-F.:]+)\s+(\d+)/gm : /^\s*real\s*=\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/gm;
+  const raw = tool === 'keepalived' ? /^\s*real_server\s+([0-9a-fA-F.:]+)(?:\s+(\d+))?/gm : /^\s*real\s*=\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/gm;
   let victim: string | null = null;
   for (const m of text.matchAll(raw)) {
     if (!net.isIP(m[1]!)) continue;
     victim ??= m[1]!;
-    if (Number(m[2]) > 0) get(m[1]!, Number(m[2]));
+    if (Number(m[2] ?? 0) > 0) get(m[1]!, Number(m[2]));
   }
   if (model) {
+    // The first real server with a check, else the first at all (taking it away must change nothing then).
     let first: string | null = null;
+    const any = model.virtualServices.flatMap((vs) => vs.realServers)[0]?.host ?? null;
     for (const vs of model.virtualServices)
       for (const rs of vs.realServers) {
         if (rs.port > 0) get(rs.host, rs.port);
@@ -150,7 +152,7 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
           for (const want of [spec.expectBody, typeof spec.expectBodyRegex === 'string' ? sampleOf(spec.expectBodyRegex) : undefined]) if (typeof want === 'string' && !s.body.includes(want)) s.body += `${want}\n`;
         }
       }
-    victim = first ?? victim;
+    victim = first ?? any ?? victim;
   }
   // keepalived checks may leave from a given address (bindto, bind_to in keepalived.conf(5)): it must be there.
   const sources = tool === 'keepalived' ? [...text.matchAll(/^\s*bind_?to\s+([0-9a-fA-F.:]+)/gm)].map((m) => m[1]!).filter((h) => net.isIP(h)) : [];
