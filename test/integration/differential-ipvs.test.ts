@@ -46,10 +46,18 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
     'rsguard refuses line 33 `priority 100,主从要不一致` (vrrp_instance) and line 91 `connetc_port` (TCP_CHECK); keepalived logs "Priority not valid! ... Using default 100" and "Unknown keyword" and runs the service',
   'wild/keepalived/033-heartzhang-tcp-check.conf':
     'rsguard refuses line 35 `persistence_timeout 0`; keepalived logs "number \'0\' outside range [1, 2678400]" / "persistence_timeout invalid" and runs the service without persistence',
-  'wild/keepalived/043-augeas-lens-checks.conf':
-    'rsguard refuses ("this { is never closed", lines 23-25) a file whose line 34 ends a quoted string with a backslash (`helo_name "Testing Augeas\\`); keepalived logs "Unterminated quote", drops the helo_name, ignores the following block openers as unknown keywords and runs one service (-A -u 192.168.1.11:22 -s wlc, real 10.20.40.10:22 NAT)',
   'wild/keepalived/044-k8s-apiserver-ssl-get.conf':
     'rsguard refuses line 31 `net_mask` and line 32 `persistence_timeout 0`; keepalived logs them (and the invalid `lb_algo loadbalance` of line 29, which becomes wlc) and runs the service',
+  'ldirectord/debian-all-services.cf':
+    'rsguard crashes on the ping virtual (udp-exchange.ts, as for 006-sample-udp-check.conf); before that it never converges on virtual=192.168.6.240:8080, whose gate real servers are on port 80: the kernel keeps a DR/TUN destination on the service port (-r 192.168.6.2:8080), so every reconcile adds :80 and deletes :8080 again (ipvs-diff.ts diffIpvs compares the configured port); ldirectord does not settle here either',
+  'ldirectord/full.cf':
+    "Debian's ldirectord dies on the IPv6 negotiate virtual (Can't locate Net/INET6Glue/INET_is_INET6.pm: libnet-inet6glue-perl is not a dependency of the ldirectord package), so its table stops there",
+  'wild/ldirectord/004-wjesus-external.cf':
+    'checkcommand /opt/check.sh is not there: ldirectord runs it, gets a failure and leaves the real servers out; rsguard logs "checks cannot run" (spawn ENOENT) and holds the servers up',
+  'wild/ldirectord/006-wjesus-radius.cf':
+    'checkcommand /usr/local/bin/check_radius.sh is not there: ldirectord takes the failure as down, rsguard holds the servers up (as for 004-wjesus-external.cf)',
+  'wild/ldirectord/008-kubernetes-apiserver.cf':
+    "service=https: Debian's ldirectord verifies the certificate chain (check_http's LWP::UserAgent(ssl_opts => { verify_hostname => 0 }) only turns off the host name check; IO::Socket::SSL still verifies the peer), so a self-signed real server is down (quiescent, weight 0); rsguard imports tlsVerify false and keeps it up",
 };
 
 /** A file with an IPVS part (virtual_server / virtual=) that does not pull in other files. */
