@@ -226,7 +226,8 @@ class Proc {
     argv: string[],
     private readonly judge: Judge,
   ) {
-    this.child = spawn('nsenter', [`--net=/run/netns/${ns}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+    // In /run: the host's / is read-only here, and ldirectord's mailer without an MTA writes a file where it runs.
+    this.child = spawn('nsenter', [`--net=/run/netns/${ns}`, ...argv], { cwd: '/run', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
     const reader = () => {
       let partial = '';
       return (d: Buffer) => {
