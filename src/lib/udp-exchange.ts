@@ -27,6 +27,15 @@ export function udpExchange<T>(
         settle(err);
       }
     });
-    socket.connect(port, host, () => socket.send(request(socket.address()), (err) => err && settle(err)));
+    // connect() reports an unreachable destination (ENETUNREACH, no route) to this callback, not as an 'error' event;
+    // sending on the socket that failed to connect would throw past every handler and end the daemon.
+    socket.connect(port, host, (err?: Error) => {
+      if (err) return settle(err);
+      try {
+        socket.send(request(socket.address()), (e) => e && settle(e));
+      } catch (e) {
+        settle(e);
+      }
+    });
   });
 }
