@@ -147,3 +147,16 @@ describe('SCTP services (ipvsadm --sctp-service, keepalived protocol SCTP)', () 
     assert.deepEqual(diffIpvs(want, parseIpvsSave(saved)), []);
   });
 });
+
+describe('a DR or TUN member on another port than its service', () => {
+  it('is added on the service port, as ipvsadm stores it, and a table that has it so is left alone (no add/delete churn)', () => {
+    const m = loadYamlText('dr.yaml', `virtualServices:\n  - name: alt\n    address: 10.0.0.1:8080\n    forwarding: dr\n    sorryServer: { address: 127.0.0.1:80, checks: [] }\n    realServers: [{ address: 10.0.0.2:8080 }]\n`);
+    const vs = m.virtualServices[0]!;
+    // Every real server down: the sorry server (127.0.0.1:80, gate) stands in.
+    const plan = planPool({ vs, servers: new Map([['10.0.0.2:8080', { hardState: 'down', upSince: -Infinity }]]), drained: new Set(), previousQuorumUp: undefined, now: 0 });
+    const empty = parseIpvsSave('-A -t 10.0.0.1:8080 -s wrr\n');
+    assert.deepEqual(diffIpvs([{ vs, plan }], empty).map((c) => c.args.join(' ')), ['-a -t 10.0.0.1:8080 -r 127.0.0.1:8080 -g -w 1']);
+    const applied = parseIpvsSave('-A -t 10.0.0.1:8080 -s wrr\n-a -t 10.0.0.1:8080 -r 127.0.0.1:8080 -g -w 1\n');
+    assert.deepEqual(diffIpvs([{ vs, plan }], applied), [], 'what the kernel shows is what was wanted');
+  });
+});

@@ -1,4 +1,5 @@
 import type { VirtualServiceDef } from '../../config/model.js';
+import { formatHostPort } from '../../lib/address.js';
 import type { DesiredService } from '../actuator.js';
 import type { IpvsTable } from './ipvs-table.js';
 
@@ -36,6 +37,19 @@ function serviceDefinition(vs: VirtualServiceDef): string[] {
 }
 
 /**
+ * Where the table holds a member: only NAT maps ports, so ipvsadm puts a
+ * DR or TUN destination of an address service on the service's port
+ * (ipvsadm.c: the port is taken from the service unless the method is
+ * masquerading). Diffing on the configured port instead added `:80` and
+ * deleted the `:8080` the kernel showed at every reconcile, for ever (an
+ * ldirectord fallback `127.0.0.1:80 gate` on a `:8080` virtual).
+ */
+function kernelKey(vs: VirtualServiceDef, m: { key: string; host: string; port: number; forwarding: string }): string {
+  if (m.forwarding === 'nat' || vs.protocol === 'fwmark' || !vs.port || m.port === vs.port) return m.key;
+  return formatHostPort(m.host, vs.port);
+}
+
+/**
  * The ipvsadm argv lists that make the kernel table match the desired pools,
  * for the virtual services rsguard owns (those in its config); others are
  * never touched. Additions and edits come before deletions, so a pool never
@@ -58,11 +72,12 @@ export function diffIpvs(desired: DesiredService[], table: IpvsTable): IpvsComma
     const dests = current?.dests ?? new Map();
     const wanted = new Set<string>();
     for (const m of plan.members) {
-      wanted.add(m.key);
+      const key = kernelKey(vs, m);
+      wanted.add(key);
       const weight = String(Math.min(IPVS_MAX_WEIGHT, Math.max(0, m.weight)));
-      const d = dests.get(m.key);
-      if (!d) first.push({ vs: vs.name, args: ['-a', ...svc, '-r', m.key, FWD_FLAG[m.forwarding], '-w', weight] });
-      else if (d.weight !== m.weight || d.forwarding !== m.forwarding) first.push({ vs: vs.name, args: ['-e', ...svc, '-r', m.key, FWD_FLAG[m.forwarding], '-w', weight] });
+      const d = dests.get(key);
+      if (!d) first.push({ vs: vs.name, args: ['-a', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight] });
+      else if (d.weight !== m.weight || d.forwarding !== m.forwarding) first.push({ vs: vs.name, args: ['-e', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight] });
     }
     for (const key of dests.keys()) if (!wanted.has(key)) last.push({ vs: vs.name, args: ['-d', ...svc, '-r', key] });
   }
