@@ -150,7 +150,7 @@ describe('ldirectord.cf', () => {
     assert.deepEqual([own!.spec.path, own!.spec.expectBodyRegex], ['/other.html', '^fine']);
     const by = (key: string) => m.virtualServices.find((v) => v.key === key)!;
     const first = (key: string) => m.checks.get(by(key).realServers[0]!.checkIds[0]!)!;
-    assert.deepEqual([first('tcp:192.168.6.240:443').kind, first('tcp:192.168.6.240:443').spec.path, first('tcp:192.168.6.240:443').spec.virtualHost, first('tcp:192.168.6.240:443').spec.tlsVerify, first('tcp:192.168.6.240:443').timing.fall], ['https', '/status', 'www.example.com', false, 1]);
+    assert.deepEqual([first('tcp:192.168.6.240:443').kind, first('tcp:192.168.6.240:443').spec.path, first('tcp:192.168.6.240:443').spec.virtualHost, first('tcp:192.168.6.240:443').spec.tlsVerify, first('tcp:192.168.6.240:443').spec.tlsVerifyHost, first('tcp:192.168.6.240:443').timing.fall], ['https', '/status', 'www.example.com', true, false, 1], 'LWP with verify_hostname 0: the chain is verified, the name is not');
     assert.deepEqual([first('tcp:192.168.6.241:25').kind, first('tcp:192.168.6.241:25').timing.timeoutMs], ['tcp', 2000]);
     assert.deepEqual([first('tcp:192.168.6.242:7000').spec.send, first('tcp:192.168.6.242:7000').spec.expectRegex], ['PING\n', 'PONG']);
     assert.deepEqual([by('udp:192.168.6.243:53').protocol, first('udp:192.168.6.243:53').kind, first('udp:192.168.6.243:53').spec.count], ['udp', 'icmp', 3]);

@@ -55,9 +55,11 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
         method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET',
         ...(s.virtualhost || url ? { virtualHost: s.virtualhost ?? url!.host } : {}),
         ...(s.receive ? { expectBodyRegex: s.receive } : {}),
-        // LWP follows redirects (GET and HEAD) and never verifies certificates here (verify_hostname 0).
+        // LWP follows redirects (GET and HEAD). verify_hostname 0 turns off only the name check (LWP/Protocol/https.pm
+        // sets SSL_verifycn_scheme none and leaves SSL_verify_mode to IO::Socket::SSL, which verifies the chain by default):
+        // a self-signed backend is down for ldirectord, and so for rsguard.
         followRedirects: true,
-        ...(service === 'https' ? { tlsVerify: false } : {}),
+        ...(service === 'https' ? { tlsVerifyHost: false } : {}),
       };
     }
     case 'http_proxy': {
