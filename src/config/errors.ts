@@ -12,6 +12,8 @@ export interface ConfigIssue {
    * `unsupported:` (which will not load) and what to write instead.
    */
   unsupported?: { replaceWith: string };
+  /** A tolerated issue the original tool refuses, and rsguard loads on purpose (a name that does not resolve yet). */
+  departs?: true;
 }
 
 export function formatIssue(issue: ConfigIssue): string {

@@ -158,6 +158,9 @@ export function modelFromImport(result: ImportResult, file: string, format: Excl
   if (!parsed.success) throw new ConfigError(byLine(parsed.error.issues.map((i) => where(i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), i.message))));
   const { model, issues } = buildModel(parsed.data, file);
   if (!model) throw new ConfigError(byLine(issues.map((i) => where(i.path, i.message))));
-  const warnings = [...tolerated.map((t) => `${formatIssue(t)} (the original tool logs this and carries on; so does rsguard, and check-config --strict refuses it)`), ...result.warnings];
+  const warnings = [
+    ...tolerated.map((t) => `${formatIssue(t)} (${t.departs ? 'rsguard loads it anyway' : 'the original tool logs this and carries on; so does rsguard'}, and check-config --strict refuses it)`),
+    ...result.warnings,
+  ];
   return { ...model, format, warnings, ...(result.hostNames ? { hostNames: result.hostNames } : {}) };
 }

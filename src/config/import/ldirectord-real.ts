@@ -34,7 +34,7 @@ export async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: Ch
     // server's missing DNS record keeps the director from starting. A failed lookup is the environment's fault, not the
     // file's and not the server's: rsguard starts with the others and asks the name again until it resolves (--strict refuses).
     if (isUnresolved(hp)) {
-      ctx.tolerated.push({ file, line: d.line, path: d.key, message: `invalid address (${r.ip1}) for real server (could not resolve host: ${hp.why}): ldirectord refuses the file; rsguard leaves this server out of the pool and asks the name again every ${RETRY_MS / 1000} s, adding the server when it resolves` });
+      ctx.tolerated.push({ file, line: d.line, path: d.key, departs: true, message: `invalid address (${r.ip1}) for real server (could not resolve host: ${hp.why}): ldirectord refuses the file; rsguard leaves this server out of the pool and asks the name again every ${RETRY_MS / 1000} s, adding the server when it resolves` });
       return [];
     }
     if (typeof hp === 'string') return error(`invalid address (${r.ip1}) for real server: ${hp}`), [];
