@@ -141,9 +141,13 @@ function buildVirtualService(
       // A dead sorry server put in fails every request: it is checked too, by default with a plain connect where there is a TCP port to connect to.
       const own = 'checks' in sorry ? sorry.checks : undefined;
       const inputs: CheckInput[] = own ?? (vs.address !== undefined && vs.protocol === 'tcp' && sorryPort !== 0 ? [DEFAULT_CHECK] : []);
+      // Checked on the real servers' cadence: importers put keepalived's delay_loop and retry on each check, not on the virtual.
+      const firstRs = vs.realServers[0];
+      const firstCheck = (firstRs?.checks ?? vs.checks)?.[0];
+      const realTiming = [firstRs ? pickTiming(firstRs) : {}, firstCheck ? pickTiming(firstCheck) : {}];
       const checkIds: string[] = [];
       inputs.forEach((check, ci) => {
-        const id = addCheck(check, { host: hp.host, port: sorryPort, vip: host, vport: port }, [defaults, pickTiming(vs), pickTiming(check)], checks, [...path, 'sorryServer', 'checks', ci], issues, tlsCa);
+        const id = addCheck(check, { host: hp.host, port: sorryPort, vip: host, vport: port }, [defaults, pickTiming(vs), ...realTiming, pickTiming(check)], checks, [...path, 'sorryServer', 'checks', ci], issues, tlsCa);
         if (id && !checkIds.includes(id)) checkIds.push(id);
       });
       sorryServer = {

@@ -123,3 +123,13 @@ describe('rsguard check-config', () => {
     assert.match(r.stderr, /unknown key "shceduler"/);
   });
 });
+
+describe("an imported sorry server's check", () => {
+  it("runs on its real servers' cadence (keepalived puts delay_loop and retry on each checker, not on the virtual)", async () => {
+    const m = await loadConfig(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/keepalived/full.conf'), 'keepalived', { configId: 'test' });
+    const vs = m.virtualServices.find((v) => v.sorryServer && v.sorryServer.checkIds.length)!;
+    const sorry = m.checks.get(vs.sorryServer!.checkIds[0]!)!;
+    const real = m.checks.get(vs.realServers[0]!.checkIds[0]!)!;
+    assert.deepEqual([sorry.timing.intervalMs, sorry.timing.fall, sorry.timing.rise], [real.timing.intervalMs, real.timing.fall, real.timing.rise]);
+  });
+});
