@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from './config/model.js';
 import { resolveRedisUrl } from './scheduler/redis-url.js';
-import { defaultStateFile } from './scheduler/file-state-store.js';
+import { stateFileOf } from './scheduler/file-state-store.js';
 import { acquireLock, InstanceLocked } from './process/instance-lock.js';
 
 /** Balancer locks live on tmpfs: a reboot clears them with the processes that held them. */
@@ -29,7 +29,7 @@ export function lockTargets(model: Model, configFile: string, dryRun: boolean): 
   }
   // Distributed mode keeps states in Redis (one scheduler per queue is the leader lease's job).
   if (!resolveRedisUrl({ config: model.queue.redis })) {
-    const stateFile = model.global.stateFile === undefined ? defaultStateFile(configFile) : model.global.stateFile;
+    const stateFile = stateFileOf(model.global.stateFile, configFile);
     if (stateFile) out.push({ file: `${stateFile}.lock`, what: `the check state file ${stateFile}` });
   }
   if (model.notify.email) out.push({ file: path.join(model.notify.email.spoolDir, 'rsguard.lock'), what: `the mail spool ${model.notify.email.spoolDir}` });

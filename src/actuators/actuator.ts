@@ -57,9 +57,11 @@ export interface Actuator {
    * After every reconcile (the balancer as rsguard left it): persist what the
    * balancer must start with next time (HAProxy's server-state file), so a
    * reload or restart of the balancer does not bring held-out servers back.
-   * Returns what could not be done, as problems.
+   * `changed`: this reconcile wrote to the balancer (a repair that found
+   * nothing to do need not read it all back). Returns what could not be
+   * done, as problems.
    */
-  settled?(): Promise<ConfigProblem[]>;
+  settled?(changed: boolean): Promise<ConfigProblem[]>;
   /**
    * Watches for a new balancer process (HAProxy reloaded or restarted: every
    * server back as its config says) and calls `restarted` at once, so the
@@ -71,8 +73,8 @@ export interface Actuator {
 /** Plans and applies in one go: what the pool keeper does on every replan. */
 export async function reconcile(actuator: Actuator, desired: DesiredService[]): Promise<ReconcileReport> {
   const { commands, problems } = await actuator.plan(desired);
-  if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.()) ?? [])] };
+  if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.(false)) ?? [])] };
   const report = await actuator.apply(commands, desired);
-  const after = (await actuator.settled?.()) ?? [];
+  const after = (await actuator.settled?.(true)) ?? [];
   return { changes: report.changes, problems: [...problems, ...report.problems, ...after] };
 }

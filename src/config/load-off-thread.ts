@@ -29,18 +29,13 @@ export function loadConfigOffThread(file: string, format: ConfigFormat | undefin
       else reject(new Error(reply.error));
       void worker.terminate();
     });
-    worker.once('error', (err) => {
-      if (!settled) {
-        settled = true;
-        // The worker itself failed (not the config): load here instead.
-        loadConfig(file, format, opts).then(resolve, reject);
-      } else void err;
-    });
-    worker.once('exit', (code) => {
-      if (!settled) {
-        settled = true;
-        loadConfig(file, format, opts).then(resolve, reject);
-      } else void code;
-    });
+    // The worker itself failed or ended without a reply (not the config's fault): load here instead.
+    const here = () => {
+      if (settled) return;
+      settled = true;
+      loadConfig(file, format, opts).then(resolve, reject);
+    };
+    worker.once('error', here);
+    worker.once('exit', here);
   });
 }

@@ -4,7 +4,7 @@ import type { CheckState } from '../state/check-state.js';
 import type { ProbeResources } from '../probes/types.js';
 import type { BullmqQueue } from './bullmq-queue.js';
 import { EmbeddedQueue } from './embedded-queue.js';
-import { defaultStateFile, FileStateStore } from './file-state-store.js';
+import { FileStateStore, stateFileOf } from './file-state-store.js';
 import type { ProbeQueue } from './job.js';
 import { resolveRedisUrl } from './redis-url.js';
 
@@ -53,7 +53,7 @@ export async function createQueue(model: Model, configFile: string, resources: P
     };
   }
   const queue = new EmbeddedQueue(model.global.concurrency, resources, clock);
-  const file = model.global.stateFile === undefined ? defaultStateFile(configFile) : model.global.stateFile;
+  const file = stateFileOf(model.global.stateFile, configFile);
   const stateStore = file ? new FileStateStore(file, (err) => log.error({ file, err: err.message }, 'check states not saved')) : undefined;
   return {
     queue,

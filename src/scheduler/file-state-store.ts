@@ -110,6 +110,11 @@ export class FileStateStore {
 }
 
 /** One state file per config file, so two daemons on one host (or tests) never share one. */
+/** Where embedded mode keeps check states for this config: global.stateFile, else the default per config path; false: nowhere. */
+export function stateFileOf(stateFile: string | false | undefined, configFile: string): string | false {
+  return stateFile === undefined ? defaultStateFile(configFile) : stateFile;
+}
+
 export function defaultStateFile(configFile: string): string {
   return path.join('/var/lib/rsguard', `checks-${createHash('sha1').update(path.resolve(configFile)).digest('hex').slice(0, 12)}.json`);
 }

@@ -25,8 +25,8 @@ export class HaproxyActuator implements Actuator {
     this.stateFile = opts.serverStateFile ? new ServerStateFile(client, opts.serverStateFile) : undefined;
   }
 
-  async settled(): Promise<ConfigProblem[]> {
-    return this.stateFile ? this.stateFile.save() : [];
+  async settled(changed: boolean): Promise<ConfigProblem[]> {
+    return this.stateFile ? this.stateFile.save(changed) : [];
   }
 
   watch(restarted: (detail: Record<string, unknown>) => void): () => void {

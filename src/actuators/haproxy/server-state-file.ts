@@ -16,7 +16,14 @@ export class ServerStateFile {
 
   constructor(private readonly client: RuntimeClient, private readonly file: string) {}
 
-  async save(): Promise<ConfigProblem[]> {
+  /**
+   * After a reconcile. One that changed nothing leaves HAProxy as the file
+   * already says, so the whole-table dump (every backend, every server) is
+   * skipped then, once the file has been written: scoped reconciles on
+   * transitions and the periodic repair stay cheap at thousands of servers.
+   */
+  async save(changed: boolean): Promise<ConfigProblem[]> {
+    if (!changed && this.last !== '') return [];
     const dump = await this.client.send('show servers state').catch((err: Error) => err);
     // Version 1 is the only format HAProxy 1.6-3.x writes and reads; anything else is not a dump to keep.
     if (dump instanceof Error || !dump.startsWith('1\n')) {
