@@ -299,3 +299,12 @@ describe('vrrp_instance priority as vrrp_prio_handler reads it', () => {
     }
   });
 });
+
+describe('an IPv6 real server written without a port', () => {
+  it('takes the virtual\'s port (check_data.c), as one address: [2001:db8::1]:80', async () => {
+    const r = await importKeepalived('k.conf', undefined, 'virtual_server 2001:db8::100 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 2001:db8::1 {\n    TCP_CHECK {\n      connect_port 80\n    }\n  }\n}\n');
+    assert.deepEqual(r.errors, []);
+    const vs = (r.input.virtualServices as Array<{ realServers: Array<{ address: string }> }>)[0]!;
+    assert.deepEqual(vs.realServers.map((x) => x.address), ['[2001:db8::1]:80']);
+  });
+});

@@ -40,11 +40,6 @@ export function scriptOf(c: KaNode, sink: KaSink): string[] | undefined {
   return s.argv;
 }
 
-export function hostPort(address: string): { host: string; port?: number } {
-  const m = /^\[(.*)\]:(\d+)$/.exec(address) ?? /^([^:]*):(\d+)$/.exec(address);
-  return m ? { host: m[1]!, port: Number(m[2]) } : { host: address };
-}
-
 export function realServer(r: KaNode, parent: Inherited, defaultWeight: number, sink: KaSink, trackFiles: TrackFiles): (Record<string, unknown> & { inhibit?: boolean }) | undefined {
   const [ip, port] = r.args;
   if (!ip || !net.isIP(ip) || (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535))) {

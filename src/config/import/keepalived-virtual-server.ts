@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { formatHostPort } from '../../lib/address.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../../lib/address.js';
 import { groupMembers, type Member } from './keepalived-group.js';
 import type { KaNode } from './keepalived-parser.js';
-import { forwardingOf, hostPort, realServer, scriptOf } from './keepalived-real-server.js';
+import { forwardingOf, realServer, scriptOf } from './keepalived-real-server.js';
 import { kaNumber, missingParameter, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-sink.js';
 import type { TrackFiles } from './keepalived-track-file.js';
 
@@ -206,12 +206,15 @@ export function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSi
   // match - resetting") or, behind a fwmark, clears it ("has port specified
   // - clearing"). Behind a group keepalived only logs it.
   const fixPort = (what: string, address: string, forwarding: string, node: KaNode): string => {
-    const { host, port } = hostPort(address);
+    // Addresses here were checked with net.isIP when read; parseHostPort also takes `[v6]` without a port.
+    const hp = parseHostPort(address);
+    if (typeof hp === 'string') return address;
+    const { host, port } = hp;
     if (forwarding === 'nat') return !isFwmark && !isGroup && port === undefined ? formatHostPort(host, vsPort) : address;
     if (isGroup) {
       // Behind a group keepalived only logs, once per fwmark group and once per address entry whose port differs.
       if (port !== undefined && members.some((m) => m.fwmark !== undefined)) tolerate(sink, node, `fwmark virtual server ${name}, ${what} ${address} has port specified - port will be ignored`);
-      const ports = new Set(members.flatMap((m) => (m.address ? [hostPort(m.address).port] : [])));
+      const ports = new Set(members.flatMap((m) => (m.address ? [(parseHostPort(m.address) as HostPort).port] : [])));
       for (const p of ports) if (port !== undefined && p !== port) tolerate(sink, node, `virtual server ${name}:${p} and ${what} ${address} ports don't match`);
       return address;
     }
