@@ -58,7 +58,7 @@ function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTa
 }
 
 /** One check of one server (real or sorry) in the model; identical checks share one id. */
-export function addCheck(
+function addCheck(
   check: CheckInput,
   rs: { host: string; port: number; vip: string | undefined; vport: number | undefined },
   layers: Array<Partial<TimingInput>>,
@@ -92,4 +92,22 @@ export function addCheck(
   const id = stableId({ kind, target, spec, timing });
   if (!checks.has(id)) checks.set(id, { id, identity: stableId({ kind, target, spec }), kind, label: (name as string | undefined) ?? checkLabel(kind, spec, target, host !== undefined), target, spec, timing });
   return id;
+}
+
+/** A server's checks, each under the timing layers above it (`layers`, then the check's own); their ids, each once. */
+export function addChecks(
+  inputs: CheckInput[],
+  server: { host: string; port: number; vip: string | undefined; vport: number | undefined },
+  layers: Array<Partial<TimingInput>>,
+  checks: Map<string, CheckDef>,
+  path: PathSegment[],
+  issues: PathIssue[],
+  tlsCa: string | undefined,
+): string[] {
+  const ids: string[] = [];
+  inputs.forEach((check, ci) => {
+    const id = addCheck(check, server, [...layers, pickTiming(check)], checks, [...path, ci], issues, tlsCa);
+    if (id && !ids.includes(id)) ids.push(id);
+  });
+  return ids;
 }

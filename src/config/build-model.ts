@@ -6,9 +6,8 @@ import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
 import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef, Model, RealServerDef, VirtualServiceDef } from './model.js';
 import { DEFAULT_CHECK, SYSLOG_FACILITIES, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
-import { addCheck, pickTiming, type PathIssue } from './build-check.js';
+import { addChecks, pickTiming, type PathIssue } from './build-check.js';
 
-export type { PathIssue };
 
 export function buildModel(input: ConfigInput, source: string): { model?: Model; issues: PathIssue[] } {
   const issues: PathIssue[] = [];
@@ -145,11 +144,7 @@ function buildVirtualService(
       const firstRs = vs.realServers[0];
       const firstCheck = (firstRs?.checks ?? vs.checks)?.[0];
       const realTiming = [firstRs ? pickTiming(firstRs) : {}, firstCheck ? pickTiming(firstCheck) : {}];
-      const checkIds: string[] = [];
-      inputs.forEach((check, ci) => {
-        const id = addCheck(check, { host: hp.host, port: sorryPort, vip: host, vport: port }, [defaults, pickTiming(vs), ...realTiming, pickTiming(check)], checks, [...path, 'sorryServer', 'checks', ci], issues, tlsCa);
-        if (id && !checkIds.includes(id)) checkIds.push(id);
-      });
+      const checkIds = addChecks(inputs, { host: hp.host, port: sorryPort, vip: host, vport: port }, [defaults, pickTiming(vs), ...realTiming], checks, [...path, 'sorryServer', 'checks'], issues, tlsCa);
       sorryServer = {
         host: hp.host,
         port: sorryPort,
@@ -175,11 +170,7 @@ function buildVirtualService(
     const rsTiming = pickTiming(rs);
     const checkInputs: CheckInput[] = rs.checks ?? vs.checks ?? [DEFAULT_CHECK];
     const checkPath = rs.checks ? [...rsPath, 'checks'] : vs.checks ? [...path, 'checks'] : rsPath;
-    const checkIds: string[] = [];
-    checkInputs.forEach((check, ci) => {
-      const id = addCheck(check, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming, pickTiming(check)], checks, [...checkPath, ci], issues, tlsCa);
-      if (id && !checkIds.includes(id)) checkIds.push(id);
-    });
+    const checkIds = addChecks(checkInputs, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming], checks, checkPath, issues, tlsCa);
     realServers.push({
       key: rsKey,
       host: hp.host,

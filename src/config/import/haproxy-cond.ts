@@ -112,28 +112,20 @@ export function evalHaproxyCondition(text: string, env: Readonly<Record<string, 
     }
     return neg ? () => !value() : value;
   };
-  const and = (): Thunk => {
-    const terms = [term()];
+  // `a && b && c` and `a || b`: operands read left to right, evaluated lazily (&& binds tighter, as in cfgcond.c).
+  const chain = (op: '&' | '|', operand: () => Thunk): Thunk => {
+    const parts = [operand()];
     skip();
-    while (text[i] === '&' && text[i + 1] === '&') {
+    while (text[i] === op && text[i + 1] === op) {
       i += 2;
       skip();
-      terms.push(term());
+      parts.push(operand());
       skip();
     }
-    return () => terms.every((t) => t());
+    return op === '&' ? () => parts.every((t) => t()) : () => parts.some((t) => t());
   };
-  const expr = (): Thunk => {
-    const ands = [and()];
-    skip();
-    while (text[i] === '|' && text[i + 1] === '|') {
-      i += 2;
-      skip();
-      ands.push(and());
-      skip();
-    }
-    return () => ands.some((t) => t());
-  };
+  const and = (): Thunk => chain('&', term);
+  const expr = (): Thunk => chain('|', and);
   try {
     const parsed = expr();
     skip();

@@ -5,11 +5,9 @@ import { type Directive, type HostNames, type ImportResult } from './imported.js
 import { parseHaproxy } from './haproxy-parser.js';
 import { resolveNames, type Lookup, type NameAnswers, type NameQuery } from './haproxy-resolve.js';
 import { server, serverGlobals } from './haproxy-server.js';
-import { haproxyTime } from './haproxy-time.js';
 import { walkProxies } from './haproxy-proxies.js';
 import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.js';
 
-export { haproxyTime };
 
 export interface HaproxyImportOptions {
   /** Environment for `"${NAME}"` (configuration.txt 2.3); process.env by default. */

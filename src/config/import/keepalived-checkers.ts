@@ -26,7 +26,6 @@ const KEYWORDS: Record<string, Set<string>> = {
 };
 const SMTP_HOST = new Set([...CONNECTION, ...COMMON]);
 const URL_KEYWORDS = new Set(['path', 'digest', 'status_code', 'virtualhost', 'regex', 'regex_no_match', 'regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack']);
-const CHECKER_IGNORED = new Set(['bindto', 'bind_port', 'bind_if', 'fwmark', 'log_all_failures', 'warmup', 'http_protocol', 'fast_recovery', 'enable_sni']);
 const UNSUPPORTED = new Set(['BFD_CHECK']);
 export const CHECKERS = new Set([...Object.keys(KEYWORDS), 'FILE_CHECK', ...UNSUPPORTED]);
 
@@ -124,7 +123,8 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
         extra.query = c.args[0];
         break;
       default:
-        if (CHECKER_IGNORED.has(c.key)) warnings.push(`${c.file}:${c.line}: ${node.key} ${c.key} accepted but not acted on`);
+        // The checker's KEYWORDS that change nothing rsguard does (bindto, warmup, fast_recovery...).
+        warnings.push(`${c.file}:${c.line}: ${node.key} ${c.key} accepted but not acted on`);
     }
   }
   const isMisc = node.key === 'MISC_CHECK';
