@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { z } from 'zod';
 import { caFile } from './ca-file.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
+import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
 import { compiled, regexField } from './regex-cache.js';
 import { tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
@@ -118,20 +119,20 @@ class Conn {
   }
 
   /** Resolves at the next event (data, end, error), rejects at the deadline. */
-  next(signal: AbortSignal): Promise<void> {
+  next(signal: Abortable): Promise<void> {
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(signal.reason ?? new Error('aborted'));
       if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      onAbortOf(signal, onAbort);
       this.waiter = () => {
-        signal.removeEventListener('abort', onAbort);
+        offAbortOf(signal, onAbort);
         resolve();
       };
     });
   }
 }
 
-function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: AbortSignal): Promise<Conn> {
+function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
   const host = step.host ?? target.host;
   const port = step.port ?? target.port;
   let socket: net.Socket;
@@ -158,7 +159,7 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
   const event = step.tls ? 'secureConnect' : 'connect';
   return new Promise<Conn>((resolve, reject) => {
     const done = (err?: Error) => {
-      signal.removeEventListener('abort', onAbort);
+      offAbortOf(signal, onAbort);
       socket.off(event, onConnect);
       socket.off('error', done);
       if (err) {
@@ -169,19 +170,19 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
     const onAbort = () => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     const onConnect = () => done();
     if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    onAbortOf(signal, onAbort);
     socket.once(event, onConnect);
     socket.once('error', done);
   });
 }
 
-function write(conn: Conn, bytes: Buffer, signal: AbortSignal): Promise<void> {
+function write(conn: Conn, bytes: Buffer, signal: Abortable): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new Error('aborted'));
     if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    onAbortOf(signal, onAbort);
     conn.socket.write(bytes, (err) => {
-      signal.removeEventListener('abort', onAbort);
+      offAbortOf(signal, onAbort);
       if (err) reject(err);
       else resolve();
     });
@@ -223,7 +224,7 @@ function describe(e: Expect): string {
 }
 
 /** A run of expects, judged together on what has come in, again at each arrival, as HAProxy does from the run's head. */
-async function expectRun(conn: Conn, run: readonly Expect[], first: number, signal: AbortSignal): Promise<void> {
+async function expectRun(conn: Conn, run: readonly Expect[], first: number, signal: Abortable): Promise<void> {
   for (;;) {
     // HAProxy reads before the first expect of a run: an empty buffer at the end or on an error is a failure.
     if (!conn.buf.length && (conn.ended || conn.error)) {
@@ -255,7 +256,8 @@ async function expectRun(conn: Conn, run: readonly Expect[], first: number, sign
  */
 export async function runSteps(target: ProbeTarget, spec: StepsSpec, ctx: ProbeContext): Promise<ProbeResult> {
   const startedAt = performance.now();
-  const signal = ctx.signal;
+  // The probe's Deadline, not ctx.signal: an AbortController and EventTarget listeners per probe cost what lib/deadline.ts says.
+  const signal = ctx.deadline;
   let conn: Conn | undefined;
   try {
     const steps = spec.steps[0]?.step === 'connect' ? spec.steps : [{ step: 'connect', tls: false } as const, ...spec.steps];
