@@ -1,5 +1,5 @@
 /**
- * The one change the differential IPVS test (test/integration/differential-ipvs.test.ts)
+ * The one change the differential IPVS test (test/differential/ipvs.test.ts)
  * makes to a config before both tools run it: long check timers are shortened,
  * so a real server taken down is noticed within seconds under emulation. Both
  * the original tool and rsguard read the same rewritten copy, and every

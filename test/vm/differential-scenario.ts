@@ -1,4 +1,4 @@
-// Runs inside the IPVS guest (see test/integration/differential-ipvs.test.ts):
+// Runs inside the IPVS guest (see test/differential/ipvs.test.ts):
 // for each config, the original tool (keepalived -C or ldirectord) in one
 // network namespace and `rsguard run` on the same file in another, each with
 // its own IPVS table and its own copy of the real servers (a dummy interface
