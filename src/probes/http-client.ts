@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
 import { exchange } from '../lib/socket-exchange.js';
 import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
+import { connectTls as connectTlsSafely } from './tls-fields.js';
 import type { Abortable } from '../lib/deadline.js';
 import type { CheckConnHandlers } from '../lib/check-conn.js';
 
@@ -33,6 +34,7 @@ export interface HttpCheckRequest {
   /** Client certificate and key, CRL (PEM contents). */
   cert?: string;
   key?: string;
+  passphrase?: string;
   crl?: string;
   /** Request body, sent with its Content-Length. */
   body?: string;
@@ -69,13 +71,13 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;
-  return tls.connect({
+  return connectTlsSafely({
     host: req.host,
     port: req.port,
     servername: sni,
     rejectUnauthorized: req.tlsVerify,
     ...(req.ca ? { ca: req.ca } : {}),
-    ...(req.cert ? { cert: req.cert, key: req.key } : {}),
+    ...(req.cert ? { cert: req.cert, key: req.key, ...(req.passphrase !== undefined ? { passphrase: req.passphrase } : {}) } : {}),
     ...(req.crl ? { crl: req.crl } : {}),
     ALPNProtocols: ['http/1.1'],
     checkServerIdentity: (_host, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),

@@ -43,7 +43,7 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
       https: {
         rejectUnauthorized: spec.tlsVerify,
         ...(spec.tlsCa ? { certificateAuthority: caFile(spec.tlsCa) } : {}),
-        ...(tlsExtra.cert ? { certificate: tlsExtra.cert, key: tlsExtra.key } : {}),
+        ...(tlsExtra.cert ? { certificate: tlsExtra.cert, key: tlsExtra.key, ...(tlsExtra.passphrase !== undefined ? { passphrase: tlsExtra.passphrase } : {}) } : {}),
         ...(typeof spec.tlsServerName === 'string' ? { servername: spec.tlsServerName } : {}),
         ...(spec.tlsVerifyHost === false ? { checkServerIdentity: () => undefined } : {}),
       },

@@ -5,7 +5,7 @@ import { caFile } from './ca-file.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
 import { compiled, regexField } from './regex-cache.js';
-import { tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
+import { connectTls, tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 const hex = z
@@ -141,7 +141,7 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
     const sni = named === false || (named === undefined && net.isIP(host)) ? undefined : (named ?? host);
     // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
     const verifyName = sni ?? spec.tlsVerifyHost ?? host;
-    socket = tls.connect({
+    socket = connectTls({
       host,
       port,
       ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
