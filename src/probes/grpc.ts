@@ -1,13 +1,10 @@
-import http2 from 'node:http2';
-import tls from 'node:tls';
 import { z } from 'zod';
-import { caFile } from './ca-file.js';
 import { GrpcFrameError, healthRequestFrame, healthStatusOf, SERVING_STATUS } from './grpc-health-message.js';
-import { hostForUrl } from './http-spec.js';
+import { H2BodyTooLarge, h2Exchange } from './h2-exchange.js';
 import { defineProbe } from './kind.js';
-import { classifyError, fail, failure, LocalFault, pass, snippet } from './outcome.js';
-import { tlsExtraFields, tlsFiles } from './tls-fields.js';
-import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
+import { tlsExtraFields } from './tls-fields.js';
+import type { ProbeResult } from './types.js';
 
 export const grpcSpec = z
   .object({
@@ -23,91 +20,10 @@ export const grpcSpec = z
     authority: z.string().min(1).optional(),
   })
   .strict();
-type GrpcSpec = z.output<typeof grpcSpec>;
 
 /** A response body larger than this is not a HealthCheckResponse: a hostile or confused server is cut off. */
 const MAX_BODY = 16 * 1024;
 const PATH = '/grpc.health.v1.Health/Check';
-
-function connect(target: ProbeTarget, spec: GrpcSpec): http2.ClientHttp2Session {
-  const origin = `${spec.tls ? 'https' : 'http'}://${hostForUrl(target.host)}:${target.port}`;
-  if (!spec.tls) return http2.connect(origin);
-  const named = spec.tlsServerName;
-  const sni = named === false || named === undefined ? undefined : named;
-  const verifyName = sni ?? spec.tlsVerifyHost ?? target.host;
-  try {
-    return http2.connect(origin, {
-      rejectUnauthorized: spec.tlsVerify,
-      ...(sni ? { servername: sni } : { servername: '' }),
-      ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
-      ...tlsFiles(spec),
-      checkServerIdentity: (_h: string, cert: tls.PeerCertificate) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
-    });
-  } catch (err) {
-    if (err instanceof LocalFault) throw err;
-    // Thrown before any byte leaves: this host's key, certificate or passphrase.
-    throw new LocalFault(`cannot set up the TLS client (certificate, key, passphrase or CA): ${(err as Error).message}`);
-  }
-}
-
-interface Answer {
-  status: number;
-  grpcStatus: string | undefined;
-  grpcMessage: string | undefined;
-  contentType: string | undefined;
-  body: Buffer;
-}
-
-function ask(target: ProbeTarget, spec: GrpcSpec, ctx: ProbeContext): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    let session: http2.ClientHttp2Session | undefined;
-    let settled = false;
-    const done = (err: Error | undefined, answer?: Answer) => {
-      if (settled) return;
-      settled = true;
-      ctx.deadline.off(onAbort);
-      session?.destroy();
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    const onAbort = () => done(new Error('timed out'));
-    ctx.deadline.on(onAbort);
-    if (ctx.deadline.aborted) return onAbort();
-    try {
-      session = connect(target, spec);
-    } catch (err) {
-      return done(err as Error);
-    }
-    session.on('error', (err) => done(err));
-    const req = session.request({
-      ':method': 'POST',
-      ':path': PATH,
-      ...(spec.authority ? { ':authority': spec.authority } : {}),
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': 'rsguard',
-    });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let head: http2.IncomingHttpHeaders = {};
-    let trailers: http2.IncomingHttpHeaders = {};
-    req.on('response', (h) => (head = h));
-    req.on('trailers', (t) => (trailers = t));
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) return done(new GrpcFrameError(`response body over ${MAX_BODY} bytes`));
-      chunks.push(chunk);
-    });
-    // A stream cancelled because its connection failed carries the connection's error (ECONNREFUSED...) as its cause.
-    req.on('error', (err: Error & { code?: string; cause?: unknown }) => done(err.code === 'ERR_HTTP2_STREAM_CANCEL' && err.cause instanceof Error ? err.cause : err));
-    req.on('end', () => {
-      // A trailers-only response carries grpc-status in the headers.
-      const pick = (k: string) => (trailers[k] ?? head[k]) as string | undefined;
-      done(undefined, { status: Number(head[':status'] ?? 0), grpcStatus: pick('grpc-status'), grpcMessage: pick('grpc-message'), contentType: head['content-type'], body: Buffer.concat(chunks) });
-    });
-    req.end(healthRequestFrame(spec.service));
-  });
-}
 
 /** grpc-message is percent-encoded; a server that gets that wrong still gets its text shown. */
 function percentDecoded(text: string): string {
@@ -134,7 +50,11 @@ export const grpcProbe = defineProbe({
     const startedAt = performance.now();
     const what = spec.service ? `service ${JSON.stringify(spec.service)}` : 'server';
     try {
-      const a = await ask(target, spec, ctx);
+      const headers = { ':method': 'POST', ':path': PATH, ...(spec.authority ? { ':authority': spec.authority } : {}), 'content-type': 'application/grpc', te: 'trailers', 'user-agent': 'rsguard' };
+      const res = await h2Exchange(target, spec, headers, healthRequestFrame(spec.service), ctx.deadline, MAX_BODY, 'fail');
+      // A trailers-only answer carries grpc-status in the headers.
+      const pick = (k: string) => (res.trailers[k] ?? res.headers[k]) as string | undefined;
+      const a = { status: res.status, grpcStatus: pick('grpc-status'), grpcMessage: pick('grpc-message'), contentType: res.headers['content-type'], body: res.body };
       if (a.status !== 200) return fail(startedAt, 'status', `HTTP/2 status ${a.status}`);
       if (!a.contentType?.startsWith('application/grpc')) return fail(startedAt, 'protocol', `content-type ${snippet(String(a.contentType))}, not application/grpc`);
       if (a.grpcStatus === undefined) return fail(startedAt, 'protocol', 'no grpc-status in the answer');
@@ -146,7 +66,7 @@ export const grpcProbe = defineProbe({
       const name = SERVING_STATUS[status] ?? `status ${status}`;
       return status === 1 ? pass(startedAt, `${what} ${name}`) : fail(startedAt, 'status', `${what} ${name}`);
     } catch (err) {
-      if (err instanceof GrpcFrameError && !ctx.deadline.aborted) return fail(startedAt, 'protocol', err.message);
+      if ((err instanceof GrpcFrameError || err instanceof H2BodyTooLarge) && !ctx.deadline.aborted) return fail(startedAt, 'protocol', err.message);
       return failure(startedAt, classifyError(err, ctx.deadline));
     }
   },

@@ -56,8 +56,11 @@ export const httpSpec = z
     tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
     ...tlsExtraFields,
     followRedirects: z.boolean().default(false),
+    /** 2: HTTP/2, h2c with prior knowledge (http) or ALPN h2 (https), as HAProxy's `check-proto h2` / `proto h2`. */
+    version: z.union([z.literal(1.1), z.literal(2)]).default(1.1),
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.version === 2 && s.followRedirects), { message: 'followRedirects is for HTTP/1.1 checks (version 1.1)', path: ['followRedirects'] });
 
 export type HttpSpec = z.output<typeof httpSpec>;
 

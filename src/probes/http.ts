@@ -1,6 +1,7 @@
 import { defineProbe, type ProbeKind } from './kind.js';
 import { httpCheck, type HttpCheckRequest } from './http-client.js';
 import { runWithGot } from './http-got.js';
+import { runHttp2 } from './http2-check.js';
 import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
@@ -49,6 +50,7 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
  */
 function runHttp(scheme: 'http' | 'https') {
   return async (target: ProbeTarget, spec: HttpSpec, ctx: ProbeContext): Promise<ProbeResult> => {
+    if (spec.version === 2) return runHttp2(scheme, target, spec, ctx);
     if (spec.followRedirects) return runWithGot(scheme, target, spec, ctx.signal);
     const { deadline } = ctx;
     const startedAt = performance.now();
