@@ -43,7 +43,7 @@ if (allocDir) {
 }
 if (vs && vs !== 'haproxy') {
   // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
-  // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (README, Benchmarks).
+  // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (docs/benchmarks.md).
   throw new Error(`--vs ${vs}: only haproxy can be measured beside rsguard on this machine`);
 }
 
