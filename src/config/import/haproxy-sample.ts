@@ -91,7 +91,9 @@ export function parseSample(expr: string, d: At, what: string): Fetch {
 }
 
 function oneArg(f: Fetch, d: At, what: string): string {
-  if (f.args.length !== 1 || f.args[0] === '') throw new Refused(d, what, `${f.fn}() expects one argument (HAProxy refuses it)`);
+  // HAProxy takes `str()` (empty) and a bare `str`, whose value rsguard does not vouch for; it refuses `int()`.
+  if (f.args.length === 0 || f.args.length > 1) throw new Unsupported(d, `${what}: ${f.fn} ${f.args.length ? 'with several arguments' : 'without its argument'}`, 'the rule with the value written out');
+  if (f.fn === 'int' && f.args[0] === '') throw new Refused(d, what, 'int() expects an integer (HAProxy refuses it)');
   return f.args[0]!;
 }
 
