@@ -162,6 +162,8 @@ describe('imported haproxy.cfg checks give the verdict HAProxy 2.6 gives on the 
     { name: 'minrecv', lines: () => 'option tcp-check\n  tcp-check connect\n  tcp-check expect min-recv 5 !rstring "^error"\n  tcp-check expect string vali', start: (m) => tcpServer((sock) => void sock.write(m === 'pass' ? 'valid' : 'vali')) },
     // option smtpchk with check-ssl: SMTP over TLS from the first byte, with the server's TLS options.
     { name: 'smtps', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '220 mail ready' : '554 no service') },
+    // HAProxy's smtpchk takes any one-line 2xx greeting and no multi-line one ("^2[0-9]{2}[ \r]"): why it is imported as its own ruleset, not as the smtp probe (220, multi-line).
+    { name: 'smtpgreet', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '250 ready' : '220-first line\r\n220 second line') },
   ];
 
   const started = new Map<string, Started>();
