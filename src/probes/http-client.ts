@@ -40,6 +40,8 @@ export interface HttpCheckRequest {
   body?: string;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
+  /** Keep the response head (rules on its headers). */
+  needHeaders?: boolean;
   maxBodyBytes: number;
 }
 
@@ -85,7 +87,7 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
 }
 
 export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
-  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
+  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, req.needHeaders === true);
   const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
   return exchange(open, signal, {
     request: () => bytesOf(req),

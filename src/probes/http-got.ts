@@ -5,6 +5,7 @@ import { tlsFiles } from './tls-fields.js';
 import { lazyModule } from './lazy-module.js';
 import { hostForUrl, type HttpSpec } from './http-spec.js';
 import { verdict } from './http-verdict.js';
+import type { HeaderLine } from './http-headers.js';
 import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeResult, ProbeTarget } from './types.js';
 
@@ -55,11 +56,13 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
       resolve(result);
     };
     let status = 0;
+    const seen: HeaderLine[] = [];
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.once('response', (res: { statusCode: number }) => {
+    stream.once('response', (res: { statusCode: number; rawHeaders: string[] }) => {
       status = res.statusCode;
-      const early = verdict({ ...spec, expectBody: undefined, expectBodyRegex: undefined, rejectBody: undefined, rejectBodyRegex: undefined, digest: undefined, expectRules: spec.expectRules?.filter((r) => r.body === undefined && r.bodyRegex === undefined) }, startedAt, status, Buffer.alloc(0), false);
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) seen.push({ name: res.rawHeaders[i]!.toLowerCase(), value: res.rawHeaders[i + 1]!.trim() });
+      const early = verdict({ ...spec, expectBody: undefined, expectBodyRegex: undefined, rejectBody: undefined, rejectBodyRegex: undefined, digest: undefined, expectRules: spec.expectRules?.filter((r) => r.body === undefined && r.bodyRegex === undefined) }, startedAt, status, Buffer.alloc(0), false, seen);
       if (!early.ok) finish(early);
     });
     stream.on('data', (chunk: Buffer) => {
@@ -68,12 +71,12 @@ export async function runWithGot(scheme: 'http' | 'https', target: ProbeTarget, 
       if (chunk.length > room) {
         // A hostile server may send forever: stop at the cap and judge what we have.
         chunks.push(chunk.subarray(0, room));
-        return finish(verdict(spec, startedAt, status, Buffer.concat(chunks), true));
+        return finish(verdict(spec, startedAt, status, Buffer.concat(chunks), true, seen));
       }
       chunks.push(chunk);
       size += chunk.length;
     });
-    stream.once('end', () => finish(verdict(spec, startedAt, status, Buffer.concat(chunks), false)));
+    stream.once('end', () => finish(verdict(spec, startedAt, status, Buffer.concat(chunks), false, seen)));
     stream.once('error', (err: Error) => {
       finish(failure(startedAt, classifyError((err as { cause?: unknown }).cause ?? err, signal)));
     });

@@ -22,6 +22,8 @@ export interface ParsedResponse {
   body: Buffer;
   /** The body went past maxBodyBytes; `body` holds the first maxBodyBytes of it. */
   truncated: boolean;
+  /** The status line and header lines, when the parser was asked to keep them. */
+  head?: string;
 }
 
 /** Where the line starting at `start` ends: at its LF, less a CR before it (a split on /\r?\n/). */
@@ -90,8 +92,10 @@ export class HttpResponseParser {
   private chunkState: ChunkState = 'size';
   private readonly body: Buffer[] = [];
   private bodySize = 0;
+  private head: string | undefined;
 
-  constructor(private readonly headRequest: boolean, private readonly maxBodyBytes: number) {}
+  /** `keepHead`: keep the final response's head for rules on its headers (most checks never read them, so they cost nothing). */
+  constructor(private readonly headRequest: boolean, private readonly maxBodyBytes: number, private readonly keepHead = false) {}
 
   push(chunk: Buffer): void {
     if (this.done) return;
@@ -116,7 +120,7 @@ export class HttpResponseParser {
   result(): ParsedResponse {
     // Chunks are owned copies (see keep): one of them is the body as it is.
     const body = this.body.length === 1 ? this.body[0]! : Buffer.concat(this.body);
-    return { status: this.status, body, truncated: this.truncated };
+    return { status: this.status, body, truncated: this.truncated, ...(this.head !== undefined ? { head: this.head } : {}) };
   }
 
   private parseHead(): boolean {
@@ -155,6 +159,7 @@ export class HttpResponseParser {
     if (status >= 100 && status < 200 && status !== 101) return true;
     this.status = status;
     this.headDone = true;
+    if (this.keepHead) this.head = head;
     if (this.headRequest || status === 204 || status === 304 || (status >= 100 && status < 200)) {
       this.mode = 'none';
       this.done = true;

@@ -3,7 +3,8 @@ import { httpCheck, type HttpCheckRequest } from './http-client.js';
 import { runWithGot } from './http-got.js';
 import { runHttp2 } from './http2-check.js';
 import { HttpProtocolError } from './http-response-parser.js';
-import { hostForUrl, httpSpec, needsBody, type HttpSpec } from './http-spec.js';
+import { hostForUrl, httpSpec, needsBody, needsHeaders, type HttpSpec } from './http-spec.js';
+import { headerLines } from './http-headers.js';
 import { verdict } from './http-verdict.js';
 import { caFile } from './ca-file.js';
 import { tlsFiles } from './tls-fields.js';
@@ -37,6 +38,7 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
     ...(spec.tlsVerifyHost !== undefined ? { verifyHost: spec.tlsVerifyHost } : {}),
     ...(spec.body !== undefined ? { body: spec.body } : {}),
     needBody: needsBody(spec),
+    ...(needsHeaders(spec) ? { needHeaders: true } : {}),
     maxBodyBytes: spec.maxBodyBytes,
   };
   requests.set(target, { scheme, spec, req });
@@ -56,7 +58,7 @@ function runHttp(scheme: 'http' | 'https') {
     const startedAt = performance.now();
     try {
       const res = await httpCheck(requestFor(scheme, target, spec), deadline);
-      return verdict(spec, startedAt, res.status, res.body, res.truncated);
+      return verdict(spec, startedAt, res.status, res.body, res.truncated, res.head !== undefined ? headerLines(res.head) : undefined);
     } catch (err) {
       if (err instanceof HttpProtocolError && !deadline.aborted) return fail(startedAt, 'protocol', err.message);
       return failure(startedAt, classifyError(err, deadline));

@@ -45,6 +45,13 @@ export const tcpStep = z.discriminatedUnion('step', [
       hexRegex: regexField.optional(),
       /** Passes when the pattern is not there once the server has closed (HAProxy `expect !`). */
       not: z.boolean().default(false),
+      /**
+       * Judge once this many bytes have come (or the server closed), and take
+       * that judgement as final, a miss included (HAProxy `expect min-recv`;
+       * 0: judge what the first read brought). Without it a miss waits for
+       * more until the server closes or the buffer is full.
+       */
+      minRecv: z.number().int().min(0).optional(),
     })
     .strict(),
 ]);
@@ -206,21 +213,22 @@ function close(conn: Conn): void {
 /** 'wait' for more data, or whether the rule holds (tcpcheck_eval_expect). */
 function judge(e: Expect, buf: Buffer, lastRead: boolean): 'wait' | boolean {
   const needle = e.string !== undefined ? Buffer.from(e.string, 'latin1') : e.hex !== undefined ? Buffer.from(e.hex, 'hex') : undefined;
-  // An exact pattern longer than what came cannot match yet.
+  // An exact pattern longer than what came cannot match yet; nor is fewer than min-recv bytes enough (both hold: HAProxy 2.6 waits for the larger).
   if (needle && !lastRead && buf.length < needle.length) return 'wait';
+  if (e.minRecv !== undefined && e.minRecv > 0 && !lastRead && buf.length < e.minRecv) return 'wait';
   const matched = needle
     ? buf.includes(needle)
     : e.regex !== undefined
       ? compiled(e.regex).test(buf.toString('latin1'))
       : compiled(e.hexRegex!).test(buf.toString('hex').toUpperCase());
-  // A miss is final only once nothing more can come (HAProxy waits while min-recv is -1, its default).
-  if (!matched && !lastRead) return 'wait';
+  // A miss is final once nothing more can come, or at once with min-recv (HAProxy waits only while min-recv is -1, its default).
+  if (!matched && !lastRead && e.minRecv === undefined) return 'wait';
   return matched !== e.not;
 }
 
 function describe(e: Expect): string {
   const what = e.string !== undefined ? `string ${JSON.stringify(snippet(e.string, 40))}` : e.regex !== undefined ? `regex /${snippet(e.regex, 40)}/` : e.hex !== undefined ? `binary ${snippet(e.hex, 40)}` : `rbinary /${snippet(e.hexRegex!, 40)}/`;
-  return `${e.not ? '! ' : ''}${what}`;
+  return `${e.minRecv !== undefined ? `min-recv ${e.minRecv} ` : ''}${e.not ? '! ' : ''}${what}`;
 }
 
 /** A run of expects, judged together on what has come in, again at each arrival, as HAProxy does from the run's head. */

@@ -134,9 +134,9 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     valid(c);
   });
 
-  it('set-var and min-recv are unsupported naming them; a send after an expect without connect is refused in http-check as HAProxy does', () => {
-    const v = imp('  option tcp-check\n  tcp-check set-var(check.port) int(1234)\n  tcp-check connect\n  server s1 10.0.0.2:80 check');
-    assert.match(v.r.errors[0]!.message, /tcp-check set-var\(check.port\)/);
+  it('a sample fetch rsguard does not read is unsupported naming it; a send after an expect without connect is refused in http-check as HAProxy does', () => {
+    const v = imp('  option tcp-check\n  tcp-check set-var(check.port) src_port\n  tcp-check connect\n  server s1 10.0.0.2:80 check');
+    assert.match(v.r.errors[0]!.message, /tcp-check set-var\(check.port\): the sample fetch "src_port"/);
     assert.equal(v.r.errors[0]!.line, 5);
     const h = imp('  option httpchk\n  http-check send meth GET\n  http-check expect status 200\n  http-check send meth HEAD\n  server s1 10.0.0.2:80 check');
     assert.match(h.r.errors[0]!.message, /missing connect rule/);
@@ -157,7 +157,7 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     assert.deepEqual(first('  option httpchk\n  http-check expect string ok\n  server s1 10.0.0.2:80 check').expectStatus, ['000-999']);
   });
 
-  it('option ssl-hello-chk sends HAProxy\'s SSLv3 hello and expects a handshake or alert record (proxy_parse_ssl_hello_chk_opt); redis-check goes over TLS with ssl', () => {
+  it('option ssl-hello-chk sends HAProxy\'s SSLv3 hello and expects a handshake or alert record (proxy_parse_ssl_hello_chk_opt); redis-check and smtpchk go over TLS with check-ssl', () => {
     const c = first('  option ssl-hello-chk\n  server s1 10.0.0.2:443 check');
     const steps = c.steps as Obj[];
     assert.equal(Buffer.from(String(steps[1]!.hex), 'hex').length, 126);
@@ -165,7 +165,8 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     valid(c);
     const redis = first('  option redis-check\n  server s1 10.0.0.2:6379 check check-ssl verify none');
     assert.deepEqual(redis.steps, [{ step: 'connect', tls: true, tlsServerName: false }, { step: 'send', data: 'PING\r\n' }, { step: 'expect', string: '+PONG' }]);
-    assert.ok(first('  option smtpchk\n  server s1 10.0.0.2:465 check check-ssl verify none').unsupported);
+    const smtps = first('  option smtpchk\n  server s1 10.0.0.2:465 check check-ssl verify none');
+    assert.deepEqual([(smtps.steps as Obj[])[0], smtps.tlsVerify], [{ step: 'connect', tls: true, tlsServerName: false }, false]);
   });
 
   it('an http-check sequence over two connections is two checks (configuration.txt "http-check connect" example)', () => {
