@@ -86,14 +86,24 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   });
 }
 
-export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
-  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, req.needHeaders === true);
+/** The statuses LWP::UserAgent follows (request(): 301, 302, 303, 307, 308). */
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * One request, one response. `redirects`: keep Location (and the response's
+ * base), and answer a redirect as soon as its head is in: a hop's body is
+ * never judged, so it is not read.
+ */
+export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = false): Promise<ParsedResponse> {
+  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true);
   const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
   return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {
       parser.push(chunk);
-      return parser.done || (parser.headDone && !req.needBody) ? parser.result() : undefined;
+      return parser.done || (parser.headDone && (!req.needBody || (redirects && isRedirect(parser.status)))) ? parser.result() : undefined;
     },
     end: () => {
       parser.end();

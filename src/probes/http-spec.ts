@@ -59,7 +59,10 @@ export const httpSpec = z
     /** A PEM CA bundle for a backend with a private CA (default: global.tlsCa, else the system's). */
     tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
     ...tlsExtraFields,
+    /** Follow 301/302/303/307/308 for a GET or HEAD, as LWP::UserAgent does for ldirectord (http-redirects.ts). */
     followRedirects: z.boolean().default(false),
+    /** Redirects followed at most (LWP's max_redirect); the answer after the last is judged as it is. */
+    maxRedirects: z.number().int().min(1).max(20).default(7),
     /** 2: HTTP/2, h2c with prior knowledge (http) or ALPN h2 (https), as HAProxy's `check-proto h2` / `proto h2`. */
     version: z.union([z.literal(1.1), z.literal(2)]).default(1.1),
   })
