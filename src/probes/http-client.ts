@@ -21,8 +21,10 @@ export interface HttpCheckRequest {
   port: number;
   method: string;
   path: string;
-  /** Host header; also the TLS SNI name when it is not an IP. */
-  hostHeader: string;
+  /** Host header (none when undefined, as HAProxy's checks without one); also the TLS SNI name when it is not an IP. */
+  hostHeader: string | undefined;
+  /** The request line's version (default 1.1). */
+  httpVersion?: '1.0' | '1.1';
   headers: Record<string, string>;
   tlsVerify: boolean;
   /** PEM CA bundle (contents), instead of the system's. */
@@ -46,7 +48,7 @@ export interface HttpCheckRequest {
 }
 
 export function buildRequest(req: HttpCheckRequest): string {
-  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${req.hostHeader}\r\nUser-Agent: rsguard\r\nAccept: */*\r\nConnection: close\r\n`;
+  let head = `${req.method} ${req.path} HTTP/${req.httpVersion ?? '1.1'}\r\n${req.hostHeader !== undefined ? `Host: ${req.hostHeader}\r\n` : ''}User-Agent: rsguard\r\nAccept: */*\r\nConnection: close\r\n`;
   for (const [name, value] of Object.entries(req.headers)) {
     if (/[\r\n]/.test(name + value)) continue; // never let a config value split the request
     const lower = name.toLowerCase();
@@ -69,7 +71,7 @@ function bytesOf(req: HttpCheckRequest): Buffer {
 }
 
 function connectTls(req: HttpCheckRequest): tls.TLSSocket {
-  const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const hostName = (req.hostHeader ?? req.host).replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;

@@ -36,8 +36,6 @@ const BAR = 0.95;
  */
 const KNOWN_GAPS: Partial<Record<string, Record<string, RegExp>>> = {
   haproxy: {
-    // Its check variables, log-format request and send-state load; be5/be6 check over HTTP/2 (proto h2, check-proto h2).
-    '006-regtest-http-check.cfg': /checks spoken as h2/,
     '017-regtest-tcp-checks-socks4.cfg': /SOCKS4/,
     '025-regtest-cli-delete-server.cfg': /track/,
     '051-regtest-agent-check.cfg': /agent-check/,
