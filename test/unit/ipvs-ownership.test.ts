@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { reconcile, type DesiredService } from '../../src/actuators/actuator.js';
 import { dryRun } from '../../src/actuators/dry-run.js';
+import { reconfigureBalancer } from '../../src/actuators/reconfigure.js';
 import type { CommandRunner } from '../../src/actuators/ipvs/command-runner.js';
 import { IpvsActuator } from '../../src/actuators/ipvs/ipvs-actuator.js';
 import { fileOwnership, formatOwned, parseOwned, type OwnershipStore } from '../../src/actuators/ownership.js';
@@ -179,5 +180,19 @@ describe('the IPVS ownership record', () => {
     assert.match(first.problems[0]?.message ?? '', /cannot be read/);
     assert.deepEqual((await reconcile(a, model(WEB), { complete: true })).problems, []);
     assert.deepEqual(await a.planStop(model(WEB)), [], 'the service it found is not deleted on stop');
+  });
+});
+
+describe('balancer settings on a reload', () => {
+  const ipvs = { kind: 'ipvs', reconcileIntervalMs: 10_000, ipvsadm: 'ipvsadm', cleanStop: true, foreignServers: 'keep', stateFile: '/a.json', timeoutMs: 5000 };
+  it('the IPVS actuator takes cleanStop and foreignServers live; another setting, or another kind, is named as needing a restart', () => {
+    const a = new IpvsActuator(standIn(), { cleanStop: true });
+    assert.deepEqual(reconfigureBalancer(a, ipvs, { ...ipvs, foreignServers: 'remove', cleanStop: false, reconcileIntervalMs: 1000 } as never), []);
+    assert.deepEqual(reconfigureBalancer(a, ipvs, { ...ipvs, foreignServers: 'remove', stateFile: '/b.json' } as never), ['stateFile']);
+    assert.deepEqual(reconfigureBalancer(a, ipvs, { kind: 'haproxy', reconcileIntervalMs: 10_000 }), ['kind']);
+  });
+  it('a balancer that takes nothing live has every changed setting named (it was silently ignored before)', () => {
+    const none = { kind: 'haproxy', plan: async () => ({ commands: [], problems: [] }), apply: async () => ({ changes: [], problems: [] }), planStop: async () => [], activeConnections: async () => 0 };
+    assert.deepEqual(reconfigureBalancer(none, { kind: 'haproxy', reconcileIntervalMs: 1, socket: '/a' } as never, { kind: 'haproxy', reconcileIntervalMs: 2, socket: '/b' } as never), ['socket']);
   });
 });
