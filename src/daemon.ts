@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import { reconfigureBalancer } from './actuators/reconfigure.js';
 import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
@@ -166,7 +167,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   logNames(undefined, model);
   const apply = (next: Model) => {
     logNames(current, next);
-    if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
+    for (const setting of reconfigureBalancer(actuator, current.balancer, next.balancer)) log.warn({ balancer: next.balancer.kind, setting }, 'balancer change needs a restart');
     // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
     if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
     if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');

@@ -1,5 +1,5 @@
 import type { Model, VirtualServiceDef } from '../config/model.js';
-import { BalancerUnavailable, reconcile, type Actuator, type AppliedChange, type ConfigProblem, type DesiredService } from '../actuators/actuator.js';
+import { BalancerUnavailable, reconcile, type Actuator, type ConfigProblem, type DesiredService, type LeftAlone } from '../actuators/actuator.js';
 import { planPool, type PoolPlan, type ServerHealth } from '../planner/pool-plan.js';
 import { Backoff } from '../lib/backoff.js';
 import { realTimers, type Timers } from '../lib/timers.js';
@@ -8,6 +8,7 @@ import type { Health } from '../state/check-state.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
 import type { Logger } from '../log.js';
+import { logReport } from './balancer-log.js';
 
 export interface BalancerStatus {
   kind: string;
@@ -89,6 +90,11 @@ export class PoolKeeper {
   /** The weight last applied to the balancer for a member, if rsguard knows it. */
   appliedWeight(vsKey: string, memberKey: string): number | undefined {
     return this.applied.get(vsKey)?.get(memberKey);
+  }
+
+  /** What the balancer holds for a virtual service that rsguard did not put there (foreign members, an adopted service's settings). */
+  leftAlone(vsKey: string): LeftAlone | undefined {
+    return this.actuator.leftAlone?.(vsKey);
   }
 
   drained(vsKey: string): ReadonlySet<string> {
@@ -243,14 +249,14 @@ export class PoolKeeper {
     this.dirty = null;
     try {
       const desired = this.desired(scope);
-      const report = await reconcile(this.actuator, desired);
+      // Only a plan of every pool may delete what the config no longer has: a scoped one does not see the rest.
+      const report = await reconcile(this.actuator, desired, { complete: scope === 'all' });
       const failed = new Set(report.problems.map((p) => p.vs));
       if (!this.actuator.dryRun) {
         for (const d of desired) if (!failed.has(d.vs.name)) this.applied.set(d.vs.key, new Map(d.plan.members.map((m) => [m.key, m.weight])));
       }
       this.errors += report.problems.length;
-      this.logChanges(report.changes);
-      for (const p of report.problems) this.log.error({ vs: p.vs, member: p.member, balancer: this.actuator.kind, problem: p.message }, 'balancer configuration problem');
+      logReport(this.log, this.actuator.kind, Boolean(this.actuator.dryRun), report);
       // A partial reconcile says nothing new of the pools it did not cover: their problems stand.
       const covered = new Set(desired.map((d) => d.vs.name));
       const problems = scope === 'all' ? report.problems : [...this.status.problems.filter((p) => !covered.has(p.vs)), ...report.problems];
@@ -273,13 +279,6 @@ export class PoolKeeper {
     }
   }
 
-  private logChanges(changes: AppliedChange[]): void {
-    for (const c of changes) {
-      if (c.applied) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command }, 'balancer changed');
-      else if (this.actuator.dryRun) this.log.info({ vs: c.vs, balancer: this.actuator.kind, command: c.command, applied: false }, 'balancer change not applied (dry run)');
-    }
-  }
-
   /** Stops reconciling; then lets the actuator clean up what it owns (cleanStop). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -290,7 +289,8 @@ export class PoolKeeper {
     try {
       const desired = this.desired();
       const commands = await this.actuator.planStop(desired);
-      if (commands.length) this.logChanges((await this.actuator.apply(commands, desired)).changes);
+      // A -D that fails on the way out is logged with ipvsadm's words, like any other.
+      if (commands.length) logReport(this.log, this.actuator.kind, Boolean(this.actuator.dryRun), await this.actuator.apply(commands, desired));
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'balancer cleanup on stop failed');
     }

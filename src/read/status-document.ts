@@ -5,6 +5,7 @@ import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { CheckDef, Model, RealServerDef } from '../config/model.js';
 import type { BalancerStatus } from '../engine/pool-keeper.js';
+import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ServerView } from '../state/server-state.js';
@@ -29,6 +30,7 @@ export interface PoolReader {
   heldBySafetyValve(vsKey: string): ReadonlySet<string>;
   balancerStatus(): BalancerStatus;
   appliedWeight(vsKey: string, memberKey: string): number | undefined;
+  leftAlone(vsKey: string): LeftAlone | undefined;
 }
 
 /** One VRRP instance or sync group: configured ones are listed from the start, in state "unknown" until keepalived reports one. */
@@ -129,6 +131,12 @@ export interface VirtualServiceStatus {
   sorryServerHealth: Health | null;
   quorumUp: boolean;
   realServers: RealServerStatus[];
+  /** The balancer had this service before rsguard: rsguard manages its real servers but never deletes it. */
+  adopted: boolean;
+  /** Real servers in the balancer that the config does not name and rsguard did not add: left in place (foreignServers: keep). */
+  foreign: LeftAlone['foreign'];
+  /** Settings of an adopted service that differ from the config and are left as found (`scheduler rr (config: wlc)`). */
+  leftAsFound: string[];
 }
 
 function checkErrorJson(e: CheckError | null | undefined): CheckErrorJson | null {
@@ -179,6 +187,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       }),
     };
   });
+  const found = pools.leftAlone(vs.key);
   return {
     name: vs.name,
     key: vs.key,
@@ -192,6 +201,9 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
     sorryServerHealth: vs.sorryServer ? monitor.sorryHealth(vs) : null,
     quorumUp: plan?.quorumUp ?? true,
     realServers,
+    adopted: found?.adopted ?? false,
+    foreign: found?.foreign ?? [],
+    leftAsFound: found?.settings ?? [],
   };
 }
 

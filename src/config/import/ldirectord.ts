@@ -74,7 +74,9 @@ export async function importLdirectord(file: string, text: string, nameOptions: 
   if (g.get('autoreload')) mark('global.autoReload', g.get('autoreload')!);
   const hostNames = names.hostNames();
   return {
-    input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices },
+    // ld_start purges every real server of a virtual that the file does not name ("Purged real server (start)"), at start and on
+    // each reload, and rewrites an existing virtual's scheduler and persistence with ipvsadm -E: its file is the whole truth.
+    input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop, foreignServers: 'remove' }, ...(notify ? { notify } : {}), virtualServices },
     lines,
     directives,
     warnings,
