@@ -3,7 +3,7 @@ import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
-import { movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
+import { askNamesAgain, movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -96,6 +96,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   };
   const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+  monitor.start();
 
   // Check states survive a restart: a dead server stays dead (no flap).
   const store = q.stateStore;
@@ -178,12 +179,13 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     current = next;
     resolveAgain.schedule(next);
   };
+  const onThread = (why: string) => log.warn({ why }, 'config loaded on the daemon thread: the loader thread failed, checks wait while it loads');
   // Loads overlap (a second SIGHUP while the first still resolves names): the newest load wins, an older one that finishes later is dropped.
   let generation = 0;
   const reload = async (): Promise<boolean> => {
     const mine = ++generation;
     try {
-      const next = await loadConfigOffThread(opts.configFile, opts.format, opts.loadOptions);
+      const next = await loadConfigOffThread(opts.configFile, opts.format, opts.loadOptions, onThread);
       if (mine !== generation) {
         log.info({ file: opts.configFile }, 'config reload superseded by a newer one');
         return true;
@@ -197,15 +199,21 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       return false;
     }
   };
-  // HAProxy `resolvers`: the names are asked again every `hold valid`; an answer that moves a server is the same config loaded again.
+  // HAProxy `resolvers` (every `hold valid`) and names that did not resolve: only the names are asked again; an answer
+  // that changed is built into the text the running model came from, so an edit of the file still waits for a reload.
   const resolveAgain = new ResolveAgain(async () => {
     try {
       const mine = generation;
-      const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, ...(current.hostNames ? { hostNames: current.hostNames } : {}) });
+      const names = current.hostNames;
+      const fresh = names && (await askNamesAgain(names));
+      log.debug({ names: names?.queries?.size ?? 0, changed: fresh !== undefined }, 'host names asked again');
+      if (mine !== generation) return;
+      if (!names || !fresh) return resolveAgain.schedule(current);
+      const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, hostNames: { ...names, answers: fresh }, namesAnswered: true, ...(names.text !== undefined ? { text: names.text } : {}) }, onThread);
       // A reload began meanwhile: its model is newer than this one.
       if (mine !== generation) return;
+      // An answer changed even when no server moved (a name's spare addresses): the new answers are the ones compared next time.
       const moved = movedServers(current, next);
-      if (!moved.length) return resolveAgain.schedule(current);
       for (const m of moved) {
         if (m.from === undefined) log.info(m, 'server added: its name resolves now');
         else log.warn(m, 'server address changed: its name resolves elsewhere now');

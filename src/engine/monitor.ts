@@ -1,8 +1,10 @@
 import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import { UnresolvedServers, type UnresolvedView } from './unresolved-servers.js';
 import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
 import type { Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
+import { carryStates } from './carry-states.js';
 import { CheckErrorTracker } from './check-errors.js';
 import { serverKey } from '../config/model-index.js';
 import { formatHostPort } from '../lib/address.js';
@@ -44,6 +46,8 @@ export class Monitor {
   private sorryByCheck = new Map<string, VirtualServiceDef[]>();
   private sorryHard = new Map<string, Health>();
   private readonly errors = new CheckErrorTracker();
+  /** Servers waiting for their host name to resolve (check errors "unresolved"). */
+  private readonly unresolved = new UnresolvedServers();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
   private readonly weights = new Map<string, { weight: number | undefined; delta: number | undefined }>();
 
@@ -70,39 +74,22 @@ export class Monitor {
     return this.errors.count();
   }
 
-  /**
-   * Swaps in a new model without a flap. A check with the same id keeps its
-   * state; one whose only change is timing takes over the old state; a new
-   * check on a real server that was hard down starts hard down, so a reload
-   * never brings a dead server back unchecked.
-   */
+  /** Swaps in a new model without a flap (carry-states.ts says which state each check starts with). */
   reload(model: Model): void {
-    const old = this.model;
-    const byIdentity = new Map<string, CheckState>();
-    for (const [id, check] of old.checks) {
-      const state = this.states.get(id);
-      if (state) byIdentity.set(check.identity, state);
-    }
+    const now = this.clock();
     const downServers = new Set<string>();
     for (const r of this.servers.values()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
-    const now = this.clock();
-    // One pass over the new model's servers (a scan per check made a reload of 5,000 servers block the loop for a second).
-    const usedByDown = new Set<string>();
-    for (const vs of model.virtualServices) for (const rs of vs.realServers) if (downServers.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) usedByDown.add(id);
-    for (const [id, check] of model.checks) {
-      if (this.states.has(id)) continue;
-      const carried = byIdentity.get(check.identity);
-      if (carried) this.states.set(id, carried);
-      else if (usedByDown.has(id)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
-    }
-    for (const id of [...this.states.keys()]) {
-      if (model.checks.has(id)) continue;
-      this.states.delete(id);
+    for (const id of carryStates(this.model, this.states, downServers, model, now)) {
       this.weights.delete(id);
       this.trackError(id, null, now);
     }
     this.model = model;
     this.index(model);
+  }
+
+  /** The servers of a virtual service left out because their name gives no address (a check error "unresolved", neither up nor down). */
+  unresolvedServers(vsKey: string): UnresolvedView[] {
+    return this.unresolved.list(vsKey);
   }
 
   private index(model: Model): void {
@@ -143,6 +130,19 @@ export class Monitor {
     }
     this.sorryByCheck = sorryByCheck;
     this.sorryHard = sorryHard;
+    if (this.listening) this.syncUnresolved(model, now);
+  }
+
+  private listening = false;
+
+  /** Reports what the model starts with that is already an alert (names that do not resolve): called once the event sinks listen. */
+  start(): void {
+    this.listening = true;
+    this.syncUnresolved(this.model, this.clock());
+  }
+
+  private syncUnresolved(model: Model, at: number): void {
+    for (const c of this.unresolved.sync(model, at)) this.trackError(c.id, c.reason, at, c.detail, c.label);
   }
 
   /** The sorry server's hard state: 'up' when it has no checks (unchecked, as ldirectord and keepalived leave it). */
@@ -248,10 +248,11 @@ export class Monitor {
     }
   }
 
-  private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = ''): void {
-    const check = this.model.checks.get(checkId)?.label ?? checkId;
+  private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = '', label?: string): void {
+    const check = label ?? this.model.checks.get(checkId)?.label ?? checkId;
+    // A cleared error says nothing unless the caller knows what ended it (an unresolved name's address).
     for (const c of this.errors.set(checkId, reason)) {
-      this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active ? detail : '' });
+      this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active || label ? detail : '' });
     }
   }
 

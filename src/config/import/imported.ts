@@ -1,3 +1,4 @@
+import type { NameQuery } from '../../lib/name-lookup.js';
 import type { ConfigIssue } from '../errors.js';
 
 /**
@@ -29,10 +30,21 @@ export interface ImportResult {
   hostNames?: HostNames;
 }
 
-/** The answers for a config's host names; `everyMs`: ask again that often (HAProxy `resolvers` `hold valid`). */
+/** The answers for a config's host names, how each was asked; `everyMs`: ask again that often (HAProxy `resolvers` `hold valid`). */
 export interface HostNames {
   answers: ReadonlyMap<string, readonly string[]>;
+  queries?: ReadonlyMap<string, NameQuery>;
   everyMs?: number;
+  /** Real servers left out because their name gave no address; `vs` is the index in `input.virtualServices`. */
+  unresolved?: Unresolved[];
+}
+
+/** A real server whose host name gave no address: its virtual service (by index), the name, the port, and the answer key it waits on. */
+export interface Unresolved {
+  vs: number;
+  name: string;
+  port: number;
+  lookup: string;
 }
 
 /** A directive and where it was written. */
