@@ -71,8 +71,8 @@ describe('real servers whose name gives no address', () => {
     assert.match(up.text, /\(unresolved\) run again \(web2\.example resolves to 192\.0\.2\.22\)/);
   });
 
-  it('haproxy.cfg: a name with init-addr none that gives no address is an unresolved server of its backend, kept even when it has no other server', async () => {
-    const text = 'global\n  stats socket /run/h.sock level admin\nresolvers dns\n  nameserver ns1 127.0.0.1:5353\nbackend b\n  server web1 web1.example:80 check resolvers dns init-addr none\n';
+  it('haproxy.cfg: a name with init-addr none that gives no address is an unresolved server of its backend, kept even when it has no other server (a backup stays HAProxy\'s)', async () => {
+    const text = 'global\n  stats socket /run/h.sock level admin\nresolvers dns\n  nameserver ns1 127.0.0.1:5353\nbackend b\n  server web1 web1.example:80 check resolvers dns init-addr none\n  server bk bk.example:80 check backup init-addr none\n';
     const r = await importHaproxyResolved('h.cfg', text, undefined, async () => []);
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.hostNames.unresolved, [{ vs: 0, name: 'web1.example', port: 80, lookup: 'resolvers:dns:ipv6|web1.example' }]);

@@ -4,7 +4,7 @@ import type { ConfigIssue } from '../errors.js';
 import { type Directive, type HostNames, type ImportResult, type Unresolved } from './imported.js';
 import { parseHaproxy } from './haproxy-parser.js';
 import { queryKey, resolveAll, type Lookup, type NameAnswers, type NameQuery } from '../../lib/name-lookup.js';
-import { server, serverGlobals } from './haproxy-server.js';
+import { server, serverGlobals, serverParams } from './haproxy-server.js';
 import { walkProxies } from './haproxy-proxies.js';
 import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.js';
 
@@ -117,8 +117,10 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
           continue;
         }
         if (start.none) {
-          // The name gave no address at all (not a template server past the answers): shown as a check error until it does.
-          if (l.query && !answers.get(queryKey(l.query))?.length) unresolved.push({ vs: virtualServices.length, name: l.host, port: Number(l.port) || 0, lookup: queryKey(l.query) });
+          // The name gave no address at all (not a template server past the answers): shown as a check error until it does
+          // (a backup is HAProxy's own, as when it resolves).
+          const backup = serverParams([...settings.defaultServer, ...(l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3))]).flags.has('backup');
+          if (l.query && !backup && !answers.get(queryKey(l.query))?.length) unresolved.push({ vs: virtualServices.length, name: l.host, port: Number(l.port) || 0, lookup: queryKey(l.query) });
           warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out${l.query?.resolvers ? ' until the name resolves' : ''}`);
           continue;
         }
