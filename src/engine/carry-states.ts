@@ -8,25 +8,41 @@ import { initialCheckState, type CheckState } from '../state/check-state.js';
  * is timing (same identity) takes over the old state; a new check on a real
  * server that was hard down starts hard down, so a reload never brings a
  * dead server back unchecked. Returns the ids of checks that are gone (their
- * states removed). One pass over each model: a scan per check made a reload
- * of 5,000 servers block the loop for a second.
+ * states removed). At most one pass over each model, and none when every
+ * check is kept (the same file again): a scan per check made a reload of
+ * 5,000 servers block the loop for a second.
  */
-export function carryStates(old: Model, states: Map<string, CheckState>, downServers: ReadonlySet<string>, model: Model, now: number): string[] {
-  const byIdentity = new Map<string, CheckState>();
-  for (const [id, check] of old.checks) {
-    const state = states.get(id);
-    if (state) byIdentity.set(check.identity, state);
-  }
-  const usedByDown = new Set<string>();
-  if (downServers.size) for (const vs of model.virtualServices) for (const rs of vs.realServers) if (downServers.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) usedByDown.add(id);
-  for (const [id, check] of model.checks) {
-    if (states.has(id)) continue;
-    const carried = byIdentity.get(check.identity);
-    if (carried) states.set(id, carried);
-    else if (usedByDown.has(id)) states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
+export function carryStates(old: Model, states: Map<string, CheckState>, downServers: () => ReadonlySet<string>, model: Model, now: number): string[] {
+  const fresh: string[] = [];
+  for (const id of model.checks.keys()) if (!states.has(id)) fresh.push(id);
+  if (fresh.length) {
+    const byIdentity = new Map<string, CheckState>();
+    for (const [id, check] of old.checks) {
+      const state = states.get(id);
+      if (state) byIdentity.set(check.identity, state);
+    }
+    let usedByDown: Set<string> | undefined;
+    for (const id of fresh) {
+      const check = model.checks.get(id)!;
+      const carried = byIdentity.get(check.identity);
+      if (carried) {
+        states.set(id, carried);
+        continue;
+      }
+      usedByDown ??= checksOfDown(model, downServers());
+      if (usedByDown.has(id)) states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
+    }
   }
   const gone: string[] = [];
-  for (const id of states.keys()) if (!model.checks.has(id)) gone.push(id);
+  // Every check of the model has a state and there are no more states than checks: none is gone.
+  if (fresh.length || states.size !== model.checks.size) for (const id of states.keys()) if (!model.checks.has(id)) gone.push(id);
   for (const id of gone) states.delete(id);
   return gone;
+}
+
+/** The checks of the new model's servers that were hard down. */
+function checksOfDown(model: Model, down: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  if (down.size) for (const vs of model.virtualServices) for (const rs of vs.realServers) if (down.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) out.add(id);
+  return out;
 }
