@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Resolver } from 'node:dns/promises';
 import { DaemonProcess } from '../helpers/daemon-process.js';
+import { unboundConf as peerConf } from '../helpers/protocol-peers.js';
 import { waitFor } from '../helpers/ports.js';
 
 /**
@@ -20,26 +21,7 @@ const DNS_PORT = 22030;
 const API = 22031;
 const SERVER_PORT = 22032;
 
-function unboundConf(dir: string, address: string): string {
-  return `server:
-  interface: 127.0.0.1
-  port: ${DNS_PORT}
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "${dir}"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  local-zone: "rsguard.test." static
-  local-data: "rsguard.test. 60 IN SOA ns.rsguard.test. admin.rsguard.test. 1 3600 600 86400 60"
-  local-data: "app.rsguard.test. 1 IN A ${address}"
-remote-control:
-  control-enable: no
-`;
-}
+const unboundConf = (dir: string, address: string) => peerConf(dir, DNS_PORT, [`app.rsguard.test. 1 IN A ${address}`]);
 
 async function answer(): Promise<string[]> {
   const r = new Resolver({ timeout: 500, tries: 1 });
@@ -84,7 +66,7 @@ describe('haproxy.cfg resolvers: names asked again, nothing else', () => {
       assert.equal(daemon.logs.filter((l) => l.msg === 'config reloaded').length, 0);
       daemon.signal('SIGHUP');
       await daemon.waitForLog('reloaded', (l) => l.msg === 'config reloaded', 10_000, mark);
-      assert.deepEqual((await servers()).sort(), [`127.0.0.2:${SERVER_PORT}`, `127.0.0.3:${SERVER_PORT}`]);
+      assert.deepEqual((await servers()).sort(), [`127.0.0.2:${SERVER_PORT}`, `127.0.0.3:${SERVER_PORT}`], daemon.logs.slice(mark).filter((l) => l.msg !== 'host names asked again').map((l) => JSON.stringify(l)).join('\n'));
     } finally {
       await daemon?.stop();
       unbound.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import type { NameQuery } from '../../lib/name-lookup.js';
+import type { HostNamesDef, UnresolvedServerDef } from '../model.js';
 import type { ConfigIssue } from '../errors.js';
 
 /**
@@ -26,26 +26,14 @@ export interface ImportResult {
    * the tool does and warns naming the line; `check-config --strict` refuses them.
    */
   tolerated?: ConfigIssue[];
-  /** Host names the file gives servers by (haproxy.cfg), their answers, and how often they are asked again. */
+  /** Host names the file gives servers by (ldirectord.cf, haproxy.cfg), their answers, and how often they are asked again. */
   hostNames?: HostNames;
 }
 
-/** The answers for a config's host names, how each was asked; `everyMs`: ask again that often (HAProxy `resolvers` `hold valid`). */
-export interface HostNames {
-  answers: ReadonlyMap<string, readonly string[]>;
-  queries?: ReadonlyMap<string, NameQuery>;
-  everyMs?: number;
-  /** Real servers left out because their name gave no address; `vs` is the index in `input.virtualServices`. */
-  unresolved?: Unresolved[];
-}
+/** Model.hostNames as an importer knows it: an unresolved server names its virtual service by index in `input.virtualServices` (load.ts puts the key). */
+export type HostNames = Omit<HostNamesDef, 'unresolved' | 'text'> & { unresolved?: Unresolved[] };
 
-/** A real server whose host name gave no address: its virtual service (by index), the name, the port, and the answer key it waits on. */
-export interface Unresolved {
-  vs: number;
-  name: string;
-  port: number;
-  lookup: string;
-}
+export type Unresolved = Omit<UnresolvedServerDef, 'vs'> & { vs: number };
 
 /** A directive and where it was written. */
 export interface Directive {
