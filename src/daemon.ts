@@ -165,7 +165,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     for (const n of resolved) log.info(n, 'host name resolves now');
   };
   logNames(undefined, model);
-  const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+  // A loop turn with a timers phase in it: a setImmediate from an I/O callback (the loader's last part) runs before the timers.
+  const nextTurn = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
   /**
    * Swaps a loaded model in. The monitor's swap is one step (status and
    * metrics read the new model from then on); the scheduler and the pools
@@ -189,8 +190,9 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();
-  const apply = (next: Model): Promise<void> => {
-    const run = applying.then(() => applySteps(next));
+  /** `valid`: asked when its turn comes, after the applies queued before it (a model built from what was running then). */
+  const apply = (next: Model, valid: () => boolean = () => true): Promise<void> => {
+    const run = applying.then(() => (valid() ? applySteps(next) : undefined));
     applying = run.catch(() => undefined);
     return run;
   };
@@ -219,21 +221,26 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const resolveAgain = new ResolveAgain(async () => {
     try {
       const mine = generation;
-      const names = current.hostNames;
+      const base = current;
+      const names = base.hostNames;
       const fresh = names && (await askNamesAgain(names));
       log.debug({ names: names?.queries?.size ?? 0, changed: fresh !== undefined }, 'host names asked again');
-      if (mine !== generation) return;
-      if (!names || !fresh) return resolveAgain.schedule(current);
+      // Void once another model went in or a reload (which asks every name) began: this one is built from what ran before.
+      // Asked again all the same (a reload that is refused would otherwise leave the names unasked).
+      const stale = () => current !== base || mine !== generation;
+      if (!names || !fresh || stale()) return resolveAgain.schedule(current);
       const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, hostNames: { ...names, answers: fresh }, namesAnswered: true, ...(names.text !== undefined ? { text: names.text } : {}) }, onThread);
-      // A reload began meanwhile: its model is newer than this one.
-      if (mine !== generation) return;
-      // An answer changed even when no server moved (a name's spare addresses): the new answers are the ones compared next time.
-      const moved = movedServers(current, next);
-      for (const m of moved) {
-        if (m.from === undefined) log.info(m, 'server added: its name resolves now');
-        else log.warn(m, 'server address changed: its name resolves elsewhere now');
-      }
-      await apply(next);
+      // Applied even when no server moved (a name's spare addresses): the new answers are the ones compared next time.
+      let applied = false;
+      await apply(next, () => {
+        if (stale()) return false;
+        for (const m of movedServers(current, next)) {
+          if (m.from === undefined) log.info(m, 'server added: its name resolves now');
+          else log.warn(m, 'server address changed: its name resolves elsewhere now');
+        }
+        return (applied = true);
+      });
+      if (!applied) resolveAgain.schedule(current);
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];
       log.error({ file: opts.configFile, errors }, 'names not resolved again, keeping the running addresses');

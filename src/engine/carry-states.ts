@@ -1,5 +1,4 @@
 import type { Model } from '../config/model.js';
-import { serverKey } from '../config/model-index.js';
 import { initialCheckState, type CheckState } from '../state/check-state.js';
 
 /**
@@ -12,7 +11,7 @@ import { initialCheckState, type CheckState } from '../state/check-state.js';
  * check is kept (the same file again): a scan per check made a reload of
  * 5,000 servers block the loop for a second.
  */
-export function carryStates(old: Model, states: Map<string, CheckState>, downServers: () => ReadonlySet<string>, model: Model, now: number): string[] {
+export function carryStates(old: Model, states: Map<string, CheckState>, downServers: () => DownServers, model: Model, now: number): string[] {
   const fresh: string[] = [];
   for (const id of model.checks.keys()) if (!states.has(id)) fresh.push(id);
   if (fresh.length) {
@@ -40,9 +39,15 @@ export function carryStates(old: Model, states: Map<string, CheckState>, downSer
   return gone;
 }
 
+/** The real servers that were hard down: their keys by virtual service key. */
+export type DownServers = ReadonlyMap<string, ReadonlySet<string>>;
+
 /** The checks of the new model's servers that were hard down. */
-function checksOfDown(model: Model, down: ReadonlySet<string>): Set<string> {
+function checksOfDown(model: Model, down: DownServers): Set<string> {
   const out = new Set<string>();
-  if (down.size) for (const vs of model.virtualServices) for (const rs of vs.realServers) if (down.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) out.add(id);
+  for (const vs of model.virtualServices) {
+    const keys = down.get(vs.key);
+    if (keys) for (const rs of vs.realServers) if (keys.has(rs.key)) for (const id of rs.checkIds) out.add(id);
+  }
   return out;
 }

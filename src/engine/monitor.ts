@@ -92,8 +92,8 @@ export class Monitor {
   reload(model: Model): void {
     const now = this.clock();
     const downServers = () => {
-      const down = new Set<string>();
-      for (const r of this.servers.values()) if (r.hardState === 'down') down.add(serverKey(r.vs.key, r.rs.key));
+      const down = new Map<string, Set<string>>();
+      for (const [vs, records] of this.serversByVs) down.set(vs, new Set(records.filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
       return down;
     };
     for (const id of carryStates(this.model, this.states, downServers, model, now)) {
