@@ -10,7 +10,7 @@ import type { Model } from '../../src/config/model.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { askNamesAgain } from '../../src/engine/resolve-again.js';
-import type { Lookup, NameQuery } from '../../src/lib/name-lookup.js';
+import { LOOKUP_TIMEOUT_MS, resolveAll, type Lookup, type NameQuery } from '../../src/lib/name-lookup.js';
 import { composeMail } from '../../src/notify/mail-composer.js';
 
 /**
@@ -102,6 +102,15 @@ describe('asking the names again (ResolveAgain)', () => {
     assert.deepEqual(asked.sort(), ['always.example', 'failing.example']);
     const fresh = await askNamesAgain({ answers, queries }, table({ 'always.example': '10.0.0.9', 'failing.example': '10.0.0.2' }));
     assert.deepEqual(Object.fromEntries(fresh!), { 'ipv4|always.example': ['10.0.0.9'], 'ipv4|failing.example': ['10.0.0.2'], 'ipv4|resolved.example': ['10.0.0.3'], 'ipv4|never.example': [] });
+  });
+
+  it('one bound for every lookup, ldirectord\'s and HAProxy\'s alike: a resolvers lookup that never answers fails at the bound', async () => {
+    const dns = { id: 'dns', holdValidMs: 10_000, nameservers: [] };
+    const began = Date.now();
+    const got = await resolveAll([{ name: 'hung.example', prefer: 'ipv4', resolvers: dns, again: 'always' }], undefined, () => new Promise<string[]>(() => undefined), 50);
+    assert.deepEqual([...got], [['resolvers:dns:ipv4|hung.example', []]]);
+    assert.ok(Date.now() - began < 1000);
+    assert.equal(LOOKUP_TIMEOUT_MS, 5000);
   });
 
   it('the new answers are built into the text the running model came from, not into what the file says now', async () => {
