@@ -137,9 +137,9 @@ export class PoolKeeper {
     this.replan();
   }
 
+  /** A virtual service is applied once it has a plan: a reload plans its services a loop turn after the monitor takes the model. */
   private desired(scope: Scope = 'all'): DesiredService[] {
-    const all = this.monitor.current.virtualServices;
-    return (scope === 'all' ? all : all.filter((vs) => scope.has(vs.key))).map((vs) => ({ vs, plan: this.plans.get(vs.key)! }));
+    return this.monitor.current.virtualServices.filter((vs) => this.plans.has(vs.key) && (scope === 'all' || scope.has(vs.key))).map((vs) => ({ vs, plan: this.plans.get(vs.key)! }));
   }
 
   /** Servers the safety valve holds in the pool now, per virtual service. */
@@ -149,8 +149,9 @@ export class PoolKeeper {
 
   /** What the safety valve needs of each real server: hard state, since when, and when all its checks last answered. */
   private valveServers(vs: VirtualServiceDef): ValveServer[] {
-    return vs.realServers.map((rs) => {
-      const r = this.monitor.serverRecord(vs.key, rs.key);
+    const records = this.monitor.serverRecordsOf(vs.key);
+    return vs.realServers.map((rs, i) => {
+      const r = records[i]?.rs === rs ? records[i] : this.monitor.serverRecord(vs.key, rs.key);
       let checkedAt = Infinity;
       for (const id of rs.checkIds) checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
       return { key: rs.key, hardState: r?.hardState ?? 'up', hardSince: r?.hardSince ?? -Infinity, checkedAt };

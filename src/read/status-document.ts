@@ -5,6 +5,7 @@ import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { CheckDef, Model, RealServerDef } from '../config/model.js';
 import type { BalancerStatus } from '../engine/pool-keeper.js';
+import type { UnresolvedView } from '../engine/unresolved-servers.js';
 import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import type { CheckState } from '../state/check-state.js';
@@ -22,6 +23,7 @@ export interface HealthReader {
   check(id: string): CheckDef | undefined;
   isStale(id: string, now: number): boolean;
   sorryHealth(vs: VirtualServiceDef): Health;
+  unresolvedServers(vsKey: string): readonly UnresolvedView[];
 }
 
 export interface PoolReader {
@@ -95,9 +97,10 @@ export interface RealServerStatus {
   /** Down, but kept in the pool by the safety valve (maxDownFraction) until a second round confirms it. */
   heldBySafetyValve: boolean;
   forwarding: string;
-  state: 'up' | 'down';
+  /** `unknown`: never checked, its name gives no address (checkError reason `unresolved`). */
+  state: 'up' | 'down' | 'unknown';
   stateType: 'soft' | 'hard';
-  hardState: 'up' | 'down';
+  hardState: 'up' | 'down' | 'unknown';
   flapping: boolean;
   /** No result for over three intervals (workers or Redis away): the state shown is the last known one. */
   stale: boolean;
@@ -187,6 +190,27 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       }),
     };
   });
+  // A server whose name gives no address is not in the pool and has no verdict: listed as a check error.
+  for (const u of monitor.unresolvedServers(vs.key)) {
+    realServers.push({
+      address: u.name,
+      port: u.port,
+      weight: 0,
+      configuredWeight: 0,
+      inPool: false,
+      drained: false,
+      heldBySafetyValve: false,
+      forwarding: vs.forwarding,
+      state: 'unknown',
+      stateType: 'hard',
+      hardState: 'unknown',
+      flapping: false,
+      stale: false,
+      checkError: { reason: 'unresolved', detail: `unresolved ${u.name}`, since: new Date(u.since).toISOString(), count: 1 },
+      lastCheck: null,
+      checks: [],
+    });
+  }
   const found = pools.leftAlone(vs.key);
   return {
     name: vs.name,

@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { FailStaticWatch, type FailStaticChange } from './fail-static.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
 
 export const QUEUE_NAME = 'probes';
@@ -54,6 +55,7 @@ export class BullmqQueue implements ProbeQueue {
   private batchMax = BATCH_MAX;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly failStatic = new FailStaticWatch();
   lastError: string | null = null;
   /** Answers received, and jobs given up as stale or lost (for metrics). */
   completed = 0;
@@ -65,6 +67,7 @@ export class BullmqQueue implements ProbeQueue {
     prefix: string,
     private readonly clock: () => number = Date.now,
     private readonly onError: (message: string) => void = () => {},
+    private readonly onFailStatic: (change: FailStaticChange, lastError: string | null) => void = () => {},
   ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix });
     this.events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection, prefix });
@@ -118,6 +121,8 @@ export class BullmqQueue implements ProbeQueue {
       const entry = this.inFlight.get(reply.id);
       if (!entry) continue;
       this.inFlight.delete(reply.id);
+      // A worker answered, even to say the job was too old: Redis and the workers are there.
+      this.failStatic.answer();
       if (reply.stale || !reply.outcome) {
         this.stale++;
         this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'stale' }, startedAt: this.clock(), finishedAt: this.clock(), stale: true });
@@ -134,8 +139,11 @@ export class BullmqQueue implements ProbeQueue {
       if (entry.deadline > now) continue;
       this.inFlight.delete(id);
       this.stale++;
+      this.failStatic.gaveUp();
       this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'no worker answered' }, startedAt: now, finishedAt: now, stale: true });
     }
+    const change = this.failStatic.tick(now);
+    if (change) this.onFailStatic(change, this.lastError);
   }
 
   onOutcome(handler: (o: ProbeOutcome) => void): void {
