@@ -55,8 +55,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   function percent(r) {
     if (r === null || r === undefined) return '–';
     if (r === 1) return '100%';
+    // Never rounded up to 100%: a server that was down at all shows it. Two decimals where they matter (99.95%), one below.
     var p = r * 100;
-    return (p >= 99.99 ? 99.99 : p < 10 ? Math.round(p * 10) / 10 : Math.floor(p * 100) / 100) + '%';
+    return (p >= 99 ? Math.min(99.99, Math.floor(p * 100) / 100) : Math.floor(p * 10) / 10) + '%';
   }
   function availClass(r) { return r === null || r === undefined ? '' : r < 0.9 ? 'avail-bad' : r < 0.99 ? 'avail-warn' : ''; }
 
@@ -172,7 +173,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
 
   /** The same column widths in every group, so the bars of all services line up. */
   function colgroup() {
-    return el('colgroup', {}, [175, 125, BEATS * BEAT_W + 24, SPARK_W + 24, 80, 72, 72, 140, 90, null].map(function (w) { return el('col', w ? { style: 'width:' + w + 'px' } : {}); }));
+    return el('colgroup', {}, [175, 125, BEATS * BEAT_W + 24, SPARK_W + 24, 80, 80, 80, 140, 90, null].map(function (w) { return el('col', w ? { style: 'width:' + w + 'px' } : {}); }));
   }
 
   function strip(servers) {
