@@ -225,12 +225,15 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     var groups = board.services.map(function (vs) {
       var servers = match ? vs.servers.filter(function (rs) { return match(vs, rs); }) : vs.servers.slice();
       servers.sort(function (a, c) { return rank(a) - rank(c) || (a.key < c.key ? -1 : a.key > c.key ? 1 : 0); });
-      var bad = 0;
-      for (var i = 0; i < servers.length; i++) if (failing(servers[i])) bad++;
-      return { vs: vs, servers: servers, bad: bad, alarm: !vs.quorumUp || vs.sorryServerActive };
+      var bad = 0, down = 0;
+      for (var i = 0; i < servers.length; i++) {
+        if (failing(servers[i])) bad++;
+        if (rank(servers[i]) === 0) down++;
+      }
+      return { vs: vs, servers: servers, bad: bad, down: down, alarm: !vs.quorumUp || vs.sorryServerActive };
     }).filter(function (g) { return !match || g.servers.length > 0; });
-    // Failures first: services with the most servers to look at on top, then by name.
-    groups.sort(function (a, c) { return (c.alarm - a.alarm) || (c.bad - a.bad) || (a.vs.name < c.vs.name ? -1 : a.vs.name > c.vs.name ? 1 : 0); });
+    // Failures first: services out of quorum or on their sorry server, then the most servers down, then the most to look at (check errors, soft...), then by name.
+    groups.sort(function (a, c) { return (c.alarm - a.alarm) || (c.down - a.down) || (c.bad - a.bad) || (a.vs.name < c.vs.name ? -1 : a.vs.name > c.vs.name ? 1 : 0); });
 
     document.getElementById('services').replaceChildren.apply(document.getElementById('services'), groups.map(function (g) {
       var vs = g.vs;
@@ -336,6 +339,11 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     notice('API token kept for this browser tab', false);
   });
   var typing = null;
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden || !board) return;
+    clearTimeout(timer);
+    void loop();
+  });
   document.getElementById('filter').addEventListener('input', function () {
     clearTimeout(typing);
     typing = setTimeout(render, 120);
@@ -357,8 +365,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     await tick();
     var n = 0;
     if (board) board.services.forEach(function (vs) { n += vs.servers.length; });
-    // A large farm is polled less often: its board is megabytes.
-    timer = setTimeout(loop, n > 2000 ? 5000 : 2000);
+    // A large farm is polled less often (its board is megabytes), a hidden tab rarely.
+    timer = setTimeout(loop, document.hidden ? 15000 : n > 2000 ? 5000 : 2000);
   }
   void loop();
 })();

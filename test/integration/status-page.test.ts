@@ -13,13 +13,19 @@ import { waitFor } from '../helpers/ports.js';
 const API = 24000;
 const TOKEN = 'page-test-token-7f3a';
 const PORTS = { web: [24001, 24002, 24003], api: [24004, 24005], zeta: [24006, 24007] };
+const CHECK_ERROR_PORT = 24008;
 
 function config(servers: typeof PORTS, interval = '200ms'): string {
   const vs = (name: string, ip: string, ports: number[]) =>
     `  - name: ${name}\n    address: ${ip}:80\n    checks: [{ kind: http, path: /health }]\n    realServers:\n${ports.map((p) => `      - { address: 127.0.0.1:${p} }`).join('\n')}\n`;
+  // tools: a check rsguard cannot run (no such program): check errors, never a down server.
   return `global: { listen: 127.0.0.1:${API}, apiToken: ${TOKEN}, startupSpread: 10ms, checkDefaults: { interval: ${interval}, timeout: 150ms, fall: 2, rise: 1 } }
 virtualServices:
-${vs('web', '192.0.2.10', servers.web)}${vs('api', '192.0.2.11', servers.api)}${vs('zeta', '192.0.2.12', servers.zeta)}`;
+${vs('web', '192.0.2.10', servers.web)}${vs('api', '192.0.2.11', servers.api)}${vs('zeta', '192.0.2.12', servers.zeta)}  - name: tools
+    address: 192.0.2.13:80
+    checks: [{ kind: exec, command: [${path.join(ROOT, 'no-such-check-program')}] }]
+    realServers: [{ address: 127.0.0.1:${CHECK_ERROR_PORT} }]
+`;
 }
 
 interface StatusDoc {
@@ -80,8 +86,8 @@ describe('status page in headless Chromium against a daemon with real servers go
 
   it('a server going down: its bar turns red, its service and its row come first; back up, the bar keeps the down and availability drops', async () => {
     await waitFor('beats on every row', async () => ((await beatsOf(page, 24007)).length >= 5 ? true : undefined), 10_000);
-    // All up: services by name, rows by address; zeta's 24007 is last of all.
-    assert.deepEqual(await sectionOrder(page), ['api', 'web', 'zeta']);
+    // All up: services by name after the one with a check error, rows by address; zeta's 24007 is last of all.
+    assert.deepEqual(await sectionOrder(page), ['tools', 'api', 'web', 'zeta']);
     assert.deepEqual(await rowOrder(page, 'zeta'), ['127.0.0.1:24006', '127.0.0.1:24007']);
     // A loaded machine can time out one check (amber, soft); never down while the server is up.
     await waitFor('newest beat up', async () => ((await beatsOf(page, 24007)).endsWith('u') ? true : undefined), 5_000);
@@ -93,7 +99,8 @@ describe('status page in headless Chromium against a daemon with real servers go
     // fall 2: one failing (soft) result, then down.
     await waitFor('bar ends down', async () => (/uf?d+$/.test(await beatsOf(page, 24007)) ? true : undefined), 5_000);
     assert.equal(await newestBeatColour(page, 24007), RED);
-    assert.deepEqual(await sectionOrder(page), ['zeta', 'api', 'web']);
+    // A server down outranks a check error.
+    assert.deepEqual(await sectionOrder(page), ['zeta', 'tools', 'api', 'web']);
     assert.deepEqual(await rowOrder(page, 'zeta'), ['127.0.0.1:24007', '127.0.0.1:24006']);
     assert.equal(await page.locator('#counts [data-count="down"]').textContent(), '1 down');
     // Time in state counts from the change, not from the start.
@@ -107,7 +114,17 @@ describe('status page in headless Chromium against a daemon with real servers go
     assert.match(hour, /^\d+(\.\d+)?%$/);
     assert.ok(Number.parseFloat(hour) < 100, hour);
     assert.equal(await row(page, 24006).locator('td.avail.hour').textContent(), '100%');
-    assert.deepEqual(await sectionOrder(page), ['api', 'web', 'zeta']);
+    assert.deepEqual(await sectionOrder(page), ['tools', 'api', 'web', 'zeta']);
+  });
+
+  it('a check that cannot run: purple beats, the state held up, no availability counted, said in the detail', async () => {
+    const beats = await beatsOf(page, CHECK_ERROR_PORT);
+    assert.match(beats, /^e{5,}$/);
+    assert.equal(await newestBeatColour(page, CHECK_ERROR_PORT), 'rgb(130,80,223)');
+    assert.equal(await row(page, CHECK_ERROR_PORT).locator('.state').textContent(), 'up (hard)');
+    assert.equal(await row(page, CHECK_ERROR_PORT).locator('td.avail.hour').textContent(), '–');
+    assert.match((await row(page, CHECK_ERROR_PORT).locator('td.detail').textContent()) ?? '', /check error spawn: .*no-such-check-program.*; state held/);
+    assert.equal(await page.locator('#counts [data-count="error"]').textContent(), '1 check error');
   });
 
   it('the filter narrows services and rows, by address, service and state', async () => {
@@ -127,7 +144,7 @@ describe('status page in headless Chromium against a daemon with real servers go
     await waitFor('none', async () => ((await page.locator('#services section.vs').count()) === 0 ? true : undefined), 3_000);
     assert.match((await page.locator('#services').textContent()) ?? '', /no real server matches/);
     await filter.fill('');
-    await waitFor('all back', async () => ((await page.locator('#services section.vs').count()) === 3 ? true : undefined), 3_000);
+    await waitFor('all back', async () => ((await page.locator('#services section.vs').count()) === 4 ? true : undefined), 3_000);
   });
 
   it('drain and undrain from the page, with the token entered once: the status API follows; a wrong token is refused and forgotten', async () => {
