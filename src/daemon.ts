@@ -114,13 +114,20 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   }
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor);
+  let historyFailed = false;
   const scheduler = new Scheduler({
     queue: q.queue,
     clock,
     handleOutcome: (outcome) => {
       metrics.observeOutcome(outcome);
       const delay = monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
-      history.observe(outcome.job.checkId, outcome.result, outcome.finishedAt);
+      // Only the page reads the history: a fault in it must never stop a check from being rescheduled. Logged once, not per result.
+      try {
+        history.observe(outcome.job.checkId, outcome.result, outcome.finishedAt);
+      } catch (err) {
+        if (!historyFailed) log.error({ err: (err as Error).message, check: outcome.job.checkId }, 'status page history not recorded (logged once)');
+        historyFailed = true;
+      }
       return delay;
     },
   });

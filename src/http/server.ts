@@ -42,8 +42,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const clock = deps.clock ?? Date.now;
   const status = new CachedJson(deps.status, clock, deps.statusMaxAgeMs ?? 250);
   app.get('/api/status', async (_req, reply) => reply.type('application/json; charset=utf-8').send(status.get()));
-  // Thousands of servers with their histories: built at most once a second whoever polls.
-  const board = new CachedJson(deps.board, clock, Math.max(1000, deps.statusMaxAgeMs ?? 250));
+  // Thousands of servers with their histories: built at most once a second whoever polls, and taking at most a tenth of the event loop.
+  const board = new CachedJson(deps.board, clock, Math.max(1000, deps.statusMaxAgeMs ?? 250), 0.1);
   app.get('/api/board', async (req, reply) => {
     reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
     return /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') ? reply.header('content-encoding', 'gzip').send(board.gzipped()) : reply.send(board.get());

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { ServerHistory } from '../../src/history/server-history.js';
+import { CachedJson } from '../../src/http/cached-json.js';
 import { STATUS_PAGE_SCRIPT } from '../../src/http/status-page-script.js';
 import { statusBoard } from '../../src/read/status-board.js';
 import { statusDocument, type PoolReader } from '../../src/read/status-document.js';
@@ -87,5 +88,33 @@ describe('status board: what the page draws', () => {
     // Bounded per server: a full bar adds its 60 results, not a growing log.
     assert.ok(text.length / 5000 < 1000, String(text.length / 5000));
     assert.ok(gz < text.length / 4);
+  });
+
+  it('a snapshot that costs much is kept longer, so rebuilding takes at most its share of the event loop', () => {
+    let now = 0;
+    let builds = 0;
+    const costly = new CachedJson(() => {
+      builds++;
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+      return { builds };
+    }, () => now, 100, 0.1);
+    costly.gzipped();
+    assert.equal(builds, 1);
+    // 30 ms of work at most a tenth of the time: not again before 300 ms, although maxAge is 100 ms.
+    assert.ok(costly.ageLimitMs >= 300, String(costly.ageLimitMs));
+    now = 150;
+    costly.get();
+    assert.equal(builds, 1);
+    now = 150 + costly.ageLimitMs;
+    costly.get();
+    assert.equal(builds, 2);
+    // A cheap document is rebuilt at its maxAge.
+    let cheap = 0;
+    const fast = new CachedJson(() => ++cheap, () => now, 100, 0.1);
+    fast.get();
+    now += 100;
+    fast.get();
+    assert.equal(cheap, 2);
   });
 });
