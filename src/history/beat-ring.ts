@@ -28,8 +28,8 @@ const HOUR_MS = 3_600_000;
 
 const CODE: Record<Beat, number> = { up: 1, down: 2, failing: 3, rising: 4, error: 5 };
 const BEAT_OF = [undefined, 'up', 'down', 'failing', 'rising', 'error'] as const;
-/** One letter per beat for the wire: u d f r e. */
-const LETTER = ['', 'u', 'd', 'f', 'r', 'e'] as const;
+/** Char codes of the wire letters u d f r e, by beat code. */
+const LETTER_CODE = [0, 117, 100, 102, 114, 101] as const;
 
 // Layout of the one array: beat codes, beat durations (microseconds), then
 // minute slots and hour slots as [slot id, up ms, known ms] triples.
@@ -111,9 +111,16 @@ export class BeatRing {
 
   /** The beats as letters (u d f r e), oldest first: the wire form of the bar. */
   letters(): string {
-    let s = '';
-    for (let k = 0; k < this.count; k++) s += LETTER[this.words[CODES_AT + ((this.next - this.count + k + BEATS) % BEATS)]!];
-    return s;
+    const codes = new Array<number>(this.count);
+    for (let k = 0; k < this.count; k++) codes[k] = LETTER_CODE[this.words[CODES_AT + ((this.next - this.count + k + BEATS) % BEATS)]!]!;
+    return String.fromCharCode(...codes);
+  }
+
+  /** The beats' durations in milliseconds rounded to 0.1 ms, oldest first (the page's sparkline: one array, no object per beat). */
+  durationsMs(): number[] {
+    const out = new Array<number>(this.count);
+    for (let k = 0; k < this.count; k++) out[k] = Math.round(this.words[MICROS_AT + ((this.next - this.count + k + BEATS) % BEATS)]! / 100) / 10;
+    return out;
   }
 
   /** The hard state the beats last said, and since when (`sinceStart`: it was so when rsguard began following the server). */

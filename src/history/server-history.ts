@@ -76,11 +76,10 @@ export class ServerHistory implements HistoryReader {
     this.sync();
     const ring = this.rings.get(serverKey(vsKey, rsKey));
     if (!ring) return undefined;
-    const beats = ring.beats();
     const cur = ring.current();
     return {
       beats: ring.letters(),
-      durationsMs: beats.map((b) => Math.round(b.durationMs * 10) / 10),
+      durationsMs: ring.durationsMs(),
       state: cur?.state ?? null,
       since: cur?.since ?? null,
       sinceStart: cur?.sinceStart ?? false,
