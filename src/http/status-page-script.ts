@@ -27,6 +27,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   var toggled = new Map();
   var showAll = new Set();
   var timer = null;
+  /** A drain or undrain clicked once: the button asks to be clicked again within a few seconds (a stray click moves no traffic). */
+  var CONFIRM_MS = 5000;
+  var confirming = null;
 
   function el(tag, attrs) {
     var e = document.createElement(tag);
@@ -156,7 +159,11 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       rs.stale ? el('span', { class: 'badge stale', title: 'no result for over three intervals: the state shown is the last known one' }, 'stale') : '',
       rs.flapping ? el('span', { class: 'badge flap' }, 'flapping') : '');
     var action = '';
-    if (board.writable) action = el('button', { class: rs.drained ? 'undrain' : 'drain', 'data-action': rs.drained ? 'undrain' : 'drain', 'data-vs': vs.key, 'data-rs': rs.key }, rs.drained ? 'undrain' : 'drain');
+    if (board.writable) {
+      var verb = rs.drained ? 'undrain' : 'drain';
+      var asking = confirming && confirming.vs === vs.key && confirming.rs === rs.key && confirming.verb === verb && confirming.until > Date.now();
+      action = el('button', { class: verb + (asking ? ' confirm' : ''), 'data-action': verb, 'data-vs': vs.key, 'data-rs': rs.key, title: asking ? 'click again to ' + verb + ' ' + rs.key : verb + ' ' + rs.key + ' (asks to confirm)' }, asking ? 'confirm ' + verb : verb);
+    }
     var detail = rs.checkError ? el('span', {}, el('span', { class: 'badge cerr' }, 'check error'), ' ' + rs.checkError + '; state held') : rs.detail;
     return el('tr', { 'data-rs': rs.key, 'data-rank': rank(rs) },
       el('td', { class: 'addr' }, rs.key),
@@ -235,12 +242,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     // Failures first: services out of quorum or on their sorry server, then the most servers down, then the most to look at (check errors, soft...), then by name.
     groups.sort(function (a, c) { return (c.alarm - a.alarm) || (c.down - a.down) || (c.bad - a.bad) || (a.vs.name < c.vs.name ? -1 : a.vs.name > c.vs.name ? 1 : 0); });
 
+    // The rows are drawn anew each poll: the focused header or button is found again, so a keyboard user keeps their place.
+    var focused = document.activeElement, refocus = null;
+    if (focused && focused.hasAttribute('data-toggle')) refocus = '[data-toggle="' + CSS.escape(focused.getAttribute('data-toggle')) + '"]';
+    else if (focused && focused.hasAttribute('data-action')) refocus = '[data-action][data-vs="' + CSS.escape(focused.getAttribute('data-vs')) + '"][data-rs="' + CSS.escape(focused.getAttribute('data-rs')) + '"]';
     document.getElementById('services').replaceChildren.apply(document.getElementById('services'), groups.map(function (g) {
       var vs = g.vs;
       var hand = toggled.get(vs.key);
       var open = hand !== undefined ? hand : (!big || g.bad > 0 || g.alarm || !!match);
       var tl = tallyOf(g.servers);
-      var head = el('h2', { 'data-toggle': vs.key, title: open ? 'close' : 'open' },
+      var head = el('h2', { 'data-toggle': vs.key, title: open ? 'close' : 'open', role: 'button', tabindex: '0', 'aria-expanded': open ? 'true' : 'false' },
         el('span', { class: 'toggle' }, open ? '▾' : '▸'),
         el('span', { class: 'name' }, vs.name), el('span', { class: 'where' }, vs.where), el('span', { class: 'sched' }, vs.scheduler),
         vs.sorryServer ? el('span', { class: vs.sorryServerActive ? 'sorry-active' : '' }, 'sorry ' + vs.sorryServer + (vs.sorryServerActive ? ' ACTIVE' : '')) : '',
@@ -257,6 +268,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       section.append(el('table', {}, colgroup(), el('thead', {}, thead), el('tbody', {}, rows)));
       return section;
     }));
+    if (refocus) { var again = document.querySelector(refocus); if (again) again.focus(); }
     if (match && !groups.length) document.getElementById('services').append(el('p', { class: 'empty' }, 'no real server matches the filter'));
     renderVrrp(board.vrrp);
   }
@@ -317,7 +329,19 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     var target = ev.target instanceof Element ? ev.target : null;
     if (!target) return;
     var act = target.closest('[data-action]');
-    if (act) { void setDrain(act.getAttribute('data-vs'), act.getAttribute('data-rs'), act.getAttribute('data-action') === 'drain'); return; }
+    if (act) {
+      var want = { vs: act.getAttribute('data-vs'), rs: act.getAttribute('data-rs'), verb: act.getAttribute('data-action') };
+      if (confirming && confirming.vs === want.vs && confirming.rs === want.rs && confirming.verb === want.verb && confirming.until > Date.now()) {
+        confirming = null;
+        void setDrain(want.vs, want.rs, want.verb === 'drain');
+      } else {
+        want.until = Date.now() + CONFIRM_MS;
+        confirming = want;
+        render();
+        setTimeout(function () { if (confirming === want) { confirming = null; render(); } }, CONFIRM_MS + 50);
+      }
+      return;
+    }
     var more = target.closest('[data-more]');
     if (more) { showAll.add(more.getAttribute('data-more')); render(); return; }
     if (target.closest('#forget-token')) { setToken(''); renderAuth(); return; }
@@ -327,6 +351,12 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       var section = head.closest('section');
       toggled.set(key, !(section && section.classList.contains('open')));
       render();
+    }
+  });
+  document.addEventListener('keydown', function (ev) {
+    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target instanceof Element && ev.target.matches('[data-toggle]')) {
+      ev.preventDefault();
+      ev.target.click();
     }
   });
   document.addEventListener('submit', function (ev) {

@@ -24,6 +24,7 @@ export const STATUS_PAGE = `<!doctype html>
   #auth { display: flex; gap: 6px; align-items: center; font-size: 12px; color: #c9d1d9; }
   #auth input { width: 12em; padding: 2px 6px; }
   button { font: inherit; font-size: 12px; padding: 1px 8px; border: 1px solid var(--line); border-radius: 4px; background: #f6f8fa; cursor: pointer; }
+  button.confirm { background: #fff8c5; border-color: #d4a72c; font-weight: 600; }
   #notice { padding: 6px 16px; font-size: 12px; background: #fff8c5; border-bottom: 1px solid #d4a72c; }
   #notice.bad { background: #ffebe9; border-color: #ff8182; }
   main { padding: 12px 16px; display: grid; gap: 10px; }

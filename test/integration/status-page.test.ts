@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { Backend } from '../helpers/backend.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { DaemonProcess, ROOT } from '../helpers/daemon-process.js';
@@ -49,6 +49,12 @@ async function newestBeatColour(page: Page, port: number): Promise<string> {
     const [r, g, b] = canvas.getContext('2d')!.getImageData(canvas.width - 3, 8, 1, 1).data;
     return `rgb(${r},${g},${b})`;
   });
+}
+/** Drain and undrain ask to be clicked twice. */
+async function confirmed(button: Locator): Promise<void> {
+  await button.click();
+  await waitFor('asks to confirm', async () => ((await button.textContent())?.startsWith('confirm') ? true : undefined), 3_000);
+  await button.click();
 }
 const RED = 'rgb(207,34,46)';
 const GREEN = 'rgb(26,127,55)';
@@ -147,8 +153,11 @@ describe('status page in headless Chromium against a daemon with real servers go
     await waitFor('all back', async () => ((await page.locator('#services section.vs').count()) === 4 ? true : undefined), 3_000);
   });
 
-  it('drain and undrain from the page, with the token entered once: the status API follows; a wrong token is refused and forgotten', async () => {
+  it('drain and undrain from the page, with the token entered once and each click confirmed: the status API follows; a wrong token is refused and forgotten', async () => {
     const drain = row(page, 24002).locator('button[data-action="drain"]');
+    // One click only asks: nothing is sent (a stray click moves no traffic).
+    await drain.click();
+    assert.equal(await drain.textContent(), 'confirm drain');
     await drain.click();
     assert.match((await page.locator('#notice').textContent()) ?? '', /enter the API token/);
     assert.equal((await statusOf('web', '127.0.0.1:24002'))?.drained, false);
@@ -156,13 +165,15 @@ describe('status page in headless Chromium against a daemon with real servers go
     await page.locator('#token').fill('not-the-token');
     await page.locator('#token-form button').click();
     await drain.click();
+    assert.equal((await statusOf('web', '127.0.0.1:24002'))?.drained, false, 'one click with a token drains nothing either');
+    await drain.click();
     await waitFor('refused', async () => (/refused/.test((await page.locator('#notice').textContent()) ?? '') ? true : undefined), 3_000);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('rsguard-api-token')), null);
     assert.equal((await statusOf('web', '127.0.0.1:24002'))?.drained, false);
 
     await page.locator('#token').fill(TOKEN);
     await page.locator('#token-form button').click();
-    await row(page, 24002).locator('button[data-action="drain"]').click();
+    await confirmed(row(page, 24002).locator('button[data-action="drain"]'));
     await waitFor('drained in the API', async () => ((await statusOf('web', '127.0.0.1:24002'))?.drained ? true : undefined), 3_000);
     await waitFor('drained on the page', async () => ((await row(page, 24002).locator('.badge.drained').count()) === 1 ? true : undefined), 5_000);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('rsguard-api-token')), TOKEN);
@@ -171,9 +182,9 @@ describe('status page in headless Chromium against a daemon with real servers go
     await page.reload();
     await page.waitForSelector('body[data-ready="1"]');
     assert.match((await page.locator('#auth').textContent()) ?? '', /API token set/);
-    await row(page, 24002).locator('button[data-action="undrain"]').click();
+    await confirmed(row(page, 24002).locator('button[data-action="undrain"]'));
     await waitFor('undrained in the API', async () => ((await statusOf('web', '127.0.0.1:24002'))?.drained === false ? true : undefined), 3_000);
-    await row(page, 24003).locator('button[data-action="drain"]').click();
+    await confirmed(row(page, 24003).locator('button[data-action="drain"]'));
     await waitFor('24003 drained', async () => ((await statusOf('web', '127.0.0.1:24003'))?.drained ? true : undefined), 3_000);
   });
 
@@ -188,7 +199,7 @@ describe('status page in headless Chromium against a daemon with real servers go
     assert.ok((await beatsOf(page, 24001)).length >= kept, 'the kept server\'s bar did not start over');
     // Screenshot for docs/: a service with a server down, one that went down and came back, a drained one.
     await waitFor('bars full enough', async () => ((await beatsOf(page, 24001)).length >= 40 ? true : undefined), 15_000);
-    await row(page, 24002).locator('button[data-action="drain"]').click();
+    await confirmed(row(page, 24002).locator('button[data-action="drain"]'));
     await waitFor('drained shown', async () => ((await row(page, 24002).locator('.badge.drained').count()) === 1 ? true : undefined), 5_000);
     mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/status-page.png'), fullPage: true });
