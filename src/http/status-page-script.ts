@@ -159,7 +159,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       rs.stale ? el('span', { class: 'badge stale', title: 'no result for over three intervals: the state shown is the last known one' }, 'stale') : '',
       rs.flapping ? el('span', { class: 'badge flap' }, 'flapping') : '');
     var action = '';
-    if (board.writable) {
+    // A server whose name gives no address is in no pool: nothing to drain.
+    if (board.writable && rs.state !== 'unknown') {
       var verb = rs.drained ? 'undrain' : 'drain';
       var asking = confirming && confirming.vs === vs.key && confirming.rs === rs.key && confirming.verb === verb && confirming.until > Date.now();
       action = el('button', { class: verb + (asking ? ' confirm' : ''), 'data-action': verb, 'data-vs': vs.key, 'data-rs': rs.key, title: asking ? 'click again to ' + verb + ' ' + rs.key : verb + ' ' + rs.key + ' (asks to confirm)' }, asking ? 'confirm ' + verb : verb);
@@ -256,10 +257,19 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
         el('span', { class: 'name' }, vs.name), el('span', { class: 'where' }, vs.where), el('span', { class: 'sched' }, vs.scheduler),
         vs.sorryServer ? el('span', { class: vs.sorryServerActive ? 'sorry-active' : '' }, 'sorry ' + vs.sorryServer + (vs.sorryServerActive ? ' ACTIVE' : '')) : '',
         vs.quorumUp ? '' : el('span', { class: 'error' }, 'quorum lost'),
+        vs.adopted ? el('span', { class: 'badge held', title: 'the balancer had this service before rsguard: rsguard manages its real servers and never deletes it' }, 'adopted') : '',
+        vs.foreign && vs.foreign.length ? el('span', { class: 'badge held', title: 'real servers in the balancer that the config does not name; left in place' }, vs.foreign.length + ' foreign') : '',
         el('span', { class: 'tally' }, tl.up + '/' + tl.total + ' up' + (tl.down ? ' · ' + tl.down + ' down' : '') + (tl.failing ? ' · ' + tl.failing + ' failing' : '') + (tl.error ? ' · ' + tl.error + ' check error' : '') + (tl.drained ? ' · ' + tl.drained + ' drained' : '')),
         strip(g.servers));
       var section = el('section', { class: 'vs' + (open ? ' open' : '') + (g.bad || g.alarm ? ' failing' : ''), 'data-vs': vs.name, 'data-key': vs.key }, head);
       if (!open) return section;
+      var alone = (vs.foreign || []).map(function (f) { return f.server + ' (weight ' + f.weight + ', ' + f.forwarding + ')'; });
+      if (alone.length || (vs.leftAsFound || []).length) {
+        section.append(el('div', { class: 'left-alone' },
+          alone.length ? 'left alone in the balancer (not in the config): ' + alone.join(', ') : '',
+          alone.length && vs.leftAsFound.length ? ' · ' : '',
+          vs.leftAsFound.length ? 'left as found: ' + vs.leftAsFound.join(', ') : ''));
+      }
       // In a large farm a service opened for its failures shows those (and a few healthy rows for comparison), not all its rows.
       var limit = showAll.has(vs.key) ? g.servers.length : big && hand === undefined && !match ? g.bad + 3 : ROWS_PER_GROUP;
       var rows = g.servers.slice(0, limit).map(function (rs) { return serverRow(vs, rs); });

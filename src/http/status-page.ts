@@ -35,6 +35,8 @@ export const STATUS_PAGE = `<!doctype html>
   section.vs h2 .toggle { width: 1em; color: var(--muted); }
   section.vs h2 .where, section.vs h2 .sched { font-weight: 400; color: var(--muted); }
   section.vs h2 .tally { font-weight: 400; margin-left: auto; }
+  .left-alone { padding: 4px 10px; font-size: 12px; color: var(--muted); border-bottom: 1px solid var(--line); }
+  .state.unknown { color: var(--error); }
   .sorry-active { color: #fff; background: var(--down); border-radius: 4px; padding: 0 6px; }
   table { border-collapse: collapse; width: 100%; }
   section.vs table { table-layout: fixed; }

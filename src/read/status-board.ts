@@ -5,7 +5,8 @@ import type { StatusDocument, VrrpStatus } from './status-document.js';
 /** One real server on the status page: its state now and its recent history, in as few bytes as reads well. */
 export interface BoardServer {
   key: string;
-  state: 'up' | 'down';
+  /** unknown: a server whose name gives no address (listed with a check error, no verdict). */
+  state: 'up' | 'down' | 'unknown';
   stateType: 'soft' | 'hard';
   weight: number;
   configuredWeight: number;
@@ -39,6 +40,10 @@ export interface BoardService {
   sorryServerActive: boolean;
   quorumUp: boolean;
   servers: BoardServer[];
+  /** What the balancer holds that rsguard leaves alone (as /api/status): an adopted service, foreign members, settings left as found. */
+  adopted: boolean;
+  foreign: Array<{ server: string; forwarding: string; weight: number }>;
+  leftAsFound: string[];
 }
 
 /** `/api/board`: what the status page draws, for thousands of servers in one poll. */
@@ -75,6 +80,9 @@ export function statusBoard(doc: StatusDocument, history: HistoryReader, now: nu
       sorryServer: vs.sorryServer,
       sorryServerActive: vs.sorryServerActive,
       quorumUp: vs.quorumUp,
+      adopted: vs.adopted,
+      foreign: vs.foreign,
+      leftAsFound: vs.leftAsFound,
       servers: vs.realServers.map((rs) => {
         const h = history.summary(vs.key, rs.key, now);
         return {

@@ -196,6 +196,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   // A server whose name gives no address is not in the pool and has no verdict: listed as a check error.
   for (const u of monitor.unresolvedServers(vs.key)) {
     realServers.push({
+      key: formatHostPort(u.name, u.port),
       address: u.name,
       port: u.port,
       weight: 0,

@@ -20,6 +20,7 @@ function pools(drained: Record<string, string[]> = {}): PoolReader {
     heldBySafetyValve: () => new Set(),
     balancerStatus: () => ({ kind: 'none', ok: true, lastError: null, lastReconcileAt: null, problems: [] }),
     appliedWeight: () => undefined,
+    leftAlone: () => undefined,
   };
 }
 const noVrrp = { vrrp: () => [] };
