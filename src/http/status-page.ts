@@ -70,6 +70,7 @@ function render(doc) {
         el('td', {}, lc ? ago(lc.at) : ''),
         el('td', { class: 'detail' }, lc ? lc.detail : ''));
     });
+    if (!rows.length) rows.push(el('tr', {}, el('td', { colspan: '7', class: 'detail' }, 'no real servers: empty pool')));
     const head = el('tr', {}, ...['real server', 'state', 'weight', '', 'last check', 'when', 'detail'].map((t) => el('th', {}, t)));
     return el('section', { class: 'vs', 'data-vs': vs.name }, h, el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
   }));

@@ -24,6 +24,8 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
     const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
     const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}${vs.sorryServerHealth === 'down' ? ' (DOWN: will not stand in)' : ''}` : '';
     out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
+    // Said, not left blank: an empty pool (a HAProxy backend whose servers come at run time) is not a table cut short.
+    if (!vs.realServers.length) out.push('  -> (no real servers: empty pool)');
     for (const rs of vs.realServers) {
       // A check that cannot run says so first: the state beside it is held, not measured.
       const last = rs.checkError

@@ -43,13 +43,6 @@ const KNOWN_GAPS: Partial<Record<string, Record<string, RegExp>>> = {
     '025-regtest-cli-delete-server.cfg': /track/,
     '044-sekhon-smtp-ssl.cfg': /smtpchk over TLS/,
     '051-regtest-agent-check.cfg': /agent-check/,
-    // Servers added at run time (`add server` on the CLI), or every server left out (names with init-addr none): nothing to drive.
-    '022-regtest-cli-add-check-server.cfg': /nothing for rsguard to drive/,
-    '023-regtest-cli-add-ssl-server.cfg': /nothing for rsguard to drive/,
-    '039-sekhon-redis-master.cfg': /nothing for rsguard to drive/,
-    '040-sekhon-mysql.cfg': /nothing for rsguard to drive/,
-    '041-sekhon-postgres.cfg': /nothing for rsguard to drive/,
-    '046-sekhon-docker-registry.cfg': /nothing for rsguard to drive/,
   },
 };
 

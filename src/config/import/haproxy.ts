@@ -100,7 +100,6 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
       if (b) bindOf.set(s.name, b);
     }
     const all = serverLines(s, settings, resolvers, errors);
-    if (!all.length) return;
     const bind = bindOf.get(s.name);
     const realServers: Array<Record<string, unknown>> = [];
     for (const l of all) {
@@ -114,7 +113,9 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
           continue;
         }
         if (start.none) {
-          warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out${l.query?.resolvers ? ' until the name resolves' : ''}`);
+          // With resolvers this is how HAProxy runs (more template slots than answers, a name not yet published); without, a name that did not resolve, which HAProxy only warns of.
+          if (l.query?.resolvers) warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out until the name resolves`);
+          else tolerated.push({ file: l.d.file, line: l.d.line, path: l.d.key, message: `server ${l.name}: could not resolve address '${l.host}' (init-addr ${l.initAddr.join(',')}): HAProxy disables the server (maint) and starts; rsguard leaves it out` });
           continue;
         }
         if (l.query) warnings.push(`${at}: server ${l.name}: ${l.host} resolved to ${start.ip}${l.query.resolvers ? ` (resolvers ${l.query.resolvers.id}: asked again every ${l.query.resolvers.holdValidMs} ms by rsguard run on this file)` : ' (libc, once at start, as HAProxy does)'}`);
@@ -130,22 +131,18 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
       lines.set(`virtualServices[${virtualServices.length}].realServers[${realServers.length}]`, l.d.line);
       realServers.push(rs);
     }
-    const first = all[0]!;
-    const vs = virtualAddress(bind, first.port);
+    const vs = virtualAddress(bind, all[0]?.port);
     if (!bind) warnings.push(`${file}:${s.line}: ${s.kind} ${s.name} has no bind reached by a frontend: its virtual service is named ${vs} (only a label when rsguard drives HAProxy)`);
-    if (!realServers.length) return;
+    // HAProxy starts such a backend and answers 503 until a server is up; rsguard shows it with an empty pool (a sorry server added in YAML still stands in).
+    if (!realServers.length) {
+      const why = all.length ? 'every server line was left out (see the lines above: names that did not resolve, backups, addresses taken twice)' : 'no server lines (servers added at run time with `add server` on the CLI are not seen by rsguard)';
+      warnings.push(`${file}:${s.line}: ${s.kind} ${s.name}: ${why}: loaded with an empty pool`);
+    }
     lines.set(`virtualServices[${virtualServices.length}]`, s.line);
     virtualServices.push({ name: s.name, address: vs, haproxy: { backend: s.name }, realServers });
   });
-  if (!virtualServices.length && !errors.length) {
-    // Name where rsguard looked: the backends HAProxy has, and why none gave a server to drive.
-    const proxies = sections.filter((x) => x.kind === 'backend' || x.kind === 'listen');
-    const first = proxies[0];
-    const why = proxies.some((p) => p.body.some((d) => d.key === 'server' || d.key === 'server-template'))
-      ? 'every server line was left out (see the warnings: names that did not resolve with init-addr none, backups)'
-      : 'no server lines (servers added at run time with the CLI `add server` are not seen by rsguard)';
-    errors.push(first ? { file, line: first.line, path: first.kind, message: `${first.kind} ${first.name}${proxies.length > 1 ? ` and ${proxies.length - 1} more` : ''}: ${why}: nothing for rsguard to drive` } : { file, message: 'no backend or listen section: nothing for rsguard to drive' });
-  }
+  // Only a file without a single backend or listen section is refused: it has no pool, empty or not, for rsguard to drive (see DOCS-PENDING).
+  if (!virtualServices.length && !errors.length) errors.push({ file, message: 'no backend or listen section: nothing for rsguard to drive (HAProxy serves every frontend itself)' });
   return {
     input: { balancer: { kind: 'haproxy', socket, ...serverStateFileOf(sections, warnings) }, virtualServices },
     lines,
