@@ -64,6 +64,12 @@ const realServerSchema = z
     /** This server only (keepalived inhibit_on_failure on a real_server); the virtual service's onDown otherwise. */
     onDown: z.enum(['quiescent', 'remove']).optional(),
     checks: z.array(checkSchema).optional(),
+    /**
+     * HAProxy `track [BACKEND/]SERVER`: this server has no checks of its own;
+     * its state is the tracked server's, from the same checks (build-model.ts
+     * follows a chain of tracks to the server that is checked).
+     */
+    track: z.object({ virtualService: z.string().min(1).optional(), server: addressText }).strict().optional(),
     ...BALANCER_FIELDS.realServer,
     notify: rsNotifySchema.optional(),
     ...timingShape,

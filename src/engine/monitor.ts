@@ -226,7 +226,8 @@ export class Monitor {
   effectiveWeight(rs: RealServerDef): number {
     let weight: number | undefined;
     let delta = 0;
-    for (const id of rs.checkIds) {
+    // A tracking server shares its state, not its weight: HAProxy moves only the tracked server's weight.
+    for (const id of rs.track ? [] : rs.checkIds) {
       const w = this.weights.get(id);
       if (!w) continue;
       if (w.weight !== undefined) weight = Math.min(weight ?? Infinity, w.weight);

@@ -33,8 +33,9 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
         : rs.lastCheck
           ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
+      const via = rs.tracks ? ` (via ${rs.tracks})` : '';
       out.push(
-        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(`${rs.state}/${rs.stateType}`, 11), rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}`,
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(`${rs.state}/${rs.stateType}`, 11), rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}${via}`,
       );
     }
   }

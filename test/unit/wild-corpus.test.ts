@@ -40,7 +40,6 @@ const KNOWN_GAPS: Partial<Record<string, Record<string, RegExp>>> = {
     '006-regtest-http-check.cfg': /set-var/,
     '015-regtest-tcp-check-min-recv.cfg': /min-recv/,
     '017-regtest-tcp-checks-socks4.cfg': /SOCKS4/,
-    '025-regtest-cli-delete-server.cfg': /track/,
     '044-sekhon-smtp-ssl.cfg': /smtpchk over TLS/,
     '051-regtest-agent-check.cfg': /agent-check/,
   },

@@ -165,7 +165,9 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
     warnings.push(`${at}: slowstart ${values.get('slowstart')} is left to HAProxy: it ramps the server up itself when rsguard takes it out of maint (keep slowstart in haproxy.cfg)`);
   }
   if (values.has('track')) {
-    rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'track' }, `track ${values.get('track')}: the server's state follows another server's in HAProxy, which rsguard does not do`, '{ kind: ..., the tracked server\'s check }')];
+    // Checked by haproxy-track.ts for every server line (HAProxy's refusals hold for servers rsguard leaves alone too), and resolved once every backend is read (haproxy-track.ts): the tracked server may be in a later one.
+    rs.track = values.get('track');
+    if (flags.has('agent-check')) rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, 'agent-check on a tracking server: the agent\'s answer changes the server in HAProxy; rsguard has no agent check', 'drop agent-check')];
     return rs;
   }
   // The agent runs with or without `check` (init_srv_agent_check), and its answer changes the server.
