@@ -45,6 +45,14 @@ const checkCommon = {
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   name: z.string().min(1).optional(),
+  /**
+   * Connect through this SOCKS4 proxy (HAProxy `socks4` with
+   * `check-via-socks4`): IPv4:PORT, or with the USERID field it sends
+   * (HAProxy's checks send "HAProxy"; default empty).
+   */
+  socks4: z
+    .union([z.string().min(1), z.object({ address: z.string().min(1), userId: z.string().max(255).regex(/^[^\0]*$/, 'no NUL byte').default('') }).strict()])
+    .optional(),
   ...timingShape,
 };
 

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
 import { exchange } from '../lib/socket-exchange.js';
 import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
+import { Socks4Conn, type Socks4Via } from '../lib/socks4.js';
 import type { Abortable } from '../lib/deadline.js';
 import type { CheckConnHandlers } from '../lib/check-conn.js';
 
@@ -36,6 +37,8 @@ export interface HttpCheckRequest {
   crl?: string;
   /** Request body, sent with its Content-Length. */
   body?: string;
+  /** Through this SOCKS4 proxy (TLS, if any, over the granted tunnel). */
+  socks4?: Socks4Via;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
   maxBodyBytes: number;
@@ -64,14 +67,13 @@ function bytesOf(req: HttpCheckRequest): Buffer {
   return bytes;
 }
 
-function connectTls(req: HttpCheckRequest): tls.TLSSocket {
+function connectTls(req: HttpCheckRequest, tunnel?: net.Socket): tls.TLSSocket {
   const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;
   return tls.connect({
-    host: req.host,
-    port: req.port,
+    ...(tunnel ? { socket: tunnel } : { host: req.host, port: req.port }),
     servername: sni,
     rejectUnauthorized: req.tlsVerify,
     ...(req.ca ? { ca: req.ca } : {}),
@@ -84,7 +86,12 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
 
 export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
-  const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
+  const via = req.socks4;
+  const open = via
+    ? (h: CheckConnHandlers) => new Socks4Conn(via, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined)
+    : req.tls
+      ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h)
+      : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
   return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {

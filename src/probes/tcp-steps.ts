@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { caFile } from './ca-file.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
+import { socks4Socket } from '../lib/socks4.js';
 import { compiled, regexField } from './regex-cache.js';
 import { tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
@@ -132,9 +133,11 @@ class Conn {
   }
 }
 
-function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
+async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
   const host = step.host ?? target.host;
   const port = step.port ?? target.port;
+  // Through a SOCKS4 proxy every connect step is made over a granted tunnel (plain, or TLS on top of it).
+  const tunnel = target.socks4 ? await socks4Socket(target.socks4, host, port, signal) : undefined;
   let socket: net.Socket;
   if (step.tls) {
     const named = step.tlsServerName ?? spec.tlsServerName;
@@ -142,8 +145,7 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
     // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
     const verifyName = sni ?? spec.tlsVerifyHost ?? host;
     socket = tls.connect({
-      host,
-      port,
+      ...(tunnel ? { socket: tunnel } : { host, port }),
       ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
       // Node sends the host name as SNI unless told otherwise.
       ...(sni === undefined ? { servername: '' } : {}),
@@ -153,9 +155,14 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
       ...(step.alpn ? { ALPNProtocols: step.alpn } : {}),
       checkServerIdentity: (_h, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
     });
-  } else socket = net.connect({ host, port });
+  } else socket = tunnel ?? net.connect({ host, port });
   socket.setNoDelay(true);
   const conn = new Conn(socket, spec.maxBytes);
+  // A plain tunnel is open already: its listeners are on, so what the server sent behind the grant flows now.
+  if (tunnel && !step.tls) {
+    tunnel.resume();
+    return conn;
+  }
   const event = step.tls ? 'secureConnect' : 'connect';
   return new Promise<Conn>((resolve, reject) => {
     const done = (err?: Error) => {

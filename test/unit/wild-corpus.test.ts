@@ -39,7 +39,6 @@ const KNOWN_GAPS: Partial<Record<string, Record<string, RegExp>>> = {
     '004-regtest-http-check-expect.cfg': /http-check expect hdr/,
     '006-regtest-http-check.cfg': /set-var/,
     '015-regtest-tcp-check-min-recv.cfg': /min-recv/,
-    '017-regtest-tcp-checks-socks4.cfg': /SOCKS4/,
     '044-sekhon-smtp-ssl.cfg': /smtpchk over TLS/,
     '051-regtest-agent-check.cfg': /agent-check/,
   },

@@ -229,7 +229,8 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
     ...(values.has('check-alpn') ? { alpn: values.get('check-alpn')! } : {}),
     ...(values.has('check-proto') || values.has('proto') ? { proto: values.get('check-proto') ?? values.get('proto')!, protoFromServer: !values.has('check-proto') } : {}),
     sendProxy,
-    socks4: flags.has('check-via-socks4') && values.has('socks4'),
+    ...(values.has('socks4') ? { socks4: values.get('socks4')! } : {}),
+    viaSocks4: flags.has('check-via-socks4'),
   };
 }
 
@@ -237,6 +238,8 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
 function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: string[]): void {
   const traffic = [...p.seen].filter((w) => {
     const role = KEYWORDS[w]![1];
+    // socks4 carries HAProxy's traffic, and with check-via-socks4 the checks too (then rsguard's).
+    if (w === 'socks4') return !(checked && p.flags.has('check-via-socks4'));
     if (role === 'traffic') return true;
     if (role === 'tls') return !checked;
     // Inert without the keyword that turns them on.
@@ -251,5 +254,6 @@ function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: str
   if (idle.length) warnings.push(`${at}: ${idle.join(', ')} accepted, not acted on: the server has no check`);
   const tls = checked ? [...p.seen].filter((w) => KEYWORDS[w]![1] === 'tls') : [];
   if (tls.length) warnings.push(`${at}: ${tls.join(', ')} accepted, not acted on: rsguard's TLS checks use OpenSSL's default versions and ciphers`);
+  if (checked && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
   if (checked && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
 }
