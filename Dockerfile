@@ -6,6 +6,9 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+# The build writes the man pages from docs/ (scripts/build-man.ts).
+COPY scripts ./scripts
+COPY docs ./docs
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -13,7 +16,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends ipvsadm && rm -
 WORKDIR /opt/rsguard
 COPY --from=build /opt/rsguard/node_modules ./node_modules
 COPY --from=build /opt/rsguard/dist/src ./dist/src
+COPY --from=build /opt/rsguard/dist/man ./dist/man
 COPY package.json README.md ./
+COPY docs ./docs
 COPY examples ./examples
 ENTRYPOINT ["node", "/opt/rsguard/dist/src/cli.js"]
 CMD ["run", "-c", "/etc/rsguard/rsguard.yaml"]

@@ -59,7 +59,7 @@ function printConfigError(err: unknown): never {
 program
   .command('check-config')
   .description('validate a config file and print a summary; exit 1 with the errors if it is invalid')
-  .argument('<file>', 'rsguard YAML (ldirectord.cf / keepalived.conf: see README)')
+  .argument('<file>', 'rsguard YAML, ldirectord.cf, keepalived.conf or haproxy.cfg (see docs/mapping.md)')
   .option('--format <format>', 'yaml | ldirectord | keepalived | haproxy (default: sniffed)', format)
   .option('--config-id <id>', CONFIG_ID_HELP)
   .option('--strict', 'also refuse what the original tool only logs and carries on past (an unknown keyword in keepalived.conf, an unknown lb_algo)')

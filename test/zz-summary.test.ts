@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { readFaultRows } from './faults/fault-rows.js';
 
 /**
- * Runs last (node --test sorts files by path, and this one sorts after test/unit): prints the fault suite's table, the one the README
+ * Runs last (node --test sorts files by path, and this one sorts after test/unit): prints the fault suite's table, the one docs/operations.md
  * shows, and holds every count of harm at zero.
  */
 describe('fault suite summary', () => {

@@ -11,5 +11,5 @@ import { configSchema } from './schema.js';
 export function configJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
   // No $id: an editor would then resolve the schema under that URL instead of the file that names it.
-  return { ...schema, title: 'rsguard configuration', description: 'rsguard YAML: global, balancer, notify, queue, vrrp, virtualServices. See the README, "Configuration reference".' };
+  return { ...schema, title: 'rsguard configuration', description: 'rsguard YAML: global, balancer, notify, queue, vrrp, virtualServices. See docs/configuration.md (man 5 rsguard.yaml).' };
 }

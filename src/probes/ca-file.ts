@@ -5,8 +5,8 @@ const cache = new Map<string, string>();
 
 /**
  * A CA bundle's contents, read once per process per path: a probe must not do
- * file I/O every round. Load checks that the file is readable, so a throw
- * here (the file removed since) becomes the probe's check error.
+ * file I/O every round. A file that cannot be read is this host's fault, not
+ * the server's: the throw below is the probe's check error (never a down).
  */
 export function caFile(path: string): string {
   return pemFile(path, 'CA');

@@ -4,6 +4,7 @@ import { HttpResponseParser, type ParsedResponse } from './http-response-parser.
 import { exchange } from '../lib/socket-exchange.js';
 import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
 import { Socks4Conn, type Socks4Via } from '../lib/socks4.js';
+import { connectTls as connectTlsSafely } from './tls-fields.js';
 import type { Abortable } from '../lib/deadline.js';
 import type { CheckConnHandlers } from '../lib/check-conn.js';
 
@@ -34,6 +35,7 @@ export interface HttpCheckRequest {
   /** Client certificate and key, CRL (PEM contents). */
   cert?: string;
   key?: string;
+  passphrase?: string;
   crl?: string;
   /** Request body, sent with its Content-Length. */
   body?: string;
@@ -41,6 +43,8 @@ export interface HttpCheckRequest {
   socks4?: Socks4Via;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
+  /** Keep the response head (rules on its headers). */
+  needHeaders?: boolean;
   maxBodyBytes: number;
 }
 
@@ -72,20 +76,30 @@ function connectTls(req: HttpCheckRequest, tunnel?: net.Socket): tls.TLSSocket {
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;
-  return tls.connect({
+  return connectTlsSafely({
     ...(tunnel ? { socket: tunnel } : { host: req.host, port: req.port }),
     servername: sni,
     rejectUnauthorized: req.tlsVerify,
     ...(req.ca ? { ca: req.ca } : {}),
-    ...(req.cert ? { cert: req.cert, key: req.key } : {}),
+    ...(req.cert ? { cert: req.cert, key: req.key, ...(req.passphrase !== undefined ? { passphrase: req.passphrase } : {}) } : {}),
     ...(req.crl ? { crl: req.crl } : {}),
     ALPNProtocols: ['http/1.1'],
     checkServerIdentity: (_host, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
   });
 }
 
-export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
-  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes);
+/** The statuses LWP::UserAgent follows (request(): 301, 302, 303, 307, 308). */
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * One request, one response. `redirects`: keep Location (and the response's
+ * base), and answer a redirect as soon as its head is in: a hop's body is
+ * never judged, so it is not read.
+ */
+export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = false): Promise<ParsedResponse> {
+  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true);
   const via = req.socks4;
   const open = via
     ? (h: CheckConnHandlers) => new Socks4Conn(via, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined)
@@ -96,7 +110,7 @@ export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<Par
     request: () => bytesOf(req),
     data: (chunk) => {
       parser.push(chunk);
-      return parser.done || (parser.headDone && !req.needBody) ? parser.result() : undefined;
+      return parser.done || (parser.headDone && (!req.needBody || (redirects && isRedirect(parser.status)))) ? parser.result() : undefined;
     },
     end: () => {
       parser.end();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { regexField } from './regex-cache.js';
+import { headerMatch, template } from './http-header-rule.js';
 import { statusItem } from './status-codes.js';
 import { tlsExtraFields } from './tls-fields.js';
 
@@ -8,7 +9,7 @@ const DEFAULT_MAX_BODY = 64 * 1024;
 const regex = regexField;
 
 /**
- * One response rule, as HAProxy's `http-check expect [!] status|rstatus|string|rstring`
+ * One response rule, as HAProxy's `http-check expect [!] status|rstatus|string|rstring|string-lf|hdr|fhdr`
  * (tcpcheck_eval_expect_http): every rule must hold, in order; `not` inverts one.
  */
 export const httpRule = z
@@ -16,13 +17,16 @@ export const httpRule = z
     status: z.array(statusItem).min(1).optional(),
     /** Matched against the three-digit status code. */
     statusRegex: regex.optional(),
-    body: z.string().min(1).optional(),
+    /** The body contains this, or what this template gives for the response (`string-lf`). */
+    body: z.union([z.string().min(1), template]).optional(),
     bodyRegex: regex.optional(),
+    /** A response header (HAProxy `hdr` / `fhdr`). */
+    header: headerMatch.optional(),
     not: z.boolean().default(false),
   })
   .strict()
-  .refine((r) => [r.status, r.statusRegex, r.body, r.bodyRegex].filter((x) => x !== undefined).length === 1, {
-    message: 'set exactly one of status, statusRegex, body, bodyRegex',
+  .refine((r) => [r.status, r.statusRegex, r.body, r.bodyRegex, r.header].filter((x) => x !== undefined).length === 1, {
+    message: 'set exactly one of status, statusRegex, body, bodyRegex, header',
   });
 
 export type HttpRule = z.output<typeof httpRule>;
@@ -55,14 +59,25 @@ export const httpSpec = z
     /** A PEM CA bundle for a backend with a private CA (default: global.tlsCa, else the system's). */
     tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
     ...tlsExtraFields,
+    /** Follow 301/302/303/307/308 for a GET or HEAD, as LWP::UserAgent does for ldirectord (http-redirects.ts). */
     followRedirects: z.boolean().default(false),
+    /** Redirects followed at most (LWP's max_redirect); the answer after the last is judged as it is. */
+    maxRedirects: z.number().int().min(1).max(20).default(7),
+    /** 2: HTTP/2, h2c with prior knowledge (http) or ALPN h2 (https), as HAProxy's `check-proto h2` / `proto h2`. */
+    version: z.union([z.literal(1.1), z.literal(2)]).default(1.1),
   })
-  .strict();
+  .strict()
+  .refine((s) => !(s.version === 2 && s.followRedirects), { message: 'followRedirects is for HTTP/1.1 checks (version 1.1)', path: ['followRedirects'] });
 
 export type HttpSpec = z.output<typeof httpSpec>;
 
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Header rules and body templates read the response's header lines. */
+export function needsHeaders(spec: HttpSpec): boolean {
+  return Boolean(spec.expectRules?.some((r) => r.header !== undefined || Array.isArray(r.body)));
 }
 
 export function needsBody(spec: HttpSpec): boolean {

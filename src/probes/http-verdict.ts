@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpRule, HttpSpec } from './http-spec.js';
+import { describeHeader, matchHeader, render } from './http-header-rule.js';
+import type { HeaderLine } from './http-headers.js';
 import { needsBody } from './http-spec.js';
 import { fail, pass, snippet } from './outcome.js';
 import { compiled } from './regex-cache.js';
@@ -24,9 +26,10 @@ function judgeBody(spec: HttpSpec, body: Buffer, truncated: boolean): { ok: true
  * The expectRules in order, as HAProxy evaluates its expect rules
  * (tcpcheck_eval_expect_http): the first that does not hold fails the check.
  * A body rule on an empty body fails whether negated or not ("HTTP content
- * check could not find a response body").
+ * check could not find a response body"), as does a template that comes out
+ * empty.
  */
-function judgeRules(rules: readonly HttpRule[], status: number, body: Buffer): { ok: true } | { ok: false; reason: 'status' | 'body'; detail: string } {
+function judgeRules(rules: readonly HttpRule[], status: number, body: Buffer, headers: readonly HeaderLine[]): { ok: true } | { ok: false; reason: 'status' | 'body'; detail: string } {
   let text: string | undefined;
   for (const r of rules) {
     let matched: boolean;
@@ -37,11 +40,18 @@ function judgeRules(rules: readonly HttpRule[], status: number, body: Buffer): {
     } else if (r.statusRegex !== undefined) {
       matched = compiled(r.statusRegex).test(String(status).padStart(3, '0'));
       what = `status matching /${snippet(r.statusRegex, 40)}/`;
+    } else if (r.header !== undefined) {
+      const m = matchHeader(r.header, headers);
+      if ('error' in m) return { ok: false, reason: 'body', detail: `HTTP ${status}: ${m.error}` };
+      matched = m.matched;
+      what = describeHeader(r.header);
     } else {
       if (!body.length) return { ok: false, reason: 'body', detail: `HTTP ${status}: no response body` };
       text ??= body.toString('latin1');
-      matched = r.body !== undefined ? text.includes(r.body) : compiled(r.bodyRegex!).test(text);
-      what = r.body !== undefined ? `body containing ${JSON.stringify(snippet(r.body, 40))}` : `body matching /${snippet(r.bodyRegex!, 40)}/`;
+      const needle = Array.isArray(r.body) ? render(r.body, headers) : r.body;
+      if (needle === '') return { ok: false, reason: 'body', detail: `HTTP ${status}: body template evaluated to an empty string` };
+      matched = needle !== undefined ? text.includes(needle) : compiled(r.bodyRegex!).test(text);
+      what = needle !== undefined ? `body containing ${JSON.stringify(snippet(needle, 40))}` : `body matching /${snippet(r.bodyRegex!, 40)}/`;
     }
     if (matched === r.not) {
       const reason = r.status !== undefined || r.statusRegex !== undefined ? 'status' : 'body';
@@ -55,11 +65,13 @@ function judgeRules(rules: readonly HttpRule[], status: number, body: Buffer): {
 const statusTexts: string[] = [];
 const statusText = (status: number): string => (statusTexts[status] ??= `HTTP ${status}`);
 
-/** Status first, then the body checks: shared by the fast client and the got path. */
-export function verdict(spec: HttpSpec, startedAt: number, status: number, body: Buffer, truncated: boolean): ProbeResult {
+const NO_HEADERS: readonly HeaderLine[] = [];
+
+/** Status first, then the body checks: shared by the fast client and the got path. `headers` only when needsHeaders(spec). */
+export function verdict(spec: HttpSpec, startedAt: number, status: number, body: Buffer, truncated: boolean, headers: readonly HeaderLine[] = NO_HEADERS): ProbeResult {
   if (!statusMatches(status, spec.expectStatus)) return fail(startedAt, 'status', `HTTP ${status} not in ${spec.expectStatus.join(',')}`);
   if (spec.expectRules) {
-    const ruled = judgeRules(spec.expectRules, status, body);
+    const ruled = judgeRules(spec.expectRules, status, body, headers);
     if (!ruled.ok) return fail(startedAt, ruled.reason, ruled.detail);
   }
   if (!needsBody(spec)) return pass(startedAt, statusText(status));

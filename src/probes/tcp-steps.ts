@@ -6,7 +6,7 @@ import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
 import { socks4Socket } from '../lib/socks4.js';
 import { compiled, regexField } from './regex-cache.js';
-import { tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
+import { connectTls, tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 const hex = z
@@ -46,6 +46,13 @@ export const tcpStep = z.discriminatedUnion('step', [
       hexRegex: regexField.optional(),
       /** Passes when the pattern is not there once the server has closed (HAProxy `expect !`). */
       not: z.boolean().default(false),
+      /**
+       * Judge once this many bytes have come (or the server closed), and take
+       * that judgement as final, a miss included (HAProxy `expect min-recv`;
+       * 0: judge what the first read brought). Without it a miss waits for
+       * more until the server closes or the buffer is full.
+       */
+      minRecv: z.number().int().min(0).optional(),
     })
     .strict(),
 ]);
@@ -107,6 +114,8 @@ class Conn {
       this.error ??= err;
       this.wake();
     });
+    // A SOCKS4 tunnel comes paused, with what the server sent behind the grant put back: it flows now that it is heard.
+    socket.resume();
   }
 
   get full(): boolean {
@@ -136,7 +145,6 @@ class Conn {
 async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
   const host = step.host ?? target.host;
   const port = step.port ?? target.port;
-  // Through a SOCKS4 proxy every connect step is made over a granted tunnel (plain, or TLS on top of it).
   const tunnel = target.socks4 ? await socks4Socket(target.socks4, host, port, signal) : undefined;
   let socket: net.Socket;
   if (step.tls) {
@@ -144,7 +152,7 @@ async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect
     const sni = named === false || (named === undefined && net.isIP(host)) ? undefined : (named ?? host);
     // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
     const verifyName = sni ?? spec.tlsVerifyHost ?? host;
-    socket = tls.connect({
+    socket = connectTls({
       ...(tunnel ? { socket: tunnel } : { host, port }),
       ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
       // Node sends the host name as SNI unless told otherwise.
@@ -158,11 +166,8 @@ async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect
   } else socket = tunnel ?? net.connect({ host, port });
   socket.setNoDelay(true);
   const conn = new Conn(socket, spec.maxBytes);
-  // A plain tunnel is open already: its listeners are on, so what the server sent behind the grant flows now.
-  if (tunnel && !step.tls) {
-    tunnel.resume();
-    return conn;
-  }
+  // Through a SOCKS4 proxy each connect step is a granted tunnel: TLS on top of it, or open already.
+  if (tunnel && !step.tls) return conn;
   const event = step.tls ? 'secureConnect' : 'connect';
   return new Promise<Conn>((resolve, reject) => {
     const done = (err?: Error) => {
@@ -213,21 +218,22 @@ function close(conn: Conn): void {
 /** 'wait' for more data, or whether the rule holds (tcpcheck_eval_expect). */
 function judge(e: Expect, buf: Buffer, lastRead: boolean): 'wait' | boolean {
   const needle = e.string !== undefined ? Buffer.from(e.string, 'latin1') : e.hex !== undefined ? Buffer.from(e.hex, 'hex') : undefined;
-  // An exact pattern longer than what came cannot match yet.
+  // An exact pattern longer than what came cannot match yet; nor is fewer than min-recv bytes enough (both hold: HAProxy 2.6 waits for the larger).
   if (needle && !lastRead && buf.length < needle.length) return 'wait';
+  if (e.minRecv !== undefined && e.minRecv > 0 && !lastRead && buf.length < e.minRecv) return 'wait';
   const matched = needle
     ? buf.includes(needle)
     : e.regex !== undefined
       ? compiled(e.regex).test(buf.toString('latin1'))
       : compiled(e.hexRegex!).test(buf.toString('hex').toUpperCase());
-  // A miss is final only once nothing more can come (HAProxy waits while min-recv is -1, its default).
-  if (!matched && !lastRead) return 'wait';
+  // A miss is final once nothing more can come, or at once with min-recv (HAProxy waits only while min-recv is -1, its default).
+  if (!matched && !lastRead && e.minRecv === undefined) return 'wait';
   return matched !== e.not;
 }
 
 function describe(e: Expect): string {
   const what = e.string !== undefined ? `string ${JSON.stringify(snippet(e.string, 40))}` : e.regex !== undefined ? `regex /${snippet(e.regex, 40)}/` : e.hex !== undefined ? `binary ${snippet(e.hex, 40)}` : `rbinary /${snippet(e.hexRegex!, 40)}/`;
-  return `${e.not ? '! ' : ''}${what}`;
+  return `${e.minRecv !== undefined ? `min-recv ${e.minRecv} ` : ''}${e.not ? '! ' : ''}${what}`;
 }
 
 /** A run of expects, judged together on what has come in, again at each arrival, as HAProxy does from the run's head. */

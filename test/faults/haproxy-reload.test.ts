@@ -90,7 +90,7 @@ describe('HAProxy reloaded or restarted: servers rsguard holds out stay out', ()
     const haproxy = new Haproxy(
       `frontend f\n  bind 127.0.0.1:${front}\n  default_backend web\nbackend web\n  balance roundrobin\n  retries 0\n  server s0 127.0.0.1:${live.port}\n  server s1 127.0.0.1:${deadPort}\n  server s2 127.0.0.1:${drainedBackend.port}\n`,
       path.join(dir, 'admin.sock'),
-      // The two haproxy.cfg lines the README documents for serverStateFile.
+      // The two haproxy.cfg lines docs/balancer.md documents for serverStateFile.
       withStateFile ? { global: `  server-state-file ${stateFile}\n`, defaults: '  load-server-state-from-file global\n' } : {},
     );
     await haproxy.start();

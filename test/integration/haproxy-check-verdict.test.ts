@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +45,19 @@ async function tcpServer(onConn: (sock: net.Socket) => void): Promise<Started> {
   const s = net.createServer((sock) => {
     sock.on('error', () => {});
     onConn(sock);
+  });
+  return { port: await listenOn(s), close: closeAll(s) };
+}
+
+/** 200 with these headers. */
+const withHeaders = (headers: Record<string, string>): http.RequestListener => (_req, res) => void res.writeHead(200, headers).end('ok');
+
+/** An SMTP server over TLS from the first byte: the greeting, then 250 to each command. */
+async function smtpsServer(cert: { key: string; cert: string }, greeting: string): Promise<Started> {
+  const s = tls.createServer(cert, (sock) => {
+    sock.on('error', () => {});
+    sock.write(`${greeting}\r\n`);
+    sock.on('data', () => sock.write('250 ok\r\n'));
   });
   return { port: await listenOn(s), close: closeAll(s) };
 }
@@ -127,6 +141,29 @@ describe('imported haproxy.cfg checks give the verdict HAProxy 2.6 gives on the 
     // The SSLv3 hello: a TLS server answers with a handshake or an alert, an HTTP server with text.
     { name: 'sslhello', lines: () => 'option ssl-hello-chk', start: (m) => httpServer(respond(200, 'ok'), m === 'pass' ? a : undefined) },
     { name: 'tlsconnect', lines: () => '', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => httpServer(respond(200, 'ok'), m === 'pass' ? a : b) },
+    // http-check expect hdr/fhdr (configuration.txt "http-check expect"): a header there or not, a value that matches or not.
+    { name: 'hdr', lines: () => 'option httpchk GET /\n  http-check expect hdr name x-ready', start: (m) => httpServer(withHeaders(m === 'pass' ? { 'x-ready': '1' } : { 'x-other': '1' })) },
+    // hdr takes each comma-separated value, fhdr the whole line.
+    { name: 'hdrvalue', lines: () => 'option httpchk GET /\n  http-check expect hdr name -m beg x-li value b', start: (m) => httpServer(withHeaders({ 'x-list': m === 'pass' ? 'a, b' : 'a; b' })) },
+    { name: 'fhdr', lines: () => 'option httpchk GET /\n  http-check expect fhdr name x-list value "a, b"', start: (m) => httpServer(withHeaders({ 'x-list': m === 'pass' ? 'a, b' : 'a,b' })) },
+    // A variable from a response header names the header the next rule wants (reg-tests/checks/http-check-expect.vtc).
+    {
+      name: 'namelf',
+      lines: () => 'option httpchk GET /\n  http-check expect status 200\n  http-check set-var(check.h) res.fhdr(x-which)\n  http-check expect hdr name-lf "%[var(check.h)]" value-lf "%[str(yes)]"',
+      start: (m) => httpServer(withHeaders(m === 'pass' ? { 'x-which': 'x-ok', 'x-ok': 'yes' } : { 'x-which': 'x-ok', 'x-ko': 'yes' })),
+    },
+    // set-var drives the request: the passing server answers that path, the failing one 404s it.
+    {
+      name: 'varuri',
+      lines: () => 'option httpchk\n  http-check set-var(check.p) str(/ready)\n  http-check send meth GET uri-lf "%[var(check.p)]" hdr x-who "%[be_name]/%[srv_name]"\n  http-check expect status 200',
+      start: (m) => httpServer((req, res) => void res.writeHead((req.url === '/ready') === (m === 'pass') && req.headers['x-who'] === `varuri_${m}/s1` ? 200 : 404).end('x')),
+    },
+    // min-recv 5: "valid" is enough to judge the negated rule; 4 bytes are not, and the server never closes (reg-tests/checks/tcp-check_min-recv.vtc).
+    { name: 'minrecv', lines: () => 'option tcp-check\n  tcp-check connect\n  tcp-check expect min-recv 5 !rstring "^error"\n  tcp-check expect string vali', start: (m) => tcpServer((sock) => void sock.write(m === 'pass' ? 'valid' : 'vali')) },
+    // option smtpchk with check-ssl: SMTP over TLS from the first byte, with the server's TLS options.
+    { name: 'smtps', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '220 mail ready' : '554 no service') },
+    // HAProxy's smtpchk takes any one-line 2xx greeting and no multi-line one ("^2[0-9]{2}[ \r]"): why it is imported as its own ruleset, not as the smtp probe (220, multi-line).
+    { name: 'smtpgreet', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '250 ready' : '220-first line\r\n220 second line') },
   ];
 
   const started = new Map<string, Started>();

@@ -85,6 +85,27 @@ describe('tcp probe steps, as HAProxy runs its tcp-check rules (tcpcheck.c)', ()
     }
   });
 
+  it('min-recv: judged once that many bytes are in, and a miss is then final (reg-tests/checks/tcp-check_min-recv.vtc be1, be2)', async () => {
+    // The vtc's servers: "valid", "valid" again after the 10 bytes sent, and no close before the check's timeout.
+    const port = await serve((s) => {
+      s.write('valid');
+      s.on('data', () => s.write('valid'));
+      setTimeout(() => s.end(), 1500).unref();
+    });
+    const steps = (minRecv?: number) => ({ steps: [{ step: 'expect', regex: '^error', not: true, ...(minRecv === undefined ? {} : { minRecv }) }, { step: 'expect', string: 'valid' }, { step: 'send', data: '0123456789' }, { step: 'expect', string: 'valid' }] });
+    // be1: without min-recv a negated rule waits for the close, which does not come in time.
+    const be1 = await probe('tcp', at(port), steps(), 300);
+    assert.deepEqual([be1.ok, be1.reason], [false, 'timeout'], be1.detail);
+    const be2 = await probe('tcp', at(port), steps(5), 300);
+    assert.equal(be2.ok, true, be2.detail);
+    // More than comes: it waits (and times out); a miss with min-recv is final at once, not a timeout.
+    const six = await probe('tcp', at(port), steps(6), 300);
+    assert.deepEqual([six.ok, six.reason], [false, 'timeout'], six.detail);
+    const miss = await probe('tcp', at(port), { steps: [{ step: 'expect', string: 'nope', minRecv: 5 }] }, 300);
+    assert.deepEqual([miss.ok, miss.reason], [false, 'body'], miss.detail);
+    assert.match(miss.detail, /min-recv 5 string "nope"/);
+  });
+
   it('refuses a step with two patterns, and steps beside send/expect', async () => {
     await assert.rejects(() => probe('tcp', at(1), { steps: [{ step: 'expect', string: 'a', regex: 'b' }] }), /set one of string/);
     await assert.rejects(() => probe('tcp', at(1), { send: 'x', steps: [{ step: 'connect' }] }), /set steps or send/);
@@ -123,6 +144,27 @@ describe('http probe body and expect rules, and the TLS checks of HAProxy', () =
     const err = await probe('http', at(port), { path: '/err', expectStatus: ['000-999'], expectRules: rules.slice(1) });
     assert.deepEqual([err.ok, err.reason], [false, 'body']);
     assert.match(err.detail, /unwanted body containing "SQL Error"/);
+  });
+
+  it('header rules and templates read the response\'s headers (reg-tests/checks/http-check-expect.vtc)', async () => {
+    const srv = http.createServer((req, res) => {
+      res.setHeader('x-test1', 'true, next value');
+      res.setHeader('x-hdr-name', req.url === '/gone' ? 'x-absent' : 'x-test1');
+      res.writeHead(202).end();
+    });
+    const p = await listenOn(srv);
+    try {
+      const rules = [{ header: { name: 'x-test1', value: 'next value' } }, { header: { name: [{ header: 'x-hdr-name', full: true }], value: 'true, next value', full: true } }];
+      const ok = await probe('http', at(p), { path: '/', expectStatus: ['000-999'], expectRules: rules });
+      assert.equal(ok.ok, true, ok.detail);
+      const gone = await probe('http', at(p), { path: '/gone', expectStatus: ['000-999'], expectRules: rules });
+      assert.deepEqual([gone.ok, gone.reason], [false, 'body']);
+      assert.match(gone.detail, /expected fhdr name template value "true, next value"/);
+      const not = await probe('http', at(p), { path: '/', expectStatus: ['000-999'], expectRules: [{ header: { name: 'x-test1', value: 'true, next value' }, not: true }] });
+      assert.equal(not.ok, true, not.detail);
+    } finally {
+      srv.close();
+    }
   });
 
   it('a body rule on an empty body fails, negated or not ("could not find a response body")', async () => {

@@ -97,8 +97,9 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.deepEqual(rule.checks[0]![0]!.socks4, { address: '10.0.0.9:1080', userId: 'HAProxy' });
     const mixed = imp('  option tcp-check\n  tcp-check connect via-socks4\n  tcp-check connect port 8080\n  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check');
     assert.match(mixed.r.errors[0]!.message, /some through the SOCKS4 proxy \(via-socks4\) and some not/);
-    // Of the protocol checks only smtp goes through a proxy in rsguard.
-    assert.equal(imp('  option smtpchk\n  server s1 10.0.0.2:25 socks4 10.0.0.9:1080 check-via-socks4 check').checks[0]![0]!.kind, 'smtp');
+    // option smtpchk is HAProxy's own tcp-check ruleset: through the proxy like any; rsguard's ldap, mysql and pgsql probes are not.
+    const smtp = imp('  option smtpchk\n  server s1 10.0.0.2:25 socks4 10.0.0.9:1080 check-via-socks4 check').checks[0]![0]!;
+    assert.deepEqual([smtp.kind, smtp.socks4], ['tcp', { address: '10.0.0.9:1080', userId: 'HAProxy' }]);
     assert.match(imp('  option mysql-check user haproxy\n  server s1 10.0.0.2:3306 socks4 10.0.0.9:1080 check-via-socks4 check').r.errors[0]!.message, /option mysql-check through a SOCKS4 proxy/);
     // slowstart: HAProxy itself warms the server up when rsguard takes it out of maint.
     assert.ok(imp('  server s1 10.0.0.2:80 check slowstart 30s').r.warnings.some((w) => w.includes('slowstart 30s is left to HAProxy')));
@@ -148,9 +149,9 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     valid(c);
   });
 
-  it('set-var and min-recv are unsupported naming them; a send after an expect without connect is refused in http-check as HAProxy does', () => {
-    const v = imp('  option tcp-check\n  tcp-check set-var(check.port) int(1234)\n  tcp-check connect\n  server s1 10.0.0.2:80 check');
-    assert.match(v.r.errors[0]!.message, /tcp-check set-var\(check.port\)/);
+  it('a sample fetch rsguard does not read is unsupported naming it; a send after an expect without connect is refused in http-check as HAProxy does', () => {
+    const v = imp('  option tcp-check\n  tcp-check set-var(check.port) src_port\n  tcp-check connect\n  server s1 10.0.0.2:80 check');
+    assert.match(v.r.errors[0]!.message, /tcp-check set-var\(check.port\): the sample fetch "src_port"/);
     assert.equal(v.r.errors[0]!.line, 5);
     const h = imp('  option httpchk\n  http-check send meth GET\n  http-check expect status 200\n  http-check send meth HEAD\n  server s1 10.0.0.2:80 check');
     assert.match(h.r.errors[0]!.message, /missing connect rule/);
@@ -171,7 +172,7 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     assert.deepEqual(first('  option httpchk\n  http-check expect string ok\n  server s1 10.0.0.2:80 check').expectStatus, ['000-999']);
   });
 
-  it('option ssl-hello-chk sends HAProxy\'s SSLv3 hello and expects a handshake or alert record (proxy_parse_ssl_hello_chk_opt); redis-check goes over TLS with ssl', () => {
+  it('option ssl-hello-chk sends HAProxy\'s SSLv3 hello and expects a handshake or alert record (proxy_parse_ssl_hello_chk_opt); redis-check and smtpchk go over TLS with check-ssl', () => {
     const c = first('  option ssl-hello-chk\n  server s1 10.0.0.2:443 check');
     const steps = c.steps as Obj[];
     assert.equal(Buffer.from(String(steps[1]!.hex), 'hex').length, 126);
@@ -179,7 +180,8 @@ describe('haproxy.cfg tcp-check and http-check rulesets', () => {
     valid(c);
     const redis = first('  option redis-check\n  server s1 10.0.0.2:6379 check check-ssl verify none');
     assert.deepEqual(redis.steps, [{ step: 'connect', tls: true, tlsServerName: false }, { step: 'send', data: 'PING\r\n' }, { step: 'expect', string: '+PONG' }]);
-    assert.ok(first('  option smtpchk\n  server s1 10.0.0.2:465 check check-ssl verify none').unsupported);
+    const smtps = first('  option smtpchk\n  server s1 10.0.0.2:465 check check-ssl verify none');
+    assert.deepEqual([(smtps.steps as Obj[])[0], smtps.tlsVerify], [{ step: 'connect', tls: true, tlsServerName: false }, false]);
   });
 
   it('an http-check sequence over two connections is two checks (configuration.txt "http-check connect" example)', () => {

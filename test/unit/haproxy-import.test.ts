@@ -26,11 +26,11 @@ describe('haproxy.cfg check options as rsguard checks', () => {
   });
   it('tcp-check send/expect, smtpchk, redis-check', () => {
     assert.deepEqual(check('  option tcp-check\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG').check, { kind: 'tcp', send: 'PING\r\n', expect: '+PONG', interval: '2000ms', retryInterval: '2000ms', timeout: '2000ms', rise: 2, fall: 3 });
-    assert.equal(check('  option smtpchk HELO lb.example').check!.helo, 'lb.example');
+    assert.equal((check('  option smtpchk HELO lb.example').check!.steps as Array<Record<string, unknown>>)[3]!.data, 'HELO lb.example\r\n');
     assert.equal(check('  option redis-check').check!.expect, '+PONG');
   });
   it('what rsguard cannot check the same way is marked unsupported, and the import still goes through', () => {
-    const { check: c, r } = check('  option tcp-check\n  tcp-check send a\n  tcp-check expect min-recv 4 string b\n  tcp-check send c');
+    const { check: c, r } = check('  option tcp-check\n  tcp-check send a\n  tcp-check expect error-status L7OKC string b\n  tcp-check send c');
     assert.ok(typeof c!.unsupported === 'string');
     assert.ok(r.errors.length === 1 && r.errors[0]!.unsupported);
     assert.equal(r.errors[0]!.line, 6);

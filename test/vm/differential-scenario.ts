@@ -319,7 +319,7 @@ async function addresses(ns: string, hosts: string[]): Promise<void> {
  * rsguard between configs: a file with one service no config uses and a real
  * server without checks. Starting node and rsguard takes minutes under
  * emulation, so each slot keeps one `rsguard run` and hands it the next config
- * by SIGHUP (README: a reload keeps the state of checks that still exist): by
+ * by SIGHUP (docs/commands.md: a reload keeps the state of checks that still exist): by
  * way of this file, after which nothing of the previous config is left, so
  * every config starts as fresh as under a new process.
  */

@@ -74,17 +74,74 @@ export function parseConnect(d: Directive): Connect {
   return c;
 }
 
+type HeaderMethod = 'str' | 'beg' | 'end' | 'sub' | 'reg';
+
+/** `hdr|fhdr name[-lf] [-m meth] <name> [value[-lf] [-m meth] <value>]` (parse_tcpcheck_expect). */
+export interface HeaderExpect {
+  full: boolean;
+  name: string;
+  nameLf: boolean;
+  nameMatch: HeaderMethod;
+  value?: string;
+  valueLf: boolean;
+  valueMatch: HeaderMethod;
+}
+
 export interface Expect {
   not: boolean;
-  kind: 'string' | 'rstring' | 'binary' | 'rbinary' | 'status' | 'rstatus';
+  kind: 'string' | 'rstring' | 'binary' | 'rbinary' | 'status' | 'rstatus' | 'string-lf' | 'binary-lf' | 'hdr';
+  /** The pattern; for `hdr`, see `hdr`. */
   pattern: string;
+  /** min-recv (absent: -1, HAProxy's default). */
+  minRecv?: number;
+  hdr?: HeaderExpect;
 }
+
+const METHODS = ['str', 'beg', 'end', 'sub', 'reg'];
+
+/** The header pattern from args[i] (`hdr` or `fhdr`); returns it and the index of its last word. */
+function parseHeaderExpect(d: Directive, i: number): { hdr: HeaderExpect; last: number } {
+  const kw = d.args[i]!;
+  const a = (n: number) => d.args[n] ?? '';
+  const refuse = (msg: string) => new Refused(d, `${d.key} expect`, `'${kw}' ${msg} (HAProxy refuses it)`);
+  if (!a(i + 1) || !a(i + 2) || (a(i + 1) !== 'name' && a(i + 1) !== 'name-lf')) throw refuse('expects the name keyword as first argument followed by a pattern');
+  const nameLf = a(i + 1) === 'name-lf';
+  let cur = i + 2;
+  const method = (lf: boolean): HeaderMethod => {
+    const m = a(cur + 1);
+    if (!m) throw refuse(`: '-m' expects a matching method ('str', 'beg', 'end', 'sub' or 'reg')`);
+    if (!METHODS.includes(m)) throw refuse(`: '-m' only supports 'str', 'beg', 'end', 'sub' or 'reg' (got '${m}')`);
+    if (m === 'reg' && lf) throw refuse(': log-format string is not supported with a regex matching method');
+    return m as HeaderMethod;
+  };
+  let nameMatch: HeaderMethod = 'str';
+  if (a(cur) === '-m') {
+    nameMatch = method(nameLf);
+    cur += 2;
+  }
+  const name = a(cur);
+  const hdr: HeaderExpect = { full: kw === 'fhdr', name, nameLf, nameMatch, valueLf: false, valueMatch: 'str' };
+  if (a(cur + 1) !== 'value' && a(cur + 1) !== 'value-lf') return { hdr, last: cur };
+  hdr.valueLf = a(cur + 1) === 'value-lf';
+  if (a(cur + 2) === '-m') {
+    cur += 2;
+    hdr.valueMatch = method(hdr.valueLf);
+  }
+  if (!a(cur + 2)) throw refuse('expects a pattern with the value keyword');
+  hdr.value = a(cur + 2);
+  return { hdr, last: cur + 2 };
+}
+
+/** atol: the leading integer, else 0. */
+const atol = (s: string) => Number(/^\s*[-+]?\d+/.exec(s)?.[0] ?? 0);
 
 /** `expect [options] [!] <match> <pattern> [options]` (parse_tcpcheck_expect, tcpcheck.c). */
 export function parseExpect(d: Directive, http: boolean): Expect {
   let not = false;
   let kind: Expect['kind'] | undefined;
   let pattern: string | undefined;
+  let minRecv: number | undefined;
+  let hdr: HeaderExpect | undefined;
   for (let i = 1; i < d.args.length; i++) {
     let k = d.args[i]!;
     if (k.startsWith('!')) {
@@ -99,23 +156,34 @@ export function parseExpect(d: Directive, http: boolean): Expect {
       if (x === undefined) throw new Refused(d, `${d.key} expect`, `"${k}" expects an argument`);
       return x;
     };
-    if (k === 'min-recv') throw new Unsupported(d, `${d.key} expect min-recv ${v()} (judging a reply before it is complete)`, '{ steps: [...] } without min-recv');
-    else if (k === 'ok-status' || k === 'error-status' || k === 'tout-status') {
+    if (k === 'min-recv') {
+      const n = atol(v());
+      if (n < -1 || n > 2147483647) throw new Refused(d, `${d.key} expect`, "'min-recv' expects -1 or an integer from 0 to INT_MAX (HAProxy refuses it)");
+      // An HTTP reply is read whole here before it is judged: judging its first bytes is not something the http probe does.
+      if (http && n !== -1) throw new Unsupported(d, `${d.key} expect min-recv ${n} (judging a reply before it is complete)`, '{ kind: http, expectRules: [...] } without min-recv');
+      minRecv = n === -1 ? undefined : n;
+    } else if (k === 'ok-status' || k === 'error-status' || k === 'tout-status') {
       // L7OKC puts the server in NOLB (up, no new traffic): a third verdict rsguard's checks do not give.
       if (v() === 'L7OKC') throw new Unsupported(d, `${d.key} expect ${k} L7OKC (a server kept up but out of new traffic)`, 'the rule without L7OKC');
     } else if (k === 'comment' || k === 'on-success' || k === 'on-error' || k === 'status-code') v();
-    else if (['string', 'rstring', 'binary', 'rbinary', 'status', 'rstatus'].includes(k)) {
+    else if (['string', 'rstring', 'binary', 'rbinary', 'status', 'rstatus', 'string-lf', 'binary-lf'].includes(k)) {
       if (kind) throw new Refused(d, `${d.key} expect`, 'only one pattern expected');
-      if (http ? k === 'binary' || k === 'rbinary' : k === 'status' || k === 'rstatus') throw new Refused(d, `${d.key} expect`, `"${k}" is not a ${d.key} expect match`);
+      if (http ? k === 'binary' || k === 'rbinary' || k === 'binary-lf' : k === 'status' || k === 'rstatus') throw new Refused(d, `${d.key} expect`, `"${k}" is not a ${d.key} expect match`);
       kind = k as Expect['kind'];
       pattern = v();
-    } else if (k === 'string-lf' || k === 'binary-lf' || k === 'hdr' || k === 'fhdr') {
-      throw new Unsupported(d, `${d.key} expect ${k} (${k.endsWith('lf') ? 'a log-format pattern' : 'a response header match'})`, http ? '{ kind: http, expectRules: [...] } on status and body' : '{ kind: tcp, steps: [...] }');
+    } else if (k === 'hdr' || k === 'fhdr') {
+      if (!http) throw new Refused(d, `${d.key} expect`, `"${k}" is not a ${d.key} expect match`);
+      if (kind) throw new Refused(d, `${d.key} expect`, 'only one pattern expected');
+      const h = parseHeaderExpect(d, i);
+      kind = 'hdr';
+      hdr = h.hdr;
+      pattern = h.hdr.name;
+      i = h.last;
     } else throw new Refused(d, `${d.key} expect`, `unknown ${d.key} expect keyword "${k}"`);
   }
   if (!kind || pattern === undefined) throw new Refused(d, `${d.key} expect`, 'expects a match and a pattern');
   if (kind === 'binary' && !/^([0-9a-fA-F]{2})+$/.test(pattern)) throw new Refused(d, `${d.key} expect`, `binary ${pattern}: expected an even number of hex digits`);
-  return { not, kind, pattern };
+  return { not, kind, pattern, ...(minRecv !== undefined ? { minRecv } : {}), ...(hdr ? { hdr } : {}) };
 }
 
 /** `status 200,201,300-310` as rsguard status items. */
@@ -129,8 +197,13 @@ export function statusCodes(d: Directive, codes: string): Array<number | string>
 export interface Send {
   method: string;
   path: string;
+  /** `uri-lf`: the path is this log-format string. */
+  pathLf?: boolean;
+  /** Values are log-format strings (`hdr <name> <fmt>`, and the option's headers too). */
   headers: Record<string, string>;
   body?: string;
+  /** `body-lf`: the body is this log-format string. */
+  bodyLf?: boolean;
   /** The request line came from `option httpchk` (merged into the first explicit send, tcpcheck_add_http_rule). */
   fromOption: boolean;
   d?: Directive;
@@ -153,12 +226,6 @@ export function httpchk(args: string[]): Send {
   return { method: method.toUpperCase(), path, headers, ...(body.length ? { body: body.join('\r\n\r\n') } : {}), fromOption: true };
 }
 
-/** A log-format string (`%[...]`, `%H`) is evaluated per check; a plain one is taken as it is. */
-export function plain(d: Directive, what: string, value: string): string {
-  if (/%(?!%)/.test(value)) throw new Unsupported(d, `${what} ${value} (a log-format string)`, 'the value it evaluates to');
-  return value.replace(/%%/g, '%');
-}
-
 /** `http-check send` (parse_tcpcheck_send_http), merged over the option's request line (tcpcheck_overwrite_send_http_rule). */
 export function parseSend(d: Directive, base: Send | undefined): Send {
   // tcpcheck_overwrite_send_http_rule: the explicit rule's headers replace the option's, even with none.
@@ -171,14 +238,17 @@ export function parseSend(d: Directive, base: Send | undefined): Send {
       return x;
     };
     if (k === 'meth') out.method = v().toUpperCase();
-    else if (k === 'uri') out.path = v();
-    else if (k === 'uri-lf') out.path = plain(d, 'http-check send uri-lf', v());
-    else if (k === 'ver') v();
+    else if (k === 'uri' || k === 'uri-lf') {
+      out.path = v();
+      out.pathLf = k === 'uri-lf';
+    } else if (k === 'ver') v();
     else if (k === 'hdr') {
       const name = v();
-      out.headers[name] = plain(d, `http-check send hdr ${name}`, v());
-    } else if (k === 'body') out.body = v();
-    else if (k === 'body-lf') out.body = plain(d, 'http-check send body-lf', v());
+      out.headers[name] = v();
+    } else if (k === 'body' || k === 'body-lf') {
+      out.body = v();
+      out.bodyLf = k === 'body-lf';
+    }
     else if (k === 'comment') v();
     else throw new Refused(d, 'http-check send', `unknown http-check send keyword "${k}"`);
   }

@@ -1,5 +1,8 @@
 import type { ConfigIssue } from '../errors.js';
-import { parseConnect, parseExpect, plain, Refused, Unsupported, type Connect } from './haproxy-check-parse.js';
+import { parseConnect, parseExpect, Refused, Unsupported, type Connect } from './haproxy-check-parse.js';
+import { applyVarRule, VAR_RULE } from './haproxy-check-vars.js';
+import { staticLogFormat } from './haproxy-log-format.js';
+import { CheckVars } from './haproxy-sample.js';
 import { resolveConnect, tlsFields, type ServerCheck } from './haproxy-check-connect.js';
 import { httpBlocks } from './haproxy-http-check.js';
 import { unsupportedPart, type Directive } from './imported.js';
@@ -11,6 +14,8 @@ export interface CheckOptions {
   option?: { name: string; args: string[]; line: number };
   httpCheck: Directive[];
   tcpCheck: Directive[];
+  /** The proxy's name (`be_name` in the rules' samples). */
+  proxy?: string;
 }
 
 type Check = Record<string, unknown>;
@@ -35,29 +40,47 @@ function tcpSteps(o: CheckOptions, srv: ServerCheck, at: Directive): Check {
     steps.push({ step: 'connect', ...(r.port !== undefined ? { port: r.port } : {}), ...(r.addr ? { host: r.addr } : {}), ...(r.tls ? { tls: true, tlsServerName: r.sni ?? false } : {}), ...(r.alpn && r.tls ? { alpn: r.alpn.split(',') } : {}) });
   };
   const rules = o.tcpCheck.filter((d) => d.args[0] !== 'comment');
-  if (rules[0]?.args[0] !== 'connect') connect({ default: true, ssl: false, sendProxy: false, socks4: false });
+  // check_proxy_tcpcheck: variable rules do not count as the first rule.
+  if (rules.find((d) => !VAR_RULE.test(d.args[0] ?? ''))?.args[0] !== 'connect') connect({ default: true, ssl: false, sendProxy: false, socks4: false });
+  const scope = new CheckVars(false, o.proxy ?? '', at.args[0] ?? '');
   for (const d of rules) {
     const sub = d.args[0] ?? '';
     const arg = d.args[1];
-    if (/^(set-var|set-var-fmt|unset-var)\(/.test(sub)) throw new Unsupported(d, `tcp-check ${sub} (check variables)`, '{ kind: tcp, steps: [...] } with the values written out');
-    if (sub === 'connect') connect(parseConnect(d));
+    if (VAR_RULE.test(sub)) applyVarRule(d, scope);
+    else if (sub === 'connect') connect(parseConnect(d));
     else if (sub === 'send' || sub === 'send-lf') {
       if (arg === undefined) throw new Refused(d, `tcp-check ${sub}`, `"${sub}" expects a string`);
-      steps.push({ step: 'send', data: sub === 'send' ? arg : plain(d, 'tcp-check send-lf', arg) });
+      // tcpcheck_eval_send: a send-lf that comes out empty sends nothing (what was read is dropped all the same).
+      steps.push({ step: 'send', data: sub === 'send' ? arg : staticLogFormat(arg, scope, d, 'tcp-check send-lf') });
     } else if (sub === 'send-binary' || sub === 'send-binary-lf') {
-      const hex = arg === undefined ? '' : sub === 'send-binary' ? arg : plain(d, 'tcp-check send-binary-lf', arg);
-      if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new Refused(d, `tcp-check ${sub}`, `expected an even number of hex digits, got ${JSON.stringify(arg ?? '')}`);
-      steps.push({ step: 'send', hex });
+      const hex = arg === undefined ? '' : sub === 'send-binary' ? arg : staticLogFormat(arg, scope, d, 'tcp-check send-binary-lf');
+      if (sub === 'send-binary-lf' && hex === '') steps.push({ step: 'send', data: '' });
+      else if (!/^([0-9a-fA-F]{2})+$/.test(hex)) {
+        if (sub === 'send-binary') throw new Refused(d, `tcp-check ${sub}`, `expected an even number of hex digits, got ${JSON.stringify(arg ?? '')}`);
+        throw new Unsupported(d, `tcp-check send-binary-lf ${JSON.stringify(arg)}: it evaluates to ${JSON.stringify(hex)}, not hex digits, which fails every check in HAProxy`, 'the rule with hex digits');
+      } else steps.push({ step: 'send', hex });
     } else if (sub === 'expect') {
       const e = parseExpect(d, false);
-      const key = { string: 'string', rstring: 'regex', binary: 'hex', rbinary: 'hexRegex' }[e.kind as 'string'];
-      steps.push({ step: 'expect', [key]: e.pattern, ...(e.not ? { not: true } : {}) });
+      scope.read();
+      let kind = e.kind;
+      let text = e.pattern;
+      if (kind === 'string-lf' || kind === 'binary-lf') {
+        text = staticLogFormat(e.pattern, scope, d, `tcp-check expect ${kind}`);
+        const hex = kind === 'binary-lf';
+        if (text === '' || (hex && !/^([0-9a-fA-F]{2})+$/.test(text))) {
+          throw new Unsupported(d, `tcp-check expect ${kind} ${JSON.stringify(e.pattern)}: it evaluates to ${JSON.stringify(text)}${text ? ', not hex digits' : ''}, which fails every check in HAProxy`, 'the rule with a pattern');
+        }
+        kind = hex ? 'binary' : 'string';
+      }
+      const key = { string: 'string', rstring: 'regex', binary: 'hex', rbinary: 'hexRegex' }[kind as 'string'];
+      steps.push({ step: 'expect', [key]: text, ...(e.not ? { not: true } : {}), ...(e.minRecv !== undefined ? { minRecv: e.minRecv } : {}) });
     } else throw new Refused(d, 'tcp-check', `unknown tcp-check keyword "${sub}"`);
+    if (sub === 'connect' || sub.startsWith('send')) scope.released();
   }
   // The common shapes read as the plain tcp check: connect, then a send and/or one expect.
   const via = socks4 ? { socks4 } : {};
   const [c0, ...rest] = steps;
-  const simple = Object.keys(c0!).length === 1 && rest.length <= 2 && rest.every((s, i) => (s.step === 'send' && s.data !== undefined && i === 0) || (s.step === 'expect' && !s.not && (s.string !== undefined || s.regex !== undefined) && i === rest.length - 1));
+  const simple = Object.keys(c0!).length === 1 && rest.length <= 2 && rest.every((s, i) => (s.step === 'send' && s.data !== undefined && i === 0) || (s.step === 'expect' && !s.not && s.minRecv === undefined && (s.string !== undefined || s.regex !== undefined) && i === rest.length - 1));
   if (simple) {
     const send = rest.find((s) => s.step === 'send');
     const expect = rest.find((s) => s.step === 'expect');
@@ -106,12 +129,12 @@ function ruleset(at: Directive, line: number, rules: string[][]): Directive[] {
 function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: string[]): Check[] {
   const opt = o.option;
   const plainConnect = (): Check[] => [tcpSteps({ ...o, tcpCheck: [] }, srv, at)];
-  /** The protocol probes connect as the server line says: PROXY header and TLS are not theirs; SOCKS4 is smtp's only. */
+  /** The protocol probes connect as the server line says: PROXY header, TLS and SOCKS4 are not theirs. */
   const protocolProbe = (check: Check): Check[] => {
     const conn = resolveConnect({ default: true, ssl: false, sendProxy: false, socks4: false }, srv, false);
     if (conn.tls) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} over TLS (ssl/check-ssl on the server)`, `{ kind: ${String(check.kind)}, tls: true }`);
-    if (conn.socks4 && check.kind !== 'smtp') throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} through a SOCKS4 proxy (check-via-socks4): rsguard's ${String(check.kind)} check connects directly`, '{ kind: tcp, socks4: ... }');
-    return [{ ...check, ...(conn.socks4 ? { socks4: conn.socks4 } : {}) }];
+    if (conn.socks4) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} through a SOCKS4 proxy (check-via-socks4): rsguard's ${String(check.kind)} check connects directly`, '{ kind: tcp, socks4: ... }');
+    return [check];
   };
   switch (opt?.name) {
     case undefined:
@@ -120,8 +143,14 @@ function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: s
       return httpBlocks(o, srv, at, warnings);
     case 'tcp-check':
       return [tcpSteps(o, srv, at)];
-    case 'smtpchk':
-      return protocolProbe({ kind: 'smtp', greeting: opt.args[0]?.toUpperCase() === 'HELO' ? 'HELO' : 'EHLO', helo: opt.args[1] ?? 'localhost' });
+    case 'smtpchk': {
+      // proxy_parse_smtpchk_opt: HAProxy's own ruleset (a 2xx greeting on one line, HELO, a 2xx answer; no QUIT),
+      // on the server's connection as configured, TLS from the first byte with check-ssl.
+      const [verb, domain] = opt.args;
+      const hello = (verb === 'EHLO' || verb === 'HELO') && domain ? `${verb} ${domain}` : 'HELO localhost';
+      const rules = [['expect', 'rstring', '^[0-9]{3}[ \r]', 'min-recv', '4'], ['expect', 'rstring', '^2[0-9]{2}[ \r]', 'min-recv', '4'], ['send', `${hello}\r\n`], ['expect', 'rstring', '^2[0-9]{2}[- \r]', 'min-recv', '4']];
+      return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, rules) }, srv, at)];
+    }
     case 'redis-check':
       // proxy_parse_redis_check_opt: send PING, expect +PONG.
       return [tcpSteps({ ...o, tcpCheck: ruleset(at, opt.line, [['send', 'PING\r\n'], ['expect', 'string', '+PONG']]) }, srv, at)];

@@ -93,7 +93,9 @@ export function walkProxies(file: string, sections: HaproxySection[], errors: Co
     } else if (s.kind === 'backend' || s.kind === 'listen' || s.kind === 'frontend') {
       const from = fromOf(s, s.args);
       if (!from && lastSection) use(s, last, implicit);
-      each(s, settingsFrom(s, from ?? last, errors));
+      const settings = settingsFrom(s, from ?? last, errors);
+      settings.check.proxy = s.name;
+      each(s, settings);
     }
   }
 }

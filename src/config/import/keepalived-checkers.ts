@@ -225,7 +225,7 @@ function urlCheck(kind: string, url: KaNode, vhost: string | undefined, common: 
   if (status.length) check.expectStatus = status;
   if (regex !== undefined) check[invert ? 'rejectBodyRegex' : 'expectBodyRegex'] = regex;
   if (virtualHost) check.virtualHost = virtualHost;
-  // keepalived's SSL_GET verifies no certificate unless an SSL block with a CA is set up.
+  // keepalived's SSL_GET never verifies the server's certificate, not even with an SSL block's ca (keepalived-ssl.ts).
   if (kind === 'https') check.tlsVerify = false;
   return check;
 }

@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
 import { number, parseKeepalived, type KaNode } from './keepalived-parser.js';
 import { unknownKeyword, type KaSink } from './keepalived-sink.js';
+import { sslBlock, withSsl } from './keepalived-ssl.js';
 import { readTrackFiles } from './keepalived-track-file.js';
 import { virtualServer } from './keepalived-virtual-server.js';
 import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
@@ -16,7 +17,7 @@ import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
  */
 const IGNORED_BLOCKS = new Set([
   'vrrp_instance', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_process', 'static_ipaddress', 'static_routes', 'static_rules',
-  'linkbeat_interfaces', 'bfd_instance', 'garp_group', 'net_namespace', 'instance', 'SSL',
+  'linkbeat_interfaces', 'bfd_instance', 'garp_group', 'net_namespace', 'instance',
   // The other top-level keywords keepalived 2.2.7 registers (install_keyword_root).
   'child_wait_time', 'interface_up_down_delays', 'linkbeat_use_polling', 'namespace_with_ipsets', 'net_namespace_ipvs', 'track_group', 'use_pid_dir', 'vrrp_track_file',
 ]);
@@ -52,7 +53,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
       if (!n.args[0]) errors.push({ ...at(n), path: n.key, message: `${n.key} needs a name` });
       else if (n.key === 'vrrp_instance') vrrpInstances.push(vrrpInstance(n, errors, sink.tolerated));
       else vrrpGroups.push({ node: n, group: vrrpGroup(n) });
-    } else if (n.key === 'virtual_server_group' || n.key === 'track_file') {
+    } else if (n.key === 'virtual_server_group' || n.key === 'track_file' || n.key === 'SSL') {
       continue;
     } else if (IGNORED_BLOCKS.has(n.key)) {
       warnings.push(`${n.file}:${n.line}: ${n.key}${n.args[0] ? ` ${n.args[0]}` : ''} parsed and ignored (rsguard does not act on it)`);
@@ -60,6 +61,7 @@ export async function importKeepalived(file: string, configId?: string, text?: s
       unknownKeyword(sink, n);
     }
   }
+  withSsl(virtualServices, sslBlock(nodes, sink));
   // keepalived ignores a sync group member that is not a vrrp_instance ("doesn't exist - ignoring"); so does rsguard, aloud.
   const known = new Set(vrrpInstances.map((i) => i.name));
   const syncGroups = vrrpGroups.map(({ node, group }) => {

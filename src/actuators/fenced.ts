@@ -1,0 +1,42 @@
+import { BalancerUnavailable, type Actuator } from './actuator.js';
+
+/** What the fence asks: may this process write to the balancer right now. */
+export interface WriteFence {
+  valid(): boolean;
+}
+
+/**
+ * Distributed mode with several schedulers: only the holder of the leader
+ * lease writes to the balancer, and it asks right before each write, so a
+ * leader that was paused past its lease and wakes mid-reconcile writes
+ * nothing. A refused write is BalancerUnavailable: the pool keeper keeps its
+ * desired pool and tries again later, which is what a leader that lost and
+ * regains the lease needs. Reads go through: a standby may plan and show.
+ * `planStop` is fenced too: a standby stopping must not clean the leader's
+ * services away.
+ */
+export function fenced(inner: Actuator, fence: WriteFence): Actuator {
+  const check = (what: string) => {
+    if (!fence.valid()) throw new BalancerUnavailable(`not the leader: ${what} left to the scheduler that holds the lease`);
+  };
+  return {
+    kind: inner.kind,
+    ...(inner.dryRun ? { dryRun: true } : {}),
+    plan: (desired) => inner.plan(desired),
+    apply: async (commands, desired) => {
+      check('balancer write');
+      return inner.apply(commands, desired);
+    },
+    planStop: async (desired) => (fence.valid() ? inner.planStop(desired) : []),
+    activeConnections: (vs, member) => inner.activeConnections(vs, member),
+    ...(inner.settled
+      ? {
+          settled: async (changed: boolean) => {
+            if (!fence.valid()) return [];
+            return inner.settled!(changed);
+          },
+        }
+      : {}),
+    ...(inner.watch ? { watch: inner.watch.bind(inner) } : {}),
+  };
+}
