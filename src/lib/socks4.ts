@@ -153,7 +153,14 @@ export class Socks4Conn implements CheckConn {
       () => {
         if (this.closed) return;
         if (upgrade) {
-          this.inner = new SocketConn(upgrade(this.socket), 'secureConnect', handlers);
+          try {
+            this.inner = new SocketConn(upgrade(this.socket), 'secureConnect', handlers);
+          } catch (err) {
+            // The TLS client could not be set up (a LocalFault: a check error, not the server's).
+            this.closed = true;
+            this.socket.destroy();
+            handlers.error(err as Error);
+          }
           return;
         }
         const conn = new SocketConn(this.socket, 'connected', handlers);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { socks4Socket } from '../lib/socks4.js';
+import { connectTls } from './tls-fields.js';
 import type { ProbeTarget } from './types.js';
 
 /** A reply larger than this is a hostile or broken server, not a greeting. */
@@ -47,7 +48,7 @@ export class LineSession {
     // Through a SOCKS4 proxy the session (and its TLS, implicit or STARTTLS) runs over the granted tunnel.
     const tunnel = target.socks4 ? await socks4Socket(target.socks4, target.host, target.port, signal) : undefined;
     const socket = implicitTls
-      ? tls.connect({ ...(tunnel ? { socket: tunnel } : { host: target.host, port: target.port }), ...tlsConnectOptions(target, implicitTls) })
+      ? connectTls({ ...(tunnel ? { socket: tunnel } : { host: target.host, port: target.port }), ...tlsConnectOptions(target, implicitTls) })
       : (tunnel ?? net.connect({ host: target.host, port: target.port }));
     socket.setNoDelay(true);
     const session = new LineSession(socket, signal);

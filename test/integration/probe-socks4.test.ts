@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { socks4Request } from '../../src/lib/socks4.js';
 import type { ProbeTarget } from '../../src/probes/types.js';
 import { Dante } from '../helpers/dante.js';
+import { waitFor } from '../helpers/ports.js';
 import { probe } from '../helpers/probe.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
 
@@ -97,6 +101,30 @@ describe('checks through a SOCKS4 proxy (Dante)', () => {
       assert.equal(seen[0]!.toString('hex'), socks4Request('127.0.0.1', BANNER, 'HAProxy').toString('hex'));
     } finally {
       fake.close();
+    }
+  });
+
+  it('a TLS client that cannot be set up over the tunnel is a check error, and the tunnel is closed with it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-socks-'));
+    const bad = path.join(dir, 'bad.pem');
+    writeFileSync(bad, 'not a certificate\n');
+    let open = 0;
+    const fake = net.createServer((c) => {
+      open++;
+      c.on('error', () => {});
+      c.once('close', () => open--);
+      c.once('data', () => c.write(Buffer.from([0, 0x5a, 0, 0, 0, 0, 0, 0])));
+    });
+    await listen(fake, 21520);
+    try {
+      for (const [kind, spec] of [['https', { tlsCert: bad }], ['tcp', { tlsCert: bad, steps: [{ step: 'connect', tls: true }] }]] as const) {
+        const r = await probe(kind, at(TLS_WEB, via(21520)), spec, 1000);
+        assert.equal(r.error, 'exception', `${kind}: ${r.detail}`);
+        await waitFor('the tunnel closed', () => (open === 0 ? true : undefined), 2000, 20);
+      }
+    } finally {
+      fake.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
