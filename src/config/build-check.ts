@@ -82,7 +82,9 @@ function addCheck(
   }
   const target: ProbeTarget = { host: connectHost, port: port ?? rs.port };
   if (socks4 !== undefined) {
-    const via = socks4Via(socks4 as CheckInput['socks4'] & {}, kind, probe.socks4 === true, connectHost);
+    // Every place the check connects to goes through the proxy: its target and its connect steps' hosts.
+    const steps = Array.isArray(spec.steps) ? (spec.steps as Array<{ host?: string }>).flatMap((st) => (st.host ? [st.host] : [])) : [];
+    const via = socks4Via(socks4 as CheckInput['socks4'] & {}, kind, probe.socks4 === true, [connectHost, ...steps]);
     if (typeof via === 'string') {
       issues.push({ path: [...path, 'socks4'], message: via });
       return undefined;
@@ -123,11 +125,12 @@ export function addChecks(
 }
 
 /** A check's `socks4`: the proxy, for a kind whose connections can all go through it, to an IPv4 server (SOCKS4 carries no other). */
-function socks4Via(v: string | { address: string; userId: string }, kind: string, supported: boolean, dest: string): Socks4Via | string {
+function socks4Via(v: string | { address: string; userId: string }, kind: string, supported: boolean, dests: string[]): Socks4Via | string {
   if (!supported) return `a ${kind} check cannot go through a SOCKS4 proxy (tcp, http, https, smtp, pop, imap and nntp checks can)`;
   const { address, userId } = typeof v === 'string' ? { address: v, userId: '' } : v;
   const hp = parseHostPort(address);
   if (typeof hp === 'string' || hp.port === undefined) return `expected the proxy's IP:PORT, got ${JSON.stringify(address)}`;
-  if (!net.isIPv4(dest)) return `SOCKS4 carries IPv4 destinations only, and this check connects to ${dest}`;
+  const v6 = dests.find((d) => !net.isIPv4(d));
+  if (v6 !== undefined) return `SOCKS4 carries IPv4 destinations only, and this check connects to ${v6}`;
   return { host: hp.host, port: hp.port, userId };
 }

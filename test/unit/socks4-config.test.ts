@@ -27,6 +27,7 @@ describe('a check through a SOCKS4 proxy (socks4)', () => {
     assert.match(issues(yaml('{ kind: mysql, user: u, socks4: 10.0.0.9:1080 }')), /a mysql check cannot go through a SOCKS4 proxy/);
     assert.match(issues(yaml('{ kind: tcp, socks4: 10.0.0.9:1080 }', '[2001:db8::2]:80')), /SOCKS4 carries IPv4 destinations only, and this check connects to 2001:db8::2/);
     assert.match(issues(yaml('{ kind: tcp, socks4: 10.0.0.9 }')), /expected the proxy's IP:PORT, got "10.0.0.9"/);
+    assert.match(issues(yaml("{ kind: tcp, socks4: 10.0.0.9:1080, steps: [{ step: connect }, { step: connect, host: '2001:db8::7', port: 25 }] }")), /this check connects to 2001:db8::7/);
     assert.equal(issues(yaml('{ kind: smtp, socks4: 10.0.0.9:1080 }')), 'loaded');
   });
 });
