@@ -1,4 +1,6 @@
+import net from 'node:net';
 import { formatHostPort, parseHostPort } from '../lib/address.js';
+import type { Socks4Via } from '../lib/socks4.js';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeTarget } from '../probes/types.js';
 import type { PathSegment } from './errors.js';
@@ -68,7 +70,7 @@ function addCheck(
   tlsCa: string | undefined,
 ): string | undefined {
   const probe = probeFor(check.kind)!;
-  const { kind, host, port, name, ...rest } = check as CheckInput & Record<string, unknown>;
+  const { kind, host, port, name, socks4, ...rest } = check as CheckInput & Record<string, unknown>;
   const spec: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (!(TIMING_KEYS as readonly string[]).includes(k)) spec[k] = v;
   // global.tlsCa is the default of every kind that speaks TLS (those whose spec has tlsCa).
@@ -79,6 +81,16 @@ function addCheck(
     return undefined;
   }
   const target: ProbeTarget = { host: connectHost, port: port ?? rs.port };
+  if (socks4 !== undefined) {
+    // Every place the check connects to goes through the proxy: its target and its connect steps' hosts.
+    const steps = Array.isArray(spec.steps) ? (spec.steps as Array<{ host?: string }>).flatMap((st) => (st.host ? [st.host] : [])) : [];
+    const via = socks4Via(socks4 as CheckInput['socks4'] & {}, kind, probe.socks4 === true, [connectHost, ...steps]);
+    if (typeof via === 'string') {
+      issues.push({ path: [...path, 'socks4'], message: via });
+      return undefined;
+    }
+    target.socks4 = via;
+  }
   if (target.port === 0 && !probe.portless) {
     issues.push({ path, message: `the real server has no port (fwmark or port-0 service): give this ${kind} check a port (keepalived connect_port, ldirectord checkport)` });
     return undefined;
@@ -110,4 +122,15 @@ export function addChecks(
     if (id && !ids.includes(id)) ids.push(id);
   });
   return ids;
+}
+
+/** A check's `socks4`: the proxy, for a kind whose connections can all go through it, to an IPv4 server (SOCKS4 carries no other). */
+function socks4Via(v: string | { address: string; userId: string }, kind: string, supported: boolean, dests: string[]): Socks4Via | string {
+  if (!supported) return `a ${kind} check cannot go through a SOCKS4 proxy (tcp, http, https, smtp, pop, imap and nntp checks can)`;
+  const { address, userId } = typeof v === 'string' ? { address: v, userId: '' } : v;
+  const hp = parseHostPort(address);
+  if (typeof hp === 'string' || hp.port === undefined) return `expected the proxy's IP:PORT, got ${JSON.stringify(address)}`;
+  const v6 = dests.find((d) => !net.isIPv4(d));
+  if (v6 !== undefined) return `SOCKS4 carries IPv4 destinations only, and this check connects to ${v6}`;
+  return { host: hp.host, port: hp.port, userId };
 }

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef, Model, RealServerDef, VirtualServiceDef } from './model.js';
 import { DEFAULT_CHECK, SYSLOG_FACILITIES, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
 import { addChecks, pickTiming, type PathIssue } from './build-check.js';
+import { resolveTracks, type PendingTrack } from './build-track.js';
 
 
 export function buildModel(input: ConfigInput, source: string): { model?: Model; issues: PathIssue[] } {
@@ -33,8 +34,9 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   const seenVs = new Map<string, number>();
   const virtualServices: VirtualServiceDef[] = [];
   const identity = balancerFor(input.balancer.kind)!.identity;
+  const tracks: PendingTrack[] = [];
   input.virtualServices.forEach((vs, vi) => {
-    const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues, input.global.tlsCa);
+    const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues, input.global.tlsCa, tracks);
     if (!built) return;
     // The balancer's own name for it when it has one (HAProxy: the backend), else protocol and address.
     const own = identity?.(built);
@@ -47,6 +49,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     seenVs.set(built.key, vi);
     virtualServices.push(built);
   });
+  resolveTracks(tracks, virtualServices, checks, issues);
   const balancer = buildBalancer(input.balancer);
   for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
   if (issues.length || !global) return { issues };
@@ -111,6 +114,7 @@ function buildVirtualService(
   checks: Map<string, CheckDef>,
   issues: PathIssue[],
   tlsCa: string | undefined,
+  tracks: PendingTrack[],
 ): VirtualServiceDef | undefined {
   let host: string | undefined;
   let port: number | undefined;
@@ -168,10 +172,12 @@ function buildVirtualService(
     if (seenRs.has(rsKey)) return void issues.push({ path: [...rsPath, 'address'], message: `duplicate real server ${rsKey}` });
     seenRs.add(rsKey);
     const rsTiming = pickTiming(rs);
-    const checkInputs: CheckInput[] = rs.checks ?? vs.checks ?? [DEFAULT_CHECK];
+    // A tracking server has no checks of its own, not even the virtual service's: HAProxy refuses both on one server.
+    if (rs.track && rs.checks?.length) issues.push({ path: [...rsPath, 'track'], message: 'a server that tracks another has no checks of its own: drop its checks or the track (HAProxy: "unable to enable checks and tracking at the same time")' });
+    const checkInputs: CheckInput[] = rs.track ? [] : (rs.checks ?? vs.checks ?? [DEFAULT_CHECK]);
     const checkPath = rs.checks ? [...rsPath, 'checks'] : vs.checks ? [...path, 'checks'] : rsPath;
     const checkIds = addChecks(checkInputs, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming], checks, checkPath, issues, tlsCa);
-    realServers.push({
+    const def: RealServerDef = {
       key: rsKey,
       host: hp.host,
       port: rsPort,
@@ -181,7 +187,9 @@ function buildVirtualService(
       checkIds,
       ...withOptions(balancerOptions(rs as Record<string, unknown>, BALANCER_FIELDS.realServer)),
       ...(rs.notify ? { notify: rs.notify } : {}),
-    });
+    };
+    if (rs.track) tracks.push({ rs: def, want: rs.track, path: [...rsPath, 'track'] });
+    realServers.push(def);
   });
   return {
     key,

@@ -54,6 +54,13 @@ export interface RealServerDef {
   /** Overrides the virtual service's onDown for this server. */
   onDown?: 'quiescent' | 'remove';
   checkIds: string[];
+  /**
+   * HAProxy `track`: the server whose state this one follows (virtual service
+   * and real server keys). `checkIds` are then the checks of the end of the
+   * chain, so both servers are views of the same check states and cannot
+   * disagree; checks' weight reports stay the tracked server's.
+   */
+  track?: { vs: string; rs: string };
   /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
   balancerOptions?: Record<string, unknown>;
   notify?: { up?: string[]; down?: string[] };

@@ -45,6 +45,14 @@ const checkCommon = {
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   name: z.string().min(1).optional(),
+  /**
+   * Connect through this SOCKS4 proxy (HAProxy `socks4` with
+   * `check-via-socks4`): IPv4:PORT, or with the USERID field it sends
+   * (HAProxy's checks send "HAProxy"; default empty).
+   */
+  socks4: z
+    .union([z.string().min(1), z.object({ address: z.string().min(1), userId: z.string().max(255).regex(/^[^\0]*$/, 'no NUL byte').default('') }).strict()])
+    .optional(),
   ...timingShape,
 };
 
@@ -64,6 +72,12 @@ const realServerSchema = z
     /** This server only (keepalived inhibit_on_failure on a real_server); the virtual service's onDown otherwise. */
     onDown: z.enum(['quiescent', 'remove']).optional(),
     checks: z.array(checkSchema).optional(),
+    /**
+     * HAProxy `track [BACKEND/]SERVER`: this server has no checks of its own;
+     * its state is the tracked server's, from the same checks (build-model.ts
+     * follows a chain of tracks to the server that is checked).
+     */
+    track: z.object({ virtualService: z.string().min(1).optional(), server: addressText }).strict().optional(),
     ...BALANCER_FIELDS.realServer,
     notify: rsNotifySchema.optional(),
     ...timingShape,

@@ -21,8 +21,10 @@ export function summarize(model: Model): string {
     lines.push(`  ${vs.name}: ${where} ${vs.scheduler} ${vs.forwarding}, on down ${vs.onDown}${sorry}`);
     for (const rs of vs.realServers) {
       const checks = checkText(rs.checkIds);
-      lines.push(`    -> ${rs.key} weight ${rs.weight} ${rs.forwarding}: ${checks.length ? checks.join('; ') : 'no checks (always up)'}`);
+      const via = rs.track ? `tracks ${model.virtualServices.find((v) => v.key === rs.track!.vs)?.name ?? rs.track.vs}/${rs.track.rs}, whose checks are ` : '';
+      lines.push(`    -> ${rs.key} weight ${rs.weight} ${rs.forwarding}: ${via}${checks.length ? checks.join('; ') : 'no checks (always up)'}`);
     }
+    if (!vs.realServers.length) lines.push('    (no real servers: an empty pool)');
   }
   for (const i of model.vrrp.instances) {
     const where = [i.interface, i.virtualRouterId !== undefined ? `vrid ${i.virtualRouterId}` : undefined, i.priority !== undefined ? `priority ${i.priority}` : undefined].filter(Boolean).join(', ');

@@ -14,7 +14,8 @@ export class CheckWeights {
   effective(rs: RealServerDef): number {
     let weight: number | undefined;
     let delta = 0;
-    for (const id of rs.checkIds) {
+    // A tracking server shares its state, not its weight: HAProxy moves only the tracked server's weight.
+    for (const id of rs.track ? [] : rs.checkIds) {
       const w = this.byCheck.get(id);
       if (!w) continue;
       if (w.weight !== undefined) weight = Math.min(weight ?? Infinity, w.weight);

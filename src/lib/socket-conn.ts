@@ -6,16 +6,19 @@ import { RawTcpConn, rawTcpAvailable, READ_BUFFER } from './raw-tcp-conn.js';
 export class SocketConn implements CheckConn {
   state: 'connecting' | 'open' | 'closed' = 'connecting';
 
+  /** `connected`: the socket is open already (a SOCKS4 tunnel, socks4.ts), and whoever made it calls `connect`. */
   constructor(
     private readonly socket: net.Socket,
-    connectEvent: 'connect' | 'secureConnect',
+    connectEvent: 'connect' | 'secureConnect' | 'connected',
     handlers: CheckConnHandlers,
   ) {
-    socket.once(connectEvent, () => {
-      if (this.state !== 'connecting') return;
-      this.state = 'open';
-      handlers.connect();
-    });
+    if (connectEvent === 'connected') this.state = 'open';
+    else
+      socket.once(connectEvent, () => {
+        if (this.state !== 'connecting') return;
+        this.state = 'open';
+        handlers.connect();
+      });
     socket.on('data', (chunk: Buffer) => {
       if (this.state === 'open') handlers.data(chunk);
     });

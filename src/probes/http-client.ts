@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
 import { exchange } from '../lib/socket-exchange.js';
 import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
+import { Socks4Conn, type Socks4Via } from '../lib/socks4.js';
 import { connectTls as connectTlsSafely } from './tls-fields.js';
 import type { Abortable } from '../lib/deadline.js';
 import type { CheckConnHandlers } from '../lib/check-conn.js';
@@ -40,6 +41,8 @@ export interface HttpCheckRequest {
   crl?: string;
   /** Request body, sent with its Content-Length. */
   body?: string;
+  /** Through this SOCKS4 proxy (TLS, if any, over the granted tunnel). */
+  socks4?: Socks4Via;
   /** Read the body (else the answer comes as soon as the headers are in). */
   needBody: boolean;
   /** Keep the response head (rules on its headers). */
@@ -70,14 +73,13 @@ function bytesOf(req: HttpCheckRequest): Buffer {
   return bytes;
 }
 
-function connectTls(req: HttpCheckRequest): tls.TLSSocket {
+function connectTls(req: HttpCheckRequest, tunnel?: net.Socket): tls.TLSSocket {
   const hostName = (req.hostHeader ?? req.host).replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;
   return connectTlsSafely({
-    host: req.host,
-    port: req.port,
+    ...(tunnel ? { socket: tunnel } : { host: req.host, port: req.port }),
     servername: sni,
     rejectUnauthorized: req.tlsVerify,
     ...(req.ca ? { ca: req.ca } : {}),
@@ -100,7 +102,12 @@ export function isRedirect(status: number): boolean {
  */
 export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = false): Promise<ParsedResponse> {
   const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true);
-  const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
+  const via = req.socks4;
+  const open = via
+    ? (h: CheckConnHandlers) => new Socks4Conn(via, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined)
+    : req.tls
+      ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h)
+      : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
   return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {

@@ -45,6 +45,7 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
     ...(spec.tlsServerName !== undefined ? { servername: spec.tlsServerName } : {}),
     ...(spec.tlsVerifyHost !== undefined ? { verifyHost: spec.tlsVerifyHost } : {}),
     ...(spec.body !== undefined ? { body: spec.body } : {}),
+    ...(target.socks4 ? { socks4: target.socks4 } : {}),
     needBody: needsBody(spec),
     ...(needsHeaders(spec) ? { needHeaders: true } : {}),
     maxBodyBytes: spec.maxBodyBytes,
@@ -76,5 +77,5 @@ function runHttp(scheme: 'http' | 'https') {
   };
 }
 
-export const httpProbe: ProbeKind<typeof httpSpec> = defineProbe({ kind: 'http', spec: httpSpec, run: runHttp('http') });
+export const httpProbe: ProbeKind<typeof httpSpec> = defineProbe({ kind: 'http', spec: httpSpec, socks4: true, run: runHttp('http') });
 export const httpsProbeRun = runHttp('https');

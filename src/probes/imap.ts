@@ -19,6 +19,7 @@ const quote = (v: string) => `"${v.replace(/[\\"]/g, '\\$&')}"`;
 /** IMAP4 (ldirectord check_imap): `* OK` greeting, optionally STARTTLS and LOGIN, then LOGOUT. */
 export const imapProbe = defineProbe({
   kind: 'imap',
+  socks4: true,
   spec: imapSpec,
   run: (target, spec, ctx) =>
     runDialog(target, ctx, spec.tls ? tlsOptions(spec) : undefined, async (s) => {

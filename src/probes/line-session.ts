@@ -1,6 +1,7 @@
-import { connectTls } from './tls-fields.js';
 import net from 'node:net';
 import tls from 'node:tls';
+import { socks4Socket } from '../lib/socks4.js';
+import { connectTls } from './tls-fields.js';
 import type { ProbeTarget } from './types.js';
 
 /** A reply larger than this is a hostile or broken server, not a greeting. */
@@ -49,11 +50,18 @@ export class LineSession {
   }
 
   static async open(target: ProbeTarget, signal: AbortSignal, implicitTls?: TlsOptions): Promise<LineSession> {
+    // Through a SOCKS4 proxy the session (and its TLS, implicit or STARTTLS) runs over the granted tunnel.
+    const tunnel = target.socks4 ? await socks4Socket(target.socks4, target.host, target.port, signal) : undefined;
     const socket = implicitTls
-      ? connectTls({ host: target.host, port: target.port, ...tlsConnectOptions(target, implicitTls) })
-      : net.connect({ host: target.host, port: target.port });
+      ? connectTls({ ...(tunnel ? { socket: tunnel } : { host: target.host, port: target.port }), ...tlsConnectOptions(target, implicitTls) })
+      : (tunnel ?? net.connect({ host: target.host, port: target.port }));
     socket.setNoDelay(true);
     const session = new LineSession(socket, signal);
+    if (tunnel && !implicitTls) {
+      // Open already; the greeting may have come behind the grant, and flows now that the session listens.
+      tunnel.resume();
+      return session;
+    }
     try {
       await session.until(implicitTls ? 'secureConnect' : 'connect');
     } catch (err) {

@@ -13,6 +13,7 @@ export const nntpSpec = z
 /** NNTP (ldirectord check_nntp): a 200 or 201 greeting (posting allowed or not), then QUIT. */
 export const nntpProbe = defineProbe({
   kind: 'nntp',
+  socks4: true,
   spec: nntpSpec,
   run: (target, spec, ctx) =>
     runDialog(target, ctx, spec.tls ? tlsOptions(spec) : undefined, async (s) => {

@@ -1,3 +1,4 @@
+import { Socks4Failure } from '../lib/socks4.js';
 import type { CheckErrorReason, FailureReason, ProbeResult } from './types.js';
 
 /** Small helpers so every probe words its results the same way. */
@@ -62,6 +63,8 @@ export class LocalFault extends Error {
 export function classifyError(err: unknown, signal: { readonly aborted: boolean }): Classified {
   if (signal.aborted) return { reason: 'timeout', detail: 'timed out' };
   if (err instanceof LocalFault) return { reason: 'error', detail: err.message, error: 'exception' };
+  // The proxy's own words (or its silence): a failed check, as HAProxy counts it, worded for the proxy.
+  if (err instanceof Socks4Failure) return { reason: err.reason, detail: err.message };
   const e = err as NodeJS.ErrnoException & { code?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);

@@ -8,6 +8,7 @@ const ok = (r: string) => r.startsWith('+OK');
 /** POP3 (ldirectord check_pop): `+OK` greeting, optionally STLS and USER/PASS, then QUIT. */
 export const popProbe = defineProbe({
   kind: 'pop',
+  socks4: true,
   spec: popSpec,
   run: (target, spec, ctx) =>
     runDialog(target, ctx, spec.tls ? tlsOptions(spec) : undefined, async (s) => {

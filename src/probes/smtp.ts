@@ -32,6 +32,7 @@ async function hello(s: LineSession, greeting: 'EHLO' | 'HELO', name: string): P
  */
 export const smtpProbe = defineProbe({
   kind: 'smtp',
+  socks4: true,
   spec: smtpSpec,
   run: (target, spec, ctx) =>
     runDialog(target, ctx, spec.tls ? tlsOptions(spec) : undefined, async (s) => {

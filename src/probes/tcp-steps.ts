@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { caFile } from './ca-file.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
+import { socks4Socket } from '../lib/socks4.js';
 import { compiled, regexField } from './regex-cache.js';
 import { connectTls, tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
@@ -113,6 +114,8 @@ class Conn {
       this.error ??= err;
       this.wake();
     });
+    // A SOCKS4 tunnel comes paused, with what the server sent behind the grant put back: it flows now that it is heard.
+    socket.resume();
   }
 
   get full(): boolean {
@@ -139,9 +142,10 @@ class Conn {
   }
 }
 
-function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
+async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
   const host = step.host ?? target.host;
   const port = step.port ?? target.port;
+  const tunnel = target.socks4 ? await socks4Socket(target.socks4, host, port, signal) : undefined;
   let socket: net.Socket;
   if (step.tls) {
     const named = step.tlsServerName ?? spec.tlsServerName;
@@ -149,8 +153,7 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
     // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
     const verifyName = sni ?? spec.tlsVerifyHost ?? host;
     socket = connectTls({
-      host,
-      port,
+      ...(tunnel ? { socket: tunnel } : { host, port }),
       ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
       // Node sends the host name as SNI unless told otherwise.
       ...(sni === undefined ? { servername: '' } : {}),
@@ -160,9 +163,11 @@ function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, 
       ...(step.alpn ? { ALPNProtocols: step.alpn } : {}),
       checkServerIdentity: (_h, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
     });
-  } else socket = net.connect({ host, port });
+  } else socket = tunnel ?? net.connect({ host, port });
   socket.setNoDelay(true);
   const conn = new Conn(socket, spec.maxBytes);
+  // Through a SOCKS4 proxy each connect step is a granted tunnel: TLS on top of it, or open already.
+  if (tunnel && !step.tls) return conn;
   const event = step.tls ? 'secureConnect' : 'connect';
   return new Promise<Conn>((resolve, reject) => {
     const done = (err?: Error) => {

@@ -4,7 +4,8 @@ import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 import { openCheckConn } from '../lib/socket-conn.js';
-import type { CheckConn } from '../lib/check-conn.js';
+import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
+import { Socks4Conn } from '../lib/socks4.js';
 import { runSteps, stepsError, tcpStep, tcpTlsFields } from './tcp-steps.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
@@ -41,6 +42,7 @@ export type TcpSpec = z.output<typeof tcpSpec>;
 export const tcpProbe = defineProbe({
   kind: 'tcp',
   spec: tcpSpec,
+  socks4: true,
   speaksTls: (spec) => Array.isArray(spec.steps) && spec.steps.some((s: { tls?: boolean }) => s.tls === true),
   run: (target, spec, ctx) => (spec.steps ? runSteps(target, { ...spec, steps: spec.steps }, ctx) : connectCheck(target, spec, ctx)),
 });
@@ -63,7 +65,7 @@ function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeCon
     const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'));
     if (deadline.aborted) return onAbort();
     deadline.on(onAbort);
-    conn = openCheckConn(target.host, target.port, {
+    const handlers: CheckConnHandlers = {
       connect: () => {
         if (spec.send !== undefined) conn!.write(spec.send);
         if (!wantsReply) finish(pass(startedAt, 'connected'));
@@ -77,6 +79,7 @@ function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeCon
       },
       end: () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
       error: (err) => finish(failure(startedAt, classifyError(err, deadline))),
-    });
+    };
+    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
   });
 }

@@ -67,6 +67,8 @@ export function connectTls(options: tls.ConnectionOptions): tls.TLSSocket {
   try {
     return tls.connect(options);
   } catch (err) {
+    // A socket handed over (a SOCKS4 tunnel) goes with the failure, or it would stay open behind the check.
+    options.socket?.destroy();
     throw new LocalFault(`cannot set up the TLS client (certificate, key, passphrase or CA): ${(err as Error).message}`);
   }
 }

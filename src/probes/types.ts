@@ -1,4 +1,5 @@
 import type { Deadline } from '../lib/deadline.js';
+import type { Socks4Via } from '../lib/socks4.js';
 import type { Pinger } from './icmp-pinger.js';
 
 /**
@@ -66,6 +67,8 @@ export function verdictOf(r: ProbeResult): Verdict {
 export interface ProbeTarget {
   host: string;
   port: number;
+  /** Through this SOCKS4 proxy (HAProxy socks4 + check-via-socks4); only kinds with `socks4` in their ProbeKind take it. */
+  socks4?: Socks4Via;
   vip?: string;
   vport?: number;
 }

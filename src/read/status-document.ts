@@ -109,6 +109,8 @@ export interface RealServerStatus {
   /** Set when one of its checks cannot run: the state is held, not measured. */
   checkError: CheckErrorJson | null;
   lastCheck: LastCheckJson | null;
+  /** HAProxy `track`: the server (virtual service name/address) whose checks, listed below, give this one its state; null when it has its own. */
+  tracks: string | null;
   checks: Array<{
     id: string;
     label: string;
@@ -177,6 +179,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       stale: rs.checkIds.some((id) => monitor.isStale(id, now)),
       checkError: checkErrorJson(rs.checkIds.map((id) => monitor.checkState(id)?.checkError).find((e) => e)),
       lastCheck: lastCheckJson(view.lastCheck),
+      tracks: rs.track ? `${monitor.current.virtualServices.find((v) => v.key === rs.track!.vs)?.name ?? rs.track.vs}/${rs.track.rs}` : null,
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;
         return {
@@ -210,6 +213,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       hardState: 'unknown',
       flapping: false,
       stale: false,
+      tracks: null,
       checkError: { reason: 'unresolved', detail: `unresolved ${u.name}`, since: new Date(u.since).toISOString(), count: 1 },
       lastCheck: null,
       checks: [],

@@ -26,6 +26,8 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
     // Older servers' documents lack the ownership fields.
     const found = vs.adopted ? `  (found in the table${vs.leftAsFound?.length ? `, left as found: ${vs.leftAsFound.join(', ')}` : ''})` : '';
     out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}${found}`);
+    // Said, not left blank: an empty pool (a HAProxy backend whose servers come at run time) is not a table cut short.
+    if (!vs.realServers.length) out.push('  -> (no real servers: empty pool)');
     for (const rs of vs.realServers) {
       // A check that cannot run says so first: the state beside it is held, not measured.
       const last = rs.checkError
@@ -33,8 +35,9 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
         : rs.lastCheck
           ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
+      const via = rs.tracks ? ` (via ${rs.tracks})` : '';
       out.push(
-        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}`,
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}${via}`,
       );
     }
     for (const f of vs.foreign ?? []) out.push(`  -> ${pad(f.server, 28)}${pad(FORWARD[f.forwarding] ?? f.forwarding, 8)}${pad(String(f.weight), 7)}${paint(pad('foreign', 11), 'warn')}${pad('-', 5)}not in the config, not added by rsguard: left in place`);

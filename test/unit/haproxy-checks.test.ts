@@ -75,7 +75,7 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.deepEqual(what(c), { kind: 'tcp', steps: [{ step: 'connect', port: 8443 }], maxBytes: 16384 });
   });
 
-  it('agent-check, observe, track and check-via-socks4 are unsupported with their line; traffic options are one warning', () => {
+  it('agent-check and observe are unsupported with their line, track with check is refused; traffic options are one warning', () => {
     const { checks, r } = imp('  server s1 10.0.0.2:80 check agent-check agent-port 9999 observe layer4 error-limit 5 on-error mark-down cookie s1 maxconn 100');
     assert.equal(checks[0]!.length, 3);
     assert.deepEqual(r.errors.map((e) => [e.path, e.line, Boolean(e.unsupported)]), [['agent-check', 4, true], ['observe', 4, true]]);
@@ -86,7 +86,22 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.equal(imp('  server s1 10.0.0.2:80 agent-check agent-port 9999').r.errors[0]?.path, 'agent-check');
     assert.deepEqual(imp('  server s1 10.0.0.2:80 check observe none').r.errors, []);
     assert.equal(imp('  server s1 10.0.0.2:80 track b2/s1 check').r.errors[0]?.path, 'track');
-    assert.ok(imp('  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check-via-socks4 check').checks[0]![0]!.unsupported);
+    // check-via-socks4 (configuration.txt 5.2): the check goes through the server's socks4 proxy, sending HAProxy's USERID.
+    const via = imp('  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check-via-socks4 check');
+    assert.deepEqual([via.r.errors, via.checks[0]![0]!.socks4], [[], { address: '10.0.0.9:1080', userId: 'HAProxy' }]);
+    assert.ok(!via.r.warnings.some((w) => w.includes('socks4 accepted, not acted on')));
+    // socks4 alone carries HAProxy's traffic, not its checks.
+    const traffic = imp('  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check');
+    assert.deepEqual([traffic.checks[0]![0]!.socks4, traffic.r.warnings.some((w) => w.includes('h.cfg:4: socks4 accepted, not acted on'))], [undefined, true]);
+    // tcp-check connect via-socks4 uses the server's proxy; a sequence mixing both ways is one rsguard cannot make one check of.
+    const rule = imp('  option tcp-check\n  tcp-check connect via-socks4\n  tcp-check send PING\\r\\n\n  tcp-check expect string +PONG\n  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check');
+    assert.deepEqual(rule.checks[0]![0]!.socks4, { address: '10.0.0.9:1080', userId: 'HAProxy' });
+    const mixed = imp('  option tcp-check\n  tcp-check connect via-socks4\n  tcp-check connect port 8080\n  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check');
+    assert.match(mixed.r.errors[0]!.message, /some through the SOCKS4 proxy \(via-socks4\) and some not/);
+    // option smtpchk is HAProxy's own tcp-check ruleset: through the proxy like any; rsguard's ldap, mysql and pgsql probes are not.
+    const smtp = imp('  option smtpchk\n  server s1 10.0.0.2:25 socks4 10.0.0.9:1080 check-via-socks4 check').checks[0]![0]!;
+    assert.deepEqual([smtp.kind, smtp.socks4], ['tcp', { address: '10.0.0.9:1080', userId: 'HAProxy' }]);
+    assert.match(imp('  option mysql-check user haproxy\n  server s1 10.0.0.2:3306 socks4 10.0.0.9:1080 check-via-socks4 check').r.errors[0]!.message, /option mysql-check through a SOCKS4 proxy/);
     // slowstart: HAProxy itself warms the server up when rsguard takes it out of maint.
     assert.ok(imp('  server s1 10.0.0.2:80 check slowstart 30s').r.warnings.some((w) => w.includes('slowstart 30s is left to HAProxy')));
   });

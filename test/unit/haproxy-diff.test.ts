@@ -70,3 +70,23 @@ describe('HAProxy diff', () => {
     assert.deepEqual(noS2.problems.map((p) => p.message), ['No such server web/s2']);
   });
 });
+
+describe('HAProxy diff of an empty pool (a backend whose servers come at run time)', () => {
+  const empty = loadYamlText('hap.yaml', `balancer: { kind: haproxy, socket: /run/haproxy.sock }
+virtualServices:
+  - name: web
+    address: 10.0.0.1:80
+    haproxy: { backend: web }
+    sorryServer: { address: 127.0.0.1:8089, haproxyServer: sorry }
+    realServers: []
+`).virtualServices[0]!;
+  it('leaves every server HAProxy has (added with `add server`) alone, and puts the sorry server in', () => {
+    const plan = planPool({ vs: empty, servers: new Map(), drained: new Set(), previousQuorumUp: undefined, now: 0 });
+    const { commands, problems } = diffHaproxy([{ vs: empty, plan }], new Map([['web', parseServersState(STATE)]]));
+    assert.deepEqual(problems, []);
+    // s1 and s2 are HAProxy's (s1 drained by hand, s2 in maint: untouched); the sorry server was ready already.
+    assert.deepEqual(commands.map((c) => c.command), []);
+    const inMaint = parseServersState(STATE.replace('3 web 3 sorry 127.0.0.1 2 0 1', '3 web 3 sorry 127.0.0.1 2 1 1'));
+    assert.deepEqual(diffHaproxy([{ vs: empty, plan }], new Map([['web', inMaint]])).commands.map((c) => c.command), ['set server web/sorry state ready']);
+  });
+});

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, loadYamlText } from '../../src/config/load.js';
+import { loadConfig, loadYamlText, modelFromImport } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/errors.js';
 import type { Model } from '../../src/config/model.js';
 import { importHaproxy, importHaproxyResolved } from '../../src/config/import/haproxy.js';
 import { splitHaproxyLine } from '../../src/config/import/haproxy-line.js';
@@ -166,7 +167,9 @@ describe('haproxy.cfg servers by host name (configuration.txt "init-addr", "reso
     const n = await importHaproxyResolved('h.cfg', `${GLOBAL}defaults\n  # never fail on address resolution\n  default-server init-addr last,libc,none\nbackend b\n  server web1 web1.example:80 check\n  server gone gone.example:80 check\n`, undefined, fake({ 'libc:web1.example': ['10.0.0.5'] }));
     assert.deepEqual(n.errors, []);
     assert.deepEqual(vss(n)[0]!.realServers.map((s) => s.haproxyServer), ['web1']);
-    assert.ok(n.warnings.some((w) => /server gone: no address for 'gone.example'.*HAProxy keeps it in maint/.test(w)));
+    // HAProxy: "could not resolve address 'gone.example', disabling server." and it starts: a tolerated issue on its line.
+    assert.deepEqual(n.tolerated?.map((t) => [t.line, t.path]), [[8, 'server']]);
+    assert.match(n.tolerated![0]!.message, /server gone: could not resolve address 'gone.example' \(init-addr last,libc,none\): HAProxy disables the server \(maint\) and starts/);
     assert.equal(n.hostNames.everyMs, undefined);
   });
   it('server-template srv 1-3 with resolvers: one answer each, the rest in maint; asked again every hold valid', async () => {
@@ -214,5 +217,35 @@ describe('server-state-file', () => {
     const none = importHaproxy('h.cfg', cfg('', ''));
     assert.equal((none.input.balancer as { serverStateFile?: string }).serverStateFile, undefined);
     assert.ok(none.warnings.some((w) => /no server-state-file/.test(w)), 'without one, the import says how to add it');
+  });
+});
+
+describe('haproxy.cfg backends with no server for rsguard (HAProxy starts them: 503 until a server is up)', () => {
+  const noLookup: Lookup = async () => [];
+  const loaded = async (text: string, strict = false) => modelFromImport(await importHaproxyResolved('h.cfg', text, undefined, noLookup), 'h.cfg', 'haproxy', strict, text);
+  it('a backend without server lines (servers come with `add server` on the CLI) is an empty pool, with a warning on its line', async () => {
+    // reg-tests/server/cli_add_check_server.vtc: the backend is empty until the CLI adds srv.
+    const text = `${GLOBAL}backend be1\n  option httpchk GET /\nfrontend fe\n  bind 127.0.0.1:8080\n  default_backend be1\n`;
+    const model = await loaded(text);
+    assert.deepEqual(model.virtualServices.map((v) => [v.name, v.key, v.realServers.length]), [['be1', 'backend:be1', 0]]);
+    assert.ok(model.warnings.some((w) => /^h\.cfg:3: backend be1: no server lines \(servers added at run time with `add server` on the CLI are not seen by rsguard\): loaded with an empty pool$/.test(w)), model.warnings.join('\n'));
+  });
+  it('servers whose names do not resolve under init-addr ...,none are tolerated issues on their lines; backups stay HAProxy\'s; the backend loads empty', async () => {
+    // configuration.txt "init-addr": "none" starts the server without an address, in maintenance (HAProxy warns "disabling server").
+    const text = `${GLOBAL}defaults\n  default-server init-addr last,libc,none\nbackend redis\n  server redis-master redis-master.invalid:6379 check\n  server standby 192.168.99.100:6379 check backup\n`;
+    const r = await importHaproxyResolved('h.cfg', text, undefined, noLookup);
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.tolerated?.map((t) => [t.line, t.path]), [[6, 'server']]);
+    const model = await loaded(text);
+    assert.deepEqual(model.virtualServices.map((v) => [v.name, v.realServers.length]), [['redis', 0]]);
+    // The left-out server waits as a check error "unresolved" (shown in status), so the pool is not called empty.
+    assert.deepEqual(model.hostNames?.unresolved?.map((u) => [u.name, u.port]), [['redis-master.invalid', 6379]]);
+    assert.ok(!model.warnings.some((w) => /every server line was left out/.test(w)));
+    // check-config --strict refuses what HAProxy only warns of.
+    await assert.rejects(loaded(text, true), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.line === 6 && /could not resolve address 'redis-master.invalid'/.test(i.message)));
+  });
+  it('a file without a single backend or listen section is refused: no pool, empty or not, to drive', async () => {
+    const text = `${GLOBAL}frontend fe\n  bind 127.0.0.1:8080\n  http-request return status 200\n`;
+    await assert.rejects(loaded(text), (e: unknown) => e instanceof ConfigError && /no backend or listen section: nothing for rsguard to drive/.test(e.message));
   });
 });

@@ -35,7 +35,7 @@ const LAYERS: string[][] = [
   ['config'],
   ['state', 'planner'],
   ['scheduler', 'vrrp'],
-  ['engine'],
+  ['engine', 'history'],
   ['read'],
   ['metrics', 'notify'],
   ['events'],

@@ -22,16 +22,23 @@ export interface ServerCheck {
   protoFromServer?: boolean;
   /** PROXY protocol on checks (check-send-proxy, or send-proxy inherited without port/addr). */
   sendProxy: boolean;
-  socks4: boolean;
+  /** The server's `socks4 ADDR:PORT`: a connect rule with via-socks4 goes through it. */
+  socks4?: string;
+  /** check-via-socks4: the server line's (default) connect goes through it too. */
+  viaSocks4: boolean;
 }
 
+/** The USERID HAProxy's checks send in their SOCKS4 request (conn_send_socks4_proxy_request): a proxy may be set up for it. */
+const HAPROXY_SOCKS4_USER = 'HAProxy';
+
 /** What a connect rule ends up using: its own options, else with `default` the server line's (tcpcheck_eval_connect). */
-export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { tls: boolean; sni?: string; alpn?: string; port?: number; addr?: string; h2?: true } {
+export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { tls: boolean; sni?: string; alpn?: string; port?: number; addr?: string; h2?: true; socks4?: { address: string; userId: string } } {
   const at = c.d ?? { file: '', line: 0 };
   const where = c.d ? `${c.d.key} connect` : 'server';
   const sendProxy = c.sendProxy || (c.default && srv.sendProxy);
   if (sendProxy) throw new Unsupported(at, `${where}: checks sending the PROXY protocol header (send-proxy, check-send-proxy)`, '{ kind: ... } once the server answers checks without the PROXY header');
-  if (c.socks4 || (c.default && srv.socks4)) throw new Unsupported(at, `${where}: checks through a SOCKS4 proxy (via-socks4, check-via-socks4)`, '{ kind: ..., host: the server }');
+  // tcpcheck_eval_connect: via-socks4 on the rule, or check-via-socks4 for the default connect, and only on a server with `socks4`.
+  const socks4 = (c.socks4 || (c.default && srv.viaSocks4)) && srv.socks4 !== undefined ? { address: srv.socks4, userId: HAPROXY_SOCKS4_USER } : undefined;
   // init_srv_check (check.c): the server's proto applies to checks of its mode only; check-proto always.
   const httpMode = (p: string) => p !== 'none';
   const srvProto = srv.proto !== undefined && (!srv.protoFromServer || httpMode(srv.proto) === http) ? srv.proto : undefined;
@@ -47,7 +54,7 @@ export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { t
   const offered = alpn?.split(',') ?? [];
   if (http && tls && offered.includes('h2') && !(h2 || offered.every((a) => a === 'h2'))) throw new Unsupported(at, `${where}: alpn ${alpn} lets the server choose HTTP/2 or HTTP/1.1 for the check; an rsguard check speaks one`, '{ kind: https, version: 2 } or alpn http/1.1');
   const sni = c.sni ?? (c.default ? srv.sni : undefined);
-  return { tls, ...(sni ? { sni } : {}), ...(alpn ? { alpn } : {}), ...(c.port !== undefined ? { port: c.port } : {}), ...(c.addr ? { addr: c.addr } : {}), ...(h2 || (http && tls && offered.length > 0 && offered.every((a) => a === 'h2')) ? { h2: true as const } : {}) };
+  return { tls, ...(sni ? { sni } : {}), ...(alpn ? { alpn } : {}), ...(c.port !== undefined ? { port: c.port } : {}), ...(c.addr ? { addr: c.addr } : {}), ...(h2 || (http && tls && offered.length > 0 && offered.every((a) => a === 'h2')) ? { h2: true as const } : {}), ...(socks4 ? { socks4 } : {}) };
 }
 
 /**

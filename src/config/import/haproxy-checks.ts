@@ -28,8 +28,14 @@ type Step = Record<string, unknown>;
 function tcpSteps(o: CheckOptions, srv: ServerCheck, at: Directive): Check {
   const steps: Step[] = [];
   let tls: Check | undefined;
+  let socks4: { address: string; userId: string } | undefined;
+  // rsguard takes a SOCKS4 proxy per check, not per connect rule: every rule of the sequence must agree.
+  const proxies = new Set<string | undefined>();
   const connect = (c: Connect) => {
     const r = resolveConnect(c, srv, false);
+    proxies.add(r.socks4?.address);
+    if (proxies.size > 1) throw new Unsupported(c.d ?? at, 'tcp-check connect rules of one sequence, some through the SOCKS4 proxy (via-socks4) and some not', '{ kind: tcp, socks4: ..., steps: [...] } as two checks');
+    if (r.socks4) socks4 = r.socks4;
     if (r.tls) tls ??= tlsFields(srv, r.sni, c.d ?? at);
     steps.push({ step: 'connect', ...(r.port !== undefined ? { port: r.port } : {}), ...(r.addr ? { host: r.addr } : {}), ...(r.tls ? { tls: true, tlsServerName: r.sni ?? false } : {}), ...(r.alpn && r.tls ? { alpn: r.alpn.split(',') } : {}) });
   };
@@ -72,14 +78,15 @@ function tcpSteps(o: CheckOptions, srv: ServerCheck, at: Directive): Check {
     if (sub === 'connect' || sub.startsWith('send')) scope.released();
   }
   // The common shapes read as the plain tcp check: connect, then a send and/or one expect.
+  const via = socks4 ? { socks4 } : {};
   const [c0, ...rest] = steps;
   const simple = Object.keys(c0!).length === 1 && rest.length <= 2 && rest.every((s, i) => (s.step === 'send' && s.data !== undefined && i === 0) || (s.step === 'expect' && !s.not && s.minRecv === undefined && (s.string !== undefined || s.regex !== undefined) && i === rest.length - 1));
   if (simple) {
     const send = rest.find((s) => s.step === 'send');
     const expect = rest.find((s) => s.step === 'expect');
-    return { kind: 'tcp', ...(send ? { send: send.data } : {}), ...(expect?.string !== undefined ? { expect: expect.string } : {}), ...(expect?.regex !== undefined ? { expectRegex: expect.regex } : {}) };
+    return { kind: 'tcp', ...(send ? { send: send.data } : {}), ...(expect?.string !== undefined ? { expect: expect.string } : {}), ...(expect?.regex !== undefined ? { expectRegex: expect.regex } : {}), ...via };
   }
-  return { kind: 'tcp', steps, maxBytes: BUFSIZE, ...tls };
+  return { kind: 'tcp', steps, maxBytes: BUFSIZE, ...tls, ...via };
 }
 
 /**
@@ -122,10 +129,11 @@ function ruleset(at: Directive, line: number, rules: string[][]): Directive[] {
 function checksFor(o: CheckOptions, srv: ServerCheck, at: Directive, warnings: string[]): Check[] {
   const opt = o.option;
   const plainConnect = (): Check[] => [tcpSteps({ ...o, tcpCheck: [] }, srv, at)];
-  /** The protocol probes connect as the server line says: PROXY header, SOCKS4 or TLS are not theirs. */
+  /** The protocol probes connect as the server line says: PROXY header, TLS and SOCKS4 are not theirs. */
   const protocolProbe = (check: Check): Check[] => {
     const conn = resolveConnect({ default: true, ssl: false, sendProxy: false, socks4: false }, srv, false);
     if (conn.tls) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} over TLS (ssl/check-ssl on the server)`, `{ kind: ${String(check.kind)}, tls: true }`);
+    if (conn.socks4) throw new Unsupported({ file: at.file, line: opt!.line }, `option ${opt!.name} through a SOCKS4 proxy (check-via-socks4): rsguard's ${String(check.kind)} check connects directly`, '{ kind: tcp, socks4: ... }');
     return [check];
   };
   switch (opt?.name) {

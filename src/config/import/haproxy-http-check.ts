@@ -140,7 +140,7 @@ export function httpBlocks(o: CheckOptions, srv: ServerCheck, at: Directive, war
   const checks: Check[] = [];
   for (const { c, send, expects } of blocksOf(rules, o, at)) {
     const conn = resolveConnect(c, srv, true);
-    const where = { ...(conn.port !== undefined ? { port: conn.port } : {}), ...(conn.addr ? { host: conn.addr } : {}) };
+    const where = { ...(conn.port !== undefined ? { port: conn.port } : {}), ...(conn.addr ? { host: conn.addr } : {}), ...(conn.socks4 ? { socks4: conn.socks4 } : {}) };
     const tls = conn.tls ? tlsFields(srv, conn.sni, c.d ?? at) : {};
     if (!send) {
       // A connect with nothing after it passes once connected (L4OK, or L6OK over TLS).

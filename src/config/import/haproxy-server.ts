@@ -165,7 +165,9 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
     warnings.push(`${at}: slowstart ${values.get('slowstart')} is left to HAProxy: it ramps the server up itself when rsguard takes it out of maint (keep slowstart in haproxy.cfg)`);
   }
   if (values.has('track')) {
-    rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'track' }, `track ${values.get('track')}: the server's state follows another server's in HAProxy, which rsguard does not do`, '{ kind: ..., the tracked server\'s check }')];
+    // Checked by haproxy-track.ts for every server line (HAProxy's refusals hold for servers rsguard leaves alone too), and resolved once every backend is read (haproxy-track.ts): the tracked server may be in a later one.
+    rs.track = values.get('track');
+    if (flags.has('agent-check')) rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, 'agent-check on a tracking server: the agent\'s answer changes the server in HAProxy; rsguard has no agent check', 'drop agent-check')];
     return rs;
   }
   // The agent runs with or without `check` (init_srv_agent_check), and its answer changes the server.
@@ -227,7 +229,8 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
     ...(values.has('check-alpn') ? { alpn: values.get('check-alpn')! } : {}),
     ...(values.has('check-proto') || values.has('proto') ? { proto: values.get('check-proto') ?? values.get('proto')!, protoFromServer: !values.has('check-proto') } : {}),
     sendProxy,
-    socks4: flags.has('check-via-socks4') && values.has('socks4'),
+    ...(values.has('socks4') ? { socks4: values.get('socks4')! } : {}),
+    viaSocks4: flags.has('check-via-socks4'),
   };
 }
 
@@ -235,6 +238,8 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
 function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: string[]): void {
   const traffic = [...p.seen].filter((w) => {
     const role = KEYWORDS[w]![1];
+    // socks4 carries HAProxy's traffic, and with check-via-socks4 the checks too (then rsguard's).
+    if (w === 'socks4') return !(checked && p.flags.has('check-via-socks4'));
     if (role === 'traffic') return true;
     if (role === 'tls') return !checked;
     // Inert without the keyword that turns them on.
@@ -249,5 +254,6 @@ function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: str
   if (idle.length) warnings.push(`${at}: ${idle.join(', ')} accepted, not acted on: the server has no check`);
   const tls = checked ? [...p.seen].filter((w) => KEYWORDS[w]![1] === 'tls') : [];
   if (tls.length) warnings.push(`${at}: ${tls.join(', ')} accepted, not acted on: rsguard's TLS checks use OpenSSL's default versions and ciphers`);
+  if (checked && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
   if (checked && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
 }

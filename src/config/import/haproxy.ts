@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { formatHostPort } from '../../lib/address.js';
+import { formatHostPort, parseHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
 import { type Directive, type HostNames, type ImportResult, type Unresolved } from './imported.js';
 import { parseHaproxy } from './haproxy-parser.js';
@@ -7,6 +7,7 @@ import { queryKey, resolveAll, type Lookup, type NameAnswers, type NameQuery } f
 import { server, serverGlobals, serverParams } from './haproxy-server.js';
 import { walkProxies } from './haproxy-proxies.js';
 import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.js';
+import { followTrack, type ServerIndex, type TrackableServer } from './haproxy-track.js';
 
 
 export interface HaproxyImportOptions {
@@ -93,8 +94,10 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
   const unresolved: Unresolved[] = [];
   const virtualServices: Array<Record<string, unknown>> = [];
   for (const s of sections) if (s.kind === 'other') warnings.push(`${file}:${s.line}: ${s.name} section is HAProxy's, not read by rsguard${s.name.startsWith('resolvers ') ? ' (but for the names its servers resolve and its "hold valid")' : ''}`);
+  const index: ServerIndex = { proxies: new Set(), servers: new Map() };
   walkProxies(file, sections, errors, warnings, (s, settings) => {
     if (s.kind === 'frontend') return;
+    index.proxies.add(s.name);
     // HAProxy 2.x: "please use the 'bind' keyword for listening addresses"; 1.x took `listen NAME ADDR` as a bind.
     if (s.kind === 'listen' && s.args[0] !== undefined && s.args[0] !== 'from') {
       tolerated.push({ file, line: s.line, path: 'listen', message: `listen ${s.name} ${s.args[0]}: HAProxy 2 refuses an address here (please use the 'bind' keyword for listening addresses); read as a bind, as HAProxy 1 did` });
@@ -102,12 +105,13 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
       if (b) bindOf.set(s.name, b);
     }
     const all = serverLines(s, settings, resolvers, errors);
-    if (!all.length) return;
     const bind = bindOf.get(s.name);
     const realServers: Array<Record<string, unknown>> = [];
     for (const l of all) {
       if (l.query?.resolvers) everyMs = Math.min(everyMs ?? Infinity, l.query.resolvers.holdValidMs);
       if (l.query) queries.set(queryKey(l.query), l.query);
+      const entry: TrackableServer = { name: l.name, line: l.d, d: undefined, words: [...settings.defaultServer, ...(l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3))], settings, vs: s.name };
+      index.servers.set(`${s.name}/${l.name}`, entry);
       let d = l.d;
       if (l.host) {
         const start = startAddress(l, answers);
@@ -121,13 +125,16 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
           // (a backup is HAProxy's own, as when it resolves).
           const backup = serverParams([...settings.defaultServer, ...(l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3))]).flags.has('backup');
           if (l.query && !backup && !answers.get(queryKey(l.query))?.length) unresolved.push({ vs: virtualServices.length, name: l.host, port: Number(l.port) || 0, lookup: queryKey(l.query) });
-          warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out${l.query?.resolvers ? ' until the name resolves' : ''}`);
+          // With resolvers this is how HAProxy runs (more template slots than answers, a name not yet published); without, a name that did not resolve, which HAProxy only warns of.
+          if (l.query?.resolvers) warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out until the name resolves`);
+          else tolerated.push({ file: l.d.file, line: l.d.line, path: l.d.key, message: `server ${l.name}: could not resolve address '${l.host}' (init-addr ${l.initAddr.join(',')}): HAProxy disables the server (maint) and starts; rsguard leaves it out` });
           continue;
         }
         if (l.query) warnings.push(`${at}: server ${l.name}: ${l.host} resolved to ${start.ip}${l.query.resolvers ? ` (resolvers ${l.query.resolvers.id}: asked again every ${l.query.resolvers.holdValidMs} ms by rsguard run on this file)` : ' (libc, once at start, as HAProxy does)'}`);
         const rest = l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3);
         d = { ...l.d, args: [l.name, `${formatHostPort(start.ip!, undefined)}${l.port !== undefined ? `:${l.port}` : ''}`, ...rest] };
       }
+      entry.d = d;
       const rs = server(d, settings, errors, warnings, globals);
       if (!rs) continue;
       if (realServers.some((r) => r.address === rs.address)) {
@@ -136,24 +143,22 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
       }
       lines.set(`virtualServices[${virtualServices.length}].realServers[${realServers.length}]`, l.d.line);
       realServers.push(rs);
+      entry.rs = rs;
     }
-    const first = all[0]!;
-    const vs = virtualAddress(bind, first.port);
+    const vs = virtualAddress(bind, all[0]?.port);
     if (!bind) warnings.push(`${file}:${s.line}: ${s.kind} ${s.name} has no bind reached by a frontend: its virtual service is named ${vs} (only a label when rsguard drives HAProxy)`);
+    // HAProxy starts such a backend and answers 503 until a server is up; rsguard shows it with an empty pool (a sorry server added in YAML still stands in).
     const waiting = unresolved.some((u) => u.vs === virtualServices.length);
-    if (!realServers.length && !waiting) return;
+    if (!realServers.length && !waiting) {
+      const why = all.length ? 'every server line was left out (see the lines above: names that did not resolve, backups, addresses taken twice)' : 'no server lines (servers added at run time with `add server` on the CLI are not seen by rsguard)';
+      warnings.push(`${file}:${s.line}: ${s.kind} ${s.name}: ${why}: loaded with an empty pool`);
+    }
     lines.set(`virtualServices[${virtualServices.length}]`, s.line);
     virtualServices.push({ name: s.name, address: vs, haproxy: { backend: s.name }, realServers });
   });
-  if (!virtualServices.length && !errors.length) {
-    // Name where rsguard looked: the backends HAProxy has, and why none gave a server to drive.
-    const proxies = sections.filter((x) => x.kind === 'backend' || x.kind === 'listen');
-    const first = proxies[0];
-    const why = proxies.some((p) => p.body.some((d) => d.key === 'server' || d.key === 'server-template'))
-      ? 'every server line was left out (see the warnings: names that did not resolve with init-addr none, backups)'
-      : 'no server lines (servers added at run time with the CLI `add server` are not seen by rsguard)';
-    errors.push(first ? { file, line: first.line, path: first.kind, message: `${first.kind} ${first.name}${proxies.length > 1 ? ` and ${proxies.length - 1} more` : ''}: ${why}: nothing for rsguard to drive` } : { file, message: 'no backend or listen section: nothing for rsguard to drive' });
-  }
+  resolveTracks(index, errors, warnings, globals);
+  // Only a file without a single backend or listen section is refused: it has no pool, empty or not, for rsguard to drive (see DOCS-PENDING).
+  if (!virtualServices.length && !errors.length) errors.push({ file, message: 'no backend or listen section: nothing for rsguard to drive (HAProxy serves every frontend itself)' });
   return {
     input: { balancer: { kind: 'haproxy', socket, ...serverStateFileOf(sections, warnings) }, virtualServices },
     lines,
@@ -221,4 +226,50 @@ function serverStateFileOf(sections: ReturnType<typeof parseHaproxy>['sections']
     warnings.push(`${loads[0]?.file ?? 'haproxy.cfg'}: server-state-file ${file} is never loaded (no "load-server-state-from-file global"): rsguard keeps it anyway`);
   }
   return { serverStateFile: file.startsWith('/') || !base ? file : `${base.replace(/\/$/, '')}/${file}` };
+}
+
+/**
+ * Every server line with `track`, as HAProxy checks it at start (its
+ * refusals are errors, for servers rsguard leaves alone too); a server rsguard
+ * drives then tracks the first server of its chain rsguard drives (rsguard
+ * YAML `track`), or gets the checks of the chain's checked server when
+ * rsguard drives none of them (a backup, a second server at one address).
+ */
+function resolveTracks(index: ServerIndex, errors: ConfigIssue[], warnings: string[], globals: ReturnType<typeof serverGlobals>): void {
+  for (const [key, entry] of index.servers) {
+    const line = entry.d ?? entry.line;
+    const p = serverParams(entry.words);
+    const spec = p.values.get('track');
+    if (spec === undefined) continue;
+    const rs = entry.rs;
+    if (rs) delete rs.track;
+    // _srv_parse_finalize (server.c): a server is checked or tracks, never both.
+    if (p.flags.has('check')) {
+      errors.push({ file: line.file, line: line.line, path: 'track', message: `track ${spec} with check: unable to enable checks and tracking at the same time! (HAProxy refuses the server)` });
+      continue;
+    }
+    const out = followTrack(index, entry.vs, key.slice(entry.vs.length + 1), line, errors);
+    if (!rs || !out) continue;
+    const at = `${line.file}:${line.line}`;
+    if (out.track) {
+      rs.track = out.track;
+      warnings.push(`${at}: track ${spec}: server ${entry.name} follows ${out.track.virtualService}/${out.track.server}'s checks in rsguard; drop "track" here with the tracked server's "check" (HAProxy refuses to track a server without checks)`);
+      continue;
+    }
+    const c = out.copyChecksOf!;
+    if (!c.d) {
+      errors.push({ file: line.file, line: line.line, path: 'track', message: `track ${spec}: the tracked server ${c.vs}/${c.name} has no address (init-addr none): HAProxy holds it, and this server with it, in maint; rsguard cannot follow that` });
+      continue;
+    }
+    const found: ConfigIssue[] = [];
+    // server() leaves backups to HAProxy; the checks of this one are wanted all the same.
+    const copy = server({ ...c.d, args: [...c.d.args, 'no-backup'] }, c.settings, found, [], globals);
+    // A second server at one address was read once already: its errors are not said twice.
+    errors.push(...found.filter((f) => !errors.some((e) => e.line === f.line && e.message === f.message)));
+    // Aimed at the tracked server, not at this one: a check without host or port is its server's.
+    const where = parseHostPort(String(copy?.address ?? ''));
+    const own = typeof where === 'string' ? {} : { host: where.host, ...(where.port !== undefined ? { port: where.port } : {}) };
+    rs.checks = ((copy?.checks as Array<Record<string, unknown>> | undefined) ?? []).map((check) => (check.unsupported ? check : { ...own, ...check }));
+    warnings.push(`${at}: track ${spec}: the chain ends at ${c.vs}/${c.name}, which rsguard leaves to HAProxy; its checks run in rsguard for server ${entry.name}`);
+  }
 }
