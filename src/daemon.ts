@@ -16,6 +16,7 @@ import { VrrpStates } from './events/vrrp-states.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
+import { notifierServers } from './notify/notifier.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import { createPinger } from './probes/icmp-pinger.js';
 import { statusDocument } from './read/status-document.js';
@@ -91,10 +92,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
   const vrrp = new VrrpStates(() => monitor.current);
-  const downServers = function* () {
-    for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
-  };
-  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
+  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock);
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
 
   // Check states survive a restart: a dead server stays dead (no flap).

@@ -7,27 +7,14 @@ import { CheckErrorTracker } from './check-errors.js';
 import { serverKey } from '../config/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
+import { ServerTable, type HealthFields, type ServerRecord } from './server-table.js';
+
+export type { ServerRecord };
 
 interface Binding {
   vs: VirtualServiceDef;
   rs: RealServerDef;
   ref: ServerRef;
-}
-
-/**
- * The one per-server record everyone reads (pool keeper, notifier, metrics):
- * rebuilt from the model on reload, so nothing outlives a removed server.
- */
-export interface ServerRecord {
-  readonly vs: VirtualServiceDef;
-  readonly rs: RealServerDef;
-  readonly ref: ServerRef;
-  hardState: Health;
-  /** When the hard state last changed; -Infinity when it has been so since rsguard started (no slow start at start). */
-  hardSince: number;
-  /** The check and what it saw when it last went hard down. */
-  downCheck: string | null;
-  downReason: string;
 }
 
 /**
@@ -39,10 +26,14 @@ export class Monitor {
   private model: Model;
   private readonly states = new Map<string, CheckState>();
   private bindingsByCheck = new Map<string, Binding[]>();
-  private servers = new Map<string, ServerRecord>();
-  /** Virtual services whose sorry server a check belongs to, and each sorry server's hard state by virtual service. */
+  /**
+   * The one record per real server and virtual service everyone reads (pool,
+   * notifier, metrics): rebuilt from the model on reload, so nothing outlives
+   * a removed server. The monitor writes the health part.
+   */
+  readonly table = new ServerTable();
+  /** Virtual services whose sorry server a check belongs to. */
   private sorryByCheck = new Map<string, VirtualServiceDef[]>();
-  private sorryHard = new Map<string, Health>();
   private readonly errors = new CheckErrorTracker();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
   private readonly weights = new Map<string, { weight: number | undefined; delta: number | undefined }>();
@@ -54,11 +45,11 @@ export class Monitor {
 
   /** The record of one real server in one virtual service. */
   serverRecord(vsKey: string, rsKey: string): ServerRecord | undefined {
-    return this.servers.get(serverKey(vsKey, rsKey));
+    return this.table.server(vsKey, rsKey);
   }
 
   serverRecords(): IterableIterator<ServerRecord> {
-    return this.servers.values();
+    return this.table.allServers();
   }
 
   /** Checks that cannot run now, by reason. */
@@ -84,7 +75,7 @@ export class Monitor {
       if (state) byIdentity.set(check.identity, state);
     }
     const downServers = new Set<string>();
-    for (const r of this.servers.values()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
+    for (const r of this.table.allServers()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
     const now = this.clock();
     // One pass over the new model's servers (a scan per check made a reload of 5,000 servers block the loop for a second).
     const usedByDown = new Set<string>();
@@ -105,44 +96,38 @@ export class Monitor {
     this.index(model);
   }
 
-  private index(model: Model): void {
+  /** `carry`: false when the check states were replaced wholesale (restore): no record's health is carried over. */
+  private index(model: Model, carry = true): void {
     const now = this.clock();
     for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
+    const health = (_vs: VirtualServiceDef, rs: RealServerDef, was: ServerRecord | undefined): HealthFields => {
+      const old = carry ? was : undefined;
+      const view = this.server(rs);
+      return {
+        hardState: view.hardState,
+        hardSince: old && old.hardState === view.hardState ? old.hardSince : old ? now : -Infinity,
+        downCheck: old?.downCheck ?? null,
+        downReason: old?.downReason ?? '',
+        flapping: view.flapping,
+      };
+    };
+    this.table.rebuild(model, health, (vs) => this.sorryHealth(vs));
     const bindings = new Map<string, Binding[]>();
-    const servers = new Map<string, ServerRecord>();
-    for (const vs of model.virtualServices) {
-      for (const rs of vs.realServers) {
-        const binding: Binding = { vs, rs, ref: { vs: vs.key, vsName: vs.name, rs: rs.key } };
-        const key = serverKey(vs.key, rs.key);
-        const old = this.servers.get(key);
-        const hardState = this.server(rs).hardState;
-        servers.set(key, {
-          vs,
-          rs,
-          ref: binding.ref,
-          hardState,
-          hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
-          downCheck: old?.downCheck ?? null,
-          downReason: old?.downReason ?? '',
-        });
-        for (const id of rs.checkIds) {
-          const list = bindings.get(id);
-          if (list) list.push(binding);
-          else bindings.set(id, [binding]);
-        }
+    for (const r of this.table.allServers()) {
+      const binding: Binding = { vs: r.vs, rs: r.rs, ref: r.ref };
+      for (const id of r.rs.checkIds) {
+        const list = bindings.get(id);
+        if (list) list.push(binding);
+        else bindings.set(id, [binding]);
       }
     }
     this.bindingsByCheck = bindings;
-    this.servers = servers;
     const sorryByCheck = new Map<string, VirtualServiceDef[]>();
-    const sorryHard = new Map<string, Health>();
     for (const vs of model.virtualServices) {
       if (!vs.sorryServer) continue;
-      sorryHard.set(vs.key, this.sorryHealth(vs));
       for (const id of vs.sorryServer.checkIds) sorryByCheck.set(id, [...(sorryByCheck.get(id) ?? []), vs]);
     }
     this.sorryByCheck = sorryByCheck;
-    this.sorryHard = sorryHard;
   }
 
   /** The sorry server's hard state: 'up' when it has no checks (unchecked, as ldirectord and keepalived leave it). */
@@ -164,8 +149,7 @@ export class Monitor {
       n++;
     }
     // The server table follows the restored states (a down server restored is down for the pool keeper too).
-    this.servers = new Map();
-    this.index(this.model);
+    this.index(this.model, false);
     return n;
   }
 
@@ -257,8 +241,9 @@ export class Monitor {
 
   private emitSorryChange(vs: VirtualServiceDef, checkId: string, at: number): void {
     const now = this.sorryHealth(vs);
-    if (now === this.sorryHard.get(vs.key)) return;
-    this.sorryHard.set(vs.key, now);
+    const record = this.table.service(vs.key);
+    if (!record || now === record.sorryHard) return;
+    record.sorryHard = now;
     const s = vs.sorryServer!;
     const check = this.model.checks.get(checkId)?.label ?? checkId;
     this.sink({ type: 'sorry-health', at, vs: vs.key, vsName: vs.name, server: formatHostPort(s.host, s.port), up: now === 'up', check, reason: this.states.get(checkId)?.lastCheck?.detail ?? '' });
@@ -270,7 +255,7 @@ export class Monitor {
     const reason = (decider && this.states.get(decider)?.lastCheck?.detail) ?? after.lastCheck?.detail ?? '';
     if (before.hardState !== after.hardState) {
       // The record changes before anyone hears of it, so every reader sees the same table.
-      const record = this.servers.get(serverKey(b.vs.key, b.rs.key));
+      const record = this.table.server(b.vs.key, b.rs.key);
       if (record) {
         record.hardState = after.hardState;
         record.hardSince = at;
@@ -282,6 +267,9 @@ export class Monitor {
       this.sink({ type: 'server-soft', at, server: b.ref, from: before.state, to: after.state, fromType: before.stateType, toType: after.stateType, check, reason });
     }
     if (before.flapping !== after.flapping) {
+      // After the hard event: a transition that starts the flapping is still mailed; the next ones are not.
+      const record = this.table.server(b.vs.key, b.rs.key);
+      if (record) record.flapping = after.flapping;
       const percent = Math.max(0, ...b.rs.checkIds.map((id) => this.states.get(id)?.flap.percent ?? 0));
       this.sink({ type: 'server-flapping', at, server: b.ref, flapping: after.flapping, percent });
     }

@@ -9,6 +9,7 @@ import { PoolKeeper } from '../../src/engine/pool-keeper.js';
 import { createLogger } from '../../src/log.js';
 import type { MailEvent } from '../../src/notify/mail-event.js';
 import { MailPolicy } from '../../src/notify/mail-policy.js';
+import { notifierServers } from '../../src/notify/notifier.js';
 import { FakeTime } from '../helpers/fake-time.js';
 
 /**
@@ -97,7 +98,8 @@ describe('one record per real server, rebuilt on reload', () => {
   it('a server removed while flapping and added back gets its DOWN and UP mails again', async () => {
     const first = model([2, 3]);
     const { monitor, events, reload } = setup(first);
-    const policy = new MailPolicy(() => monitor.current);
+    const servers = notifierServers(monitor.table);
+    const policy = new MailPolicy(() => monitor.current, servers.flapping);
     const mails = (from: number): MailEvent[] => events.slice(from).flatMap((e) => policy.toMail(e));
     const checkOf = (m: Model) => m.virtualServices[0]!.realServers[0]!.checkIds[0]!;
     // Alternating results: a hard transition each, until flap detection calls it flapping.
