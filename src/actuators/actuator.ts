@@ -45,8 +45,6 @@ export class BalancerUnavailable extends Error {
  */
 export interface Actuator {
   readonly kind: string;
-  /** True for the dry-run decorator: nothing is written, and nothing counts as applied. */
-  readonly dryRun?: boolean;
   plan(desired: DesiredService[]): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[] }>;
   apply(commands: BalancerCommand[], desired: DesiredService[]): Promise<ReconcileReport>;
   /** On daemon stop: the commands that remove what it owns, if configured to (ldirectord cleanstop). */
@@ -70,7 +68,7 @@ export interface Actuator {
   watch?(restarted: (detail: Record<string, unknown>) => void): () => void;
 }
 
-/** Plans and applies in one go: what the pool keeper does on every replan. */
+/** Plans and applies in one go: what the reconciler does each time. */
 export async function reconcile(actuator: Actuator, desired: DesiredService[]): Promise<ReconcileReport> {
   const { commands, problems } = await actuator.plan(desired);
   if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.(false)) ?? [])] };

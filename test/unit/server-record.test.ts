@@ -83,7 +83,23 @@ describe('one record per real server, rebuilt on reload', () => {
     await keeper.stop();
   });
 
-  it('the applied weights of a removed virtual service are forgotten, and not shown again when it comes back', async () => {
+  it('a drain keeps its source, who and when, and survives a reload that keeps the server', async () => {
+    const { monitor, keeper, reload, time } = setup(model([2, 3]));
+    keeper.start();
+    await settle();
+    keeper.setDrain(WEB, '10.0.0.2:80', true, '192.0.2.7');
+    const set = { mode: 'drain', source: 'api', by: '192.0.2.7', at: time.now, reason: null };
+    assert.deepEqual(monitor.serverRecord(WEB, '10.0.0.2:80')?.admin, set);
+    time.advance(5000);
+    await reload(model([2, 3, 4]));
+    assert.deepEqual(monitor.serverRecord(WEB, '10.0.0.2:80')?.admin, set);
+    assert.deepEqual([...keeper.drained(WEB)], ['10.0.0.2:80']);
+    keeper.setDrain(WEB, '10.0.0.2:80', false);
+    assert.equal(monitor.serverRecord(WEB, '10.0.0.2:80')?.admin, null);
+    await keeper.stop();
+  });
+
+  it('the applied weights of a removed virtual service are forgotten', async () => {
     const { keeper, reload } = setup(model([2], ['web', 'api']));
     keeper.start();
     await settle();
