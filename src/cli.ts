@@ -251,6 +251,7 @@ program
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.on('SIGHUP', () => worker.reread());
   });
 
 program

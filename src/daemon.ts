@@ -19,6 +19,7 @@ import { Metrics } from './metrics/metrics.js';
 import { notifierServers } from './notify/notifier.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import { createPinger } from './probes/icmp-pinger.js';
+import { forgetReadOnce } from './probes/read-once.js';
 import { statusDocument } from './read/status-document.js';
 import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
@@ -123,7 +124,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,
-      setDrain: (vs, rs, drained) => pools.setDrain(vs, rs, drained),
+      setDrain: (vs, rs, drained, by) => pools.setDrain(vs, rs, drained, by),
       activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
     },
     vrrp: { token: () => monitor.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
@@ -168,6 +169,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
     if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
     if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
+    // A reload is when an admin expects a rotated CA or a new user to be seen.
+    forgetReadOnce();
     monitor.reload(next);
     store?.retain(new Set(next.checks.keys()));
     notifications.reconfigure();
