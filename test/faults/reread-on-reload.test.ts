@@ -92,7 +92,7 @@ virtualServices:
     const mark = daemon.mark();
     daemon.signal('SIGHUP');
     await daemon.waitForLog('reloaded', (l) => l.msg === 'config reloaded', 10_000, mark);
-    const reloadedAt = Date.now();
+    // A round is 200 ms; 5 s is generous for two loaded cores.
     s = await waitFor(
       'both up after the reload',
       async () => {
@@ -101,8 +101,6 @@ virtualServices:
       },
       5000,
     );
-    // A round is 200 ms; the bound is generous for two loaded cores.
-    assert.ok(Date.now() - reloadedAt < 5000);
     assert.equal(server0(s, 'tls').hardState, 'up');
   });
 });
