@@ -74,8 +74,12 @@ export class DesiredPool {
   setAdmin(vsKey: string, rsKey: string, admin: AdminState | null): boolean {
     const record = this.monitor.table.server(vsKey, rsKey);
     if (!record) return false;
+    const was = record.admin;
     record.admin = admin;
-    this.log.info({ vs: vsKey, rs: rsKey, admin: admin?.mode ?? null, source: admin?.source, by: admin?.by }, admin ? `real server ${admin.mode === 'drain' ? 'drained' : 'in maintenance'}` : 'real server undrained');
+    const mode = admin?.mode ?? was?.mode;
+    const fields = { vs: vsKey, rs: rsKey, ...(admin ? { source: admin.source, by: admin.by, reason: admin.reason } : {}) };
+    if (mode === 'maint') this.log.info({ ...fields, maint: admin !== null }, admin ? 'real server in maintenance' : 'real server out of maintenance');
+    else this.log.info({ ...fields, drained: admin !== null }, admin ? 'real server drained' : 'real server undrained');
     this.replan(new Set([vsKey]));
     return true;
   }
