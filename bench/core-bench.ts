@@ -1,4 +1,6 @@
 // npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
+//   any config beside the bench's YAML: --config FILE (rsguard YAML, ldirectord.cf, keepalived.conf, haproxy.cfg;
+//   its real servers moved onto the farm, bench/config-input.ts): one case, its kind and N, instead of --sizes/--kinds/--rss
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
 //   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
 //   rsguard's node flags: --node-flags "--max-semi-space-size=4"
@@ -14,7 +16,8 @@ import { startNginxFarm, type Farm } from './nginx-farm.js';
 import { cpuSplit, familyCpuSeconds, rssMb, threadCpuSeconds } from './proc-stats.js';
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
-import { startRsguard } from './rsguard-peer.js';
+import { startRsguard, type OwnConfig } from './rsguard-peer.js';
+import { benchConfig } from './config-input.js';
 import { startHaproxy } from './haproxy-peer.js';
 import { activeOpens, reexecInPrivateNetns } from './private-netns.js';
 
@@ -28,7 +31,10 @@ const seconds = Number(arg('seconds', '60'));
 const warmup = Number(arg('warmup', '8'));
 const sizes = arg('sizes', '1000,5000').split(',').map(Number);
 const kinds = arg('kinds', 'http,tcp').split(',') as Array<'http' | 'tcp'>;
-const rssSize = Number(arg('rss', '10000'));
+const configFile = arg('config', '');
+const own = configFile ? await benchConfig(path.resolve(configFile)) : undefined;
+const ownConfig: OwnConfig | undefined = own ? { name: `rsguard ${own.label}`, yaml: own.yaml } : undefined;
+const rssSize = own ? 0 : Number(arg('rss', '10000'));
 const vs = arg('vs', '');
 const repeat = Number(arg('repeat', vs ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
@@ -101,7 +107,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const cpu0 = cpuSplit(peer.pid);
   const main0 = threadCpuSeconds(peer.pid, peer.pid);
   const ng0 = familyCpuSeconds(farm.pid);
-  const sampling = allocDir !== '' && peer.name === 'rsguard';
+  const sampling = allocDir !== '' && isRsguard(peer.name);
   if (sampling) process.kill(peer.pid, 'SIGUSR2'); // start sampling allocations (bench/alloc-sampler.ts)
   const t0 = performance.now();
   await sleep(window * 1000);
@@ -164,16 +170,22 @@ async function heapSnapshot(pid: number, into: string): Promise<void> {
   throw new Error(`no heap snapshot from ${pid} in ${into}`);
 }
 
+/** rsguard on the bench's YAML, or on --config's file: either is profiled alike. */
+function isRsguard(system: string): boolean {
+  return system === 'rsguard' || system === ownConfig?.name;
+}
+
 async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
-  const flags = cpuProfDir && system === 'rsguard' ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
-  if (system === 'rsguard') flags.push(...nodeFlags);
-  if (allocDir && system === 'rsguard') flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
-  if (heapDir && system === 'rsguard') flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
-  const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags);
+  const rsguard = isRsguard(system);
+  const flags = cpuProfDir && rsguard ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
+  if (rsguard) flags.push(...nodeFlags);
+  if (allocDir && rsguard) flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
+  if (heapDir && rsguard) flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
+  const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags, system === ownConfig?.name ? ownConfig : undefined);
   try {
     const row = await measure(peer, s, farm, window);
-    if (heapDir && system === 'rsguard') await heapSnapshot(peer.pid, path.resolve(heapDir));
-    if (allocDir && system === 'rsguard') {
+    if (heapDir && rsguard) await heapSnapshot(peer.pid, path.resolve(heapDir));
+    if (allocDir && rsguard) {
       const file = path.join(path.resolve(allocDir), `alloc-${peer.pid}.json`);
       for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(200);
       console.error(`allocation profile: ${file} (${Math.round(row.done * window)} checks in the window)`);
@@ -184,13 +196,15 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
   }
 }
 
-const systems = vs ? ['rsguard', vs] : ['rsguard'];
-const maxN = Math.max(...sizes, rssSize);
+const rsguards = ownConfig ? ['rsguard', ownConfig.name] : ['rsguard'];
+const systems = vs ? [...rsguards, vs] : rsguards;
+const maxN = own ? own.n : Math.max(...sizes, rssSize);
 const farm = await startNginxFarm(12000, maxN);
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
 const rows: Row[] = [];
 const cases: Array<{ kind: 'http' | 'tcp'; n: number; window: number }> = [];
-for (const n of sizes) for (const kind of kinds) cases.push({ kind, n, window: seconds });
+if (own) cases.push({ kind: own.kind, n: own.n, window: seconds });
+else for (const n of sizes) for (const kind of kinds) cases.push({ kind, n, window: seconds });
 if (rssSize > 0) cases.push({ kind: 'http', n: rssSize, window: Math.min(seconds, 20) });
 try {
   for (const c of cases) {
@@ -219,6 +233,9 @@ const rssNote = rssSize > 0 ? `the ${rssSize} row ${Math.min(seconds, 20)}s; ` :
 const flagsNote =
   (nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '') + (allocDir ? ', sampling allocations (rsguard CPU figures include the sampler)' : '');
 console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
+if (own) {
+  console.log(`\n${ownConfig!.name}: ${own.n} real servers moved onto the farm, run as rsguard loads it (the imported YAML), global settings as the bench's YAML${own.removed.length ? `; taken out: ${own.removed.join(', ')}` : ''}`);
+}
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
 printTable(
   ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'check errors', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
@@ -227,9 +244,9 @@ printTable(
 if (vs) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);
   const side: string[][] = [];
-  for (const c of cases) {
+  for (const c of cases) for (const system of rsguards) {
     const of = (system: string) => rows.filter((r) => r.system === system && r.kind === c.kind && r.n === c.n);
-    const a = of('rsguard');
+    const a = of(system);
     const b = of(vs);
     const cpuA = mean(a.map((r) => r.cpuPer1000));
     const cpuB = mean(b.map((r) => r.cpuPer1000));
@@ -237,7 +254,7 @@ if (vs) {
     const rssB = mean(b.map((r) => r.rss));
     const lagP99 = mean(a.map((r) => r.lagP99));
     const main = mean(a.map((r) => r.mainThreadPct));
-    side.push([c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
+    side.push([system === 'rsguard' ? 'bench YAML' : own!.label, c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
   }
-  printTable(['kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
+  printTable(['rsguard config', 'kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
 }

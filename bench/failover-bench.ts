@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { HaproxyActuator } from '../src/actuators/haproxy/haproxy-actuator.js';
 import { reconcile } from '../src/actuators/actuator.js';
 import { RuntimeClient } from '../src/actuators/haproxy/runtime-client.js';
-import { diffIpvs } from '../src/actuators/ipvs/ipvs-diff.js';
+import { planIpvs } from '../src/actuators/ipvs/ipvs-diff.js';
 import { parseIpvsSave } from '../src/actuators/ipvs/ipvs-table.js';
 import { loadYamlText } from '../src/config/load.js';
 import { planPool, type ServerHealth } from '../src/planner/pool-plan.js';
@@ -132,7 +132,7 @@ haproxy.kill('SIGTERM');
 
 const ipvsSaved = vs.realServers.map((r) => `-a -t 192.0.2.2:80 -r ${r.key} -g -w 1`).join('\n');
 const ipvsText = `-A -t 192.0.2.2:80 -s wrr\n${ipvsSaved}\n`;
-const ipvs = await timeIt(async () => diffIpvs(desiredWith(2), parseIpvsSave(ipvsText)));
+const ipvs = await timeIt(async () => planIpvs(desiredWith(2), parseIpvsSave(ipvsText), { services: new Set(['tcp:192.0.2.2:80']), members: new Map() }, { foreignServers: 'keep', complete: true }));
 rmSync(dir, { recursive: true, force: true });
 
 console.log(`\nrsguard failover bench (${new Date().toISOString()})`);

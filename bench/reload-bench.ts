@@ -32,7 +32,15 @@ ${vss.join('\n')}
 `;
 }
 
+/**
+ * The checks a reload adds run their first round within the startup spread
+ * (2 s) and timeout (1 s): 10,000 probes then are that round's load, not the
+ * next reload's, so each reload is measured once the last one has settled.
+ */
+const SETTLE_MS = 4000;
+
 async function blockDuring(run: () => Promise<unknown>): Promise<{ maxGapMs: number; wallMs: number }> {
+  await sleep(SETTLE_MS);
   let last = performance.now();
   let maxGap = 0;
   const t = setInterval(() => {

@@ -22,18 +22,24 @@ export function rsguardConfig(s: PeerSettings, apiPort: number): string {
   return `global:\n  listen: 127.0.0.1:${apiPort}\n  logLevel: warn\n  concurrency: 10000\n  startupSpread: ${interval}\n  stateFile: false\n  checkDefaults: { interval: ${interval}, timeout: 1s, retryInterval: ${interval}, fall: 3, rise: 2 }\nvirtualServices:\n${vss.join('\n')}\n`;
 }
 
+/** A config other than the bench's own YAML (bench/config-input.ts): its name in the tables and the YAML it runs as. */
+export interface OwnConfig {
+  name: string;
+  yaml(apiPort: number, ports: number[], intervalMs: number): string;
+}
+
 /** `rsguard run` (embedded mode) as a child process; extra node flags (--cpu-prof) go before the script. */
-export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: string[] = []): Promise<CheckerPeer> {
+export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: string[] = [], own?: OwnConfig): Promise<CheckerPeer> {
   const apiPort = await freePort();
-  const file = path.join(dir, `rsguard-${s.kind}-${s.ports.length}.yaml`);
-  writeFileSync(file, rsguardConfig(s, apiPort));
+  const file = path.join(dir, `rsguard-${own ? 'config' : s.kind}-${s.ports.length}.yaml`);
+  writeFileSync(file, own ? own.yaml(apiPort, s.ports, s.intervalMs) : rsguardConfig(s, apiPort));
   // Its warn/error log lines go to our stderr, so a failed row says why.
   const child = spawn(process.execPath, [...nodeFlags, cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'], cwd: dir });
   const exited = new Promise((r) => child.once('exit', r));
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
   await waitForMetrics(metrics, () => child.exitCode !== null);
   return {
-    name: 'rsguard',
+    name: own?.name ?? 'rsguard',
     pid: child.pid!,
     alive: () => child.exitCode === null && child.signalCode === null,
     failures: async (text?: string) => sumMetric(text ?? (await metrics()), 'rsguard_probe_results_total', (l) => l.includes('outcome="failure"')),

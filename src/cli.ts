@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { apiCall } from './cli/api-client.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseHostPort } from './lib/address.js';
@@ -183,10 +184,11 @@ program
       if (!o.quiet) process.stdout.write(`${line}\n`);
     };
     try {
-      const res = await fetch(new URL('/api/health', url), { signal: AbortSignal.timeout(o.timeout * 1000) });
-      const body = (await res.json()) as { ok?: boolean; detail?: string };
+      // keepalived's vrrp_script runs this: one try within its timeout, the answer's body whatever its status.
+      const res = await apiCall<{ ok?: boolean; detail?: string }>(url, '/api/health', { timeoutMs: o.timeout * 1000, anyStatus: true });
+      const body = res.body ?? {};
       say(`${body.ok === true ? 'healthy' : 'SICK'}: ${body.detail ?? `HTTP ${res.status}`}`);
-      process.exit(res.ok && body.ok === true ? 0 : 1);
+      process.exit(res.status < 300 && body.ok === true ? 0 : 1);
     } catch (err) {
       say(`SICK: rsguard does not answer at ${url}: ${(err as Error).message}`);
       process.exit(1);

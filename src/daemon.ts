@@ -1,9 +1,10 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import { reconfigureBalancer } from './actuators/reconfigure.js';
 import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
-import { movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
+import { askNamesAgain, movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -95,6 +96,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const vrrp = new VrrpStates(() => monitor.current);
   const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock);
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+  monitor.start();
 
   // Check states survive a restart: a dead server stays dead (no flap).
   const store = q.stateStore;
@@ -163,9 +165,17 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     for (const n of resolved) log.info(n, 'host name resolves now');
   };
   logNames(undefined, model);
-  const apply = (next: Model) => {
+  // A loop turn with a timers phase in it: a setImmediate from an I/O callback (the loader's last part) runs before the timers.
+  const nextTurn = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+  /**
+   * Swaps a loaded model in. The monitor's swap is one step (status and
+   * metrics read the new model from then on); the scheduler and the pools
+   * follow on the next loop turns, so the loop is held for the longest of
+   * the three, not their sum (10,000 servers). One apply at a time, in order.
+   */
+  const applySteps = async (next: Model) => {
     logNames(current, next);
-    if (next.balancer.kind !== current.balancer.kind) log.warn({ balancer: next.balancer.kind }, 'balancer change needs a restart');
+    for (const setting of reconfigureBalancer(actuator, current.balancer, next.balancer)) log.warn({ balancer: next.balancer.kind, setting }, 'balancer change needs a restart');
     // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
     if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
     if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
@@ -174,22 +184,32 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     monitor.reload(next);
     store?.retain(new Set(next.checks.keys()));
     notifications.reconfigure();
-    scheduler.setChecks(next.checks, next.global.startupSpreadMs);
-    pools.onReload(next, reconcileIntervalOf(next));
     current = next;
+    await nextTurn();
+    scheduler.setChecks(next.checks, next.global.startupSpreadMs);
+    await nextTurn();
+    pools.onReload(next, reconcileIntervalOf(next));
     resolveAgain.schedule(next);
   };
+  let applying: Promise<void> = Promise.resolve();
+  /** `valid`: asked when its turn comes, after the applies queued before it (a model built from what was running then). */
+  const apply = (next: Model, valid: () => boolean = () => true): Promise<void> => {
+    const run = applying.then(() => (valid() ? applySteps(next) : undefined));
+    applying = run.catch(() => undefined);
+    return run;
+  };
+  const onThread = (why: string) => log.warn({ why }, 'config loaded on the daemon thread: the loader thread failed, checks wait while it loads');
   // Loads overlap (a second SIGHUP while the first still resolves names): the newest load wins, an older one that finishes later is dropped.
   let generation = 0;
   const reload = async (): Promise<boolean> => {
     const mine = ++generation;
     try {
-      const next = await loadConfigOffThread(opts.configFile, opts.format, opts.loadOptions);
+      const next = await loadConfigOffThread(opts.configFile, opts.format, opts.loadOptions, onThread);
       if (mine !== generation) {
         log.info({ file: opts.configFile }, 'config reload superseded by a newer one');
         return true;
       }
-      apply(next);
+      await apply(next);
       log.info({ file: current.source, virtualServices: current.virtualServices.length, checks: current.checks.size }, 'config reloaded');
       return true;
     } catch (err) {
@@ -198,20 +218,31 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       return false;
     }
   };
-  // HAProxy `resolvers`: the names are asked again every `hold valid`; an answer that moves a server is the same config loaded again.
+  // HAProxy `resolvers` (every `hold valid`) and names that did not resolve: only the names are asked again; an answer
+  // that changed is built into the text the running model came from, so an edit of the file still waits for a reload.
   const resolveAgain = new ResolveAgain(async () => {
     try {
       const mine = generation;
-      const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, ...(current.hostNames ? { hostNames: current.hostNames } : {}) });
-      // A reload began meanwhile: its model is newer than this one.
-      if (mine !== generation) return;
-      const moved = movedServers(current, next);
-      if (!moved.length) return resolveAgain.schedule(current);
-      for (const m of moved) {
-        if (m.from === undefined) log.info(m, 'server added: its name resolves now');
-        else log.warn(m, 'server address changed: its name resolves elsewhere now');
-      }
-      apply(next);
+      const base = current;
+      const names = base.hostNames;
+      const fresh = names && (await askNamesAgain(names));
+      log.debug({ names: names?.queries?.size ?? 0, changed: fresh !== undefined }, 'host names asked again');
+      // Void once another model went in or a reload (which asks every name) began: this one is built from what ran before.
+      // Asked again all the same (a reload that is refused would otherwise leave the names unasked).
+      const stale = () => current !== base || mine !== generation;
+      if (!names || !fresh || stale()) return resolveAgain.schedule(current);
+      const next = await loadConfigOffThread(opts.configFile, opts.format, { ...opts.loadOptions, hostNames: { ...names, answers: fresh }, namesAnswered: true, ...(names.text !== undefined ? { text: names.text } : {}) }, onThread);
+      // Applied even when no server moved (a name's spare addresses): the new answers are the ones compared next time.
+      let applied = false;
+      await apply(next, () => {
+        if (stale()) return false;
+        for (const m of movedServers(current, next)) {
+          if (m.from === undefined) log.info(m, 'server added: its name resolves now');
+          else log.warn(m, 'server address changed: its name resolves elsewhere now');
+        }
+        return (applied = true);
+      });
+      if (!applied) resolveAgain.schedule(current);
     } catch (err) {
       const errors = err instanceof ConfigError ? err.issues.map(formatIssue) : [(err as Error).message];
       log.error({ file: opts.configFile, errors }, 'names not resolved again, keeping the running addresses');

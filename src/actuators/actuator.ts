@@ -1,4 +1,4 @@
-import type { VirtualServiceDef } from '../config/model.js';
+import type { BalancerDef, Forwarding, VirtualServiceDef } from '../config/model.js';
 import type { MemberPlan, PoolPlan } from '../planner/pool-plan.js';
 
 /** What the balancer should hold for one virtual service. */
@@ -25,9 +25,29 @@ export interface ConfigProblem {
   message: string;
 }
 
+/** Something the balancer holds that rsguard leaves alone on purpose, or removed because the config asked it to: logged, not an error. */
+export type BalancerNote = ConfigProblem;
+
+/** What the balancer holds for one virtual service that rsguard did not put there and leaves as it found it. */
+export interface LeftAlone {
+  /** The service was there before rsguard: adopted for its members, never deleted by rsguard. */
+  adopted: boolean;
+  /** Members the config does not name and rsguard did not add (an operator's, say). */
+  foreign: Array<{ server: string; forwarding: Forwarding; weight: number }>;
+  /** Settings of an adopted service that differ from the config, in words (`scheduler rr (config: wlc)`). */
+  settings: string[];
+}
+
 export interface ReconcileReport {
   changes: AppliedChange[];
   problems: ConfigProblem[];
+  notes?: BalancerNote[];
+}
+
+/** What a plan covers. */
+export interface PlanScope {
+  /** The desired list is every virtual service of the config: what rsguard created beyond it is deleted (a reload dropped it). */
+  complete?: boolean;
 }
 
 /** The balancer could not be read or written at all: keep the desired pool and retry later. */
@@ -45,7 +65,7 @@ export class BalancerUnavailable extends Error {
  */
 export interface Actuator {
   readonly kind: string;
-  plan(desired: DesiredService[]): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[] }>;
+  plan(desired: DesiredService[], scope?: PlanScope): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[]; notes?: BalancerNote[] }>;
   apply(commands: BalancerCommand[], desired: DesiredService[]): Promise<ReconcileReport>;
   /** On daemon stop: the commands that remove what it owns, if configured to (ldirectord cleanstop). */
   planStop(desired: DesiredService[]): Promise<BalancerCommand[]>;
@@ -66,13 +86,17 @@ export interface Actuator {
    * pools are reapplied before the periodic repair would. Returns a stop function.
    */
   watch?(restarted: (detail: Record<string, unknown>) => void): () => void;
+  /** What the last plan found in the balancer for a virtual service and left as it was (undefined: nothing known). */
+  leftAlone?(vsKey: string): LeftAlone | undefined;
+  /** A reload changed the balancer's settings: takes those it can live and returns their names (the others need a restart). */
+  reconfigure?(def: BalancerDef): string[];
 }
 
 /** Plans and applies in one go: what the reconciler does each time. */
-export async function reconcile(actuator: Actuator, desired: DesiredService[]): Promise<ReconcileReport> {
-  const { commands, problems } = await actuator.plan(desired);
-  if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.(false)) ?? [])] };
+export async function reconcile(actuator: Actuator, desired: DesiredService[], scope: PlanScope = {}): Promise<ReconcileReport> {
+  const { commands, problems, notes = [] } = await actuator.plan(desired, scope);
+  if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.(false)) ?? [])], notes };
   const report = await actuator.apply(commands, desired);
   const after = (await actuator.settled?.(true)) ?? [];
-  return { changes: report.changes, problems: [...problems, ...report.problems, ...after] };
+  return { changes: report.changes, problems: [...problems, ...report.problems, ...after], notes };
 }

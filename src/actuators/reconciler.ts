@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { Backoff } from '../lib/backoff.js';
 import { realTimers, type Timers } from '../lib/timers.js';
-import { BalancerUnavailable, reconcile, type Actuator, type AppliedChange, type ConfigProblem, type DesiredService } from './actuator.js';
+import { BalancerUnavailable, reconcile, type Actuator, type ConfigProblem, type DesiredService } from './actuator.js';
+import { logReport } from './reconcile-log.js';
 
 export interface BalancerStatus {
   kind: string;
@@ -124,13 +125,13 @@ export class Reconciler {
     const { actuator, log } = this.deps;
     try {
       const desired = this.deps.desired(scope);
-      const report = await reconcile(actuator, desired);
+      // Only a plan of every pool may delete what the config no longer has: a scoped one does not see the rest.
+      const report = await reconcile(actuator, desired, { complete: scope === 'all' });
       // A service counts as applied only when every change of it reached the balancer (a dry run applies none).
       const notApplied = new Set([...report.problems.map((p) => p.vs), ...report.changes.filter((c) => !c.applied).map((c) => c.vs)]);
       this.deps.applied(desired.filter((d) => !notApplied.has(d.vs.name)));
       this.errors += report.problems.length;
-      this.logChanges(report.changes);
-      for (const p of report.problems) log.error({ vs: p.vs, member: p.member, balancer: this.kind, problem: p.message }, 'balancer configuration problem');
+      logReport(log, this.kind, report);
       // A partial reconcile says nothing new of the pools it did not cover: their problems stand.
       const covered = new Set(desired.map((d) => d.vs.name));
       const problems = scope === 'all' ? report.problems : [...this.current.problems.filter((p) => !covered.has(p.vs)), ...report.problems];
@@ -149,13 +150,6 @@ export class Reconciler {
     }
   }
 
-  private logChanges(changes: AppliedChange[]): void {
-    for (const c of changes) {
-      if (c.applied) this.deps.log.info({ vs: c.vs, balancer: this.kind, command: c.command }, 'balancer changed');
-      else this.deps.log.info({ vs: c.vs, balancer: this.kind, command: c.command, applied: false }, 'balancer change not applied');
-    }
-  }
-
   /** Stops reconciling (the one in flight finishes); then lets the actuator clean up what it owns (cleanStop). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -167,7 +161,8 @@ export class Reconciler {
     try {
       const desired = this.deps.desired('all');
       const commands = await actuator.planStop(desired);
-      if (commands.length) this.logChanges((await actuator.apply(commands, desired)).changes);
+      // A -D that fails on the way out is logged with ipvsadm's words, like any other.
+      if (commands.length) logReport(log, this.kind, await actuator.apply(commands, desired));
     } catch (err) {
       log.error({ err: (err as Error).message }, 'balancer cleanup on stop failed');
     }

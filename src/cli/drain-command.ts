@@ -1,3 +1,5 @@
+import { apiCall } from './api-client.js';
+
 /** `rsguard drain|undrain VS RS [--wait S]`: talks to the running daemon's write API. */
 export interface DrainOptions {
   url: string;
@@ -5,29 +7,18 @@ export interface DrainOptions {
   wait?: number;
 }
 
-async function call(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${res.status}: ${String(body.error ?? res.statusText)}`);
-  return body;
-}
 
 export async function drainCommand(drained: boolean, vs: string, rs: string, o: DrainOptions, print: (line: string) => void): Promise<void> {
   const token = o.token ?? process.env.RSGUARD_TOKEN;
   if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
-  await call(new URL(drained ? '/api/drain' : '/api/undrain', o.url).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ vs, rs }),
-  });
+  // A drain is idempotent: a daemon that was restarting when it was sent gets it again.
+  await apiCall(o.url, drained ? '/api/drain' : '/api/undrain', { method: 'POST', token, json: { vs, rs }, timeoutMs: 10_000, retries: 2 });
   print(`${rs} in ${vs}: ${drained ? 'drained (weight 0, kept in the table)' : 'back in service'}`);
   if (!drained || o.wait === undefined) return;
   const until = Date.now() + o.wait * 1000;
-  const q = new URL('/api/connections', o.url);
-  q.searchParams.set('vs', vs);
-  q.searchParams.set('rs', rs);
+  const q = `/api/connections?${new URLSearchParams({ vs, rs }).toString()}`;
   for (;;) {
-    const n = Number((await call(q.href, {})).activeConnections);
+    const n = Number((await apiCall(o.url, q, { timeoutMs: 10_000, retries: 2 })).body.activeConnections);
     if (n === 0) return print(`${rs}: no active connections`);
     if (Date.now() >= until) throw new Error(`${rs} still has ${n} active connections after ${o.wait} s`);
     await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(50, until - Date.now()))));

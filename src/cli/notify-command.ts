@@ -1,3 +1,4 @@
+import { ApiRefused, apiCall } from './api-client.js';
 import { readFile } from 'node:fs/promises';
 import { vrrpTransition, type VrrpTransition } from '../vrrp/vrrp-event.js';
 import { spoolTransition } from '../vrrp/vrrp-spool.js';
@@ -35,17 +36,12 @@ export async function notifyCommand(args: string[], o: NotifyOptions, at: number
   if (typeof t === 'string') return Promise.reject(new Error(t));
   const token = o.token ?? process.env.RSGUARD_TOKEN ?? (o.tokenFile ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined);
   try {
-    const res = await fetch(new URL('/api/vrrp', o.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ kind: t.kind, name: t.name, state: t.state, priority: t.priority }),
-      signal: AbortSignal.timeout(2000),
-    });
-    if (res.ok) return `recorded ${t.kind} ${t.name} ${t.state}`;
-    // A refusal (bad token, bad input) is not an outage: spooling would only defer the same refusal.
-    if (res.status < 500) throw Object.assign(new Error(`daemon refused: ${res.status} ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? ''}`), { final: true });
+    // keepalived waits for its notify script: one try, then the spool.
+    await apiCall(o.url, '/api/vrrp', { method: 'POST', token, json: { kind: t.kind, name: t.name, state: t.state, priority: t.priority }, timeoutMs: 2000 });
+    return `recorded ${t.kind} ${t.name} ${t.state}`;
   } catch (err) {
-    if ((err as { final?: boolean }).final) throw err;
+    // A refusal (bad token, bad input) is not an outage: spooling would only defer the same refusal.
+    if (err instanceof ApiRefused && err.status < 500) throw new Error(`daemon refused: ${err.message}`);
   }
   const file = await spoolTransition(o.spool, t);
   return `daemon not reachable; spooled ${t.kind} ${t.name} ${t.state} in ${file}`;

@@ -1,3 +1,4 @@
+import { ApiRefused, apiCall } from './api-client.js';
 import { renderStatusTable } from '../read/status-table.js';
 import type { StatusDocument } from '../read/status-document.js';
 
@@ -10,9 +11,11 @@ export interface StatusOptions {
 }
 
 async function fetchStatus(url: string): Promise<StatusDocument> {
-  const res = await fetch(new URL('/api/status', url), { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
-  return (await res.json()) as StatusDocument;
+  try {
+    return (await apiCall<StatusDocument>(url, '/api/status', { timeoutMs: 5000, retries: 1 })).body;
+  } catch (err) {
+    throw err instanceof ApiRefused ? new Error(`${url} answered HTTP ${err.status}`) : err;
+  }
 }
 
 /** Colour only for a person at a terminal: never into a pipe or a file, never with NO_COLOR set (no-color.org). */

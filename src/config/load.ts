@@ -94,25 +94,29 @@ export interface LoadOptions {
   strict?: boolean;
   /** The running model's host-name answers: names not asked again (HAProxy's libc ones, ldirectord's that resolved) keep them. */
   hostNames?: Model['hostNames'];
+  /** `hostNames` was just asked (ResolveAgain): every answer is taken as it is, no name is looked up. */
+  namesAnswered?: boolean;
+  /** Build from this text instead of reading the file (ResolveAgain builds the running file's text again with new answers). */
+  text?: string;
 }
 
 /** The importer of each non-YAML format: what rsguard YAML would say, with source lines. */
-function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined, hostNames?: Model['hostNames']): Promise<ImportResult> | ImportResult {
+function runImporter(kind: Exclude<ConfigFormat, 'yaml'>, file: string, text: string, configId: string | undefined, hostNames?: Model['hostNames'], answered = false): Promise<ImportResult> | ImportResult {
   switch (kind) {
     case 'ldirectord':
-      return importLdirectord(file, text, { previous: hostNames?.answers });
+      return importLdirectord(file, text, { previous: hostNames?.answers, answered });
     case 'keepalived':
       return importKeepalived(file, configId, text);
     case 'haproxy':
-      return importHaproxyResolved(file, text, hostNames?.answers);
+      return importHaproxyResolved(file, text, hostNames?.answers, undefined, answered);
   }
 }
 
 /** Loads any supported config file into the model. */
 export async function loadConfig(file: string, format?: ConfigFormat, opts: LoadOptions = {}): Promise<Model> {
-  const text = await readConfigFile(file);
+  const text = opts.text ?? (await readConfigFile(file));
   const kind = format ?? sniffFormat(file, text);
-  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId, opts.hostNames), file, kind, opts.strict, text);
+  let model = kind === 'yaml' ? loadYamlText(file, text) : modelFromImport(await runImporter(kind, file, text, opts.configId, opts.hostNames, opts.namesAnswered), file, kind, opts.strict, text);
   if (opts.apiTokenFile && !model.global.apiToken && !model.global.apiTokenFile) model = { ...model, global: { ...model.global, apiTokenFile: opts.apiTokenFile } };
   return withTokenFile(model);
 }
@@ -162,5 +166,14 @@ export function modelFromImport(result: ImportResult, file: string, format: Excl
     ...tolerated.map((t) => `${formatIssue(t)} (${t.departs ? 'rsguard loads it anyway' : 'the original tool logs this and carries on; so does rsguard'}, and check-config --strict refuses it)`),
     ...result.warnings,
   ];
-  return { ...model, format, warnings, ...(result.hostNames ? { hostNames: result.hostNames } : {}) };
+  return { ...model, format, warnings, ...(result.hostNames ? { hostNames: hostNamesOf(result.hostNames, model, text) } : {}) };
+}
+
+/** The importer's host names in the model: an unresolved server names its virtual service by key; the text is kept while names are asked again. */
+function hostNamesOf(h: NonNullable<ImportResult['hostNames']>, model: Model, text: string | undefined): NonNullable<Model['hostNames']> {
+  const unresolved = (h.unresolved ?? []).flatMap(({ vs, ...u }) => {
+    const key = model.virtualServices[vs]?.key;
+    return key === undefined ? [] : [{ ...u, vs: key }];
+  });
+  return { ...h, unresolved, ...(h.everyMs !== undefined && text !== undefined ? { text } : {}) };
 }

@@ -1,3 +1,4 @@
+import type { NameQuery } from '../lib/name-lookup.js';
 import type { ProbeTarget } from '../probes/types.js';
 
 /**
@@ -175,9 +176,31 @@ export interface Model {
   /** Accepted but not acted on (importers fill this). */
   warnings: string[];
   /**
-   * Host names the file gives real servers by (haproxy.cfg) and what they
-   * resolved to; with `everyMs` the daemon loads the file again that often and
-   * swaps the model in when an address changed (HAProxy `resolvers`).
+   * Host names the file gives real servers by (ldirectord.cf, haproxy.cfg)
+   * and what they resolved to; with `everyMs` the daemon asks them again that
+   * often and, when an answer changed, builds the model again from `text`
+   * with the new answers (HAProxy `resolvers`, a name that did not resolve).
    */
-  hostNames?: { answers: ReadonlyMap<string, readonly string[]>; everyMs?: number };
+  hostNames?: HostNamesDef;
+}
+
+export interface HostNamesDef {
+  /** Addresses per query key (lib/name-lookup.ts queryKey); [] for a name that did not resolve. */
+  answers: ReadonlyMap<string, readonly string[]>;
+  /** How each key is asked, and whether it is asked again. */
+  queries?: ReadonlyMap<string, NameQuery>;
+  everyMs?: number;
+  /** Real servers left out of their virtual service because their name gave no address: a check error "unresolved" until it does. */
+  unresolved?: UnresolvedServerDef[];
+  /** The file's text this model was built from: answers that change are applied to it, not to whatever the file says now (that waits for a reload). */
+  text?: string;
+}
+
+export interface UnresolvedServerDef {
+  /** The virtual service's key. */
+  vs: string;
+  name: string;
+  port: number;
+  /** The answer key it waits on. */
+  lookup: string;
 }

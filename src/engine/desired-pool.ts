@@ -63,10 +63,7 @@ export class DesiredPool {
 
   private keysWhere(vsKey: string, pred: (r: ServerRecord) => boolean): Set<string> {
     const out = new Set<string>();
-    for (const rs of this.monitor.table.service(vsKey)?.vs.realServers ?? []) {
-      const r = this.monitor.table.server(vsKey, rs.key);
-      if (r && pred(r)) out.add(rs.key);
-    }
+    for (const r of this.monitor.serverRecordsOf(vsKey)) if (pred(r)) out.add(r.rs.key);
     return out;
   }
 
@@ -102,8 +99,9 @@ export class DesiredPool {
 
   /** What the safety valve needs of each real server: hard state, since when, and when all its checks last answered. */
   private valveServers(vs: VirtualServiceDef): ValveServer[] {
-    return vs.realServers.map((rs) => {
-      const r = this.monitor.table.server(vs.key, rs.key);
+    const records = this.monitor.serverRecordsOf(vs.key);
+    return vs.realServers.map((rs, i) => {
+      const r = records[i]?.rs === rs ? records[i] : this.monitor.serverRecord(vs.key, rs.key);
       let checkedAt = Infinity;
       for (const id of rs.checkIds) checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
       return { key: rs.key, hardState: r?.hardState ?? 'up', hardSince: r?.hardSince ?? -Infinity, checkedAt };
@@ -112,7 +110,8 @@ export class DesiredPool {
 
   private health(vs: VirtualServiceDef, now: number): Map<string, ServerHealth> {
     const servers = this.valveServers(vs);
-    const records = vs.realServers.map((rs) => this.monitor.table.server(vs.key, rs.key));
+    const byOrder = this.monitor.serverRecordsOf(vs.key);
+    const records = vs.realServers.map((rs, i) => (byOrder[i]?.rs === rs ? byOrder[i] : this.monitor.serverRecord(vs.key, rs.key)));
     const held = new Map<string, number>();
     const previous = new Map<string, Health>();
     for (const r of records) {

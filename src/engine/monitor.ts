@@ -1,9 +1,12 @@
 import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import { UnresolvedServers, type UnresolvedView } from './unresolved-servers.js';
 import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
 import type { Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
+import { carryStates } from './carry-states.js';
 import { CheckErrorTracker } from './check-errors.js';
+import { CheckWeights } from './check-weights.js';
 import { serverKey } from '../config/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
@@ -35,8 +38,10 @@ export class Monitor {
   /** Virtual services whose sorry server a check belongs to. */
   private sorryByCheck = new Map<string, VirtualServiceDef[]>();
   private readonly errors = new CheckErrorTracker();
+  /** Servers waiting for their host name to resolve (check errors "unresolved"). */
+  private readonly unresolved = new UnresolvedServers();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
-  private readonly weights = new Map<string, { weight: number | undefined; delta: number | undefined }>();
+  private readonly weights = new CheckWeights();
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
@@ -52,6 +57,23 @@ export class Monitor {
     return this.table.allServers();
   }
 
+  /** The records of one virtual service's real servers, in its order (no key built per server: the pool reads them all at every plan). */
+  serverRecordsOf(vsKey: string): readonly ServerRecord[] {
+    return this.table.service(vsKey)?.servers ?? [];
+  }
+
+  /** A server's hard state alone: down when any check's hard state is (serverView without the rest). */
+  private hardStateOf(rs: RealServerDef): Health {
+    for (const id of rs.checkIds) if (this.states.get(id)!.hardState === 'down') return 'down';
+    return 'up';
+  }
+
+  /** A server flaps when any of its checks does (serverView without the rest). */
+  private flappingOf(rs: RealServerDef): boolean {
+    for (const id of rs.checkIds) if (this.states.get(id)!.flap.flapping) return true;
+    return false;
+  }
+
   /** Checks that cannot run now, by reason. */
   checkErrors(): Map<CheckErrorReason, number> {
     return this.errors.reasons();
@@ -61,34 +83,15 @@ export class Monitor {
     return this.errors.count();
   }
 
-  /**
-   * Swaps in a new model without a flap. A check with the same id keeps its
-   * state; one whose only change is timing takes over the old state; a new
-   * check on a real server that was hard down starts hard down, so a reload
-   * never brings a dead server back unchecked.
-   */
+  /** Swaps in a new model without a flap (carry-states.ts says which state each check starts with). */
   reload(model: Model): void {
-    const old = this.model;
-    const byIdentity = new Map<string, CheckState>();
-    for (const [id, check] of old.checks) {
-      const state = this.states.get(id);
-      if (state) byIdentity.set(check.identity, state);
-    }
-    const downServers = new Set<string>();
-    for (const r of this.table.allServers()) if (r.hardState === 'down') downServers.add(serverKey(r.vs.key, r.rs.key));
     const now = this.clock();
-    // One pass over the new model's servers (a scan per check made a reload of 5,000 servers block the loop for a second).
-    const usedByDown = new Set<string>();
-    for (const vs of model.virtualServices) for (const rs of vs.realServers) if (downServers.has(serverKey(vs.key, rs.key))) for (const id of rs.checkIds) usedByDown.add(id);
-    for (const [id, check] of model.checks) {
-      if (this.states.has(id)) continue;
-      const carried = byIdentity.get(check.identity);
-      if (carried) this.states.set(id, carried);
-      else if (usedByDown.has(id)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
-    }
-    for (const id of [...this.states.keys()]) {
-      if (model.checks.has(id)) continue;
-      this.states.delete(id);
+    const downServers = () => {
+      const down = new Map<string, Set<string>>();
+      for (const vs of this.model.virtualServices) down.set(vs.key, new Set(this.serverRecordsOf(vs.key).filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
+      return down;
+    };
+    for (const id of carryStates(this.model, this.states, downServers, model, now)) {
       this.weights.delete(id);
       this.trackError(id, null, now);
     }
@@ -96,29 +99,36 @@ export class Monitor {
     this.index(model);
   }
 
+  /** The servers of a virtual service left out because their name gives no address (a check error "unresolved", neither up nor down). */
+  unresolvedServers(vsKey: string): UnresolvedView[] {
+    return this.unresolved.list(vsKey);
+  }
+
   /** `carry`: false when the check states were replaced wholesale (restore): no record's health is carried over. */
   private index(model: Model, carry = true): void {
     const now = this.clock();
     for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
-    const health = (_vs: VirtualServiceDef, rs: RealServerDef, was: ServerRecord | undefined): HealthFields => {
+    const health = (rs: RealServerDef, was: ServerRecord | undefined): HealthFields => {
       const old = carry ? was : undefined;
-      const view = this.server(rs);
+      const hardState = this.hardStateOf(rs);
       return {
-        hardState: view.hardState,
-        hardSince: old && old.hardState === view.hardState ? old.hardSince : old ? now : -Infinity,
+        hardState,
+        hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
         downCheck: old?.downCheck ?? null,
         downReason: old?.downReason ?? '',
-        flapping: view.flapping,
+        flapping: this.flappingOf(rs),
       };
     };
     this.table.rebuild(model, health, (vs) => this.sorryHealth(vs));
     const bindings = new Map<string, Binding[]>();
-    for (const r of this.table.allServers()) {
-      const binding: Binding = { vs: r.vs, rs: r.rs, ref: r.ref };
-      for (const id of r.rs.checkIds) {
-        const list = bindings.get(id);
-        if (list) list.push(binding);
-        else bindings.set(id, [binding]);
+    for (const vs of model.virtualServices) {
+      for (const r of this.serverRecordsOf(vs.key)) {
+        const binding: Binding = { vs, rs: r.rs, ref: r.ref };
+        for (const id of r.rs.checkIds) {
+          const list = bindings.get(id);
+          if (list) list.push(binding);
+          else bindings.set(id, [binding]);
+        }
       }
     }
     this.bindingsByCheck = bindings;
@@ -128,6 +138,19 @@ export class Monitor {
       for (const id of vs.sorryServer.checkIds) sorryByCheck.set(id, [...(sorryByCheck.get(id) ?? []), vs]);
     }
     this.sorryByCheck = sorryByCheck;
+    if (this.listening) this.syncUnresolved(model, now);
+  }
+
+  private listening = false;
+
+  /** Reports what the model starts with that is already an alert (names that do not resolve): called once the event sinks listen. */
+  start(): void {
+    this.listening = true;
+    this.syncUnresolved(this.model, this.clock());
+  }
+
+  private syncUnresolved(model: Model, at: number): void {
+    for (const c of this.unresolved.sync(model, at)) this.trackError(c.id, c.reason, at, c.detail, c.label);
   }
 
   /** The sorry server's hard state: 'up' when it has no checks (unchecked, as ldirectord and keepalived leave it). */
@@ -202,28 +225,14 @@ export class Monitor {
     return nextDelayMs(next, check.timing);
   }
 
-  /**
-   * The weight a real server's checks ask for: the configured one, replaced
-   * by the lowest absolute weight a check reported and moved by the sum of
-   * the reported deltas, within IPVS's 0-65535.
-   */
+  /** The weight a real server's checks ask for (check-weights.ts). */
   effectiveWeight(rs: RealServerDef): number {
-    let weight: number | undefined;
-    let delta = 0;
-    for (const id of rs.checkIds) {
-      const w = this.weights.get(id);
-      if (!w) continue;
-      if (w.weight !== undefined) weight = Math.min(weight ?? Infinity, w.weight);
-      delta += w.delta ?? 0;
-    }
-    return Math.max(0, Math.min(65535, (weight ?? rs.weight) + delta));
+    return this.weights.effective(rs);
   }
 
   private applyWeight(checkId: string, label: string, result: ProbeResult, at: number): void {
-    const prev = this.weights.get(checkId);
-    // A result that says only one of the two keeps what the check said of the other before.
-    const next = { weight: result.weight ?? prev?.weight, delta: result.weightDelta ?? prev?.delta };
-    if (prev && prev.weight === next.weight && prev.delta === next.delta) return;
+    const next = this.weights.next(checkId, result);
+    if (!next) return;
     const before = new Map((this.bindingsByCheck.get(checkId) ?? []).map((b) => [b, this.effectiveWeight(b.rs)]));
     this.weights.set(checkId, next);
     for (const [b, was] of before) {
@@ -232,10 +241,11 @@ export class Monitor {
     }
   }
 
-  private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = ''): void {
-    const check = this.model.checks.get(checkId)?.label ?? checkId;
+  private trackError(checkId: string, reason: CheckErrorReason | null, at: number, detail = '', label?: string): void {
+    const check = label ?? this.model.checks.get(checkId)?.label ?? checkId;
+    // A cleared error says nothing unless the caller knows what ended it (an unresolved name's address).
     for (const c of this.errors.set(checkId, reason)) {
-      this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active ? detail : '' });
+      this.sink({ type: 'check-error', at, reason: c.reason, active: c.active, checks: this.errors.count(c.reason), check, detail: c.active || label ? detail : '' });
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Model } from '../config/model.js';
-import type { Actuator, DesiredService } from '../actuators/actuator.js';
+import type { Actuator, DesiredService, LeftAlone } from '../actuators/actuator.js';
 import { Reconciler, type BalancerStatus } from '../actuators/reconciler.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import { realTimers, type Timers } from '../lib/timers.js';
@@ -23,7 +23,7 @@ export class PoolKeeper {
 
   constructor(
     private readonly monitor: Monitor,
-    actuator: Actuator,
+    private readonly actuator: Actuator,
     emit: EventSink,
     private readonly log: Logger,
     private readonly clock: () => number,
@@ -54,6 +54,11 @@ export class PoolKeeper {
   /** The weight last applied to the balancer for a member, if rsguard knows it. */
   appliedWeight(vsKey: string, memberKey: string): number | undefined {
     return this.monitor.table.appliedWeight(vsKey, memberKey);
+  }
+
+  /** What the balancer holds for a virtual service that rsguard did not put there (foreign members, an adopted service's settings). */
+  leftAlone(vsKey: string): LeftAlone | undefined {
+    return this.actuator.leftAlone?.(vsKey);
   }
 
   drained(vsKey: string): ReadonlySet<string> {

@@ -1,5 +1,18 @@
-import type { Model } from '../config/model.js';
+import type { HostNamesDef, Model } from '../config/model.js';
 import { formatHostPort } from '../lib/address.js';
+import { changedAnswers, nameOfKey, resolveAll, systemLookup, type Lookup } from '../lib/name-lookup.js';
+
+/**
+ * Asks a model's names again (those its queries say are asked again: HAProxy
+ * resolvers names, names that did not resolve) and returns the answers when
+ * one changed, undefined when none did. Only the names are asked: the file
+ * is not read (an edit of it waits for a reload).
+ */
+export async function askNamesAgain(names: HostNamesDef, ask: Lookup = systemLookup): Promise<Map<string, string[]> | undefined> {
+  if (!names.queries?.size) return undefined;
+  const fresh = await resolveAll(names.queries.values(), names.answers, ask);
+  return changedAnswers(names.answers, fresh).length ? fresh : undefined;
+}
 
 /** Runs `run` once, `model.hostNames.everyMs` after each schedule(); nothing when the model asks no name again. */
 export class ResolveAgain {
@@ -45,8 +58,6 @@ export function movedServers(before: Model, after: Model): Array<{ vs: string; s
   return moved;
 }
 
-/** A host-name answer's key (`ipv4|web1.example`, `libc|web1.example`, `resolvers:dns:ipv6|web1.example`): the name is after the last `|`. */
-const nameOf = (key: string) => key.slice(key.lastIndexOf('|') + 1);
 
 /**
  * The names that stopped or started resolving between two models (before:
@@ -59,8 +70,8 @@ export function nameChanges(before: Model | undefined, after: Model): { failing:
   const resolved: Array<{ name: string; lookup: string; addresses: readonly string[] }> = [];
   for (const [lookup, addresses] of after.hostNames?.answers ?? []) {
     const prior = was?.get(lookup);
-    if (!addresses.length && (prior === undefined || prior.length > 0)) failing.push({ name: nameOf(lookup), lookup });
-    else if (addresses.length && prior !== undefined && !prior.length) resolved.push({ name: nameOf(lookup), lookup, addresses });
+    if (!addresses.length && (prior === undefined || prior.length > 0)) failing.push({ name: nameOfKey(lookup), lookup });
+    else if (addresses.length && prior !== undefined && !prior.length) resolved.push({ name: nameOfKey(lookup), lookup, addresses });
   }
   return { failing, resolved };
 }

@@ -65,6 +65,8 @@ export interface ServiceRecord {
   plan: PoolPlan | undefined;
   /** The sorry server's weight last written to the balancer. */
   sorryApplied: number | undefined;
+  /** Its real servers' records, in the config's order. */
+  readonly servers: readonly ServerRecord[];
 }
 
 /**
@@ -103,25 +105,28 @@ export class ServerTable {
    * from the record it had (undefined for a new one); `sorry` the sorry
    * server's hard state.
    */
-  rebuild(model: Model, health: (vs: VirtualServiceDef, rs: RealServerDef, old: ServerRecord | undefined) => HealthFields, sorry: (vs: VirtualServiceDef) => Health): void {
+  rebuild(model: Model, health: (rs: RealServerDef, old: ServerRecord | undefined) => HealthFields, sorry: (vs: VirtualServiceDef) => Health): void {
     const servers = new Map<string, ServerRecord>();
     const services = new Map<string, ServiceRecord>();
     for (const vs of model.virtualServices) {
       const oldService = this.services.get(vs.key);
-      services.set(vs.key, { vs, sorryHard: vs.sorryServer ? sorry(vs) : null, plan: oldService?.plan, sorryApplied: oldService?.sorryApplied });
+      const records: ServerRecord[] = [];
+      services.set(vs.key, { vs, sorryHard: vs.sorryServer ? sorry(vs) : null, plan: oldService?.plan, sorryApplied: oldService?.sorryApplied, servers: records });
       for (const rs of vs.realServers) {
         const key = serverKey(vs.key, rs.key);
         const old = this.servers.get(key);
-        servers.set(key, {
+        const record: ServerRecord = {
           vs,
           rs,
           ref: { vs: vs.key, vsName: vs.name, rs: rs.key },
-          ...health(vs, rs, old),
+          ...health(rs, old),
           admin: old?.admin ?? null,
           heldSince: old?.heldSince ?? null,
           effective: old?.effective,
           applied: old?.applied,
-        });
+        };
+        servers.set(key, record);
+        records.push(record);
       }
     }
     this.servers = servers;

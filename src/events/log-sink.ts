@@ -22,7 +22,7 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
   }
   if (e.type === 'check-error') {
     if (e.active) log.error({ checkError: e.reason, checks: e.checks, check: e.check, detail: e.detail }, 'checks cannot run: rsguard fault, servers hold their last state');
-    else log.info({ checkError: e.reason }, 'checks run again');
+    else log.info({ checkError: e.reason, ...(e.detail ? { detail: e.detail } : {}) }, 'checks run again');
     return;
   }
   if (e.type === 'safety-valve') {

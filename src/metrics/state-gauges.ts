@@ -51,6 +51,16 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
     });
   perServer('rsguard_real_server_up', 'Hard state of each real server in each virtual service: 1 up, 0 down.', (v) => (v.hardState === 'up' ? 1 : 0));
   perServer('rsguard_real_server_soft', 'Real servers whose current state differs from their hard state (a soft state): 1 soft, 0 hard.', (v) => (v.stateType === 'soft' ? 1 : 0));
+  new Gauge({
+    name: 'rsguard_real_server_unresolved',
+    help: 'Real servers left out of the pool because their host name gives no address (check error "unresolved"): 1 each, by name and port.',
+    labelNames: ['vs', 'name', 'port'],
+    registers,
+    collect() {
+      this.reset();
+      for (const vs of src.health.current.virtualServices) for (const u of src.health.unresolvedServers(vs.key)) this.set({ vs: vs.name, name: u.name, port: String(u.port) }, 1);
+    },
+  });
   perServer('rsguard_real_server_flapping', 'Real servers flapping (Nagios flap detection): 1 flapping.', (v) => (v.flapping ? 1 : 0));
   new ViewGauge('rsguard_real_server_weight', 'Real server weight: desired by the planner, and applied (last written to the balancer).', registry, (push) => {
     const p = src.pools;

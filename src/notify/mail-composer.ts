@@ -39,8 +39,10 @@ export function subjectOf(e: MailEvent, routerId: string): string {
     case 'stopping':
       return `${p} rsguard stopping`;
     case 'check-error':
+      if (e.checkError!.reason === 'unresolved') return `${p} rsguard cannot resolve a real server's name - left out of the pool until it resolves`;
       return `${p} rsguard cannot run checks (${e.checkError!.reason}) - servers hold their last state`;
     case 'check-error-cleared':
+      if (e.checkError!.reason === 'unresolved') return `${p} rsguard: real server names resolve again`;
       return `${p} rsguard checks run again (${e.checkError!.reason})`;
     case 'valve-held':
       return `${p} Virtualserver ${e.vs} - MASS FAILURE HELD FOR CONFIRMATION`;
@@ -82,9 +84,10 @@ function describe(e: MailEvent): string {
     case 'stopping':
       return `${when}  rsguard is stopping`;
     case 'check-error':
+      if (e.checkError!.reason === 'unresolved') return `${when}  ${e.check ?? 'a real server'}: ${e.reason ?? 'unresolved'}, its host name gives no address. It is left out of the pool, neither up nor down, and asked again until it resolves; then it is added and checked.`;
       return `${when}  rsguard cannot run ${e.checkError!.checks === 1 ? 'a check' : `${e.checkError!.checks} checks`} (${e.checkError!.reason})${why}. This is a fault of the director, not of the real servers: they keep their last state until the checks run again.`;
     case 'check-error-cleared':
-      return `${when}  checks that failed to run (${e.checkError!.reason}) run again`;
+      return `${when}  checks that failed to run (${e.checkError!.reason}) run again${e.reason ? ` (${e.reason})` : ''}`;
     case 'valve-held':
       return `${when}  ${e.vsName} (${e.vs}): ${e.reason}; the change waits for a second round of checks`;
     case 'valve-confirmed':

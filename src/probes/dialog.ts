@@ -1,4 +1,5 @@
 import { caFile } from './ca-file.js';
+import { clientCertFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import { z } from 'zod';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { LineSession, ProtocolError, type TlsOptions } from './line-session.js';
@@ -12,11 +13,12 @@ export const tlsFields = {
   tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
   /** SNI and the name the certificate must carry (default: none for an IP). */
   tlsServerName: z.string().min(1).optional(),
+  ...clientCertFields,
 };
 
-export function tlsOptions(spec: { tlsVerify: boolean; tlsCa?: string | undefined; tlsServerName?: string | undefined }): TlsOptions {
+export function tlsOptions(spec: { tlsVerify: boolean; tlsCa?: string | undefined; tlsServerName?: string | undefined } & TlsExtra): TlsOptions {
   const ca = spec.tlsCa ? caFile(spec.tlsCa) : undefined;
-  return { verify: spec.tlsVerify, ...(ca ? { ca } : {}), ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}) };
+  return { verify: spec.tlsVerify, ...(ca ? { ca } : {}), ...(spec.tlsServerName ? { servername: spec.tlsServerName } : {}), ...tlsFiles(spec) };
 }
 
 /**

@@ -21,8 +21,10 @@ export interface HttpCheckRequest {
   port: number;
   method: string;
   path: string;
-  /** Host header; also the TLS SNI name when it is not an IP. */
-  hostHeader: string;
+  /** Host header (none when undefined, as HAProxy's checks without one); also the TLS SNI name when it is not an IP. */
+  hostHeader: string | undefined;
+  /** The request line's version (default 1.1). */
+  httpVersion?: '1.0' | '1.1';
   headers: Record<string, string>;
   tlsVerify: boolean;
   /** PEM CA bundle (contents), instead of the system's. */
@@ -46,7 +48,7 @@ export interface HttpCheckRequest {
 }
 
 export function buildRequest(req: HttpCheckRequest): string {
-  let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${req.hostHeader}\r\nUser-Agent: rsguard\r\nAccept: */*\r\nConnection: close\r\n`;
+  let head = `${req.method} ${req.path} HTTP/${req.httpVersion ?? '1.1'}\r\n${req.hostHeader !== undefined ? `Host: ${req.hostHeader}\r\n` : ''}User-Agent: rsguard\r\nAccept: */*\r\nConnection: close\r\n`;
   for (const [name, value] of Object.entries(req.headers)) {
     if (/[\r\n]/.test(name + value)) continue; // never let a config value split the request
     const lower = name.toLowerCase();
@@ -69,7 +71,7 @@ function bytesOf(req: HttpCheckRequest): Buffer {
 }
 
 function connectTls(req: HttpCheckRequest): tls.TLSSocket {
-  const hostName = req.hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const hostName = (req.hostHeader ?? req.host).replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const sni = req.servername === false ? undefined : (req.servername ?? (net.isIP(hostName) ? undefined : hostName));
   // With verification on, the name checked is the SNI name when one is sent (as HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
   const verifyName = sni ?? req.verifyHost ?? hostName;
@@ -86,14 +88,24 @@ function connectTls(req: HttpCheckRequest): tls.TLSSocket {
   });
 }
 
-export function httpCheck(req: HttpCheckRequest, signal: Abortable): Promise<ParsedResponse> {
-  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, req.needHeaders === true);
+/** The statuses LWP::UserAgent follows (request(): 301, 302, 303, 307, 308). */
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * One request, one response. `redirects`: keep Location (and the response's
+ * base), and answer a redirect as soon as its head is in: a hop's body is
+ * never judged, so it is not read.
+ */
+export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = false): Promise<ParsedResponse> {
+  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true);
   const open = req.tls ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h) : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
   return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {
       parser.push(chunk);
-      return parser.done || (parser.headDone && !req.needBody) ? parser.result() : undefined;
+      return parser.done || (parser.headDone && (!req.needBody || (redirects && isRedirect(parser.status)))) ? parser.result() : undefined;
     },
     end: () => {
       parser.end();

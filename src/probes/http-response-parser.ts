@@ -24,6 +24,9 @@ export interface ParsedResponse {
   truncated: boolean;
   /** The status line and header lines, when the parser was asked to keep them. */
   head?: string;
+  /** Location, and the base a relative one is read against (Content-Base, else Base): kept only when the parser is asked to. */
+  location?: string;
+  base?: string;
 }
 
 /** Where the line starting at `start` ends: at its LF, less a CR before it (a split on /\r?\n/). */
@@ -72,12 +75,22 @@ function nameIs(head: string, start: number, end: number, name: string): boolean
   return true;
 }
 
-/** The body-framing header the name in head[start, colon) is (trimmed, any case), if it is one. */
-function framingHeader(head: string, start: number, colon: number): 'content-length' | 'transfer-encoding' | undefined {
+type KeptHeader = 'content-length' | 'transfer-encoding' | 'location' | 'content-base' | 'base';
+
+/**
+ * The header the name in head[start, colon) is (trimmed, any case), if it is
+ * one the parser keeps: the two that frame the body, and with `redirects` the
+ * three a redirect is read from (LWP's HTTP::Response::base reads Content-Base, then Base).
+ */
+function keptHeader(head: string, start: number, colon: number, redirects: boolean): KeptHeader | undefined {
   while (start < colon && isSpace(head.charCodeAt(start))) start++;
   while (colon > start && isSpace(head.charCodeAt(colon - 1))) colon--;
   if (nameIs(head, start, colon, 'content-length')) return 'content-length';
   if (nameIs(head, start, colon, 'transfer-encoding')) return 'transfer-encoding';
+  if (!redirects) return undefined;
+  if (nameIs(head, start, colon, 'location')) return 'location';
+  if (nameIs(head, start, colon, 'content-base')) return 'content-base';
+  if (nameIs(head, start, colon, 'base')) return 'base';
   return undefined;
 }
 
@@ -93,9 +106,14 @@ export class HttpResponseParser {
   private readonly body: Buffer[] = [];
   private bodySize = 0;
   private head: string | undefined;
+  private location: string | undefined;
+  private base: string | undefined;
 
-  /** `keepHead`: keep the final response's head for rules on its headers (most checks never read them, so they cost nothing). */
-  constructor(private readonly headRequest: boolean, private readonly maxBodyBytes: number, private readonly keepHead = false) {}
+  /**
+   * `redirects`: keep Location and the base of the final response (see keptHeader);
+   * `keepHead`: keep the final response's head for rules on its headers (most checks never read them, so they cost nothing).
+   */
+  constructor(private readonly headRequest: boolean, private readonly maxBodyBytes: number, private readonly redirects = false, private readonly keepHead = false) {}
 
   push(chunk: Buffer): void {
     if (this.done) return;
@@ -120,7 +138,15 @@ export class HttpResponseParser {
   result(): ParsedResponse {
     // Chunks are owned copies (see keep): one of them is the body as it is.
     const body = this.body.length === 1 ? this.body[0]! : Buffer.concat(this.body);
-    return { status: this.status, body, truncated: this.truncated, ...(this.head !== undefined ? { head: this.head } : {}) };
+    if (this.location === undefined && this.base === undefined && this.head === undefined) return { status: this.status, body, truncated: this.truncated };
+    return {
+      status: this.status,
+      body,
+      truncated: this.truncated,
+      ...(this.head !== undefined ? { head: this.head } : {}),
+      ...(this.location !== undefined ? { location: this.location } : {}),
+      ...(this.base !== undefined ? { base: this.base } : {}),
+    };
   }
 
   private parseHead(): boolean {
@@ -145,18 +171,27 @@ export class HttpResponseParser {
     if (status < 0) throw new HttpProtocolError(`not an HTTP/1.x status line: ${JSON.stringify(head.slice(0, Math.min(lineEnd, 40)))}`);
     let transferEncoding: string | undefined;
     let contentLength: string | undefined;
+    let location: string | undefined;
+    let contentBase: string | undefined;
+    let base: string | undefined;
     for (let start = nextLine(head, lineEnd); start <= head.length; start = nextLine(head, lineEnd)) {
       lineEnd = lineEndAt(head, start);
       const colon = head.indexOf(':', start);
       if (colon <= start || colon >= lineEnd) throw new HttpProtocolError('malformed response header line');
-      const header = framingHeader(head, start, colon);
+      const header = keptHeader(head, start, colon, this.redirects);
       if (header === undefined) continue;
       const value = head.slice(colon + 1, lineEnd).trim();
       if (header === 'content-length') contentLength = contentLength === undefined ? value : `${contentLength}, ${value}`;
-      else transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+      else if (header === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+      // HTTP::Headers->header('Location') in scalar context is every value joined with ", ": a second Location makes a URL no server meant.
+      else if (header === 'location') location = location === undefined ? value : `${location}, ${value}`;
+      else if (header === 'content-base') contentBase ??= value;
+      else base ??= value;
     }
     // Interim 1xx responses (100 Continue, 103 Early Hints) precede the real one.
     if (status >= 100 && status < 200 && status !== 101) return true;
+    this.location = location;
+    this.base = contentBase ?? base;
     this.status = status;
     this.headDone = true;
     if (this.keepHead) this.head = head;

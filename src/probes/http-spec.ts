@@ -36,7 +36,7 @@ export const httpSpec = z
     method: z.enum(['GET', 'HEAD', 'POST', 'OPTIONS']).default('GET'),
     path: z.string().startsWith('/').default('/'),
     /** Host header and TLS SNI (ldirectord `virtualhost`, keepalived url `virtualhost`). */
-    virtualHost: z.string().min(1).optional(),
+    virtualHost: z.union([z.string().min(1), z.literal(false)]).optional(),
     headers: z.record(z.string(), z.string()).default({}),
     /** Request body, sent with its Content-Length (HAProxy `http-check send body`). */
     body: z.string().optional(),
@@ -59,9 +59,16 @@ export const httpSpec = z
     /** A PEM CA bundle for a backend with a private CA (default: global.tlsCa, else the system's). */
     tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
     ...tlsExtraFields,
+    /** Follow 301/302/303/307/308 for a GET or HEAD, as LWP::UserAgent does for ldirectord (http-redirects.ts). */
     followRedirects: z.boolean().default(false),
+    /** Redirects followed at most (LWP's max_redirect); the answer after the last is judged as it is. */
+    maxRedirects: z.number().int().min(1).max(20).default(7),
     /** 2: HTTP/2, h2c with prior knowledge (http) or ALPN h2 (https), as HAProxy's `check-proto h2` / `proto h2`. */
-    version: z.union([z.literal(1.1), z.literal(2)]).default(1.1),
+    /**
+     * The request's HTTP version: 1.0 (written `1.0` or `1`; keepalived's and HAProxy's default), 1.1, or 2
+     * (HTTP/2: h2c with prior knowledge for http, ALPN h2 for https, as HAProxy's `check-proto h2` / `proto h2`).
+     */
+    version: z.union([z.literal(1), z.literal(1.1), z.literal(2)]).default(1.1),
   })
   .strict()
   .refine((s) => !(s.version === 2 && s.followRedirects), { message: 'followRedirects is for HTTP/1.1 checks (version 1.1)', path: ['followRedirects'] });

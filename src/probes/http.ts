@@ -1,14 +1,13 @@
 import { defineProbe, type ProbeKind } from './kind.js';
-import { httpCheck, type HttpCheckRequest } from './http-client.js';
-import { runWithGot } from './http-got.js';
+import { httpCheck, isRedirect, type HttpCheckRequest } from './http-client.js';
+import { directHop, followRedirects, redirectable } from './http-redirects.js';
+import { httpFailure, judged } from './http-result.js';
 import { runHttp2 } from './http2-check.js';
-import { HttpProtocolError } from './http-response-parser.js';
 import { hostForUrl, httpSpec, needsBody, needsHeaders, type HttpSpec } from './http-spec.js';
 import { headerLines } from './http-headers.js';
 import { verdict } from './http-verdict.js';
 import { caFile } from './ca-file.js';
 import { tlsFiles } from './tls-fields.js';
-import { classifyError, fail, failure } from './outcome.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
 
 /**
@@ -18,18 +17,27 @@ import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
  * reload) builds it again, and a distributed worker's per-job targets are
  * simply collected.
  */
-const requests = new WeakMap<ProbeTarget, { scheme: string; spec: HttpSpec; req: HttpCheckRequest }>();
+interface CheckRequest {
+  scheme: string;
+  spec: HttpSpec;
+  req: HttpCheckRequest;
+  /** The URL asked, which a relative Location is read against (as LWP reads it against the URL ldirectord built from the real server). */
+  url: string;
+}
 
-function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpec): HttpCheckRequest {
+const requests = new WeakMap<ProbeTarget, CheckRequest>();
+
+function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpec): CheckRequest {
   const cached = requests.get(target);
-  if (cached && cached.spec === spec && cached.scheme === scheme) return cached.req;
+  if (cached && cached.spec === spec && cached.scheme === scheme) return cached;
   const req: HttpCheckRequest = {
     tls: scheme === 'https',
     host: target.host,
     port: target.port,
     method: spec.method,
     path: spec.path,
-    hostHeader: spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`,
+    hostHeader: spec.virtualHost === false ? undefined : (spec.virtualHost ?? `${hostForUrl(target.host)}:${target.port}`),
+    ...(spec.version === 1 ? { httpVersion: '1.0' as const } : {}),
     headers: spec.headers,
     tlsVerify: spec.tlsVerify,
     ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
@@ -41,27 +49,29 @@ function requestFor(scheme: 'http' | 'https', target: ProbeTarget, spec: HttpSpe
     ...(needsHeaders(spec) ? { needHeaders: true } : {}),
     maxBodyBytes: spec.maxBodyBytes,
   };
-  requests.set(target, { scheme, spec, req });
-  return req;
+  const check = { scheme, spec, req, url: `${scheme}://${hostForUrl(target.host)}:${target.port}${spec.path}` };
+  requests.set(target, check);
+  return check;
 }
 
 /**
  * HTTP checks use the minimal client in http-client.ts (see there for why);
- * `followRedirects: true` goes through got, which resolves and follows
- * Location headers properly.
+ * `followRedirects: true` follows redirects on it too, as LWP does for
+ * ldirectord (http-redirects.ts), inside the probe's one deadline.
  */
 function runHttp(scheme: 'http' | 'https') {
   return async (target: ProbeTarget, spec: HttpSpec, ctx: ProbeContext): Promise<ProbeResult> => {
     if (spec.version === 2) return runHttp2(scheme, target, spec, ctx);
-    if (spec.followRedirects) return runWithGot(scheme, target, spec, ctx.signal);
     const { deadline } = ctx;
     const startedAt = performance.now();
     try {
-      const res = await httpCheck(requestFor(scheme, target, spec), deadline);
-      return verdict(spec, startedAt, res.status, res.body, res.truncated, res.head !== undefined ? headerLines(res.head) : undefined);
+      const { req, url } = requestFor(scheme, target, spec);
+      const follow = spec.followRedirects && redirectable(req.method);
+      const res = await httpCheck(req, deadline, follow);
+      if (!spec.followRedirects || !isRedirect(res.status)) return verdict(spec, startedAt, res.status, res.body, res.truncated, res.head !== undefined ? headerLines(res.head) : undefined);
+      return judged(spec, startedAt, await followRedirects(res, req, url, deadline, spec.maxRedirects, directHop));
     } catch (err) {
-      if (err instanceof HttpProtocolError && !deadline.aborted) return fail(startedAt, 'protocol', err.message);
-      return failure(startedAt, classifyError(err, deadline));
+      return httpFailure(startedAt, err, deadline);
     }
   };
 }

@@ -1,6 +1,19 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
-import raw, { type RawSocket } from 'raw-socket';
+import { createRequire } from 'node:module';
+import type { RawSocket } from 'raw-socket';
+
+type RawModule = typeof import('raw-socket').default;
+let rawModule: RawModule | undefined;
+/**
+ * raw-socket is a native addon that is not context-aware: loaded at import, it
+ * broke every module graph that reaches this file on a worker thread (the
+ * config loader's, through the probe registry: "Module did not self-register"),
+ * and reloads fell back to the daemon's thread. It is loaded on the first ping.
+ */
+function raw(): RawModule {
+  return (rawModule ??= createRequire(import.meta.url)('raw-socket') as RawModule);
+}
 
 /**
  * One raw ICMP socket per address family, shared by every icmp probe in the
@@ -46,9 +59,10 @@ export function createPinger(): Pinger {
     if (existing) return existing;
     let socket: RawSocket;
     try {
-      socket = raw.createSocket({
-        protocol: family === 4 ? raw.Protocol.ICMP : raw.Protocol.ICMPv6,
-        addressFamily: family === 4 ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,
+      const r = raw();
+      socket = r.createSocket({
+        protocol: family === 4 ? r.Protocol.ICMP : r.Protocol.ICMPv6,
+        addressFamily: family === 4 ? r.AddressFamily.IPv4 : r.AddressFamily.IPv6,
       });
     } catch (err) {
       const message = (err as Error).message;
@@ -100,7 +114,7 @@ export function createPinger(): Pinger {
       packet.writeUInt16BE(seq, 6);
       PAYLOAD.copy(packet, 8);
       // The kernel fills in the ICMPv6 checksum (it covers a pseudo-header we cannot see).
-      if (family === 4) raw.writeChecksum(packet, 2, raw.createChecksum(packet));
+      if (family === 4) raw().writeChecksum(packet, 2, raw().createChecksum(packet));
       const onAbort = () => {
         pending.delete(key);
         reject(signal.reason ?? new Error('aborted'));

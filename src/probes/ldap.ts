@@ -38,7 +38,7 @@ export const ldapProbe = defineProbe({
       url: `${spec.tls ? 'ldaps' : 'ldap'}://${host}:${target.port}`,
       timeout: timeoutMs,
       connectTimeout: timeoutMs,
-      ...(t ? { tlsOptions: { rejectUnauthorized: t.verify, ...(t.ca ? { ca: t.ca } : {}), ...(t.servername ? { servername: t.servername } : {}) } } : {}),
+      ...(t ? { tlsOptions: { rejectUnauthorized: t.verify, ...(t.ca ? { ca: t.ca } : {}), ...(t.servername ? { servername: t.servername } : {}), ...(t.cert ? { cert: t.cert, key: t.key, ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}) } : {}) } } : {}),
     });
     try {
       return await untilAborted(

@@ -1,3 +1,4 @@
+import { connectTls } from './tls-fields.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ProbeTarget } from './types.js';
@@ -21,6 +22,11 @@ export interface TlsOptions {
   servername?: string;
   verify: boolean;
   ca?: string;
+  /** Client certificate, key, its passphrase, CRL (PEM contents), as tlsFiles gives them. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  crl?: string;
 }
 
 /**
@@ -44,7 +50,7 @@ export class LineSession {
 
   static async open(target: ProbeTarget, signal: AbortSignal, implicitTls?: TlsOptions): Promise<LineSession> {
     const socket = implicitTls
-      ? tls.connect({ host: target.host, port: target.port, ...tlsConnectOptions(target, implicitTls) })
+      ? connectTls({ host: target.host, port: target.port, ...tlsConnectOptions(target, implicitTls) })
       : net.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     const session = new LineSession(socket, signal);
@@ -143,7 +149,7 @@ export class LineSession {
     this.socket.removeAllListeners('end');
     this.socket.removeAllListeners('error');
     this.buf = '';
-    const secure = tls.connect({ socket: this.socket, ...tlsConnectOptions(target, opts) });
+    const secure = connectTls({ socket: this.socket, ...tlsConnectOptions(target, opts) });
     this.socket = secure;
     this.attach(secure);
     await this.until('secureConnect');
@@ -156,7 +162,8 @@ export class LineSession {
 
 function tlsConnectOptions(target: ProbeTarget, o: TlsOptions): tls.ConnectionOptions {
   const servername = o.servername ?? (net.isIP(target.host) ? undefined : target.host);
-  return { rejectUnauthorized: o.verify, ...(servername ? { servername } : {}), ...(o.ca ? { ca: o.ca } : {}) };
+  const { cert, key, passphrase, crl } = o;
+  return { rejectUnauthorized: o.verify, ...(servername ? { servername } : {}), ...(o.ca ? { ca: o.ca } : {}), ...(cert ? { cert, key, ...(passphrase !== undefined ? { passphrase } : {}) } : {}), ...(crl ? { crl } : {}) };
 }
 
 /** An SMTP/FTP reply: `250-first`, `250-more`, `250 last`: complete at the line whose fourth character is a space. */

@@ -8,6 +8,17 @@ import { LocalFault } from './outcome.js';
  * HAProxy's server line can ask of a check's handshake (check-sni, verifyhost,
  * crt, crl-file), so an imported check verifies exactly what HAProxy did.
  */
+/** A client certificate, for every probe that speaks TLS (the mail, news and directory probes take these alone). */
+export const clientCertFields = {
+  /** A PEM with the client certificate and, unless `tlsKey` is given, its key (HAProxy `crt`). */
+  tlsCert: z.string().startsWith('/', 'must be an absolute path').optional(),
+  tlsKey: z.string().startsWith('/', 'must be an absolute path').optional(),
+  /** The passphrase of an encrypted `tlsKey` (keepalived's SSL `password`). */
+  tlsPassphrase: z.string().optional(),
+  /** A file whose first line is that passphrase, so it stays out of the config (mode 0600, read at load and on SIGHUP). */
+  tlsPassphraseFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+};
+
 export const tlsExtraFields = {
   /**
    * SNI sent (HAProxy `check-sni`), which the certificate must then carry.
@@ -20,13 +31,7 @@ export const tlsExtraFields = {
    * HAProxy does with neither SNI nor verifyhost (ssl_sock_srv_verifycbk).
    */
   tlsVerifyHost: z.union([z.string().min(1), z.literal(false)]).optional(),
-  /** A PEM with the client certificate and, unless `tlsKey` is given, its key (HAProxy `crt`). */
-  tlsCert: z.string().startsWith('/', 'must be an absolute path').optional(),
-  tlsKey: z.string().startsWith('/', 'must be an absolute path').optional(),
-  /** The passphrase of an encrypted `tlsKey` (keepalived's SSL `password`). */
-  tlsPassphrase: z.string().optional(),
-  /** A file whose first line is that passphrase, so it stays out of the config (mode 0600, read at load and on SIGHUP). */
-  tlsPassphraseFile: z.string().startsWith('/', 'must be an absolute path').optional(),
+  ...clientCertFields,
   /** A PEM certificate revocation list checked with the chain (HAProxy `crl-file`). */
   tlsCrl: z.string().startsWith('/', 'must be an absolute path').optional(),
 };

@@ -29,9 +29,10 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
  * capability, descriptors or buffers exhausted, a bug), which says nothing
  * about the real server. Bounded so it can be a metric label.
  */
-export type CheckErrorReason = 'spawn' | 'permission' | 'descriptors' | 'buffers' | 'local_address' | 'overload' | 'exception';
+export type CheckErrorReason = 'spawn' | 'permission' | 'descriptors' | 'buffers' | 'local_address' | 'overload' | 'exception' | 'unresolved';
 
-export const CHECK_ERROR_REASONS: readonly CheckErrorReason[] = ['spawn', 'permission', 'descriptors', 'buffers', 'local_address', 'overload', 'exception'];
+/** `unresolved`: a real server's host name gave no address (DNS, this host's view of it): the server waits out of the pool, unchecked. */
+export const CHECK_ERROR_REASONS: readonly CheckErrorReason[] = ['spawn', 'permission', 'descriptors', 'buffers', 'local_address', 'overload', 'exception', 'unresolved'];
 
 export interface ProbeResult {
   ok: boolean;

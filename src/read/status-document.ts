@@ -6,6 +6,8 @@ import { stateType } from '../state/check-state.js';
 import type { CheckDef, Model, RealServerDef } from '../config/model.js';
 import type { BalancerStatus } from '../actuators/reconciler.js';
 import type { AdminState } from '../engine/server-table.js';
+import type { UnresolvedView } from '../engine/unresolved-servers.js';
+import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ServerView } from '../state/server-state.js';
@@ -22,6 +24,7 @@ export interface HealthReader {
   check(id: string): CheckDef | undefined;
   isStale(id: string, now: number): boolean;
   sorryHealth(vs: VirtualServiceDef): Health;
+  unresolvedServers(vsKey: string): readonly UnresolvedView[];
 }
 
 export interface PoolReader {
@@ -30,6 +33,7 @@ export interface PoolReader {
   heldBySafetyValve(vsKey: string): ReadonlySet<string>;
   balancerStatus(): BalancerStatus;
   appliedWeight(vsKey: string, memberKey: string): number | undefined;
+  leftAlone(vsKey: string): LeftAlone | undefined;
   /** An operator's drain or maintenance on the server, if any. */
   admin(vsKey: string, rsKey: string): AdminState | null;
 }
@@ -107,9 +111,10 @@ export interface RealServerStatus {
   /** Down, but kept in the pool by the safety valve (maxDownFraction) until a second round confirms it. */
   heldBySafetyValve: boolean;
   forwarding: string;
-  state: 'up' | 'down';
+  /** `unknown`: never checked, its name gives no address (checkError reason `unresolved`). */
+  state: 'up' | 'down' | 'unknown';
   stateType: 'soft' | 'hard';
-  hardState: 'up' | 'down';
+  hardState: 'up' | 'down' | 'unknown';
   flapping: boolean;
   /** No result for over three intervals (workers or Redis away): the state shown is the last known one. */
   stale: boolean;
@@ -143,6 +148,12 @@ export interface VirtualServiceStatus {
   sorryServerHealth: Health | null;
   quorumUp: boolean;
   realServers: RealServerStatus[];
+  /** The balancer had this service before rsguard: rsguard manages its real servers but never deletes it. */
+  adopted: boolean;
+  /** Real servers in the balancer that the config does not name and rsguard did not add: left in place (foreignServers: keep). */
+  foreign: LeftAlone['foreign'];
+  /** Settings of an adopted service that differ from the config and are left as found (`scheduler rr (config: wlc)`). */
+  leftAsFound: string[];
 }
 
 function checkErrorJson(e: CheckError | null | undefined): CheckErrorJson | null {
@@ -198,6 +209,29 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       }),
     };
   });
+  // A server whose name gives no address is not in the pool and has no verdict: listed as a check error.
+  for (const u of monitor.unresolvedServers(vs.key)) {
+    realServers.push({
+      address: u.name,
+      port: u.port,
+      weight: 0,
+      configuredWeight: 0,
+      inPool: false,
+      drained: false,
+      admin: null,
+      heldBySafetyValve: false,
+      forwarding: vs.forwarding,
+      state: 'unknown',
+      stateType: 'hard',
+      hardState: 'unknown',
+      flapping: false,
+      stale: false,
+      checkError: { reason: 'unresolved', detail: `unresolved ${u.name}`, since: new Date(u.since).toISOString(), count: 1 },
+      lastCheck: null,
+      checks: [],
+    });
+  }
+  const found = pools.leftAlone(vs.key);
   return {
     name: vs.name,
     key: vs.key,
@@ -211,6 +245,9 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
     sorryServerHealth: vs.sorryServer ? monitor.sorryHealth(vs) : null,
     quorumUp: plan?.quorumUp ?? true,
     realServers,
+    adopted: found?.adopted ?? false,
+    foreign: found?.foreign ?? [],
+    leftAsFound: found?.settings ?? [],
   };
 }
 

@@ -23,18 +23,21 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
   for (const vs of doc.virtualServices) {
     const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
     const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}${vs.sorryServerHealth === 'down' ? ' (DOWN: will not stand in)' : ''}` : '';
-    out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}`);
+    // Older servers' documents lack the ownership fields.
+    const found = vs.adopted ? `  (found in the table${vs.leftAsFound?.length ? `, left as found: ${vs.leftAsFound.join(', ')}` : ''})` : '';
+    out.push(`${pad(local, 30)} ${vs.scheduler}  (${vs.name})${sorry}${found}`);
     for (const rs of vs.realServers) {
       // A check that cannot run says so first: the state beside it is held, not measured.
       const last = rs.checkError
-        ? `CHECK ERROR (${rs.checkError.reason}) ${rs.checkError.detail}; state held`
+        ? `CHECK ERROR (${rs.checkError.reason}) ${rs.checkError.detail}; ${rs.state === 'unknown' ? 'not in the pool until it resolves' : 'state held'}`
         : rs.lastCheck
           ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
       out.push(
-        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(`${rs.state}/${rs.stateType}`, 11), rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}`,
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}`,
       );
     }
+    for (const f of vs.foreign ?? []) out.push(`  -> ${pad(f.server, 28)}${pad(FORWARD[f.forwarding] ?? f.forwarding, 8)}${pad(String(f.weight), 7)}${paint(pad('foreign', 11), 'warn')}${pad('-', 5)}not in the config, not added by rsguard: left in place`);
   }
   if (doc.vrrp?.length) {
     out.push('', 'VRRP (run by keepalived; states as keepalived reported them)', 'Kind     Name                 State      Since                     Interface  Virtual IPs');

@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { FailStaticWatch, type FailStaticChange } from './fail-static.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
 import { every, realTimers, type Timers } from '../lib/timers.js';
 
@@ -55,6 +56,7 @@ export class BullmqQueue implements ProbeQueue {
   private batchMax = BATCH_MAX;
   private flushTimer: unknown;
   private readonly stopSweeper: () => void;
+  private readonly failStatic = new FailStaticWatch();
   lastError: string | null = null;
   /** Answers received, and jobs given up as stale or lost (for metrics). */
   completed = 0;
@@ -66,6 +68,7 @@ export class BullmqQueue implements ProbeQueue {
     prefix: string,
     private readonly clock: () => number = Date.now,
     private readonly onError: (message: string) => void = () => {},
+    private readonly onFailStatic: (change: FailStaticChange, lastError: string | null) => void = () => {},
     private readonly timers: Timers = realTimers,
   ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix });
@@ -120,6 +123,8 @@ export class BullmqQueue implements ProbeQueue {
       const entry = this.inFlight.get(reply.id);
       if (!entry) continue;
       this.inFlight.delete(reply.id);
+      // A worker answered, even to say the job was too old: Redis and the workers are there.
+      this.failStatic.answer();
       if (reply.stale || !reply.outcome) {
         this.stale++;
         this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'stale' }, startedAt: this.clock(), finishedAt: this.clock(), stale: true });
@@ -136,8 +141,11 @@ export class BullmqQueue implements ProbeQueue {
       if (entry.deadline > now) continue;
       this.inFlight.delete(id);
       this.stale++;
+      this.failStatic.gaveUp();
       this.handler({ job: entry.job, result: { ok: false, durationMs: 0, detail: 'no worker answered' }, startedAt: now, finishedAt: now, stale: true });
     }
+    const change = this.failStatic.tick(now);
+    if (change) this.onFailStatic(change, this.lastError);
   }
 
   onOutcome(handler: (o: ProbeOutcome) => void): void {

@@ -37,7 +37,17 @@ export async function createQueue(model: Model, configFile: string, resources: P
   if (redisUrl) {
     const [{ BullmqQueue }, { redisConnection }, { RedisStateStore }] = await Promise.all([import('./bullmq-queue.js'), import('./redis-connection.js'), import('./state-store.js')]);
     const redis = [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] as const;
-    const queue = new BullmqQueue(redis[0], redis[1], model.queue.prefix, clock, (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale'));
+    const queue = new BullmqQueue(
+      redis[0],
+      redis[1],
+      model.queue.prefix,
+      clock,
+      (message) => log.error({ err: message }, 'probe jobs not queued, checks are stale'),
+      (c, lastError) =>
+        c.begins
+          ? log.warn({ lost: c.lost, ...(lastError ? { err: lastError } : {}) }, 'fail static: probe jobs go unanswered (Redis or every worker away), servers keep their last state')
+          : log.info({ lastedMs: c.lastedMs, lost: c.lost }, 'fail static ends: probe answers are back'),
+    );
     const stateStore = new RedisStateStore(redis[0], model.queue.prefix, (err) => log.error({ err: err.message }, 'check states not saved to Redis'));
     return {
       queue,

@@ -51,3 +51,30 @@ poweroff -f
     vm.once('close', () => resolve(console));
   });
 }
+
+/**
+ * Boots the guest on a scenario (`dist/test/vm/NAME.js`, given `/mnt/out`)
+ * that writes `results.json` from its first step on, and returns that file
+ * and the console. A guest that never reached the scenario (QEMU could not
+ * start, the boot failed) is the test machine's trouble, not rsguard's: it
+ * is tried once more, and the first try's console is printed. A scenario
+ * that ran is never retried.
+ */
+export async function runVmScenario(out: string, scenario: string, timeoutSec?: number): Promise<{ raw: string; console: string }> {
+  const readOut = (name: string) => {
+    try {
+      return readFileSync(path.join(out, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  let consoleText = '';
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm', `${scenario}.js`)} /mnt/out`, timeoutSec);
+    const raw = readOut('results.json');
+    if (raw !== undefined) return { raw, console: consoleText };
+    const text = `IPVS guest, try ${attempt}: no results\nguest log:\n${readOut('guest.log') ?? '(none)'}\nconsole:\n${consoleText.slice(-2000)}`;
+    process.stdout.write(`# ${text.replace(/\n/g, '\n# ')}\n`);
+  }
+  throw new Error(`the guest wrote no results.\nguest log:\n${readOut('guest.log') ?? '(no guest log)'}\nconsole:\n${consoleText.slice(-3000)}`);
+}

@@ -157,17 +157,11 @@ rsa_private_key_file=${dir}/key.pem
   return peer;
 }
 
-/** unbound serving a static zone rsguard.test (SOA, www A 192.0.2.80, www AAAA 2001:db8::80) over UDP and TCP. */
-export async function startUnbound(): Promise<Peer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-unbound-'));
-  certs(dir);
-  const ports = { dns: await freePort() };
-  const conf = path.join(dir, 'unbound.conf');
-  writeFileSync(
-    conf,
-    `server:
+/** unbound's config for a static zone rsguard.test on one loopback port: its SOA and the `local-data` records given. */
+export function unboundConf(dir: string, port: number, records: string[]): string {
+  return `server:
   interface: 127.0.0.1
-  port: ${ports.dns}
+  port: ${port}
   do-daemonize: no
   username: ""
   chroot: ""
@@ -179,12 +173,19 @@ export async function startUnbound(): Promise<Peer> {
   access-control: 127.0.0.0/8 allow
   local-zone: "rsguard.test." static
   local-data: "rsguard.test. 60 IN SOA ns.rsguard.test. admin.rsguard.test. 1 3600 600 86400 60"
-  local-data: "www.rsguard.test. 60 IN A 192.0.2.80"
-  local-data: "www.rsguard.test. 60 IN AAAA 2001:db8::80"
+${records.map((r) => `  local-data: "${r}"`).join('\n')}
 remote-control:
   control-enable: no
-`,
-  );
+`;
+}
+
+/** unbound serving a static zone rsguard.test (SOA, www A 192.0.2.80, www AAAA 2001:db8::80) over UDP and TCP. */
+export async function startUnbound(): Promise<Peer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-unbound-'));
+  certs(dir);
+  const ports = { dns: await freePort() };
+  const conf = path.join(dir, 'unbound.conf');
+  writeFileSync(conf, unboundConf(dir, ports.dns, ['www.rsguard.test. 60 IN A 192.0.2.80', 'www.rsguard.test. 60 IN AAAA 2001:db8::80']));
   const peer = await startPeer('unbound', ['unbound', '-d', '-c', conf], dir, ports, [ports.dns]);
   return peer;
 }

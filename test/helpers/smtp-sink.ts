@@ -14,7 +14,8 @@ export interface ReceivedMail {
 export class SmtpSink {
   readonly mails: ReceivedMail[] = [];
   private server: SMTPServer | undefined;
-  constructor(readonly port: number) {}
+  /** `host`: another loopback address, for a config that can only name the host (ldirectord smtp= talks to port 25). */
+  constructor(readonly port: number, readonly host = '127.0.0.1') {}
 
   async start(): Promise<void> {
     const server = new SMTPServer({
@@ -41,7 +42,7 @@ export class SmtpSink {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
+      server.listen(this.port, this.host, () => resolve());
     });
     // A client killed mid-session (the crash tests SIGKILL rsguard) resets its connection: not this server's failure.
     server.on('error', () => {});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { importHaproxy } from '../../src/config/import/haproxy.js';
 import { Haproxy } from '../helpers/haproxy.js';
-import { listenOn, waitFor } from '../helpers/ports.js';
+import { freePort, listenOn, waitFor } from '../helpers/ports.js';
 import { probe } from '../helpers/probe.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
 
@@ -46,6 +47,43 @@ async function tcpServer(onConn: (sock: net.Socket) => void): Promise<Started> {
     sock.on('error', () => {});
     onConn(sock);
   });
+  return { port: await listenOn(s), close: closeAll(s) };
+}
+
+/**
+ * nginx speaking HTTP/2 (h2c with prior knowledge, or TLS with ALPN h2),
+ * answering `status`: a real h2 server both HAProxy and rsguard check.
+ */
+async function nginxH2(status: number, cert?: { key: string; cert: string }): Promise<Started> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-h2v-'));
+  const port = await freePort();
+  let tlsLines = '';
+  if (cert) {
+    writeFileSync(path.join(dir, 'c.pem'), cert.cert);
+    writeFileSync(path.join(dir, 'k.pem'), cert.key);
+    tlsLines = `ssl_certificate ${dir}/c.pem; ssl_certificate_key ${dir}/k.pem;`;
+  }
+  writeFileSync(path.join(dir, 'nginx.conf'), `daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp { access_log off; client_body_temp_path ${dir};\n  server { listen 127.0.0.1:${port}${cert ? ' ssl' : ''} http2; ${tlsLines} location / { return ${status} "h2"; } } }\n`);
+  const proc = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  await waitFor('nginx', () => new Promise<true | undefined>((r) => { const c = net.connect(port, '127.0.0.1', () => (c.destroy(), r(true))); c.on('error', () => r(undefined)); }));
+  return {
+    port,
+    close: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** 200 only to requests of this HTTP version: it tells which request line a check sent. */
+async function versionServer(version: string): Promise<Started> {
+  return httpServer((req, res) => void res.writeHead(`HTTP/${req.httpVersion}` === version ? 200 : 505).end(`got HTTP/${req.httpVersion}`));
+}
+
+/** 200 to anything; with `requireHost` node's own 400 to an HTTP/1.1 request without Host (as nginx answers it). */
+async function hostServer(requireHost: boolean): Promise<Started> {
+  const s = http.createServer({ requireHostHeader: requireHost }, (_req, res) => void res.writeHead(200).end('ok'));
   return { port: await listenOn(s), close: closeAll(s) };
 }
 
@@ -161,6 +199,13 @@ describe('imported haproxy.cfg checks give the verdict HAProxy 2.6 gives on the 
     // min-recv 5: "valid" is enough to judge the negated rule; 4 bytes are not, and the server never closes (reg-tests/checks/tcp-check_min-recv.vtc).
     { name: 'minrecv', lines: () => 'option tcp-check\n  tcp-check connect\n  tcp-check expect min-recv 5 !rstring "^error"\n  tcp-check expect string vali', start: (m) => tcpServer((sock) => void sock.write(m === 'pass' ? 'valid' : 'vali')) },
     // option smtpchk with check-ssl: SMTP over TLS from the first byte, with the server's TLS options.
+    // HTTP/2 checks: check-proto h2 speaks h2c with prior knowledge; over TLS, ALPN h2 (HAProxy's own http-check.vtc be5/be6).
+    // The Host header is written: without it HAProxy sends no :authority and nginx answers 400 (node's h2 client always sends one).
+    { name: 'h2c', lines: () => 'option httpchk\n  http-check send meth GET uri /health hdr host www.test\n  http-check expect status 200', opts: () => 'check-proto h2', start: (m) => nginxH2(m === 'pass' ? 200 : 503) },
+    { name: 'h2tls', lines: () => 'option httpchk\n  http-check send meth GET uri /health hdr host www.test\n  http-check expect status 200', opts: () => `check-ssl verify required ca-file ${caA} check-alpn h2`, start: (m) => nginxH2(m === 'pass' ? 200 : 503, a) },
+    // HAProxy's request line is HTTP/1.0 unless written, with no Host unless written: a bare HTTP/1.1 line gets 400 from a server that requires Host (node, nginx).
+    { name: 'nohost11', lines: () => 'option httpchk GET /health HTTP/1.1', start: (m) => hostServer(m === 'fail') },
+    { name: 'http10', lines: () => 'option httpchk GET /health', start: (m) => versionServer(m === 'pass' ? 'HTTP/1.0' : 'HTTP/1.1') },
     { name: 'smtps', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '220 mail ready' : '554 no service') },
     // HAProxy's smtpchk takes any one-line 2xx greeting and no multi-line one ("^2[0-9]{2}[ \r]"): why it is imported as its own ruleset, not as the smtp probe (220, multi-line).
     { name: 'smtpgreet', lines: () => 'option smtpchk', opts: () => `check-ssl verify required ca-file ${caA}`, start: (m) => smtpsServer(a, m === 'pass' ? '250 ready' : '220-first line\r\n220 second line') },

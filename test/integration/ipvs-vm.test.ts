@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT } from '../helpers/daemon-process.js';
-import { runInVm, vmReady } from '../helpers/ipvs-vm.js';
+import { runVmScenario, vmReady } from '../helpers/ipvs-vm.js';
 
 /**
  * The IPVS actuator against a real kernel IPVS: this machine's kernel has no
@@ -19,27 +18,7 @@ describe('IPVS actuator against real kernel IPVS (QEMU guest)', () => {
   before(async () => {
     assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
     out = mkdtempSync(path.join(tmpdir(), 'rsguard-ipvs-vm-'));
-    const readOut = (name: string) => {
-      try {
-        return readFileSync(path.join(out, name), 'utf8');
-      } catch {
-        return undefined;
-      }
-    };
-    // A guest that never reached the scenario (QEMU could not start, the boot failed) is the test
-    // machine's trouble, not rsguard's: it is tried once more, and the first try's console is printed.
-    // A scenario that ran writes results.json from its first step on, and is never retried.
-    let consoleText = '';
-    let raw: string | undefined;
-    for (let attempt = 1; attempt <= 2 && raw === undefined; attempt++) {
-      consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm/ipvs-scenario.js')} /mnt/out`);
-      raw = readOut('results.json');
-      if (raw === undefined) {
-        const text = `IPVS guest, try ${attempt}: no results\nguest log:\n${readOut('guest.log') ?? '(none)'}\nconsole:\n${consoleText.slice(-2000)}`;
-        process.stdout.write(`# ${text.replace(/\n/g, '\n# ')}\n`);
-      }
-    }
-    if (raw === undefined) throw new Error(`the guest wrote no results.\nguest log:\n${readOut('guest.log') ?? '(no guest log)'}\nconsole:\n${consoleText.slice(-3000)}`);
+    const { raw, console: consoleText } = await runVmScenario(out, 'ipvs-scenario');
     let batchMs: number;
     let singleMs: number;
     let daemonExit: string | null;

@@ -49,7 +49,7 @@ describe('distributed periodic work on the injected timers (real Redis)', () => 
     const prefix = `rsguard-record-${randomBytes(4).toString('hex')}`;
     const conn = redisConnection(URL, 'record-q');
     const events = redisConnection(URL, 'record-ev');
-    const queue = new BullmqQueue(conn, events, prefix, time.clock, () => {}, time);
+    const queue = new BullmqQueue(conn, events, prefix, time.clock, () => {}, () => {}, time);
     const outcomes: ProbeOutcome[] = [];
     queue.onOutcome((o) => outcomes.push(o));
     try {

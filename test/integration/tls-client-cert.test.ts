@@ -82,6 +82,29 @@ describe('client certificates on TLS checks (nginx ssl_verify_client on)', () =>
     assert.ok(r.ok, r.detail);
   });
 
+  it('smtp over TLS (and every mail, news and directory probe) sends the certificate too: a server that demands one greets only with it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const tls = await import('node:tls');
+    const server = tls.createServer({ key: readFileSync(f('server.key')), cert: readFileSync(f('server.pem')), ca: readFileSync(f('ca.pem')), requestCert: true, rejectUnauthorized: true }, (sock) => {
+      sock.on('error', () => {});
+      sock.write('220 mail.test ESMTP\r\n');
+      sock.on('data', (d) => sock.write(/^QUIT/i.test(d.toString()) ? '221 bye\r\n' : '250 mail.test\r\n'));
+    });
+    server.on('tlsClientError', () => {});
+    const smtpPort = await new Promise<number>((r) => server.listen(0, L, () => r((server.address() as net.AddressInfo).port)));
+    try {
+      const bare = await probe('smtp', { host: L, port: smtpPort }, { tls: true, tlsVerify: false }, SLOW);
+      assert.equal(bare.ok, false, bare.detail);
+      assert.equal(bare.error, undefined, bare.detail);
+      const ok = await probe('smtp', { host: L, port: smtpPort }, { tls: true, tlsVerify: false, tlsCert: f('client.pem'), tlsKey: f('client-enc.key'), tlsPassphraseFile: f('passphrase') }, SLOW);
+      assert.ok(ok.ok, ok.detail);
+      const wrong = await probe('smtp', { host: L, port: smtpPort }, { tls: true, tlsVerify: false, tlsCert: f('client.pem'), tlsKey: f('client-enc.key'), tlsPassphrase: 'nope' }, SLOW);
+      assert.equal(wrong.error, 'exception', wrong.detail);
+    } finally {
+      server.close();
+    }
+  });
+
   it("keepalived's SSL block: every SSL_GET check sends its certificate, as keepalived does; without the block the same check is down", async () => {
     const conf = (ssl: string) => `${ssl}\nvirtual_server 10.0.0.1 443 {\n  delay_loop 5\n  protocol TCP\n  real_server ${L} ${port} {\n    SSL_GET {\n      url {\n        path /\n        status_code 200\n      }\n    }\n  }\n}\n`;
     const block = `SSL {\n  password "s3cret phrase"\n  ca ${f('ca.pem')}\n  certificate ${f('client.pem')}\n  key ${f('client-enc.key')}\n}`;

@@ -25,14 +25,15 @@ describe('haproxy.cfg server options that change the check', () => {
   it("kubeadm's API-server load balancer (http-check connect ssl, verify none) is an https check on the server's port", () => {
     // kubernetes/kubeadm docs/ha-considerations.md, "haproxy configuration".
     const c = first('  option httpchk\n  http-check connect ssl\n  http-check send meth GET uri /healthz\n  http-check expect status 200\n  mode tcp\n  server k8s1 192.168.0.11:6443 check verify none');
-    assert.deepEqual(what(c), { kind: 'https', method: 'GET', path: '/healthz', expectStatus: [200], tlsServerName: false, tlsVerify: false });
+    // HAProxy's request: "GET /healthz HTTP/1.0" and no Host (tcpcheck.c: HTTP/1.0 unless `ver` says otherwise; no Host unless written).
+    assert.deepEqual(what(c), { kind: 'https', method: 'GET', path: '/healthz', expectStatus: [200], tlsServerName: false, tlsVerify: false, version: 1, virtualHost: false });
     valid(c);
   });
 
   it('verify required ca-file gives an https check that verifies against that CA only, without a name when no SNI is sent', () => {
     // configuration.txt 5.2 "verify": names are checked against the SNI, else verifyhost; "When no name is found, the certificate's names are ignored".
     const c = first('  option httpchk GET /health\n  server s1 10.0.0.2:443 ssl verify required ca-file /etc/haproxy/ca.pem check');
-    assert.deepEqual(what(c), { kind: 'https', method: 'GET', path: '/health', expectStatus: ['200-399'], tlsServerName: false, tlsCa: '/etc/haproxy/ca.pem', tlsVerifyHost: false });
+    assert.deepEqual(what(c), { kind: 'https', method: 'GET', path: '/health', expectStatus: ['200-399'], tlsServerName: false, tlsCa: '/etc/haproxy/ca.pem', tlsVerifyHost: false, version: 1, virtualHost: false });
     valid(c);
     const named = first('  option httpchk GET /health\n  server s1 10.0.0.2:443 ssl verify required ca-file /etc/haproxy/ca.pem verifyhost api.example check');
     assert.equal(named.tlsVerifyHost, 'api.example');
@@ -90,10 +91,18 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.ok(imp('  server s1 10.0.0.2:80 check slowstart 30s').r.warnings.some((w) => w.includes('slowstart 30s is left to HAProxy')));
   });
 
-  it('proto h2 and check-alpn h2 on an http check are unsupported; an unknown keyword is refused as HAProxy refuses it', () => {
+  it('proto h2, check-proto h2 and check-alpn h2 make an HTTP/2 check; alpn h2,http/1.1 lets the server choose and is unsupported; an unknown keyword is refused as HAProxy refuses it', () => {
     // configuration.txt 5.2 "check-proto": h2 mode=HTTP; "check-alpn".
-    assert.ok(first('  option httpchk\n  server s1 10.0.0.2:80 proto h2 check').unsupported);
+    assert.equal(first('  option httpchk\n  server s1 10.0.0.2:80 proto h2 check').version, 2);
+    assert.equal(first('  option httpchk\n  server s1 10.0.0.2:80 check check-proto h2').version, 2);
+    assert.equal(first('  option httpchk\n  server s1 10.0.0.2:443 check check-ssl verify none check-alpn h2').version, 2);
     assert.ok(first('  option httpchk\n  server s1 10.0.0.2:443 check check-ssl verify none check-alpn h2,http/1.1').unsupported);
+    // The request line's version: HTTP/1.0 unless written (HTTP/1.1 is the schema's default, so it is left out); a Host only when written.
+    assert.equal(first('  option httpchk GET /health\n  server s1 10.0.0.2:80 check').version, 1);
+    const v11 = first('  option httpchk GET /health HTTP/1.1\\r\\nHost:\\ www.test\n  server s1 10.0.0.2:80 check');
+    assert.deepEqual([v11.version, v11.virtualHost], [undefined, 'www.test']);
+    const send = first('  option httpchk\n  http-check send meth GET uri /h ver HTTP/1.1\n  server s1 10.0.0.2:80 check');
+    assert.deepEqual([send.version, send.virtualHost], [undefined, false]);
     // proto h2 is HTTP mode: a TCP check does not inherit it.
     assert.deepEqual(what(first('  server s1 10.0.0.2:80 proto h2 check')), { kind: 'tcp' });
     const { r } = imp('  server s1 10.0.0.2:80 check frobnicate');

@@ -8,7 +8,7 @@ import type { Model } from '../../src/config/model.js';
 import { importHaproxy, importHaproxyResolved } from '../../src/config/import/haproxy.js';
 import { splitHaproxyLine } from '../../src/config/import/haproxy-line.js';
 import { parseHaproxy } from '../../src/config/import/haproxy-parser.js';
-import { resolveNames, type Lookup, type NameQuery } from '../../src/config/import/haproxy-resolve.js';
+import { resolveAll, type Lookup, type NameQuery } from '../../src/lib/name-lookup.js';
 import { movedServers } from '../../src/engine/resolve-again.js';
 
 const words = (line: string, env: Record<string, string> = {}) => {
@@ -186,7 +186,7 @@ describe('haproxy.cfg servers by host name (configuration.txt "init-addr", "reso
       ['libc|a.example', ['10.0.0.1']],
       ['resolvers:dns:ipv6|b.example', ['10.0.0.2']],
     ]);
-    const got = await resolveNames([{ name: 'a.example', prefer: 'ipv6' }, { name: 'b.example', prefer: 'ipv6', resolvers: dns }], previous, fake({ 'libc:a.example': ['10.9.9.9'], 'dns:b.example': ['10.0.0.3'] }, asked));
+    const got = await resolveAll([{ name: 'a.example', prefer: 'ipv6', again: 'never' }, { name: 'b.example', prefer: 'ipv6', resolvers: dns, again: 'always' }], previous, fake({ 'libc:a.example': ['10.9.9.9'], 'dns:b.example': ['10.0.0.3'] }, asked));
     assert.deepEqual([...got], [
       ['libc|a.example', ['10.0.0.1']],
       ['resolvers:dns:ipv6|b.example', ['10.0.0.3']],

@@ -37,6 +37,16 @@ describe('http response parser', () => {
       });
     }
   }
+  it('keeps Location and the base (Content-Base, else Base) only when asked to, for redirects', () => {
+    const raw = 'HTTP/1.1 302 Found\r\nBase: /b/\r\n lOCATION : /next?x=1 \r\nContent-Base: /cb/\r\nContent-Length: 0\r\n\r\n';
+    const asked = new HttpResponseParser(false, 1024, true);
+    asked.push(Buffer.from(raw));
+    assert.deepEqual(asked.result(), { status: 302, body: Buffer.alloc(0), truncated: false, location: '/next?x=1', base: '/cb/' });
+    assert.deepEqual(parse(raw).result(), { status: 302, body: Buffer.alloc(0), truncated: false }, 'the hot path keeps neither');
+    const twice = new HttpResponseParser(false, 1024, true);
+    twice.push(Buffer.from('HTTP/1.1 301 Moved\r\nLocation: /a\r\nLocation: /b\r\nBase: /only/\r\n\r\n'));
+    assert.deepEqual([twice.result().location, twice.result().base], ['/a, /b', '/only/'], 'as HTTP::Headers joins them');
+  });
   it('HEAD responses have no body even with a Content-Length', () => {
     const p = parse('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', { head: true });
     assert.equal(p.done, true);

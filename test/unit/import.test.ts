@@ -51,7 +51,7 @@ describe('keepalived.conf: the seeds', () => {
     // "Unknown keyword 'nb_get_retry'"): retry stays 1, so down after 2 failures.
     assert.deepEqual([c!.kind, c!.timing.intervalMs, c!.timing.timeoutMs, c!.timing.fall, c!.timing.rise, c!.timing.retryIntervalMs], ['tcp', 6000, 3000, 2, 1, 3000]);
     assert.ok(m.warnings.some((w) => /seed-tarena-lvs.conf:33: nb_get_retry: Unknown keyword 'nb_get_retry'/.test(w)));
-    assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, stateFile: '/var/lib/rsguard/ipvs-owned.json', reconcileIntervalMs: 10_000, timeoutMs: 5000 });
+    assert.deepEqual(m.balancer, { kind: 'ipvs', ipvsadm: 'ipvsadm', cleanStop: true, foreignServers: 'keep', stateFile: '/var/lib/rsguard/ipvs-owned.json', reconcileIntervalMs: 10_000, timeoutMs: 5000 });
     assert.ok(m.warnings.some((w) => /vrrp_instance VI_1 is run by keepalived, not rsguard/.test(w)));
     assert.deepEqual(m.notify.email && [m.notify.email.to, m.notify.email.from, m.notify.email.routerId, m.notify.email.smtp.host, m.notify.email.smtp.port, m.notify.email.smtp.connectTimeoutMs], [['admin@tarena.com.cn'], 'ka@localhost', 'lvs1', '127.0.0.1', 25, 30_000]);
   });
@@ -140,6 +140,8 @@ describe('ldirectord.cf', () => {
   it('globals, overrides, ranges, per-real request/receive, every checktype and service', async () => {
     const m = await loadConfig(fx('ldirectord/full.cf'));
     assert.equal(m.balancer.kind === 'ipvs' && (m.balancer as IpvsDef).cleanStop, false);
+    // ld_start purges real servers the file does not name, so an imported ldirectord.cf makes its file the whole truth.
+    assert.equal((m.balancer as IpvsDef).foreignServers, 'remove');
     const web = m.virtualServices.find((v) => v.name === 'web')!;
     assert.deepEqual(web.realServers.map((r) => [r.key, r.weight, r.forwarding]), [['192.168.6.2:80', 3, 'dr'], ['192.168.6.3:80', 3, 'dr'], ['192.168.6.4:80', 3, 'dr'], ['192.168.6.5:80', 1, 'nat']]);
     assert.deepEqual([web.key, web.scheduler, web.persistence, web.onDown], ['tcp:192.168.6.240:80', 'wlc', { timeoutMs: 300_000, netmask: '255.255.255.0' }, 'remove']);

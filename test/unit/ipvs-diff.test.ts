@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
 import type { Model } from '../../src/config/model.js';
 import { planPool, type ServerHealth } from '../../src/planner/pool-plan.js';
-import { cleanStopCommands, diffIpvs } from '../../src/actuators/ipvs/ipvs-diff.js';
-import { activeConnections, IpvsParseError, parseIpvsSave } from '../../src/actuators/ipvs/ipvs-table.js';
+import { cleanStopCommands, planIpvs, type IpvsPlanOptions } from '../../src/actuators/ipvs/ipvs-diff.js';
+import { activeConnections, IpvsParseError, parseIpvsSave, type IpvsTable } from '../../src/actuators/ipvs/ipvs-table.js';
+import { NOTHING_OWNED, type Owned } from '../../src/actuators/ownership.js';
+import type { DesiredService } from '../../src/actuators/actuator.js';
 
 const MODEL: Model = loadYamlText(
   'ipvs.yaml',
@@ -50,6 +52,9 @@ const SAVED = `-A -t 10.0.0.1:80 -s wrr
 `;
 
 const argv = (cmds: Array<{ args: string[] }>) => cmds.map((c) => c.args.join(' '));
+/** Every configured service as rsguard's own (it created them), unless a test says otherwise. */
+const CREATED: Owned = { services: new Set(MODEL.virtualServices.map((v) => v.key)), members: new Map() };
+const diffIpvs = (d: DesiredService[], t: IpvsTable, owned: Owned = CREATED, opts: Partial<IpvsPlanOptions> = {}) => planIpvs(d, t, owned, { foreignServers: 'keep', complete: true, ...opts }).commands;
 
 describe('ipvsadm -Sn parsing', () => {
   it('reads services, persistence, destinations, weights and forwarding', () => {
@@ -119,6 +124,68 @@ describe('ipvs diff', () => {
   it('an -A names the service it creates, so it can be recorded before it runs', () => {
     const created = diffIpvs(desired(), parseIpvsSave('')).filter((c) => c.creates);
     assert.deepEqual(created.map((c) => c.creates), desired().map((d) => d.vs.key));
+  });
+});
+
+describe('what rsguard did not create (issue 23: foreign real servers, adopted services; issue 21: services a reload dropped)', () => {
+  const web = 'tcp:10.0.0.1:80';
+  const byHand = SAVED.replace('-a -t 10.0.0.1:80 -r 10.0.0.3:80 -m -w 1\n', '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -m -w 1\n-a -t 10.0.0.1:80 -r 10.0.0.50:80 -g -w 7\n');
+  const plan = (d: DesiredService[], t: IpvsTable, owned: Owned, opts: Partial<IpvsPlanOptions> = {}) => planIpvs(d, t, owned, { foreignServers: 'keep', complete: true, ...opts });
+
+  it('a real server added by hand to a service rsguard created is left, and shown, by default; foreignServers: remove deletes it', () => {
+    const kept = plan(desired(), parseIpvsSave(byHand), CREATED);
+    assert.deepEqual(argv(kept.commands), []);
+    assert.deepEqual(kept.leftAlone.get(web), { adopted: false, foreign: [{ server: '10.0.0.50:80', forwarding: 'dr', weight: 7 }], settings: [] });
+    const removed = plan(desired(), parseIpvsSave(byHand), CREATED, { foreignServers: 'remove' });
+    assert.deepEqual(argv(removed.commands), ['-d -t 10.0.0.1:80 -r 10.0.0.50:80']);
+    assert.deepEqual(removed.removed.map((n) => n.member), ['10.0.0.50:80']);
+    assert.deepEqual(removed.leftAlone.get(web)?.foreign, []);
+  });
+  it('a configured real server that is down is still rsguard\'s to delete, in either mode', () => {
+    assert.deepEqual(argv(plan(desired(['10.0.0.2:80']), parseIpvsSave(byHand), CREATED).commands), ['-d -t 10.0.0.1:80 -r 10.0.0.2:80']);
+  });
+  it('a real server the config drops is deleted: the record remembers it was rsguard\'s, the hand-added one stays', () => {
+    const first = plan(desired(), parseIpvsSave(byHand), CREATED);
+    // The sorry server is configured too, but recorded only once it is in the table.
+    assert.deepEqual([...first.owned.members.get(web)!].sort(), ['10.0.0.2:80', '10.0.0.3:80']);
+    const dropped = desired().map((d) => (d.vs.key === web ? { vs: { ...d.vs, realServers: d.vs.realServers.filter((r) => r.key !== '10.0.0.3:80') }, plan: { ...d.plan, members: d.plan.members.filter((m) => m.key !== '10.0.0.3:80') } } : d));
+    const next = plan(dropped, parseIpvsSave(byHand), first.owned);
+    assert.deepEqual(argv(next.commands), ['-d -t 10.0.0.1:80 -r 10.0.0.3:80']);
+    // Without the record it would be foreign: the record is what tells them apart.
+    assert.deepEqual(argv(plan(dropped, parseIpvsSave(byHand), CREATED).commands), []);
+  });
+  it('a service found in the table keeps its scheduler and persistence by default, listed as left as found; remove or ownership edits it', () => {
+    const drifted = parseIpvsSave(SAVED.replace('-A -f 5 -s wlc', '-A -f 5 -s rr -p 120'));
+    const adopted: Owned = { services: new Set([...CREATED.services].filter((k) => !k.startsWith('fwmark'))), members: new Map() };
+    const kept = plan(desired(), drifted, adopted);
+    assert.deepEqual(argv(kept.commands), []);
+    assert.deepEqual(kept.leftAlone.get('fwmark:5:inet'), { adopted: true, foreign: [], settings: ['scheduler rr (config: wlc)', 'persistence 120 s (config: none)'] });
+    assert.deepEqual(argv(plan(desired(), drifted, adopted, { foreignServers: 'remove' }).commands), ['-E -f 5 -s wlc']);
+    assert.deepEqual(argv(plan(desired(), drifted, CREATED).commands), ['-E -f 5 -s wlc']);
+  });
+  it('a complete plan deletes a service rsguard created that the config no longer has; one it found stays; a partial plan deletes none', () => {
+    const [webD, ...rest] = desired();
+    assert.equal(webD!.vs.key, web);
+    const owned: Owned = { services: new Set([web, 'tcp:192.168.1.1:443']), members: new Map([[web, new Set(['10.0.0.2:80'])]]) };
+    const complete = plan(rest, parseIpvsSave(SAVED), owned);
+    assert.deepEqual(argv(complete.commands), ['-D -t 10.0.0.1:80', '-D -t 192.168.1.1:443']);
+    assert.ok(complete.commands.every((c) => c.deletes && !c.stop));
+    // Adopted (not in the record): never deleted, in either mode.
+    assert.deepEqual(argv(plan(rest, parseIpvsSave(SAVED), { services: new Set(), members: new Map() }, { foreignServers: 'remove' }).commands), []);
+    const partial = plan(rest, parseIpvsSave(SAVED), owned, { complete: false });
+    assert.deepEqual(argv(partial.commands), []);
+    assert.deepEqual([...partial.owned.services].sort(), [web, 'tcp:192.168.1.1:443']);
+    assert.ok(partial.owned.members.has(web), 'a partial plan keeps the members of services it did not cover');
+  });
+  it('IPv6 and fwmark services a reload dropped are deleted with their own ipvsadm options', () => {
+    const owned: Owned = { services: new Set(['udp:[2001:db8::53]:53', 'fwmark:5:inet']), members: new Map() };
+    assert.deepEqual(argv(plan([], parseIpvsSave(SAVED), owned).commands), ['-D -u [2001:db8::53]:53', '-D -f 5']);
+    assert.deepEqual(argv(plan([], parseIpvsSave('-A -f 5 -6 -s rr\n'), { services: new Set(['fwmark:5:inet6']), members: new Map() }).commands), ['-D -f 5 -6']);
+  });
+  it('a claim on a service gone from the table is dropped; a service being created is claimed', () => {
+    const owned: Owned = { services: new Set(['tcp:10.7.7.7:80']), members: new Map() };
+    assert.deepEqual([...plan([], parseIpvsSave(SAVED), owned).owned.services], []);
+    assert.deepEqual([...plan(desired(), new Map(), NOTHING_OWNED).owned.services].sort(), desired().map((d) => d.vs.key).sort());
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
-import type { NameLookup } from '../../src/config/import/ldirectord-names.js';
+import type { Lookup } from '../../src/lib/name-lookup.js';
 import { modelFromImport } from '../../src/config/load.js';
 import { movedServers, nameChanges } from '../../src/engine/resolve-again.js';
 
@@ -24,10 +24,10 @@ virtual=192.0.2.10:80
 `;
 
 /** A lookup from a table; a name not in it is NXDOMAIN, as getaddrinfo gives it. */
-function table(t: Record<string, string>, asked: string[] = []): NameLookup {
-  return async (name) => {
+function table(t: Record<string, string>, asked: string[] = []): Lookup {
+  return async ({ name }) => {
     asked.push(name);
-    if (t[name]) return t[name];
+    if (t[name]) return [t[name]];
     throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   };
 }
@@ -72,9 +72,9 @@ describe('ldirectord.cf real servers given by a name that does not resolve', () 
   it('the names are looked up all at once, not one after another', async () => {
     // Answers only once all three names are asked: one-by-one lookups would wait the timeout on the first and fail them all.
     const waiting: Array<() => void> = [];
-    const ask: NameLookup = (name) =>
+    const ask: Lookup = ({ name }) =>
       new Promise((resolve) => {
-        waiting.push(() => resolve(`192.0.2.${name.length}`));
+        waiting.push(() => resolve([`192.0.2.${name.length}`]));
         if (waiting.length === 3) for (const go of waiting) go();
       });
     const cf = 'virtual=192.0.2.10:80\n\treal=a.example:80 masq\n\treal=bb.example:80 masq\n\treal=ccc.example:80 masq\n';
@@ -84,7 +84,7 @@ describe('ldirectord.cf real servers given by a name that does not resolve', () 
   });
 
   it('a lookup that never answers is given up after the bound, as a name that does not resolve', async () => {
-    const ask: NameLookup = (name) => (name === 'web2.example' ? new Promise<string>(() => undefined) : Promise.resolve('192.0.2.21'));
+    const ask: Lookup = ({ name }) => (name === 'web2.example' ? new Promise<string[]>(() => undefined) : Promise.resolve(['192.0.2.21']));
     const r = await importLdirectord(FILE, CF, { ask, timeoutMs: 50 });
     assert.deepEqual(servers(r.input), ['192.0.2.21:80', '192.0.2.23:80']);
     assert.match(r.tolerated![0]!.message, /could not resolve host: no answer within 50 ms/);

@@ -60,6 +60,7 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
     const m = await load(`virtual=10.0.0.1:3306\n\treal=10.0.0.2:3306 gate\n\tlogin="u"\n\trequest="SELECT 1"\nvirtual=10.0.0.1:5432\n\treal=10.0.0.2:5432 gate\n\tlogin="u"\n\trequest="SELECT 1"\nvirtual=10.0.0.1:25\n\treal=10.0.0.2:25 gate\nvirtual=10.0.0.1:53\n\treal=10.0.0.2:53 gate\n\trequest="www.example"\n\treceive="192.0.2.1"\nvirtual=10.0.0.1:3128\n\treal=10.0.0.2:3128 gate\n\trequest="http://www.example/"\n`);
     assert.deepEqual(m.virtualServices.map((_, i) => checkOf(m, i).kind), ['mysql', 'pgsql', 'smtp', 'dns', 'http_proxy']);
     assert.equal(checkOf(m, 4).spec.url, 'http://www.example/');
+    assert.equal(checkOf(m, 4).spec.followRedirects, true, 'check_http serves http_proxy too: the same LWP follows redirects');
   });
 
   it('checkport does not change the inferred service (ldirectord infers from the virtual port)', async () => {

@@ -109,6 +109,27 @@ describe('pool keeper with a scripted balancer', () => {
     await keeper.stop();
   });
 
+  it('between a reload taking the monitor and the pools (a loop turn later), a new service is not applied without a plan; then it is', async () => {
+    const act = new ScriptedActuator([]);
+    const { monitor, keeper } = setup(act);
+    keeper.start();
+    await until(() => act.applied.length === 1);
+    const next = loadYamlText('pk.yaml', `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - { name: web, address: 10.0.0.1:80, checks: [{ kind: tcp }], realServers: [{ address: 10.0.0.2:80 }] }
+  - { name: api, address: 10.0.0.5:80, checks: [{ kind: tcp }], realServers: [{ address: 10.0.0.6:80 }] }
+`);
+    monitor.reload(next);
+    // A full reconcile in that window (a balancer restart, the periodic repair) covers what has a plan: the new service waits.
+    keeper.balancerRestarted({});
+    await until(() => act.plans === 2);
+    assert.deepEqual(act.covered[1], ['web']);
+    keeper.onReload(next, 0);
+    await until(() => act.plans === 3);
+    assert.deepEqual(act.covered[2], ['web', 'api']);
+    await keeper.stop();
+  });
+
   it('dry run plans, applies nothing, and records no applied weight', async () => {
     const act = new ScriptedActuator([]);
     const { keeper } = setup(dryRun(act));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { loadYamlText } from '../../src/config/load.js';
-import { diffIpvs } from '../../src/actuators/ipvs/ipvs-diff.js';
+import { planIpvs } from '../../src/actuators/ipvs/ipvs-diff.js';
+import { NOTHING_OWNED } from '../../src/actuators/ownership.js';
 import { parseIpvsSave } from '../../src/actuators/ipvs/ipvs-table.js';
 
 function errors(text: string): string[] {
@@ -49,9 +50,10 @@ describe('fwmark and port-0 services: real servers without a port', () => {
     const m = loadYamlText('t.yaml', 'virtualServices:\n  - fwmark: 6\n    scheduler: rr\n    checks: [{ kind: icmp }]\n    realServers: [{ address: 172.16.3.20 }]\n');
     const vs = m.virtualServices[0]!;
     const plan = { members: [{ key: '172.16.3.20:0', weight: 1, forwarding: 'dr' as const }] };
-    const cmds = diffIpvs([{ vs, plan } as never], new Map());
+    const diff = (table: ReturnType<typeof parseIpvsSave>) => planIpvs([{ vs, plan } as never], table, NOTHING_OWNED, { foreignServers: 'keep', complete: true }).commands;
+    const cmds = diff(new Map());
     assert.deepEqual(cmds.map((c) => c.args.join(' ')), ['-A -f 6 -s rr', '-a -f 6 -r 172.16.3.20:0 -g -w 1']);
     const after = parseIpvsSave('-A -f 6 -s rr\n-a -f 6 -r 172.16.3.20:0 -g -w 1\n');
-    assert.deepEqual(diffIpvs([{ vs, plan } as never], after), []);
+    assert.deepEqual(diff(after), []);
   });
 });

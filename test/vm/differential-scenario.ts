@@ -363,8 +363,8 @@ async function idle(slot: Slot, tool: Job['tool']): Promise<string> {
     if (slot.rsg.exit !== null) return `rsguard exited on the idle file: ${slot.rsg.exit}\n${slot.rsg.log(20)}`;
     if (Date.now() - t0 > limits.startSec * 1000) return `rsguard did not reach the idle file within ${limits.startSec} s; table:\n${raw}\n${slot.rsg.log(20)}`;
     if ((await slot.rsg.judged(t0)) && raw.includes(IDLE_TABLE[1]!)) {
-      // What the previous config left (rsguard does not delete a service a reload removed): deleted by hand,
-      // and rsguard, whose config no longer names it, leaves it deleted.
+      // What the previous config left: rsguard deletes the services it created when a reload drops them, so this
+      // is only a service it did not create; deleted by hand, and rsguard, whose config no longer names it, leaves it deleted.
       const left = raw.split('\n').filter((l) => l.startsWith('-A ') && !l.includes(' 10.255.255.1:1 '));
       for (const l of left) await run('ipvsadm', ['-D', ...l.split(' ').slice(1, 3)], slot.NS.rsguard);
       if (left.length === 0) return '';

@@ -26,7 +26,7 @@ export interface ServerCheck {
 }
 
 /** What a connect rule ends up using: its own options, else with `default` the server line's (tcpcheck_eval_connect). */
-export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { tls: boolean; sni?: string; alpn?: string; port?: number; addr?: string } {
+export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { tls: boolean; sni?: string; alpn?: string; port?: number; addr?: string; h2?: true } {
   const at = c.d ?? { file: '', line: 0 };
   const where = c.d ? `${c.d.key} connect` : 'server';
   const sendProxy = c.sendProxy || (c.default && srv.sendProxy);
@@ -36,14 +36,18 @@ export function resolveConnect(c: Connect, srv: ServerCheck, http: boolean): { t
   const httpMode = (p: string) => p !== 'none';
   const srvProto = srv.proto !== undefined && (!srv.protoFromServer || httpMode(srv.proto) === http) ? srv.proto : undefined;
   const proto = c.proto ?? (c.default ? srvProto : undefined);
-  if (proto !== undefined && proto !== (http ? 'h1' : 'none')) {
-    throw new Unsupported(at, `${where}: checks spoken as ${proto} (proto/check-proto ${proto}); rsguard's HTTP checks speak HTTP/1.1`, http ? '{ kind: http } on an HTTP/1.1 port' : '{ kind: tcp }');
+  // An HTTP check spoken as h2 is rsguard's `version: 2` (h2c, or TLS with ALPN h2); other protocols have no rsguard check.
+  const h2 = http && proto === 'h2';
+  if (proto !== undefined && proto !== (http ? 'h1' : 'none') && !h2) {
+    throw new Unsupported(at, `${where}: checks spoken as ${proto} (proto/check-proto ${proto}); rsguard's HTTP checks speak HTTP/1.1 or h2`, http ? '{ kind: http } on an HTTP/1.1 port' : '{ kind: tcp }');
   }
   const tls = c.ssl || (c.default && srv.ssl);
   const alpn = c.alpn ?? (c.default ? srv.alpn : undefined);
-  if (http && tls && alpn?.split(',').includes('h2')) throw new Unsupported(at, `${where}: alpn ${alpn} lets the server choose HTTP/2 for the check; rsguard's HTTP checks speak HTTP/1.1`, '{ kind: https } with alpn http/1.1');
+  // ALPN offering both lets the server pick per connection; rsguard's check speaks one version, chosen here.
+  const offered = alpn?.split(',') ?? [];
+  if (http && tls && offered.includes('h2') && !(h2 || offered.every((a) => a === 'h2'))) throw new Unsupported(at, `${where}: alpn ${alpn} lets the server choose HTTP/2 or HTTP/1.1 for the check; an rsguard check speaks one`, '{ kind: https, version: 2 } or alpn http/1.1');
   const sni = c.sni ?? (c.default ? srv.sni : undefined);
-  return { tls, ...(sni ? { sni } : {}), ...(alpn ? { alpn } : {}), ...(c.port !== undefined ? { port: c.port } : {}), ...(c.addr ? { addr: c.addr } : {}) };
+  return { tls, ...(sni ? { sni } : {}), ...(alpn ? { alpn } : {}), ...(c.port !== undefined ? { port: c.port } : {}), ...(c.addr ? { addr: c.addr } : {}), ...(h2 || (http && tls && offered.length > 0 && offered.every((a) => a === 'h2')) ? { h2: true as const } : {}) };
 }
 
 /**

@@ -204,6 +204,8 @@ export interface Send {
   body?: string;
   /** `body-lf`: the body is this log-format string. */
   bodyLf?: boolean;
+  /** The request line's version as written (`ver`, or the option's third word); HAProxy's default is HTTP/1.0. */
+  version?: string;
   /** The request line came from `option httpchk` (merged into the first explicit send, tcpcheck_add_http_rule). */
   fromOption: boolean;
   d?: Directive;
@@ -223,7 +225,8 @@ export function httpchk(args: string[]): Send {
     const i = h.indexOf(':');
     if (i > 0) headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
   }
-  return { method: method.toUpperCase(), path, headers, ...(body.length ? { body: body.join('\r\n\r\n') } : {}), fromOption: true };
+  const version = head!.split(/\r?\n/)[0]!.trim();
+  return { method: method.toUpperCase(), path, headers, ...(version ? { version } : {}), ...(body.length ? { body: body.join('\r\n\r\n') } : {}), fromOption: true };
 }
 
 /** `http-check send` (parse_tcpcheck_send_http), merged over the option's request line (tcpcheck_overwrite_send_http_rule). */
@@ -241,7 +244,7 @@ export function parseSend(d: Directive, base: Send | undefined): Send {
     else if (k === 'uri' || k === 'uri-lf') {
       out.path = v();
       out.pathLf = k === 'uri-lf';
-    } else if (k === 'ver') v();
+    } else if (k === 'ver') out.version = v();
     else if (k === 'hdr') {
       const name = v();
       out.headers[name] = v();

@@ -149,10 +149,16 @@ export function httpBlocks(o: CheckOptions, srv: ServerCheck, at: Directive, war
     }
     const { s, req } = send;
     if (!METHODS.has(s.method)) throw new Unsupported(s.d ?? { file: at.file, line: o.option!.line }, `method ${s.method}`, '{ kind: http, method: GET|HEAD|POST|OPTIONS }');
-    const out: Check = { kind: conn.tls ? 'https' : 'http', expectStatus: undefined, method: s.method, path: req.path.startsWith('/') ? req.path : `/${req.path}` };
+    const out: Check = { kind: conn.tls ? 'https' : 'http', expectStatus: undefined, method: s.method, path: req.path.startsWith('/') ? req.path : `/${req.path}`, ...(conn.h2 ? { version: 2 } : {}) };
     const host = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host')?.[1];
     const others = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.toLowerCase() !== 'host' && k));
-    if (host) out.virtualHost = host;
+    // HAProxy sends no Host unless one is written (a bare HTTP/1.1 request line then gets 400 from most servers, and the server is down in HAProxy too).
+    out.virtualHost = host || false;
+    if (!conn.h2) {
+      const version = s.version ?? 'HTTP/1.0';
+      if (version === 'HTTP/1.0') out.version = 1;
+      else if (version !== 'HTTP/1.1') throw new Unsupported(s.d ?? { file: at.file, line: o.option!.line }, `request version ${version} over HTTP/1 (rsguard's HTTP/1 checks say HTTP/1.0 or HTTP/1.1)`, '{ kind: http, version: 1.1 }');
+    }
     if (Object.keys(others).length) out.headers = others;
     if (req.body !== undefined) out.body = req.body;
     // The implicit last rule (check_proxy_tcpcheck) counts 2xx and 3xx as up.

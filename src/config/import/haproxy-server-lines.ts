@@ -3,7 +3,7 @@ import type { ConfigIssue } from '../errors.js';
 import type { Directive } from './imported.js';
 import type { HaproxySection } from './haproxy-parser.js';
 import type { ProxySettings } from './haproxy-proxies.js';
-import { queryKey, type NameAnswers, type NameQuery, type ResolversDef } from './haproxy-resolve.js';
+import { queryKey, type NameAnswers, type NameQuery, type ResolversDef } from '../../lib/name-lookup.js';
 import { haproxyTime } from './haproxy-time.js';
 
 /** The server lines of a proxy as HAProxy starts them: names, templates, init-addr, resolvers. */
@@ -81,7 +81,8 @@ export function serverLines(s: HaproxySection, settings: ProxySettings, resolver
     const section = resolversId === undefined ? undefined : resolvers.get(resolversId);
     if (resolversId !== undefined && !section) errors.push({ file: d.file, line: d.line, path: 'resolvers', message: `can't find resolvers section '${resolversId}' for server '${names[0]}'` });
     const prefer = lastValue(words, 'resolve-prefer') === 'ipv4' || family === 'ipv4' ? 'ipv4' : 'ipv6';
-    const query: NameQuery | undefined = net.isIP(host) ? undefined : { name: host, prefer, ...(section ? { resolvers: section } : {}) };
+    // A resolvers section asks again every `hold valid`; libc answers once, when HAProxy starts.
+    const query: NameQuery | undefined = net.isIP(host) ? undefined : { name: host, prefer, again: section ? 'always' : 'never', ...(section ? { resolvers: section } : {}) };
     const initAddr = (lastValue(words, 'init-addr') ?? 'last,libc').split(',');
     names.forEach((name, index) => out.push({ d, name, host, port, index, initAddr, ...(query ? { query } : {}) }));
   }

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { formatHostPort } from '../../lib/address.js';
 import type { ConfigIssue } from '../errors.js';
-import { type Directive, type HostNames, type ImportResult } from './imported.js';
+import { type Directive, type HostNames, type ImportResult, type Unresolved } from './imported.js';
 import { parseHaproxy } from './haproxy-parser.js';
-import { resolveNames, type Lookup, type NameAnswers, type NameQuery } from './haproxy-resolve.js';
-import { server, serverGlobals } from './haproxy-server.js';
+import { queryKey, resolveAll, type Lookup, type NameAnswers, type NameQuery } from '../../lib/name-lookup.js';
+import { server, serverGlobals, serverParams } from './haproxy-server.js';
 import { walkProxies } from './haproxy-proxies.js';
 import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.js';
 
@@ -12,11 +12,11 @@ import { resolversOf, serverLines, startAddress } from './haproxy-server-lines.j
 export interface HaproxyImportOptions {
   /** Environment for `"${NAME}"` (configuration.txt 2.3); process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Answers for the servers' host names (haproxy-resolve.ts); without them every name fails to resolve. */
+  /** Answers for the servers' host names (lib/name-lookup.ts); without them every name fails to resolve. */
   answers?: NameAnswers;
 }
 
-/** The host names haproxy.cfg's servers use and how each is asked, for haproxy-resolve.ts. */
+/** The host names haproxy.cfg's servers use and how each is asked (lib/name-lookup.ts). */
 export function haproxyNameQueries(file: string, text: string, env: Readonly<Record<string, string | undefined>> = process.env): NameQuery[] {
   const parsed = parseHaproxy(file, text, env);
   const resolvers = resolversOf(parsed.sections);
@@ -89,6 +89,8 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
   for (const d of dynamic) warnings.push(`${d.file}:${d.line}: ${d.key} ${d.args[0]} picks its backend at run time: every backend below is imported, reached that way or not`);
 
   let everyMs: number | undefined;
+  const queries = new Map<string, NameQuery>();
+  const unresolved: Unresolved[] = [];
   const virtualServices: Array<Record<string, unknown>> = [];
   for (const s of sections) if (s.kind === 'other') warnings.push(`${file}:${s.line}: ${s.name} section is HAProxy's, not read by rsguard${s.name.startsWith('resolvers ') ? ' (but for the names its servers resolve and its "hold valid")' : ''}`);
   walkProxies(file, sections, errors, warnings, (s, settings) => {
@@ -105,6 +107,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     const realServers: Array<Record<string, unknown>> = [];
     for (const l of all) {
       if (l.query?.resolvers) everyMs = Math.min(everyMs ?? Infinity, l.query.resolvers.holdValidMs);
+      if (l.query) queries.set(queryKey(l.query), l.query);
       let d = l.d;
       if (l.host) {
         const start = startAddress(l, answers);
@@ -114,6 +117,10 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
           continue;
         }
         if (start.none) {
+          // The name gave no address at all (not a template server past the answers): shown as a check error until it does
+          // (a backup is HAProxy's own, as when it resolves).
+          const backup = serverParams([...settings.defaultServer, ...(l.d.key === 'server' ? l.d.args.slice(2) : l.d.args.slice(3))]).flags.has('backup');
+          if (l.query && !backup && !answers.get(queryKey(l.query))?.length) unresolved.push({ vs: virtualServices.length, name: l.host, port: Number(l.port) || 0, lookup: queryKey(l.query) });
           warnings.push(`${at}: server ${l.name}: no address for '${l.host}' (init-addr ${l.initAddr.join(',')}, or more template servers than answers): HAProxy keeps it in maint and rsguard leaves it out${l.query?.resolvers ? ' until the name resolves' : ''}`);
           continue;
         }
@@ -133,7 +140,8 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     const first = all[0]!;
     const vs = virtualAddress(bind, first.port);
     if (!bind) warnings.push(`${file}:${s.line}: ${s.kind} ${s.name} has no bind reached by a frontend: its virtual service is named ${vs} (only a label when rsguard drives HAProxy)`);
-    if (!realServers.length) return;
+    const waiting = unresolved.some((u) => u.vs === virtualServices.length);
+    if (!realServers.length && !waiting) return;
     lines.set(`virtualServices[${virtualServices.length}]`, s.line);
     virtualServices.push({ name: s.name, address: vs, haproxy: { backend: s.name }, realServers });
   });
@@ -153,18 +161,19 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     errors,
     ...(tolerated.length ? { tolerated } : {}),
     // everyMs: the shortest `hold valid` of the resolvers sections in use.
-    hostNames: { answers, ...(everyMs !== undefined ? { everyMs } : {}) },
+    hostNames: { answers, queries, ...(everyMs !== undefined ? { everyMs } : {}), ...(unresolved.length ? { unresolved } : {}) },
   };
 }
 
 /**
- * Reads haproxy.cfg with its servers' host names resolved (haproxy-resolve.ts):
+ * Reads haproxy.cfg with its servers' host names resolved (lib/name-lookup.ts):
  * `previous` holds the answers of the config running now, which names
- * without a resolvers section keep (HAProxy resolves them once, at start).
+ * without a resolvers section keep (HAProxy resolves them once, at start);
+ * `answered`: `previous` was just asked, take it all as it is.
  */
-export async function importHaproxyResolved(file: string, text: string, previous?: NameAnswers, ask?: Lookup): Promise<ImportResult & { hostNames: HostNames }> {
+export async function importHaproxyResolved(file: string, text: string, previous?: NameAnswers, ask?: Lookup, answered = false): Promise<ImportResult & { hostNames: HostNames }> {
   const env = process.env;
-  const answers = await resolveNames(haproxyNameQueries(file, text, env), previous, ask);
+  const answers = answered && previous ? new Map([...previous].map(([k, v]) => [k, [...v]])) : await resolveAll(haproxyNameQueries(file, text, env), previous, ask);
   return importHaproxy(file, text, { env, answers });
 }
 

@@ -1,3 +1,4 @@
+import type { HostNamesDef, UnresolvedServerDef } from '../model.js';
 import type { ConfigIssue } from '../errors.js';
 
 /**
@@ -25,15 +26,14 @@ export interface ImportResult {
    * the tool does and warns naming the line; `check-config --strict` refuses them.
    */
   tolerated?: ConfigIssue[];
-  /** Host names the file gives servers by (haproxy.cfg), their answers, and how often they are asked again. */
+  /** Host names the file gives servers by (ldirectord.cf, haproxy.cfg), their answers, and how often they are asked again. */
   hostNames?: HostNames;
 }
 
-/** The answers for a config's host names; `everyMs`: ask again that often (HAProxy `resolvers` `hold valid`). */
-export interface HostNames {
-  answers: ReadonlyMap<string, readonly string[]>;
-  everyMs?: number;
-}
+/** Model.hostNames as an importer knows it: an unresolved server names its virtual service by index in `input.virtualServices` (load.ts puts the key). */
+export type HostNames = Omit<HostNamesDef, 'unresolved' | 'text'> & { unresolved?: Unresolved[] };
+
+export type Unresolved = Omit<UnresolvedServerDef, 'vs'> & { vs: number };
 
 /** A directive and where it was written. */
 export interface Directive {

@@ -101,6 +101,15 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
       case 'helo_name':
         extra.helo = c.args[0];
         break;
+      case 'http_protocol': {
+        // check_http.c http_protocol_handler: 1.0, 1.1, 1.0C/1.0c (1.0 with Connection: close, which rsguard always sends).
+        const v = c.args[0];
+        if (v === undefined) tolerate(sink, c, 'Missing http_protocol version');
+        else if (v === '1.1') extra.httpVersion = 1.1;
+        else if (v === '1.0' || v === '1.0C' || v === '1.0c') extra.httpVersion = 1;
+        else tolerate(sink, c, `Invalid http_protocol version ${v}`);
+        break;
+      }
       case 'host':
         hosts.push(c);
         break;
@@ -182,7 +191,8 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
         tolerate(sink, node, `${node.key} checker has no urls specified - ignoring`);
         return [];
       }
-      return urls.map((u) => urlCheck(node.key === 'SSL_GET' ? 'https' : 'http', u, own.virtualhost, common, timing, sink));
+      // keepalived asks in HTTP/1.0 unless http_protocol 1.1 (check_http.c request_template).
+      return urls.map((u) => ({ ...urlCheck(node.key === 'SSL_GET' ? 'https' : 'http', u, own.virtualhost, common, timing, sink), version: extra.httpVersion ?? 1 }));
     }
   }
 }

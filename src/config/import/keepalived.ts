@@ -72,7 +72,9 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   const vrrp = vrrpInstances.length || syncGroups.length ? { vrrp: { instances: vrrpInstances, syncGroups } } : {};
   if (virtualServices.length === 0 && !vrrp.vrrp && errors.length === 0) errors.push({ file, message: 'no virtual_server and no vrrp_instance block: nothing for rsguard to do' });
   // A VRRP-only director has no IPVS service of its own for rsguard to program.
-  const balancer = virtualServices.length ? { kind: 'ipvs', cleanStop: true } : { kind: 'none' };
+  // keepalived never deletes a destination it has no real_server for, and its add of a service that exists fails with EEXIST,
+  // which ipvs_talk ignores, so the service keeps its scheduler and persistence: rsguard's default, foreignServers: keep.
+  const balancer = virtualServices.length ? { kind: 'ipvs', cleanStop: true, foreignServers: 'keep' } : { kind: 'none' };
   return { input: { balancer, ...(Object.keys(notify).length ? { notify } : {}), ...vrrp, virtualServices }, lines, warnings, errors, tolerated };
 }
 

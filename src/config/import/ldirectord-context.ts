@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../errors.js';
 import type { LdNames } from './ldirectord-names.js';
-import type { LdRead, LdValue } from './ldirectord-reader.js';
+import type { LdRead, LdValue, LdVirtual } from './ldirectord-reader.js';
 
 /** What the builders of one ldirectord.cf share: what read_config read, and where issues and source lines go. */
 export interface Ctx {
@@ -14,6 +14,8 @@ export interface Ctx {
   globalFallback: { 4?: ResolvedFallback; 6?: ResolvedFallback };
   /** Every host name of the file, looked up at once (ldirectord-names.ts). */
   names: LdNames;
+  /** Reals whose name gave no address, by the virtual they belong to (its index is known once it is built). */
+  unresolved: Array<{ virtual: LdVirtual; name: string; port: number; lookup: string }>;
 }
 
 export type ResolvedFallback = { host: string; port: number | undefined; forward: string; at: LdValue };

@@ -2,7 +2,9 @@ import { formatHostPort } from '../../lib/address.js';
 import { expandRange, isUnresolved, resolveHostPort } from './ldirectord-address.js';
 import { ldirectordChecks, type CheckSettings } from './ldirectord-checks.js';
 import { FORWARDING, type Ctx } from './ldirectord-context.js';
-import { RETRY_MS } from './ldirectord-names.js';
+import { queryKey, RETRY_MS } from '../../lib/name-lookup.js';
+import { SERVICE_PORTS } from './imported.js';
+import { ldQuery } from './ldirectord-names.js';
 import type { LdValue, LdVirtual } from './ldirectord-reader.js';
 import { parseReal, realThresholds } from './ldirectord-real-line.js';
 import { SERVICE_DEFAULT_PORT } from './ldirectord-services.js';
@@ -34,6 +36,8 @@ export async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: Ch
     // server's missing DNS record keeps the director from starting. A failed lookup is the environment's fault, not the
     // file's and not the server's: rsguard starts with the others and asks the name again until it resolves (--strict refuses).
     if (isUnresolved(hp)) {
+      const rport = /^\d+$/.test(r.port) ? Number(r.port) : (SERVICE_PORTS[r.port.toLowerCase()] ?? 0);
+      ctx.unresolved.push({ virtual: v, name: hp.unresolved, port: pooledPort(protocol, FORWARDING[r.forward]!, rport, settings) ?? 0, lookup: queryKey(ldQuery(hp.unresolved, v.af)) });
       ctx.tolerated.push({ file, line: d.line, path: d.key, departs: true, message: `invalid address (${r.ip1}) for real server (could not resolve host: ${hp.why}): ldirectord refuses the file; rsguard leaves this server out of the pool and asks the name again every ${RETRY_MS / 1000} s, adding the server when it resolves` });
       return [];
     }
@@ -51,7 +55,7 @@ export async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: Ch
   const out: Array<Record<string, unknown>> = [];
   for (const { host, port } of addresses) {
     const rport = port ?? 0;
-    const pooled = protocol === 'fwm' ? rport || undefined : forwarding !== 'nat' && settings.vport !== undefined ? settings.vport : rport || settings.vport;
+    const pooled = pooledPort(protocol, forwarding, rport, settings);
     if (protocol !== 'fwm' && forwarding !== 'nat' && rport && rport !== settings.vport) warnings.push(`${file}:${d.line}: ${r.forward} forwarding sends to the virtual's port ${settings.vport} (ipvsadm sets it so), not ${rport}: ldirectord checks ${rport}, and so does rsguard`);
     const checkPort = settings.checkport ?? (rport > 0 ? rport : SERVICE_DEFAULT_PORT[settings.service!]);
     const rs: Record<string, unknown> = { address: formatHostPort(host, pooled), weight: r.weight, forwarding };
@@ -63,4 +67,10 @@ export async function buildReal(ctx: Ctx, v: LdVirtual, d: LdValue, settings: Ch
     out.push(rs);
   }
   return out;
+}
+
+/** The port a real is put in the pool on: DR and TUN take the virtual's (ipvsadm sets it so), NAT its own; a fwmark service has none of its own. */
+function pooledPort(protocol: string, forwarding: string, rport: number, settings: CheckSettings): number | undefined {
+  if (protocol === 'fwm') return rport || undefined;
+  return forwarding !== 'nat' && settings.vport !== undefined ? settings.vport : rport || settings.vport;
 }

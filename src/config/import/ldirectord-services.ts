@@ -64,7 +64,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
     }
     case 'http_proxy': {
       if (!/^http:\/\//i.test(bare(s.request))) return error('service=http_proxy needs request="http://host/path" (the URL fetched through the proxy)');
-      return { kind: 'http_proxy', url: bare(s.request), method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET', ...(s.receive ? { expectBodyRegex: s.receive } : {}) };
+      // The same LWP::UserAgent as check_http, so redirects are followed here too.
+      return { kind: 'http_proxy', url: bare(s.request), method: s.httpmethod === 'HEAD' ? 'HEAD' : 'GET', ...(s.receive ? { expectBodyRegex: s.receive } : {}), followRedirects: true };
     }
     case 'simpletcp':
       return { kind: 'tcp', send: bare(s.request).replace(/\\n/g, '\n'), ...(s.receive ? { expectRegex: s.receive } : {}) };

@@ -5,7 +5,7 @@ import { IGNORED, type Ctx } from './ldirectord-context.js';
 import { resolveFallback } from './ldirectord-fallback.js';
 import { ldirectordMail } from './ldirectord-mail.js';
 import { LdNames, type NameOptions } from './ldirectord-names.js';
-import { readLdirectordConfig, type LdRead } from './ldirectord-reader.js';
+import { readLdirectordConfig, type LdRead, type LdVirtual } from './ldirectord-reader.js';
 import { parseFallback, parseReal } from './ldirectord-real-line.js';
 import { buildVirtual } from './ldirectord-virtual.js';
 
@@ -50,20 +50,23 @@ export async function importLdirectord(file: string, text: string, nameOptions: 
   // read_config: config_warn when maintenancedir is not a directory (ldirectord carries on).
   const maint = g.get('maintenancedir');
   if (maint && !isDirectory(maint.value)) tolerated.push({ file, line: maint.line, path: maint.key, message: 'maintenance directory does not exist' });
-  const ctx: Ctx = { file, read, errors, warnings, tolerated, mark, fork: g.get('fork')?.value === 'yes', globalFallback: {}, names };
+  const ctx: Ctx = { file, read, errors, warnings, tolerated, mark, fork: g.get('fork')?.value === 'yes', globalFallback: {}, names, unresolved: [] };
   // read_config parses and resolves a global fallback where it is written, used or not (for tcp and udp virtuals alike).
   for (const [af, key] of [[4, 'fallback'], [6, 'fallback6']] as const) {
     const d = g.get(key);
     if (d) ctx.globalFallback[af] = await resolveFallback(ctx, d, af, undefined);
   }
   const virtualServices: Array<Record<string, unknown>> = [];
+  const indexOf = new Map<LdVirtual, number>();
   for (const v of read.virtuals) {
     const base = `virtualServices[${virtualServices.length}]`;
     const vs = await buildVirtual(ctx, v, base);
     if (!vs) continue;
     mark(base, { line: v.line, key: v.key });
+    indexOf.set(v, virtualServices.length);
     virtualServices.push(vs);
   }
+  const unresolved = ctx.unresolved.flatMap(({ virtual, ...u }) => (indexOf.has(virtual) ? [{ ...u, vs: indexOf.get(virtual)! }] : []));
   // ldirectord stops at the first config_error (config_error, ld_exit): with a line already refused, "no virtual" is noise.
   if (read.virtuals.length === 0 && errors.length === 0) errors.push({ file, message: 'no virtual= block' });
   const notify = ldirectordMail(ctx);
@@ -74,13 +77,15 @@ export async function importLdirectord(file: string, text: string, nameOptions: 
   if (g.get('autoreload')) mark('global.autoReload', g.get('autoreload')!);
   const hostNames = names.hostNames();
   return {
-    input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop }, ...(notify ? { notify } : {}), virtualServices },
+    // ld_start purges every real server of a virtual that the file does not name ("Purged real server (start)"), at start and on
+    // each reload, and rewrites an existing virtual's scheduler and persistence with ipvsadm -E: its file is the whole truth.
+    input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop, foreignServers: 'remove' }, ...(notify ? { notify } : {}), virtualServices },
     lines,
     directives,
     warnings,
     errors: unique,
     tolerated: [...new Map(tolerated.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()],
-    ...(hostNames.answers.size ? { hostNames } : {}),
+    ...(hostNames.answers.size ? { hostNames: { ...hostNames, ...(unresolved.length ? { unresolved } : {}) } } : {}),
   };
 }
 
