@@ -97,11 +97,16 @@ export class DesiredPool {
     }
   }
 
+  /** The records of a service's real servers in its order (read in order, no key built per server, at every plan). */
+  private recordsOf(vs: VirtualServiceDef): Array<ServerRecord | undefined> {
+    const byOrder = this.monitor.serverRecordsOf(vs.key);
+    return vs.realServers.map((rs, i) => (byOrder[i]?.rs === rs ? byOrder[i] : this.monitor.serverRecord(vs.key, rs.key)));
+  }
+
   /** What the safety valve needs of each real server: hard state, since when, and when all its checks last answered. */
-  private valveServers(vs: VirtualServiceDef): ValveServer[] {
-    const records = this.monitor.serverRecordsOf(vs.key);
+  private valveServers(vs: VirtualServiceDef, records = this.recordsOf(vs)): ValveServer[] {
     return vs.realServers.map((rs, i) => {
-      const r = records[i]?.rs === rs ? records[i] : this.monitor.serverRecord(vs.key, rs.key);
+      const r = records[i];
       let checkedAt = Infinity;
       for (const id of rs.checkIds) checkedAt = Math.min(checkedAt, this.monitor.checkState(id)?.lastCheck?.at ?? -Infinity);
       return { key: rs.key, hardState: r?.hardState ?? 'up', hardSince: r?.hardSince ?? -Infinity, checkedAt };
@@ -109,9 +114,8 @@ export class DesiredPool {
   }
 
   private health(vs: VirtualServiceDef, now: number): Map<string, ServerHealth> {
-    const servers = this.valveServers(vs);
-    const byOrder = this.monitor.serverRecordsOf(vs.key);
-    const records = vs.realServers.map((rs, i) => (byOrder[i]?.rs === rs ? byOrder[i] : this.monitor.serverRecord(vs.key, rs.key)));
+    const records = this.recordsOf(vs);
+    const servers = this.valveServers(vs, records);
     const held = new Map<string, number>();
     const previous = new Map<string, Health>();
     for (const r of records) {
