@@ -22,6 +22,8 @@ import { wireNotifications } from './notify/wire-notifications.js';
 import { createPinger } from './probes/icmp-pinger.js';
 import { forgetReadOnce } from './probes/read-once.js';
 import { statusDocument } from './read/status-document.js';
+import { statusBoard } from './read/status-board.js';
+import { ServerHistory } from './history/server-history.js';
 import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -109,12 +111,23 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     }
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
+  // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
+  const history = new ServerHistory(monitor);
+  let historyFailed = false;
   const scheduler = new Scheduler({
     queue: q.queue,
     clock,
     handleOutcome: (outcome) => {
       metrics.observeOutcome(outcome);
-      return monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
+      const delay = monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
+      // Only the page reads the history: a fault in it must never stop a check from being rescheduled. Logged once, not per result.
+      try {
+        history.observe(outcome.job.checkId, outcome.result, outcome.finishedAt);
+      } catch (err) {
+        if (!historyFailed) log.error({ err: (err as Error).message, check: outcome.job.checkId }, 'status page history not recorded (logged once)');
+        historyFailed = true;
+      }
+      return delay;
     },
   });
   scheduler.setChecks(model.checks, model.global.startupSpreadMs);
@@ -123,6 +136,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const health = () => healthReport(monitor, clock(), started);
   const app = buildHttpServer({
     status: () => statusDocument(monitor, pools, clock(), vrrp),
+    board: () => statusBoard(statusDocument(monitor, pools, clock(), vrrp), history, clock(), Boolean(monitor.current.global.apiToken)),
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,

@@ -4,10 +4,14 @@ import type { Registry } from 'prom-client';
 import { CachedJson } from './cached-json.js';
 import { registerDrainRoutes, type DrainDeps } from './drain-routes.js';
 import { STATUS_PAGE } from './status-page.js';
+import { STATUS_PAGE_SCRIPT } from './status-page-script.js';
+import type { StatusBoard } from '../read/status-board.js';
 import { registerVrrpRoutes, type VrrpDeps } from './vrrp-routes.js';
 
 export interface HttpDeps {
   status: () => StatusDocument;
+  /** What the status page draws: state and recent history of every real server. */
+  board: () => StatusBoard;
   /** Milliseconds a status document may be served again before it is rebuilt (default 250). */
   statusMaxAgeMs?: number;
   clock?: () => number;
@@ -29,9 +33,21 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(code);
     return { error: code === 500 ? 'internal error' : err.message };
   });
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'").send(STATUS_PAGE));
-  const status = new CachedJson(deps.status, deps.clock ?? Date.now, deps.statusMaxAgeMs ?? 250);
+  // The page runs only rsguard's own script (no inline script, nothing from elsewhere): a check detail that slipped into markup could not run.
+  const csp = "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:";
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', csp).send(STATUS_PAGE));
+  app.get('/status-page.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(STATUS_PAGE_SCRIPT));
+  // Browsers ask for it; a 404 would sit in every console.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+  const clock = deps.clock ?? Date.now;
+  const status = new CachedJson(deps.status, clock, deps.statusMaxAgeMs ?? 250);
   app.get('/api/status', async (_req, reply) => reply.type('application/json; charset=utf-8').send(status.get()));
+  // Thousands of servers with their histories: built at most once a second whoever polls, and taking at most a tenth of the event loop.
+  const board = new CachedJson(deps.board, clock, Math.max(1000, deps.statusMaxAgeMs ?? 250), 0.1);
+  app.get('/api/board', async (req, reply) => {
+    reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
+    return /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') ? reply.header('content-encoding', 'gzip').send(board.gzipped()) : reply.send(board.get());
+  });
   app.get('/api/events', async () => ({ events: deps.events() }));
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', deps.registry.contentType);

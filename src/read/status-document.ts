@@ -99,6 +99,8 @@ export interface CheckErrorJson {
 }
 
 export interface RealServerStatus {
+  /** `ip:port` as the drain API takes it. */
+  key: string;
   address: string;
   port: number;
   /** The weight the pool planner wants in the balancer now (0 when out of the pool). */
@@ -177,6 +179,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
     const view = monitor.server(rs);
     const member = plan?.members.find((m) => m.role === 'real' && m.key === rs.key);
     return {
+      key: rs.key,
       address: rs.host,
       port: rs.port,
       weight: member?.weight ?? 0,
@@ -212,6 +215,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   // A server whose name gives no address is not in the pool and has no verdict: listed as a check error.
   for (const u of monitor.unresolvedServers(vs.key)) {
     realServers.push({
+      key: formatHostPort(u.name, u.port),
       address: u.name,
       port: u.port,
       weight: 0,
