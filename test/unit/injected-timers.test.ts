@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
+import { ResolveAgain } from '../../src/engine/resolve-again.js';
 import { createLogger } from '../../src/log.js';
 import type { MailEvent } from '../../src/notify/mail-event.js';
 import { Notifier } from '../../src/notify/notifier.js';
@@ -88,6 +89,21 @@ describe('periodic work on the injected timers', () => {
     await turns();
     assert.deepEqual(sent.map((m) => [m.kind, m.rs]), [['rs-still-down', '10.0.0.2:80']]);
     notifier.close();
+    assert.equal(time.pendingCount, 0);
+  });
+
+  it('resolve again: names are asked again every virtual hold valid, nothing left armed after stop', async () => {
+    const time = new FakeTime();
+    let runs = 0;
+    const again = new ResolveAgain(async () => void runs++, time);
+    const model = { hostNames: { answers: new Map(), everyMs: 10_000 } };
+    again.schedule(model);
+    time.advance(9_999);
+    assert.equal(runs, 0);
+    time.advance(1);
+    assert.equal(runs, 1, 'asked on the virtual clock');
+    again.schedule(model);
+    again.stop();
     assert.equal(time.pendingCount, 0);
   });
 });
