@@ -253,6 +253,7 @@ program
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.on('SIGHUP', () => worker.reread());
   });
 
 program

@@ -17,8 +17,10 @@ import { VrrpStates } from './events/vrrp-states.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics/metrics.js';
+import { notifierServers } from './notify/notifier.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import { createPinger } from './probes/icmp-pinger.js';
+import { forgetReadOnce } from './probes/read-once.js';
 import { statusDocument } from './read/status-document.js';
 import { statusBoard } from './read/status-board.js';
 import { ServerHistory } from './history/server-history.js';
@@ -94,10 +96,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
   const vrrp = new VrrpStates(() => monitor.current);
-  const downServers = function* () {
-    for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
-  };
-  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
+  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock);
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
 
@@ -141,7 +140,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,
-      setDrain: (vs, rs, drained) => pools.setDrain(vs, rs, drained),
+      setDrain: (vs, rs, drained, by) => pools.setDrain(vs, rs, drained, by),
       activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
     },
     vrrp: { token: () => monitor.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
@@ -194,6 +193,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     // The mailer is built once; the fifo reader, hooks, the transition log and the VRRP spool follow the reload.
     if (JSON.stringify(next.notify.email) !== JSON.stringify(current.notify.email)) log.warn({}, 'email change needs a restart');
     if (next.global.listen.host !== current.global.listen.host || next.global.listen.port !== current.global.listen.port) log.warn({ listen: next.global.listen }, 'listen address change needs a restart');
+    // A reload is when an admin expects a rotated CA or a new user to be seen.
+    forgetReadOnce();
     monitor.reload(next);
     store?.retain(new Set(next.checks.keys()));
     notifications.reconfigure();

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Logger } from './log.js';
 import { createPinger } from './probes/icmp-pinger.js';
+import { forgetReadOnce } from './probes/read-once.js';
 import { QUEUE_NAME, type ProbeBatch, type WorkerReply } from './scheduler/bullmq-queue.js';
 import type { ProbeJob } from './scheduler/job.js';
 import { redisConnection } from './scheduler/redis-connection.js';
@@ -19,7 +20,7 @@ export interface WorkerOptions {
  * `rsguard worker`: runs probe jobs from BullMQ, the same runProbe as
  * embedded mode. Created once; ioredis reconnects underneath it.
  */
-export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<void> }> {
+export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<void>; reread(): void }> {
   const pinger = createPinger();
   const connection = redisConnection(o.redis, 'rsguard-worker');
   // A batch's probes run at once, but never more than `concurrency` probes over all batches.
@@ -56,6 +57,11 @@ export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<
   await worker.waitUntilReady();
   o.log.info({ redis: o.redis.replace(/\/\/[^@]*@/, '//***@'), prefix: o.prefix, concurrency: o.concurrency }, 'rsguard worker started');
   return {
+    /** SIGHUP: the files probes keep (CA bundles, /etc/passwd) are read again by the next probes. */
+    reread() {
+      forgetReadOnce();
+      o.log.info({}, 'probe files will be read again');
+    },
     async close() {
       // Finishes the probes in flight, then leaves.
       await worker.close();

@@ -65,8 +65,6 @@ export class BalancerUnavailable extends Error {
  */
 export interface Actuator {
   readonly kind: string;
-  /** True for the dry-run decorator: nothing is written, and nothing counts as applied. */
-  readonly dryRun?: boolean;
   plan(desired: DesiredService[], scope?: PlanScope): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[]; notes?: BalancerNote[] }>;
   apply(commands: BalancerCommand[], desired: DesiredService[]): Promise<ReconcileReport>;
   /** On daemon stop: the commands that remove what it owns, if configured to (ldirectord cleanstop). */
@@ -94,7 +92,7 @@ export interface Actuator {
   reconfigure?(def: BalancerDef): string[];
 }
 
-/** Plans and applies in one go: what the pool keeper does on every replan. */
+/** Plans and applies in one go: what the reconciler does each time. */
 export async function reconcile(actuator: Actuator, desired: DesiredService[], scope: PlanScope = {}): Promise<ReconcileReport> {
   const { commands, problems, notes = [] } = await actuator.plan(desired, scope);
   if (commands.length === 0) return { changes: [], problems: [...problems, ...((await actuator.settled?.(false)) ?? [])], notes };

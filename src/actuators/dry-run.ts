@@ -1,10 +1,9 @@
 import type { Actuator } from './actuator.js';
 
-/** `rsguard run --dry-run`: reads the balancer and plans as usual, writes nothing, and says so per change. */
+/** `rsguard run --dry-run`: reads the balancer and plans as usual, writes nothing, and says so per change (applied: false). */
 export function dryRun(inner: Actuator): Actuator {
   return {
     kind: inner.kind,
-    dryRun: true,
     plan: (desired, scope) => inner.plan(desired, scope),
     apply: async (commands) => ({ changes: commands.map((c) => ({ vs: c.vs, command: c.command, applied: false })), problems: [] }),
     planStop: (desired) => inner.planStop(desired),

@@ -9,7 +9,7 @@ export interface WriteFence {
  * Distributed mode with several schedulers: only the holder of the leader
  * lease writes to the balancer, and it asks right before each write, so a
  * leader that was paused past its lease and wakes mid-reconcile writes
- * nothing. A refused write is BalancerUnavailable: the pool keeper keeps its
+ * nothing. A refused write is BalancerUnavailable: the reconciler keeps the
  * desired pool and tries again later, which is what a leader that lost and
  * regains the lease needs. Reads go through: a standby may plan and show.
  * `planStop` is fenced too: a standby stopping must not clean the leader's
@@ -21,7 +21,6 @@ export function fenced(inner: Actuator, fence: WriteFence): Actuator {
   };
   return {
     kind: inner.kind,
-    ...(inner.dryRun ? { dryRun: true } : {}),
     plan: (desired) => inner.plan(desired),
     apply: async (commands, desired) => {
       check('balancer write');

@@ -10,27 +10,14 @@ import { CheckWeights } from './check-weights.js';
 import { serverKey } from '../config/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
+import { ServerTable, type HealthFields, type ServerRecord } from './server-table.js';
+
+export type { ServerRecord };
 
 interface Binding {
   vs: VirtualServiceDef;
   rs: RealServerDef;
   ref: ServerRef;
-}
-
-/**
- * The one per-server record everyone reads (pool keeper, notifier, metrics):
- * rebuilt from the model on reload, so nothing outlives a removed server.
- */
-export interface ServerRecord {
-  readonly vs: VirtualServiceDef;
-  readonly rs: RealServerDef;
-  readonly ref: ServerRef;
-  hardState: Health;
-  /** When the hard state last changed; -Infinity when it has been so since rsguard started (no slow start at start). */
-  hardSince: number;
-  /** The check and what it saw when it last went hard down. */
-  downCheck: string | null;
-  downReason: string;
 }
 
 /**
@@ -42,10 +29,14 @@ export class Monitor {
   private model: Model;
   private readonly states = new Map<string, CheckState>();
   private bindingsByCheck = new Map<string, Binding[]>();
-  private servers = new Map<string, ServerRecord>();
-  /** Virtual services whose sorry server a check belongs to, and each sorry server's hard state by virtual service. */
+  /**
+   * The one record per real server and virtual service everyone reads (pool,
+   * notifier, metrics): rebuilt from the model on reload, so nothing outlives
+   * a removed server. The monitor writes the health part.
+   */
+  readonly table = new ServerTable();
+  /** Virtual services whose sorry server a check belongs to. */
   private sorryByCheck = new Map<string, VirtualServiceDef[]>();
-  private sorryHard = new Map<string, Health>();
   private readonly errors = new CheckErrorTracker();
   /** Servers waiting for their host name to resolve (check errors "unresolved"). */
   private readonly unresolved = new UnresolvedServers();
@@ -59,24 +50,28 @@ export class Monitor {
 
   /** The record of one real server in one virtual service. */
   serverRecord(vsKey: string, rsKey: string): ServerRecord | undefined {
-    return this.servers.get(serverKey(vsKey, rsKey));
+    return this.table.server(vsKey, rsKey);
   }
 
   serverRecords(): IterableIterator<ServerRecord> {
-    return this.servers.values();
+    return this.table.allServers();
   }
 
-  /** The records of one virtual service's real servers, in its order (no key built per server: the pool keeper reads them all at every plan). */
+  /** The records of one virtual service's real servers, in its order (no key built per server: the pool reads them all at every plan). */
   serverRecordsOf(vsKey: string): readonly ServerRecord[] {
-    return this.serversByVs.get(vsKey) ?? [];
+    return this.table.service(vsKey)?.servers ?? [];
   }
-
-  private serversByVs = new Map<string, ServerRecord[]>();
 
   /** A server's hard state alone: down when any check's hard state is (serverView without the rest). */
   private hardStateOf(rs: RealServerDef): Health {
     for (const id of rs.checkIds) if (this.states.get(id)!.hardState === 'down') return 'down';
     return 'up';
+  }
+
+  /** A server flaps when any of its checks does (serverView without the rest). */
+  private flappingOf(rs: RealServerDef): boolean {
+    for (const id of rs.checkIds) if (this.states.get(id)!.flap.flapping) return true;
+    return false;
   }
 
   /** Checks that cannot run now, by reason. */
@@ -93,7 +88,7 @@ export class Monitor {
     const now = this.clock();
     const downServers = () => {
       const down = new Map<string, Set<string>>();
-      for (const [vs, records] of this.serversByVs) down.set(vs, new Set(records.filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
+      for (const vs of this.model.virtualServices) down.set(vs.key, new Set(this.serverRecordsOf(vs.key).filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
       return down;
     };
     for (const id of carryStates(this.model, this.states, downServers, model, now)) {
@@ -109,32 +104,27 @@ export class Monitor {
     return this.unresolved.list(vsKey);
   }
 
-  private index(model: Model): void {
+  /** `carry`: false when the check states were replaced wholesale (restore): no record's health is carried over. */
+  private index(model: Model, carry = true): void {
     const now = this.clock();
     for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
+    const health = (rs: RealServerDef, was: ServerRecord | undefined): HealthFields => {
+      const old = carry ? was : undefined;
+      const hardState = this.hardStateOf(rs);
+      return {
+        hardState,
+        hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
+        downCheck: old?.downCheck ?? null,
+        downReason: old?.downReason ?? '',
+        flapping: this.flappingOf(rs),
+      };
+    };
+    this.table.rebuild(model, health, (vs) => this.sorryHealth(vs));
     const bindings = new Map<string, Binding[]>();
-    const servers = new Map<string, ServerRecord>();
-    const byVs = new Map<string, ServerRecord[]>();
     for (const vs of model.virtualServices) {
-      const records: ServerRecord[] = [];
-      byVs.set(vs.key, records);
-      for (const rs of vs.realServers) {
-        const binding: Binding = { vs, rs, ref: { vs: vs.key, vsName: vs.name, rs: rs.key } };
-        const key = serverKey(vs.key, rs.key);
-        const old = this.servers.get(key);
-        const hardState = this.hardStateOf(rs);
-        const record: ServerRecord = {
-          vs,
-          rs,
-          ref: binding.ref,
-          hardState,
-          hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
-          downCheck: old?.downCheck ?? null,
-          downReason: old?.downReason ?? '',
-        };
-        servers.set(key, record);
-        records.push(record);
-        for (const id of rs.checkIds) {
+      for (const r of this.serverRecordsOf(vs.key)) {
+        const binding: Binding = { vs, rs: r.rs, ref: r.ref };
+        for (const id of r.rs.checkIds) {
           const list = bindings.get(id);
           if (list) list.push(binding);
           else bindings.set(id, [binding]);
@@ -142,17 +132,12 @@ export class Monitor {
       }
     }
     this.bindingsByCheck = bindings;
-    this.servers = servers;
-    this.serversByVs = byVs;
     const sorryByCheck = new Map<string, VirtualServiceDef[]>();
-    const sorryHard = new Map<string, Health>();
     for (const vs of model.virtualServices) {
       if (!vs.sorryServer) continue;
-      sorryHard.set(vs.key, this.sorryHealth(vs));
       for (const id of vs.sorryServer.checkIds) sorryByCheck.set(id, [...(sorryByCheck.get(id) ?? []), vs]);
     }
     this.sorryByCheck = sorryByCheck;
-    this.sorryHard = sorryHard;
     if (this.listening) this.syncUnresolved(model, now);
   }
 
@@ -187,8 +172,7 @@ export class Monitor {
       n++;
     }
     // The server table follows the restored states (a down server restored is down for the pool keeper too).
-    this.servers = new Map();
-    this.index(this.model);
+    this.index(this.model, false);
     return n;
   }
 
@@ -267,8 +251,9 @@ export class Monitor {
 
   private emitSorryChange(vs: VirtualServiceDef, checkId: string, at: number): void {
     const now = this.sorryHealth(vs);
-    if (now === this.sorryHard.get(vs.key)) return;
-    this.sorryHard.set(vs.key, now);
+    const record = this.table.service(vs.key);
+    if (!record || now === record.sorryHard) return;
+    record.sorryHard = now;
     const s = vs.sorryServer!;
     const check = this.model.checks.get(checkId)?.label ?? checkId;
     this.sink({ type: 'sorry-health', at, vs: vs.key, vsName: vs.name, server: formatHostPort(s.host, s.port), up: now === 'up', check, reason: this.states.get(checkId)?.lastCheck?.detail ?? '' });
@@ -280,7 +265,7 @@ export class Monitor {
     const reason = (decider && this.states.get(decider)?.lastCheck?.detail) ?? after.lastCheck?.detail ?? '';
     if (before.hardState !== after.hardState) {
       // The record changes before anyone hears of it, so every reader sees the same table.
-      const record = this.servers.get(serverKey(b.vs.key, b.rs.key));
+      const record = this.table.server(b.vs.key, b.rs.key);
       if (record) {
         record.hardState = after.hardState;
         record.hardSince = at;
@@ -292,6 +277,9 @@ export class Monitor {
       this.sink({ type: 'server-soft', at, server: b.ref, from: before.state, to: after.state, fromType: before.stateType, toType: after.stateType, check, reason });
     }
     if (before.flapping !== after.flapping) {
+      // After the hard event: a transition that starts the flapping is still mailed; the next ones are not.
+      const record = this.table.server(b.vs.key, b.rs.key);
+      if (record) record.flapping = after.flapping;
       const percent = Math.max(0, ...b.rs.checkIds.map((id) => this.states.get(id)?.flap.percent ?? 0));
       this.sink({ type: 'server-flapping', at, server: b.ref, flapping: after.flapping, percent });
     }

@@ -1,5 +1,6 @@
 import type { HostNamesDef, Model } from '../config/model.js';
 import { formatHostPort } from '../lib/address.js';
+import { realTimers, type Timers } from '../lib/timers.js';
 import { changedAnswers, nameOfKey, resolveAll, systemLookup, type Lookup } from '../lib/name-lookup.js';
 
 /**
@@ -16,23 +17,29 @@ export async function askNamesAgain(names: HostNamesDef, ask: Lookup = systemLoo
 
 /** Runs `run` once, `model.hostNames.everyMs` after each schedule(); nothing when the model asks no name again. */
 export class ResolveAgain {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private stopped = false;
 
-  constructor(private readonly run: () => Promise<void>) {}
+  constructor(
+    private readonly run: () => Promise<void>,
+    private readonly timers: Timers = realTimers,
+  ) {}
 
-  schedule(model: Model): void {
-    clearTimeout(this.timer);
+  schedule(model: Pick<Model, 'hostNames'>): void {
+    this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     const every = model.hostNames?.everyMs;
     if (this.stopped || every === undefined) return;
-    this.timer = setTimeout(() => void this.run(), every);
-    this.timer.unref();
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.run();
+    }, every);
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

@@ -6,7 +6,8 @@ import { checkBearer } from './auth.js';
 export interface DrainDeps {
   model: () => Model;
   token: () => string | undefined;
-  setDrain: (vsKey: string, rsKey: string, drained: boolean) => void;
+  /** `by`: who asked (the API client's address), kept with the drain. */
+  setDrain: (vsKey: string, rsKey: string, drained: boolean, by: string) => void;
   activeConnections: (vs: VirtualServiceDef, rs: RealServerDef) => Promise<number>;
 }
 
@@ -35,7 +36,7 @@ export function registerDrainRoutes(app: FastifyInstance, deps: DrainDeps): void
       if (!body.success) return reply.code(400).send({ error: 'expected {"vs": NAME, "rs": "IP:PORT"}', issues: body.error.issues.map((i) => i.message) });
       const found = findTarget(deps.model(), body.data.vs, body.data.rs);
       if ('error' in found) return reply.code(404).send({ error: found.error });
-      deps.setDrain(found.vs.key, found.rs.key, drained);
+      deps.setDrain(found.vs.key, found.rs.key, drained, req.ip);
       return { vs: found.vs.name, rs: found.rs.key, drained };
     });
   }

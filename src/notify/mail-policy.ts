@@ -1,6 +1,6 @@
 import type { Model } from '../config/model.js';
 import { vsAddress as formatVs } from '../lib/address.js';
-import { serverKey, virtualServiceByKey } from '../config/model-index.js';
+import { virtualServiceByKey } from '../config/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { mailEventId, type MailEvent } from './mail-event.js';
 
@@ -13,27 +13,26 @@ function vsAddress(model: Model, key: string): { address: string; name: string; 
 /**
  * Which monitor events become mail, keepalived-style. A flapping server gets
  * one "flapping" mail and none for its transitions until it stops (Nagios
- * suppresses notifications while flapping). Keeps only the flapping set.
+ * suppresses notifications while flapping). Keeps no state: whether a server
+ * flaps is read from its record, which a reload rebuilds (a set kept here
+ * outlived a server removed while flapping, and silenced it once added back).
  */
 export class MailPolicy {
-  private readonly flapping = new Set<string>();
-
-  constructor(private readonly model: () => Model) {}
+  constructor(
+    private readonly model: () => Model,
+    private readonly flapping: (vsKey: string, rsKey: string) => boolean,
+  ) {}
 
   toMail(e: MonitorEvent): MailEvent[] {
     const m = this.model();
     const make = (partial: Omit<MailEvent, 'id'>): MailEvent[] => [{ ...partial, id: mailEventId(partial) }];
     switch (e.type) {
       case 'server-hard': {
-        const key = serverKey(e.server.vs, e.server.rs);
-        if (this.flapping.has(key)) return [];
+        if (this.flapping(e.server.vs, e.server.rs)) return [];
         const vs = vsAddress(m, e.server.vs);
         return make({ at: e.at, since: e.since, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
       }
       case 'server-flapping': {
-        const key = serverKey(e.server.vs, e.server.rs);
-        if (e.flapping) this.flapping.add(key);
-        else this.flapping.delete(key);
         const vs = vsAddress(m, e.server.vs);
         return make({ at: e.at, kind: e.flapping ? 'flapping-start' : 'flapping-stop', vs: vs.address, vsName: vs.name, rs: e.server.rs, reason: `${e.percent.toFixed(1)}% state changes`, ...(vs.to ? { to: vs.to } : {}) });
       }

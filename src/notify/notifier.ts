@@ -1,10 +1,12 @@
 import type { Model } from '../config/model.js';
 import type { MonitorEvent } from '../engine/events.js';
+import type { ServerRecord } from '../engine/server-table.js';
 import type { Logger } from '../log.js';
 import { hooksFor, runHook } from './hooks.js';
 import { mailEventId } from './mail-event.js';
 import { MailPolicy } from './mail-policy.js';
 import type { Mailer } from './mailer.js';
+import { every, realTimers, type Timers } from '../lib/timers.js';
 import { appendTransition, transitionLine } from '../vrrp/transition-log.js';
 
 export interface DownServer {
@@ -15,6 +17,24 @@ export interface DownServer {
   reason: string;
 }
 
+/** What the notifier reads of the server table (the monitor's, rebuilt on reload, so a removed server is gone). */
+export interface NotifierServers {
+  /** Servers hard down now. */
+  down(): Iterable<DownServer>;
+  /** The server is flapping now: its transitions are not mailed. */
+  flapping(vsKey: string, rsKey: string): boolean;
+}
+
+/** The notifier's view of the server table. */
+export function notifierServers(table: { allServers(): Iterable<ServerRecord>; server(vsKey: string, rsKey: string): ServerRecord | undefined }): NotifierServers {
+  return {
+    *down() {
+      for (const r of table.allServers()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
+    },
+    flapping: (vs, rs) => table.server(vs, rs)?.flapping ?? false,
+  };
+}
+
 /**
  * Fans monitor events out to mail, hooks and the VRRP transition log. The
  * JSON log line of an event is written before this runs (the daemon's first
@@ -22,19 +42,19 @@ export interface DownServer {
  */
 export class Notifier {
   private readonly policy: MailPolicy;
-  private reminder: NodeJS.Timeout | undefined;
+  private stopReminder: (() => void) | undefined;
 
   constructor(
     private readonly model: () => Model,
-    /** Servers hard down now, from the monitor's one server table (a reload prunes it). */
-    private readonly downServers: () => Iterable<DownServer>,
-    private readonly mailer: Mailer | null,
+    private readonly servers: NotifierServers,
+    private readonly mailer: Pick<Mailer, 'enqueue'> | null,
     private readonly log: Logger,
     private readonly clock: () => number,
+    timers: Timers = realTimers,
   ) {
-    this.policy = new MailPolicy(model);
-    const every = model().notify.email?.reminderIntervalMs ?? 0;
-    if (mailer && every > 0) this.reminder = setInterval(() => this.remind(), every);
+    this.policy = new MailPolicy(model, (vs, rs) => servers.flapping(vs, rs));
+    const reminderMs = model().notify.email?.reminderIntervalMs ?? 0;
+    if (mailer && reminderMs > 0) this.stopReminder = every(timers, reminderMs, () => this.remind());
   }
 
   onEvent(e: MonitorEvent): void {
@@ -53,13 +73,13 @@ export class Notifier {
   remind(): void {
     if (!this.mailer) return;
     const at = this.clock();
-    for (const d of this.downServers()) {
+    for (const d of this.servers.down()) {
       const partial = { at, kind: 'rs-still-down' as const, vs: d.vs, vsName: d.vsName, rs: d.rs, check: d.check, reason: d.reason };
       void this.mailer!.enqueue({ ...partial, id: mailEventId(partial) });
     }
   }
 
   close(): void {
-    clearInterval(this.reminder);
+    this.stopReminder?.();
   }
 }

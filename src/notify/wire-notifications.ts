@@ -6,7 +6,8 @@ import type { VrrpTransition } from '../vrrp/vrrp-event.js';
 import { VrrpInputs } from '../vrrp/vrrp-inputs.js';
 import { Mailer } from './mailer.js';
 import { MailSpool } from './mail-spool.js';
-import { Notifier, type DownServer } from './notifier.js';
+import { Notifier, type NotifierServers } from './notifier.js';
+import { realTimers, type Timers } from '../lib/timers.js';
 import { smtpTransport } from './smtp-transport.js';
 
 export interface Notifications {
@@ -22,18 +23,18 @@ export interface Notifications {
  * Part of the composition root: the mailer (nodemailer), the notifier, and
  * the VRRP inputs, whose transitions go onto the event bus like any other.
  */
-export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, downServers: () => Iterable<DownServer>, log: Logger, clock: () => number): Notifications {
+export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers): Notifications {
   const email = model().notify.email;
   const mailer = email
     ? new Mailer(email, smtpTransport(email), new MailSpool(email.spoolDir), pools, log, {
         sent: () => metrics.mailSent.inc(),
         failed: () => metrics.mailFailed.inc(),
         pending: (n) => metrics.mailPending.set(n),
-      })
+      }, timers)
     : null;
-  const notifier = new Notifier(model, downServers, mailer, log, clock);
+  const notifier = new Notifier(model, servers, mailer, log, clock, timers);
   const recordVrrp = (t: VrrpTransition) => emit({ type: 'vrrp', at: t.at, transition: t });
-  const vrrp = new VrrpInputs(model, recordVrrp, log, clock);
+  const vrrp = new VrrpInputs(model, recordVrrp, log, clock, timers);
   return {
     onEvent: (e) => notifier.onEvent(e),
     recordVrrp,

@@ -8,6 +8,7 @@ import type { Health } from '../state/check-state.js';
  *
  * - up: the configured weight (ramped over `slowStart` after a recovery);
  * - drained by an operator: weight 0, kept in the table;
+ * - in maintenance (an operator's): out, as a down server is, whatever its checks say;
  * - down: weight 0 when `onDown: quiescent`, else absent;
  * - quorum (keepalived): the up weight sum must reach quorum + hysteresis to
  *   gain quorum and fall below quorum − hysteresis (or to 0) to lose it; while
@@ -47,6 +48,8 @@ export interface PlanInput {
   vs: VirtualServiceDef;
   servers: ReadonlyMap<string, ServerHealth>;
   drained: ReadonlySet<string>;
+  /** Servers an operator put in maintenance. */
+  maint?: ReadonlySet<string>;
   previousQuorumUp: boolean | undefined;
   now: number;
   /** The sorry server's own checks pass (default true: unchecked). A dead one never stands in. */
@@ -67,7 +70,10 @@ export function quorumState(upWeight: number, quorum: number, hysteresis: number
 }
 
 export function planPool(input: PlanInput): PoolPlan {
-  const { vs, servers, drained, now } = input;
+  const { vs, drained, now } = input;
+  const maint = input.maint ?? new Set<string>();
+  // Maintenance is planned as down: the same removal (or quiescent weight 0), no share of the quorum.
+  const servers = maint.size ? new Map([...input.servers].map(([k, h]) => [k, maint.has(k) ? { ...h, hardState: 'down' as const } : h])) : input.servers;
   let upWeight = 0;
   for (const rs of vs.realServers) {
     const h = servers.get(rs.key);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { runCommand } from '../process/run-command.js';
+import { readOnce } from './read-once.js';
 import { z } from 'zod';
 import { defineProbe } from './kind.js';
 import { checkError, fail, localFaultOf, pass, snippet } from './outcome.js';
@@ -28,21 +29,15 @@ export const execSpec = z
 
 export type ExecSpec = z.output<typeof execSpec>;
 
-const users = new Map<string, { uid: number; gid: number } | null>();
-
-/** getpwnam from /etc/passwd, read once per user name (Node has no getpwnam); null when there is no such user. */
-export function lookupUser(name: string): { uid: number; gid: number } | null {
-  let hit = users.get(name);
-  if (hit === undefined) {
-    hit = null;
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === name && f.length >= 4) hit = { uid: Number(f[2]), gid: Number(f[3]) };
-    }
-    users.set(name, hit);
+/** getpwnam from /etc/passwd (Node has none), read once per user name until the next reload (read-once.ts); null when there is no such user. */
+export const lookupUser = readOnce((name): { uid: number; gid: number } | null => {
+  let hit: { uid: number; gid: number } | null = null;
+  for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 4) hit = { uid: Number(f[2]), gid: Number(f[3]) };
   }
   return hit;
-}
+});
 
 const PLACEHOLDER = /\{(rip|rport|vip|vport)\}/g;
 

@@ -46,7 +46,7 @@ export interface TlsExtra {
   tlsCrl?: string | undefined;
 }
 
-/** The client certificate and CRL contents for tls.connect (files read once per process). */
+/** The client certificate, passphrase and CRL contents for tls.connect (files read once per reload, see read-once.ts). */
 export function tlsFiles(spec: TlsExtra): { cert?: string; key?: string; passphrase?: string; crl?: string } {
   return {
     ...(spec.tlsCert ? { cert: pemFile(spec.tlsCert, 'certificate'), key: pemFile(spec.tlsKey ?? spec.tlsCert, 'key') } : {}),

@@ -4,7 +4,8 @@ import type { VirtualServiceDef } from '../config/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { CheckDef, Model, RealServerDef } from '../config/model.js';
-import type { BalancerStatus } from '../engine/pool-keeper.js';
+import type { BalancerStatus } from '../actuators/reconciler.js';
+import type { AdminState } from '../engine/server-table.js';
 import type { UnresolvedView } from '../engine/unresolved-servers.js';
 import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
@@ -33,6 +34,17 @@ export interface PoolReader {
   balancerStatus(): BalancerStatus;
   appliedWeight(vsKey: string, memberKey: string): number | undefined;
   leftAlone(vsKey: string): LeftAlone | undefined;
+  /** An operator's drain or maintenance on the server, if any. */
+  admin(vsKey: string, rsKey: string): AdminState | null;
+}
+
+/** An admin state as /api/status shows it. */
+export interface AdminJson {
+  mode: AdminState['mode'];
+  source: AdminState['source'];
+  by: string | null;
+  since: string;
+  reason: string | null;
 }
 
 /** One VRRP instance or sync group: configured ones are listed from the start, in state "unknown" until keepalived reports one. */
@@ -96,6 +108,8 @@ export interface RealServerStatus {
   configuredWeight: number;
   inPool: boolean;
   drained: boolean;
+  /** Who drained it (or put it in maintenance), from where, when and why; null when no operator holds it. */
+  admin: AdminJson | null;
   /** Down, but kept in the pool by the safety valve (maxDownFraction) until a second round confirms it. */
   heldBySafetyValve: boolean;
   forwarding: string;
@@ -150,6 +164,10 @@ function checkErrorJson(e: CheckError | null | undefined): CheckErrorJson | null
   return e ? { reason: e.reason, detail: e.detail, since: new Date(e.since).toISOString(), count: e.count } : null;
 }
 
+function adminJson(a: AdminState | null): AdminJson | null {
+  return a ? { mode: a.mode, source: a.source, by: a.by, since: new Date(a.at).toISOString(), reason: a.reason } : null;
+}
+
 function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   if (!c) return null;
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
@@ -170,6 +188,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       configuredWeight: rs.weight,
       inPool: member !== undefined,
       drained: drained.has(rs.key),
+      admin: adminJson(pools.admin(vs.key, rs.key)),
       heldBySafetyValve: held.has(rs.key),
       forwarding: rs.forwarding,
       state: view.state,
@@ -206,6 +225,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       configuredWeight: 0,
       inPool: false,
       drained: false,
+      admin: null,
       heldBySafetyValve: false,
       forwarding: vs.forwarding,
       state: 'unknown',

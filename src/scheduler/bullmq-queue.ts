@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FailStaticWatch, type FailStaticChange } from './fail-static.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
+import { every, realTimers, type Timers } from '../lib/timers.js';
 
 export const QUEUE_NAME = 'probes';
 
@@ -53,8 +54,8 @@ export class BullmqQueue implements ProbeQueue {
   private readonly inFlight = new Map<string, { job: ProbeJob; deadline: number }>();
   private buffer: ProbeJob[] = [];
   private batchMax = BATCH_MAX;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readonly sweeper: NodeJS.Timeout;
+  private flushTimer: unknown;
+  private readonly stopSweeper: () => void;
   private readonly failStatic = new FailStaticWatch();
   lastError: string | null = null;
   /** Answers received, and jobs given up as stale or lost (for metrics). */
@@ -68,13 +69,14 @@ export class BullmqQueue implements ProbeQueue {
     private readonly clock: () => number = Date.now,
     private readonly onError: (message: string) => void = () => {},
     private readonly onFailStatic: (change: FailStaticChange, lastError: string | null) => void = () => {},
+    private readonly timers: Timers = realTimers,
   ) {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix });
     this.events = new QueueEvents(QUEUE_NAME, { connection: eventsConnection, prefix });
     this.queue.on('error', (err) => (this.lastError = err.message));
     this.events.on('error', (err) => (this.lastError = err.message));
     this.events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue as unknown));
-    this.sweeper = setInterval(() => this.sweep(), 1000);
+    this.stopSweeper = every(timers, 1000, () => this.sweep());
   }
 
   expectChecks(checks: number): void {
@@ -85,11 +87,11 @@ export class BullmqQueue implements ProbeQueue {
     this.inFlight.set(job.id, { job, deadline: this.clock() + job.timeoutMs + LOST_GRACE_MS });
     this.buffer.push(job);
     if (this.buffer.length >= BATCH_MAX) void this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+    else if (!this.flushTimer) this.flushTimer = this.timers.setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
   }
 
   private async flush(): Promise<void> {
-    clearTimeout(this.flushTimer);
+    this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const jobs = this.buffer;
     this.buffer = [];
@@ -166,8 +168,9 @@ export class BullmqQueue implements ProbeQueue {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
-    clearTimeout(this.flushTimer);
+    this.stopSweeper();
+    this.timers.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     this.inFlight.clear();
     await Promise.allSettled([this.events.close(), this.queue.close()]);
   }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CheckState } from '../state/check-state.js';
+import { every, realTimers, type Timers } from '../lib/timers.js';
 
 /**
  * Check states in Redis (distributed mode), so a restarted or standby
@@ -8,12 +9,17 @@ import type { CheckState } from '../state/check-state.js';
  */
 export class RedisStateStore {
   private readonly dirty = new Map<string, CheckState>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopFlush: () => void;
   private readonly key: string;
 
-  constructor(private readonly redis: Redis, prefix: string, private readonly onError: (err: Error) => void) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly onError: (err: Error) => void,
+    timers: Timers = realTimers,
+  ) {
     this.key = `${prefix}:state:checks`;
-    this.timer = setInterval(() => void this.flush(), 1000);
+    this.stopFlush = every(timers, 1000, () => void this.flush());
   }
 
   async load(ids: Iterable<string>): Promise<Map<string, CheckState>> {
@@ -52,7 +58,7 @@ export class RedisStateStore {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopFlush();
     await this.flush();
   }
 }

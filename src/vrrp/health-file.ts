@@ -1,4 +1,5 @@
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { every, realTimers, type Timers } from '../lib/timers.js';
 
 /**
  * The keepalived track_file side of `global.health.file`: rsguard writes its
@@ -8,19 +9,19 @@ import { writeFileAtomic } from '../lib/atomic-write.js';
  */
 export class HealthFile {
   private last: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
 
   constructor(
     private readonly file: () => string | undefined,
     private readonly weight: () => number,
     private readonly healthy: () => boolean,
     private readonly onError: (err: Error) => void,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   start(everyMs = 1000): void {
     void this.update();
-    this.timer = setInterval(() => void this.update(), everyMs);
-    this.timer.unref();
+    this.stopTimer = every(this.timers, everyMs, () => void this.update());
   }
 
   /** Writes the current verdict; `stopping` forces 0. */
@@ -40,7 +41,7 @@ export class HealthFile {
 
   /** A stopped checker is a blind one: zero the file so keepalived moves the VIPs. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer?.();
     await this.update(true);
   }
 }

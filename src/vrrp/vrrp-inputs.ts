@@ -1,5 +1,6 @@
 import type { Model } from '../config/model.js';
 import type { Logger } from '../log.js';
+import { every, realTimers, type Timers } from '../lib/timers.js';
 import { readKeepalivedFifo } from './fifo-reader.js';
 import { appendTransition, checkerLine } from './transition-log.js';
 import type { VrrpTransition } from './vrrp-event.js';
@@ -15,18 +16,19 @@ const SPOOL_POLL_MS = 2000;
 export class VrrpInputs {
   private fifo: { stop(): void } | undefined;
   private fifoPath: string | undefined;
-  private spoolTimer: NodeJS.Timeout | undefined;
+  private stopSpool: (() => void) | undefined;
 
   constructor(
     private readonly model: () => Model,
     private readonly record: (t: VrrpTransition) => void,
     private readonly log: Logger,
     private readonly clock: () => number,
+    private readonly timers: Timers = realTimers,
   ) {}
 
   async start(): Promise<void> {
     await this.ingestSpool();
-    this.spoolTimer = setInterval(() => void this.ingestSpool(), SPOOL_POLL_MS);
+    this.stopSpool = every(this.timers, SPOOL_POLL_MS, () => void this.ingestSpool());
     this.openFifo(this.model().notify.keepalivedFifo);
   }
 
@@ -41,7 +43,7 @@ export class VrrpInputs {
 
   stop(): void {
     this.fifo?.stop();
-    clearInterval(this.spoolTimer);
+    this.stopSpool?.();
   }
 
   private async ingestSpool(): Promise<void> {

@@ -18,6 +18,11 @@ export class FakeTime implements Timers {
     this.pending.delete(handle as number);
   }
 
+  /** Timers set and not yet fired or cleared: what a stopped component must leave at 0. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   /** Moves time forward, firing due timers in order (timers they set fire too if due). */
   advance(ms: number): void {
     const until = this.now + ms;

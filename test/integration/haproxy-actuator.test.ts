@@ -42,7 +42,7 @@ describe('HAProxy actuator against a real HAProxy 2.6', () => {
     sorry = new Backend(await freePort(), 'sorry page');
     for (const b of [b1, b2, sorry]) await b.start();
     // No `check` on servers rsguard drives: HAProxy's own checks would undo its decisions.
-    haproxy = new Haproxy(`frontend fe\n  bind 127.0.0.1:${front}\n  default_backend web\nbackend web\n  balance roundrobin\n  server s1 127.0.0.1:${b1.port} weight 3\n  server s2 127.0.0.1:${b2.port}\n  server sorry 127.0.0.1:${sorry.port}\n  server other 127.0.0.1:9 disabled\n`);
+    haproxy = new Haproxy(`frontend fe\n  bind 127.0.0.1:${front}\n  default_backend web\nbackend web\n  balance roundrobin\n  server s1 127.0.0.1:${b1.port} weight 3\n  server s2 127.0.0.1:${b2.port}\n  server sorry 127.0.0.1:${sorry.port}\n  server other 127.0.0.1:9 disabled\nbackend dry\n  server s1 127.0.0.1:${b1.port} weight 3\n`);
     await haproxy.start();
     const file = path.join(dir, 'rsguard.yaml');
     writeFileSync(
@@ -144,24 +144,27 @@ virtualServices:
   });
 
   it('--dry-run logs the runtime API commands and changes nothing', async () => {
+    // A backend of its own: on web the other daemon's repair would undo a weight the dry run wrongly wrote.
     const dryFile = path.join(dir, 'dry.yaml');
     const dryApi = await freePort();
     writeFileSync(dryFile, `global: { listen: 127.0.0.1:${dryApi}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, fall: 1 } }
-balancer: { kind: haproxy, socket: ${haproxy.socket} }
+balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 200ms }
 virtualServices:
-  - name: web
+  - name: dry
     address: 192.0.2.1:80
-    haproxy: { backend: web }
+    haproxy: { backend: dry }
     checks: [{ kind: http, path: /health }]
     realServers:
       - { address: 127.0.0.1:${b1.port}, weight: 9 }
 `);
     const dry = new DaemonProcess(['run', '-c', dryFile, '--dry-run']);
     try {
-      const line = await dry.waitForLog('dry-run plan', (l) => l.msg === 'balancer change not applied (dry run)' && String(l.command).includes('weight 9'));
-      assert.deepEqual([line.command, line.applied], ['set server web/s1 weight 9', false]);
-      // The plan is logged after apply returned: had the weight been written, HAProxy would hold it now.
-      assert.equal((await haproxy.state('web')).find((x) => x.name === 's1')!.weight, 3, 'the weight was never written');
+      const planned = (l: { msg: string; command?: unknown }) => l.msg === 'balancer change not applied' && String(l.command).includes('weight 9');
+      const line = await dry.waitForLog('dry-run plan', planned);
+      assert.deepEqual([line.command, line.applied], ['set server dry/s1 weight 9', false]);
+      // Planned again by the repair 200 ms on: still not written, and nobody else writes this backend.
+      await waitFor('a second dry-run plan', () => (dry.logs.filter(planned).length >= 2 ? true : undefined), 5000);
+      assert.equal((await haproxy.state('dry')).find((x) => x.name === 's1')!.weight, 3, 'the weight was never written');
     } finally {
       await dry.stop();
     }

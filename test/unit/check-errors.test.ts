@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
-import { Notifier } from '../../src/notify/notifier.js';
+import { Notifier, notifierServers } from '../../src/notify/notifier.js';
 import type { Mailer } from '../../src/notify/mailer.js';
 import type { MailEvent } from '../../src/notify/mail-event.js';
 import { classifyError } from '../../src/probes/outcome.js';
@@ -99,10 +99,7 @@ describe('check errors: a check that cannot run is not a failed server', () => {
     const mailer = { enqueue: async (m: MailEvent) => void mails.push(m) } as unknown as Mailer;
     let m!: Monitor;
     m = new Monitor(model(), () => {}, () => 0);
-    const downServers = function* () {
-      for (const r of m.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
-    };
-    const notifier = new Notifier(() => m.current, downServers, mailer, createLogger('fatal'), () => 5000);
+    const notifier = new Notifier(() => m.current, notifierServers(m.table), mailer, createLogger('fatal'), () => 5000);
     const victim = [...m.current.checks.values()].find((c) => c.target.host === '10.0.0.4')!;
     for (let i = 0; i < 2; i++) m.apply(victim.id, DOWN, 100 * i);
     notifier.remind();

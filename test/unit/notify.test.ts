@@ -55,11 +55,13 @@ describe('mail subjects (keepalived shape)', () => {
 
 describe('mail policy', () => {
   it('uses the virtual service recipients and keeps check and reason', () => {
-    const [m] = new MailPolicy(() => MODEL).toMail(hard('down', 5));
+    const [m] = new MailPolicy(() => MODEL, () => false).toMail(hard('down', 5));
     assert.deepEqual([m!.kind, m!.vs, m!.rs, m!.check, m!.reason, m!.to], ['rs-down', '10.0.0.1:80', '10.0.0.2:80', 'http GET /', 'HTTP 503', ['web@example.com']]);
   });
   it('a flapping server gets one flapping mail and none for its transitions until it stops', () => {
-    const p = new MailPolicy(() => MODEL);
+    // The monitor marks the record flapping after the hard event that starts it, before the flapping event.
+    let flapping = false;
+    const p = new MailPolicy(() => MODEL, () => flapping);
     const kinds = [
       hard('down', 1),
       { type: 'server-flapping', at: 2, server, flapping: true, percent: 35 } as MonitorEvent,
@@ -67,7 +69,10 @@ describe('mail policy', () => {
       hard('down', 4),
       { type: 'server-flapping', at: 5, server, flapping: false, percent: 15 } as MonitorEvent,
       hard('up', 6),
-    ].flatMap((e) => p.toMail(e).map((m) => m.kind));
+    ].flatMap((e) => {
+      if (e.type === 'server-flapping') flapping = e.flapping;
+      return p.toMail(e).map((m) => m.kind);
+    });
     assert.deepEqual(kinds, ['rs-down', 'flapping-start', 'flapping-stop', 'rs-up']);
   });
 });

@@ -188,3 +188,51 @@ virtualServices:
     await keeper.stop();
   });
 });
+
+describe('pool keeper stop', () => {
+  it('clears every timer it set, the slow-start ramp included', async () => {
+    const time = new FakeTime();
+    const model = loadYamlText(
+      'ramp.yaml',
+      `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - { name: web, address: 10.0.0.1:80, slowStart: 10s, checks: [{ kind: tcp }], realServers: [{ address: 10.0.0.2:80, weight: 100 }, { address: 10.0.0.3:80 }] }
+`,
+    );
+    const act = new ScriptedActuator([]);
+    const { monitor, keeper } = setup(act, time, 0, model);
+    const settle = () => new Promise((r) => setImmediate(r));
+    keeper.start();
+    await settle();
+    const check = model.virtualServices[0]!.realServers[0]!.checkIds[0]!;
+    monitor.apply(check, { ok: false, durationMs: 1, detail: 'refused', reason: 'refused' });
+    await settle();
+    time.advance(1000);
+    monitor.apply(check, { ok: true, durationMs: 1, detail: 'open' });
+    await until(() => keeper.plan('tcp:10.0.0.1:80')?.ramping === true);
+    assert.ok(time.pendingCount > 0, 'the ramp set a timer');
+    await keeper.stop();
+    assert.equal(time.pendingCount, 0, 'no timer left behind');
+  });
+
+  it('waits for the reconcile in flight and returns as soon as it ends, without polling', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const act = new ScriptedActuator([]);
+    const plan = act.plan.bind(act);
+    act.plan = async (desired) => {
+      await gate;
+      return plan(desired);
+    };
+    const { keeper } = setup(act);
+    keeper.start();
+    let stopped = false;
+    const stopping = keeper.stop().then(() => (stopped = true));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(stopped, false, 'stop waits while a reconcile is in flight');
+    open();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(stopped, true, 'stop returned within a few turns of the loop once the reconcile ended');
+    await stopping;
+  });
+});

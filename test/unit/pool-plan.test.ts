@@ -29,7 +29,7 @@ function states(...h: ServerHealth[]): Map<string, ServerHealth> {
 const summary = (p: ReturnType<typeof planPool>) => p.members.map((m) => `${m.key}=${m.weight}${m.role === 'sorry' ? ' sorry' : ''}`);
 
 describe('pool planner', () => {
-  const table: Array<{ name: string; extra?: string; servers: ServerHealth[]; drained?: string[]; prev?: boolean; members: string[]; sorry: boolean }> = [
+  const table: Array<{ name: string; extra?: string; servers: ServerHealth[]; drained?: string[]; maint?: string[]; prev?: boolean; members: string[]; sorry: boolean }> = [
     { name: 'all up: configured weights', servers: [up, up, up], members: ['10.0.0.2:80=3', '10.0.0.3:80=2', '10.0.0.4:80=1'], sorry: false },
     { name: 'down and not quiescent: absent', servers: [up, down, up], members: ['10.0.0.2:80=3', '10.0.0.4:80=1'], sorry: false },
     { name: 'down and quiescent: weight 0', extra: '    onDown: quiescent', servers: [up, down, up], members: ['10.0.0.2:80=3', '10.0.0.3:80=0', '10.0.0.4:80=1'], sorry: false },
@@ -40,10 +40,13 @@ describe('pool planner', () => {
     { name: 'quorum 4 lost: real servers out, sorry in (keepalived)', extra: '    quorum: 4', servers: [down, up, up], members: ['10.0.0.99:8080=1 sorry'], sorry: true },
     { name: 'quorum 4 kept', extra: '    quorum: 4', servers: [up, down, up], members: ['10.0.0.2:80=3', '10.0.0.4:80=1'], sorry: false },
     { name: 'a drained server does not count toward quorum', extra: '    quorum: 4', servers: [up, up, down], drained: ['10.0.0.2:80'], members: ['10.0.0.2:80=0', '10.0.0.99:8080=1 sorry'], sorry: true },
+    { name: 'maintenance: out as if down, though its checks pass', servers: [up, up, up], maint: ['10.0.0.3:80'], members: ['10.0.0.2:80=3', '10.0.0.4:80=1'], sorry: false },
+    { name: 'maintenance, quiescent: weight 0, kept', extra: '    onDown: quiescent', servers: [up, up, up], maint: ['10.0.0.3:80'], members: ['10.0.0.2:80=3', '10.0.0.3:80=0', '10.0.0.4:80=1'], sorry: false },
+    { name: 'a server in maintenance does not count toward quorum', extra: '    quorum: 4', servers: [up, up, down], maint: ['10.0.0.2:80'], members: ['10.0.0.99:8080=1 sorry'], sorry: true },
   ];
   for (const row of table) {
     it(row.name, () => {
-      const plan = planPool({ vs: vs(row.extra), servers: states(...row.servers), drained: new Set(row.drained ?? []), previousQuorumUp: row.prev, now: 0 });
+      const plan = planPool({ vs: vs(row.extra), servers: states(...row.servers), drained: new Set(row.drained ?? []), maint: new Set(row.maint ?? []), previousQuorumUp: row.prev, now: 0 });
       assert.deepEqual(summary(plan), row.members);
       assert.equal(plan.sorryActive, row.sorry);
     });

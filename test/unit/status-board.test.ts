@@ -21,6 +21,7 @@ function pools(drained: Record<string, string[]> = {}): PoolReader {
     balancerStatus: () => ({ kind: 'none', ok: true, lastError: null, lastReconcileAt: null, problems: [] }),
     appliedWeight: () => undefined,
     leftAlone: () => undefined,
+    admin: () => null,
   };
 }
 const noVrrp = { vrrp: () => [] };
