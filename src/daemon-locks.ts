@@ -14,7 +14,9 @@ export function lockTargets(model: Model, configFile: string, dryRun: boolean): 
   const out: Array<{ file: string; what: string }> = [];
   const b = model.balancer as Model['balancer'] & { socket?: string };
   // A dry run writes nothing to the balancer: it may watch beside the real one.
-  if (!dryRun && b.kind === 'ipvs') {
+  // Distributed mode: several schedulers on one queue are meant (one leads, the others stand by); the leader lease, not a local lock, keeps them from both writing.
+  const distributed = Boolean(resolveRedisUrl({ config: model.queue.redis }));
+  if (!dryRun && !distributed && b.kind === 'ipvs') {
     // IPVS tables are per network namespace: one lock per namespace, whatever the config.
     let ns = 'host';
     try {
@@ -23,12 +25,12 @@ export function lockTargets(model: Model, configFile: string, dryRun: boolean): 
       /* no /proc: one table */
     }
     out.push({ file: path.join(RUN_DIR, `ipvs-netns-${ns}.lock`), what: `the IPVS table (network namespace ${ns})` });
-  } else if (!dryRun && b.kind === 'haproxy' && b.socket) {
+  } else if (!dryRun && !distributed && b.kind === 'haproxy' && b.socket) {
     const target = b.socket.startsWith('/') ? path.resolve(b.socket) : b.socket;
     out.push({ file: path.join(RUN_DIR, `haproxy-${createHash('sha1').update(target).digest('hex').slice(0, 16)}.lock`), what: `HAProxy ${target}` });
   }
   // Distributed mode keeps states in Redis (one scheduler per queue is the leader lease's job).
-  if (!resolveRedisUrl({ config: model.queue.redis })) {
+  if (!distributed) {
     const stateFile = stateFileOf(model.global.stateFile, configFile);
     if (stateFile) out.push({ file: `${stateFile}.lock`, what: `the check state file ${stateFile}` });
   }

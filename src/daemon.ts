@@ -4,7 +4,7 @@ import { createActuator } from './actuators/registry.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
-import { askNamesAgain, movedServers, nameChanges, ResolveAgain } from './engine/resolve-again.js';
+import { askNamesAgain, logNameChanges, movedServers, ResolveAgain } from './engine/resolve-again.js';
 import type { Model } from './config/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
@@ -29,6 +29,7 @@ import { createQueue } from './scheduler/create-queue.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { HealthFile } from './vrrp/health-file.js';
 import { takeInstanceLocks } from './daemon-locks.js';
+import { wireLeadership, withLease } from './leadership.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -88,15 +89,17 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
 
   const bus = new EventBus((subscriber, e, err) => log.error({ err, subscriber, event: e.type }, 'event subscriber failed'));
   const monitor = new Monitor(model, bus.emit, clock);
-  const actuator = createActuator(model.balancer, Boolean(opts.dryRun));
+  const metrics = new Metrics();
+  // Distributed mode: only the lease holder writes to the balancer and mails (every gate open in embedded mode).
+  const leadership = await wireLeadership(model, log, (v) => metrics.observeLeadership(model.queue.prefix, v));
+  const actuator = leadership.fence(createActuator(model.balancer, Boolean(opts.dryRun)));
   const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, reconcileIntervalOf(model));
   const pinger = createPinger();
   const q = await createQueue(model, opts.configFile, { pinger }, clock, log);
-  const metrics = new Metrics();
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
   const vrrp = new VrrpStates(() => monitor.current);
-  const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock);
+  const notifications = leadership.gate(wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock));
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
 
@@ -112,21 +115,14 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
-  const history = new ServerHistory(monitor);
-  let historyFailed = false;
+  const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
   const scheduler = new Scheduler({
     queue: q.queue,
     clock,
     handleOutcome: (outcome) => {
       metrics.observeOutcome(outcome);
       const delay = monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
-      // Only the page reads the history: a fault in it must never stop a check from being rescheduled. Logged once, not per result.
-      try {
-        history.observe(outcome.job.checkId, outcome.result, outcome.finishedAt);
-      } catch (err) {
-        if (!historyFailed) log.error({ err: (err as Error).message, check: outcome.job.checkId }, 'status page history not recorded (logged once)');
-        historyFailed = true;
-      }
+      history.observeSafely(outcome.job.checkId, outcome.result, outcome.finishedAt);
       return delay;
     },
   });
@@ -135,7 +131,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   let started = false;
   const health = () => healthReport(monitor, clock(), started);
   const app = buildHttpServer({
-    status: () => statusDocument(monitor, pools, clock(), vrrp),
+    status: () => ({ ...statusDocument(monitor, pools, clock(), vrrp), ...withLease(leadership.view()) }),
     board: () => statusBoard(statusDocument(monitor, pools, clock(), vrrp), history, clock(), Boolean(monitor.current.global.apiToken)),
     drains: {
       model: () => monitor.current,
@@ -160,7 +156,15 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
   await notifications.start();
-  scheduler.start();
+  // A standby schedules nothing; taking over, it reads the states the last leader left in Redis and reapplies every pool.
+  await leadership.start(
+    async () => {
+      if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
+      scheduler.start();
+      pools.balancerRestarted({ why: 'took over the leader lease' });
+    },
+    () => scheduler.stop(),
+  );
   pools.start();
   const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
@@ -172,12 +176,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   );
 
   let current: Model = model;
-  // A name that does not resolve is our environment's fault (DNS), not a server verdict: its servers wait out of the pool. Logged once, not at each retry.
-  const logNames = (before: Model | undefined, next: Model) => {
-    const { failing, resolved } = nameChanges(before, next);
-    for (const n of failing) log.error({ ...n, retryEveryMs: next.hostNames?.everyMs }, 'host name does not resolve: its servers are left out until it does');
-    for (const n of resolved) log.info(n, 'host name resolves now');
-  };
+  const logNames = (before: Model | undefined, next: Model) => logNameChanges(log, before, next);
   logNames(undefined, model);
   // A loop turn with a timers phase in it: a setImmediate from an I/O callback (the loader's last part) runs before the timers.
   const nextTurn = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -287,6 +286,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       unwatchBalancer?.();
       await q.close();
       await pools.stop();
+      await leadership.stop();
       await notifications.stop();
       pinger.close();
       await app.close();

@@ -53,7 +53,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   const balancer = buildBalancer(input.balancer);
   for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
   if (issues.length || !global) return { issues };
-  const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}) };
+  const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}), ...(input.queue.leaseTime !== undefined ? { leaseMs: input.queue.leaseTime } : {}) };
   return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, vrrp: buildVrrp(input.vrrp, issues), checks, warnings: [] }, issues };
 }
 

@@ -175,7 +175,7 @@ export interface Model {
   balancer: BalancerDef;
   notify: NotifyDef;
   /** Distributed mode when `redis` is set; embedded otherwise. */
-  queue: { redis?: string; prefix: string; staleAfterMs?: number };
+  queue: { redis?: string; prefix: string; staleAfterMs?: number; leaseMs?: number };
   virtualServices: VirtualServiceDef[];
   /** The VRRP instances and sync groups keepalived runs on this director (rsguard records their transitions). */
   vrrp: { instances: VrrpInstanceDef[]; syncGroups: VrrpGroupDef[] };

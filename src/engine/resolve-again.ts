@@ -1,6 +1,7 @@
 import type { HostNamesDef, Model } from '../config/model.js';
 import { formatHostPort } from '../lib/address.js';
 import { realTimers, type Timers } from '../lib/timers.js';
+import type { Logger } from '../log.js';
 import { changedAnswers, nameOfKey, resolveAll, systemLookup, type Lookup } from '../lib/name-lookup.js';
 
 /**
@@ -81,4 +82,11 @@ export function nameChanges(before: Model | undefined, after: Model): { failing:
     else if (addresses.length && prior !== undefined && !prior.length) resolved.push({ name: nameOfKey(lookup), lookup, addresses });
   }
   return { failing, resolved };
+}
+
+/** A name that does not resolve is our environment's fault (DNS), not a server verdict: its servers wait out of the pool. Logged once, not at each retry. */
+export function logNameChanges(log: Pick<Logger, 'error' | 'info'>, before: Model | undefined, next: Model): void {
+  const { failing, resolved } = nameChanges(before, next);
+  for (const n of failing) log.error({ ...n, retryEveryMs: next.hostNames?.everyMs }, 'host name does not resolve: its servers are left out until it does');
+  for (const n of resolved) log.info(n, 'host name resolves now');
 }

@@ -56,7 +56,21 @@ export class ServerHistory implements HistoryReader {
   private byCheck = new Map<string, Binding[]>();
   private model: Model | undefined;
 
-  constructor(private readonly source: HistorySource) {}
+  private failed = false;
+
+  /** `onError`: told once, the first time a result cannot be recorded. */
+  constructor(private readonly source: HistorySource, private readonly onError: (err: Error, check: string) => void = () => {}) {}
+
+  /** observe, for the check path: only the page reads the history, so a fault in it never stops a check from being rescheduled. */
+  observeSafely(checkId: string, result: ProbeResult, at: number): void {
+    try {
+      this.observe(checkId, result, at);
+    } catch (err) {
+      if (!this.failed) this.onError(err as Error, checkId);
+      this.failed = true;
+    }
+  }
+
 
   /** One outcome, already applied to the source: every server using the check gets a beat. */
   observe(checkId: string, result: ProbeResult, at: number): void {

@@ -69,6 +69,12 @@ export class Metrics {
   private readonly durationByKind = new Map<string, HistogramChild>();
   private readonly resultsByKey = new Map<string, { inc(): void }>();
 
+  /** The lease's role and token (distributed mode). */
+  observeLeadership(queue: string, v: { role: 'leader' | 'standby'; token: number | undefined }): void {
+    this.leader.set({ queue }, v.role === 'leader' ? 1 : 0);
+    if (v.token !== undefined) this.leaderToken.set({ queue }, v.token);
+  }
+
   observeOutcome(o: ProbeOutcome): void {
     const kind = o.job.kind;
     let duration = this.durationByKind.get(kind);
@@ -86,6 +92,9 @@ export class Metrics {
 
   private readonly vrrpState = new Gauge({ name: 'rsguard_vrrp_state', help: 'VRRP state per instance or group: 1 master, 2 backup, 3 fault, 0 stop or unknown.', labelNames: ['vrrp_instance'], registers: [this.registry] });
   private readonly vrrpTransitions = new Counter({ name: 'rsguard_vrrp_transitions_total', help: 'VRRP transitions recorded, by the state entered.', labelNames: ['vrrp_instance', 'state'], registers: [this.registry] });
+  // Labelled by the queue so that embedded mode, which has no lease, exports no series (an alert on "no leader" must not fire there).
+  private readonly leader = new Gauge({ name: 'rsguard_leader', help: 'Distributed mode: 1 while this scheduler holds the leader lease of its queue (drives the balancer, mails), 0 standing by.', labelNames: ['queue'], registers: [this.registry] });
+  private readonly leaderToken = new Gauge({ name: 'rsguard_leader_token', help: "The fencing token of the lease holder's term as this scheduler last saw it (grows at every takeover).", labelNames: ['queue'], registers: [this.registry] });
   readonly mailSent = new Counter({ name: 'rsguard_mail_sent_total', help: 'Alert mails accepted by the SMTP server.', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'rsguard_mail_failed_total', help: 'Attempts to send alert mail that failed (they are retried).', registers: [this.registry] });
   readonly mailPending = new Gauge({ name: 'rsguard_mail_pending', help: 'Alert mail events waiting in the spool.', registers: [this.registry] });

@@ -9,6 +9,7 @@ import type { AdminState } from '../engine/server-table.js';
 import type { UnresolvedView } from '../engine/unresolved-servers.js';
 import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
+import type { LeaseView } from '../scheduler/leader-lease.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ServerView } from '../state/server-state.js';
 
@@ -80,6 +81,8 @@ export interface StatusDocument {
   balancer: BalancerStatus;
   virtualServices: VirtualServiceStatus[];
   vrrp: VrrpStatus[];
+  /** Distributed mode: this scheduler's role, the lease holder and its fencing token (absent in embedded mode). */
+  leadership?: LeaseView;
 }
 
 export interface LastCheckJson {

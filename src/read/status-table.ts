@@ -19,7 +19,11 @@ const ansi: Paint = (t, tone) => `\x1b[${tone === 'good' ? 32 : tone === 'bad' ?
 /** `ipvsadm -Ln` layout with health columns added. Colour is applied after padding, so columns line up either way. */
 export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean } = {}): string {
   const paint = opts.color ? ansi : plain;
-  const out = ['rsguard: virtual services and real server health', 'Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check'];
+  const out = ['rsguard: virtual services and real server health'];
+  // Distributed mode: a standby's table is what the leader last stored, not what this process drives.
+  const l = doc.leadership;
+  if (l) out.push(l.role === 'leader' ? `scheduler: leader (lease token ${l.token ?? '?'}, ${(l.remainingMs / 1000).toFixed(1)} s left)` : `scheduler: standby (leader ${l.holder ?? 'none'}${l.token !== undefined ? `, token ${l.token}` : ''}); this process writes nothing`);
+  out.push('Prot LocalAddress:Port Scheduler', '  -> RemoteAddress:Port           Forward Weight State      Flap Last check');
   for (const vs of doc.virtualServices) {
     const local = vs.protocol === 'fwmark' ? `FWM  ${vs.fwmark}` : `${vs.protocol.toUpperCase()}  ${addr(vs.address!, vs.port)}`;
     const sorry = vs.sorryServer ? `  sorry ${vs.sorryServer}${vs.sorryServerActive ? ' (ACTIVE)' : ''}${vs.sorryServerHealth === 'down' ? ' (DOWN: will not stand in)' : ''}` : '';

@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import type { Actuator } from './actuators/actuator.js';
+import { fenced } from './actuators/fenced.js';
+import type { Model } from './config/model.js';
+import type { MonitorEvent } from './engine/events.js';
+import { realTimers } from './lib/timers.js';
+import type { Logger } from './log.js';
+import type { Notifications } from './notify/wire-notifications.js';
+import { LeaderLease, type LeaseView } from './scheduler/leader-lease.js';
+import { resolveRedisUrl } from './scheduler/redis-url.js';
+
+/** Default lease: a standby takes over within this plus one renewal round of a leader's death. */
+export const DEFAULT_LEASE_MS = 10_000;
+
+/**
+ * Part of the composition root: in distributed mode several `rsguard run`
+ * may share one queue; one leads (schedules, writes the balancer, mails) and
+ * the others stand by. Embedded mode has one process and no lease: every
+ * gate here is then open.
+ */
+export interface Leadership {
+  /** The lease's view for status and metrics; undefined in embedded mode. */
+  view(): LeaseView | undefined;
+  /** Writes to the balancer only while the lease is held (asked right before each). */
+  fence(a: Actuator): Actuator;
+  /** Mails and hooks only while the lease is held: a paused leader that woke without it sends nothing. */
+  gate(n: Notifications): Notifications;
+  /** Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). */
+  start(lead: () => Promise<void>, standBy: () => void): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const open: Leadership = {
+  view: () => undefined,
+  fence: (a) => a,
+  gate: (n) => n,
+  start: async (lead) => lead(),
+  stop: async () => undefined,
+};
+
+/** The status document's `leadership` part, absent in embedded mode. */
+export function withLease(view: LeaseView | undefined): { leadership?: LeaseView } {
+  return view ? { leadership: view } : {};
+}
+
+export async function wireLeadership(model: Model, log: Logger, onChange: (v: LeaseView) => void): Promise<Leadership> {
+  const url = resolveRedisUrl({ config: model.queue.redis });
+  if (!url) return open;
+  const ttlMs = model.queue.leaseMs ?? DEFAULT_LEASE_MS;
+  const { Redis: RedisClient } = await import('ioredis');
+  // Its own connection: BullMQ's waits forever for Redis (maxRetriesPerRequest null), a lease round must fail fast.
+  const redis: Redis = new RedisClient(url, { connectionName: 'rsguard-lease', maxRetriesPerRequest: 1, commandTimeout: Math.max(100, Math.floor(ttlMs / 3)), retryStrategy: (n) => Math.min(2000, 100 * 2 ** Math.min(n, 5)) });
+  redis.on('error', () => undefined);
+  let lead: () => Promise<void> = async () => undefined;
+  let standBy: () => void = () => undefined;
+  let leading = false;
+  let errors = 0;
+  const lease = new LeaderLease(redis, {
+    prefix: model.queue.prefix,
+    ttlMs,
+    timers: realTimers,
+    now: () => performance.now(),
+    onError: (err) => {
+      // Logged when it starts failing and then rarely: a leader cut off from Redis keeps its lease only until it runs out.
+      if (errors++ % 50 === 0) log.warn({ err: err.message }, 'leader lease not renewed: Redis does not answer');
+    },
+    onChange: (v) => {
+      onChange(v);
+      if (v.role === 'leader' && !leading) {
+        leading = true;
+        errors = 0;
+        log.warn({ token: v.token, holder: v.holder }, 'leader: this scheduler holds the lease and drives the balancer');
+        void lead().catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed'));
+      } else if (v.role === 'standby' && leading) {
+        leading = false;
+        log.warn({ holder: v.holder ?? null, token: v.token ?? null }, 'standby: the lease is lost; no balancer write and no mail from this scheduler');
+        standBy();
+      } else if (v.role === 'standby') log.info({ holder: v.holder ?? null, token: v.token ?? null }, 'standby: another scheduler holds the lease');
+    },
+  });
+  const valid = () => lease.valid();
+  return {
+    view: () => lease.current(),
+    fence: (a) => fenced(a, { valid }),
+    gate: (n) => ({
+      ...n,
+      onEvent: (e: MonitorEvent) => {
+        if (valid()) n.onEvent(e);
+        else if (e.type === 'server-hard') log.info({ event: e.type }, 'not the leader: no mail or hook for this event');
+      },
+    }),
+    async start(l, s) {
+      lead = l;
+      standBy = s;
+      lease.start();
+      await lease.round();
+    },
+    async stop() {
+      await lease.stop();
+      redis.disconnect();
+    },
+  };
+}
