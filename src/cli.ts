@@ -17,7 +17,7 @@ const loadOptionsOf = (o: { configId?: string; tokenFile?: string }) => ({ ...(o
 const createLogger = async (level: string, target?: Model['global']['log']) => (await import('./log.js')).createLogger(level, undefined, target);
 import type { ConfigFormat } from './config/load.js';
 import type { Model } from './config/model.js';
-import { drainCommand, type DrainOptions } from './cli/drain-command.js';
+import { registerHoldCommands } from './cli/hold-commands.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 
 const program = new Command();
@@ -277,23 +277,6 @@ program
     }
   });
 
-for (const drained of [true, false]) {
-  const cmd = program
-    .command(drained ? 'drain' : 'undrain')
-    .description(drained ? 'take a real server out of new traffic (weight 0, kept in the table)' : 'put a drained real server back in service')
-    .argument('<vs>', 'virtual service name (or key like tcp:10.0.0.1:80)')
-    .argument('<rs>', 'real server IP:PORT')
-    .option('--url <url>', 'rsguard HTTP API', 'http://127.0.0.1:9901')
-    .option('--token <token>', 'API token (default: RSGUARD_TOKEN)');
-  if (drained) cmd.option('--wait <seconds>', 'wait until its active connections reach 0; fail after this long', seconds);
-  cmd.action(async (vs: string, rs: string, o: DrainOptions) => {
-    try {
-      await drainCommand(drained, vs, rs, o, (line) => process.stdout.write(`${line}\n`));
-    } catch (err) {
-      process.stderr.write(`rsguard ${drained ? 'drain' : 'undrain'}: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
-  });
-}
+registerHoldCommands(program, seconds);
 
 await program.parseAsync(process.argv);

@@ -30,6 +30,8 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { HealthFile } from './vrrp/health-file.js';
 import { takeInstanceLocks } from './daemon-locks.js';
 import { wireLeadership, withLease } from './leadership.js';
+import { adminFileOf, keepAdminOnDisk } from './engine/admin-store.js';
+import { stateFileOf } from './scheduler/file-state-store.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -53,10 +55,6 @@ export interface Daemon {
   stop(): Promise<void>;
   readonly monitor: Monitor;
   readonly poolKeeper: PoolKeeper;
-}
-
-function reconcileIntervalOf(model: Model): number {
-  return model.balancer.reconcileIntervalMs;
 }
 
 /**
@@ -93,7 +91,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   // Distributed mode: only the lease holder writes to the balancer and mails (every gate open in embedded mode).
   const leadership = await wireLeadership(model, log, (v) => metrics.observeLeadership(model.queue.prefix, v));
   const actuator = leadership.fence(createActuator(model.balancer, Boolean(opts.dryRun)));
-  const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, reconcileIntervalOf(model));
+  const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, model.balancer.reconcileIntervalMs);
   const pinger = createPinger();
   const q = await createQueue(model, opts.configFile, { pinger }, clock, log);
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
@@ -114,6 +112,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     }
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
+  keepAdminOnDisk(adminFileOf(stateFileOf(model.global.stateFile, opts.configFile)), pools, () => monitor.serverRecords(), log);
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
   const scheduler = new Scheduler({
@@ -136,7 +135,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,
-      setDrain: (vs, rs, drained, by) => pools.setDrain(vs, rs, drained, by),
+      setAdmin: (vs, rs, mode, on, by, reason) => pools.setAdmin(vs, rs, mode, on, by, reason),
       activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
     },
     vrrp: { token: () => monitor.current.global.apiToken, record: (t) => notifications.recordVrrp(t), clock },
@@ -201,7 +200,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     await nextTurn();
     scheduler.setChecks(next.checks, next.global.startupSpreadMs);
     await nextTurn();
-    pools.onReload(next, reconcileIntervalOf(next));
+    pools.onReload(next, next.balancer.reconcileIntervalMs);
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();

@@ -1,10 +1,19 @@
 import { apiCall } from './api-client.js';
 
-/** `rsguard drain|undrain VS RS [--wait S]`: talks to the running daemon's write API. */
+/** `rsguard drain|undrain|maint|unmaint VS RS [--wait S] [--reason TEXT]`: talks to the running daemon's write API. */
 export interface DrainOptions {
   url: string;
   token?: string;
   wait?: number;
+  reason?: string;
+}
+
+/** `rsguard maint|unmaint VS RS [--reason TEXT]`: forced out (as a down server, no DOWN/UP mail) until unmaint; kept across restarts. */
+export async function maintCommand(on: boolean, vs: string, rs: string, o: DrainOptions, print: (line: string) => void): Promise<void> {
+  const token = o.token ?? process.env.RSGUARD_TOKEN;
+  if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
+  await apiCall(o.url, on ? '/api/maint' : '/api/unmaint', { method: 'POST', token, json: { vs, rs, ...(o.reason ? { reason: o.reason } : {}) }, timeoutMs: 10_000, retries: 2 });
+  print(`${rs} in ${vs}: ${on ? 'in maintenance (out of the pool, no DOWN/UP mail, kept across restarts)' : 'out of maintenance'}`);
 }
 
 
@@ -12,7 +21,7 @@ export async function drainCommand(drained: boolean, vs: string, rs: string, o: 
   const token = o.token ?? process.env.RSGUARD_TOKEN;
   if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
   // A drain is idempotent: a daemon that was restarting when it was sent gets it again.
-  await apiCall(o.url, drained ? '/api/drain' : '/api/undrain', { method: 'POST', token, json: { vs, rs }, timeoutMs: 10_000, retries: 2 });
+  await apiCall(o.url, drained ? '/api/drain' : '/api/undrain', { method: 'POST', token, json: { vs, rs, ...(o.reason ? { reason: o.reason } : {}) }, timeoutMs: 10_000, retries: 2 });
   print(`${rs} in ${vs}: ${drained ? 'drained (weight 0, kept in the table)' : 'back in service'}`);
   if (!drained || o.wait === undefined) return;
   const until = Date.now() + o.wait * 1000;

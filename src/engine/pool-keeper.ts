@@ -73,10 +73,45 @@ export class PoolKeeper {
     return this.pool.heldBySafetyValve(vsKey);
   }
 
+  /** Told after every change of an operator hold (the daemon writes them to disk). */
+  onAdminChange: () => void = () => {};
+
   /** Takes a server out of new traffic (weight 0, kept in the table), for rolling deploys. */
   setDrain(vsKey: string, rsKey: string, drained: boolean, by: string | null = null): void {
-    const admin: AdminState | null = drained ? { mode: 'drain', source: 'api', by, at: this.clock(), reason: null } : null;
-    if (!this.pool.setAdmin(vsKey, rsKey, admin)) this.log.warn({ vs: vsKey, rs: rsKey }, 'drain of an unknown real server ignored');
+    this.setAdmin(vsKey, rsKey, 'drain', drained, by, null);
+  }
+
+  /**
+   * Sets (`on`) or clears an operator hold: `drain` (weight 0, kept in the
+   * table) or `maint` (out, as a down server). Clearing one mode leaves the
+   * other: undrain does not end a maintenance. Returns what the server holds now.
+   */
+  setAdmin(vsKey: string, rsKey: string, mode: AdminState['mode'], on: boolean, by: string | null, reason: string | null): AdminState | null | undefined {
+    const record = this.monitor.table.server(vsKey, rsKey);
+    if (!record) {
+      this.log.warn({ vs: vsKey, rs: rsKey, mode }, 'admin state of an unknown real server ignored');
+      return undefined;
+    }
+    if (!on && record.admin?.mode !== mode) return record.admin;
+    this.pool.setAdmin(vsKey, rsKey, on ? { mode, source: 'api', by, at: this.clock(), reason } : null);
+    this.onAdminChange();
+    return record.admin;
+  }
+
+  /** Holds read back at start: set on the servers still configured, without a log line each; the others are returned. */
+  restoreAdmin(entries: Iterable<{ vs: string; rs: string } & AdminState>): { restored: number; dropped: number } {
+    let restored = 0;
+    let dropped = 0;
+    for (const { vs, rs, ...admin } of entries) {
+      const record = this.monitor.table.server(vs, rs);
+      if (!record) dropped++;
+      else {
+        record.admin = admin;
+        restored++;
+      }
+    }
+    // Called before start(), whose first plan takes them in.
+    return { restored, dropped };
   }
 
   /** Called for every monitor event; hard transitions change the pool. */

@@ -6,12 +6,19 @@ import { checkBearer } from './auth.js';
 export interface DrainDeps {
   model: () => Model;
   token: () => string | undefined;
-  /** `by`: who asked (the API client's address), kept with the drain. */
-  setDrain: (vsKey: string, rsKey: string, drained: boolean, by: string) => void;
+  /** Sets or clears a hold; `by`: who asked (the API client's address), kept with it. Returns the server's hold after. */
+  setAdmin: (vsKey: string, rsKey: string, mode: 'drain' | 'maint', on: boolean, by: string, reason: string | null) => { mode: 'drain' | 'maint' } | null | undefined;
   activeConnections: (vs: VirtualServiceDef, rs: RealServerDef) => Promise<number>;
 }
 
 const target = z.object({ vs: z.string().min(1).max(200), rs: z.string().min(1).max(200) }).strict();
+const holdBody = target.extend({ reason: z.string().max(500).optional() }).strict();
+const ROUTES = [
+  ['/api/drain', 'drain', true],
+  ['/api/undrain', 'drain', false],
+  ['/api/maint', 'maint', true],
+  ['/api/unmaint', 'maint', false],
+] as const;
 
 /** Finds a virtual service by name or key and one of its real servers by `ip:port`. */
 export function findTarget(model: Model, vsName: string, rsKey: string): { vs: VirtualServiceDef; rs: RealServerDef } | { error: string } {
@@ -28,16 +35,18 @@ export function findTarget(model: Model, vsName: string, rsKey: string): { vs: V
  * the bearer token; bad input gets a 4xx with a reason and changes nothing.
  */
 export function registerDrainRoutes(app: FastifyInstance, deps: DrainDeps): void {
-  for (const [path, drained] of [['/api/drain', true], ['/api/undrain', false]] as const) {
+  for (const [path, mode, on] of ROUTES) {
     app.post(path, async (req, reply) => {
       const auth = checkBearer(req.headers.authorization, deps.token());
       if (!auth.ok) return reply.code(auth.status).send({ error: auth.error });
-      const body = target.safeParse(req.body);
-      if (!body.success) return reply.code(400).send({ error: 'expected {"vs": NAME, "rs": "IP:PORT"}', issues: body.error.issues.map((i) => i.message) });
+      const body = holdBody.safeParse(req.body);
+      if (!body.success) return reply.code(400).send({ error: 'expected {"vs": NAME, "rs": "IP:PORT", "reason"?: TEXT}', issues: body.error.issues.map((i) => i.message) });
       const found = findTarget(deps.model(), body.data.vs, body.data.rs);
       if ('error' in found) return reply.code(404).send({ error: found.error });
-      deps.setDrain(found.vs.key, found.rs.key, drained, req.ip);
-      return { vs: found.vs.name, rs: found.rs.key, drained };
+      const now = deps.setAdmin(found.vs.key, found.rs.key, mode, on, req.ip, body.data.reason ?? null);
+      // Clearing the other hold changes nothing: said, not silently accepted (undrain does not end a maintenance).
+      if (!on && now && now.mode !== mode) return reply.code(409).send({ error: `${found.rs.key} in ${found.vs.name} is in ${now.mode === 'maint' ? 'maintenance' : 'drain'}, not ${mode === 'maint' ? 'maintenance' : 'drain'}: use ${now.mode === 'maint' ? 'unmaint' : 'undrain'}` });
+      return { vs: found.vs.name, rs: found.rs.key, admin: now?.mode ?? null, ...(mode === 'drain' ? { drained: on } : { maint: on }) };
     });
   }
   app.get('/api/connections', async (req, reply) => {

@@ -20,7 +20,8 @@ function vsAddress(model: Model, key: string): { address: string; name: string; 
 export class MailPolicy {
   constructor(
     private readonly model: () => Model,
-    private readonly flapping: (vsKey: string, rsKey: string) => boolean,
+    /** Flapping, or in maintenance: no mail for its transitions. */
+    private readonly silenced: (vsKey: string, rsKey: string) => boolean,
   ) {}
 
   toMail(e: MonitorEvent): MailEvent[] {
@@ -28,7 +29,7 @@ export class MailPolicy {
     const make = (partial: Omit<MailEvent, 'id'>): MailEvent[] => [{ ...partial, id: mailEventId(partial) }];
     switch (e.type) {
       case 'server-hard': {
-        if (this.flapping(e.server.vs, e.server.rs)) return [];
+        if (this.silenced(e.server.vs, e.server.rs)) return [];
         const vs = vsAddress(m, e.server.vs);
         return make({ at: e.at, since: e.since, kind: e.to === 'down' ? 'rs-down' : 'rs-up', vs: vs.address, vsName: vs.name, rs: e.server.rs, check: e.check, reason: e.reason, ...(vs.to ? { to: vs.to } : {}) });
       }

@@ -21,17 +21,20 @@ export interface DownServer {
 export interface NotifierServers {
   /** Servers hard down now. */
   down(): Iterable<DownServer>;
-  /** The server is flapping now: its transitions are not mailed. */
-  flapping(vsKey: string, rsKey: string): boolean;
+  /** The server is flapping now, or in maintenance: its transitions are not mailed (the operator knows why it comes and goes). */
+  silenced(vsKey: string, rsKey: string): boolean;
 }
 
 /** The notifier's view of the server table. */
 export function notifierServers(table: { allServers(): Iterable<ServerRecord>; server(vsKey: string, rsKey: string): ServerRecord | undefined }): NotifierServers {
   return {
     *down() {
-      for (const r of table.allServers()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
+      for (const r of table.allServers()) if (r.hardState === 'down' && r.admin?.mode !== 'maint') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
     },
-    flapping: (vs, rs) => table.server(vs, rs)?.flapping ?? false,
+    silenced: (vs, rs) => {
+      const r = table.server(vs, rs);
+      return r !== undefined && (r.flapping || r.admin?.mode === 'maint');
+    },
   };
 }
 
@@ -52,7 +55,7 @@ export class Notifier {
     private readonly clock: () => number,
     timers: Timers = realTimers,
   ) {
-    this.policy = new MailPolicy(model, (vs, rs) => servers.flapping(vs, rs));
+    this.policy = new MailPolicy(model, (vs, rs) => servers.silenced(vs, rs));
     const reminderMs = model().notify.email?.reminderIntervalMs ?? 0;
     if (mailer && reminderMs > 0) this.stopReminder = every(timers, reminderMs, () => this.remind());
   }

@@ -40,8 +40,10 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
           ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
       const via = rs.tracks ? ` (via ${rs.tracks})` : '';
+      // An operator's hold comes first: it, not the checks, is why the weight is what it is.
+      const hold = rs.admin ? `${rs.admin.mode === 'maint' ? 'MAINT' : 'DRAIN'}${rs.admin.reason ? ` (${rs.admin.reason})` : ''}; ` : '';
       out.push(
-        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${rs.checkError ? paint(last, 'warn') : last}${via}`,
+        `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${hold}${rs.checkError ? paint(last, 'warn') : last}${via}`,
       );
     }
     for (const f of vs.foreign ?? []) out.push(`  -> ${pad(f.server, 28)}${pad(FORWARD[f.forwarding] ?? f.forwarding, 8)}${pad(String(f.weight), 7)}${paint(pad('foreign', 11), 'warn')}${pad('-', 5)}not in the config, not added by rsguard: left in place`);

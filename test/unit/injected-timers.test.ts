@@ -80,7 +80,7 @@ describe('periodic work on the injected timers', () => {
     const sent: MailEvent[] = [];
     const mailer = { enqueue: async (m: MailEvent) => void sent.push(m) };
     const down = { vs: 'tcp:10.0.0.1:80', vsName: 'web', rs: '10.0.0.2:80', check: 'tcp', reason: 'refused' };
-    const servers = { down: () => [down], flapping: () => false };
+    const servers = { down: () => [down], silenced: () => false };
     const notifier = new Notifier(() => model, servers, mailer, log, time.clock, time);
     time.advance(59_000);
     await turns();

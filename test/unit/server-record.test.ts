@@ -115,7 +115,7 @@ describe('one record per real server, rebuilt on reload', () => {
     const first = model([2, 3]);
     const { monitor, events, reload } = setup(first);
     const servers = notifierServers(monitor.table);
-    const policy = new MailPolicy(() => monitor.current, servers.flapping);
+    const policy = new MailPolicy(() => monitor.current, servers.silenced);
     const mails = (from: number): MailEvent[] => events.slice(from).flatMap((e) => policy.toMail(e));
     const checkOf = (m: Model) => m.virtualServices[0]!.realServers[0]!.checkIds[0]!;
     // Alternating results: a hard transition each, until flap detection calls it flapping.
