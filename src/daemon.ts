@@ -1,6 +1,7 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { reconfigureBalancer } from './actuators/reconfigure.js';
 import { createActuator } from './actuators/registry.js';
+import { createSyncDaemonKeeper, syncDaemonDef } from './actuators/ipvs/sync-daemon-keeper.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
@@ -93,12 +94,16 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const metrics = new Metrics();
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
-  const vrrp = new VrrpStates(() => monitor.current);
+  const vrrpStates = new VrrpStates(() => monitor.current);
+  // The IPVS sync daemon follows a VRRP instance's transitions off the bus; a dry run starts and stops nothing.
+  const syncd = opts.dryRun ? undefined : createSyncDaemonKeeper(model.balancer, log, clock);
+  if (syncd) bus.subscribe('extra', 'ipvs-sync-daemon', (e) => (e.type === 'vrrp' ? syncd.onVrrp(e.transition) : undefined));
+  const vrrp = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
   const downServers = function* () {
     for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
   };
   const notifications = wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), downServers, log, clock);
-  subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+  subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp: vrrpStates, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
 
   // Check states survive a restart: a dead server stays dead (no flap).
@@ -163,6 +168,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   await notifications.start();
   scheduler.start();
   pools.start();
+  syncd?.start();
   const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
   healthFile.start();
@@ -202,6 +208,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     scheduler.setChecks(next.checks, next.global.startupSpreadMs);
     await nextTurn();
     pools.onReload(next, reconcileIntervalOf(next));
+    if (next.balancer.kind === current.balancer.kind) syncd?.reconfigure(syncDaemonDef(next.balancer), next.balancer.reconcileIntervalMs);
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();
@@ -286,6 +293,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       unwatchBalancer?.();
       await q.close();
       await pools.stop();
+      await syncd?.stop();
       await notifications.stop();
       pinger.close();
       await app.close();

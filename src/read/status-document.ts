@@ -1,3 +1,4 @@
+import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 import type { Health } from '../state/check-state.js';
 import { formatHostPort } from '../lib/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
@@ -59,6 +60,8 @@ export interface VrrpStatus {
 
 export interface VrrpReader {
   vrrp(): VrrpStatus[];
+  /** The IPVS connection sync daemon that follows a VRRP instance; null when none is configured. */
+  syncDaemon?(): SyncDaemonStatus | null;
 }
 
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
@@ -68,6 +71,8 @@ export interface StatusDocument {
   balancer: BalancerStatus;
   virtualServices: VirtualServiceStatus[];
   vrrp: VrrpStatus[];
+  /** IPVS balancer with `syncDaemon`: the role wanted for the instance's state and what `ipvsadm -L --daemon` shows. */
+  ipvsSyncDaemon?: SyncDaemonStatus | null;
 }
 
 export interface LastCheckJson {
@@ -243,5 +248,6 @@ export function statusDocument(monitor: HealthReader, pools: PoolReader, now: nu
     balancer: pools.balancerStatus(),
     virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
     vrrp: vrrp.vrrp(),
+    ...(vrrp.syncDaemon ? { ipvsSyncDaemon: vrrp.syncDaemon() } : {}),
   };
 }
