@@ -99,6 +99,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const syncd = opts.dryRun ? undefined : createSyncDaemonKeeper(model.balancer, log, clock);
   if (syncd) bus.subscribe('extra', 'ipvs-sync-daemon', (e) => (e.type === 'vrrp' ? syncd.onVrrp(e.transition) : undefined));
   const vrrp = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
+  if (syncd) metrics.attachSyncDaemon(() => syncd.status());
   const downServers = function* () {
     for (const r of monitor.serverRecords()) if (r.hardState === 'down') yield { vs: r.ref.vs, vsName: r.ref.vsName, rs: r.ref.rs, check: r.downCheck, reason: r.downReason };
   };

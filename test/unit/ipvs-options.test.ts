@@ -180,3 +180,18 @@ describe('keepalived 2.2.7 global_defs lvs_timeouts and lvs_sync_daemon (global_
     assert.ok(g.tolerated!.some((t) => /group address 10.0.0.1 is not multicast - ignoring/.test(t.message)));
   });
 });
+
+describe('ldirectord ops and schedflags (ld_setup)', () => {
+  const LD = (lines: string, proto = '53') => `virtual=10.0.0.1:${proto}\n\treal=127.0.0.2:${proto} gate\n\tscheduler=sh\n\tchecktype=connect\n\tprotocol=${proto === '53' ? 'udp' : 'tcp'}\n${lines}\n`;
+  it('ops=yes is -o on a UDP virtual, and said and not set on a TCP one; schedflags is -b as written', async () => {
+    const m = await loadConfig(write(LD('\tops=yes\n\tschedflags=sh-port,sh-fallback')), 'ldirectord');
+    assert.deepEqual(m.virtualServices[0]!.balancerOptions?.ipvs, { onePacket: true, schedulerFlags: ['sh-port', 'sh-fallback'] });
+    const t = await loadConfig(write(LD('\tops=yes', '80')), 'ldirectord');
+    assert.equal(t.virtualServices[0]!.balancerOptions?.ipvs, undefined);
+    assert.ok(t.warnings.some((w) => /ops=yes on a tcp virtual/.test(w)), t.warnings.join('\n'));
+  });
+  it('a flag ipvsadm does not know, or one for another scheduler, is refused (ipvsadm would refuse the service)', async () => {
+    await assert.rejects(loadConfig(write(LD('\tschedflags=sh-bogus')), 'ldirectord'), (e: ConfigError) => e.issues.some((i) => i.line === 6 && /ipvsadm knows no sh-bogus/.test(i.message)));
+    await assert.rejects(loadConfig(write(LD('\tschedflags=mh-port')), 'ldirectord'), /mh-port applies to scheduler mh only/);
+  });
+});

@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { CommandRunner } from '../../src/actuators/ipvs/command-runner.js';
 import { parseDaemons, roleFor, syncCommands, type RunningDaemon, type SyncDaemonDef } from '../../src/actuators/ipvs/sync-daemon.js';
 import { SyncDaemonKeeper } from '../../src/actuators/ipvs/sync-daemon-keeper.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 
 const DEF: SyncDaemonDef = { interface: 'eth1', vrrpInstance: 'VI_1', syncId: 51 };
 /** As the guest's ipvsadm 1.31 printed them. */
@@ -80,6 +81,12 @@ describe('IPVS sync daemon keeper: follows the instance transitions', () => {
     await settle();
     assert.deepEqual([...ipvsadm.slots.keys()], ['backup']);
     assert.deepEqual(k.status()!.running.map((d) => d.role), ['backup']);
+    const metrics = new Metrics();
+    metrics.attachSyncDaemon(() => k.status());
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^rsguard_ipvs_sync_daemon_running\{role="backup"\} 1$/m);
+    assert.match(text, /^rsguard_ipvs_sync_daemon_running\{role="master"\} 0$/m);
+    assert.match(text, /^rsguard_ipvs_sync_daemon_ok 1$/m);
     await k.stop();
     assert.deepEqual([...ipvsadm.slots.keys()], []);
   });
