@@ -209,7 +209,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     scheduler.setChecks(next.checks, next.global.startupSpreadMs);
     await nextTurn();
     pools.onReload(next, reconcileIntervalOf(next));
-    if (next.balancer.kind === current.balancer.kind) syncd?.reconfigure(syncDaemonDef(next.balancer), next.balancer.reconcileIntervalMs);
+    // Another balancer kind waits for a restart (logged above), and so does the sync daemon with it.
+    if (next.balancer.kind === 'ipvs') syncd?.reconfigure(syncDaemonDef(next.balancer), next.balancer.reconcileIntervalMs);
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();

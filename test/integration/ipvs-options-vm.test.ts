@@ -24,6 +24,10 @@ describe('IPVS options and the sync daemon against real kernel IPVS (QEMU guest)
     if (doc.scenarioError) stopped += `\nthe scenario stopped: ${doc.scenarioError}`;
     if (doc.daemonExit) stopped += `\nrsguard exited before it was stopped (${doc.daemonExit})`;
     if (stopped || Object.values(results).some((r) => !r.ok)) stopped += `\nrsguard's last log lines:\n${doc.logs.split('\n').slice(-40).join('\n')}`;
+    // The figures behind the verdicts, in the TAP output: the compared tables, what the hand edits showed, the transition times.
+    for (const k of ['differential-saved', 'differential-timeouts', 'drift-seen', ...Object.keys(results).filter((k) => /^syncd-\d-[A-Z]+$/.test(k))]) {
+      if (results[k]) process.stdout.write(`# ${k}: ${results[k]!.detail.replace(/\n/g, '\n#   ')}\n`);
+    }
   });
   after(() => {
     if (out) rmSync(out, { recursive: true, force: true });
@@ -55,7 +59,7 @@ describe('IPVS options and the sync daemon against real kernel IPVS (QEMU guest)
     step('drift-repaired');
     step('reload-flag-change');
   });
-  it('the sync daemon runs backup before any transition, master on MASTER, backup on BACKUP and FAULT, master again, as rsguard notify reports them; shown in /api/status', () => {
+  it('the sync daemon runs backup before any transition, master on MASTER, backup on BACKUP and FAULT, master again, as keepalived reports them through rsguard notify and notify_fifo; shown in /api/status', () => {
     step('syncd-initial-backup');
     for (const [i, s] of ['MASTER', 'BACKUP', 'MASTER', 'FAULT', 'MASTER'].entries()) {
       step(`syncd-${i}-${s}`);

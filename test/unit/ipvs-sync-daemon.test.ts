@@ -105,4 +105,21 @@ describe('IPVS sync daemon keeper: follows the instance transitions', () => {
     assert.equal(k.status()!.error, null);
     await k.stop();
   });
+  it('a reload with another id restarts the daemon in its role; a reload without syncDaemon stops what rsguard ran', async () => {
+    const ipvsadm = fakeIpvsadm();
+    const k = new SyncDaemonKeeper(ipvsadm, DEF, 0, pino({ level: 'silent' }), () => 0);
+    k.start();
+    k.onVrrp(t('MASTER'));
+    await settle();
+    assert.match(ipvsadm.slots.get('master')!, /syncid=51/);
+    k.reconfigure({ ...DEF, syncId: 52 }, 0);
+    await settle();
+    assert.deepEqual([...ipvsadm.slots.keys()], ['master']);
+    assert.match(ipvsadm.slots.get('master')!, /syncid=52/);
+    k.reconfigure(undefined, 0);
+    await settle();
+    assert.deepEqual([...ipvsadm.slots.keys()], []);
+    assert.equal(k.status(), null);
+    await k.stop();
+  });
 });

@@ -75,12 +75,14 @@ async function reload(): Promise<void> {
 }
 /** keepalived's notify script, as keepalived calls it: `rsguard notify INSTANCE VI_1 MASTER 100`. */
 const notify = (state: string) => spawnSync(process.execPath, [cli, 'notify', '--url', API, '--token-file', tokenFile, '--spool', path.join(dir, 'spool'), 'INSTANCE', 'VI_1', state, '100'], { encoding: 'utf8' });
+/** keepalived's notify_fifo line for the instance (vrrp_notify.c), written as keepalived writes it. */
+const fifo = (state: string) => spawnSync('sh', ['-c', `printf 'INSTANCE "VI_1" ${state} 100\\n' > ${dir}/notify.fifo`], { encoding: 'utf8', timeout: 10_000 });
 const status = async () => (await fetch(`${API}/api/status`)).json() as Promise<{ ipvsSyncDaemon?: { want: string; vrrpState: string | null; running: Array<{ role: string; syncId: number }>; error: string | null }; virtualServices: Array<{ name: string; adopted: boolean; leftAsFound: string[] }> }>;
 
 const C = 'checks: []';
 const yamlConfig = (dnsFlags: string) => `global: { listen: 127.0.0.1:23011, startupSpread: 100ms, apiTokenFile: ${tokenFile}, checkDefaults: { interval: 300ms, timeout: 800ms } }
 balancer: { kind: ipvs, reconcileInterval: 1s, stateFile: ${dir}/owned.json, timeouts: { tcp: 2h, udp: 60s }, syncDaemon: { interface: lo, vrrpInstance: VI_1 } }
-notify: { vrrpSpoolDir: ${dir}/spool }
+notify: { vrrpSpoolDir: ${dir}/spool, keepalivedFifo: ${dir}/notify.fifo }
 vrrp: { instances: [{ name: VI_1, virtualRouterId: 51 }] }
 virtualServices:
   - { name: dns, address: 10.0.0.1:53, protocol: udp, scheduler: sh, forwarding: dr, ipvs: { onePacket: true, schedulerFlags: [${dnsFlags}] }, ${C},
@@ -209,12 +211,13 @@ try {
   // maxlen is the kernel's, from the interface MTU (65507 on lo).
   const line = (role: string) => new RegExp(`^${role} sync daemon \\(mcast=lo, syncid=51, maxlen=\\d+, group=224\\.0\\.0\\.81, port=8848, ttl=1\\)$`);
   await until('syncd-initial-backup', daemons, (x) => line('backup').test(x));
-  const steps: Array<[string, string]> = [['MASTER', 'master'], ['BACKUP', 'backup'], ['MASTER', 'master'], ['FAULT', 'backup'], ['MASTER', 'master']];
-  for (const [i, [state, role]] of steps.entries()) {
-    const r = notify(state);
+  // Through both ways keepalived reports a transition: its notify script (rsguard notify) and its notify_fifo.
+  const steps: Array<[string, string, 'notify' | 'fifo']> = [['MASTER', 'master', 'notify'], ['BACKUP', 'backup', 'fifo'], ['MASTER', 'master', 'fifo'], ['FAULT', 'backup', 'notify'], ['MASTER', 'master', 'notify']];
+  for (const [i, [state, role, via]] of steps.entries()) {
+    const r = via === 'notify' ? notify(state) : fifo(state);
     const t0 = Date.now();
     const ok = await until(`syncd-${i}-${state}`, daemons, (x) => line(role).test(x));
-    results[`syncd-${i}-${state}`]!.detail += `\nnotify exit ${r.status} ${r.stderr.trim()} (${Date.now() - t0} ms to the daemon)`;
+    results[`syncd-${i}-${state}`]!.detail += `\n${via} exit ${r.status} ${r.stderr.trim()} (${Date.now() - t0} ms to the daemon)`;
     if (!ok) break;
     const st = (await status()).ipvsSyncDaemon;
     record(`syncd-${i}-${state}-status`, st?.vrrpState === state && st.want === role && st.running.length === 1 && st.running[0]!.role === role && st.error === null, JSON.stringify(st));
