@@ -5,6 +5,7 @@ import type { CommandRunner } from '../../src/actuators/ipvs/command-runner.js';
 import { parseDaemons, roleFor, syncCommands, type RunningDaemon, type SyncDaemonDef } from '../../src/actuators/ipvs/sync-daemon.js';
 import { SyncDaemonKeeper } from '../../src/actuators/ipvs/sync-daemon-keeper.js';
 import { Metrics } from '../../src/metrics/metrics.js';
+import { renderStatusTable } from '../../src/read/status-table.js';
 
 const DEF: SyncDaemonDef = { interface: 'eth1', vrrpInstance: 'VI_1', syncId: 51 };
 /** As the guest's ipvsadm 1.31 printed them. */
@@ -87,6 +88,8 @@ describe('IPVS sync daemon keeper: follows the instance transitions', () => {
     assert.match(text, /^rsguard_ipvs_sync_daemon_running\{role="backup"\} 1$/m);
     assert.match(text, /^rsguard_ipvs_sync_daemon_running\{role="master"\} 0$/m);
     assert.match(text, /^rsguard_ipvs_sync_daemon_ok 1$/m);
+    const table = renderStatusTable({ generatedAt: '', source: 'x', balancer: { kind: 'ipvs', ok: true, lastError: null, lastReconcileAt: null, problems: [] }, virtualServices: [], vrrp: [], ipvsSyncDaemon: k.status() } as never);
+    assert.match(table, /IPVS sync daemon: follows VI_1 \(FAULT\), wants backup; running: backup \(syncid 51, eth1\)/);
     await k.stop();
     assert.deepEqual([...ipvsadm.slots.keys()], []);
   });
