@@ -44,6 +44,7 @@ describe('IPVS options and the sync daemon against real kernel IPVS (QEMU guest)
     step('differential-saved');
     step('differential-thresholds');
     step('differential-timeouts');
+    step('no-edit-churn');
   });
   it('from YAML: -b, -o, -x/-y and --set are applied and read back with ipvsadm -Sn, -Ln --thresholds and -L --timeout', () => {
     step('options-applied');

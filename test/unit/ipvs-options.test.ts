@@ -43,6 +43,21 @@ describe('IPVS service options: ipvsadm -Sn as the guest printed it (ipvsadm 1.3
     assert.deepEqual(parseTimeouts('Timeout (tcp tcpfin udp): 900 120 300\n'), { tcp: 900, tcpFin: 120, udp: 300 });
     assert.throws(() => parseIpvsSave('-A -t 10.0.0.1:80 -s sh -b sh-bogus\n'), /unknown scheduler flag/);
   });
+  it('flag-3 under sh or mh, which ipvsadm prints as an empty -b, is not edited at every reconcile', () => {
+    const m3 = yaml('  - { address: 10.0.0.23:80, scheduler: sh, ipvs: { schedulerFlags: [flag-3] }, realServers: [{ address: 127.0.0.2:80 }] }\n');
+    // As the guest printed the service keepalived and rsguard created (`-b` and then nothing).
+    const t3 = parseIpvsSave('-A -t 10.0.0.23:80 -s sh -b \n-a -t 10.0.0.23:80 -r 127.0.0.2:80 -g -w 1\n');
+    assert.equal(t3.get('tcp:10.0.0.23:80')!.flags, 0x20);
+    assert.deepEqual(argv(planIpvs(desired(m3), t3, owned(m3), { foreignServers: 'keep', complete: true }).commands), []);
+    // Beside a named flag flag-3 cannot be seen: compared on what can.
+    const m4 = yaml('  - { address: 10.0.0.23:80, scheduler: sh, ipvs: { schedulerFlags: [sh-port, flag-3] }, realServers: [{ address: 127.0.0.2:80 }] }\n');
+    const t4 = parseIpvsSave('-A -t 10.0.0.23:80 -s sh -b sh-port\n-a -t 10.0.0.23:80 -r 127.0.0.2:80 -g -w 1\n');
+    assert.deepEqual(argv(planIpvs(desired(m4), t4, owned(m4), { foreignServers: 'keep', complete: true }).commands), []);
+    // Under rr every bit has a name: flag-3 missing is an edit.
+    const m5 = yaml('  - { address: 10.0.0.23:80, scheduler: rr, ipvs: { schedulerFlags: [flag-3] }, realServers: [{ address: 127.0.0.2:80 }] }\n');
+    const t5 = parseIpvsSave('-A -t 10.0.0.23:80 -s rr\n-a -t 10.0.0.23:80 -r 127.0.0.2:80 -g -w 1\n');
+    assert.deepEqual(argv(planIpvs(desired(m5), t5, owned(m5), { foreignServers: 'keep', complete: true }).commands), ['-E -t 10.0.0.23:80 -s rr -b flag-3']);
+  });
 });
 
 describe('IPVS service options in the plan', () => {

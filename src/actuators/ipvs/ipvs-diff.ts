@@ -99,7 +99,7 @@ function settingDifferences(vs: VirtualServiceDef, current: IpvsService): string
   const mask = (m: string | null | undefined) => (m && m !== '255.255.255.255' ? m : null);
   const o = serviceOptions(vs);
   if (current.scheduler !== vs.scheduler) out.push(`scheduler ${current.scheduler} (config: ${vs.scheduler})`);
-  if (current.flags !== o.flags) out.push(`scheduler flags ${flagNames(current.flags, current.scheduler) || 'none'} (config: ${flagNames(o.flags, vs.scheduler) || 'none'})`);
+  if ((current.flags & current.flagsKnown) !== (o.flags & current.flagsKnown)) out.push(`scheduler flags ${flagNames(current.flags, current.scheduler) || 'none'} (config: ${flagNames(o.flags, vs.scheduler) || 'none'})`);
   if (current.onePacket !== o.onePacket) out.push(`one-packet scheduling ${current.onePacket ? 'on' : 'off'} (config: ${o.onePacket ? 'on' : 'off'})`);
   if (current.persistenceSec !== p) out.push(`persistence ${seconds(current.persistenceSec)} (config: ${seconds(p)})`);
   else if (p !== null && mask(vs.persistence?.netmask) !== mask(current.netmask)) out.push(`persistence netmask ${current.netmask ?? '255.255.255.255'} (config: ${vs.persistence?.netmask ?? '255.255.255.255'})`);

@@ -22,6 +22,8 @@ export interface IpvsService {
   netmask: string | null;
   /** Scheduler flag bits (`-b`, IP_VS_SVC_F_SCHED1..3). */
   flags: number;
+  /** The bits of `flags` that -Sn can show: under sh and mh ipvsadm prints no name for flag-3. */
+  flagsKnown: number;
   /** One-packet scheduling (`-o`). */
   onePacket: boolean;
   dests: Map<string, IpvsDest>;
@@ -50,6 +52,25 @@ function option(tokens: string[], flag: string): string | undefined {
   return i >= 0 ? tokens[i + 1] : undefined;
 }
 
+/**
+ * `-b` as ipvsadm 1.31 prints it (print_sched_flags): under sh and mh only
+ * the fallback and port bits have names, so flag-3 there prints as `-b`
+ * with nothing after it (seen in the guest: `-A -t 10.0.0.23:80 -s sh -b `).
+ * An empty list is therefore flag-3 alone; beside a named flag, flag-3
+ * cannot be seen, and the diff must not compare it (it would edit the
+ * service at every reconcile, for ever).
+ */
+function readFlags(tokens: string[], scheduler: string, line: string): { flags: number; flagsKnown: number } {
+  const hashing = scheduler === 'sh' || scheduler === 'mh';
+  const i = tokens.indexOf('-b');
+  if (i < 0) return { flags: 0, flagsKnown: 0x38 };
+  const list = tokens[i + 1];
+  if (list === undefined || list.startsWith('-')) return hashing ? { flags: 0x20, flagsKnown: 0x38 } : { flags: 0, flagsKnown: 0x38 };
+  const flags = parseFlagList(list);
+  if (typeof flags === 'string') throw new IpvsParseError(`${flags} in ${JSON.stringify(line)}`);
+  return { flags, flagsKnown: hashing ? 0x18 : 0x38 };
+}
+
 export function parseIpvsSave(text: string): IpvsTable {
   const table: IpvsTable = new Map();
   for (const raw of text.split('\n')) {
@@ -59,10 +80,9 @@ export function parseIpvsSave(text: string): IpvsTable {
     if (tokens[0] === '-A') {
       const key = serviceKey(tokens);
       const p = option(tokens, '-p');
-      const b = option(tokens, '-b');
-      const flags = b === undefined ? 0 : parseFlagList(b);
-      if (typeof flags === 'string') throw new IpvsParseError(`${flags} in ${JSON.stringify(line)}`);
-      table.set(key, { key, scheduler: option(tokens, '-s') ?? 'wlc', persistenceSec: p === undefined ? null : Number(p), netmask: option(tokens, '-M') ?? null, flags, onePacket: tokens.includes('-o'), dests: new Map() });
+      const scheduler = option(tokens, '-s') ?? 'wlc';
+      const { flags, flagsKnown } = readFlags(tokens, scheduler, line);
+      table.set(key, { key, scheduler, persistenceSec: p === undefined ? null : Number(p), netmask: option(tokens, '-M') ?? null, flags, flagsKnown, onePacket: tokens.includes('-o'), dests: new Map() });
     } else if (tokens[0] === '-a') {
       const service = table.get(serviceKey(tokens));
       if (!service) throw new IpvsParseError(`real server line before its service: ${JSON.stringify(line)}`);
