@@ -1,9 +1,5 @@
-import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runVmScenario, vmReady } from '../helpers/ipvs-vm.js';
+import { describe, it } from 'node:test';
+import { useVmScenario } from '../helpers/ipvs-vm.js';
 
 /**
  * Issue 26 items 3 and 4 against a real kernel IPVS in the QEMU guest, in
@@ -12,31 +8,8 @@ import { runVmScenario, vmReady } from '../helpers/ipvs-vm.js';
  * the connection sync daemon following a VRRP instance.
  */
 describe('IPVS options and the sync daemon against real kernel IPVS (QEMU guest)', () => {
-  let out: string;
-  let results: Record<string, { ok: boolean; detail: string }> = {};
-  let stopped = '';
-  before(async () => {
-    assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
-    out = mkdtempSync(path.join(tmpdir(), 'rsguard-ipvs-opts-'));
-    const { raw } = await runVmScenario(out, 'ipvs-options-scenario', 300);
-    const doc = JSON.parse(raw) as { results: typeof results; daemonExit: string | null; scenarioError: string | null; logs: string };
-    results = doc.results;
-    if (doc.scenarioError) stopped += `\nthe scenario stopped: ${doc.scenarioError}`;
-    if (doc.daemonExit) stopped += `\nrsguard exited before it was stopped (${doc.daemonExit})`;
-    if (stopped || Object.values(results).some((r) => !r.ok)) stopped += `\nrsguard's last log lines:\n${doc.logs.split('\n').slice(-40).join('\n')}`;
-    // The figures behind the verdicts, in the TAP output: the compared tables, what the hand edits showed, the transition times.
-    for (const k of ['differential-saved', 'differential-timeouts', 'drift-seen', ...Object.keys(results).filter((k) => /^syncd-\d-[A-Z]+$/.test(k))]) {
-      if (results[k]) process.stdout.write(`# ${k}: ${results[k]!.detail.replace(/\n/g, '\n#   ')}\n`);
-    }
-  });
-  after(() => {
-    if (out) rmSync(out, { recursive: true, force: true });
-  });
-  const step = (name: string) => {
-    const r = results[name];
-    assert.ok(r, `step ${name} did not run${stopped}`);
-    assert.ok(r.ok, `step ${name} failed:\n${r.detail}${stopped}`);
-  };
+  // The figures behind the verdicts, in the TAP output: the compared tables, what the hand edits showed, the transition times.
+  const step = useVmScenario('ipvs-options-scenario', 300, (results) => ['differential-saved', 'differential-timeouts', 'drift-seen', ...Object.keys(results).filter((k) => /^syncd-\d-[A-Z]+$/.test(k))]);
 
   it('keepalived 2.2.7 and rsguard on one keepalived.conf leave the same -Sn table, thresholds and timeouts (ops, sh/mh flags in keepalived order, flag-3, ops on TCP reset, uthreshold/lthreshold, lvs_timeouts)', () => {
     step('keepalived-applied');

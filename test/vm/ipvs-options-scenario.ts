@@ -4,19 +4,18 @@
 // hand edit, left alone on an adopted service; keepalived 2.2.7 and rsguard
 // on the same keepalived.conf give the same table; the sync daemon through
 // MASTER, BACKUP, FAULT and back. Writes results.json after every step.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScenarioDaemon } from './scenario-daemon.js';
 
 const out = process.argv[2]!;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'dist/src/cli.js');
 const results: Record<string, { ok: boolean; detail: string }> = {};
-const logs: string[] = [];
 let scenarioError: string | null = null;
-let daemonExit: string | null = null;
-const save = () => writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, daemonExit, scenarioError, logs: logs.join('').slice(-200_000) }, null, 1));
+const save = () => writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, daemonExit: daemon.exit, scenarioError, logs: logs.join('').slice(-200_000) }, null, 1));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ipvsadm = (...args: string[]) => execFileSync('ipvsadm', args, { encoding: 'utf8' });
 const saved = () => ipvsadm('-Sn');
@@ -48,29 +47,13 @@ async function until(step: string, read: () => string, pred: (t: string) => bool
 /** A row of `ipvsadm -Ln --thresholds`: `-> 127.0.0.2:53  100  50`. */
 const thr = (t: string, dest: string, u: number, l: number) => new RegExp(`->\\s+${dest.replace(/[.[\]]/g, '\\$&')}\\s+${u}\\s+${l}\\s`).test(t);
 
-let daemon: ChildProcess | undefined;
-let stopping = false;
-function start(config: string, format?: string): void {
-  stopping = false;
-  const d = spawn(process.execPath, [cli, 'run', '-c', config, '--listen', '127.0.0.1:23011', '--token-file', tokenFile, ...(format ? ['--format', format, '--config-id', 'x'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  d.stdout!.on('data', (b: Buffer) => logs.push(b.toString()));
-  d.stderr!.on('data', (b: Buffer) => logs.push(b.toString()));
-  d.once('exit', (code, signal) => {
-    if (stopping) return;
-    daemonExit = `code ${code} signal ${signal}`;
-    save();
-  });
-  daemon = d;
-}
-async function stop(): Promise<void> {
-  const d = daemon!;
-  stopping = true;
-  d.kill('SIGTERM');
-  if (d.exitCode === null && d.signalCode === null) await new Promise((r) => d.once('exit', r));
-}
+const daemon = new ScenarioDaemon(cli, () => save());
+const logs = daemon.logs;
+const start = (config: string, format?: string) => daemon.start(['-c', config, '--listen', '127.0.0.1:23011', '--token-file', tokenFile, ...(format ? ['--format', format, '--config-id', 'x'] : [])]);
+const stop = () => daemon.stop();
 async function reload(): Promise<void> {
   const before = logs.join('').split('config reloaded').length;
-  daemon!.kill('SIGHUP');
+  daemon.signal('SIGHUP');
   for (const t0 = Date.now(); Date.now() - t0 < 20_000; await sleep(100)) if (logs.join('').split('config reloaded').length > before) return;
 }
 /** keepalived's notify script, as keepalived calls it: `rsguard notify INSTANCE VI_1 MASTER 100`. */
@@ -244,9 +227,6 @@ try {
   record('clean-stop-leaves-adopted', !t.includes('10.0.0.1:53') && has(t, '-A -u 10.0.0.5:53 -s sh -b sh-fallback'), t);
 } catch (err) {
   scenarioError = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  if (daemon && daemon.exitCode === null && !stopping) {
-    stopping = true;
-    daemon.kill('SIGKILL');
-  }
+  daemon.kill();
 }
 save();
