@@ -1,6 +1,8 @@
-import { unwatchFile, watchFile } from 'node:fs';
+import { watchForReload } from './auto-reload.js';
 import { reconfigureBalancer } from './actuators/reconfigure.js';
 import { createActuator } from './actuators/registry.js';
+import { syncDaemonDef } from './actuators/ipvs/sync-daemon-keeper.js';
+import { wireSyncDaemon } from './sync-daemon-wiring.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
@@ -96,9 +98,11 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const q = await createQueue(model, opts.configFile, { pinger }, clock, log);
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
-  const vrrp = new VrrpStates(() => monitor.current);
+  const vrrpStates = new VrrpStates(() => monitor.current);
+  const syncd = wireSyncDaemon(model.balancer, Boolean(opts.dryRun), bus, metrics, log, clock);
+  const vrrp = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
   const notifications = leadership.gate(wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock));
-  subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
+  subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp: vrrpStates, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
 
   // Check states survive a restart: a dead server stays dead (no flap).
@@ -165,6 +169,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     () => scheduler.stop(),
   );
   pools.start();
+  syncd?.start();
   const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
   healthFile.start();
@@ -201,6 +206,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     scheduler.setChecks(next.checks, next.global.startupSpreadMs);
     await nextTurn();
     pools.onReload(next, next.balancer.reconcileIntervalMs);
+    // Another balancer kind waits for a restart (logged above), and so does the sync daemon with it.
+    if (next.balancer.kind === 'ipvs') syncd?.reconfigure(syncDaemonDef(next.balancer), next.balancer.reconcileIntervalMs);
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();
@@ -262,14 +269,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     }
   });
   resolveAgain.schedule(model);
-  // ldirectord autoreload: poll the file's mtime (fs.watch misses editors that replace the file).
-  let lastMtime = 0;
-  const onFileChange = (curr: { mtimeMs: number }) => {
-    if (curr.mtimeMs === lastMtime || curr.mtimeMs === 0) return;
-    lastMtime = curr.mtimeMs;
-    void reload();
-  };
-  if (model.global.autoReload) watchFile(opts.configFile, { interval: 2000 }, onFileChange);
+  const unwatchFile = watchForReload(opts.configFile, model.global.autoReload, reload);
 
   return {
     address,
@@ -277,7 +277,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     poolKeeper: pools,
     reload,
     async stop() {
-      unwatchFile(opts.configFile, onFileChange);
+      unwatchFile();
       resolveAgain.stop();
       bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
       await healthFile.stop();
@@ -286,6 +286,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       await q.close();
       await pools.stop();
       await leadership.stop();
+      await syncd?.stop();
       await notifications.stop();
       pinger.close();
       await app.close();

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BalancerDef, VirtualServiceDef } from '../config/model.js';
+import type { BalancerDef, Model, VirtualServiceDef } from '../config/model.js';
 import type { Actuator } from './actuator.js';
 
 /**
@@ -29,6 +29,8 @@ export interface BalancerKind<S extends z.ZodObject = z.ZodObject, D extends Bal
   identity?(vs: Pick<VirtualServiceDef, 'balancerOptions'>): string | undefined;
   /** Problems with the virtual services that only this balancer has (HAProxy: each needs a backend). */
   validate?(virtualServices: readonly VirtualServiceDef[]): Array<{ index: number; message: string }>;
+  /** Settings that depend on the rest of the model (IPVS: the sync daemon's id from its VRRP instance): filled in on `def`; problems returned, each naming its `balancer.` key. */
+  resolve?(def: D, vrrp: Model['vrrp']): string[];
   create(def: D): Actuator;
 }
 

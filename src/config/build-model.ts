@@ -52,9 +52,12 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   resolveTracks(tracks, virtualServices, checks, issues);
   const balancer = buildBalancer(input.balancer);
   for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
+  // Before the verdict: a duplicate vrrp instance, or a sync daemon whose id cannot be resolved, refuses the config.
+  const vrrp = buildVrrp(input.vrrp, issues);
+  for (const message of balancerFor(balancer.kind)!.resolve?.(balancer, vrrp) ?? []) issues.push({ path: ['balancer', message.slice(0, message.indexOf(':'))], message: message.slice(message.indexOf(':') + 2) });
   if (issues.length || !global) return { issues };
   const queue = { prefix: input.queue.prefix, ...(input.queue.redis ? { redis: input.queue.redis } : {}), ...(input.queue.staleAfter !== undefined ? { staleAfterMs: input.queue.staleAfter } : {}), ...(input.queue.leaseTime !== undefined ? { leaseMs: input.queue.leaseTime } : {}) };
-  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, vrrp: buildVrrp(input.vrrp, issues), checks, warnings: [] }, issues };
+  return { model: { source, format: 'rsguard-yaml', global, balancer, notify: buildNotify(input.notify), queue, virtualServices, vrrp, checks, warnings: [] }, issues };
 }
 
 function buildLog(l: ConfigInput['global']['log'], issues: PathIssue[]): LogTarget {

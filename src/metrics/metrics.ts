@@ -6,6 +6,7 @@ import { registerStateGauges, type MetricsSources } from './state-gauges.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { CHECK_ERROR_REASONS } from '../probes/types.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
+import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 
 /**
  * rsguard's own registry (no prom-client globals). Label values are bounded:
@@ -58,6 +59,35 @@ export class Metrics {
     );
     // Every reason is exposed from the start (at 0), so an alert rule's rate() has a series before the first error.
     for (const reason of CHECK_ERROR_REASONS) this.checkErrors.set(reason, checkErrors.child(reason));
+  }
+
+  /**
+   * The IPVS sync daemon, read at scrape time: per role 1 while `ipvsadm -L
+   * --daemon` last showed it running, and whether it is as the VRRP state
+   * wants it (0 after a failed start, say). No series without a syncDaemon.
+   */
+  attachSyncDaemon(status: () => SyncDaemonStatus | null): void {
+    new Gauge({
+      name: 'rsguard_ipvs_sync_daemon_running',
+      help: 'IPVS connection sync daemon running, by role (master, backup), as ipvsadm -L --daemon last showed it.',
+      labelNames: ['role'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const s = status();
+        if (s) for (const role of ['master', 'backup']) this.set({ role }, s.running.some((d) => d.role === role) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'rsguard_ipvs_sync_daemon_ok',
+      help: '1 while the IPVS sync daemon is as its VRRP instance state wants it, 0 after a command failed or the daemons could not be listed.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const s = status();
+        if (s) this.set(s.error === null && s.lastCheckedAt !== null ? 1 : 0);
+      },
+    });
   }
 
   /** The gauges that read rsguard's state at scrape time, once the things they read exist. */

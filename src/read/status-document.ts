@@ -1,3 +1,4 @@
+import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 import type { Health } from '../state/check-state.js';
 import { formatHostPort } from '../lib/address.js';
 import type { VirtualServiceDef } from '../config/model.js';
@@ -72,6 +73,8 @@ export interface VrrpStatus {
 
 export interface VrrpReader {
   vrrp(): VrrpStatus[];
+  /** The IPVS connection sync daemon that follows a VRRP instance; null when none is configured. */
+  syncDaemon?(): SyncDaemonStatus | null;
 }
 
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
@@ -83,6 +86,8 @@ export interface StatusDocument {
   vrrp: VrrpStatus[];
   /** Distributed mode: this scheduler's role, the lease holder and its fencing token (absent in embedded mode). */
   leadership?: LeaseView;
+  /** IPVS balancer with `syncDaemon`: the role wanted for the instance's state and what `ipvsadm -L --daemon` shows. */
+  ipvsSyncDaemon?: SyncDaemonStatus | null;
 }
 
 export interface LastCheckJson {
@@ -270,5 +275,6 @@ export function statusDocument(monitor: HealthReader, pools: PoolReader, now: nu
     balancer: pools.balancerStatus(),
     virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
     vrrp: vrrp.vrrp(),
+    ...(vrrp.syncDaemon ? { ipvsSyncDaemon: vrrp.syncDaemon() } : {}),
   };
 }

@@ -57,5 +57,11 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
       out.push(`${pad(v.kind, 9)}${pad(v.name, 21)}${tone ? paint(pad(state, 11), tone) : pad(state, 11)}${pad(v.since ?? '-', 26)}${pad(v.interface ?? '-', 11)}${what}${v.configured ? '' : ' (not in the config)'}`);
     }
   }
+  const sd = doc.ipvsSyncDaemon;
+  if (sd) {
+    const running = sd.running.map((d) => `${d.role} (syncid ${d.syncId}, ${d.interface})`).join(', ') || 'none';
+    const line = `IPVS sync daemon: follows ${sd.vrrpInstance} (${sd.vrrpState ?? 'no state reported yet'}), wants ${sd.want}; running: ${running}`;
+    out.push('', sd.error ? `${line}\n  ${paint(`not as wanted: ${sd.error}`, 'bad')}` : line);
+  }
   return out.join('\n');
 }

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { ROOT } from './daemon-process.js';
 
 /**
@@ -77,4 +80,37 @@ export async function runVmScenario(out: string, scenario: string, timeoutSec?: 
     process.stdout.write(`# ${text.replace(/\n/g, '\n# ')}\n`);
   }
   throw new Error(`the guest wrote no results.\nguest log:\n${readOut('guest.log') ?? '(no guest log)'}\nconsole:\n${consoleText.slice(-3000)}`);
+}
+
+export type StepResults = Record<string, { ok: boolean; detail: string }>;
+
+/**
+ * Inside a describe(): boots the guest once on a scenario before its tests
+ * and returns `step(name)`, which fails with the step's detail, why the
+ * scenario stopped and rsguard's last log lines. `figures` names steps whose
+ * detail is printed in the TAP output even when they pass.
+ */
+export function useVmScenario(scenario: string, timeoutSec: number, figures: (results: StepResults) => string[] = () => []): (name: string) => void {
+  let out: string | undefined;
+  let results: StepResults = {};
+  let stopped = '';
+  before(async () => {
+    assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
+    out = mkdtempSync(path.join(tmpdir(), `rsguard-${scenario}-`));
+    const { raw } = await runVmScenario(out, scenario, timeoutSec);
+    const doc = JSON.parse(raw) as { results: StepResults; daemonExit: string | null; scenarioError: string | null; logs: string };
+    results = doc.results;
+    if (doc.scenarioError) stopped += `\nthe scenario stopped: ${doc.scenarioError}`;
+    if (doc.daemonExit) stopped += `\nrsguard exited before it was stopped (${doc.daemonExit})`;
+    if (stopped || Object.values(results).some((r) => !r.ok)) stopped += `\nrsguard's last log lines:\n${doc.logs.split('\n').slice(-40).join('\n')}`;
+    for (const k of figures(results)) if (results[k]) process.stdout.write(`# ${k}: ${results[k]!.detail.replace(/\n/g, '\n#   ')}\n`);
+  });
+  after(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+  return (name) => {
+    const r = results[name];
+    assert.ok(r, `step ${name} did not run${stopped}`);
+    assert.ok(r.ok, `step ${name} failed:\n${r.detail}${stopped}`);
+  };
 }

@@ -1,9 +1,5 @@
-import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { runVmScenario, vmReady } from '../helpers/ipvs-vm.js';
+import { describe, it } from 'node:test';
+import { useVmScenario } from '../helpers/ipvs-vm.js';
 
 /**
  * What rsguard does with what it did not create, against a real kernel IPVS
@@ -12,28 +8,8 @@ import { runVmScenario, vmReady } from '../helpers/ipvs-vm.js';
  * step in order (test/vm/ipvs-ownership-scenario.ts).
  */
 describe('IPVS ownership against real kernel IPVS (QEMU guest)', () => {
-  let out: string;
-  let results: Record<string, { ok: boolean; detail: string }> = {};
-  let stopped = '';
-  before(async () => {
-    assert.ok(vmReady(), 'the IPVS VM is not prepared: run bash test/vm/prepare-kernel.sh (or .ci/run)');
-    out = mkdtempSync(path.join(tmpdir(), 'rsguard-ipvs-own-'));
-    const { raw } = await runVmScenario(out, 'ipvs-ownership-scenario', 300);
-    const doc = JSON.parse(raw) as { results: typeof results; daemonExit: string | null; scenarioError: string | null; logs: string };
-    results = doc.results;
-    if (doc.scenarioError) stopped += `\nthe scenario stopped: ${doc.scenarioError}`;
-    if (doc.daemonExit) stopped += `\nrsguard exited before it was stopped (${doc.daemonExit})`;
-    if (stopped || Object.values(results).some((r) => !r.ok)) stopped += `\nrsguard's last log lines:\n${doc.logs.split('\n').slice(-40).join('\n')}`;
-  });
-  after(() => {
-    if (out) rmSync(out, { recursive: true, force: true });
-  });
+  const step = useVmScenario('ipvs-ownership-scenario', 300);
 
-  const step = (name: string) => {
-    const r = results[name];
-    assert.ok(r, `step ${name} did not run${stopped}`);
-    assert.ok(r.ok, `step ${name} failed:\n${r.detail}${stopped}`);
-  };
   it('a service there before rsguard keeps its scheduler, persistence and real servers (foreignServers: keep, the default)', () => {
     step('initial');
     step('adopted-settings-kept');

@@ -136,7 +136,7 @@ describe('the IPVS ownership record', () => {
     assert.deepEqual(await told(), []);
     ipvs.lines.push('-a -t 10.0.0.1:80 -r 10.0.1.50:80 -g -w 1');
     assert.deepEqual(await told(), ['10.0.1.50:80']);
-    assert.deepEqual(a.reconfigure({ kind: 'ipvs', reconcileIntervalMs: 1000, foreignServers: 'remove' } as never), ['cleanStop', 'foreignServers']);
+    assert.deepEqual(a.reconfigure({ kind: 'ipvs', reconcileIntervalMs: 1000, foreignServers: 'remove' } as never), ['cleanStop', 'foreignServers', 'timeouts', 'syncDaemon']);
     const report = await reconcile(a, model(WEB), { complete: true });
     assert.deepEqual(report.changes.map((c) => c.command), ['ipvsadm -d -t 10.0.0.1:80 -r 10.0.1.50:80']);
     assert.match(report.notes?.[0]?.message ?? '', /removed \(foreignServers: remove\)/);

@@ -3,20 +3,19 @@
 // services that were there before it, services a reload or a restart drops,
 // and foreignServers keep / remove, read back with ipvsadm after each step.
 // Writes results.json to the directory given after every step.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScenarioDaemon } from './scenario-daemon.js';
 
 const out = process.argv[2]!;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'dist/src/cli.js');
 const results: Record<string, { ok: boolean; detail: string }> = {};
-const logs: string[] = [];
 let scenarioError: string | null = null;
-let daemonExit: string | null = null;
-const save = () => writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, daemonExit, scenarioError, logs: logs.join('') }, null, 1));
+const save = () => writeFileSync(path.join(out, 'results.json'), JSON.stringify({ results, daemonExit: daemon.exit, scenarioError, logs: logs.join('') }, null, 1));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const table = () => execFileSync('ipvsadm', ['-Sn'], { encoding: 'utf8' });
 const has = (t: string, line: string) => t.split('\n').includes(line);
@@ -66,28 +65,14 @@ async function up(host: string): Promise<void> {
   servers.push(s);
 }
 
-let daemon: ChildProcess | undefined;
-let stopping = false;
+const daemon = new ScenarioDaemon(cli, () => save());
+const logs = daemon.logs;
 let logFrom = 0;
 function start(): void {
-  stopping = false;
   logFrom = logs.length;
-  const d = spawn(process.execPath, [cli, 'run', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  d.stdout!.on('data', (b: Buffer) => logs.push(b.toString()));
-  d.stderr!.on('data', (b: Buffer) => logs.push(b.toString()));
-  d.once('exit', (code, signal) => {
-    if (stopping) return;
-    daemonExit = `code ${code} signal ${signal}`;
-    save();
-  });
-  daemon = d;
+  daemon.start(['-c', configFile]);
 }
-async function stop(): Promise<void> {
-  const d = daemon!;
-  stopping = true;
-  d.kill('SIGTERM');
-  if (d.exitCode === null && d.signalCode === null) await new Promise((r) => d.once('exit', r));
-}
+const stop = () => daemon.stop();
 /** The daemon's log lines since it was started, parsed. */
 const logLines = () =>
   logs
@@ -123,7 +108,7 @@ ${services.map((s) => `  - ${SERVICES[s]}`).join('\n')}
 }
 async function reload(): Promise<boolean> {
   const before = logLines().filter((l) => l.msg === 'config reloaded').length;
-  daemon!.kill('SIGHUP');
+  daemon.signal('SIGHUP');
   return logged((l) => l.msg === 'config reloaded' && logLines().filter((x) => x.msg === 'config reloaded').length > before);
 }
 
@@ -206,10 +191,7 @@ try {
   record('clean-stop', JSON.stringify(services) === JSON.stringify(['-A -t 10.0.0.2:80 -s wrr', '-A -t 10.0.0.5:80 -s rr', '-A -t 10.9.9.9:80 -s rr']), `${t}\nrecord: ${readFileSync(ownedFile, 'utf8')}`);
 } catch (err) {
   scenarioError = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  if (daemon && daemon.exitCode === null && !stopping) {
-    stopping = true;
-    daemon.kill('SIGKILL');
-  }
+  daemon.kill();
 }
 save();
 for (const s of servers) {

@@ -1,11 +1,52 @@
+import net from 'node:net';
 import { z } from 'zod';
-import type { BalancerDef } from '../../config/model.js';
-import { duration } from '../../lib/duration.js';
+import type { BalancerDef, VrrpInstanceDef } from '../../config/model.js';
+import { duration, parseDuration } from '../../lib/duration.js';
 import { defineBalancer } from '../balancer-kind.js';
 import { fileOwnership } from '../ownership.js';
 import { execRunner } from './command-runner.js';
 import { IpvsActuator } from './ipvs-actuator.js';
 import type { ForeignServers } from './ipvs-diff.js';
+import { ipvsServerFields, ipvsServiceFields, optionProblems } from './ipvs-options.js';
+import type { IpvsTimeouts } from './ipvs-table.js';
+import type { SyncDaemonDef } from './sync-daemon.js';
+
+/** ip_vs.h IP_VS_IFNAME_MAXLEN (16, with its NUL); keepalived refuses a longer name ("interface name too long"). */
+const IFNAME_MAX = 15;
+/** keepalived global_parser.c: lvs_timeouts values are read up to LVS_MAX_TIMEOUT (86400 * 31 s). */
+const MAX_TIMEOUT_SEC = 86400 * 31;
+
+const timeoutSec = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_TIMEOUT_SEC)
+  .or(z.string())
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms % 1000 !== 0 || ms < 1000 || ms > MAX_TIMEOUT_SEC * 1000) {
+      ctx.addIssue({ code: 'custom', message: `expected whole seconds from 1s to ${MAX_TIMEOUT_SEC}s (ipvsadm --set counts seconds), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms / 1000;
+  });
+
+const multicast = z.string().refine((a) => (net.isIPv4(a) && Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239) || (net.isIPv6(a) && /^ff/i.test(a)), { message: 'must be a multicast address (224.0.0.0/4 or ff00::/8)' });
+
+const syncDaemonSchema = z
+  .object({
+    /** The interface the sync messages go out of and are read on (`ipvsadm --mcast-interface`). */
+    interface: z.string().min(1).max(IFNAME_MAX, `an interface name has at most ${IFNAME_MAX} characters`),
+    /** The VRRP instance whose transitions decide master or backup (keepalived reports them: rsguard notify, notify_fifo). */
+    vrrpInstance: z.string().min(1),
+    /** Default: the instance's virtualRouterId (keepalived's default), which the vrrp section must then give. */
+    syncId: z.number().int().min(0).max(255).optional(),
+    maxLen: z.number().int().min(1).max(65535 - 20 - 8).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    ttl: z.number().int().min(1).max(255).optional(),
+    group: multicast.optional(),
+  })
+  .strict();
 
 export interface IpvsDef extends BalancerDef {
   kind: 'ipvs';
@@ -14,6 +55,9 @@ export interface IpvsDef extends BalancerDef {
   foreignServers: ForeignServers;
   stateFile: string;
   timeoutMs: number;
+  timeouts?: Partial<IpvsTimeouts>;
+  /** syncId is filled in from the VRRP instance when the config leaves it out (resolve). */
+  syncDaemon?: Omit<SyncDaemonDef, 'syncId'> & { syncId?: number };
 }
 
 export const ipvsBalancer = defineBalancer({
@@ -33,7 +77,25 @@ export const ipvsBalancer = defineBalancer({
     /** Re-read the table and repair it this often, even with no state change. */
     reconcileInterval: duration.default(10_000),
     timeout: duration.default(5000),
+    /** IPVS connection timeouts (`ipvsadm --set`, keepalived lvs_timeouts): kernel-wide, set at start and repaired; one left out stays as the kernel has it. */
+    timeouts: z.object({ tcp: timeoutSec.optional(), tcpFin: timeoutSec.optional(), udp: timeoutSec.optional() }).strict().optional(),
+    /** Run the IPVS connection sync daemon, master while vrrpInstance is MASTER and backup otherwise (keepalived lvs_sync_daemon). */
+    syncDaemon: syncDaemonSchema.optional(),
   }),
+  fields: { virtualService: ipvsServiceFields, realServer: ipvsServerFields },
+  validate: (vss) => vss.flatMap((vs, index) => optionProblems(vs).map((message) => ({ index, message }))),
+  resolve: (def: IpvsDef, vrrp) => {
+    const s = def.syncDaemon;
+    if (!s) return [];
+    const instance: VrrpInstanceDef | undefined = vrrp.instances.find((i) => i.name === s.vrrpInstance);
+    const problems: string[] = [];
+    if (vrrp.instances.length && !instance) problems.push(`syncDaemon.vrrpInstance: no vrrp instance ${JSON.stringify(s.vrrpInstance)} in the vrrp section`);
+    if (s.syncId === undefined) {
+      if (instance?.virtualRouterId !== undefined) s.syncId = instance.virtualRouterId;
+      else problems.push(`syncDaemon.syncId: give it, or the vrrp instance ${JSON.stringify(s.vrrpInstance)} with its virtualRouterId (keepalived's default)`);
+    }
+    return problems;
+  },
   build: (b): IpvsDef => ({
     kind: 'ipvs',
     ipvsadm: b.ipvsadm,
@@ -42,6 +104,8 @@ export const ipvsBalancer = defineBalancer({
     stateFile: b.stateFile,
     reconcileIntervalMs: b.reconcileInterval,
     timeoutMs: b.timeout,
+    ...(b.timeouts ? { timeouts: b.timeouts } : {}),
+    ...(b.syncDaemon ? { syncDaemon: { ...b.syncDaemon } } : {}),
   }),
-  create: (def) => new IpvsActuator(execRunner(def.ipvsadm, def.timeoutMs), { cleanStop: def.cleanStop, foreignServers: def.foreignServers, ownership: fileOwnership(def.stateFile) }),
+  create: (def) => new IpvsActuator(execRunner(def.ipvsadm, def.timeoutMs), { cleanStop: def.cleanStop, foreignServers: def.foreignServers, ownership: fileOwnership(def.stateFile), ...(def.timeouts ? { timeouts: def.timeouts } : {}) }),
 });

@@ -16,7 +16,7 @@ import { formatOwned, noOwnership, NOTHING_OWNED, type Owned, type OwnershipStor
 import { CommandUnavailable, type CommandRunner } from './command-runner.js';
 import { cleanStopCommands, planIpvs, serviceArgs, type ForeignServers, type IpvsCommand } from './ipvs-diff.js';
 import { leftAloneNotes } from './left-alone-notes.js';
-import { activeConnections, parseIpvsSave, type IpvsTable } from './ipvs-table.js';
+import { activeConnections, addThresholds, parseIpvsSave, parseTimeouts, type IpvsTable, type IpvsTimeouts } from './ipvs-table.js';
 
 export interface IpvsOptions {
   cleanStop: boolean;
@@ -24,6 +24,8 @@ export interface IpvsOptions {
   foreignServers?: ForeignServers;
   /** Where what rsguard created and manages is recorded (cleanStop and reloads remove only that). */
   ownership?: OwnershipStore;
+  /** Connection timeouts in seconds (`ipvsadm --set`, keepalived lvs_timeouts); one left out is left as the kernel has it. */
+  timeouts?: Partial<IpvsTimeouts>;
 }
 
 type Planned = BalancerCommand & IpvsCommand;
@@ -50,16 +52,47 @@ export class IpvsActuator implements Actuator {
     this.ownership = opts.ownership ?? noOwnership;
   }
 
-  private async readTable(): Promise<IpvsTable> {
+  /** A threshold was seen in the table: read them again even after the config dropped its own, so the leftover is cleared. */
+  private thresholdsSeen = false;
+
+  private async read(args: string[]): Promise<string> {
     let res;
     try {
-      res = await this.runner.run(['-Sn']);
+      res = await this.runner.run(args);
     } catch (err) {
       throw new BalancerUnavailable((err as Error).message);
     }
-    if (res.code !== 0) throw new BalancerUnavailable(`${this.runner.bin} -Sn failed (${res.code}): ${res.stderr.trim()}`);
+    if (res.code !== 0) throw new BalancerUnavailable(`${this.runner.bin} ${args.join(' ')} failed (${res.code}): ${res.stderr.trim()}`);
+    return res.stdout;
+  }
+
+  /**
+   * `ipvsadm -Sn`, and the thresholds -Sn leaves out (`-Ln --thresholds`)
+   * when the config gives any or the table had some: a second listing of
+   * every service is not paid by the directors that set none.
+   */
+  private async readTable(desired: DesiredService[] = []): Promise<IpvsTable> {
+    const text = await this.read(['-Sn']);
+    const wantThresholds = this.thresholdsSeen || desired.some(({ vs }) => vs.realServers.some((rs) => rs.balancerOptions?.ipvs !== undefined));
     try {
-      return parseIpvsSave(res.stdout);
+      const table = parseIpvsSave(text);
+      if (wantThresholds) {
+        addThresholds(table, await this.read(['-Ln', '--thresholds']));
+        this.thresholdsSeen = [...table.values()].some((s) => [...s.dests.values()].some((d) => d.upperThreshold || d.lowerThreshold));
+      }
+      return table;
+    } catch (err) {
+      if (err instanceof BalancerUnavailable) throw err;
+      throw new BalancerUnavailable((err as Error).message);
+    }
+  }
+
+  private async readTimeouts(): Promise<{ wanted: Partial<IpvsTimeouts>; current: IpvsTimeouts } | undefined> {
+    const wanted = this.opts.timeouts;
+    if (!wanted || !Object.values(wanted).some(Boolean)) return undefined;
+    const text = await this.read(['-L', '--timeout']);
+    try {
+      return { wanted, current: parseTimeouts(text) };
     } catch (err) {
       throw new BalancerUnavailable((err as Error).message);
     }
@@ -101,10 +134,11 @@ export class IpvsActuator implements Actuator {
   }
 
   async plan(desired: DesiredService[], scope: PlanScope = {}): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[]; notes: BalancerNote[] }> {
-    const table = await this.readTable();
+    const table = await this.readTable(desired);
+    const timeouts = await this.readTimeouts();
     const before = await this.record();
     const complete = scope.complete === true;
-    const p = planIpvs(desired, table, before, { foreignServers: this.opts.foreignServers ?? 'keep', complete });
+    const p = planIpvs(desired, table, before, { foreignServers: this.opts.foreignServers ?? 'keep', complete, ...(timeouts ? { timeouts } : {}) });
     this.owned = p.owned;
     const problems: ConfigProblem[] = [];
     if (this.unreadable) {
@@ -142,7 +176,9 @@ export class IpvsActuator implements Actuator {
     const next = def as BalancerDef & Partial<IpvsOptions>;
     if (next.cleanStop !== undefined) this.opts.cleanStop = next.cleanStop;
     if (next.foreignServers !== undefined) this.opts.foreignServers = next.foreignServers;
-    return ['cleanStop', 'foreignServers'];
+    this.opts.timeouts = next.timeouts;
+    // syncDaemon is the sync daemon keeper's, which takes it on the reload too.
+    return ['cleanStop', 'foreignServers', 'timeouts', 'syncDaemon'];
   }
 
   async planStop(desired: DesiredService[]): Promise<BalancerCommand[]> {

@@ -2,7 +2,8 @@ import type { VirtualServiceDef } from '../../config/model.js';
 import { formatHostPort } from '../../lib/address.js';
 import type { BalancerNote, DesiredService, LeftAlone } from '../actuator.js';
 import type { Owned } from '../ownership.js';
-import type { IpvsService, IpvsTable } from './ipvs-table.js';
+import { flagNames, serverOptions, serviceOptions, type ServerOptions } from './ipvs-options.js';
+import type { IpvsDest, IpvsService, IpvsTable, IpvsTimeouts } from './ipvs-table.js';
 
 export interface IpvsCommand {
   vs: string;
@@ -28,6 +29,8 @@ export interface IpvsPlanOptions {
   foreignServers: ForeignServers;
   /** `desired` is every virtual service of the config: services rsguard created beyond it are deleted (a reload dropped them). */
   complete: boolean;
+  /** The connection timeouts the config sets (seconds; 0 or missing: left as they are) and the kernel's now. */
+  timeouts?: { wanted: Partial<IpvsTimeouts>; current: IpvsTimeouts };
 }
 
 export interface IpvsPlan {
@@ -64,14 +67,28 @@ function persistenceSec(vs: VirtualServiceDef): number | null {
   return vs.persistence ? Math.max(1, Math.ceil(vs.persistence.timeoutMs / 1000)) : null;
 }
 
+/** The whole service definition: `-E` sets every field, so a flag or `-o` left out is cleared. */
 function serviceDefinition(vs: VirtualServiceDef): string[] {
   const p = persistenceSec(vs);
+  const o = serviceOptions(vs);
   const args = ['-s', vs.scheduler];
+  if (o.flags) args.push('-b', flagNames(o.flags, vs.scheduler));
   if (p !== null) {
     args.push('-p', String(p));
     if (vs.persistence?.netmask) args.push('-M', vs.persistence.netmask);
   }
+  if (o.onePacket) args.push('-o');
   return args;
+}
+
+/** `-x`/`-y` when set; left out they are 0, so `-e` clears a threshold the config does not give. */
+function thresholdArgs(o: ServerOptions): string[] {
+  return [...(o.upperThreshold ? ['-x', String(o.upperThreshold)] : []), ...(o.lowerThreshold ? ['-y', String(o.lowerThreshold)] : [])];
+}
+
+/** Thresholds are compared only where they were read (`ipvsadm -Ln --thresholds`, asked when the config gives any). */
+function thresholdsDiffer(d: IpvsDest, o: ServerOptions): boolean {
+  return d.upperThreshold !== undefined && (d.upperThreshold !== o.upperThreshold || (d.lowerThreshold ?? 0) !== o.lowerThreshold);
 }
 
 /** Where the table's service differs from the config, in words (empty: it matches). A /32 netmask is what no netmask means. */
@@ -80,7 +97,10 @@ function settingDifferences(vs: VirtualServiceDef, current: IpvsService): string
   const p = persistenceSec(vs);
   const seconds = (s: number | null) => (s === null ? 'none' : `${s} s`);
   const mask = (m: string | null | undefined) => (m && m !== '255.255.255.255' ? m : null);
+  const o = serviceOptions(vs);
   if (current.scheduler !== vs.scheduler) out.push(`scheduler ${current.scheduler} (config: ${vs.scheduler})`);
+  if ((current.flags & current.flagsKnown) !== (o.flags & current.flagsKnown)) out.push(`scheduler flags ${flagNames(current.flags, current.scheduler) || 'none'} (config: ${flagNames(o.flags, vs.scheduler) || 'none'})`);
+  if (current.onePacket !== o.onePacket) out.push(`one-packet scheduling ${current.onePacket ? 'on' : 'off'} (config: ${o.onePacket ? 'on' : 'off'})`);
   if (current.persistenceSec !== p) out.push(`persistence ${seconds(current.persistenceSec)} (config: ${seconds(p)})`);
   else if (p !== null && mask(vs.persistence?.netmask) !== mask(current.netmask)) out.push(`persistence netmask ${current.netmask ?? '255.255.255.255'} (config: ${vs.persistence?.netmask ?? '255.255.255.255'})`);
   return out;
@@ -126,6 +146,12 @@ export function planIpvs(desired: DesiredService[], table: IpvsTable, owned: Own
   const leftAlone = new Map<string, LeftAlone>();
   const removed: BalancerNote[] = [];
   const remove = opts.foreignServers === 'remove';
+  if (opts.timeouts) {
+    const { wanted, current } = opts.timeouts;
+    const keys = ['tcp', 'tcpFin', 'udp'] as const;
+    // --set takes all three; 0 leaves one as it is (ipvsadm.c: a zero timeout is not changed).
+    if (keys.some((k) => wanted[k] && wanted[k] !== current[k])) first.push({ vs: 'ipvs', args: ['--set', ...keys.map((k) => String(wanted[k] ?? 0))] });
+  }
   for (const { vs, plan } of desired) {
     const svc = serviceArgs(vs);
     const current = table.get(vs.key);
@@ -141,9 +167,10 @@ export function planIpvs(desired: DesiredService[], table: IpvsTable, owned: Own
       const key = kernelKey(vs, m);
       wanted.add(key);
       const weight = String(Math.min(IPVS_MAX_WEIGHT, Math.max(0, m.weight)));
+      const o = serverOptions(m.role === 'real' ? vs.realServers.find((rs) => rs.key === m.key) : undefined);
       const d = dests.get(key);
-      if (!d) first.push({ vs: vs.name, args: ['-a', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight] });
-      else if (d.weight !== m.weight || d.forwarding !== m.forwarding) first.push({ vs: vs.name, args: ['-e', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight] });
+      if (!d) first.push({ vs: vs.name, args: ['-a', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight, ...thresholdArgs(o)] });
+      else if (d.weight !== m.weight || d.forwarding !== m.forwarding || thresholdsDiffer(d, o)) first.push({ vs: vs.name, args: ['-e', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight, ...thresholdArgs(o)] });
     }
     const configured = configuredKeys(vs);
     const managed = owned.members.get(vs.key) ?? new Set<string>();

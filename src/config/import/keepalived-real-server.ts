@@ -4,6 +4,7 @@ import { CHECKERS, checkerToChecks } from './keepalived-checkers.js';
 import type { KaNode } from './keepalived-parser.js';
 import { kaBool, kaNumber, missingParameter, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-sink.js';
 import { scriptLine } from './keepalived-split.js';
+import { IPVS_MAX_THRESHOLD } from '../../actuators/ipvs/ipvs-options.js';
 import type { TrackFiles } from './keepalived-track-file.js';
 
 export const FORWARDING: Record<string, string> = { DR: 'dr', NAT: 'nat', TUN: 'tun' };
@@ -51,6 +52,8 @@ export function realServer(r: KaNode, parent: Inherited, defaultWeight: number, 
   // Port 0 is no port (alloc_rs: inet_stosockaddr rejects port 0).
   const rs: Record<string, unknown> & { inhibit?: boolean } = { address: formatHostPort(ip, port && Number(port) ? Number(port) : undefined), weight: defaultWeight, line: r.line };
   const checkerNodes: KaNode[] = [];
+  const thresholds: { upperThreshold?: number; lowerThreshold?: number } = {};
+  let thresholdLine: KaNode | undefined;
   let notified = new Set<string>();
   for (const c of r.children ?? []) {
     if (!RS_KEYWORDS.has(c.key)) {
@@ -63,6 +66,14 @@ export function realServer(r: KaNode, parent: Inherited, defaultWeight: number, 
     else if (c.key === 'weight') rs.weight = kaNumber(c, sink, 0, true, 65535) ?? rs.weight;
     else if (c.key === 'lvs_method') rs.forwarding = forwardingOf(c, sink, 'real') ?? rs.forwarding;
     else if (c.key === 'inhibit_on_failure') rs.inhibit = kaBool(c, sink) ?? rs.inhibit;
+    else if (c.key === 'uthreshold' || c.key === 'lthreshold') {
+      const v = c.args[0] ?? '';
+      // uthreshold_handler: read_unsigned_strvec(0, UINT_MAX) or "Invalid real_server uthreshold '%s' - ignoring".
+      if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) tolerate(sink, c, `Invalid real_server ${c.key} '${v}' - ignoring`);
+      else if (Number(v) > IPVS_MAX_THRESHOLD) sink.errors.push({ file: c.file, line: c.line, path: c.key, message: `${c.key} ${v}: rsguard sets thresholds through ipvsadm, which takes at most ${IPVS_MAX_THRESHOLD}` });
+      else thresholds[c.key === 'uthreshold' ? 'upperThreshold' : 'lowerThreshold'] = Number(v);
+      thresholdLine = c;
+    }
     else if (c.key === 'notify_up' || c.key === 'notify_down') {
       if (notified.has(c.key)) {
         tolerate(sink, c, `${c.key} script already specified - ignoring`);
@@ -73,6 +84,10 @@ export function realServer(r: KaNode, parent: Inherited, defaultWeight: number, 
       if (argv) rs.notify = { ...(rs.notify as object), [c.key === 'notify_up' ? 'up' : 'down']: argv };
     } else sink.warnings.push(`${c.file}:${c.line}: real_server ${c.key} accepted but not acted on yet`);
   }
+  if ((thresholds.lowerThreshold ?? 0) > (thresholds.upperThreshold ?? 0)) {
+    // ip_vs_add_dest(): "lower threshold is higher than upper threshold", ERANGE: keepalived logs the failed command and the server never enters the table.
+    sink.errors.push({ file: thresholdLine!.file, line: thresholdLine!.line, path: 'lthreshold', message: `real server ${String(rs.address)}: lthreshold ${thresholds.lowerThreshold} is above uthreshold ${thresholds.upperThreshold ?? 0}; the kernel refuses the server (keepalived 2.2.7 logs the IPVS error and leaves it out of the table)` });
+  } else if (thresholds.upperThreshold || thresholds.lowerThreshold) rs.ipvs = thresholds;
   // No checker: keepalived keeps the server in the pool unchecked.
   rs.checks = checkerNodes.flatMap((c) => checkerToChecks(c, own, sink, trackFiles));
   return rs;

@@ -5,6 +5,7 @@ import type { KaNode } from './keepalived-parser.js';
 import { forwardingOf, realServer, scriptOf } from './keepalived-real-server.js';
 import { kaNumber, missingParameter, readInherited, tolerate, unknownKeyword, type Inherited, type KaSink } from './keepalived-sink.js';
 import type { TrackFiles } from './keepalived-track-file.js';
+import { flagNames } from '../../actuators/ipvs/ipvs-options.js';
 
 const at = (n: KaNode) => ({ file: n.file, line: n.line });
 
@@ -71,6 +72,8 @@ export function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSi
   let netmask: string | undefined;
   let sorry: { node: KaNode; ip: string; port?: number; forwarding?: string } | undefined;
   const realNodes: KaNode[] = [];
+  let flagBits = 0;
+  let opsNode: KaNode | undefined;
   for (const c of n.children ?? []) {
     if (!VS_KEYWORDS.has(c.key)) {
       unknownKeyword(sink, c);
@@ -140,6 +143,28 @@ export function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSi
       case 'real_server':
         realNodes.push(c);
         break;
+      case 'ops':
+        opsNode = c;
+        break;
+      case 'flag-1':
+      case 'flag-2':
+      case 'flag-3':
+        flagBits |= { 'flag-1': 0x08, 'flag-2': 0x10, 'flag-3': 0x20 }[c.key];
+        break;
+      case 'hashed':
+      case 'sh-port':
+      case 'sh-fallback':
+      case 'mh-port':
+      case 'mh-fallback': {
+        // lbflags_handler: judged against the scheduler set so far (lb_algo after the flag: "" then), and a flag of the
+        // other hashing scheduler, or `hashed`, under sh or mh is dropped without a word; rsguard says so.
+        const family = scheduler === 'sh' || scheduler === 'mh' ? scheduler : undefined;
+        if (!family) tolerate(sink, c, `${c.key} only applies to sh scheduler - ignoring`);
+        else if (c.key === `${family}-port`) flagBits |= 0x10;
+        else if (c.key === `${family}-fallback`) flagBits |= 0x08;
+        else tolerate(sink, c, `${c.key} has no effect under lb_algo ${family} (keepalived 2.2.7 drops it without a message)`);
+        break;
+      }
       case 'quorum_up':
       case 'quorum_down': {
         const argv = scriptOf(c, sink);
@@ -174,6 +199,12 @@ export function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSi
     // "If the protocol is 0, the kernel defaults to UDP, so set it explicitly".
     sinkAt('no protocol set - defaulting to UDP');
     protocol = 'udp';
+  }
+  // validate_check_config: OPS is for UDP (or a firewall mark), else "one packet scheduling requires UDP - resetting".
+  let onePacket = opsNode !== undefined;
+  if (opsNode && !isFwmark && protocol !== 'udp') {
+    sinkAt(`one packet scheduling requires UDP - resetting (line ${opsNode.line})`);
+    onePacket = false;
   }
   if (isFwmark && protocolNode) {
     tolerate(sink, protocolNode, 'protocol specified for fwmark - protocol will be ignored');
@@ -233,6 +264,8 @@ export function virtualServer(n: KaNode, groups: Map<string, KaNode>, sink: KaSi
     vs.sorryServer = { address: fixPort('sorry server', formatHostPort(sorry.ip, sorry.port), forwarding, sorry.node), forwarding };
   }
   vs.scheduler = scheduler;
+  // The kernel keeps the bits whatever the final scheduler; named as ipvsadm names them for it (flag-2 under rr).
+  if (onePacket || flagBits) vs.ipvs = { ...(onePacket ? { onePacket } : {}), ...(flagBits ? { schedulerFlags: flagNames(flagBits, scheduler).split(',') } : {}) };
   vs.forwarding = vsKind;
   if (persistenceTimeout !== undefined) vs.persistence = { timeout: persistenceTimeout, ...(netmask ? { netmask } : {}) };
   if (inhibit) vs.onDown = 'quiescent';

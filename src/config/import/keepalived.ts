@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../errors.js';
 import type { ImportResult } from './imported.js';
 import { number, parseKeepalived, type KaNode } from './keepalived-parser.js';
+import { lvsSyncDaemon, lvsTimeouts, resolveSyncDaemon, type LvsSyncDaemon, type LvsTimeouts } from './keepalived-lvs-globals.js';
 import { unknownKeyword, type KaSink } from './keepalived-sink.js';
 import { sslBlock, withSsl } from './keepalived-ssl.js';
 import { readTrackFiles } from './keepalived-track-file.js';
@@ -35,6 +36,8 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   const vrrpInstances: Array<Record<string, unknown>> = [];
   const vrrpGroups: Array<{ node: KaNode; group: ReturnType<typeof vrrpGroup> }> = [];
   const notify: Record<string, unknown> = {};
+  const timeouts: LvsTimeouts = {};
+  let syncd: LvsSyncDaemon | undefined;
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
       for (const vs of virtualServer(n, groups, sink, trackFiles)) {
@@ -47,6 +50,11 @@ export async function importKeepalived(file: string, configId?: string, text?: s
       }
     } else if (n.key === 'global_defs') {
       Object.assign(notify, globalDefs(n, errors, warnings, lines));
+      for (const g of n.children ?? []) {
+        if (g.key === 'lvs_timeouts') lvsTimeouts(g, sink, timeouts);
+        else if (g.key === 'lvs_sync_daemon') syncd = lvsSyncDaemon(g, sink, syncd);
+        if (g.key === 'lvs_timeouts' || g.key === 'lvs_sync_daemon') lines.set(g.key === 'lvs_timeouts' ? 'balancer.timeouts' : 'balancer.syncDaemon', g.line);
+      }
     } else if (n.key === 'vrrp_instance' || n.key === 'vrrp_sync_group') {
       const scripts = (n.children ?? []).filter((c) => /^notify/.test(c.key)).map((c) => c.key);
       warnings.push(`${n.file}:${n.line}: ${n.key} ${n.args[0] ?? ''} is run by keepalived, not rsguard (rsguard records its transitions)${scripts.length ? `; its ${scripts.join(', ')} stay keepalived's (add "notify /usr/bin/rsguard notify --token-file ..." to record transitions)` : ''}`);
@@ -74,7 +82,14 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   // A VRRP-only director has no IPVS service of its own for rsguard to program.
   // keepalived never deletes a destination it has no real_server for, and its add of a service that exists fails with EEXIST,
   // which ipvs_talk ignores, so the service keeps its scheduler and persistence: rsguard's default, foreignServers: keep.
-  const balancer = virtualServices.length ? { kind: 'ipvs', cleanStop: true, foreignServers: 'keep' } : { kind: 'none' };
+  const syncDaemon = syncd && resolveSyncDaemon(syncd, vrrpInstances, sink);
+  if (syncDaemon) {
+    // keepalived's VRRP process drives the daemon itself when it reads this line: the two must not both do it.
+    warnings.push(`${syncd!.node.file}:${syncd!.node.line}: lvs_sync_daemon is run by rsguard; keepalived's VRRP process also runs it from this line, so take it out of the keepalived.conf keepalived reads`);
+  }
+  const lvs = { ...(Object.keys(timeouts).length ? { timeouts } : {}), ...(syncDaemon ? { syncDaemon } : {}) };
+  // The sync daemon and timeouts are kernel-wide: a director with no virtual_server of its own still gets them (kind ipvs, no services).
+  const balancer = virtualServices.length || Object.keys(lvs).length ? { kind: 'ipvs', cleanStop: true, foreignServers: 'keep', ...lvs } : { kind: 'none' };
   return { input: { balancer, ...(Object.keys(notify).length ? { notify } : {}), ...vrrp, virtualServices }, lines, warnings, errors, tolerated };
 }
 
@@ -113,6 +128,10 @@ function globalDefs(n: KaNode, errors: ConfigIssue[], warnings: string[], lines:
         break;
       case 'router_id':
         routerId = g.args[0];
+        break;
+      case 'lvs_timeouts':
+      case 'lvs_sync_daemon':
+        // Read by importKeepalived (the balancer's settings).
         break;
       case 'notify_fifo':
       case 'vrrp_notify_fifo':

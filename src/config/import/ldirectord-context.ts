@@ -31,8 +31,6 @@ export const IGNORED: Record<string, string> = {
   fork: 'rsguard checks concurrently without forking (it still takes each virtual\'s checkinterval, as fork=yes does)',
   maintenancedir: 'use rsguard drain/undrain instead',
   readdquiescent: 'rsguard always re-adds entries missing from the table',
-  schedflags: 'scheduler flags are not set by rsguard',
-  ops: 'one-packet scheduling is not set by rsguard',
   monitorfile: 'see the JSON log and /api/status',
   comment: 'kept only in the source file',
   load: 'ldirectord parses and ignores it too',

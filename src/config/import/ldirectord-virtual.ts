@@ -1,3 +1,4 @@
+import { SCHED_FLAG_NAMES } from '../../actuators/ipvs/ipvs-options.js';
 import { hostname } from 'node:os';
 import { formatHostPort } from '../../lib/address.js';
 import { seconds } from './imported.js';
@@ -62,7 +63,22 @@ export async function buildVirtual(ctx: Ctx, v: LdVirtual, base: string): Promis
     mark(`${base}.persistence`, persistent);
     if (own('netmask')) mark(`${base}.persistence.netmask`, own('netmask')!);
   }
-  for (const k of ['schedflags', 'ops', 'monitorfile', 'comment', 'load', 'emailalertstatus'] as const) {
+  // ld_setup: `-o` only for a UDP virtual (ops=yes elsewhere is dropped without a word: said here); schedflags goes to ipvsadm -b as written.
+  const ops = own('ops');
+  const flags = own('schedflags');
+  const ipvs: Record<string, unknown> = {};
+  if (ops?.value === 'yes' && protocol === 'udp') ipvs.onePacket = true;
+  else if (ops?.value === 'yes') warnings.push(`${file}:${ops.line}: ops=yes on a ${protocol} virtual: ldirectord sets one-packet scheduling on UDP virtuals only, so it is not set`);
+  if (flags) {
+    const names = flags.value.split(',');
+    const bad = names.filter((n) => !(SCHED_FLAG_NAMES as readonly string[]).includes(n));
+    // ipvsadm refuses an unknown flag, so ldirectord's -A fails and the virtual is never created: refused here.
+    if (bad.length) errors.push({ file, line: flags.line, path: 'schedflags', message: `schedflags ${flags.value}: ipvsadm knows no ${bad.join(', ')} (it refuses the service; flags: ${SCHED_FLAG_NAMES.join(', ')})` });
+    else ipvs.schedulerFlags = names;
+    mark(`${base}.ipvs.schedulerFlags`, flags);
+  }
+  if (Object.keys(ipvs).length) vs.ipvs = ipvs;
+  for (const k of ['monitorfile', 'comment', 'load', 'emailalertstatus'] as const) {
     const d = own(k);
     if (d) warnings.push(`${file}:${d.line}: ${k} accepted but not acted on: ${IGNORED[k]}`);
   }
