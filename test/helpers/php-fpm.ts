@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,14 +9,26 @@ import { waitFor } from './ports.js';
 export interface PhpFpm {
   port: number;
   socket: string;
+  /** A script that sleeps `?s` seconds (default 3), for holding workers busy. */
+  sleepScript: string;
   stop(): Promise<void>;
+}
+
+export interface PhpFpmOptions {
+  /** The TCP pool's `pm.status_listen` port (php-fpm answers the status page there from its own process). */
+  statusListen?: number;
 }
 
 export const PHP_FPM_BIN = process.env.PHP_FPM_BIN ?? 'php-fpm8.2';
 
-export async function startPhpFpm(port: number): Promise<PhpFpm> {
+export async function startPhpFpm(port: number, opts: PhpFpmOptions = {}): Promise<PhpFpm> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-fpm-'));
+  // The workers run as www-data and must read the script.
+  chmodSync(dir, 0o755);
+  const sleepScript = path.join(dir, 'sleep.php');
+  writeFileSync(sleepScript, '<?php sleep((int)($_GET["s"] ?? 3)); echo "slept";\n');
   const socket = path.join(dir, 'fpm.sock');
+  const statusListen = (name: string) => (name === 'tcp' && opts.statusListen ? `pm.status_listen = 127.0.0.1:${opts.statusListen}\n` : '');
   const pool = (name: string, listen: string) => `[${name}]
 user = www-data
 group = www-data
@@ -27,7 +39,7 @@ pm.max_children = 2
 ping.path = /ping
 ping.response = pong
 pm.status_path = /status
-`;
+${statusListen(name)}`;
   const conf = path.join(dir, 'fpm.conf');
   writeFileSync(conf, `[global]\npid = ${dir}/fpm.pid\nerror_log = ${dir}/fpm.log\ndaemonize = no\n\n${pool('tcp', `127.0.0.1:${port}`)}\n${pool('unix', socket)}`);
   const child: ChildProcess = spawn(PHP_FPM_BIN, ['-F', '-y', conf], { stdio: 'ignore' });
@@ -46,6 +58,7 @@ pm.status_path = /status
   return {
     port,
     socket,
+    sleepScript,
     async stop() {
       child.kill('SIGTERM');
       await exited;
