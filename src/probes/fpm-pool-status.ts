@@ -32,7 +32,7 @@ const FIELDS: ReadonlyArray<readonly [keyof FpmPoolStatus, string, boolean]> = [
 
 /** The pool status, or why the answer is not one (worded for a check's detail). */
 export function parseFpmPoolStatus(body: string): FpmPoolStatus | string {
-  const fields = body.trimStart().startsWith('{') ? jsonFields(body) : textFields(body);
+  const fields = /^\s*[[{]/.test(body) ? jsonFields(body) : textFields(body);
   if (typeof fields === 'string') return fields;
   const out: Partial<Record<keyof FpmPoolStatus, number>> = {};
   for (const [key, name, required] of FIELDS) {
