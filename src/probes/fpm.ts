@@ -41,6 +41,11 @@ export const fpmSpec = z
   .refine((s) => s.weightByQueue === undefined || s.statusPath !== undefined, { message: 'weightByQueue needs statusPath', path: ['weightByQueue'] })
   .refine((s) => s.statusAddress === undefined || s.statusPath !== undefined, { message: 'statusAddress needs statusPath (php-fpm pm.status_path)', path: ['statusAddress'] })
   .refine((s) => s.ping || s.statusPath !== undefined, { message: 'ping: false needs statusPath (the check would check nothing)', path: ['ping'] })
+  // Measured on php-fpm 8.2: a unix-socket pool reports `listen queue` 0 and `listen queue len` 0 however many wait.
+  .refine((s) => s.socket === undefined || (s.maxListenQueue === undefined && s.weightByQueue === undefined), {
+    message: 'php-fpm does not measure the listen queue of a pool on a unix socket (it reports 0): maxListenQueue and weightByQueue need a TCP pool',
+    path: ['socket'],
+  })
   .refine((s) => s.weightByQueue === undefined || s.maxListenQueue === undefined || s.weightByQueue.to <= s.maxListenQueue, {
     message: 'weightByQueue.to is above maxListenQueue: the server is out before its weight reaches the floor',
     path: ['weightByQueue', 'to'],
@@ -157,6 +162,8 @@ function passed(spec: FpmSpec, startedAt: number, what: string, pool: FpmPoolSta
     r.weightPercent = weightPercentFor(pool.listenQueue, spec.weightByQueue);
     r.detail += `, weight ${r.weightPercent}%`;
   }
+  // No queue size: php-fpm could not measure the queue (a unix-socket pool), so the limits above judged a 0 it made up.
+  if (pool && pool.listenQueueLen === 0 && (spec.weightByQueue || spec.maxListenQueue !== undefined)) r.detail += '; php-fpm does not measure this pool\'s listen queue (unix socket?)';
   return r;
 }
 

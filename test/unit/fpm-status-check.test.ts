@@ -20,6 +20,8 @@ describe('fpm check: status fields', () => {
     [{ weightByQueue: { from: 0, to: 4 } }, /weightByQueue needs statusPath/],
     [{ ping: false }, /ping: false needs statusPath/],
     [{ statusPath: '/status', maxListenQueue: 4, weightByQueue: { from: 0, to: 8 } }, /weightByQueue.to is above maxListenQueue/],
+    [{ statusPath: '/status', statusAddress: ':9001', socket: '/run/php/www.sock', maxListenQueue: 4 }, /unix socket .*need a TCP pool/],
+    [{ statusPath: '/status', socket: '/run/php/www.sock', weightByQueue: { from: 0, to: 8 } }, /unix socket .*need a TCP pool/],
   ];
   for (const [spec, message] of bad) {
     it(`refuses ${JSON.stringify(spec)}`, () => {
@@ -73,7 +75,7 @@ describe('fpm check against a hostile status socket', () => {
   });
   const target = { host: '127.0.0.1', port: POOL_PORT };
   const spec = { statusPath: '/status', statusAddress: `:${STATUS_PORT}`, maxListenQueue: 3, weightByQueue: { from: 0, to: 3 } };
-  const page = (queue: unknown) => JSON.stringify({ 'listen queue': queue, 'active processes': 2, 'idle processes': 0, 'total processes': 2 });
+  const page = (queue: unknown, len = 511) => JSON.stringify({ 'listen queue': queue, 'listen queue len': len, 'active processes': 2, 'idle processes': 0, 'total processes': 2 });
 
   it('passes with the weight a readable queue asks for (the fake can say yes)', async () => {
     answer = fcgiAnswer('Content-Type: application/json', page(1));
@@ -81,6 +83,14 @@ describe('fpm check against a hostile status socket', () => {
     assert.equal(r.ok, true, r.detail);
     assert.equal(r.weightPercent, 70);
     assert.equal(r.detail, 'pong (listen queue 1, active 2/2, idle 0, max children reached 0, slow 0), weight 70%');
+  });
+  it('says so when php-fpm reports no queue size (it measured nothing)', async () => {
+    answer = fcgiAnswer('Content-Type: application/json', page(0, 0));
+    const r = await probe('fpm', target, spec);
+    assert.equal(r.ok, true, r.detail);
+    assert.match(r.detail, /does not measure this pool's listen queue/);
+    answer = fcgiAnswer('Content-Type: application/json', page(0));
+    assert.doesNotMatch((await probe('fpm', target, spec)).detail, /does not measure/);
   });
   it('takes the server out over the queue limit without sending the ping into that queue', async () => {
     answer = fcgiAnswer('Content-Type: application/json', page(4));
