@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from './ports.js';
+import { encodeRequest } from '../../src/probes/fastcgi.js';
 
 /** A real php-fpm 8.2 with one TCP pool and one unix-socket pool, both with ping and status pages. */
 export interface PhpFpm {
@@ -65,4 +66,24 @@ ${statusListen(name)}`;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `n` requests to the sleep script sleeping `seconds`, each on its own
+ * connection to the TCP pool: with pm.max_children 2 the rest wait in the
+ * pool's accept queue. php-fpm runs a request it has read in full even when
+ * the client is gone, so close() only frees the client side: the pool drains
+ * in about ceil(n / 2) * seconds.
+ */
+export function saturatePhpFpm(fpm: PhpFpm, n: number, seconds: number): { close(): void } {
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = net.connect({ host: '127.0.0.1', port: fpm.port }, () =>
+      s.write(encodeRequest(1, { GATEWAY_INTERFACE: 'FastCGI/1.0', REQUEST_METHOD: 'GET', SCRIPT_FILENAME: fpm.sleepScript, SCRIPT_NAME: '/sleep.php', QUERY_STRING: `s=${seconds}`, SERVER_PROTOCOL: 'HTTP/1.1' })),
+    );
+    s.on('error', () => {});
+    s.resume();
+    sockets.push(s);
+  }
+  return { close: () => sockets.forEach((s) => s.destroy()) };
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { encodeRequest } from '../../src/probes/fastcgi.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { Haproxy } from '../helpers/haproxy.js';
-import { startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
+import { saturatePhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
 import { waitFor } from '../helpers/ports.js';
 
 // From this helper's own range (fpmstatus: 24500-24999).
@@ -16,20 +14,6 @@ const POOL_PORT = 24540;
 const STATUS_PORT = 24541;
 const API_PORT = 24542;
 const RS = `127.0.0.1:${POOL_PORT}`;
-
-/** `n` requests to a script sleeping `seconds`, each on its own connection (pm.max_children is 2: the rest queue). */
-function saturate(fpm: PhpFpm, n: number, seconds: number): { close(): void } {
-  const sockets: net.Socket[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.connect({ host: '127.0.0.1', port: fpm.port }, () =>
-      s.write(encodeRequest(1, { REQUEST_METHOD: 'GET', SCRIPT_FILENAME: fpm.sleepScript, SCRIPT_NAME: '/sleep.php', QUERY_STRING: `s=${seconds}`, SERVER_PROTOCOL: 'HTTP/1.1' })),
-    );
-    s.on('error', () => {});
-    s.resume();
-    sockets.push(s);
-  }
-  return { close: () => sockets.forEach((s) => s.destroy()) };
-}
 
 async function metric(name: string, labels: string): Promise<number | undefined> {
   const text = await (await fetch(`http://127.0.0.1:${API_PORT}/metrics`)).text();
@@ -102,7 +86,7 @@ virtualServices:
 
   it('saturated (2 workers busy for 3 s, 4 more requests queued): weight lowered by the queue, the other service takes the server out', async () => {
     const from = daemon.mark();
-    const load = saturate(fpm, 6, 3);
+    const load = saturatePhpFpm(fpm, 6, 3);
     try {
       const down = await daemon.waitForLog('limited server down', (l) => l.msg === 'real server state changed' && l.to === 'down', 3000, from);
       // Out for what the status socket said, not for a ping timing out in the queue.

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { encodeRequest } from '../../src/probes/fastcgi.js';
 import { weightPercentFor } from '../../src/probes/queue-weight.js';
-import { startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
+import { saturatePhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
 import { waitFor } from '../helpers/ports.js';
 import { probe } from '../helpers/probe.js';
 
@@ -11,29 +9,6 @@ import { probe } from '../helpers/probe.js';
 const POOL_PORT = 24510;
 const STATUS_PORT = 24511;
 const SLEEP_S = 3;
-
-/** Requests to the sleep script, each on its own connection, left to finish (or closed by close()). */
-function saturate(fpm: PhpFpm, n: number): { close(): void } {
-  const sockets: net.Socket[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.connect({ host: '127.0.0.1', port: fpm.port }, () =>
-      s.write(
-        encodeRequest(1, {
-          GATEWAY_INTERFACE: 'FastCGI/1.0',
-          REQUEST_METHOD: 'GET',
-          SCRIPT_FILENAME: fpm.sleepScript,
-          SCRIPT_NAME: '/sleep.php',
-          QUERY_STRING: `s=${SLEEP_S}`,
-          SERVER_PROTOCOL: 'HTTP/1.1',
-        }),
-      ),
-    );
-    s.on('error', () => {});
-    s.resume();
-    sockets.push(s);
-  }
-  return { close: () => sockets.forEach((s) => s.destroy()) };
-}
 
 const TCP = { host: '127.0.0.1', port: POOL_PORT };
 const viaStatusListen = { statusPath: '/status', statusAddress: `:${STATUS_PORT}` };
@@ -53,7 +28,7 @@ describe('fpm check on a saturated php-fpm 8.2 pool (pm.max_children 2, requests
   });
 
   it('sees the queue on the status socket and takes the server out, where the old path times out', async () => {
-    const load = saturate(fpm, 8);
+    const load = saturatePhpFpm(fpm, 8, SLEEP_S);
     try {
       // The thing the check must see: 2 busy workers and the other 6 requests queued (php-fpm counts them).
       const seen = await waitFor('the pool to queue requests', async () => {
