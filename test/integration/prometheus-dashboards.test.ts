@@ -143,8 +143,9 @@ virtualServices:
     await new Promise((r) => setTimeout(r, 1500));
     await a.kill();
     await b.kill();
-    // The php-fpm pool saturated for a while (2 workers, 6 requests of 3 s), so its panel has a queue to draw.
-    saturatePhpFpm(fpm, 6, 3);
+    // The php-fpm pool saturated for ~9 s (2 workers, 8 requests of 3 s): its panel has a queue to draw, its alert fires.
+    saturatePhpFpm(fpm, 8, 3);
+    await waitFor('RsguardFpmPoolQueueing', async () => ((await firing()).includes('RsguardFpmPoolQueueing') ? true : undefined), 9_000, 250);
     const want = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardRealServerFlapping', 'RsguardVrrpMasterMoved', 'RsguardChecksCannotRun'];
     const got = await waitFor('the alerts to fire', async () => {
       const f = await firing();
@@ -178,7 +179,7 @@ virtualServices:
     await a.start();
     await b.start();
     flap.flapping.on = false;
-    const gone = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardNoVrrpMaster'];
+    const gone = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardNoVrrpMaster', 'RsguardFpmPoolQueueing'];
     await waitFor('the alerts to resolve', async () => {
       const f = await firing();
       return gone.every((g) => !f.includes(g)) ? true : undefined;
