@@ -122,7 +122,7 @@ function failed(startedAt: number, err: unknown, signal: AbortSignal, prefix = '
 
 function withPool(r: ProbeResult, pool: FpmPoolStatus | undefined): ProbeResult {
   if (!pool) return r;
-  // A check error says nothing about the pool's numbers beyond that they were read.
+  // The numbers were read either way (the metrics keep them); a check error's detail stays about the error.
   r.fpmPool = pool;
   if (!r.error) r.detail = `${r.detail} (${describePool(pool)})`;
   return r;
@@ -148,7 +148,7 @@ async function readPool(spec: FpmSpec, target: ProbeTarget, signal: AbortSignal,
   return typeof pool === 'string' ? fail(startedAt, 'protocol', `${where}${snippet(pool, 120)}`) : pool;
 }
 
-/** What the pool's numbers say on their own: out over maxListenQueue, and the weight its queue asks for. */
+/** The failure the pool's numbers call for on their own (over maxListenQueue), if any. */
 function judgePool(spec: FpmSpec, pool: FpmPoolStatus, startedAt: number): ProbeResult | undefined {
   if (spec.maxListenQueue !== undefined && pool.listenQueue > spec.maxListenQueue) {
     return withPool(fail(startedAt, 'status', `listen queue ${pool.listenQueue} > ${spec.maxListenQueue}`), pool);
@@ -156,13 +156,14 @@ function judgePool(spec: FpmSpec, pool: FpmPoolStatus, startedAt: number): Probe
   return undefined;
 }
 
+/** Up, with the weight share the queue asks for. */
 function passed(spec: FpmSpec, startedAt: number, what: string, pool: FpmPoolStatus | undefined): ProbeResult {
   const r = withPool(pass(startedAt, what), pool);
   if (pool && spec.weightByQueue) {
     r.weightPercent = weightPercentFor(pool.listenQueue, spec.weightByQueue);
     r.detail += `, weight ${r.weightPercent}%`;
   }
-  // No queue size: php-fpm could not measure the queue (a unix-socket pool), so the limits above judged a 0 it made up.
+  // No queue size: php-fpm did not measure the queue (a unix-socket pool) and its 0 says nothing; the limits cannot work.
   if (pool && pool.listenQueueLen === 0 && (spec.weightByQueue || spec.maxListenQueue !== undefined)) r.detail += '; php-fpm does not measure this pool\'s listen queue (unix socket?)';
   return r;
 }
