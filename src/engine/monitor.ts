@@ -7,7 +7,6 @@ import { serverView, type ServerView } from '../state/server-state.js';
 import { carryStates } from './carry-states.js';
 import { CheckErrorTracker } from './check-errors.js';
 import { CheckWeights } from './check-weights.js';
-import type { FpmPoolStatus } from '../probes/fpm-pool-status.js';
 import { serverKey } from '../config/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
@@ -52,8 +51,6 @@ export class Monitor {
   private readonly unresolved = new UnresolvedServers();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
   private readonly weights = new CheckWeights();
-  /** The latest php-fpm pool status each fpm check read, for the metrics. */
-  private readonly fpmPools = new Map<string, FpmPoolStatus>();
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
@@ -101,7 +98,6 @@ export class Monitor {
     };
     for (const id of carryStates(this.model, this.states, downServers, model, now)) {
       this.weights.delete(id);
-      this.fpmPools.delete(id);
       this.trackError(id, null, now);
     }
     this.model = model;
@@ -229,9 +225,6 @@ export class Monitor {
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
     if (result.ok && (result.weight !== undefined || result.weightDelta !== undefined || result.weightPercent !== undefined)) this.applyWeight(checkId, check.label, result, at);
-    // A status that could not be read this time leaves no number: a stale queue length would be a lie on a dashboard.
-    if (result.fpmPool) this.fpmPools.set(checkId, result.fpmPool);
-    else if (this.fpmPools.size && this.fpmPools.has(checkId)) this.fpmPools.delete(checkId);
     // Starting, stopping or changing reason: the tracker tells whether that begins or ends an alert.
     if (next.checkError?.reason !== prev.checkError?.reason) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).
@@ -246,16 +239,6 @@ export class Monitor {
     // and before the pool keeper reconciles, which waits for setImmediate.
     this.onStateChange?.(checkId, next);
     return nextDelayMs(next, check.timing);
-  }
-
-  /** The pool status the server's first fpm check that reads one last read (one pool per real server). */
-  fpmPool(rs: RealServerDef): FpmPoolStatus | undefined {
-    if (!this.fpmPools.size) return undefined;
-    for (const id of rs.checkIds) {
-      const p = this.fpmPools.get(id);
-      if (p) return p;
-    }
-    return undefined;
   }
 
   /** The weight a real server's checks ask for (check-weights.ts). */

@@ -1,12 +1,12 @@
 import type { Registry } from 'prom-client';
-import type { RealServerDef, VirtualServiceDef } from '../config/model.js';
+import type { VirtualServiceDef } from '../config/model.js';
 import type { FpmPoolStatus } from '../probes/fpm-pool-status.js';
+import type { FpmPoolReadings } from './fpm-pool-readings.js';
 import { memoBy, seriesLabels, ViewGauge, type SeriesLabels } from './view-gauge.js';
 
-/** What the php-fpm gauges read: the services, and the pool status each real server's fpm check last read. */
-export interface FpmPoolSource {
-  readonly current: { readonly virtualServices: readonly VirtualServiceDef[] };
-  fpmPool(rs: RealServerDef): FpmPoolStatus | undefined;
+/** The configuration the gauges walk (the Monitor's current model). */
+export interface CurrentServices {
+  readonly current: { readonly virtualServices: readonly VirtualServiceDef[]; readonly checks: ReadonlyMap<string, unknown> };
 }
 
 /**
@@ -16,7 +16,7 @@ export interface FpmPoolSource {
  * server whose status could not be read has no series rather than an old one.
  * Named after php-fpm's own status fields.
  */
-export function registerFpmGauges(registry: Registry, src: FpmPoolSource): void {
+export function registerFpmGauges(registry: Registry, src: CurrentServices, readings: FpmPoolReadings): void {
   const seriesOf = memoBy((vs: VirtualServiceDef) =>
     vs.realServers.map((rs) => ({
       base: seriesLabels({ vs: vs.name, rs: rs.key }),
@@ -28,13 +28,18 @@ export function registerFpmGauges(registry: Registry, src: FpmPoolSource): void 
     for (const vs of src.current.virtualServices) {
       const series = seriesOf(vs);
       vs.realServers.forEach((rs, i) => {
-        const pool = src.fpmPool(rs);
+        const pool = readings.forServer(rs);
         if (pool) fn(series[i]!, pool, push);
       });
     }
   };
   const gauge = (name: string, help: string, value: (p: FpmPoolStatus) => number) => new ViewGauge(name, help, registry, each((s, p, push) => push(s.base, value(p))));
-  gauge('rsguard_fpm_listen_queue', "php-fpm pool: connections waiting in the pool's accept queue when last checked (php-fpm measures it on TCP listen sockets only).", (p) => p.listenQueue);
+  const queue = each((s, p, push) => push(s.base, p.listenQueue));
+  new ViewGauge('rsguard_fpm_listen_queue', "php-fpm pool: connections waiting in the pool's accept queue when last checked (php-fpm measures it on TCP listen sockets only).", registry, (push) => {
+    // Once a scrape: the readings of checks a reload removed go (nothing reads them; the map stays as large as the config).
+    readings.keepOnly(src.current.checks);
+    queue(push);
+  });
   gauge('rsguard_fpm_listen_queue_length', "php-fpm pool: the size of the accept queue (listen.backlog as the kernel took it).", (p) => p.listenQueueLen);
   new ViewGauge(
     'rsguard_fpm_processes',

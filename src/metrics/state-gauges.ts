@@ -4,14 +4,12 @@ import type { PoolPlan } from '../planner/pool-plan.js';
 import { CHECK_ERROR_REASONS, type CheckErrorReason } from '../probes/types.js';
 import type { HealthReader, PoolReader } from '../read/status-document.js';
 import type { ServerView } from '../state/server-state.js';
-import type { RealServerDef, VirtualServiceDef } from '../config/model.js';
-import type { FpmPoolStatus } from '../probes/fpm-pool-status.js';
-import { registerFpmGauges } from './fpm-gauges.js';
+import type { VirtualServiceDef } from '../config/model.js';
 import { memoBy, seriesLabels, ViewGauge } from './view-gauge.js';
 
 /** What the scrape-time gauges read: the read side, and the queue's counters. */
 export interface MetricsSources {
-  health: HealthReader & { checkErrors(): Map<CheckErrorReason, number>; fpmPool(rs: RealServerDef): FpmPoolStatus | undefined };
+  health: HealthReader & { checkErrors(): Map<CheckErrorReason, number> };
   pools: PoolReader & { readonly errors: number };
   queue: {
     pending(): number;
@@ -179,7 +177,6 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       for (const reason of CHECK_ERROR_REASONS) this.set({ reason }, m.checkErrors().get(reason) ?? 0);
     },
   });
-  registerFpmGauges(registry, src.health);
   new Gauge({
     name: 'rsguard_checks',
     help: 'Distinct checks scheduled (identical checks shared by several virtual services count once).',
