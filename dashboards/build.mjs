@@ -62,6 +62,8 @@ const server = dashboard(
     ts('Transitions', [[`increase(rsguard_real_server_transitions_total{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, '{{vs}} {{rs}} {{to}}']], 12, 8),
     ts('Weight, desired and applied', [[`rsguard_real_server_weight{${sel},vs=~"$vs",rs=~"$rs"}`, '{{rs}} {{kind}}']], 0, 16),
     ts('Soft state and flapping', [[`rsguard_real_server_soft{${sel},vs=~"$vs",rs=~"$rs"}`, 'soft {{rs}}'], [`rsguard_real_server_flapping{${sel},vs=~"$vs",rs=~"$rs"}`, 'flapping {{rs}}']], 12, 16),
+    ts('php-fpm pool: listen queue and workers', [[`rsguard_fpm_listen_queue{${sel},vs=~"$vs",rs=~"$rs"}`, 'queue {{rs}}'], [`rsguard_fpm_processes{${sel},vs=~"$vs",rs=~"$rs"}`, '{{state}} {{rs}}']], 0, 24),
+    ts('php-fpm pool: max children reached, slow requests (per 5m)', [[`increase(rsguard_fpm_max_children_reached{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'max children {{rs}}'], [`increase(rsguard_fpm_slow_requests{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'slow {{rs}}']], 12, 24),
   ],
   [
     { name: 'vs', type: 'query', datasource: ds, query: 'label_values(rsguard_real_server_up, vs)', includeAll: true, multi: true, label: 'Virtual service' },

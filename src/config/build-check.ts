@@ -44,7 +44,7 @@ function checkLabel(kind: string, spec: Record<string, unknown>, target: ProbeTa
     case 'https':
       return `${kind} ${String(spec.method)} ${String(spec.path)}`;
     case 'fpm':
-      return `fpm ${String(spec.path)}`;
+      return spec.ping === false ? `fpm ${String(spec.statusPath)}` : `fpm ${String(spec.path)}`;
     case 'exec':
       return `exec ${String((spec.command as string[])[0])}`;
     case 'icmp':

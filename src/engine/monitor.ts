@@ -208,7 +208,7 @@ export class Monitor {
     if (!check || !prev) return 0;
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
-    if (result.ok && (result.weight !== undefined || result.weightDelta !== undefined)) this.applyWeight(checkId, check.label, result, at);
+    if (result.ok && (result.weight !== undefined || result.weightDelta !== undefined || result.weightPercent !== undefined)) this.applyWeight(checkId, check.label, result, at);
     // Starting, stopping or changing reason: the tracker tells whether that begins or ends an alert.
     if (next.checkError?.reason !== prev.checkError?.reason) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).

@@ -3,6 +3,8 @@ import { ScrapeRegistry } from './view-gauge.js';
 import { BoundCounter, BoundHistogram, type HistogramChild } from './bound-metrics.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { registerStateGauges, type MetricsSources } from './state-gauges.js';
+import { FpmPoolReadings } from './fpm-pool-readings.js';
+import { registerFpmGauges } from './fpm-gauges.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { CHECK_ERROR_REASONS } from '../probes/types.js';
 import { stateCode } from '../vrrp/vrrp-event.js';
@@ -89,10 +91,13 @@ export class Metrics {
       },
     });
   }
+  /** The pool status fpm checks read (probe-provided numbers, kept here because only the gauges read them). */
+  private readonly fpmPools = new FpmPoolReadings();
 
   /** The gauges that read rsguard's state at scrape time, once the things they read exist. */
   attach(src: MetricsSources): void {
     registerStateGauges(this.registry, src);
+    registerFpmGauges(this.registry, src.health, this.fpmPools);
   }
 
   /** Children by kind and by kind|outcome|reason, bound on first use. */
@@ -117,6 +122,7 @@ export class Metrics {
     if (!counter) this.resultsByKey.set(key, (counter = this.results.child(kind, outcome, reason)));
     counter.inc();
     if (o.result.error) this.checkErrors.get(o.result.error)?.inc();
+    this.fpmPools.observe(o.job.checkId, o.result);
     this.lag.observe(Math.max(0, o.startedAt - o.job.dueAt) / 1000);
   }
 

@@ -1,6 +1,7 @@
 import type { Deadline } from '../lib/deadline.js';
 import type { Socks4Via } from '../lib/socks4.js';
 import type { Pinger } from './icmp-pinger.js';
+import type { FpmPoolStatus } from './fpm-pool-status.js';
 
 /**
  * The contract every probe kind shares. A probe measures one target and
@@ -55,6 +56,14 @@ export interface ProbeResult {
   weight?: number;
   /** Added to the weight while up (keepalived FILE_CHECK: the file's value times its weight). */
   weightDelta?: number;
+  /**
+   * The share of the weight (configured, or the one `weight` asked for) the
+   * server asks for while up, 0-100 (HAProxy agent-check `75%`; the fpm
+   * check's weightByQueue). Kept until another result sets it again.
+   */
+  weightPercent?: number;
+  /** What the fpm check read of the pool's status page, up or down; kept per check for the metrics. */
+  fpmPool?: FpmPoolStatus;
 }
 
 export type Verdict = 'up' | 'down' | 'error';

@@ -12,8 +12,12 @@ import { freePort, waitFor } from '../helpers/ports.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { panelsPage, type PanelSeries } from '../helpers/panel-plots.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { saturatePhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
 
 const TOKEN = 'prom-test-token-0123456789';
+// A php-fpm pool with its status on pm.status_listen, from the fpmstatus helper's port range.
+const FPM_PORT = 24560;
+const FPM_STATUS_PORT = 24561;
 
 /** Every `expr` in a Grafana dashboard, with its panel title. */
 function panelQueries(file: string): Array<{ title: string; expr: string }> {
@@ -60,6 +64,7 @@ describe('dashboards and alert rules evaluated by a real Prometheus', () => {
   let b: Backend;
   let sorry: Backend;
   let flap: ReturnType<typeof flapper>;
+  let fpm: PhpFpm;
   const query = async (expr: string) => {
     const r = (await (await fetch(`http://127.0.0.1:${prom}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data?: { result: unknown[] } };
     if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
@@ -77,6 +82,7 @@ describe('dashboards and alert rules evaluated by a real Prometheus', () => {
     for (const x of [a, b, sorry]) await x.start();
     const flapPort = await freePort();
     flap = flapper(flapPort);
+    fpm = await startPhpFpm(FPM_PORT, { statusListen: FPM_STATUS_PORT });
     const prefix = `rsg-prom-${randomBytes(4).toString('hex')}`;
     const file = path.join(dir, 'rsguard.yaml');
     writeFileSync(
@@ -100,6 +106,10 @@ virtualServices:
     address: 192.0.2.2:80
     checks: [{ kind: http, path: /health }]
     realServers: [{ address: 127.0.0.1:${flapPort} }]
+  - name: php
+    address: 192.0.2.4:80
+    checks: [{ kind: fpm, statusPath: /status, statusAddress: ':${FPM_STATUS_PORT}', ping: false, weightByQueue: { from: 0, to: 8 } }]
+    realServers: [{ address: 127.0.0.1:${FPM_PORT} }]
   - name: blind
     address: 192.0.2.3:80
     checks: [{ kind: exec, command: [/nonexistent/check] }]
@@ -123,6 +133,7 @@ virtualServices:
     await smtp?.stop();
     for (const x of [a, b, sorry]) await x?.kill();
     flap?.server.close();
+    await fpm?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -132,6 +143,9 @@ virtualServices:
     await new Promise((r) => setTimeout(r, 1500));
     await a.kill();
     await b.kill();
+    // The php-fpm pool saturated for ~9 s (2 workers, 8 requests of 3 s): its panel has a queue to draw, its alert fires.
+    saturatePhpFpm(fpm, 8, 3);
+    await waitFor('RsguardFpmPoolQueueing', async () => ((await firing()).includes('RsguardFpmPoolQueueing') ? true : undefined), 9_000, 250);
     const want = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardRealServerFlapping', 'RsguardVrrpMasterMoved', 'RsguardChecksCannotRun'];
     const got = await waitFor('the alerts to fire', async () => {
       const f = await firing();
@@ -154,6 +168,8 @@ virtualServices:
       }
       return empty.length === 0 ? true : undefined;
     }, 30_000, 1000).catch(() => assert.deepEqual(empty, [], 'panels without data'));
+    // The fpm check's numbers came through the worker (distributed mode): the saturated pool's queue was seen.
+    assert.ok((await query('max_over_time(rsguard_fpm_listen_queue{vs="php"}[10m]) > 0')).length > 0, 'the php-fpm queue never showed');
   });
 
   it('the alerts the scenario can undo resolve: servers back, flapping stopped, VRRP back to a master', async () => {
@@ -163,7 +179,7 @@ virtualServices:
     await a.start();
     await b.start();
     flap.flapping.on = false;
-    const gone = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardNoVrrpMaster'];
+    const gone = ['RsguardRealServerDown', 'RsguardAllRealServersDown', 'RsguardSorryServerActive', 'RsguardQuorumLost', 'RsguardNoVrrpMaster', 'RsguardFpmPoolQueueing'];
     await waitFor('the alerts to resolve', async () => {
       const f = await firing();
       return gone.every((g) => !f.includes(g)) ? true : undefined;

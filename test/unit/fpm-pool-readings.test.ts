@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FpmPoolReadings } from '../../src/metrics/fpm-pool-readings.js';
+import type { RealServerDef } from '../../src/config/model.js';
+import type { FpmPoolStatus } from '../../src/probes/fpm-pool-status.js';
+
+const pool = (listenQueue: number): FpmPoolStatus => ({ listenQueue, listenQueueLen: 511, activeProcesses: 2, idleProcesses: 0, totalProcesses: 2, maxChildrenReached: 0, slowRequests: 0, acceptedConn: 9 });
+const rs = (...checkIds: string[]) => ({ checkIds }) as unknown as RealServerDef;
+
+describe('php-fpm pool readings for the gauges', () => {
+  it('keeps the latest status per check and gives a server its first check that read one', () => {
+    const r = new FpmPoolReadings();
+    r.observe('tcp', { ok: true, durationMs: 1, detail: '' });
+    r.observe('fpm', { ok: true, durationMs: 1, detail: '', fpmPool: pool(1) });
+    r.observe('fpm', { ok: false, durationMs: 1, detail: '', reason: 'status', fpmPool: pool(7) });
+    assert.equal(r.forServer(rs('tcp', 'fpm'))?.listenQueue, 7);
+    assert.equal(r.forServer(rs('tcp')), undefined);
+  });
+  it('drops a reading when the check could not read the status, rather than showing an old one', () => {
+    const r = new FpmPoolReadings();
+    r.observe('fpm', { ok: true, durationMs: 1, detail: '', fpmPool: pool(3) });
+    assert.ok(r.forServer(rs('fpm')));
+    r.observe('fpm', { ok: false, durationMs: 1000, detail: 'status at :9001: timed out', reason: 'timeout' });
+    assert.equal(r.forServer(rs('fpm')), undefined);
+  });
+  it('forgets checks a reload removed', () => {
+    const r = new FpmPoolReadings();
+    r.observe('old', { ok: true, durationMs: 1, detail: '', fpmPool: pool(3) });
+    r.observe('kept', { ok: true, durationMs: 1, detail: '', fpmPool: pool(4) });
+    r.keepOnly(new Map([['kept', {}]]));
+    assert.equal(r.forServer(rs('old')), undefined);
+    assert.equal(r.forServer(rs('kept'))?.listenQueue, 4);
+  });
+});
