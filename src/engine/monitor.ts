@@ -91,7 +91,14 @@ export class Monitor {
       for (const vs of this.model.virtualServices) down.set(vs.key, new Set(this.serverRecordsOf(vs.key).filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
       return down;
     };
-    for (const id of carryStates(this.model, this.states, downServers, model, now)) {
+    const removed = carryStates(this.model, this.states, downServers, model, now);
+    // A check whose id changed (new timing) carries its state, its check error too: tracked under the new id before
+    // the old one lets go, so the reason never looks empty for a moment (no false "checks run again" alert).
+    for (const id of model.checks.keys()) {
+      const e = this.states.get(id)?.checkError;
+      if (e) this.trackError(id, e.reason, now, e.detail);
+    }
+    for (const id of removed) {
       this.weights.delete(id);
       this.trackError(id, null, now);
     }

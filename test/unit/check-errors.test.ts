@@ -19,10 +19,10 @@ const DOWN: ProbeResult = { ok: false, durationMs: 1, detail: 'connection refuse
 const SPAWN: ProbeResult = { ok: false, durationMs: 1, detail: 'cannot run /x: ENOENT', reason: 'error', error: 'spawn' };
 
 /** Three real servers, each with an exec check of its own (distinct target), fall 2. */
-function model(servers = ['10.0.0.2', '10.0.0.3', '10.0.0.4']) {
+function model(servers = ['10.0.0.2', '10.0.0.3', '10.0.0.4'], interval = '1s') {
   return loadYamlText(
     'e.yaml',
-    `global: { checkDefaults: { interval: 1s, retryInterval: 100ms, fall: 2, rise: 1 } }
+    `global: { checkDefaults: { interval: ${interval}, retryInterval: 100ms, fall: 2, rise: 1 } }
 virtualServices:
   - name: web
     address: 10.0.0.1:80
@@ -83,6 +83,22 @@ describe('check errors: a check that cannot run is not a failed server', () => {
     for (const id of err.m.current.checks.keys()) err.m.apply(id, OK, 9000);
     assert.deepEqual(err.events.filter((e) => e.type === 'check-error').map((e) => e.type === 'check-error' && e.active), [true, false]);
     assert.equal(err.m.erroringChecks(), 0);
+  });
+
+  it('a reload that changes the checks\' timing (new check ids) keeps their check errors: no false "runs again", the count stays', () => {
+    const events: MonitorEvent[] = [];
+    const m = new Monitor(model(), (e) => events.push(e), () => 0);
+    for (const id of m.current.checks.keys()) m.apply(id, SPAWN, 100);
+    assert.equal(m.erroringChecks(), 3);
+    const retimed = model(undefined, '2s');
+    // The ids change with the timing: the state (and its error) is carried to the new ids.
+    assert.notDeepEqual([...retimed.checks.keys()], [...m.current.checks.keys()]);
+    m.reload(retimed);
+    assert.deepEqual(events.filter((e) => e.type === 'check-error').map((e) => e.type === 'check-error' && e.active), [true], 'one alert, and no "runs again" from the reload');
+    assert.equal(m.erroringChecks(), 3);
+    // And it does end when the checks run again.
+    for (const id of m.current.checks.keys()) m.apply(id, OK, 5000);
+    assert.deepEqual(events.filter((e) => e.type === 'check-error').map((e) => e.type === 'check-error' && e.active), [true, false]);
   });
 
   it('a probe that throws, or an unknown kind, is an exception check error', async () => {
