@@ -20,6 +20,12 @@ import type { Model } from './config/model.js';
 import { registerHoldCommands } from './cli/hold-commands.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 
+// Output cut short (`rsguard check-config FILE | head`) is the reader's choice, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program.name('rsguard').description('Health checks and failover for LVS/IPVS and HAProxy real servers').version('0.1.0');
 program.showHelpAfterError();
