@@ -3,6 +3,7 @@ import { reconfigureBalancer } from './actuators/reconfigure.js';
 import { createActuator } from './actuators/registry.js';
 import { syncDaemonDef } from './actuators/ipvs/sync-daemon-keeper.js';
 import { wireSyncDaemon } from './sync-daemon-wiring.js';
+import { watchMaintenanceDir } from './maintenance-dir.js';
 import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
@@ -32,8 +33,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { HealthFile } from './vrrp/health-file.js';
 import { takeInstanceLocks } from './daemon-locks.js';
 import { wireLeadership, withLease } from './leadership.js';
-import { adminFileOf, keepAdminOnDisk } from './engine/admin-store.js';
-import { stateFileOf } from './scheduler/file-state-store.js';
+import { adminFileFor, keepAdminOnDisk } from './engine/admin-store.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -116,7 +116,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     }
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
-  keepAdminOnDisk(adminFileOf(stateFileOf(model.global.stateFile, opts.configFile)), pools, () => monitor.serverRecords(), log);
+  keepAdminOnDisk(adminFileFor(model.global.stateFile, opts.configFile), pools, () => monitor.serverRecords(), log);
+  const unwatchMaintenance = watchMaintenanceDir(() => monitor.current, () => monitor.serverRecords(), pools, log);
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
   const scheduler = new Scheduler({
@@ -159,16 +160,15 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host: addr.address, port: addr.port } : listen;
   await notifications.start();
-  // A standby schedules nothing; taking over, it reads the states the last leader left in Redis and reapplies every pool.
-  await leadership.start(
-    async () => {
-      if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
-      scheduler.start();
-      pools.balancerRestarted({ why: 'took over the leader lease' });
-    },
-    () => scheduler.stop(),
-  );
+  // Planned first (a reapply before the first plan reconciles nothing and deletes what rsguard made). A standby schedules
+  // nothing; taking over, it reads the states the last leader left in Redis and reapplies every pool.
   pools.start();
+  const takeOver = async () => {
+    if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
+    scheduler.start();
+    if (q.mode === 'distributed') pools.balancerRestarted({ why: 'took over the leader lease' });
+  };
+  await leadership.start(takeOver, () => scheduler.stop());
   syncd?.start();
   const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
@@ -278,6 +278,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     reload,
     async stop() {
       unwatchFile();
+      unwatchMaintenance();
       resolveAgain.stop();
       bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
       await healthFile.stop();

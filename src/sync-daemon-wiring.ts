@@ -11,8 +11,9 @@ import type { Metrics } from './metrics/metrics.js';
  */
 export function wireSyncDaemon(balancer: Model['balancer'], dryRun: boolean, bus: EventBus, metrics: Metrics, log: Logger, clock: () => number): SyncDaemonKeeper | undefined {
   const syncd = dryRun ? undefined : createSyncDaemonKeeper(balancer as Parameters<typeof createSyncDaemonKeeper>[0], log, clock);
+  // Declared always (no series without a sync daemon), so the alert rule's metric exists for every rsguard.
+  metrics.attachSyncDaemon(() => syncd?.status() ?? null);
   if (!syncd) return undefined;
   bus.subscribe('extra', 'ipvs-sync-daemon', (e) => (e.type === 'vrrp' ? syncd.onVrrp(e.transition) : undefined));
-  metrics.attachSyncDaemon(() => syncd.status());
   return syncd;
 }

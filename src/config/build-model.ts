@@ -24,6 +24,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       concurrency: input.global.concurrency,
       startupSpreadMs: input.global.startupSpread,
       autoReload: input.global.autoReload,
+      ...(input.global.maintenanceDir ? { maintenanceDir: input.global.maintenanceDir } : {}),
       ...(input.global.stateFile !== undefined ? { stateFile: input.global.stateFile } : {}),
       health: { maxBlindFraction: input.global.health.maxBlindFraction, fileWeight: input.global.health.fileWeight, ...(input.global.health.file ? { file: input.global.health.file } : {}) },
       ...(input.global.apiToken ? { apiToken: input.global.apiToken } : {}),

@@ -142,6 +142,7 @@ export interface GlobalDef {
   startupSpreadMs: number;
   /** Reload when the config file changes (ldirectord autoreload). */
   autoReload: boolean;
+  maintenanceDir?: string;
   /** Bearer token for write endpoints; undefined means they are refused. */
   apiToken?: string;
   apiTokenFile?: string;

@@ -224,6 +224,11 @@ export const configSchema = z
         checkDefaults: timingSchema.default({}),
         /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
         autoReload: z.boolean().default(false),
+        /**
+         * ldirectord's maintenancedir: a file here named after a real server (IP:PORT, IP, its reverse DNS name
+         * with and without :PORT, the name's first label with and without :PORT) puts it in maintenance.
+         */
+        maintenanceDir: z.string().startsWith('/', 'must be an absolute path').optional(),
         /** A PEM CA bundle every TLS check uses unless it names its own `tlsCa` (a private CA for the backends). */
         tlsCa: z.string().startsWith('/', 'must be an absolute path').optional(),
         /** Write endpoints (drain, undrain, notify) need this bearer token; without one they are refused. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../lib/atomic-write.js';
 import type { Logger } from '../log.js';
+import { stateFileOf } from '../scheduler/file-state-store.js';
 import type { AdminState, ServerRecord } from './server-table.js';
 
 /** One operator hold as written to disk: the server it is on, and the hold as the record has it. */
@@ -57,8 +58,9 @@ function isEntry(x: unknown): x is AdminEntry {
 }
 
 /** The admin state file beside the check state file (none when check states are not kept). */
-export function adminFileOf(stateFile: string | false): string | false {
-  return stateFile ? `${stateFile.replace(/\.json$/, '')}.admin.json` : false;
+export function adminFileFor(stateFile: string | false | undefined, configFile: string): string | false {
+  const checks = stateFileOf(stateFile, configFile);
+  return checks ? `${checks.replace(/\.json$/, '')}.admin.json` : false;
 }
 
 /**

@@ -38,7 +38,10 @@ export class PoolKeeper {
     return this.reconciler.errors;
   }
 
+  private started = false;
+
   start(): void {
+    this.started = true;
     this.pool.replan();
     this.reconciler.start();
   }
@@ -86,14 +89,14 @@ export class PoolKeeper {
    * table) or `maint` (out, as a down server). Clearing one mode leaves the
    * other: undrain does not end a maintenance. Returns what the server holds now.
    */
-  setAdmin(vsKey: string, rsKey: string, mode: AdminState['mode'], on: boolean, by: string | null, reason: string | null): AdminState | null | undefined {
+  setAdmin(vsKey: string, rsKey: string, mode: AdminState['mode'], on: boolean, by: string | null, reason: string | null, source: AdminState['source'] = 'api'): AdminState | null | undefined {
     const record = this.monitor.table.server(vsKey, rsKey);
     if (!record) {
       this.log.warn({ vs: vsKey, rs: rsKey, mode }, 'admin state of an unknown real server ignored');
       return undefined;
     }
     if (!on && record.admin?.mode !== mode) return record.admin;
-    this.pool.setAdmin(vsKey, rsKey, on ? { mode, source: 'api', by, at: this.clock(), reason } : null);
+    this.pool.setAdmin(vsKey, rsKey, on ? { mode, source, by, at: this.clock(), reason } : null);
     this.onAdminChange();
     return record.admin;
   }
@@ -126,6 +129,8 @@ export class PoolKeeper {
   }
 
   balancerRestarted(detail: Record<string, unknown>): void {
+    // Before the first plan a reapply would be a complete reconcile of no pool: every service rsguard made, deleted.
+    if (!this.started) return;
     this.reconciler.balancerRestarted(detail);
   }
 

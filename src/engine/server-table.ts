@@ -6,7 +6,7 @@ import type { Health } from '../state/check-state.js';
 import type { ServerRef } from './events.js';
 
 /** Where an admin state came from. Only the HTTP API (and `rsguard drain`, its client) sets one today. */
-export type AdminSource = 'api';
+export type AdminSource = 'api' | 'maintenancedir';
 
 /**
  * An operator's hold on a real server, apart from its health: `drain` keeps

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,7 @@ describe('maintenance that survives a restart', () => {
 
   before(async () => {
     api = await freePort();
+    mkdirSync(path.join(dir, 'maint'));
     smtp = new SmtpSink(await freePort());
     await smtp.start();
     for (let i = 0; i < 2; i++) {
@@ -51,7 +52,7 @@ describe('maintenance that survives a restart', () => {
     }
     writeFileSync(
       file,
-      `global: { listen: 127.0.0.1:${api}, apiToken: ${token}, stateFile: ${path.join(dir, 'checks.json')}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 } }\n` +
+      `global: { listen: 127.0.0.1:${api}, apiToken: ${token}, maintenanceDir: ${path.join(dir, 'maint')}, stateFile: ${path.join(dir, 'checks.json')}, startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 } }\n` +
         `notify:\n  email: { to: [ops@example.com], routerId: MAINT, smtp: { host: 127.0.0.1, port: ${smtp.port} }, digestWindow: 50ms, spoolDir: ${path.join(dir, 'spool')} }\n` +
         `virtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    checks: [{ kind: http, path: /health }]\n    realServers:\n${backends.map((b) => `      - { address: 127.0.0.1:${b.port} }\n`).join('')}`,
     );
@@ -110,5 +111,26 @@ describe('maintenance that survives a restart', () => {
     assert.equal((await server(0)).admin, null);
     const onDisk = JSON.parse(readFileSync(path.join(dir, 'checks.admin.json'), 'utf8')) as { holds: unknown[] };
     assert.deepEqual(onDisk.holds, []);
+  });
+
+  it("ldirectord's maintenancedir: a file named IP:PORT takes that server out, one named IP every service of that host; removing it ends it; an operator's hold is left alone", async () => {
+    const maint = path.join(dir, 'maint');
+    await cli('maint', 'web', `127.0.0.1:${backends[1]!.port}`, '--reason', 'by hand');
+    writeFileSync(path.join(maint, `127.0.0.1:${backends[0]!.port}`), '');
+    const s0 = await waitFor('s0 in maintenance from the file', async () => {
+      const r = await server(0);
+      return r.admin?.mode === 'maint' && !r.inPool ? r : undefined;
+    }, 10_000);
+    assert.equal(s0.admin?.reason, `file 127.0.0.1:${backends[0]!.port} in ${maint}`);
+    rmSync(path.join(maint, `127.0.0.1:${backends[0]!.port}`));
+    await waitFor('s0 back', async () => ((await server(0)).admin === null ? true : undefined), 10_000);
+    // The host-wide name: every server of 127.0.0.1, but the one held by hand keeps its own reason and stays when the file goes.
+    writeFileSync(path.join(maint, '127.0.0.1'), '');
+    await waitFor('s0 in maintenance from the host file', async () => ((await server(0)).admin?.reason === `file 127.0.0.1 in ${maint}` ? true : undefined), 10_000);
+    assert.equal((await server(1)).admin?.reason, 'by hand');
+    rmSync(path.join(maint, '127.0.0.1'));
+    await waitFor('s0 back again', async () => ((await server(0)).admin === null ? true : undefined), 10_000);
+    assert.equal((await server(1)).admin?.reason, 'by hand', 'the operator hold is not the directory\'s to end');
+    await cli('unmaint', 'web', `127.0.0.1:${backends[1]!.port}`);
   });
 });

@@ -52,7 +52,7 @@ describe('rsguard status (colour on a terminal only, --watch, --json) and bash c
 
   it('--json prints the status document (the fields the API contract fixes)', () => {
     const doc = JSON.parse(cli(['status', '--url', url, '--json']).stdout) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(doc), ['generatedAt', 'source', 'balancer', 'virtualServices', 'vrrp']);
+    assert.deepEqual(Object.keys(doc), ['generatedAt', 'source', 'balancer', 'virtualServices', 'vrrp', 'ipvsSyncDaemon']);
   });
 
   it('--watch redraws until interrupted, then exits 0', async () => {

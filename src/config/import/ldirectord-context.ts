@@ -29,7 +29,6 @@ export const IGNORED: Record<string, string> = {
   execute: 'run one rsguard per config instead',
   supervised: 'rsguard always runs in the foreground',
   fork: 'rsguard checks concurrently without forking (it still takes each virtual\'s checkinterval, as fork=yes does)',
-  maintenancedir: 'use rsguard drain/undrain instead',
   readdquiescent: 'rsguard always re-adds entries missing from the table',
   monitorfile: 'see the JSON log and /api/status',
   comment: 'kept only in the source file',

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import path from 'node:path';
 import { SYSLOG_FACILITIES } from '../schema.js';
 import type { ImportResult } from './imported.js';
 import { IGNORED, type Ctx } from './ldirectord-context.js';
@@ -74,12 +75,15 @@ export async function importLdirectord(file: string, text: string, nameOptions: 
   const unique = [...new Map(errors.map((e) => [`${e.line}|${e.path}|${e.message}`, e])).values()];
   const cleanStop = g.get('cleanstop')?.value !== 'no';
   const autoReload = g.get('autoreload')?.value === 'yes';
+  // ldirectord opens it relative to its working directory, / under init: the same here.
+  const maintenanceDir = maint ? path.resolve('/', maint.value) : undefined;
+  if (maint) mark('global.maintenanceDir', maint);
   if (g.get('autoreload')) mark('global.autoReload', g.get('autoreload')!);
   const hostNames = names.hostNames();
   return {
     // ld_start purges every real server of a virtual that the file does not name ("Purged real server (start)"), at start and on
     // each reload, and rewrites an existing virtual's scheduler and persistence with ipvsadm -E: its file is the whole truth.
-    input: { global: { autoReload, ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop, foreignServers: 'remove' }, ...(notify ? { notify } : {}), virtualServices },
+    input: { global: { autoReload, ...(maintenanceDir ? { maintenanceDir } : {}), ...(log ? { log } : {}) }, balancer: { kind: 'ipvs', cleanStop, foreignServers: 'remove' }, ...(notify ? { notify } : {}), virtualServices },
     lines,
     directives,
     warnings,

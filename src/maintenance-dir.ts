@@ -1,0 +1,70 @@
+import { readdir } from 'node:fs/promises';
+import { reverse } from 'node:dns/promises';
+import type { Model } from './config/model.js';
+import type { ServerRecord } from './engine/server-table.js';
+import { every, realTimers, type Timers } from './lib/timers.js';
+import type { Logger } from './log.js';
+
+/**
+ * The file names ldirectord's _check_real_for_maintenance tries, in its
+ * order: IP:PORT, IP, the reverse DNS name with and without :PORT, and the
+ * name's first label (only when it starts with a lower-case letter, as its
+ * regex /^([a-z][a-z0-9\-]+)\./ wants) with and without :PORT.
+ */
+export function maintenanceNames(ip: string, port: number, reverseName: string | undefined): string[] {
+  const out = [`${ip}:${port}`, ip];
+  if (reverseName) {
+    out.push(`${reverseName}:${port}`, reverseName);
+    const short = /^([a-z][a-z0-9-]+)\./.exec(reverseName)?.[1];
+    if (short) out.push(`${short}:${port}`, short);
+  }
+  return out;
+}
+
+export interface MaintenanceTarget {
+  setAdmin(vsKey: string, rsKey: string, mode: 'maint', on: boolean, by: string | null, reason: string | null, source: 'maintenancedir'): unknown;
+}
+
+/**
+ * ldirectord's maintenancedir: every round the directory is listed; a real
+ * server with a file named after it is put in maintenance (source
+ * `maintenancedir`, the file's name as the reason) and taken out of it when
+ * the file goes. A hold set by an operator through the API is never touched.
+ * A directory that cannot be listed changes nothing (logged once).
+ */
+export function watchMaintenanceDir(model: () => Model, records: () => Iterable<ServerRecord>, target: MaintenanceTarget, log: Pick<Logger, 'warn' | 'info'>, everyMs = 1000, timers: Timers = realTimers): () => void {
+  const names = new Map<string, string | undefined>();
+  let failing = false;
+  let busy = false;
+  const reverseOf = async (ip: string) => {
+    if (!names.has(ip)) names.set(ip, await reverse(ip).then((n) => n[0], () => undefined));
+    return names.get(ip);
+  };
+  const round = async () => {
+    const dir = model().global.maintenanceDir;
+    if (!dir || busy) return;
+    busy = true;
+    try {
+      let files: Set<string>;
+      try {
+        files = new Set(await readdir(dir));
+        if (failing) log.info({ dir }, 'maintenance directory readable again');
+        failing = false;
+      } catch (err) {
+        if (!failing) log.warn({ dir, err: (err as NodeJS.ErrnoException).code ?? (err as Error).message }, 'maintenance directory cannot be read: maintenance from files left as it is');
+        failing = true;
+        return;
+      }
+      for (const r of records()) {
+        const file = files.size ? maintenanceNames(r.rs.host, r.rs.port, await reverseOf(r.rs.host)).find((n) => files.has(n)) : undefined;
+        const byFile = r.admin?.source === 'maintenancedir';
+        if (file && !r.admin) target.setAdmin(r.vs.key, r.rs.key, 'maint', true, null, `file ${file} in ${dir}`, 'maintenancedir');
+        else if (!file && byFile) target.setAdmin(r.vs.key, r.rs.key, 'maint', false, null, null, 'maintenancedir');
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  void round();
+  return every(timers, everyMs, () => void round());
+}
