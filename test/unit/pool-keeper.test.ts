@@ -93,6 +93,21 @@ describe('pool keeper with a scripted balancer', () => {
     await keeper.stop();
   });
 
+  it('a balancer restart told before start reconciles nothing (no plan yet: a complete reconcile of no pool would delete what rsguard made); after start it reapplies', async () => {
+    const act = new ScriptedActuator([]);
+    const { keeper } = setup(act);
+    keeper.balancerRestarted({ why: 'test' });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(act.covered, [], 'no reconcile before the first plan');
+    keeper.start();
+    await until(() => act.applied.length === 1);
+    // The same call after start does reconcile (the test could fail): every pool again.
+    keeper.balancerRestarted({ why: 'test' });
+    await until(() => act.covered.length >= 2);
+    assert.deepEqual(act.covered.at(-1), ['web']);
+    await keeper.stop();
+  });
+
   it('all down: one replan for the burst, the sorry server in, a sorry-server event once', async () => {
     const act = new ScriptedActuator([]);
     const { monitor, keeper, events } = setup(act);
