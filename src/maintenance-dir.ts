@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { reverse } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { Model } from './config/model.js';
 import type { ServerRecord } from './engine/server-table.js';
 import { every, realTimers, type Timers } from './lib/timers.js';
@@ -55,8 +56,12 @@ export function watchMaintenanceDir(model: () => Model, records: () => Iterable<
         failing = true;
         return;
       }
-      for (const r of records()) {
-        const file = files.size ? maintenanceNames(r.rs.host, r.rs.port, await reverseOf(r.rs.host)).find((n) => files.has(n)) : undefined;
+      // Reverse names are asked only when a file could be one (not every name is an address), all at once, not one server after another.
+      const list = [...records()];
+      const byName = [...files].some((f) => !isIP(f.replace(/:\d+$/, '')));
+      const reverseNames = byName ? await Promise.all(list.map((r) => reverseOf(r.rs.host))) : [];
+      for (const [i, r] of list.entries()) {
+        const file = files.size ? maintenanceNames(r.rs.host, r.rs.port, reverseNames[i]).find((n) => files.has(n)) : undefined;
         const byFile = r.admin?.source === 'maintenancedir';
         if (file && !r.admin) target.setAdmin(r.vs.key, r.rs.key, 'maint', true, null, `file ${file} in ${dir}`, 'maintenancedir');
         else if (!file && byFile) target.setAdmin(r.vs.key, r.rs.key, 'maint', false, null, null, 'maintenancedir');
