@@ -147,10 +147,8 @@ export class PoolKeeper {
         else sorry = m.weight;
       }
       // Absent from the plan is absent from the balancer: nothing applied.
-      for (const rs of record.vs.realServers) {
-        const r = this.monitor.table.server(vs.key, rs.key);
-        if (r) r.applied = real.get(rs.key);
-      }
+      // The service's own records, in order: a key built and looked up per server made this 10 % of a mass failure's CPU.
+      for (const r of record.servers) r.applied = real.get(r.rs.key);
       record.sorryApplied = sorry;
     }
   }
