@@ -47,6 +47,7 @@ const overview = dashboard('rsguard-overview', 'rsguard / Overview', () => [
   table('Real servers', [[`rsguard_real_server_up{${sel}}`, 'up'], [`rsguard_real_server_weight{${sel},kind="desired"}`, 'weight'], [`rsguard_real_server_flapping{${sel}}`, 'flapping']], 0, 12),
   ts('VRRP state (1 master, 2 backup, 3 fault)', [[`rsguard_vrrp_state{${sel}}`, '{{instance}} {{vrrp_instance}}']], 0, 20),
   ts('Hard transitions', [[`sum by (vs, to) (increase(rsguard_real_server_transitions_total{${sel}}[5m]))`, '{{vs}} {{to}}']], 12, 20),
+  table('Held by an operator (drain, maintenance): seconds held', [[`time() - rsguard_real_server_admin_since_seconds{${sel}}`, 'held for']], 0, 28),
 ]);
 
 const server = dashboard(

@@ -73,10 +73,10 @@ export class DesiredPool {
     if (!record) return false;
     const was = record.admin;
     record.admin = admin;
-    const mode = admin?.mode ?? was?.mode;
-    const fields = { vs: vsKey, rs: rsKey, ...(admin ? { source: admin.source, by: admin.by, reason: admin.reason } : {}) };
-    if (mode === 'maint') this.log.info({ ...fields, maint: admin !== null }, admin ? 'real server in maintenance' : 'real server out of maintenance');
-    else this.log.info({ ...fields, drained: admin !== null }, admin ? 'real server drained' : 'real server undrained');
+    // Drain to maint (or back) is one hold for another: the old one ends, the new one begins.
+    const at = admin?.at ?? this.clock();
+    if (was && was.mode !== admin?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: was.mode, on: false, source: admin?.source ?? was.source, by: admin?.by ?? null, reason: admin?.reason ?? null });
+    if (admin && admin.mode !== was?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: admin.mode, on: true, source: admin.source, by: admin.by, reason: admin.reason });
     this.replan(new Set([vsKey]));
     return true;
   }

@@ -41,6 +41,11 @@ export type MonitorEvent =
   /** A check asked for another weight (misc_dynamic, FILE_CHECK); `weight` is the real server's effective weight now. */
   | { type: 'server-weight'; at: number; server: ServerRef; weight: number; configured: number; check: string }
   | { type: 'server-flapping'; at: number; server: ServerRef; flapping: boolean; percent: number }
+  /**
+   * An operator put a real server under a hold (drain, maintenance) or took it off. Not emitted for the holds read
+   * back at start: they were announced when set.
+   */
+  | { type: 'server-admin'; at: number; server: ServerRef; mode: 'drain' | 'maint'; on: boolean; source: string; by: string | null; reason: string | null }
   /** The sorry server came in (active) or left the pool. */
   | { type: 'sorry-server'; at: number; vs: string; vsName: string; active: boolean }
   /** The sorry server's own checks went hard down or up: a dead sorry server is never put in. */

@@ -41,6 +41,9 @@ export function logEvent(log: Logger, e: MonitorEvent): void {
     case 'server-weight':
       log.info({ ...where, weight: e.weight, configuredWeight: e.configured, check: e.check }, 'real server weight set by its check');
       return;
+    case 'server-admin':
+      log.info({ ...where, [e.mode === 'maint' ? 'maint' : 'drained']: e.on, source: e.source, by: e.by, reason: e.reason }, e.mode === 'maint' ? (e.on ? 'real server in maintenance' : 'real server out of maintenance') : e.on ? 'real server drained' : 'real server undrained');
+      return;
     case 'server-flapping':
       log.warn({ ...where, flapping: e.flapping, percent: Math.round(e.percent * 10) / 10 }, e.flapping ? 'real server started flapping' : 'real server stopped flapping');
   }

@@ -25,6 +25,8 @@ function describe(e: MonitorEvent): string | undefined {
       return `${e.server.vsName} ${e.server.rs} weight ${e.weight} (${e.check})`;
     case 'server-flapping':
       return `${e.server.vsName} ${e.server.rs} ${e.flapping ? 'started' : 'stopped'} flapping`;
+    case 'server-admin':
+      return `${e.server.vsName} ${e.server.rs} ${e.mode === 'maint' ? (e.on ? 'in maintenance' : 'out of maintenance') : e.on ? 'drained' : 'undrained'}${e.by ? ` by ${e.by}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
     case 'sorry-server':
       return `${e.vsName} sorry server ${e.active ? 'in' : 'out'}`;
     case 'sorry-health':

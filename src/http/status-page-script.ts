@@ -21,16 +21,21 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
     var spark = el('canvas', { class: 'spark', width: SPARK_W, height: SPARK_H, title: sparkTitle(rs.ms, rs.beats) });
     drawSpark(spark, rs.ms, rs.beats);
     var weight = el('td', { class: 'weight' }, rs.weight + (rs.weight !== rs.configuredWeight ? ' / ' + rs.configuredWeight : ''),
-      rs.drained ? el('span', { class: 'badge drained' }, 'drained') : '',
+      rs.drained ? el('span', { class: 'badge drained', title: rs.hold || '' }, 'drained') : '',
+      rs.maint ? el('span', { class: 'badge maint', title: rs.hold || '' }, 'maintenance') : '',
       rs.heldBySafetyValve ? el('span', { class: 'badge held', title: 'down, kept in the pool by the safety valve until confirmed' }, 'held') : '',
       rs.stale ? el('span', { class: 'badge stale', title: 'no result for over three intervals: the state shown is the last known one' }, 'stale') : '',
       rs.flapping ? el('span', { class: 'badge flap' }, 'flapping') : '');
     var action = '';
-    // A server whose name gives no address is in no pool: nothing to drain.
+    // A server whose name gives no address is in no pool: nothing to drain. A held server offers only its release.
     if (board.writable && rs.state !== 'unknown') {
-      var verb = rs.drained ? 'undrain' : 'drain';
-      var asking = confirming && confirming.vs === vs.key && confirming.rs === rs.key && confirming.verb === verb && confirming.until > Date.now();
-      action = el('button', { class: verb + (asking ? ' confirm' : ''), 'data-action': verb, 'data-vs': vs.key, 'data-rs': rs.key, title: asking ? 'click again to ' + verb + ' ' + rs.key : verb + ' ' + rs.key + ' (asks to confirm)' }, asking ? 'confirm ' + verb : verb);
+      var verbs = rs.maint ? ['unmaint'] : rs.drained ? ['undrain'] : ['drain', 'maint'];
+      // While one asks to be confirmed it stands alone: the wider button keeps its place, and the other cannot be hit by mistake.
+      var pending = confirming && confirming.vs === vs.key && confirming.rs === rs.key && confirming.until > Date.now() && verbs.indexOf(confirming.verb) >= 0 ? confirming.verb : null;
+      action = el('span', { class: 'actions' }, verbs.filter(function (verb) { return !pending || verb === pending; }).map(function (verb) {
+        var asking = verb === pending;
+        return el('button', { class: verb + (asking ? ' confirm' : ''), 'data-action': verb, 'data-vs': vs.key, 'data-rs': rs.key, title: asking ? 'click again to ' + verb + ' ' + rs.key : verb + ' ' + rs.key + ' (asks to confirm)' }, asking ? 'confirm ' + verb : verb);
+      }));
     }
     var detail = rs.checkError ? el('span', {}, el('span', { class: 'badge cerr' }, 'check error'), ' ' + rs.checkError + '; state held') : rs.detail;
     return el('tr', { 'data-rs': rs.key, 'data-rank': rank(rs) },
@@ -48,7 +53,7 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
 
   /** The same column widths in every group, so the bars of all services line up. */
   function colgroup() {
-    return el('colgroup', {}, [175, 125, BEATS * BEAT_W + 24, SPARK_W + 24, 80, 80, 80, 140, 90, null].map(function (w) { return el('col', w ? { style: 'width:' + w + 'px' } : {}); }));
+    return el('colgroup', {}, [175, 125, BEATS * BEAT_W + 24, SPARK_W + 24, 80, 80, 80, 150, 175, null].map(function (w) { return el('col', w ? { style: 'width:' + w + 'px' } : {}); }));
   }
 
   function strip(servers) {
@@ -71,7 +76,7 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
       if (r === 0) t.down++;
       else if (r === 1) t.error++;
       else if (r <= 4) t.failing++;
-      if (rs.drained) t.drained++;
+      if (rs.drained || rs.maint) t.drained++;
     }
     return t;
   }
@@ -113,7 +118,7 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
     // The rows are drawn anew each poll: the focused header or button is found again, so a keyboard user keeps their place.
     var focused = document.activeElement, refocus = null;
     if (focused && focused.hasAttribute('data-toggle')) refocus = '[data-toggle="' + CSS.escape(focused.getAttribute('data-toggle')) + '"]';
-    else if (focused && focused.hasAttribute('data-action')) refocus = '[data-action][data-vs="' + CSS.escape(focused.getAttribute('data-vs')) + '"][data-rs="' + CSS.escape(focused.getAttribute('data-rs')) + '"]';
+    else if (focused && focused.hasAttribute('data-action')) refocus = '[data-action="' + CSS.escape(focused.getAttribute('data-action')) + '"][data-vs="' + CSS.escape(focused.getAttribute('data-vs')) + '"][data-rs="' + CSS.escape(focused.getAttribute('data-rs')) + '"]';
     document.getElementById('services').replaceChildren.apply(document.getElementById('services'), groups.map(function (g) {
       var vs = g.vs;
       var hand = toggled.get(vs.key);
@@ -187,15 +192,16 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
     n.hidden = !text;
   }
 
-  async function setDrain(vsKey, rsKey, drained) {
+  var DONE = { drain: 'drained ', undrain: 'undrained ', maint: 'in maintenance: ', unmaint: 'out of maintenance: ' };
+  async function setHold(vsKey, rsKey, verb) {
     var t = token();
     if (!t) { notice('enter the API token first (kept for this browser tab only)', true); var i = document.getElementById('token'); if (i) i.focus(); return; }
     try {
-      var res = await fetch(drained ? '/api/drain' : '/api/undrain', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + t }, body: JSON.stringify({ vs: vsKey, rs: rsKey }) });
+      var res = await fetch('/api/' + verb, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + t }, body: JSON.stringify({ vs: vsKey, rs: rsKey }) });
       var body = await res.json().catch(function () { return {}; });
       if (res.status === 401) { setToken(''); renderAuth(); notice('the API token was refused (' + (body.error || res.status) + '): enter it again', true); return; }
-      if (!res.ok) { notice((drained ? 'drain' : 'undrain') + ' failed: ' + (body.error || res.status), true); return; }
-      notice((drained ? 'drained ' : 'undrained ') + body.vs + ' ' + body.rs, false);
+      if (!res.ok) { notice(verb + ' failed: ' + (body.error || res.status), true); return; }
+      notice(DONE[verb] + body.vs + ' ' + body.rs, false);
       await tick();
     } catch (err) {
       notice('cannot reach rsguard: ' + err.message, true);
@@ -210,7 +216,7 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
       var want = { vs: act.getAttribute('data-vs'), rs: act.getAttribute('data-rs'), verb: act.getAttribute('data-action') };
       if (confirming && confirming.vs === want.vs && confirming.rs === want.rs && confirming.verb === want.verb && confirming.until > Date.now()) {
         confirming = null;
-        void setDrain(want.vs, want.rs, want.verb === 'drain');
+        if (DONE[want.verb]) void setHold(want.vs, want.rs, want.verb);
       } else {
         want.until = Date.now() + CONFIRM_MS;
         confirming = want;

@@ -50,7 +50,8 @@ export const STATUS_PAGE = `<!doctype html>
   .state.up { color: var(--up); } .state.down { color: var(--down); } .state.soft { color: var(--soft); }
   .since { color: var(--muted); font-size: 11px; }
   .badge { font-size: 11px; border-radius: 4px; padding: 0 5px; margin-left: 4px; color: #fff; background: #0969da; }
-  .badge.held, .badge.stale { background: var(--muted); } .badge.flap { background: var(--soft); } .badge.cerr { background: var(--error); }
+  .badge.held, .badge.stale { background: var(--muted); } .badge.flap { background: var(--soft); } .badge.cerr { background: var(--error); } .badge.maint { background: #8250df; }
+  .actions button + button { margin-left: 4px; }
   .avail-warn { color: var(--soft); font-weight: 600; } .avail-bad { color: var(--down); font-weight: 600; }
   tr.more td { text-align: center; }
   .flap { color: var(--soft); font-weight: 600; }
@@ -66,7 +67,7 @@ export const STATUS_PAGE = `<!doctype html>
   <span class="meta" id="meta">loading…</span>
   <span class="meta" id="balancer"></span>
   <span id="counts"></span>
-  <input id="filter" type="search" placeholder="filter: service, address, down, failing, error, drained…" aria-label="filter" autocomplete="off">
+  <input id="filter" type="search" placeholder="filter: service, address, down, failing, error, drained, maint…" aria-label="filter" autocomplete="off">
   <span id="auth"></span>
 </header>
 <div id="notice" hidden></div>

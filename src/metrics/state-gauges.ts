@@ -61,6 +61,23 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       for (const vs of src.health.current.virtualServices) for (const u of src.health.unresolvedServers(vs.key)) this.set({ vs: vs.name, name: u.name, port: String(u.port) }, 1);
     },
   });
+  // Only the held servers have a series: a hold is the exception, and its start time is what an alert for a
+  // forgotten drain needs (time() - value).
+  new Gauge({
+    name: 'rsguard_real_server_admin_since_seconds',
+    help: 'Real servers an operator holds out (mode drain or maint, source api or maintenancedir): when the hold was set, Unix seconds. No series when not held.',
+    labelNames: ['vs', 'rs', 'mode', 'source'],
+    registers,
+    collect() {
+      this.reset();
+      for (const vs of src.health.current.virtualServices) {
+        for (const rs of vs.realServers) {
+          const a = src.pools.admin(vs.key, rs.key);
+          if (a) this.set({ vs: vs.name, rs: rs.key, mode: a.mode, source: a.source }, a.at / 1000);
+        }
+      }
+    },
+  });
   perServer('rsguard_real_server_flapping', 'Real servers flapping (Nagios flap detection): 1 flapping.', (v) => (v.flapping ? 1 : 0));
   new ViewGauge('rsguard_real_server_weight', 'Real server weight: desired by the planner, and applied (last written to the balancer).', registry, (push) => {
     const p = src.pools;

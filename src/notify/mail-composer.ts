@@ -48,6 +48,14 @@ export function subjectOf(e: MailEvent, routerId: string): string {
       return `${p} Virtualserver ${e.vs} - MASS FAILURE HELD FOR CONFIRMATION`;
     case 'valve-confirmed':
       return `${p} Virtualserver ${e.vs} - MASS FAILURE CONFIRMED`;
+    case 'maint-on':
+      return `${p} ${rs} - MAINTENANCE ON`;
+    case 'maint-off':
+      return `${p} ${rs} - MAINTENANCE OFF`;
+    case 'drain-on':
+      return `${p} ${rs} - DRAINED`;
+    case 'drain-off':
+      return `${p} ${rs} - UNDRAINED`;
   }
 }
 
@@ -92,7 +100,22 @@ function describe(e: MailEvent): string {
       return `${when}  ${e.vsName} (${e.vs}): ${e.reason}; the change waits for a second round of checks`;
     case 'valve-confirmed':
       return `${when}  ${e.vsName} (${e.vs}): ${e.reason}; the change is applied`;
+    case 'maint-on':
+      return `${when}  ${e.rs} in ${e.vsName} is in MAINTENANCE${holder(e)}: out of the pool, its DOWN and UP are not mailed until maintenance ends`;
+    case 'maint-off':
+      return `${when}  ${e.rs} in ${e.vsName} is out of maintenance${holder(e)}: its checks decide again`;
+    case 'drain-on':
+      return `${when}  ${e.rs} in ${e.vsName} is DRAINED${holder(e)}: weight 0, its connections finish`;
+    case 'drain-off':
+      return `${when}  ${e.rs} in ${e.vsName} is undrained${holder(e)}: back at its weight when up`;
   }
+}
+
+/** ` (by 10.0.0.9 through api: reason)`: who held the server and why, as far as rsguard knows. */
+function holder(e: MailEvent): string {
+  const parts = [e.admin?.by ? `by ${e.admin.by}` : '', e.admin ? `through ${e.admin.source}` : ''].filter(Boolean).join(' ');
+  const text = [parts, e.reason ?? ''].filter(Boolean).join(': ');
+  return text ? ` (${text})` : '';
 }
 
 export function composeMail(events: MailEvent[], routerId: string, pools: string): { subject: string; text: string } {

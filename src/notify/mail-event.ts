@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 export type MailKind =
   | 'rs-down' | 'rs-up' | 'rs-still-down' | 'flapping-start' | 'flapping-stop'
   | 'sorry-in' | 'sorry-out' | 'sorry-down' | 'sorry-up' | 'quorum-lost' | 'quorum-gained' | 'vrrp' | 'started' | 'stopping'
-  | 'check-error' | 'check-error-cleared' | 'valve-held' | 'valve-confirmed';
+  | 'check-error' | 'check-error-cleared' | 'valve-held' | 'valve-confirmed'
+  | 'maint-on' | 'maint-off' | 'drain-on' | 'drain-off';
 
 export interface MailEvent {
   /** Deterministic from what happened and when: the same transition never makes two spool entries. */
@@ -21,6 +22,8 @@ export interface MailEvent {
   since?: number;
   /** check-error: the reason class (spawn, permission, ...) and how many checks share it. */
   checkError?: { reason: string; checks: number };
+  /** maint-*, drain-*: who set or cleared the hold (the API client's address, the maintenance directory). */
+  admin?: { source: string; by: string | null };
   /** Recipients when a virtual service overrides the global ones. */
   to?: string[];
 }

@@ -61,6 +61,11 @@ export class MailPolicy {
         const reason = `${e.held} of ${e.total} real servers went down within one interval`;
         return make({ at: e.at, kind: e.confirmed ? 'valve-confirmed' : 'valve-held', vs: vs.address, vsName: vs.name, reason, ...(vs.to ? { to: vs.to } : {}) });
       }
+      // The one line a server under maintenance gets instead of its DOWN and UP mails.
+      case 'server-admin': {
+        const vs = vsAddress(m, e.server.vs);
+        return make({ at: e.at, kind: `${e.mode}-${e.on ? 'on' : 'off'}`, vs: vs.address, vsName: vs.name, rs: e.server.rs, reason: e.reason ?? undefined, admin: { source: e.source, by: e.by }, ...(vs.to ? { to: vs.to } : {}) });
+      }
       // A weight the server's own check sets is routine (keepalived mails none either); it is logged and shown.
       case 'server-soft':
       case 'server-weight':

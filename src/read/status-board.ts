@@ -12,6 +12,10 @@ export interface BoardServer {
   configuredWeight: number;
   inPool: boolean;
   drained: boolean;
+  /** In maintenance: out of the pool whatever its checks say. */
+  maint: boolean;
+  /** Who holds it (drain or maintenance), when and why, as one line; null when not held. */
+  hold: string | null;
   heldBySafetyValve: boolean;
   flapping: boolean;
   stale: boolean;
@@ -93,6 +97,8 @@ export function statusBoard(doc: StatusDocument, history: HistoryReader, now: nu
           configuredWeight: rs.configuredWeight,
           inPool: rs.inPool,
           drained: rs.drained,
+          maint: rs.admin?.mode === 'maint',
+          hold: rs.admin ? holdLine(rs.admin) : null,
           heldBySafetyValve: rs.heldBySafetyValve,
           flapping: rs.flapping,
           stale: rs.stale,
@@ -109,4 +115,9 @@ export function statusBoard(doc: StatusDocument, history: HistoryReader, now: nu
       }),
     })),
   };
+}
+
+function holdLine(a: NonNullable<StatusDocument['virtualServices'][number]['realServers'][number]['admin']>): string {
+  const who = [`${a.mode === 'maint' ? 'maintenance' : 'drain'} since ${a.since}`, a.by ? `by ${a.by}` : '', `through ${a.source}`].filter(Boolean).join(' ');
+  return a.reason ? `${who}: ${a.reason}` : who;
 }

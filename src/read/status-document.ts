@@ -10,6 +10,7 @@ import type { AdminState } from '../engine/server-table.js';
 import type { UnresolvedView } from '../engine/unresolved-servers.js';
 import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
+type PoolMember = PoolPlan['members'][number];
 import type { LeaseView } from '../scheduler/leader-lease.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ServerView } from '../state/server-state.js';
@@ -185,9 +186,12 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
   const held = pools.heldBySafetyValve(vs.key);
+  // A map per service, not a search per server (quadratic in a service's servers, at every status document).
+  const members = new Map<string, PoolMember>();
+  for (const m of plan?.members ?? []) if (m.role === 'real') members.set(m.key, m);
   const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
     const view = monitor.server(rs);
-    const member = plan?.members.find((m) => m.role === 'real' && m.key === rs.key);
+    const member = members.get(rs.key);
     return {
       key: rs.key,
       address: rs.host,

@@ -38,7 +38,14 @@ describe('maintenance that survives a restart', () => {
   const server = async (i: number) => (await servers()).find((r) => r.key === `127.0.0.1:${backends[i]!.port}`)!;
   const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, '--url', `http://127.0.0.1:${api}`, '--token', token]);
   // DOWN/UP mails name the server as keepalived's do ("Realserver IP:PORT of ...", or "IP:PORT in web is DOWN" in a digest); the start mail's pool table lists every server and is not one.
-  const mailsAbout = (i: number) => smtp.mails.filter((m) => `${m.subject}\n${m.body}`.includes(`Realserver 127.0.0.1:${backends[i]!.port}`) || m.body.includes(`127.0.0.1:${backends[i]!.port} in web is`));
+  const mailsAbout = (i: number) => smtp.mails.filter((m) => new RegExp(`Realserver 127\\.0\\.0\\.1:${backends[i]!.port} of .* - (DOWN|UP)$`).test(m.subject) || new RegExp(`127\\.0\\.0\\.1:${backends[i]!.port} in web is (DOWN|UP)`).test(m.body));
+  // The maintenance on/off line: its own subject, with who and why in the body.
+  const holdMails = (i: number, what: string) => smtp.mails.filter((m) => m.subject.endsWith(`Realserver 127.0.0.1:${backends[i]!.port} of virtual server 192.0.2.1:80 - ${what}`) || m.body.includes(`127.0.0.1:${backends[i]!.port} in web is ${what === 'MAINTENANCE ON' ? 'in MAINTENANCE' : 'out of maintenance'}`));
+  const metricLines = async () => (await (await fetch(`http://127.0.0.1:${api}/metrics`)).text()).split('\n').filter((l) => l.startsWith('rsguard_real_server_admin_since_seconds{'));
+  const boardServer = async (i: number) => {
+    const b = (await (await fetch(`http://127.0.0.1:${api}/api/board`)).json()) as { services: Array<{ servers: Array<{ key: string; maint: boolean; drained: boolean; hold: string | null }> }> };
+    return b.services[0]!.servers.find((r) => r.key === `127.0.0.1:${backends[i]!.port}`)!;
+  };
 
   before(async () => {
     api = await freePort();
@@ -80,6 +87,21 @@ describe('maintenance that survives a restart', () => {
     assert.match(table.stdout, /MAINT \(deploy 42\)/);
   });
 
+  it('maint is one mail line (who and why), a metric series with its start, and a badge on the status page', async () => {
+    const mail = await waitFor('maintenance on mailed', () => holdMails(0, 'MAINTENANCE ON')[0], 10_000);
+    assert.match(mail.body, /in MAINTENANCE \(by 127\.0\.0\.1 through api: deploy 42\)/);
+    const lines = await waitFor('metric', async () => ((await metricLines()).length ? await metricLines() : undefined), 5000);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, new RegExp(`rs="127\\.0\\.0\\.1:${backends[0]!.port}"`));
+    assert.match(lines[0]!, /mode="maint",source="api"/);
+    const since = Number(lines[0]!.split(' ').pop());
+    assert.ok(Math.abs(since - Date.now() / 1000) < 60, `hold start ${since} is now`);
+    const b = await boardServer(0);
+    assert.equal(b.maint, true);
+    assert.match(b.hold ?? '', /^maintenance since .* by 127\.0\.0\.1 through api: deploy 42$/);
+    assert.equal((await boardServer(1)).maint, false);
+  });
+
   it('a server in maintenance that goes down and up sends no mail; one that is not does (the mail path works)', async () => {
     await backends[0]!.kill();
     await waitFor('s0 down', async () => ((await server(0)).state === 'down' ? true : undefined), 10_000);
@@ -109,6 +131,10 @@ describe('maintenance that survives a restart', () => {
     await cli('unmaint', 'web', `127.0.0.1:${backends[0]!.port}`);
     await waitFor('back in the pool', async () => ((await server(0)).inPool ? true : undefined), 10_000);
     assert.equal((await server(0)).admin, null);
+    await waitFor('maintenance off mailed', () => holdMails(0, 'MAINTENANCE OFF')[0], 10_000);
+    assert.deepEqual(await metricLines(), [], 'no series once nothing is held');
+    // Once on (before the restart) and once off: the restart read the hold back without announcing it again.
+    assert.equal(holdMails(0, 'MAINTENANCE ON').length, 1);
     const onDisk = JSON.parse(readFileSync(path.join(dir, 'checks.admin.json'), 'utf8')) as { holds: unknown[] };
     assert.deepEqual(onDisk.holds, []);
   });

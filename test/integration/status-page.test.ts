@@ -29,7 +29,7 @@ ${vs('web', '192.0.2.10', servers.web)}${vs('api', '192.0.2.11', servers.api)}${
 }
 
 interface StatusDoc {
-  virtualServices: Array<{ name: string; realServers: Array<{ key: string; drained: boolean; state: string }> }>;
+  virtualServices: Array<{ name: string; realServers: Array<{ key: string; drained: boolean; state: string; inPool: boolean; admin: { mode: string } | null }> }>;
 }
 
 async function statusOf(vs: string, rs: string) {
@@ -186,6 +186,18 @@ describe('status page in headless Chromium against a daemon with real servers go
     await waitFor('undrained in the API', async () => ((await statusOf('web', '127.0.0.1:24002'))?.drained === false ? true : undefined), 3_000);
     await confirmed(row(page, 24003).locator('button[data-action="drain"]'));
     await waitFor('24003 drained', async () => ((await statusOf('web', '127.0.0.1:24003'))?.drained ? true : undefined), 3_000);
+    // Maintenance the same way: out of the pool, badge shown, only unmaint offered; then released.
+    page.on('console', (m) => console.log('CONSOLE', m.text()));
+    await page.evaluate(() => document.addEventListener('click', (e) => { const t = e.target as Element; console.log('click', t.tagName, t.getAttribute('data-action'), t.textContent, t.closest('[data-action]')?.outerHTML); }, true));
+    await confirmed(row(page, 24006).locator('button[data-action="maint"]'));
+    await waitFor('24006 in maintenance, out of the pool', async () => {
+      const s = await statusOf('zeta', '127.0.0.1:24006');
+      return s?.admin?.mode === 'maint' && !s.inPool ? true : undefined;
+    }, 3_000);
+    await waitFor('maintenance badge', async () => ((await row(page, 24006).locator('.badge.maint').count()) === 1 ? true : undefined), 5_000);
+    assert.deepEqual(await row(page, 24006).locator('button[data-action]').evaluateAll((b) => b.map((e) => e.getAttribute('data-action'))), ['unmaint']);
+    await confirmed(row(page, 24006).locator('button[data-action="unmaint"]'));
+    await waitFor('24006 back in the pool', async () => ((await statusOf('zeta', '127.0.0.1:24006'))?.inPool ? true : undefined), 3_000);
   });
 
   it('a config reload keeps the history of kept servers and drops a removed server', async () => {
@@ -197,10 +209,12 @@ describe('status page in headless Chromium against a daemon with real servers go
     await daemon.waitForLog('reloaded', (l) => l.msg === 'config reloaded', 10_000, mark);
     await waitFor('24003 gone', async () => ((await row(page, 24003).count()) === 0 ? true : undefined), 5_000);
     assert.ok((await beatsOf(page, 24001)).length >= kept, 'the kept server\'s bar did not start over');
-    // Screenshot for docs/: a service with a server down, one that went down and came back, a drained one.
+    // Screenshot for docs/: a service with a server down, one that went down and came back, a drained one, one in maintenance.
     await waitFor('bars full enough', async () => ((await beatsOf(page, 24001)).length >= 40 ? true : undefined), 15_000);
     await confirmed(row(page, 24002).locator('button[data-action="drain"]'));
     await waitFor('drained shown', async () => ((await row(page, 24002).locator('.badge.drained').count()) === 1 ? true : undefined), 5_000);
+    await confirmed(row(page, 24006).locator('button[data-action="maint"]'));
+    await waitFor('maintenance shown', async () => ((await row(page, 24006).locator('.badge.maint').count()) === 1 ? true : undefined), 5_000);
     mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, 'docs/status-page.png'), fullPage: true });
   });
