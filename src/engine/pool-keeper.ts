@@ -101,6 +101,34 @@ export class PoolKeeper {
     return record.admin;
   }
 
+  /**
+   * What a server's agent asks (HAProxy agent-check): `drain` or `maint` is
+   * a hold of source `agent`, `ready` ends it. Only on change (an agent says
+   * it at every check). An operator's hold (API, maintenancedir) stands: the
+   * agent neither replaces nor ends it, where HAProxy's agent would override
+   * the CLI's `set server state`.
+   */
+  agentAdmin(vsKey: string, rsKey: string, mode: AdminState['mode'] | 'ready', check: string, detail: string): void {
+    const held = this.monitor.table.server(vsKey, rsKey)?.admin;
+    if (held === undefined || (held && held.source !== 'agent')) return;
+    if (mode === 'ready' ? !held : held?.mode === mode) return;
+    this.pool.setAdmin(vsKey, rsKey, mode === 'ready' ? null : { mode, source: 'agent', by: check, at: this.clock(), reason: detail });
+    this.onAdminChange();
+  }
+
+  /** Holds an agent set on servers that no longer have an agent check (a reload took it away): nobody would end them. */
+  private dropOrphanAgentHolds(): boolean {
+    const model = this.monitor.current;
+    let dropped = false;
+    for (const r of this.monitor.serverRecords()) {
+      if (r.admin?.source !== 'agent' || r.rs.checkIds.some((id) => model.checks.get(id)?.kind === 'agent')) continue;
+      this.log.info({ vs: r.vs.key, rs: r.rs.key, mode: r.admin.mode }, 'agent hold dropped: the server has no agent check any more');
+      r.admin = null;
+      dropped = true;
+    }
+    return dropped;
+  }
+
   /** Holds read back at start: set on the servers still configured, without a log line each; the others are returned. */
   restoreAdmin(entries: Iterable<{ vs: string; rs: string } & AdminState>): { restored: number; dropped: number } {
     let restored = 0;
@@ -113,6 +141,7 @@ export class PoolKeeper {
         restored++;
       }
     }
+    this.dropOrphanAgentHolds();
     // Called before start(), whose first plan takes them in.
     return { restored, dropped };
   }
@@ -125,6 +154,7 @@ export class PoolKeeper {
   /** After the monitor took the new model (the records are rebuilt): every pool anew. */
   onReload(_model: Model, reconcileIntervalMs: number): void {
     this.reconciler.repairEvery(reconcileIntervalMs);
+    if (this.dropOrphanAgentHolds()) this.onAdminChange();
     this.pool.replan();
   }
 

@@ -6,6 +6,7 @@ import { unsupportedPart, type Directive } from './imported.js';
 import { haproxyChecks, type CheckOptions, type ServerCheck } from './haproxy-checks.js';
 import type { HaproxySection } from './haproxy-parser.js';
 import { haproxyTime } from './haproxy-time.js';
+import { agentCheck, type AgentSettings } from './haproxy-agent.js';
 
 /** HAProxy's own defaults (configuration.txt 5.2): inter 2s, rise 2, fall 3, weight 1. */
 const DEFAULT_INTER = 2000;
@@ -123,11 +124,9 @@ function underBase(file: string, base: string | undefined, cfg: string): string 
   return path.isAbsolute(p) ? p : path.resolve(path.dirname(path.resolve(cfg)), p);
 }
 
-export interface ServerContext {
+export interface ServerContext extends AgentSettings {
   check: CheckOptions;
   defaultServer: string[];
-  timeoutCheck?: number | undefined;
-  timeoutConnect?: number | undefined;
 }
 
 /**
@@ -164,16 +163,15 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
     // srv_update_status: leaving maint, a server whose own checks are off warms up over slowstart.
     warnings.push(`${at}: slowstart ${values.get('slowstart')} is left to HAProxy: it ramps the server up itself when rsguard takes it out of maint (keep slowstart in haproxy.cfg)`);
   }
+  // The agent runs with or without `check` (init_srv_agent_check), on a tracking server too: its answer changes the server.
+  const agentOf = agentCheck(p, d, settings, errors, warnings);
+  const agent = agentOf ? [agentOf] : [];
   if (values.has('track')) {
     // Checked by haproxy-track.ts for every server line (HAProxy's refusals hold for servers rsguard leaves alone too), and resolved once every backend is read (haproxy-track.ts): the tracked server may be in a later one.
     rs.track = values.get('track');
-    if (flags.has('agent-check')) rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, 'agent-check on a tracking server: the agent\'s answer changes the server in HAProxy; rsguard has no agent check', 'drop agent-check')];
+    if (agent.length) rs.checks = agent;
     return rs;
   }
-  // The agent runs with or without `check` (init_srv_agent_check), and its answer changes the server.
-  const agent = flags.has('agent-check')
-    ? [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, `agent-check${values.has('agent-port') ? ` on port ${values.get('agent-port')}` : ''}: the agent's answer (weight, drain, maint, down) changes the server in HAProxy; rsguard has no agent check`, '{ kind: exec, command: [...] } or drop agent-check')]
-    : [];
   if (!checked) {
     // HAProxy does not check it: it is always up, and so it is here.
     rs.checks = agent;
