@@ -185,7 +185,6 @@ export class Monitor {
 
   /** Called with every state that changed, for persistence. */
   onStateChange: ((id: string, state: CheckState) => void) | undefined;
-
   /** Told, for each server of the check, of the admin state a result asks (HAProxy agent: ready, drain, maint), before its health applies. */
   onAdminAsked: ((vsKey: string, rsKey: string, mode: NonNullable<ProbeResult['admin']>, check: string, detail: string) => void) | undefined;
 
