@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { openCheckConn } from '../lib/socket-conn.js';
-import type { CheckConn } from '../lib/check-conn.js';
+import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
+import { Socks4Conn } from '../lib/socks4.js';
 import { agentLine, parseAgentLine, type AgentReply } from './agent-reply.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
@@ -30,6 +31,8 @@ export type AgentSpec = z.output<typeof agentSpec>;
 export const agentProbe = defineProbe({
   kind: 'agent',
   spec: agentSpec,
+  // HAProxy's agent connects through the server's SOCKS4 proxy with check-via-socks4 (tcpcheck_eval_connect's default connect).
+  socks4: true,
   run: (target, spec, ctx) => agentCheck(target, spec, ctx),
 });
 
@@ -50,7 +53,7 @@ function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeCon
     const onAbort = () => unchanged('timeout', conn?.state === 'open' ? "timed out waiting for the agent's line" : 'agent not reached in time');
     if (deadline.aborted) return onAbort();
     deadline.on(onAbort);
-    conn = openCheckConn(target.host, target.port, {
+    const handlers: CheckConnHandlers = {
       connect: () => {
         if (spec.send) conn!.write(Buffer.from(spec.send, 'latin1'));
       },
@@ -67,7 +70,8 @@ function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeCon
         if (c.error) finish(failure(startedAt, c));
         else unchanged(c.reason, `agent not reached: ${c.detail}`);
       },
-    });
+    };
+    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
   });
 }
 

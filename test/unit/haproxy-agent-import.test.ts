@@ -32,6 +32,18 @@ describe('haproxy.cfg agent-check as an rsguard agent check (check.c srv_parse_a
     assert.equal(agentOf('backend b\n  server s1 10.0.0.2:80 agent-check agent-port 1')!.host, undefined);
   });
 
+  it('connects as the checks do: through the SOCKS4 proxy with check-via-socks4, from the namespace (unsupported), with or without check', () => {
+    assert.deepEqual(agentOf('backend b\n  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 check-via-socks4 agent-check agent-port 1')!.socks4, { address: '10.0.0.9:1080', userId: 'HAProxy' });
+    assert.equal(agentOf('backend b\n  server s1 10.0.0.2:80 socks4 10.0.0.9:1080 agent-check agent-port 1')!.socks4, undefined);
+    const ns = imp('backend b\n  server s1 10.0.0.2:80 namespace blue agent-check agent-port 1\n');
+    assert.deepEqual(ns.errors.map((e) => [e.path, Boolean(e.unsupported)]), [['namespace', true]]);
+    // Without check, what the agent uses is not "idle"; what neither uses still is.
+    const w = imp('backend b\n  server s1 10.0.0.2:80 addr 10.0.0.5 source 10.0.0.1 socks4 10.0.0.9:1080 check-via-socks4 rise 5 agent-check agent-port 1\n').warnings;
+    assert.ok(w.some((x) => x.includes('h.cfg:4: rise accepted, not acted on: the server has no check')), w.join('\n'));
+    assert.ok(w.some((x) => x.includes('h.cfg:4: source 10.0.0.1 accepted, not acted on')));
+    assert.ok(!w.some((x) => /socks4 accepted|addr, |check-via-socks4 accepted/.test(x)), w.join('\n'));
+  });
+
   it('comes from default-server and defaults, and no-agent-check takes it away', () => {
     const inherited = 'defaults\n  default-server agent-check agent-port 7000 agent-inter 1s\nbackend b\n  server s1 10.0.0.2:80\n  server s2 10.0.0.3:80 no-agent-check\n  server s3 10.0.0.4:80 agent-port 7001\n';
     assert.deepEqual(checksOf(inherited).map((cs) => cs?.map((c) => `${c.kind}:${c.port}:${c.interval}`)), [['agent:7000:1000ms'], [], ['agent:7001:1000ms']]);

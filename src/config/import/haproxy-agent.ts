@@ -78,6 +78,11 @@ export function agentCheck(p: AgentParams, d: Directive, settings: AgentSettings
   if (hostKey && host && !net.isIP(host)) {
     return unsupportedPart(errors, { file: d.file, line: d.line, path: hostKey }, `${hostKey} ${host}: the agent is reached at a name HAProxy resolves at start; rsguard's checks connect to IP addresses`, `${hostKey} with the agent's IP address`);
   }
+  // tcpcheck_eval_connect: the agent's connection leaves from the server's namespace, and through its SOCKS4 proxy with check-via-socks4.
+  if (p.values.has('namespace')) {
+    return unsupportedPart(errors, { file: d.file, line: d.line, path: 'namespace' }, `namespace ${p.values.get('namespace')}: HAProxy connects to the agent from that network namespace; rsguard's checks leave from its own`, 'drop agent-check');
+  }
+  const socks4 = p.flags.has('check-via-socks4') && p.values.has('socks4') ? { address: p.values.get('socks4')!, userId: 'HAProxy' } : undefined;
   const at = `${d.file}:${d.line}`;
   const lb = staticAlgorithm(settings);
   if (lb) warnings.push(`${at}: agent-check of server ${name}: balance ${lb} is a static algorithm: HAProxy takes only the agent's weights that give 0 or the configured weight; rsguard asks HAProxy for any, which it refuses`);
@@ -87,6 +92,7 @@ export function agentCheck(p: AgentParams, d: Directive, settings: AgentSettings
     kind: 'agent',
     ...(host ? { host } : {}),
     port,
+    ...(socks4 ? { socks4 } : {}),
     ...(send ? { send } : {}),
     interval: `${inter}ms`,
     retryInterval: `${inter}ms`,

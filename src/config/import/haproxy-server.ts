@@ -234,10 +234,13 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
 
 /** One warning per line for what it sets that does not change the check: HAProxy uses it for its traffic. */
 function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: string[]): void {
+  // The agent connects as the checks do: from the server's namespace and source, to `addr`, through its SOCKS4 proxy.
+  const agent = p.flags.has('agent-check');
+  const probed = checked || agent;
   const traffic = [...p.seen].filter((w) => {
     const role = KEYWORDS[w]![1];
     // socks4 carries HAProxy's traffic, and with check-via-socks4 the checks too (then rsguard's).
-    if (w === 'socks4') return !(checked && p.flags.has('check-via-socks4'));
+    if (w === 'socks4') return !(probed && p.flags.has('check-via-socks4'));
     if (role === 'traffic') return true;
     if (role === 'tls') return !checked;
     // Inert without the keyword that turns them on.
@@ -248,10 +251,11 @@ function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: str
   });
   if (traffic.length) warnings.push(`${at}: ${traffic.join(', ')} accepted, not acted on: HAProxy's own traffic settings, they stay in haproxy.cfg`);
   const USED = ['check', 'no-check', 'backup', 'no-backup', 'disabled', 'enabled', 'weight', 'agent-check', 'no-agent-check', 'track', 'slowstart', 'usesrc'];
-  const idle = checked ? [] : [...p.seen].filter((w) => KEYWORDS[w]![1] === 'check' && !USED.includes(w) && !w.startsWith('agent-'));
+  const AGENT_USES = ['addr', 'namespace', 'source', 'check-via-socks4'];
+  const idle = checked ? [] : [...p.seen].filter((w) => KEYWORDS[w]![1] === 'check' && !USED.includes(w) && !w.startsWith('agent-') && !(agent && AGENT_USES.includes(w)));
   if (idle.length) warnings.push(`${at}: ${idle.join(', ')} accepted, not acted on: the server has no check`);
   const tls = checked ? [...p.seen].filter((w) => KEYWORDS[w]![1] === 'tls') : [];
   if (tls.length) warnings.push(`${at}: ${tls.join(', ')} accepted, not acted on: rsguard's TLS checks use OpenSSL's default versions and ciphers`);
-  if (checked && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
-  if (checked && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
+  if (probed && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
+  if (probed && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
 }
