@@ -186,7 +186,7 @@ export class Monitor {
   /** Called with every state that changed, for persistence. */
   onStateChange: ((id: string, state: CheckState) => void) | undefined;
   /** Told, for each server of the check, of the admin state a result asks (HAProxy agent: ready, drain, maint), before its health applies. */
-  onAdminAsked: ((vsKey: string, rsKey: string, mode: NonNullable<ProbeResult['admin']>, check: string, detail: string) => void) | undefined;
+  onAdminAsked: ((vsKey: string, rsKey: string, ask: { checkId: string; mode: NonNullable<ProbeResult['admin']>; check: string; detail: string }) => void) | undefined;
 
   /** No answer for over three intervals plus a timeout (workers or Redis away): its state is the last known one. */
   isStale(id: string, now: number): boolean {
@@ -216,7 +216,7 @@ export class Monitor {
     const prev = this.states.get(checkId);
     if (!check || !prev) return 0;
     // As HAProxy reads an agent's line: admin state first (a server put in maint is not mailed down), weight, then health.
-    if (result.admin && !result.error) for (const b of this.bindingsByCheck.get(checkId) ?? []) this.onAdminAsked?.(b.vs.key, b.rs.key, result.admin, check.label, result.detail);
+    if (result.admin && !result.error) for (const b of this.bindingsByCheck.get(checkId) ?? []) this.onAdminAsked?.(b.vs.key, b.rs.key, { checkId, mode: result.admin, check: check.label, detail: result.detail });
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
     // Any result that ran may ask a weight (an agent's `down 50%` too); the probes that ask one only when up say so themselves.

@@ -95,7 +95,7 @@ function setup(model: Model) {
   };
   const monitor: Monitor = new Monitor(model, emit);
   keeper = new PoolKeeper(monitor, noActuator, emit, createLogger('fatal'), Date.now, 0);
-  monitor.onAdminAsked = (vs, rs, mode, check, detail) => keeper.agentAdmin(vs, rs, mode, check, detail);
+  monitor.onAdminAsked = (vs, rs, ask) => keeper.agentAdmin(vs, rs, ask);
   const agentId = [...model.checks.values()].find((c) => c.kind === 'agent')?.id ?? '';
   const record = () => monitor.serverRecord(model.virtualServices[0]!.key, '10.0.0.2:80')!;
   return { monitor, keeper, hard, agentId, record };
@@ -180,6 +180,28 @@ virtualServices:
     assert.deepEqual([monitor.effectiveWeight(tracked!), monitor.effectiveWeight(tracker!)], [5, 10]);
     monitor.apply(byPort(9001), result({ ok: false, reason: 'status', weightPercent: 30, weightPercentAs: 'haproxy-agent' }), 2);
     assert.deepEqual([monitor.effectiveWeight(tracker!), monitor.server(tracker!).hardState, monitor.server(tracked!).hardState], [3, 'down', 'up']);
+  });
+
+  it("the tracked server's agent drains the tracker too; its ready leaves the tracker's own agent's drain (HAProxy's IDRAIN and FDRAIN)", () => {
+    const model = loadYamlText('t.yaml', yaml('[{ kind: agent, port: 9001 }]'));
+    const { monitor, keeper } = setup(model);
+    keeper.start();
+    const vs = model.virtualServices[0]!.key;
+    const byPort = (p: number) => [...model.checks.values()].find((c) => c.kind === 'agent' && c.target.port === p)!.id;
+    const holds = () => ['10.0.0.2:80', '10.0.0.3:80'].map((rs) => monitor.serverRecord(vs, rs)!.admin?.mode ?? 'none').join(' ');
+    monitor.apply(byPort(9000), result({ admin: 'drain', neutral: true }), 1);
+    assert.equal(holds(), 'drain drain');
+    monitor.apply(byPort(9001), result({ admin: 'maint', neutral: true }), 2);
+    assert.equal(holds(), 'drain maint');
+    monitor.apply(byPort(9000), result({ admin: 'ready', neutral: true }), 3);
+    assert.equal(holds(), 'none maint');
+    monitor.apply(byPort(9001), result({ admin: 'drain', neutral: true }), 4);
+    monitor.apply(byPort(9000), result({ admin: 'maint', neutral: true }), 5);
+    assert.equal(holds(), 'maint maint');
+    monitor.apply(byPort(9000), result({ admin: 'ready', neutral: true }), 6);
+    assert.equal(holds(), 'none drain');
+    monitor.apply(byPort(9001), result({ admin: 'ready', neutral: true }), 7);
+    assert.equal(holds(), 'none none');
   });
 
   it('any other check beside track is refused, naming track', () => {
