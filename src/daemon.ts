@@ -117,6 +117,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
   keepAdminOnDisk(adminFileFor(model.global.stateFile, opts.configFile), pools, () => monitor.serverRecords(), log);
+  monitor.onAdminAsked = (vs, rs, ask) => pools.agentAdmin(vs, rs, ask);
   const unwatchMaintenance = watchMaintenanceDir(() => monitor.current, () => monitor.serverRecords(), pools, log);
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));

@@ -30,7 +30,8 @@ export interface MaintenanceTarget {
  * ldirectord's maintenancedir: every round the directory is listed; a real
  * server with a file named after it is put in maintenance (source
  * `maintenancedir`, the file's name as the reason) and taken out of it when
- * the file goes. A hold set by an operator through the API is never touched.
+ * the file goes. A hold set by an operator through the API is never touched;
+ * one set by the server's agent is replaced.
  * A directory that cannot be listed changes nothing (logged once).
  */
 export function watchMaintenanceDir(model: () => Model, records: () => Iterable<ServerRecord>, target: MaintenanceTarget, log: Pick<Logger, 'warn' | 'info'>, everyMs = 1000, timers: Timers = realTimers): () => void {
@@ -63,7 +64,8 @@ export function watchMaintenanceDir(model: () => Model, records: () => Iterable<
       for (const [i, r] of list.entries()) {
         const file = files.size ? maintenanceNames(r.rs.host, r.rs.port, reverseNames[i]).find((n) => files.has(n)) : undefined;
         const byFile = r.admin?.source === 'maintenancedir';
-        if (file && !r.admin) target.setAdmin(r.vs.key, r.rs.key, 'maint', true, null, `file ${file} in ${dir}`, 'maintenancedir');
+        // An agent's hold gives way to the file (the operator's), and comes back at the agent's next answer once the file is gone.
+        if (file && (!r.admin || r.admin.source === 'agent')) target.setAdmin(r.vs.key, r.rs.key, 'maint', true, null, `file ${file} in ${dir}`, 'maintenancedir');
         else if (!file && byFile) target.setAdmin(r.vs.key, r.rs.key, 'maint', false, null, null, 'maintenancedir');
       }
     } finally {

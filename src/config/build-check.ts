@@ -126,7 +126,7 @@ export function addChecks(
 
 /** A check's `socks4`: the proxy, for a kind whose connections can all go through it, to an IPv4 server (SOCKS4 carries no other). */
 function socks4Via(v: string | { address: string; userId: string }, kind: string, supported: boolean, dests: string[]): Socks4Via | string {
-  if (!supported) return `a ${kind} check cannot go through a SOCKS4 proxy (tcp, http, https, smtp, pop, imap and nntp checks can)`;
+  if (!supported) return `a ${kind} check cannot go through a SOCKS4 proxy (tcp, http, https, smtp, pop, imap, nntp and agent checks can)`;
   const { address, userId } = typeof v === 'string' ? { address: v, userId: '' } : v;
   const hp = parseHostPort(address);
   if (typeof hp === 'string' || hp.port === undefined) return `expected the proxy's IP:PORT, got ${JSON.stringify(address)}`;

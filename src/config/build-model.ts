@@ -176,9 +176,9 @@ function buildVirtualService(
     if (seenRs.has(rsKey)) return void issues.push({ path: [...rsPath, 'address'], message: `duplicate real server ${rsKey}` });
     seenRs.add(rsKey);
     const rsTiming = pickTiming(rs);
-    // A tracking server has no checks of its own, not even the virtual service's: HAProxy refuses both on one server.
-    if (rs.track && rs.checks?.length) issues.push({ path: [...rsPath, 'track'], message: 'a server that tracks another has no checks of its own: drop its checks or the track (HAProxy: "unable to enable checks and tracking at the same time")' });
-    const checkInputs: CheckInput[] = rs.track ? [] : (rs.checks ?? vs.checks ?? [DEFAULT_CHECK]);
+    // A tracking server has no checks of its own, not even the virtual service's: HAProxy refuses both on one server. Its own agent it runs.
+    if (rs.track && rs.checks?.some((c) => c.kind !== 'agent')) issues.push({ path: [...rsPath, 'track'], message: 'a server that tracks another has no checks of its own but agent checks: drop its checks or the track (HAProxy: "unable to enable checks and tracking at the same time")' });
+    const checkInputs: CheckInput[] = rs.track ? (rs.checks ?? []).filter((c) => c.kind === 'agent') : (rs.checks ?? vs.checks ?? [DEFAULT_CHECK]);
     const checkPath = rs.checks ? [...rsPath, 'checks'] : vs.checks ? [...path, 'checks'] : rsPath;
     const checkIds = addChecks(checkInputs, { host: hp.host, port: rsPort, vip: host, vport: port }, [defaults, vsTiming, rsTiming], checks, checkPath, issues, tlsCa);
     const def: RealServerDef = {
@@ -192,7 +192,7 @@ function buildVirtualService(
       ...withOptions(balancerOptions(rs as Record<string, unknown>, BALANCER_FIELDS.realServer)),
       ...(rs.notify ? { notify: rs.notify } : {}),
     };
-    if (rs.track) tracks.push({ rs: def, want: rs.track, path: [...rsPath, 'track'] });
+    if (rs.track) tracks.push({ rs: def, own: checkIds, want: rs.track, path: [...rsPath, 'track'] });
     realServers.push(def);
   });
   return {

@@ -5,6 +5,8 @@ import type { PathIssue } from './build-check.js';
 /** A real server with `track`, waiting for every virtual service to be built. */
 export interface PendingTrack {
   rs: RealServerDef;
+  /** Its own checks (agents only: HAProxy refuses a tracking server's own check). */
+  own: string[];
   want: { virtualService?: string | undefined; server: string };
   path: PathSegment[];
 }
@@ -41,6 +43,8 @@ export function resolveTracks(pending: PendingTrack[], services: VirtualServiceD
     }
     // Follow the chain to the server that is checked, refusing a loop as HAProxy does.
     const seen = new Set<RealServerDef>([p.rs]);
+    // The agents of every tracking server on the chain: a server marked down (or drained) by its agent takes its trackers with it.
+    const agents = [...p.own];
     let at = first;
     let problem: string | undefined;
     for (;;) {
@@ -51,6 +55,7 @@ export function resolveTracks(pending: PendingTrack[], services: VirtualServiceD
       seen.add(at.rs);
       const next = wants.get(at.rs);
       if (!next) break;
+      agents.push(...next.own);
       const n = find(at.rs, next.want);
       if (typeof n === 'string') {
         problem = `${at.vs.name}/${at.rs.key}, which this server tracks, cannot be followed: ${n}`;
@@ -66,8 +71,8 @@ export function resolveTracks(pending: PendingTrack[], services: VirtualServiceD
       issues.push({ path: p.path, message: `unable to use ${at.vs.name}/${at.rs.key} for tracking as it has no checks (HAProxy: "does not have any check nor agent enabled")` });
       continue;
     }
-    p.rs.checkIds = [...at.rs.checkIds];
-    p.rs.track = { vs: first.vs.key, rs: first.rs.key };
+    p.rs.checkIds = [...new Set([...at.rs.checkIds, ...agents])];
+    p.rs.track = { vs: first.vs.key, rs: first.rs.key, own: p.own };
     touched.add(owner.get(p.rs)!);
   }
   // The safety valve's "one interval" counts the checks a tracking server now follows.

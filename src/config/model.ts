@@ -58,9 +58,11 @@ export interface RealServerDef {
    * HAProxy `track`: the server whose state this one follows (virtual service
    * and real server keys). `checkIds` are then the checks of the end of the
    * chain, so both servers are views of the same check states and cannot
-   * disagree; checks' weight reports stay the tracked server's.
+   * disagree, and the agent checks of the servers on the chain (HAProxy runs
+   * a tracking server's agent); checks' weight reports stay the tracked
+   * server's, but for `own`: the ids of this server's own agent checks.
    */
-  track?: { vs: string; rs: string };
+  track?: { vs: string; rs: string; own: string[] };
   /** Keys a balancer added to this server in the config (src/actuators/<kind>/index.ts `fields`); only that balancer reads them. */
   balancerOptions?: Record<string, unknown>;
   notify?: { up?: string[]; down?: string[] };

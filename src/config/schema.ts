@@ -73,9 +73,10 @@ const realServerSchema = z
     onDown: z.enum(['quiescent', 'remove']).optional(),
     checks: z.array(checkSchema).optional(),
     /**
-     * HAProxy `track [BACKEND/]SERVER`: this server has no checks of its own;
-     * its state is the tracked server's, from the same checks (build-model.ts
-     * follows a chain of tracks to the server that is checked).
+     * HAProxy `track [BACKEND/]SERVER`: this server has no checks of its own
+     * but agent checks; its state is the tracked server's, from the same
+     * checks (build-model.ts follows a chain of tracks to the server that is
+     * checked), and its agents'.
      */
     track: z.object({ virtualService: z.string().min(1).optional(), server: addressText }).strict().optional(),
     ...BALANCER_FIELDS.realServer,

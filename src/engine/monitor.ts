@@ -185,6 +185,8 @@ export class Monitor {
 
   /** Called with every state that changed, for persistence. */
   onStateChange: ((id: string, state: CheckState) => void) | undefined;
+  /** Told, for each server of the check, of the admin state a result asks (HAProxy agent: ready, drain, maint), before its health applies. */
+  onAdminAsked: ((vsKey: string, rsKey: string, ask: { checkId: string; mode: NonNullable<ProbeResult['admin']>; check: string; detail: string }) => void) | undefined;
 
   /** No answer for over three intervals plus a timeout (workers or Redis away): its state is the last known one. */
   isStale(id: string, now: number): boolean {
@@ -213,9 +215,12 @@ export class Monitor {
     const check = this.model.checks.get(checkId);
     const prev = this.states.get(checkId);
     if (!check || !prev) return 0;
+    // As HAProxy reads an agent's line: admin state first (a server put in maint is not mailed down), weight, then health.
+    if (result.admin && !result.error) for (const b of this.bindingsByCheck.get(checkId) ?? []) this.onAdminAsked?.(b.vs.key, b.rs.key, { checkId, mode: result.admin, check: check.label, detail: result.detail });
     const { next, transitions } = applyResult(prev, check.timing, result, at);
     this.states.set(checkId, next);
-    if (result.ok && (result.weight !== undefined || result.weightDelta !== undefined || result.weightPercent !== undefined)) this.applyWeight(checkId, check.label, result, at);
+    // Any result that ran may ask a weight (an agent's `down 50%` too); the probes that ask one only when up say so themselves.
+    if (!result.error && (result.weight !== undefined || result.weightDelta !== undefined || result.weightPercent !== undefined)) this.applyWeight(checkId, check.label, result, at);
     // Starting, stopping or changing reason: the tracker tells whether that begins or ends an alert.
     if (next.checkError?.reason !== prev.checkError?.reason) this.trackError(checkId, next.checkError?.reason ?? null, at, next.checkError?.detail);
     // Most results change nothing visible; only then are server views built (this is the probe hot path).

@@ -101,6 +101,48 @@ export class PoolKeeper {
     return record.admin;
   }
 
+  /** The drain or maint each agent check last asked, until its `ready`. */
+  private readonly agentAsks = new Map<string, { mode: AdminState['mode']; check: string; detail: string }>();
+
+  /**
+   * What a server's agent asks (HAProxy agent-check): the server holds, with
+   * source `agent`, the strongest (maint over drain) of what its agent checks
+   * asked last and have not ended with `ready`. A tracking server has the
+   * tracked server's agents among its checks: their drain or maint reaches
+   * it, as HAProxy's inherited IDRAIN/IMAINT do, without ending its own
+   * agent's. Written only on change (an agent says it at every check). An
+   * operator's hold (API, maintenancedir) stands: the agent neither replaces
+   * nor ends it, where HAProxy's agent would override the CLI's `set server state`.
+   */
+  agentAdmin(vsKey: string, rsKey: string, ask: { checkId: string; mode: AdminState['mode'] | 'ready'; check: string; detail: string }): void {
+    if (ask.mode === 'ready') this.agentAsks.delete(ask.checkId);
+    else this.agentAsks.set(ask.checkId, { mode: ask.mode, check: ask.check, detail: ask.detail });
+    const record = this.monitor.table.server(vsKey, rsKey);
+    if (!record || (record.admin && record.admin.source !== 'agent')) return;
+    let want: { mode: AdminState['mode']; check: string; detail: string } | undefined;
+    for (const id of record.rs.checkIds) {
+      const a = this.agentAsks.get(id);
+      if (a && (!want || (a.mode === 'maint' && want.mode === 'drain'))) want = a;
+    }
+    if (want ? record.admin?.mode === want.mode : !record.admin) return;
+    this.pool.setAdmin(vsKey, rsKey, want ? { mode: want.mode, source: 'agent', by: want.check, at: this.clock(), reason: want.detail } : null);
+    this.onAdminChange();
+  }
+
+  /** Holds an agent set on servers that no longer have an agent check (a reload took it away): nobody would end them. */
+  private dropOrphanAgentHolds(): boolean {
+    const model = this.monitor.current;
+    for (const id of this.agentAsks.keys()) if (!model.checks.has(id)) this.agentAsks.delete(id);
+    let dropped = false;
+    for (const r of this.monitor.serverRecords()) {
+      if (r.admin?.source !== 'agent' || r.rs.checkIds.some((id) => model.checks.get(id)?.kind === 'agent')) continue;
+      this.log.info({ vs: r.vs.key, rs: r.rs.key, mode: r.admin.mode }, 'agent hold dropped: the server has no agent check any more');
+      r.admin = null;
+      dropped = true;
+    }
+    return dropped;
+  }
+
   /** Holds read back at start: set on the servers still configured, without a log line each; the others are returned. */
   restoreAdmin(entries: Iterable<{ vs: string; rs: string } & AdminState>): { restored: number; dropped: number } {
     let restored = 0;
@@ -113,6 +155,7 @@ export class PoolKeeper {
         restored++;
       }
     }
+    this.dropOrphanAgentHolds();
     // Called before start(), whose first plan takes them in.
     return { restored, dropped };
   }
@@ -125,6 +168,7 @@ export class PoolKeeper {
   /** After the monitor took the new model (the records are rebuilt): every pool anew. */
   onReload(_model: Model, reconcileIntervalMs: number): void {
     this.reconciler.repairEvery(reconcileIntervalMs);
+    if (this.dropOrphanAgentHolds()) this.onAdminChange();
     this.pool.replan();
   }
 

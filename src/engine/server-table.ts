@@ -5,8 +5,8 @@ import type { PoolPlan } from '../planner/pool-plan.js';
 import type { Health } from '../state/check-state.js';
 import type { ServerRef } from './events.js';
 
-/** Where an admin state came from. Only the HTTP API (and `rsguard drain`, its client) sets one today. */
-export type AdminSource = 'api' | 'maintenancedir';
+/** Where an admin state came from: the HTTP API (and `rsguard drain`, its client), ldirectord's maintenancedir, or the server's HAProxy agent. */
+export type AdminSource = 'api' | 'maintenancedir' | 'agent';
 
 /**
  * An operator's hold on a real server, apart from its health: `drain` keeps

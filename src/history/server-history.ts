@@ -38,6 +38,8 @@ interface Binding {
 }
 
 function beatOf(result: ProbeResult, hard: 'up' | 'down'): Beat {
+  // A result that says nothing of the health (an agent with no up/down word, or not reached): the state as it stands.
+  if (result.neutral && !result.error) return hard;
   const v = verdictOf(result);
   if (v === 'error') return 'error';
   if (v === 'up') return hard === 'up' ? 'up' : 'rising';

@@ -20,9 +20,10 @@ import { radiusProbe } from './radius.js';
 import { sipProbe } from './sip.js';
 import { httpProxyProbe } from './http-proxy.js';
 import { grpcProbe } from './grpc.js';
+import { agentProbe } from './agent.js';
 
 /** The one list of probe kinds; the config schema and docs derive from it. */
-export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe, fileProbe, mysqlProbe, pgsqlProbe, ldapProbe, radiusProbe, sipProbe, httpProxyProbe, grpcProbe] as const;
+export const PROBES = [tcpProbe, httpProbe, httpsProbe, icmpProbe, fpmProbe, execProbe, smtpProbe, popProbe, imapProbe, ftpProbe, nntpProbe, dnsProbe, udpProbe, fileProbe, mysqlProbe, pgsqlProbe, ldapProbe, radiusProbe, sipProbe, httpProxyProbe, grpcProbe, agentProbe] as const;
 
 export type ProbeKindName = (typeof PROBES)[number]['kind'];
 

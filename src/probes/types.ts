@@ -58,10 +58,30 @@ export interface ProbeResult {
   weightDelta?: number;
   /**
    * The share of the weight (configured, or the one `weight` asked for) the
-   * server asks for while up, 0-100 (HAProxy agent-check `75%`; the fpm
-   * check's weightByQueue). Kept until another result sets it again.
+   * server asks for, in percent (the fpm check's weightByQueue, 0-100; HAProxy
+   * agent-check `75%`, 0-25600). Kept until another result sets it again.
    */
   weightPercent?: number;
+  /**
+   * How weightPercent is applied: rounded up by default (only 0% drains a
+   * server: weightByQueue); `haproxy-agent` as HAProxy takes an agent's `N%`
+   * (server_parse_weight_change_request): rounded down, so 50% of weight 1
+   * drains, and never above 256 (HAProxy's largest weight) unless the
+   * configured weight already is.
+   */
+  weightPercentAs?: 'haproxy-agent';
+  /**
+   * The check ran but says nothing of the server's health (HAProxy agent:
+   * a line without up/down, or an agent not reached): no counter, window slot
+   * or flap sample moves, the last state holds. Its weight and admin asks apply.
+   */
+  neutral?: boolean;
+  /**
+   * The admin state the server's agent asks (HAProxy agent-check `ready`,
+   * `drain`, `maint`): a hold of source `agent` on every server of the check,
+   * ended by the agent's `ready`; an operator's hold is left as it is.
+   */
+  admin?: 'ready' | 'drain' | 'maint';
   /** What the fpm check read of the pool's status page, up or down; kept per check for the metrics. */
   fpmPool?: FpmPoolStatus;
 }

@@ -99,8 +99,21 @@ export function applyCheckError(prev: CheckState, result: ProbeResult & { error:
   return { next: { ...prev, checkError }, transitions };
 }
 
+/**
+ * A result that says nothing of the server's health (HAProxy's agent with no
+ * up/down word, or not reached: ProbeResult.neutral): like a check error, no
+ * counter, window slot or flap sample moves and the state holds; unlike one,
+ * the check did run: it is the last check seen, and ends a run of errors.
+ */
+function applyNeutral(prev: CheckState, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
+  const lastCheck: LastCheck = { ok: result.ok, at: now, durationMs: result.durationMs, detail: result.detail };
+  if (result.reason) lastCheck.reason = result.reason;
+  return { next: { ...prev, lastCheck, results: prev.results + 1, checkError: null }, transitions: prev.checkError ? { error: 'stop' } : {} };
+}
+
 export function applyResult(prev: CheckState, timing: Timing, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
   if (result.error) return applyCheckError(prev, result as ProbeResult & { error: CheckErrorReason }, now);
+  if (result.neutral) return applyNeutral(prev, result, now);
   const ok = result.ok;
   const consecutiveOk = ok ? prev.consecutiveOk + 1 : 0;
   const consecutiveFail = ok ? 0 : prev.consecutiveFail + 1;

@@ -67,7 +67,7 @@ backend app
     assert.match(yaml, /interval: 300ms\n\s+retryInterval: 100ms\n\s+timeout: 300ms\n\s+rise: 1\n\s+fall: 2/);
     assert.doesNotMatch(yaml, /haproxyServer: spare/);
     assert.match(yaml, /# warning: .*server spare is a backup: left to HAProxy/);
-    assert.match(yaml, /# warning: .*drop "check" from the servers/);
+    assert.match(yaml, /# warning: .*drop "check" and "agent-check" from the servers/);
   });
 
   it('drives the backend: a dead server goes to maint; all dead, HAProxy serves its own backup server', async () => {

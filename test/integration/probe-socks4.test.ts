@@ -23,6 +23,7 @@ const BLOCKED = 21515;
 const NOBODY = 21516;
 const NO_PROXY = 21517;
 const SMTP = 21518;
+const AGENT = 21521;
 
 const via = (port = SOCKD) => ({ host: '127.0.0.1', port, userId: 'HAProxy' });
 const at = (port: number, socks4 = via()): ProbeTarget => ({ host: '127.0.0.1', port, socks4 });
@@ -36,7 +37,7 @@ const direct = (port: number): ProbeTarget => ({ host: '127.0.0.1', port });
  * failure is the proxy's doing.
  */
 describe('checks through a SOCKS4 proxy (Dante)', () => {
-  const dante = new Dante(SOCKD, [BANNER, WEB, TLS_WEB, NOBODY, SMTP]);
+  const dante = new Dante(SOCKD, [BANNER, WEB, TLS_WEB, NOBODY, SMTP, AGENT]);
   const servers: net.Server[] = [];
   const listen = (server: net.Server, port: number) => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
 
@@ -64,7 +65,12 @@ describe('checks through a SOCKS4 proxy (Dante)', () => {
         else if (/^QUIT/i.test(line)) s.end('221 bye\r\n');
       });
     });
-    for (const [server, port] of [[banner, BANNER], [web, WEB], [tlsWeb, TLS_WEB], [silent, SILENT_PROXY], [blocked, BLOCKED], [smtp, SMTP]] as const) {
+    // An HAProxy agent that answers only what was sent to it.
+    const agent = net.createServer((s) => {
+      s.on('error', () => {});
+      s.on('data', (d) => s.end(d.toString() === 'be/s1\n' ? 'up 40%\n' : 'down\n'));
+    });
+    for (const [server, port] of [[banner, BANNER], [web, WEB], [tlsWeb, TLS_WEB], [silent, SILENT_PROXY], [blocked, BLOCKED], [smtp, SMTP], [agent, AGENT]] as const) {
       servers.push(server);
       // Checks close with a reset (as HAProxy's do): no server here may take that for a crash.
       server.on('connection', (c: net.Socket) => c.on('error', () => {}));
@@ -151,6 +157,16 @@ describe('checks through a SOCKS4 proxy (Dante)', () => {
   it('smtp: the greeting and EHLO through the tunnel', async () => {
     const r = await probe('smtp', at(SMTP), {});
     assert.ok(r.ok, r.detail);
+  });
+
+  it("agent: agent-send and the line through the tunnel; refused by the proxy, a neutral result (HAProxy's agent changes nothing when it cannot connect)", async () => {
+    const r = await probe('agent', at(AGENT), { send: 'be/s1\n' });
+    assert.deepEqual([r.ok, r.weightPercent], [true, 40], r.detail);
+    const blocked = await probe('agent', at(BLOCKED), {});
+    assert.deepEqual([blocked.ok, blocked.neutral, blocked.reason, blocked.error], [false, true, 'refused', undefined], blocked.detail);
+    assert.match(blocked.detail, /did not connect to 127\.0\.0\.1:21515.*: no change$/);
+    // Directly the same server answers a line (an unknown word: neutral, but read).
+    assert.equal((await probe('agent', direct(BLOCKED), {})).ok, true);
   });
 
   it('the proxy refuses (0x5B): down with the proxy\'s words, though the server itself answers', async () => {

@@ -27,7 +27,7 @@ describe('config: every invalid fixture with its exact error', () => {
       'test/fixtures/config/invalid/yaml-syntax.yaml:4:11: Implicit keys need to be on a single line',
     ],
     'unknown-key.yaml': ['test/fixtures/config/invalid/unknown-key.yaml:4:5: virtualServices[0].shceduler: unknown key "shceduler"'],
-    'unknown-check-kind.yaml': ['test/fixtures/config/invalid/unknown-check-kind.yaml:4:15: virtualServices[0].checks[0].kind: unknown check kind; expected one of tcp, http, https, icmp, fpm, exec, smtp, pop, imap, ftp, nntp, dns, udp, file, mysql, pgsql, ldap, radius, sip, http_proxy, grpc'],
+    'unknown-check-kind.yaml': ['test/fixtures/config/invalid/unknown-check-kind.yaml:4:15: virtualServices[0].checks[0].kind: unknown check kind; expected one of tcp, http, https, icmp, fpm, exec, smtp, pop, imap, ftp, nntp, dns, udp, file, mysql, pgsql, ldap, radius, sip, http_proxy, grpc, agent'],
     'bad-weight.yaml': ['test/fixtures/config/invalid/bad-weight.yaml:5:17: virtualServices[0].realServers[0].weight: Too big: expected number to be <=65535'],
     'bad-address.yaml': ['test/fixtures/config/invalid/bad-address.yaml:4:18: virtualServices[0].realServers[0].address: expected an IP address (IPv6 in brackets when a port follows), got "10.0.0.300:80"'],
     'bad-duration.yaml': ['test/fixtures/config/invalid/bad-duration.yaml:3:15: global.checkDefaults.interval: expected a duration like 500ms, 2s, 1m or a number of seconds, got "5 seconds"'],

@@ -75,15 +75,17 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.deepEqual(what(c), { kind: 'tcp', steps: [{ step: 'connect', port: 8443 }], maxBytes: 16384 });
   });
 
-  it('agent-check and observe are unsupported with their line, track with check is refused; traffic options are one warning', () => {
+  it('agent-check is a check beside the main one, observe is unsupported with its line, track with check is refused; traffic options are one warning', () => {
     const { checks, r } = imp('  server s1 10.0.0.2:80 check agent-check agent-port 9999 observe layer4 error-limit 5 on-error mark-down cookie s1 maxconn 100');
     assert.equal(checks[0]!.length, 3);
-    assert.deepEqual(r.errors.map((e) => [e.path, e.line, Boolean(e.unsupported)]), [['agent-check', 4, true], ['observe', 4, true]]);
+    assert.equal(checks[0]![1]!.kind, 'agent');
+    assert.deepEqual(r.errors.map((e) => [e.path, e.line, Boolean(e.unsupported)]), [['observe', 4, true]]);
     assert.ok(r.warnings.some((w) => w.includes('h.cfg:4: cookie, maxconn accepted, not acted on')));
     // Check settings of a server without check are said to do nothing, not dropped.
     assert.ok(imp('  default-server inter 3s fall 3 rise 2\n  server s1 10.0.0.2:80').r.warnings.some((w) => w.includes('h.cfg:5: inter, fall, rise accepted, not acted on: the server has no check')));
     // The agent runs without `check` too; `observe none` is off.
-    assert.equal(imp('  server s1 10.0.0.2:80 agent-check agent-port 9999').r.errors[0]?.path, 'agent-check');
+    const alone = imp('  server s1 10.0.0.2:80 agent-check agent-port 9999');
+    assert.deepEqual([alone.r.errors, alone.checks[0]!.map((c) => c.kind)], [[], ['agent']]);
     assert.deepEqual(imp('  server s1 10.0.0.2:80 check observe none').r.errors, []);
     assert.equal(imp('  server s1 10.0.0.2:80 track b2/s1 check').r.errors[0]?.path, 'track');
     // check-via-socks4 (configuration.txt 5.2): the check goes through the server's socks4 proxy, sending HAProxy's USERID.

@@ -9,6 +9,9 @@ export interface ProxySettings {
   check: CheckOptions;
   timeoutCheck?: number;
   timeoutConnect?: number;
+  /** `balance` and `hash-type`'s first words: whether HAProxy takes any weight at run time (an agent's `N%`). */
+  balance?: string;
+  hashType?: string;
 }
 
 const CHECK_OPTIONS = ['httpchk', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'mysql-check', 'pgsql-check', 'ldap-check', 'redis-check'];
@@ -25,6 +28,8 @@ function settingsFrom(s: HaproxySection, base: ProxySettings, errors: ConfigIssu
   const out: ProxySettings = { defaultServer: [...base.defaultServer], check: { ...base.check, httpCheck: [...base.check.httpCheck], tcpCheck: [...base.check.tcpCheck] } };
   if (base.timeoutCheck !== undefined) out.timeoutCheck = base.timeoutCheck;
   if (base.timeoutConnect !== undefined) out.timeoutConnect = base.timeoutConnect;
+  if (base.balance !== undefined) out.balance = base.balance;
+  if (base.hashType !== undefined) out.hashType = base.hashType;
   let ownHttpCheck = false;
   let ownTcpCheck = false;
   for (const d of s.body) {
@@ -43,6 +48,9 @@ function settingsFrom(s: HaproxySection, base: ProxySettings, errors: ConfigIssu
       if (!ownTcpCheck) out.check.tcpCheck = [];
       ownTcpCheck = true;
       out.check.tcpCheck.push(d);
+    } else if ((d.key === 'balance' || d.key === 'hash-type') && d.args[0]) {
+      if (d.key === 'balance') out.balance = d.args[0];
+      else out.hashType = d.args[0];
     } else if (d.key === 'timeout' && (d.args[0] === 'check' || d.args[0] === 'connect')) {
       const t = haproxyTime(d.args[1]);
       if (t === undefined) errors.push({ file: d.file, line: d.line, path: `timeout ${d.args[0]}`, message: `expected a time like 2s or 500ms, got ${JSON.stringify(d.args[1])}` });

@@ -6,6 +6,7 @@ import { unsupportedPart, type Directive } from './imported.js';
 import { haproxyChecks, type CheckOptions, type ServerCheck } from './haproxy-checks.js';
 import type { HaproxySection } from './haproxy-parser.js';
 import { haproxyTime } from './haproxy-time.js';
+import { agentCheck, type AgentSettings } from './haproxy-agent.js';
 
 /** HAProxy's own defaults (configuration.txt 5.2): inter 2s, rise 2, fall 3, weight 1. */
 const DEFAULT_INTER = 2000;
@@ -123,11 +124,9 @@ function underBase(file: string, base: string | undefined, cfg: string): string 
   return path.isAbsolute(p) ? p : path.resolve(path.dirname(path.resolve(cfg)), p);
 }
 
-export interface ServerContext {
+export interface ServerContext extends AgentSettings {
   check: CheckOptions;
   defaultServer: string[];
-  timeoutCheck?: number | undefined;
-  timeoutConnect?: number | undefined;
 }
 
 /**
@@ -164,16 +163,15 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
     // srv_update_status: leaving maint, a server whose own checks are off warms up over slowstart.
     warnings.push(`${at}: slowstart ${values.get('slowstart')} is left to HAProxy: it ramps the server up itself when rsguard takes it out of maint (keep slowstart in haproxy.cfg)`);
   }
+  // The agent runs with or without `check` (init_srv_agent_check), on a tracking server too: its answer changes the server.
+  const agentOf = agentCheck(p, d, settings, errors, warnings);
+  const agent = agentOf ? [agentOf] : [];
   if (values.has('track')) {
     // Checked by haproxy-track.ts for every server line (HAProxy's refusals hold for servers rsguard leaves alone too), and resolved once every backend is read (haproxy-track.ts): the tracked server may be in a later one.
     rs.track = values.get('track');
-    if (flags.has('agent-check')) rs.checks = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, 'agent-check on a tracking server: the agent\'s answer changes the server in HAProxy; rsguard has no agent check', 'drop agent-check')];
+    if (agent.length) rs.checks = agent;
     return rs;
   }
-  // The agent runs with or without `check` (init_srv_agent_check), and its answer changes the server.
-  const agent = flags.has('agent-check')
-    ? [unsupportedPart(errors, { file: d.file, line: d.line, path: 'agent-check' }, `agent-check${values.has('agent-port') ? ` on port ${values.get('agent-port')}` : ''}: the agent's answer (weight, drain, maint, down) changes the server in HAProxy; rsguard has no agent check`, '{ kind: exec, command: [...] } or drop agent-check')]
-    : [];
   if (!checked) {
     // HAProxy does not check it: it is always up, and so it is here.
     rs.checks = agent;
@@ -236,10 +234,13 @@ function serverCheck(p: ServerParams, g: ServerGlobals, cfg: string): ServerChec
 
 /** One warning per line for what it sets that does not change the check: HAProxy uses it for its traffic. */
 function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: string[]): void {
+  // The agent connects as the checks do: from the server's namespace and source, to `addr`, through its SOCKS4 proxy.
+  const agent = p.flags.has('agent-check');
+  const probed = checked || agent;
   const traffic = [...p.seen].filter((w) => {
     const role = KEYWORDS[w]![1];
     // socks4 carries HAProxy's traffic, and with check-via-socks4 the checks too (then rsguard's).
-    if (w === 'socks4') return !(checked && p.flags.has('check-via-socks4'));
+    if (w === 'socks4') return !(probed && p.flags.has('check-via-socks4'));
     if (role === 'traffic') return true;
     if (role === 'tls') return !checked;
     // Inert without the keyword that turns them on.
@@ -250,10 +251,11 @@ function warnUnused(p: ServerParams, checked: boolean, at: string, warnings: str
   });
   if (traffic.length) warnings.push(`${at}: ${traffic.join(', ')} accepted, not acted on: HAProxy's own traffic settings, they stay in haproxy.cfg`);
   const USED = ['check', 'no-check', 'backup', 'no-backup', 'disabled', 'enabled', 'weight', 'agent-check', 'no-agent-check', 'track', 'slowstart', 'usesrc'];
-  const idle = checked ? [] : [...p.seen].filter((w) => KEYWORDS[w]![1] === 'check' && !USED.includes(w) && !w.startsWith('agent-'));
+  const AGENT_USES = ['addr', 'namespace', 'source', 'check-via-socks4'];
+  const idle = checked ? [] : [...p.seen].filter((w) => KEYWORDS[w]![1] === 'check' && !USED.includes(w) && !w.startsWith('agent-') && !(agent && AGENT_USES.includes(w)));
   if (idle.length) warnings.push(`${at}: ${idle.join(', ')} accepted, not acted on: the server has no check`);
   const tls = checked ? [...p.seen].filter((w) => KEYWORDS[w]![1] === 'tls') : [];
   if (tls.length) warnings.push(`${at}: ${tls.join(', ')} accepted, not acted on: rsguard's TLS checks use OpenSSL's default versions and ciphers`);
-  if (checked && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
-  if (checked && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
+  if (probed && p.flags.has('check-via-socks4') && !p.values.has('socks4')) warnings.push(`${at}: check-via-socks4 without socks4 on the server: HAProxy connects the checks directly, and so does rsguard`);
+  if (probed && p.values.has('source')) warnings.push(`${at}: source ${p.values.get('source')} accepted, not acted on: rsguard's checks connect from the director's own address`);
 }

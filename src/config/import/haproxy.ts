@@ -68,7 +68,7 @@ export function importHaproxy(file: string, text: string, opts: HaproxyImportOpt
     socket = '/run/haproxy/admin.sock';
     warnings.push(`${file}: no "stats socket" in global: add "stats socket ${socket} mode 600 level admin" (rsguard drives HAProxy through it)`);
   }
-  warnings.push(`${file}: drop "check" from the servers below in haproxy.cfg once rsguard runs: HAProxy's own checks would undo rsguard's decisions`);
+  warnings.push(`${file}: drop "check" and "agent-check" from the servers below in haproxy.cfg once rsguard runs: HAProxy's own checks and agents would undo rsguard's decisions`);
 
   // Which frontends send traffic to which backend, for a virtual service address (a label: HAProxy is driven by backend name).
   const bindOf = new Map<string, string>();
@@ -269,7 +269,9 @@ function resolveTracks(index: ServerIndex, errors: ConfigIssue[], warnings: stri
     // Aimed at the tracked server, not at this one: a check without host or port is its server's.
     const where = parseHostPort(String(copy?.address ?? ''));
     const own = typeof where === 'string' ? {} : { host: where.host, ...(where.port !== undefined ? { port: where.port } : {}) };
-    rs.checks = ((copy?.checks as Array<Record<string, unknown>> | undefined) ?? []).map((check) => (check.unsupported ? check : { ...own, ...check }));
+    // Its own agent (server() put it in rs.checks) runs beside them.
+    const agents = (rs.checks as Array<Record<string, unknown>> | undefined) ?? [];
+    rs.checks = [...((copy?.checks as Array<Record<string, unknown>> | undefined) ?? []).map((check) => (check.unsupported ? check : { ...own, ...check })), ...agents];
     warnings.push(`${at}: track ${spec}: the chain ends at ${c.vs}/${c.name}, which rsguard leaves to HAProxy; its checks run in rsguard for server ${entry.name}`);
   }
 }

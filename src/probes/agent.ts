@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { openCheckConn } from '../lib/socket-conn.js';
+import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
+import { Socks4Conn } from '../lib/socks4.js';
+import { agentLine, parseAgentLine, type AgentReply } from './agent-reply.js';
+import { defineProbe } from './kind.js';
+import { classifyError, fail, failure, pass, snippet } from './outcome.js';
+import type { FailureReason, ProbeContext, ProbeResult, ProbeTarget } from './types.js';
+
+export const agentSpec = z
+  .object({
+    /**
+     * Sent once connected (HAProxy agent-send), as it is: each character one
+     * byte (U+0000-U+00FF, as haproxy.cfg's `\xHH` gives them); no line end is
+     * added.
+     */
+    send: z.string().regex(/^[\u0000-\u00ff]*$/, 'one byte per character: U+0000 to U+00FF').optional(),
+  })
+  .strict();
+
+export type AgentSpec = z.output<typeof agentSpec>;
+
+/**
+ * HAProxy's agent-check: connect to the agent, send `send`, read one line
+ * and report what it asks (agent-reply.ts): up or down, a weight in percent,
+ * an admin state. Whatever gives no line (agent not reached, closed, silent,
+ * a line never ended) changes nothing: HAProxy counts it as no error, since
+ * the regular check tests the service. A line without up/down changes no
+ * health either. rsguard's own faults (no descriptors) stay check errors.
+ */
+export const agentProbe = defineProbe({
+  kind: 'agent',
+  spec: agentSpec,
+  // HAProxy's agent connects through the server's SOCKS4 proxy with check-via-socks4 (tcpcheck_eval_connect's default connect).
+  socks4: true,
+  run: (target, spec, ctx) => agentCheck(target, spec, ctx),
+});
+
+function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
+  return new Promise<ProbeResult>((resolve) => {
+    const startedAt = performance.now();
+    let received = Buffer.alloc(0);
+    let settled = false;
+    let conn: CheckConn | undefined;
+    const finish = (result: ProbeResult) => {
+      if (settled) return;
+      settled = true;
+      deadline.off(onAbort);
+      conn?.reset();
+      resolve(result);
+    };
+    const unchanged = (reason: FailureReason, detail: string) => finish({ ...fail(startedAt, reason, `${detail}: no change`), neutral: true });
+    const onAbort = () => unchanged('timeout', conn?.state === 'open' ? "timed out waiting for the agent's line" : 'agent not reached in time');
+    if (deadline.aborted) return onAbort();
+    deadline.on(onAbort);
+    const handlers: CheckConnHandlers = {
+      connect: () => {
+        if (spec.send) conn!.write(Buffer.from(spec.send, 'latin1'));
+      },
+      data: (chunk) => {
+        // Copied: the chunk may be the connection's shared read buffer. Bounded: agentLine settles by 16 KiB.
+        received = Buffer.concat([received, chunk]);
+        const l = agentLine(received);
+        if (l.state === 'line') finish(resultOf(parseAgentLine(l.line), startedAt));
+        else if (l.state === 'never') unchanged('protocol', `agent line ignored: ${l.why}`);
+      },
+      end: () => unchanged('protocol', received.length ? `agent closed mid-line: ${snippet(received.toString('latin1'), 60)}` : 'agent closed without a line'),
+      error: (err) => {
+        const c = classifyError(err, deadline);
+        if (c.error) finish(failure(startedAt, c));
+        else unchanged(c.reason, `agent not reached: ${c.detail}`);
+      },
+    };
+    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
+  });
+}
+
+/** What the line asks, worded: what was said, and what of it rsguard does not take. */
+export function resultOf(r: AgentReply, startedAt: number): ProbeResult {
+  const notes: string[] = [];
+  if (r.description) notes.push(`(${snippet(r.description, 80)})`);
+  if (r.error !== undefined) notes.push(`unknown word "${snippet(r.error, 40)}" ignored`);
+  if (r.warning) notes.push(`not taken: ${r.warning.replace(/\.$/, '')}`);
+  if (r.maxconn !== undefined) notes.push(`maxconn:${r.maxconn} not applied (rsguard sets no connection limit)`);
+  const said = `agent says ${r.line.trim() ? snippet(r.line, 80) : '(an empty line)'}`;
+  const detail = [said, ...notes].join(', ');
+  const health: ProbeResult =
+    r.health === undefined ? { ...pass(startedAt, `${detail}: health unchanged`), neutral: true } : r.health === 'up' ? pass(startedAt, detail) : fail(startedAt, 'status', detail);
+  if (r.admin) health.admin = r.admin;
+  if (r.weightPercent !== undefined) {
+    health.weightPercent = r.weightPercent;
+    health.weightPercentAs = 'haproxy-agent';
+  }
+  return health;
+}
