@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import type { Notifications } from './notify/wire-notifications.js';
 import { LeaderLease, type LeaseView } from './scheduler/leader-lease.js';
 import { resolveRedisUrl } from './scheduler/redis-url.js';
+import { redisSentMarks, type SentMarks } from './notify/sent-marks.js';
 
 /** Default lease: a standby takes over within this plus one renewal round of a leader's death. */
 export const DEFAULT_LEASE_MS = 10_000;
@@ -25,6 +26,8 @@ export interface Leadership {
   fence(a: Actuator): Actuator;
   /** Mails and hooks only while the lease is held: a paused leader that woke without it sends nothing. */
   gate(n: Notifications): Notifications;
+  /** Distributed mode: the mail ids every scheduler on the queue has sent, so a takeover does not mail a transition twice. */
+  sentMarks(): SentMarks | undefined;
   /** Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). */
   start(lead: () => Promise<void>, standBy: () => void): Promise<void>;
   stop(): Promise<void>;
@@ -34,6 +37,7 @@ const open: Leadership = {
   view: () => undefined,
   fence: (a) => a,
   gate: (n) => n,
+  sentMarks: () => undefined,
   start: async (lead) => lead(),
   stop: async () => undefined,
 };
@@ -79,7 +83,9 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     },
   });
   const valid = () => lease.valid();
+  const marks = redisSentMarks(redis, model.queue.prefix);
   return {
+    sentMarks: () => marks,
     view: () => lease.current(),
     fence: (a) => fenced(a, { valid }),
     gate: (n) => ({

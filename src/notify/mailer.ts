@@ -6,6 +6,7 @@ import { realTimers, type Timers } from '../lib/timers.js';
 import { composeMail } from './mail-composer.js';
 import type { MailEvent } from './mail-event.js';
 import type { MailSpool } from './mail-spool.js';
+import type { SentMarks } from './sent-marks.js';
 
 /** The one thing the mailer needs from nodemailer: send a message or throw. */
 export interface MailTransport {
@@ -43,7 +44,20 @@ export class Mailer {
     private readonly log: Logger,
     private readonly stats: MailerStats,
     private readonly timers: Timers = realTimers,
+    /** Distributed mode: what the other schedulers on the queue mailed (a takeover sees the same transitions again). */
+    private readonly shared?: SentMarks,
   ) {}
+
+  /** Of `ids`, those another scheduler mailed; none when it cannot tell (fails open, logged). */
+  private async sentElsewhere(ids: string[]): Promise<Set<string>> {
+    if (!this.shared) return new Set();
+    try {
+      return await this.shared.sent(ids);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot ask Redis which mails were sent: sending (a mail twice rather than none)');
+      return new Set();
+    }
+  }
 
   /** Sends what a previous run left in the spool. */
   async start(): Promise<void> {
@@ -64,6 +78,10 @@ export class Mailer {
   async enqueue(event: MailEvent): Promise<void> {
     if (this.spool.wasSent(event.id)) {
       this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition (seen again after a restart), not sent twice');
+      return;
+    }
+    if ((await this.sentElsewhere([event.id])).has(event.id)) {
+      this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition by another scheduler (seen again after a takeover), not sent twice');
       return;
     }
     try {
@@ -119,12 +137,21 @@ export class Mailer {
         const to = (e.to ?? this.def.to).join(',');
         groups.set(to, [...(groups.get(to) ?? []), e]);
       }
-      for (const [to, events] of groups) {
+      for (const [to, all] of groups) {
+        // Sent by another scheduler since it was spooled here: it leaves the spool unsent.
+        const elsewhere = await this.sentElsewhere(all.map((e) => e.id));
+        if (elsewhere.size) {
+          await this.spool.markSent('elsewhere', [...elsewhere]);
+          for (const id of elsewhere) this.unspooled.delete(id);
+        }
+        const events = all.filter((e) => !elsewhere.has(e.id));
+        if (events.length === 0) continue;
         const ids = events.map((e) => e.id);
         const mailId = createHash('sha1').update(ids.join(',')).digest('hex').slice(0, 24);
         const { subject, text } = composeMail(events, this.def.routerId, this.pools());
         await this.transport.sendMail({ from: this.def.from, to: to.split(','), subject, text, messageId: `<${mailId}@rsguard>`, headers: { 'X-Mailer': 'rsguard', 'X-Rsguard-Events': ids.join(' ') } });
         await this.spool.markSent(mailId, ids);
+        await this.shared?.mark(ids).catch((err: Error) => this.log.warn({ err: err.message, events: ids.length }, 'mail sent but not marked in Redis: a scheduler taking over could send it again'));
         for (const id of ids) this.unspooled.delete(id);
         this.stats.sent();
         this.log.info({ to, subject, events: ids.length }, 'mail sent');
