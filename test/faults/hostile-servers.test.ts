@@ -35,8 +35,8 @@ function hostile(kind: Kind): net.Server {
         timers.push(setInterval(() => s.write(`4000\r\n${'x'.repeat(0x4000)}\r\n`), 1));
         break;
       case 'drip':
-        // A valid head, then a byte of one header every 100 ms, well inside every timeout: only a deadline over
-        // the whole probe ends it, not an idle timer (a byte a second, as before, ended at the first idle 500 ms).
+        // A valid head, then a byte of one header every 100 ms: an idle timer would never fire, only a deadline over
+        // the whole probe ends it (a byte a second sent nothing within the 500 ms timeout: a stalled server again).
         s.write('HTTP/1.1 200 OK\r\nx-drip: ');
         timers.push(setInterval(() => s.write('y'), TIMEOUT_MS / 5));
         break;
