@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
-import { freePort, listenOn } from '../helpers/ports.js';
+import { listenOn } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 const SERVERS = 500;
@@ -29,25 +28,21 @@ describe('health answers while the status API is flooded', () => {
   let daemon: DaemonProcess;
   let api: number;
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-flood-'));
+    dir = testDir('flood');
     const ports: number[] = [];
     for (let i = 0; i < SERVERS; i++) {
       const s = net.createServer((c) => c.destroy());
       servers.push(s);
       ports.push(await listenOn(s));
     }
-    api = await freePort();
     const vss = Array.from({ length: SERVERS / 50 }, (_, v) => `  - { name: vs${v}, address: 10.9.${v}.1:80, checks: [{ kind: tcp }], realServers: [${ports.slice(v * 50, v * 50 + 50).map((p) => `{ address: 127.0.0.1:${p} }`).join(', ')}] }`);
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(file, `global: { listen: 127.0.0.1:${api}, startupSpread: 1s, stateFile: false, checkDefaults: { interval: 1s, timeout: 500ms, fall: 2, rise: 1 } }\nvirtualServices:\n${vss.join('\n')}\n`);
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ({ daemon, api } = await runDaemon(dir, (port) => `global: { listen: 127.0.0.1:${port}, startupSpread: 1s, stateFile: false, checkDefaults: { interval: 1s, timeout: 500ms, fall: 2, rise: 1 } }\nvirtualServices:\n${vss.join('\n')}\n`));
     await new Promise((r) => setTimeout(r, 1500));
   });
   after(async () => {
     await daemon.stop();
     for (const s of servers) s.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it(`${FLOOD_PER_S} status requests a second (${SERVERS} servers): /api/health and rsguard health keep answering within keepalived's script timeout`, async () => {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort } from '../helpers/ports.js';
 import { recordFault } from './fault-rows.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 const TOKEN = 'fuzz-token-0123456789abcdef';
@@ -42,26 +41,22 @@ describe('write API fuzzed: bad tokens, malformed and huge bodies, unknown targe
   };
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-apifuzz-'));
+    dir = testDir('apifuzz');
     backend = new Backend(await freePort());
     await backend.start();
-    api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global: { listen: 127.0.0.1:${api}, apiToken: ${TOKEN}, startupSpread: 50ms, checkDefaults: { interval: 5s } }
+    ({ daemon, api } = await runDaemon(
+      dir,
+      (port) => `global: { listen: 127.0.0.1:${port}, apiToken: ${TOKEN}, startupSpread: 50ms, checkDefaults: { interval: 5s } }
 notify: { vrrpSpoolDir: ${path.join(dir, 'vrrp')} }
 virtualServices:
   - { name: web, address: 10.0.0.1:80, checks: [{ kind: tcp }], realServers: [{ address: 127.0.0.1:${backend.port} }] }
 `,
-    );
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ));
   });
   after(async () => {
     await daemon?.stop();
     await backend?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('2,000 hostile requests: no 5xx, nothing changed; the control request does change it', async () => {

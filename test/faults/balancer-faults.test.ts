@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
-import { DaemonProcess } from '../helpers/daemon-process.js';
 import { admin, Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { QUICK_CHECKS, removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 interface Status {
@@ -34,7 +33,7 @@ function childrenMatching(pid: number, needle: string): number {
 describe('balancer faults: the checker keeps checking, reports, and never guesses', () => {
   const dirs: string[] = [];
   const tmp = () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'rsguard-balfault-'));
+    const d = testDir('balfault');
     dirs.push(d);
     return d;
   };
@@ -45,22 +44,18 @@ describe('balancer faults: the checker keeps checking, reports, and never guesse
   });
   after(async () => {
     await backend.kill();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs.forEach(removeDir);
   });
 
   const run = async (dir: string, balancer: string) => {
-    const api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global: { listen: 127.0.0.1:${api}, startupSpread: 50ms, stateFile: false, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 } }
+    const { daemon, api } = await runDaemon(
+      dir,
+      (port) => `global: { listen: 127.0.0.1:${port}, startupSpread: 50ms, stateFile: false, checkDefaults: ${QUICK_CHECKS} }
 balancer: ${balancer}
 virtualServices:
   - { name: web, address: 10.0.0.1:80, haproxy: { backend: web }, checks: [{ kind: tcp }], realServers: [{ address: 127.0.0.1:${backend.port}, haproxyServer: s0 }] }
 `,
     );
-    const daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
     const status = async () => (await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as Status;
     return { daemon, status };
   };

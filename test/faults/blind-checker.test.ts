@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
 import { admin, Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { recordFault } from './fault-rows.js';
 
@@ -49,7 +49,7 @@ describe('a blind checker never empties a pool (exec binary missing, real HAProx
   };
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-blind-'));
+    dir = testDir('blind');
     script = path.join(dir, 'check-web.sh');
     writeScript(0);
     backends = [];
@@ -62,12 +62,10 @@ describe('a blind checker never empties a pool (exec binary missing, real HAProx
     await haproxy.start();
     smtp = new SmtpSink(await freePort());
     await smtp.start();
-    api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global:
-  listen: 127.0.0.1:${api}
+    ({ daemon, api } = await runDaemon(
+      dir,
+      (port) => `global:
+  listen: 127.0.0.1:${port}
   startupSpread: 50ms
   checkDefaults: { interval: ${INTERVAL_MS}ms, timeout: 1s, retryInterval: 100ms, fall: ${FALL}, rise: 1 }
 balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 1s }
@@ -81,9 +79,7 @@ virtualServices:
     realServers:
 ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer: s${i} }`).join('\n')}
 `,
-    );
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ));
     await waitFor('pool ready', async () => ((await states()).every((s) => s === 'ready') ? true : undefined));
     await waitFor('start mail', () => smtp.mails.find((m) => /rsguard started/.test(m.subject)));
   });
@@ -92,7 +88,7 @@ ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer:
     await haproxy?.close();
     await smtp?.stop();
     for (const b of backends ?? []) await b.kill();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('the script gone: every server holds its place, status and metrics say checkError spawn, one mail', async () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { QUICK_CHECKS, removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { recordFault } from './fault-rows.js';
 
@@ -23,7 +22,7 @@ describe('a dead sorry server is never put in', () => {
   let daemon: DaemonProcess;
   let api: number;
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-sorry-'));
+    dir = testDir('sorry');
     real = new Backend(await freePort(), 'real');
     sorry = new Backend(await freePort(), 'sorry');
     smtp = new SmtpSink(await freePort());
@@ -32,11 +31,9 @@ describe('a dead sorry server is never put in', () => {
     await sorry.start();
     haproxy = new Haproxy(`backend web\n  server s0 127.0.0.1:${real.port}\n  server sorry 127.0.0.1:${sorry.port}\n`, path.join(dir, 'admin.sock'));
     await haproxy.start();
-    api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global: { listen: 127.0.0.1:${api}, startupSpread: 50ms, stateFile: false, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 } }
+    ({ daemon, api } = await runDaemon(
+      dir,
+      (port) => `global: { listen: 127.0.0.1:${port}, startupSpread: 50ms, stateFile: false, checkDefaults: ${QUICK_CHECKS} }
 balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 300ms }
 notify:
   email: { to: [ops@example.com], routerId: SORRY, smtp: { host: 127.0.0.1, port: ${smtp.port} }, digestWindow: 50ms, spoolDir: ${path.join(dir, 'spool')} }
@@ -48,9 +45,7 @@ virtualServices:
     sorryServer: { address: 127.0.0.1:${sorry.port}, haproxyServer: sorry }
     realServers: [{ address: 127.0.0.1:${real.port}, haproxyServer: s0 }]
 `,
-    );
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ));
   });
   after(async () => {
     await daemon.stop();
@@ -58,7 +53,7 @@ virtualServices:
     await real.kill();
     await sorry.kill();
     await smtp.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
   const status = async () => (await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as Status;
 

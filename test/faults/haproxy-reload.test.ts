@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
-import { DaemonProcess } from '../helpers/daemon-process.js';
 import { Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 const TOKEN = 'reload-test-token-0123456789';
@@ -78,12 +77,12 @@ describe('HAProxy reloaded or restarted: servers rsguard holds out stay out', ()
   after(async () => {
     await live.kill();
     await drainedBackend.kill();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs.forEach(removeDir);
   });
 
   /** HAProxy with three servers and no checks of its own (rsguard is the checker), rsguard driving it; s1 is dead, s2 drained by the operator. */
   const setup = async (withStateFile: boolean, watchInterval: string) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-reload-'));
+    const dir = testDir('reload');
     dirs.push(dir);
     const front = await freePort();
     const stateFile = path.join(dir, 'server-state');
@@ -94,11 +93,9 @@ describe('HAProxy reloaded or restarted: servers rsguard holds out stay out', ()
       withStateFile ? { global: `  server-state-file ${stateFile}\n`, defaults: '  load-server-state-from-file global\n' } : {},
     );
     await haproxy.start();
-    const api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global: { listen: 127.0.0.1:${api}, apiToken: ${TOKEN}, startupSpread: 50ms, stateFile: false, checkDefaults: { interval: 300ms, timeout: 200ms, retryInterval: 100ms, fall: 2, rise: 1 } }
+    const { daemon, api } = await runDaemon(
+      dir,
+      (port) => `global: { listen: 127.0.0.1:${port}, apiToken: ${TOKEN}, startupSpread: 50ms, stateFile: false, checkDefaults: { interval: 300ms, timeout: 200ms, retryInterval: 100ms, fall: 2, rise: 1 } }
 balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 30s, watchInterval: ${watchInterval}${withStateFile ? `, serverStateFile: ${stateFile}` : ''} }
 virtualServices:
   - name: web
@@ -111,8 +108,6 @@ virtualServices:
       - { address: 127.0.0.1:${drainedBackend.port}, haproxyServer: s2 }
 `,
     );
-    const daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
     const res = await fetch(`http://127.0.0.1:${api}/api/drain`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ vs: 'web', rs: `127.0.0.1:${drainedBackend.port}` }) });
     assert.equal(res.status, 200, await res.text());
     await haproxy.until('s1 held out, s2 drained', 'web', { s0: 'ready', s1: 'maint', s2: 'drain' });

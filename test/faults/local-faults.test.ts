@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, closeSync, constants, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, openSync, closeSync, constants, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 const FALL = 2;
@@ -19,13 +18,13 @@ interface RsStatus {
 describe('local faults of the director are check errors, not dead servers', () => {
   const dirs: string[] = [];
   const tmp = () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'rsguard-local-'));
+    const d = testDir('local');
     chmodSync(d, 0o755); // readable by the unprivileged daemon below
     dirs.push(d);
     return d;
   };
   after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs.forEach(removeDir);
   });
 
   it('out of descriptors (EMFILE, a real RLIMIT_NOFILE): tcp, http and exec probes say "descriptors", not down', () => {
@@ -40,12 +39,10 @@ describe('local faults of the director are check errors, not dead servers', () =
 
   it('icmp without CAP_NET_RAW (daemon run as nobody): every server holds, checkError permission', async () => {
     const dir = tmp();
-    const api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global:
-  listen: 127.0.0.1:${api}
+    const { daemon, api } = await runDaemon(
+      dir,
+      (port) => `global:
+  listen: 127.0.0.1:${port}
   startupSpread: 50ms
   checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: ${FALL}, rise: 1 }
 notify: { vrrpSpoolDir: ${path.join(dir, 'vrrp')} }
@@ -55,10 +52,9 @@ virtualServices:
     checks: [{ kind: icmp }]
     realServers: [{ address: 127.0.0.1:80 }, { address: 127.0.0.2:80 }, { address: 127.0.0.3:80 }]
 `,
+      { wrap: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'] },
     );
-    const daemon = new DaemonProcess(['run', '-c', file], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']);
     try {
-      await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
       const rs = await waitFor('errors piled up', async () => {
         const doc = (await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as { virtualServices: Array<{ realServers: RsStatus[] }> };
         const r = doc.virtualServices[0]!.realServers;
@@ -80,14 +76,12 @@ virtualServices:
     const api = await freePort();
     const fifo = path.join(dir, 'notify.fifo');
     execFileSync('mkfifo', [fifo]);
-    const file = path.join(dir, 'rsguard.yaml');
     const config = (withFifo: boolean) => `global: { listen: 127.0.0.1:${api}, startupSpread: 50ms }
 notify: { vrrpSpoolDir: ${path.join(dir, 'vrrp')}${withFifo ? `, keepalivedFifo: ${fifo}` : ''} }
 virtualServices:
   - { name: web, address: 10.0.0.1:80, checks: [{ kind: tcp }], realServers: [{ address: 127.0.0.1:9 }] }
 `;
-    writeFileSync(file, config(false));
-    const daemon = new DaemonProcess(['run', '-c', file]);
+    const { daemon, file } = await runDaemon(dir, config(false), { api });
     // A writer that never blocks: with no reader, open fails (ENXIO) instead of hanging, as a stuck keepalived would.
     const write = (line: string) => {
       const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
@@ -98,7 +92,6 @@ virtualServices:
       }
     };
     try {
-      await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
       assert.throws(() => write('INSTANCE "VI_0" MASTER 100\n'), /ENXIO/, 'before the reload nobody reads the fifo');
       writeFileSync(file, config(true));
       let mark = daemon.mark();

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
+import { mailSettled } from '../helpers/mail-settled.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { QUICK_CHECKS, removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { recordFault } from './fault-rows.js';
 
@@ -23,10 +24,11 @@ describe('mail with the spool disk full and SMTP refusing, then accepting', () =
   let smtpPort: number;
   let backend: Backend;
   let daemon: DaemonProcess;
+  let api: number;
   let mounted = false;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-enospc-'));
+    dir = testDir('enospc');
     spool = path.join(dir, 'spool');
     mkdirSync(spool);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'rsguard-test', spool]);
@@ -36,23 +38,19 @@ describe('mail with the spool disk full and SMTP refusing, then accepting', () =
     await smtp.start();
     backend = new Backend(await freePort());
     await backend.start();
-    const api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global:
-  listen: 127.0.0.1:${api}
+    ({ daemon, api } = await runDaemon(
+      dir,
+      (port) => `global:
+  listen: 127.0.0.1:${port}
   startupSpread: 50ms
-  checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 }
+  checkDefaults: ${QUICK_CHECKS}
 notify:
   vrrpSpoolDir: ${path.join(dir, 'vrrp')}
   email: { to: [ops@example.com], from: lvs@example.com, routerId: FULL, smtp: { host: 127.0.0.1, port: ${smtpPort}, connectTimeout: 1s }, digestWindow: 100ms, spoolDir: ${spool} }
 virtualServices:
   - { name: web, address: 10.0.0.1:80, checks: [{ kind: tcp }], realServers: [{ address: 127.0.0.1:${backend.port} }] }
 `,
-    );
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ));
     await waitFor('start mail', () => smtp.mails.find((m) => /rsguard started/.test(m.subject)));
     // The spool's bookkeeping for that mail (marker, mailed ids, removals) ends after the server accepted it:
     // wait for it, or its removals would free space on the filled disk below.
@@ -63,7 +61,7 @@ virtualServices:
     await smtp?.stop();
     await backend?.kill();
     if (mounted) execFileSync('umount', [spool]);
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('a DOWN while the disk is full and SMTP refuses is mailed exactly once when SMTP accepts; spooling resumes after', async () => {
@@ -88,7 +86,8 @@ virtualServices:
     rmSync(filler);
     await backend.start();
     await waitFor('UP mail', () => smtp.mails.find((m) => m.body.includes(`127.0.0.1:${backend.port} in web is UP again`)), 15_000);
-    await new Promise((r) => setTimeout(r, 1500)); // past the first retry: a duplicate would have been sent by now
+    // Not a fixed wait: until the mailer has nothing pending and no retry due (retries come 1, 2, 4 s ... apart).
+    await mailSettled(daemon, api);
     const ids = smtp.mails.map((m) => m.messageId);
     assert.equal(new Set(ids).size, ids.length, 'a mail was sent twice');
     assert.equal(smtp.mails.filter(isDown).length, 1);

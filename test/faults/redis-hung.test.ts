@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/ports.js';
+import { removeDir, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 /**
@@ -30,7 +30,7 @@ function redisPing(): boolean {
 
 describe('distributed mode when Redis hangs (SIGSTOP), then runs again', () => {
   it('says fail static at warn when it begins and at info when it ends, once each; no server changes state', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-redis-hung-'));
+    const dir = testDir('redis-hung');
     const redis: ChildProcess = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
     await waitFor('redis', () => (redisPing() ? true : undefined));
     const backend = new Backend(22022);
@@ -86,7 +86,7 @@ describe('distributed mode when Redis hangs (SIGSTOP), then runs again', () => {
       redis.kill('SIGCONT');
       redis.kill('SIGKILL');
       await backend.kill();
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
 
 /**
@@ -35,7 +35,7 @@ describe('SIGHUP reads the CA file and /etc/passwd again', { skip: canUnshare ? 
   let rightCa: string;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-reread-'));
+    dir = testDir('reread');
     passwd = path.join(dir, 'passwd');
     writeFileSync(passwd, readFileSync('/etc/passwd'));
     assert.ok(!readFileSync(passwd, 'utf8').includes(`${USER}:`), `${USER} must not exist yet`);
@@ -46,10 +46,7 @@ describe('SIGHUP reads the CA file and /etc/passwd again', { skip: canUnshare ? 
     writeFileSync(ca, selfSignedCert(['127.0.0.1']).cert);
     server = https.createServer({ key: served.key, cert: served.cert }, (_q, r) => r.end('ok'));
     await new Promise<void>((r) => server.listen(TLS_PORT, '127.0.0.1', () => r()));
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global: { listen: 127.0.0.1:${API}, startupSpread: 10ms, stateFile: false, checkDefaults: { interval: 200ms, timeout: 500ms, fall: 1, rise: 1 } }
+    ({ daemon } = await runDaemon(dir, `global: { listen: 127.0.0.1:${API}, startupSpread: 10ms, stateFile: false, checkDefaults: { interval: 200ms, timeout: 500ms, fall: 1, rise: 1 } }
 notify: { vrrpSpoolDir: ${path.join(dir, 'vrrp')} }
 virtualServices:
   - name: tls
@@ -60,15 +57,16 @@ virtualServices:
     address: 192.0.2.2:80
     checks: [{ kind: exec, command: [/bin/true], appendTarget: false, user: ${USER} }]
     realServers: [{ address: 127.0.0.1:9 }]
-`,
-    );
-    daemon = new DaemonProcess(['run', '-c', file, '--dry-run'], ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/passwd && exec "$@"', passwd]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started', 20_000);
+`, {
+      args: ['--dry-run'],
+      wrap: ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/passwd && exec "$@"', passwd],
+      startMs: 20_000,
+    }));
   });
   after(async () => {
     await daemon?.stop();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   const status = async () => (await (await fetch(`http://127.0.0.1:${API}/api/status`)).json()) as Status;

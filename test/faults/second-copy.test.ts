@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { removeDir, testDir } from '../helpers/run-daemon.js';
 import { recordFault } from './fault-rows.js';
 
 const TOKEN = 'second-copy-token-0123456789';
@@ -18,7 +18,7 @@ describe('the same config started twice: the second copy is refused naming the f
   let haproxy: Haproxy;
   let dir: string;
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-twice-'));
+    dir = testDir('twice');
     dirs.push(dir);
     live = new Backend(await freePort(), 'live');
     await live.start();
@@ -28,7 +28,7 @@ describe('the same config started twice: the second copy is refused naming the f
   after(async () => {
     await live.kill();
     await haproxy.close();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs.forEach(removeDir);
   });
 
   const config = (name: string, stateFile: string) => {

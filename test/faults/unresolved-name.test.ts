@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
 import { waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { recordFault } from './fault-rows.js';
 
@@ -54,7 +54,7 @@ describe('a real server name that does not resolve (ldirectord.cf)', { skip: can
   const api = 22001;
   let startMs = 0;
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-unresolved-'));
+    dir = testDir('unresolved');
     hosts = path.join(dir, 'hosts');
     writeFileSync(hosts, readFileSync('/etc/hosts'));
     const varLib = path.join(dir, 'var-lib-rsguard');
@@ -66,14 +66,14 @@ describe('a real server name that does not resolve (ldirectord.cf)', { skip: can
     await named.start();
     smtp = new SmtpSink(25, SMTP_HOST);
     await smtp.start();
-    const file = path.join(dir, 'ldirectord.cf');
-    writeFileSync(file, `checktimeout=1\ncheckinterval=1\nemailalert=ops@example.com\nsmtp=${SMTP_HOST}\nvirtual=192.0.2.80:80\n\treal=${NAME}:${named.port} masq\n\treal=127.0.0.1:${known.port} masq\n\tchecktype=connect\n`);
     const began = Date.now();
-    daemon = new DaemonProcess(
-      ['run', '-c', file, '--listen', `127.0.0.1:${api}`, '--dry-run', '--log-level', 'debug'],
-      ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && mount --bind "$1" /var/lib/rsguard && shift && exec "$@"', hosts, varLib],
-    );
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started', 20_000);
+    ({ daemon } = await runDaemon(dir, `checktimeout=1\ncheckinterval=1\nemailalert=ops@example.com\nsmtp=${SMTP_HOST}\nvirtual=192.0.2.80:80\n\treal=${NAME}:${named.port} masq\n\treal=127.0.0.1:${known.port} masq\n\tchecktype=connect\n`, {
+      file: 'ldirectord.cf',
+      api,
+      args: ['--listen', `127.0.0.1:${api}`, '--dry-run', '--log-level', 'debug'],
+      wrap: ['unshare', '-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && mount --bind "$1" /var/lib/rsguard && shift && exec "$@"', hosts, varLib],
+      startMs: 20_000,
+    }));
     startMs = Date.now() - began;
   });
   after(async () => {
@@ -81,7 +81,7 @@ describe('a real server name that does not resolve (ldirectord.cf)', { skip: can
     await known?.kill();
     await named?.kill();
     await smtp?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
   const servers = async () => ((await (await fetch(`http://127.0.0.1:${api}/api/status`)).json()) as { virtualServices: Array<{ realServers: Rs[] }> }).virtualServices[0]!.realServers;
   const metrics = async () => (await fetch(`http://127.0.0.1:${api}/metrics`)).text();

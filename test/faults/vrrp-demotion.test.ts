@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, DaemonProcess } from '../helpers/daemon-process.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { waitFor } from '../helpers/ports.js';
+import { removeDir, runDaemon, testDir } from '../helpers/run-daemon.js';
 import { VrrpPair } from '../helpers/vrrp-pair.js';
 import { recordFault } from './fault-rows.js';
 
@@ -32,16 +32,14 @@ describe('keepalived demotes a director whose rsguard is blind', () => {
   const moves = async (to: 0 | 1, what: string) => waitFor(what, () => (pair!.master() === to ? true : undefined), 30_000, 100);
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-demote-'));
+    dir = testDir('demote');
     script = path.join(dir, 'check.sh');
     healthFile = path.join(dir, 'rsguard.health');
     writeScript();
-    api = await freePort();
-    const file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
-      `global:
-  listen: 127.0.0.1:${api}
+    ({ daemon, api } = await runDaemon(
+      dir,
+      (port) => `global:
+  listen: 127.0.0.1:${port}
   startupSpread: 50ms
   checkDefaults: { interval: 200ms, timeout: 1s, retryInterval: 100ms, fall: 2, rise: 1 }
   health: { maxBlindFraction: 0.5, file: ${healthFile}, fileWeight: 50 }
@@ -52,9 +50,7 @@ virtualServices:
     checks: [{ kind: exec, command: [${script}] }]
     realServers: [{ address: 127.0.0.1:81 }, { address: 127.0.0.1:82 }]
 `,
-    );
-    daemon = new DaemonProcess(['run', '-c', file]);
-    await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
+    ));
     await waitFor('health file', () => {
       try {
         return readFileSync(healthFile, 'utf8').trim() === '50' ? true : undefined;
@@ -66,7 +62,7 @@ virtualServices:
   after(async () => {
     await pair?.close();
     await daemon?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   const scenario = async (name: string, topLevel: string, track: string, priority0: number) => {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { mailSettled } from '../helpers/mail-settled.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { recordFault } from '../faults/fault-rows.js';
 
@@ -16,8 +17,9 @@ describe('email alerts through a real SMTP server', () => {
   let backend: Backend;
   let other: Backend;
   let daemon: DaemonProcess;
+  let api: number;
   const spool = () => path.join(dir, 'spool');
-  const config = (api: number) => `global:
+  const config = () => `global:
   listen: 127.0.0.1:${api}
   startupSpread: 50ms
   checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 }
@@ -38,8 +40,8 @@ virtualServices:
       - { address: 127.0.0.1:${other.port} }
 `;
   const start = async () => {
-    const api = await freePort();
-    writeFileSync(file, config(api));
+    api = await freePort();
+    writeFileSync(file, config());
     daemon = new DaemonProcess(['run', '-c', file]);
     await daemon.waitForLog('start', (l) => l.msg === 'rsguard started');
   };
@@ -74,7 +76,7 @@ virtualServices:
     smtp.mails.length = 0;
     await backend.kill();
     await waitFor('down mail', () => (smtp.mails.length >= 1 ? true : undefined), 10_000);
-    await new Promise((r) => setTimeout(r, 800));
+    await mailSettled(daemon, api); // nothing more to come: "one" mail is then the whole count
     assert.deepEqual(smtp.subjects(), [`[LVS_TEST] Realserver 127.0.0.1:${backend.port} of virtual server 10.0.0.1:80 - DOWN`]);
     const body = smtp.mails[0]!.body;
     assert.match(body, /is DOWN \(http GET \/health: connection refused\)/);
@@ -94,7 +96,8 @@ virtualServices:
     await backend.kill();
     await other.kill();
     await waitFor('digest', () => (smtp.mails.length >= 1 ? true : undefined), 10_000);
-    await new Promise((r) => setTimeout(r, 800));
+    // Not a fixed wait (800 ms was shorter than the 1.5 s window): until nothing is pending, so a second mail would be here.
+    await mailSettled(daemon, api);
     assert.equal(smtp.mails.length, 1, smtp.subjects().join('\n'));
     // Both down is also the virtual service losing quorum (keepalived mails "Virtualserver ... - DOWN").
     assert.equal(smtp.subjects()[0], '[LVS_TEST] rsguard: 3 transitions (2 DOWN, 1 other)');
@@ -109,7 +112,7 @@ virtualServices:
     assert.ok(readdirSync(spool()).some((f) => f.startsWith('ev-')), 'the transition waits in the spool');
     await smtp.start();
     await waitFor('mail after outage', () => (smtp.mails.length >= 1 ? true : undefined), 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await mailSettled(daemon, api);
     assert.deepEqual(smtp.subjects(), ['[LVS_TEST] rsguard: 2 transitions (1 UP, 1 other)'], 'the UP and the regained quorum, once');
     assert.match(smtp.mails[0]!.body, new RegExp(`127\\.0\\.0\\.1:${backend.port} in web is UP again`));
     assert.deepEqual(readdirSync(spool()).filter((f) => f.startsWith('ev-')), []);
@@ -128,7 +131,7 @@ virtualServices:
     await smtp.start();
     await start();
     await waitFor('spooled mail delivered', () => (smtp.mails.some((m) => m.body.includes(`127.0.0.1:${other.port} in web is UP again`)) ? true : undefined), 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await mailSettled(daemon, api);
     const ups = smtp.mails.filter((m) => m.body.includes(`127.0.0.1:${other.port} in web is UP again`));
     assert.equal(ups.length, 1, 'delivered exactly once');
     assert.equal(new Set(smtp.mails.map((m) => m.messageId)).size, smtp.mails.length);

@@ -103,19 +103,28 @@ describe('scheduler', () => {
     assert.ok(queue.jobs.every((j) => j.dueAt - 1_000_000 === spreadOffset(j.checkId, 1000)));
   });
   it('a reload keeps state and due times of unchanged checks and drops removed ones', () => {
-    const { time, queue, monitor, scheduler } = setup();
+    // 10.0.0.13 is in b only, so replacing it with 10.0.0.12 removes its check (10.0.0.10 is also in a: it stays).
+    const yaml = CONFIG.replace('realServers: [{ address: 10.0.0.10:80 }]', 'realServers: [{ address: 10.0.0.13:80 }]');
+    const { time, queue, monitor, scheduler } = setup(yaml);
     queue.verdict = (j) => j.target.host !== '10.0.0.11';
     time.advance(500);
     const failing = monitor.current.virtualServices[0]!.realServers[1]!;
     assert.equal(monitor.server(failing).hardState, 'down');
-    const next = loadYamlText('test.yaml', CONFIG.replace('realServers: [{ address: 10.0.0.10:80 }]', 'realServers: [{ address: 10.0.0.12:80 }]'));
+    assert.equal(scheduler.size(), 3);
+    const next = loadYamlText('test.yaml', yaml.replace('10.0.0.13:80', '10.0.0.12:80'));
     monitor.reload(next);
     scheduler.setChecks(next.checks, 0);
     assert.equal(monitor.server(next.virtualServices[0]!.realServers[1]!).hardState, 'down', 'state kept across reload');
+    assert.equal(scheduler.size(), 3, 'the removed check is dropped, the new one added');
     queue.jobs.length = 0;
     time.advance(2000);
-    const hosts = new Set(queue.jobs.map((j) => j.target.host));
-    assert.deepEqual([...hosts].sort(), ['10.0.0.10', '10.0.0.11', '10.0.0.12']);
+    const dues = (host: string) => queue.jobs.filter((j) => j.target.host === host).map((j) => j.dueAt - 1_000_000);
+    // Kept checks stay on their grid: .10 (up) every 1 s from 0, .11 (hard down at 400) every 1 s from 400; a reset would put both at 500.
+    assert.deepEqual(dues('10.0.0.10'), [1000, 2000]);
+    assert.deepEqual(dues('10.0.0.11'), [1400, 2400]);
+    // The new check starts at the reload (spread 0); the removed one is never run again.
+    assert.deepEqual(dues('10.0.0.12'), [500, 1500, 2500]);
+    assert.deepEqual(dues('10.0.0.13'), []);
   });
   it('stop() fires nothing more', () => {
     const { time, queue, scheduler } = setup();
