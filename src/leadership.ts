@@ -58,6 +58,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   let lead: () => Promise<void> = async () => undefined;
   let standBy: () => void = () => undefined;
   let leading = false;
+  let gated: Notifications | undefined;
   let errors = 0;
   const lease = new LeaderLease(redis, {
     prefix: model.queue.prefix,
@@ -75,6 +76,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
         errors = 0;
         log.warn({ token: v.token, holder: v.holder }, 'leader: this scheduler holds the lease and drives the balancer');
         void lead().catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed'));
+        void gated?.adopt();
       } else if (v.role === 'standby' && leading) {
         leading = false;
         log.warn({ holder: v.holder ?? null, token: v.token ?? null }, 'standby: the lease is lost; no balancer write and no mail from this scheduler');
@@ -88,13 +90,17 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     sentMarks: () => marks,
     view: () => lease.current(),
     fence: (a) => fenced(a, { valid }),
-    gate: (n) => ({
-      ...n,
-      onEvent: (e: MonitorEvent) => {
-        if (valid()) n.onEvent(e);
-        else if (e.type === 'server-hard') log.info({ event: e.type }, 'not the leader: no mail or hook for this event');
-      },
-    }),
+    gate: (n) => {
+      // Kept to hand it, on taking over, the mail the last leader left in the outbox.
+      gated = n;
+      return {
+        ...n,
+        onEvent: (e: MonitorEvent) => {
+          if (valid()) n.onEvent(e);
+          else if (e.type === 'server-hard') log.info({ event: e.type }, 'not the leader: no mail or hook for this event');
+        },
+      };
+    },
     async start(l, s) {
       lead = l;
       standBy = s;

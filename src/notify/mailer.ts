@@ -90,8 +90,27 @@ export class Mailer {
       this.unspooled.set(event.id, event);
       this.log.error({ err: (err as Error).message, kind: event.kind, inMemory: this.unspooled.size }, 'mail spool write failed, keeping the mail in memory');
     }
+    await this.shared?.hold(event).catch((err: Error) => this.log.warn({ err: err.message, kind: event.kind }, 'mail not put in the Redis outbox: if this scheduler dies before sending it, the one taking over will not know of it'));
     this.stats.pending(await this.pendingCount());
     this.schedule(this.def.digestWindowMs);
+  }
+
+  /**
+   * Taking over the leader lease: what the last leader spooled in the Redis
+   * outbox and did not send goes out from here (its transitions are already
+   * in the check states this scheduler read, so they will not be seen again).
+   */
+  async adopt(): Promise<void> {
+    if (!this.shared) return;
+    try {
+      const left = await this.shared.outbox();
+      const sent = await this.shared.sent(left.map((e) => e.id));
+      const mine = left.filter((e) => !sent.has(e.id) && !this.spool.wasSent(e.id));
+      if (mine.length) this.log.warn({ events: mine.length }, 'mail the last leader spooled and did not send: sending it');
+      for (const e of mine) await this.enqueue(e);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'cannot read the Redis mail outbox on takeover: mail the last leader did not send may be lost');
+    }
   }
 
   /** For the pending gauge: file names and the in-memory events, without reading the spool's files. */

@@ -18,6 +18,8 @@ export interface Notifications {
   reconfigure(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** On taking over the leader lease: mail the last leader left unsent (distributed mode). */
+  adopt(): Promise<void>;
 }
 
 /**
@@ -40,6 +42,9 @@ export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) =>
     onEvent: (e) => notifier.onEvent(e),
     recordVrrp,
     reconfigure: () => vrrp.reconfigure(),
+    adopt: async () => {
+      await mailer?.adopt();
+    },
     async start() {
       if (mailer) await mailer.start();
       await vrrp.start();

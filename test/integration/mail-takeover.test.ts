@@ -89,6 +89,29 @@ describe('mail identities shared through Redis across a takeover', () => {
     b.close();
   });
 
+  it('a leader that spooled a mail and died before sending it: the one taking over sends it from the Redis outbox, once; garbage there is left alone', async () => {
+    const marks = redisSentMarks(redis, prefix);
+    const e = transition();
+    // a's digest window outlives it: the mail is spooled and in the outbox, never sent by a.
+    const a = await scheduler(marks, 60_000);
+    await a.enqueue(e);
+    a.close();
+    await redis.hset(`${prefix}:mail-outbox`, 'garbage', '{not json');
+    assert.equal(mailsFor(e), 0);
+    const b = await scheduler(marks);
+    await b.adopt();
+    await waitFor('sent by the new leader', () => (mailsFor(e) === 1 ? true : undefined), 10_000);
+    await waitFor('out of the outbox', async () => ((await redis.hkeys(`${prefix}:mail-outbox`)).join() === 'garbage' ? true : undefined), 5000);
+    // Taking over again (a second failover) sends nothing more.
+    const c = await scheduler(marks);
+    await c.adopt();
+    const later = transition();
+    await c.enqueue(later);
+    await waitFor('c mails', () => (mailsFor(later) === 1 ? true : undefined), 10_000);
+    assert.equal(mailsFor(e), 1);
+    for (const m of [b, c]) m.close();
+  });
+
   it('with Redis away the marks cannot be read: the mail goes out (twice rather than never)', async () => {
     const dead = new Redis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     dead.on('error', () => undefined);
