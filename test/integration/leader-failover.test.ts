@@ -8,6 +8,7 @@ import { Backend } from '../helpers/backend.js';
 import { DaemonProcess, type LogLine } from '../helpers/daemon-process.js';
 import { admin, Haproxy } from '../helpers/haproxy.js';
 import { freePort, waitFor } from '../helpers/ports.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
 
 interface Leadership {
   role: 'leader' | 'standby';
@@ -23,14 +24,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * HAProxy they all point at): exactly one leads; kill -9 the leader and a
  * standby takes over within the lease time, with a higher fencing token; a
  * leader paused (SIGSTOP) for twice the lease wakes to find it lost and
- * writes nothing to HAProxy from then on, while the new leader drives it.
+ * writes nothing to HAProxy from then on, while the new leader drives it;
+ * a leader killed right at a transition: its DOWN is mailed exactly once.
+ * Each process has its own mail spool (as on separate hosts): only Redis
+ * carries mail across a takeover.
  */
 describe('distributed mode: the leader lease across real processes', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-lease-'));
   const prefix = `rsg-lease-${process.pid}`;
   const backends: Backend[] = [];
   let haproxy: Haproxy;
-  let file: string;
+  let smtp: SmtpSink;
   let worker: DaemonProcess;
   const runs: Array<{ p: DaemonProcess; api: number; alive: boolean }> = [];
 
@@ -55,18 +59,23 @@ describe('distributed mode: the leader lease across real processes', () => {
     }
     haproxy = new Haproxy(`backend web\n  balance roundrobin\n${backends.map((b, i) => `  server s${i} 127.0.0.1:${b.port}\n`).join('')}`);
     await haproxy.start();
-    file = path.join(dir, 'rsguard.yaml');
-    writeFileSync(
-      file,
+    smtp = new SmtpSink(await freePort());
+    await smtp.start();
+    const config = (i: number) =>
       `queue: { redis: "redis://127.0.0.1:6379", prefix: "${prefix}", leaseTime: ${LEASE_MS}ms }\n` +
         `balancer: { kind: haproxy, socket: ${haproxy.socket}, reconcileInterval: 500ms }\n` +
         `global: { startupSpread: 10ms, checkDefaults: { interval: 200ms, timeout: 150ms, retryInterval: 100ms, fall: 2, rise: 1 } }\n` +
-        `virtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    haproxy: { backend: web }\n    checks: [{ kind: http, path: /health }]\n    realServers:\n${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer: s${i} }\n`).join('')}`,
-    );
-    worker = new DaemonProcess(['worker', '-c', file]);
+        `notify:\n  email: { to: [ops@example.com], routerId: LEASE, smtp: { host: 127.0.0.1, port: ${smtp.port} }, digestWindow: 50ms, spoolDir: ${path.join(dir, `spool${i}`)} }\n` +
+        `virtualServices:\n  - name: web\n    address: 192.0.2.1:80\n    haproxy: { backend: web }\n    checks: [{ kind: http, path: /health }]\n    realServers:\n${backends.map((b, j) => `      - { address: 127.0.0.1:${b.port}, haproxyServer: s${j} }\n`).join('')}`;
+    const files = [0, 1, 2].map((i) => {
+      const f = path.join(dir, `rsguard${i}.yaml`);
+      writeFileSync(f, config(i));
+      return f;
+    });
+    worker = new DaemonProcess(['worker', '-c', files[0]!]);
     for (let i = 0; i < 3; i++) {
       const api = await freePort();
-      runs.push({ p: new DaemonProcess(['run', '-c', file, '--listen', `127.0.0.1:${api}`]), api, alive: true });
+      runs.push({ p: new DaemonProcess(['run', '-c', files[i]!, '--listen', `127.0.0.1:${api}`]), api, alive: true });
     }
   });
   after(async () => {
@@ -76,6 +85,7 @@ describe('distributed mode: the leader lease across real processes', () => {
     }
     await worker?.stop();
     await haproxy?.close();
+    await smtp?.stop();
     for (const b of backends) await b.kill();
     const redis = new Redis('redis://127.0.0.1:6379');
     const keys = await redis.keys(`${prefix}*`);
@@ -142,5 +152,25 @@ describe('distributed mode: the leader lease across real processes', () => {
     assert.equal(v?.role, 'standby');
     assert.equal(v?.holder, next.v!.holder);
     assert.equal((await leaders()).length, 1);
+  });
+
+  it('kill -9 of the leader right at a transition: a standby takes over and the DOWN is mailed exactly once', async () => {
+    const leader = await oneLeader('a leader', 10_000);
+    const s1 = `127.0.0.1:${backends[1]!.port}`;
+    const downMails = () => smtp.mails.filter((m) => new RegExp(`Realserver ${s1.replace(/\./g, '\\.')} of .* - DOWN$`).test(m.subject) || m.body.includes(`${s1} in web is DOWN`));
+    assert.equal(downMails().length, 0);
+    const from = leader.r.p.mark();
+    await backends[1]!.kill();
+    await leader.r.p.waitForLog('s1 down', (l) => l.msg === 'real server state changed' && l.rs === s1 && l.to === 'down', 15_000, from);
+    leader.r.p.signal('SIGKILL');
+    leader.r.alive = false;
+    await waitFor('takeover', async () => {
+      const l = await leaders();
+      return l.length === 1 && l[0]!.r !== leader.r ? true : undefined;
+    }, 20_000);
+    await waitFor('the DOWN mailed', () => (downMails().length > 0 ? true : undefined), 20_000);
+    // Past the mailer's retries (1 s, 2 s) and a state flush: a second copy would be here by now.
+    await sleep(5000);
+    assert.equal(downMails().length, 1, `DOWN mails: ${downMails().map((m) => m.subject).join(' | ')}`);
   });
 });
