@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { sampleOf } from '../helpers/differential-sample.js';
 import type { ListenerSpec } from './differential-listeners.js';
 
 export interface Job {
@@ -31,6 +32,8 @@ export interface Side {
   down: Snapshot;
   exit: string | null;
   log: string;
+  /** Why the tool would not run the file (rsguard's config errors; the original's config error exit), or null. */
+  refused: string | null;
 }
 export interface JobResult {
   name: string;
@@ -98,14 +101,10 @@ class Listeners {
 }
 
 interface Model {
-  virtualServices: Array<{ realServers: Array<{ host: string; port: number; checkIds: string[] }> }>;
+  virtualServices: Array<{ realServers: Array<{ host: string; port: number; checkIds: string[] }>; sorryServer: { host: string; port: number } | null }>;
   checks: Map<string, { kind: string; target: { host: string; port: number }; spec: Record<string, unknown> }>;
 }
 
-/** A string the regex matches, for the usual literal-ish receive strings (`OK`, `^Test Page$`, `Welcome\.`). */
-function sampleOf(regex: string): string {
-  return regex.replace(/^\^|\$$/g, '').replace(/\.\*/g, '').replace(/\\(.)/g, '$1');
-}
 
 /**
  * What to listen on: every real-server address and port the file names (read
@@ -154,6 +153,11 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
       }
     victim = first ?? any ?? victim;
   }
+  // The sorry servers answer too, as a deployed one does: rsguard checks one before it stands in (a connect by
+  // default, docs/mapping.md), ldirectord and keepalived put it in unchecked. A dead one is that documented difference.
+  const sorry = tool === 'keepalived' ? /^\s*sorry_server\s+([0-9a-fA-F.:]+)\s+(\d+)/gm : /^\s*fallback6?\s*=\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/gm;
+  const fallbacks = [...text.matchAll(sorry)].map((m) => ({ host: m[1]!, port: Number(m[2]) }));
+  for (const f of [...fallbacks, ...(model?.virtualServices.flatMap((vs) => (vs.sorryServer ? [vs.sorryServer] : [])) ?? [])]) if (net.isIP(f.host) && f.port > 0) get(f.host, f.port);
   // keepalived checks may leave from a given address (bindto, bind_to in keepalived.conf(5)): it must be there.
   const sources = tool === 'keepalived' ? [...text.matchAll(/^\s*bind_?to\s+([0-9a-fA-F.:]+)/gm)].map((m) => m[1]!).filter((h) => net.isIP(h)) : [];
   return { listeners: [...specs.values()], victim, sources };
@@ -373,12 +377,38 @@ async function idle(slot: Slot, tool: Job['tool']): Promise<string> {
   }
 }
 
+/**
+ * The original tool's refusal of the file: ldirectord's config_error at start
+ * (exit 2, "config_error: Configuration Error", after its "Error [pid] reading
+ * file F at line N: why"), keepalived's checker exiting with
+ * KEEPALIVED_EXIT_CONFIG ("exited with permanent error CONFIG"). A crash or
+ * any other exit is not a refusal.
+ */
+function origRefusal(tool: Job['tool'], exit: string | null, log: string): string | null {
+  if (exit === null) return null;
+  if (tool === 'ldirectord') {
+    if (!/^code 2 /.test(exit) || !log.includes('config_error: Configuration Error')) return null;
+    return log.split('\n').filter((l) => /^Error \[\d+\] reading file/.test(l)).map((l) => l.replace(/^Error \[\d+\] reading file \S+ /, '')).join('; ') || 'Configuration Error';
+  }
+  return /exited with permanent error CONFIG/.test(log) ? log.split('\n').filter((l) => /error|invalid|unknown/i.test(l)).slice(-3).join('; ') : null;
+}
+
 async function runJob(job: Job, slot: Slot): Promise<JobResult> {
   const { NS } = slot;
   const t0 = Date.now();
   const file = path.join(out, job.file);
   const blank: Snapshot = { table: null, note: 'not reached' };
-  const r: JobResult = { name: job.name, tool: job.tool, victim: null, listeners: [], setupErrors: [], orig: { up: blank, down: blank, exit: null, log: '' }, rsguard: { up: blank, down: blank, exit: null, log: '' }, seconds: 0, error: null };
+  const r: JobResult = {
+    name: job.name,
+    tool: job.tool,
+    victim: null,
+    listeners: [],
+    setupErrors: [],
+    orig: { up: blank, down: blank, exit: null, log: '', refused: null },
+    rsguard: { up: blank, down: blank, exit: null, log: '', refused: null },
+    seconds: 0,
+    error: null,
+  };
   results.push(r);
   let model: Model | null = null;
   let refused = '';
@@ -435,6 +465,8 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
     await orig.stop();
     r.orig.log = orig.log();
     r.rsguard.log = rsg.log();
+    r.rsguard.refused = refused || null;
+    r.orig.refused = origRefusal(job.tool, r.orig.exit, r.orig.log);
     await run('ipvsadm', ['-C'], NS.orig).catch(() => {});
     r.seconds = Math.round((Date.now() - t0) / 1000);
     save();
