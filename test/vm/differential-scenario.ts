@@ -106,11 +106,14 @@ interface Model {
 }
 
 
+/** Check kinds differential-protocols.ts answers. */
+const PROTOCOLS: ReadonlySet<string> = new Set(['ftp', 'pop', 'imap', 'nntp', 'ldap', 'mysql', 'pgsql', 'dns', 'radius', 'sip']);
+
 /**
  * What to listen on: every real-server address and port the file names (read
  * from the text, so a file rsguard refuses still gets its servers), then what
- * rsguard's model of it says the checks ask for (port, TLS, SMTP, status per
- * path, body). Where rsguard reads a check wrongly, the original tool's check
+ * rsguard's model of it says the checks ask for (port, TLS, the protocol,
+ * status per path, body, DNS answer, RADIUS secret). Where rsguard reads a check wrongly, the original tool's check
  * fails on these listeners and the tables differ: that is a finding.
  */
 function plan(tool: Job['tool'], text: string, model: Model | null): { listeners: ListenerSpec[]; victim: string | null; sources: string[] } {
@@ -140,15 +143,19 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
           const c = model.checks.get(id);
           if (!c || !(c.target.port > 0) || !net.isIP(c.target.host)) continue;
           const s = get(c.target.host, c.target.port);
-          if (c.kind === 'https') s.kind = 'https';
-          else if (c.kind === 'smtp') s.kind = 'smtp';
           const spec = c.spec;
+          // The protocol the check speaks, where the listeners speak it (not over TLS, not SIP over TCP).
+          if (c.kind === 'https' || c.kind === 'smtp') s.kind = c.kind;
+          else if (PROTOCOLS.has(c.kind) && spec.tls !== true && spec.transport !== 'tcp') s.kind = c.kind as ListenerSpec['kind'];
+          if (c.kind === 'radius' && typeof spec.secret === 'string') s.secret = spec.secret;
+          if (c.kind === 'dns' && typeof spec.expectAnswerRegex === 'string' && net.isIPv4(sampleOf(spec.expectAnswerRegex))) s.address = sampleOf(spec.expectAnswerRegex);
           if (typeof spec.path === 'string' && Array.isArray(spec.expectStatus)) {
             const st = String(spec.expectStatus[0]);
             const code = Number(st.split('-')[0]);
             if (code && !(code >= 200 && code < 300)) s.statuses[spec.path] = code;
           }
-          for (const want of [spec.expectBody, typeof spec.expectBodyRegex === 'string' ? sampleOf(spec.expectBodyRegex) : undefined]) if (typeof want === 'string' && !s.body.includes(want)) s.body += `${want}\n`;
+          const regexes = [spec.expectBodyRegex, spec.expectRegex].filter((r): r is string => typeof r === 'string');
+          for (const want of [spec.expectBody, ...regexes.map(sampleOf)]) if (typeof want === 'string' && !s.body.includes(want)) s.body += `${want}\n`;
         }
       }
     victim = first ?? any ?? victim;
