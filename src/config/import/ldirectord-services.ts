@@ -77,6 +77,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: 'smtp', helo: 'rsguard' };
     case 'pop':
     case 'pops':
+      // Mail::POP3Client->new returns an object even when it cannot connect, and check_pop only calls login() with a login.
+      if (!s.login) warn(`service=${service} without login: ldirectord counts every server up whatever happens (Mail::POP3Client->new returns an object even when the server is away); rsguard checks the +OK greeting instead`);
       return { kind: 'pop', ...(service === 'pops' ? { tls: true, tlsVerify: false } : {}), ...(s.login ? { user: s.login, pass: s.passwd } : {}) };
     case 'imap':
     case 'imaps':
