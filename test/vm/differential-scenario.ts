@@ -216,7 +216,7 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
 interface Judge {
   /** keepalived: "Startup complete" (check_daemon.c); rsguard: "rsguard started". */
   ready?: RegExp;
-  /** ldirectord in debug mode logs "Enabled  real server=" or "Disabled real server=" after every check (service_set): this many per phase. */
+  /** ldirectord in debug mode logs "Checking <type>: real server=" before each check of a real server (_check_real): this many per phase. */
   rounds?: { re: RegExp; count: number };
   /** rsguard: its API (GET /api/status, read from inside its namespace) says every check ran since the phase began and every state is hard. */
   api?: () => Promise<string>;
@@ -299,7 +299,7 @@ class Proc {
   progress(): string {
     return [this.judge.ready && !this.ready ? 'no start-up line' : '', this.judge.rounds ? `${this.rounds - this.roundsAtPhase} of ${this.judge.rounds.count} checks logged` : '', this.apiSays].filter(Boolean).join(', ');
   }
-  log(n = 80): string {
+  log(n = 200): string {
     return this.lines.slice(-n).join('\n');
   }
   async stop(): Promise<void> {
@@ -447,7 +447,10 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
         ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
       : // -d: in the foreground, logging here (ldirectord(8)).
         ['/usr/sbin/ldirectord', '-d', file, 'start'];
-  const rounds = { re: /DEBUG2: (Enabled +|Disabled )real server=/, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
+  // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
+  // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
+  // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
+  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
   const refusal: Snapshot = { table: '', note: refused };
   try {
