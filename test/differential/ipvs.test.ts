@@ -54,6 +54,10 @@ const INTENDED_DIFFERENCES: Record<string, { why: string; services: string[] }> 
     why: 'checkcommand /usr/local/bin/check_radius.sh and check_udp.sh are not there: ldirectord takes the failure as down, rsguard holds the servers up (as for 004-wjesus-external.cf)',
     services: ['-u 192.168.202.50:1812', '-u 192.168.202.50:1813'],
   },
+  'ldirectord/debian-all-services.cf': {
+    why: "the imap virtual's real server 127.0.0.1:143 is also its fallback, one IPVS entry: ldirectord puts the real server in and at once takes the fallback out (fallback_off), which deletes that entry, and it never puts the real server back while it stays up; rsguard keeps it in (docs/mapping.md, fallback)",
+    services: ['-t 192.168.6.240:143'],
+  },
   'ldirectord/full.cf': {
     why: 'checkcommand /usr/local/bin/check_app is not there (as for 004-wjesus-external.cf): ldirectord has the real server at weight 0 (quiescent) and the fallback in, rsguard holds it up',
     services: ['-t 192.168.6.244:9000'],

@@ -133,12 +133,15 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
   }
   if (model) {
     // The first real server with a check, else the first at all (taking it away must change nothing then).
+    // For ldirectord not one with a RADIUS check: taken away (no route) it kills ldirectord, whose check_radius
+    // calls get_error on the undef Authen::Radius->new returns, outside its eval; there is no table to compare then.
+    const radius = new Set(tool === 'ldirectord' ? model.virtualServices.flatMap((vs) => vs.realServers.filter((rs) => rs.checkIds.some((id) => model.checks.get(id)?.kind === 'radius')).map((rs) => rs.host)) : []);
     let first: string | null = null;
     const any = model.virtualServices.flatMap((vs) => vs.realServers)[0]?.host ?? null;
     for (const vs of model.virtualServices)
       for (const rs of vs.realServers) {
         if (rs.port > 0) get(rs.host, rs.port);
-        if (rs.checkIds.length) first ??= rs.host;
+        if (rs.checkIds.length && !radius.has(rs.host)) first ??= rs.host;
         for (const id of rs.checkIds) {
           const c = model.checks.get(id);
           if (!c || !(c.target.port > 0) || !net.isIP(c.target.host)) continue;
