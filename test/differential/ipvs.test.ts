@@ -59,8 +59,8 @@ const INTENDED_DIFFERENCES: Record<string, { why: string; services: string[] }> 
     services: ['-t 192.168.6.240:143'],
   },
   'ldirectord/full.cf': {
-    why: 'checkcommand /usr/local/bin/check_app is not there (as for 004-wjesus-external.cf): ldirectord has the real server at weight 0 (quiescent) and the fallback in, rsguard holds it up',
-    services: ['-t 192.168.6.244:9000'],
+    why: 'checkcommand /usr/local/bin/check_app is not there (as for 004-wjesus-external.cf): ldirectord has the real server at weight 0 (quiescent) and the fallback in, rsguard holds it up; and the web virtual checks with httpmethod=HEAD and a receive, which ldirectord matches against the empty body of a HEAD reply, so it has every real server down and the fallback in, where rsguard checks the status alone and warns (docs/mapping.md, http)',
+    services: ['-t 192.168.6.244:9000', '-t 192.168.6.240:80'],
   },
 };
 

@@ -183,6 +183,9 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
 async function settle(ns: string, proc: Proc, since: string | null): Promise<Snapshot> {
   const t0 = Date.now();
   const bound = since === null ? limits.startSec : limits.changeSec;
+  // The tool's own word that it has checked every server since the phase began is awaited longer in either phase:
+  // ldirectord with fork=no checks one server after the other, and a round with ping timeouts takes tens of seconds.
+  const judgeBound = limits.startSec;
   proc.phase(t0);
   let last = await table(ns);
   let changedAt = Date.now();
@@ -192,13 +195,13 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
   for (;;) {
     const el = (Date.now() - t0) / 1000;
     // The judgement is read every other poll (rsguard's is a request to its API).
-    if (!judgedAt && (proc.exit !== null || el >= bound || (polls++ % 2 === 0 && (await proc.judged(t0))))) judgedAt = Date.now();
+    if (!judgedAt && (proc.exit !== null || el >= judgeBound || (polls++ % 2 === 0 && (await proc.judged(t0))))) judgedAt = Date.now();
     const stable = judgedAt > 0 && (Date.now() - Math.max(changedAt, judgedAt)) / 1000 >= limits.stableSec;
     // Up: wait for a first entry (or an empty table can be the answer). Down: wait for a change (or the bound).
     const waited = seenChange || proc.exit !== null || el >= bound;
     if (waited && stable) {
       const notes = [
-        (await proc.judged(t0)) || proc.exit !== null ? '' : `not judged within ${bound} s (${proc.progress()})`,
+        (await proc.judged(t0)) || proc.exit !== null ? '' : `not judged within ${judgeBound} s (${proc.progress()})`,
         seenChange ? '' : since === null ? `no entry within ${bound} s` : `no change within ${bound} s`,
         proc.exit !== null ? `process exited: ${proc.exit}` : '',
       ];
@@ -453,7 +456,11 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
   // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
   // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
   // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
-  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
+  // Rounds: failurecount failures take a server out, a combined checktype (checktype=N) first spends a round on its
+  // connect check, and the round under way when the phase began may have checked some servers before the change.
+  const text = readFileSync(file, 'utf8');
+  const failurecount = Math.max(1, ...[...text.matchAll(/^\s*failurecount\s*=\s*(\d+)/gm)].map((m) => Number(m[1])));
+  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: (failurecount + 2) * Math.max(1, realCount(job.tool, text)) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
   const refusal: Snapshot = { table: '', note: refused };
   try {
