@@ -147,7 +147,10 @@ function buildVirtualService(
       const sorryPort = hp.port ?? port ?? 0;
       // A dead sorry server put in fails every request: it is checked too, by default with a plain connect where there is a TCP port to connect to.
       const own = 'checks' in sorry ? sorry.checks : undefined;
-      const inputs: CheckInput[] = own ?? (vs.address !== undefined && vs.protocol === 'tcp' && sorryPort !== 0 ? [DEFAULT_CHECK] : []);
+      // Not one at the virtual's own address and port (a director serving its sorry page itself): a connect to it from
+      // here reaches the balancer, which sends it to this very service (IPVS balances local clients too), not the sorry server.
+      const itself = hp.host === host && sorryPort === port;
+      const inputs: CheckInput[] = own ?? (vs.address !== undefined && vs.protocol === 'tcp' && sorryPort !== 0 && !itself ? [DEFAULT_CHECK] : []);
       // Checked on the real servers' cadence: importers put keepalived's delay_loop and retry on each check, not on the virtual.
       const firstRs = vs.realServers[0];
       const firstCheck = (firstRs?.checks ?? vs.checks)?.[0];

@@ -94,8 +94,9 @@ const sorrySchema = z.union([
       /**
        * How the sorry server is checked before it stands in: by default a TCP
        * connect to it (the virtual's own checks may ask for content a sorry
-       * page does not have); [] leaves it unchecked, as ldirectord and
-       * keepalived do.
+       * page does not have), none when it is the virtual's own address and
+       * port (the connect would reach the balancer); [] leaves it unchecked,
+       * as ldirectord and keepalived do.
        */
       checks: z.array(checkSchema).optional(),
       ...BALANCER_FIELDS.sorryServer,

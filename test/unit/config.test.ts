@@ -133,3 +133,15 @@ describe("an imported sorry server's check", () => {
     assert.deepEqual([sorry.timing.intervalMs, sorry.timing.fall, sorry.timing.rise], [real.timing.intervalMs, real.timing.fall, real.timing.rise]);
   });
 });
+
+describe('a sorry server at the virtual\'s own address', () => {
+  it('is left unchecked: a connect to it from the director reaches the balancer, which sends it to that very service', async () => {
+    // ldirectord.cf fallback=VIP:port (wild/ldirectord/017-network-director-spaces.cf): the director serves the sorry page itself.
+    const m = await loadConfig(path.join(root, 'test/fixtures/ldirectord/fallback-vip.cf'), 'ldirectord', { configId: 'test' });
+    const vs = m.virtualServices[0]!;
+    assert.deepEqual([vs.sorryServer?.host, vs.sorryServer?.port, vs.sorryServer?.checkIds], ['198.51.100.30', 80, []]);
+    // Elsewhere, even on the virtual's address at another port, the default connect check stays.
+    const other = loadYamlText('inline.yaml', 'virtualServices:\n  - address: 10.0.0.1:80\n    sorryServer: 10.0.0.1:8080\n    realServers: [{ address: 10.0.0.2:80 }]\n');
+    assert.equal(other.virtualServices[0]!.sorryServer!.checkIds.length, 1);
+  });
+});

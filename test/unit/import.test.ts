@@ -158,7 +158,8 @@ describe('ldirectord.cf', () => {
     assert.deepEqual([by('udp:192.168.6.243:53').protocol, first('udp:192.168.6.243:53').kind, first('udp:192.168.6.243:53').spec.count], ['udp', 'icmp', 3]);
     assert.deepEqual([first('tcp:192.168.6.244:9000').spec.command, first('tcp:192.168.6.244:9000').spec.appendTarget], [['/usr/local/bin/check_app'], true]);
     assert.deepEqual(by('tcp:192.168.6.245:80').realServers[0]!.checkIds, [], 'checktype=on: always up');
-    assert.deepEqual([by('tcp:192.168.6.246:80').realServers, by('tcp:192.168.6.246:80').sorryServer], [[], null], 'checktype=off: nothing in the pool');
+    // checktype=off: no real server, and the (global) fallback, which ld_start puts in and nothing takes out.
+    assert.deepEqual([by('tcp:192.168.6.246:80').realServers, sorryOf(by('tcp:192.168.6.246:80').sorryServer)], [[], { host: '10.9.9.9', port: 80, forwarding: 'nat' }], 'checktype=off: the fallback alone');
     const combined = by('tcp:192.168.6.247:80').realServers[0]!.checkIds.map((id) => m.checks.get(id)!);
     assert.deepEqual(combined.map((c) => [c.kind, c.timing.intervalMs]), [['tcp', 3000], ['http', 15_000]]);
     assert.equal(by('tcp:127.0.0.1:8081').name, 'virtual=localhost:8081', 'host names are resolved');

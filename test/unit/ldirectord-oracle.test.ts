@@ -76,7 +76,8 @@ function expected(out: { checkinterval: number; fork: string; quiescent: string;
       scheduler: v.scheduler,
       persistence: v.persistent === undefined ? null : { timeoutMs: Number(v.persistent) * 1000, netmask: v.netmask },
       onDown: (v.quiescent ?? out.quiescent) === 'yes' ? 'quiescent' : 'remove',
-      sorry: v.checktype === 'off' || !fb?.server ? null : `${strip(fb.server)}:${Number(fb.port ?? 0)} ${FWD[fb.forward ?? 'gate']}`,
+      // checktype=off too: ld_start puts every virtual's fallback in, and no check of it takes it out.
+      sorry: !fb?.server ? null : `${strip(fb.server)}:${Number(fb.port ?? 0)} ${FWD[fb.forward ?? 'gate']}`,
       intervalMs: unchecked ? undefined : (out.fork === 'yes' && v.checkinterval ? Number(v.checkinterval) : Number(out.checkinterval)) * 1000,
       fall: unchecked ? undefined : Number(v.failurecount),
       timeoutMs: unchecked ? undefined : (negotiate && v.service !== 'none' ? v.negotiatetimeout : v.checktimeout) * (ping ? v.checkcount : 1) * 1000,

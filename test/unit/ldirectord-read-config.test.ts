@@ -74,6 +74,16 @@ describe('ldirectord.cf lines, as read_config splits them', () => {
     assert.match((await errors('quiescent=yes # x\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'))[0]!, /^1: quiescent: quiescent must be 'yes' or 'no', got "yes # x"/);
   });
 
+  it('a # after a global value is refused where ldirectord refuses it, saying it starts no comment there (023-centos-inline-comments.cf)', async () => {
+    const why = /a '#' after a global directive's value starts no comment: ldirectord cuts comments only from the lines inside a virtual/;
+    const [fallback, quiescent] = await errors('fallback=127.0.0.1:80    #sorry server(httpd)\nquiescent=no   # note\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n');
+    // parse_fallback reads the last two words as address and forwarding method: ldirectord's "forward method must be gate, masq or ipip".
+    assert.match(fallback!, /^1: fallback: forward method must be gate, masq or ipip, got "server\(httpd\)"/);
+    assert.match(fallback!, why);
+    assert.match(quiescent!, /^2: quiescent: quiescent must be 'yes' or 'no', got "no   # note"/);
+    assert.match(quiescent!, why);
+  });
+
   it('read_config: a DOS line end stays in the value (quiescent=yes\\r is refused)', async () => {
     assert.match((await errors('virtual=10.0.0.1:80\r\n\treal=10.0.0.2:80 gate\r\n\tquiescent=yes\r\n'))[0]!, /^3: quiescent: .*DOS line endings/);
   });

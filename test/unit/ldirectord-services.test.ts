@@ -82,6 +82,24 @@ describe('ldirectord service= values and port inference, as ldirectord 4.12 does
     assert.match((await errors('virtual=10.0.0.1:1521\n\treal=10.0.0.2:1521 gate\n'))[0]!, /service=oracle is not supported/);
   });
 
+  it('httpmethod=HEAD with receive: the status alone, and a warning that ldirectord counts every server down then', async () => {
+    // check_http matches receive against $res->content, which a HEAD reply does not have.
+    const m = await load('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\thttpmethod=HEAD\n\treceive="ok"\n');
+    assert.equal(checkOf(m).spec.method, 'HEAD');
+    assert.ok(m.warnings.some((w) => /httpmethod=HEAD with receive: a HEAD reply has no body, so ldirectord's receive never matches/.test(w)), m.warnings.join('\n'));
+    const empty = await load('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\thttpmethod=HEAD\n\treceive=".*"\n');
+    assert.ok(!empty.warnings.some((w) => /httpmethod=HEAD with receive/.test(w)), 'a receive that matches an empty body passes in ldirectord too');
+  });
+
+  it('service=pop without login: checked by its greeting, and a warning that ldirectord counts every server up then', async () => {
+    // check_pop: Mail::POP3Client->new returns an object even when it cannot connect, and login() is only called with a login.
+    const bare = await load('virtual=10.0.0.1:110\n\treal=10.0.0.2:110 gate\n');
+    assert.deepEqual([checkOf(bare).kind, checkOf(bare).spec.user], ['pop', undefined]);
+    assert.ok(bare.warnings.some((w) => /:1: service=pop without login: ldirectord counts every server up/.test(w)), bare.warnings.join('\n'));
+    const login = await load('virtual=10.0.0.1:110\n\treal=10.0.0.2:110 gate\n\tlogin="u"\n\tpasswd="p"\n');
+    assert.deepEqual([checkOf(login).spec.user, login.warnings.some((w) => /without login/.test(w))], ['u', false]);
+  });
+
   it('fallback6 belongs in virtual6 blocks and fallback in virtual blocks, as read_config insists', async () => {
     assert.match((await errors('virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback6=[::1]:80\n'))[0]!, /:3: fallback6: cannot specify "fallback6" here: use "fallback" instead/);
     const m = await load('virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 gate\n\tfallback6=[::1]:80\n');

@@ -6,22 +6,34 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import readline from 'node:readline';
+import type dgram from 'node:dgram';
+import { tcpProtocolServer, udpProtocolServer, type TcpProtocol, type UdpProtocol } from './differential-protocols.js';
 
 export interface ListenerSpec {
   host: string;
   port: number;
-  /** http: HTTP/1.x; https: the same over TLS; smtp: a 220 banner and 250 to every command; tcp: accepts and waits. */
-  kind: 'http' | 'https' | 'smtp' | 'tcp';
+  /**
+   * http: HTTP/1.x; https: the same over TLS; smtp: a 220 banner and 250 to every command; tcp: accepts and waits;
+   * the others as differential-protocols.ts answers them (dns, radius and sip over UDP).
+   */
+  kind: 'http' | 'https' | 'smtp' | 'tcp' | TcpProtocol | UdpProtocol;
   /** Status for a path the checks name (keepalived status_code); any other path gets 200. */
   statuses: Record<string, number>;
-  /** Sent as every body: the strings the checks expect to find (ldirectord receive, keepalived regex). */
+  /** Sent as every body (and FTP file): the strings the checks expect to find (ldirectord receive, keepalived regex). */
   body: string;
+  /** dns: the A record of every name. */
+  address?: string;
+  /** radius: the shared secret. */
+  secret?: string;
 }
+
+const UDP_KINDS: ReadonlySet<string> = new Set<UdpProtocol>(['dns', 'radius', 'sip']);
+const TCP_PROTOCOLS: ReadonlySet<string> = new Set<TcpProtocol>(['ftp', 'pop', 'imap', 'nntp', 'ldap', 'mysql', 'pgsql']);
 
 // fetch: a GET from inside this namespace (rsguard's API, which listens in it), answered as `body`.
 type Command = { op: 'setup'; listeners: ListenerSpec[]; tls: { key: string; cert: string } } | { op: 'down'; host: string } | { op: 'reset' } | { op: 'fetch'; url: string };
 
-const servers: Array<{ host: string; server: net.Server }> = [];
+const servers: Array<{ host: string; server: net.Server | dgram.Socket; open?: Set<net.Socket> }> = [];
 
 function handler(spec: ListenerSpec): http.RequestListener {
   return (req, res) => {
@@ -51,17 +63,35 @@ function smtpServer(): net.Server {
 }
 
 async function listen(spec: ListenerSpec, tls: { key: string; cert: string }): Promise<void> {
+  const options = { host: spec.host, body: spec.body, address: spec.address ?? '127.0.0.1', secret: spec.secret ?? '' };
+  if (UDP_KINDS.has(spec.kind)) {
+    const sock = udpProtocolServer(spec.kind as UdpProtocol, options);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(spec.port, spec.host, () => resolve());
+    });
+    servers.push({ host: spec.host, server: sock });
+    return;
+  }
   let server: net.Server;
-  if (spec.kind === 'smtp') server = smtpServer();
+  if (TCP_PROTOCOLS.has(spec.kind)) server = tcpProtocolServer(spec.kind as TcpProtocol, options);
+  else if (spec.kind === 'smtp') server = smtpServer();
   else if (spec.kind === 'https') server = https.createServer({ key: tls.key, cert: tls.cert }, handler(spec));
   else if (spec.kind === 'http') server = http.createServer(handler(spec));
   else server = net.createServer((s) => s.on('error', () => {}));
   if (server instanceof http.Server || server instanceof https.Server) server.on('clientError', (_e, s) => s.destroy());
+  // Closed with its sessions (a protocol session left open would hold server.close()).
+  const open = new Set<net.Socket>();
+  server.on('connection', (c: net.Socket) => {
+    open.add(c);
+    c.once('close', () => open.delete(c));
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(spec.port, spec.host, () => resolve());
   });
-  servers.push({ host: spec.host, server });
+  servers.push({ host: spec.host, server, open });
 }
 
 async function close(host?: string): Promise<void> {
@@ -69,8 +99,10 @@ async function close(host?: string): Promise<void> {
   for (const s of gone) servers.splice(servers.indexOf(s), 1);
   await Promise.all(
     gone.map(
-      ({ server }) =>
+      ({ server, open }) =>
         new Promise<void>((r) => {
+          if (!(server instanceof net.Server)) return server.close(() => r());
+          open?.forEach((c) => c.destroy());
           if (server instanceof http.Server || server instanceof https.Server) server.closeAllConnections();
           server.close(() => r());
         }),

@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { sampleOf } from '../helpers/differential-sample.js';
 import type { ListenerSpec } from './differential-listeners.js';
 
 export interface Job {
@@ -31,6 +32,8 @@ export interface Side {
   down: Snapshot;
   exit: string | null;
   log: string;
+  /** Why the tool would not run the file (rsguard's config errors; the original's config error exit), or null. */
+  refused: string | null;
 }
 export interface JobResult {
   name: string;
@@ -98,20 +101,19 @@ class Listeners {
 }
 
 interface Model {
-  virtualServices: Array<{ realServers: Array<{ host: string; port: number; checkIds: string[] }> }>;
+  virtualServices: Array<{ realServers: Array<{ host: string; port: number; checkIds: string[] }>; sorryServer: { host: string; port: number } | null }>;
   checks: Map<string, { kind: string; target: { host: string; port: number }; spec: Record<string, unknown> }>;
 }
 
-/** A string the regex matches, for the usual literal-ish receive strings (`OK`, `^Test Page$`, `Welcome\.`). */
-function sampleOf(regex: string): string {
-  return regex.replace(/^\^|\$$/g, '').replace(/\.\*/g, '').replace(/\\(.)/g, '$1');
-}
+
+/** Check kinds differential-protocols.ts answers. */
+const PROTOCOLS: ReadonlySet<string> = new Set(['ftp', 'pop', 'imap', 'nntp', 'ldap', 'mysql', 'pgsql', 'dns', 'radius', 'sip']);
 
 /**
  * What to listen on: every real-server address and port the file names (read
  * from the text, so a file rsguard refuses still gets its servers), then what
- * rsguard's model of it says the checks ask for (port, TLS, SMTP, status per
- * path, body). Where rsguard reads a check wrongly, the original tool's check
+ * rsguard's model of it says the checks ask for (port, TLS, the protocol,
+ * status per path, body, DNS answer, RADIUS secret). Where rsguard reads a check wrongly, the original tool's check
  * fails on these listeners and the tables differ: that is a finding.
  */
 function plan(tool: Job['tool'], text: string, model: Model | null): { listeners: ListenerSpec[]; victim: string | null; sources: string[] } {
@@ -131,29 +133,41 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
   }
   if (model) {
     // The first real server with a check, else the first at all (taking it away must change nothing then).
+    // For ldirectord not one with a RADIUS check: taken away (no route) it kills ldirectord, whose check_radius
+    // calls get_error on the undef Authen::Radius->new returns, outside its eval; there is no table to compare then.
+    const radius = new Set(tool === 'ldirectord' ? model.virtualServices.flatMap((vs) => vs.realServers.filter((rs) => rs.checkIds.some((id) => model.checks.get(id)?.kind === 'radius')).map((rs) => rs.host)) : []);
     let first: string | null = null;
     const any = model.virtualServices.flatMap((vs) => vs.realServers)[0]?.host ?? null;
     for (const vs of model.virtualServices)
       for (const rs of vs.realServers) {
         if (rs.port > 0) get(rs.host, rs.port);
-        if (rs.checkIds.length) first ??= rs.host;
+        if (rs.checkIds.length && !radius.has(rs.host)) first ??= rs.host;
         for (const id of rs.checkIds) {
           const c = model.checks.get(id);
           if (!c || !(c.target.port > 0) || !net.isIP(c.target.host)) continue;
           const s = get(c.target.host, c.target.port);
-          if (c.kind === 'https') s.kind = 'https';
-          else if (c.kind === 'smtp') s.kind = 'smtp';
           const spec = c.spec;
+          // The protocol the check speaks, where the listeners speak it (not over TLS, not SIP over TCP).
+          if (c.kind === 'https' || c.kind === 'smtp') s.kind = c.kind;
+          else if (PROTOCOLS.has(c.kind) && spec.tls !== true && spec.transport !== 'tcp') s.kind = c.kind as ListenerSpec['kind'];
+          if (c.kind === 'radius' && typeof spec.secret === 'string') s.secret = spec.secret;
+          if (c.kind === 'dns' && typeof spec.expectAnswerRegex === 'string' && net.isIPv4(sampleOf(spec.expectAnswerRegex))) s.address = sampleOf(spec.expectAnswerRegex);
           if (typeof spec.path === 'string' && Array.isArray(spec.expectStatus)) {
             const st = String(spec.expectStatus[0]);
             const code = Number(st.split('-')[0]);
             if (code && !(code >= 200 && code < 300)) s.statuses[spec.path] = code;
           }
-          for (const want of [spec.expectBody, typeof spec.expectBodyRegex === 'string' ? sampleOf(spec.expectBodyRegex) : undefined]) if (typeof want === 'string' && !s.body.includes(want)) s.body += `${want}\n`;
+          const regexes = [spec.expectBodyRegex, spec.expectRegex].filter((r): r is string => typeof r === 'string');
+          for (const want of [spec.expectBody, ...regexes.map(sampleOf)]) if (typeof want === 'string' && !s.body.includes(want)) s.body += `${want}\n`;
         }
       }
     victim = first ?? any ?? victim;
   }
+  // The sorry servers answer too, as a deployed one does: rsguard checks one before it stands in (a connect by
+  // default, docs/mapping.md), ldirectord and keepalived put it in unchecked. A dead one is that documented difference.
+  const sorry = tool === 'keepalived' ? /^\s*sorry_server\s+([0-9a-fA-F.:]+)\s+(\d+)/gm : /^\s*fallback6?\s*=\s*\[?([0-9a-fA-F.:]+?)\]?:(\d+)/gm;
+  const fallbacks = [...text.matchAll(sorry)].map((m) => ({ host: m[1]!, port: Number(m[2]) }));
+  for (const f of [...fallbacks, ...(model?.virtualServices.flatMap((vs) => (vs.sorryServer ? [vs.sorryServer] : [])) ?? [])]) if (net.isIP(f.host) && f.port > 0) get(f.host, f.port);
   // keepalived checks may leave from a given address (bindto, bind_to in keepalived.conf(5)): it must be there.
   const sources = tool === 'keepalived' ? [...text.matchAll(/^\s*bind_?to\s+([0-9a-fA-F.:]+)/gm)].map((m) => m[1]!).filter((h) => net.isIP(h)) : [];
   return { listeners: [...specs.values()], victim, sources };
@@ -169,6 +183,9 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
 async function settle(ns: string, proc: Proc, since: string | null): Promise<Snapshot> {
   const t0 = Date.now();
   const bound = since === null ? limits.startSec : limits.changeSec;
+  // The tool's own word that it has checked every server since the phase began is awaited longer in either phase:
+  // ldirectord with fork=no checks one server after the other, and a round with ping timeouts takes tens of seconds.
+  const judgeBound = limits.startSec;
   proc.phase(t0);
   let last = await table(ns);
   let changedAt = Date.now();
@@ -178,13 +195,13 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
   for (;;) {
     const el = (Date.now() - t0) / 1000;
     // The judgement is read every other poll (rsguard's is a request to its API).
-    if (!judgedAt && (proc.exit !== null || el >= bound || (polls++ % 2 === 0 && (await proc.judged(t0))))) judgedAt = Date.now();
+    if (!judgedAt && (proc.exit !== null || el >= judgeBound || (polls++ % 2 === 0 && (await proc.judged(t0))))) judgedAt = Date.now();
     const stable = judgedAt > 0 && (Date.now() - Math.max(changedAt, judgedAt)) / 1000 >= limits.stableSec;
     // Up: wait for a first entry (or an empty table can be the answer). Down: wait for a change (or the bound).
     const waited = seenChange || proc.exit !== null || el >= bound;
     if (waited && stable) {
       const notes = [
-        (await proc.judged(t0)) || proc.exit !== null ? '' : `not judged within ${bound} s (${proc.progress()})`,
+        (await proc.judged(t0)) || proc.exit !== null ? '' : `not judged within ${judgeBound} s (${proc.progress()})`,
         seenChange ? '' : since === null ? `no entry within ${bound} s` : `no change within ${bound} s`,
         proc.exit !== null ? `process exited: ${proc.exit}` : '',
       ];
@@ -205,7 +222,7 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
 interface Judge {
   /** keepalived: "Startup complete" (check_daemon.c); rsguard: "rsguard started". */
   ready?: RegExp;
-  /** ldirectord in debug mode logs "Enabled  real server=" or "Disabled real server=" after every check (service_set): this many per phase. */
+  /** ldirectord in debug mode logs "Checking <type>: real server=" before each check of a real server (_check_real): this many per phase. */
   rounds?: { re: RegExp; count: number };
   /** rsguard: its API (GET /api/status, read from inside its namespace) says every check ran since the phase began and every state is hard. */
   api?: () => Promise<string>;
@@ -288,7 +305,7 @@ class Proc {
   progress(): string {
     return [this.judge.ready && !this.ready ? 'no start-up line' : '', this.judge.rounds ? `${this.rounds - this.roundsAtPhase} of ${this.judge.rounds.count} checks logged` : '', this.apiSays].filter(Boolean).join(', ');
   }
-  log(n = 80): string {
+  log(n = 200): string {
     return this.lines.slice(-n).join('\n');
   }
   async stop(): Promise<void> {
@@ -373,12 +390,38 @@ async function idle(slot: Slot, tool: Job['tool']): Promise<string> {
   }
 }
 
+/**
+ * The original tool's refusal of the file: ldirectord's config_error at start
+ * (exit 2, "config_error: Configuration Error", after its "Error [pid] reading
+ * file F at line N: why"), keepalived's checker exiting with
+ * KEEPALIVED_EXIT_CONFIG ("exited with permanent error CONFIG"). A crash or
+ * any other exit is not a refusal.
+ */
+function origRefusal(tool: Job['tool'], exit: string | null, log: string): string | null {
+  if (exit === null) return null;
+  if (tool === 'ldirectord') {
+    if (!/^code 2 /.test(exit) || !log.includes('config_error: Configuration Error')) return null;
+    return log.split('\n').filter((l) => /^Error \[\d+\] reading file/.test(l)).map((l) => l.replace(/^Error \[\d+\] reading file \S+ /, '')).join('; ') || 'Configuration Error';
+  }
+  return /exited with permanent error CONFIG/.test(log) ? log.split('\n').filter((l) => /error|invalid|unknown/i.test(l)).slice(-3).join('; ') : null;
+}
+
 async function runJob(job: Job, slot: Slot): Promise<JobResult> {
   const { NS } = slot;
   const t0 = Date.now();
   const file = path.join(out, job.file);
   const blank: Snapshot = { table: null, note: 'not reached' };
-  const r: JobResult = { name: job.name, tool: job.tool, victim: null, listeners: [], setupErrors: [], orig: { up: blank, down: blank, exit: null, log: '' }, rsguard: { up: blank, down: blank, exit: null, log: '' }, seconds: 0, error: null };
+  const r: JobResult = {
+    name: job.name,
+    tool: job.tool,
+    victim: null,
+    listeners: [],
+    setupErrors: [],
+    orig: { up: blank, down: blank, exit: null, log: '', refused: null },
+    rsguard: { up: blank, down: blank, exit: null, log: '', refused: null },
+    seconds: 0,
+    error: null,
+  };
   results.push(r);
   let model: Model | null = null;
   let refused = '';
@@ -410,7 +453,14 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
         ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
       : // -d: in the foreground, logging here (ldirectord(8)).
         ['/usr/sbin/ldirectord', '-d', file, 'start'];
-  const rounds = { re: /DEBUG2: (Enabled +|Disabled )real server=/, count: 2 * Math.max(1, realCount(job.tool, readFileSync(file, 'utf8'))) };
+  // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
+  // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
+  // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
+  // Rounds: failurecount failures take a server out, a combined checktype (checktype=N) first spends a round on its
+  // connect check, and the round under way when the phase began may have checked some servers before the change.
+  const text = readFileSync(file, 'utf8');
+  const failurecount = Math.max(1, ...[...text.matchAll(/^\s*failurecount\s*=\s*(\d+)/gm)].map((m) => Number(m[1])));
+  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: (failurecount + 2) * Math.max(1, realCount(job.tool, text)) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
   const refusal: Snapshot = { table: '', note: refused };
   try {
@@ -435,6 +485,8 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
     await orig.stop();
     r.orig.log = orig.log();
     r.rsguard.log = rsg.log();
+    r.rsguard.refused = refused || null;
+    r.orig.refused = origRefusal(job.tool, r.orig.exit, r.orig.log);
     await run('ipvsadm', ['-C'], NS.orig).catch(() => {});
     r.seconds = Math.round((Date.now() - t0) / 1000);
     save();

@@ -42,3 +42,13 @@ export function parseEmailalertstatus(arg: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why a global value with a `#` in it is wrong: read_config cuts a comment
+ * (from the `#` to the line's end) only from the lines of a virtual; a
+ * global line is matched whole, so `quiescent=no  # note` is the value
+ * "no  # note".
+ */
+export function commentHint(value: string): string {
+  return /#/.test(value) ? " (a '#' after a global directive's value starts no comment: ldirectord cuts comments only from the lines inside a virtual, so the text after the value is part of it)" : '';
+}

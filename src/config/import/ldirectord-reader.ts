@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { ConfigIssue } from '../errors.js';
 import { readGlobalLine } from './ldirectord-global-line.js';
-import { ANY, type ErrorFn, type LdValue } from './ldirectord-read-values.js';
+import { ANY, commentHint, type ErrorFn, type LdValue } from './ldirectord-read-values.js';
 import { readVirtualLine } from './ldirectord-virtual-line.js';
 
 export type { LdValue } from './ldirectord-read-values.js';
@@ -75,7 +75,7 @@ export function readLdirectordConfig(file: string, text: string): LdRead {
   const virtuals: LdVirtual[] = [];
   const error = (line: number, key: string | undefined, message: string) => void errors.push({ file, line, ...(key ? { path: key } : {}), message });
   const warn = (line: number, key: string, message: string) => void tolerated.push({ file, line, path: key, message });
-  const hint = (value: string) => (/\r$/.test(value) ? ' (the line ends in \\r: the file has DOS line endings, which ldirectord does not strip)' : /\s$/.test(value) ? ' (ldirectord keeps the trailing spaces in the value)' : '');
+  const hint = (value: string) => commentHint(value) || (/\r$/.test(value) ? ' (the line ends in \\r: the file has DOS line endings, which ldirectord does not strip)' : /\s$/.test(value) ? ' (ldirectord keeps the trailing spaces in the value)' : '');
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   let i = 0;

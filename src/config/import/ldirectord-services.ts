@@ -31,6 +31,15 @@ function pathOf(request: string): string {
   return urlOf(request)?.path ?? (request.startsWith('/') ? request : `/${request}`);
 }
 
+/** Whether a receive regex matches an empty body (one JavaScript cannot read is taken as not). */
+function matchesEmpty(receive: string): boolean {
+  try {
+    return new RegExp(receive).test('');
+  } catch {
+    return false;
+  }
+}
+
 /** `request` without its leading slash: ldirectord strips it for the name, base, query and file of these services. */
 const bare = (request: string) => request.replace(/^\/+/, '');
 
@@ -48,6 +57,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
     case 'https': {
       // ld_setup: a request holding "<service>://" is fetched as that URL, from the host it names, for every real server.
       const url = urlOf(s.request);
+      // check_http matches receive against the content, which a HEAD reply does not have: every server is down for ldirectord.
+      if (s.httpmethod === 'HEAD' && s.receive && !matchesEmpty(s.receive)) warn(`httpmethod=HEAD with receive: a HEAD reply has no body, so ldirectord's receive never matches and it counts every server down; rsguard checks the status alone (receive is not used)`);
       if (url) warn(`request is the full URL ${bare(s.request)}: ldirectord fetches it from ${url.host} for every real server (one answer marks them all); rsguard asks each real server for ${url.path} with Host ${s.virtualhost ?? url.host}`);
       return {
         kind: service,
@@ -77,6 +88,8 @@ export function ldirectordService(service: string, s: ServiceSettings, at: { fil
       return { kind: 'smtp', helo: 'rsguard' };
     case 'pop':
     case 'pops':
+      // Mail::POP3Client->new returns an object even when it cannot connect, and check_pop only calls login() with a login.
+      if (!s.login) warn(`service=${service} without login: ldirectord counts every server up whatever happens (Mail::POP3Client->new returns an object even when the server is away); rsguard checks the +OK greeting instead`);
       return { kind: 'pop', ...(service === 'pops' ? { tls: true, tlsVerify: false } : {}), ...(s.login ? { user: s.login, pass: s.passwd } : {}) };
     case 'imap':
     case 'imaps':

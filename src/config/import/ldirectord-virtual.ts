@@ -164,8 +164,8 @@ export async function buildVirtual(ctx: Ctx, v: LdVirtual, base: string): Promis
   };
   const checks = ldirectordChecks(settings, where, errors, warnings);
   if (checks === 'off') {
-    warnings.push(`${file}:${checkAt.line}: checktype=off: no real or fallback server of ${v.spec} is put in the pool`);
-    delete vs.sorryServer;
+    // ld_start puts every virtual's fallback in (fallback_on) and nothing with checktype=off takes it out again.
+    warnings.push(`${file}:${checkAt.line}: checktype=off: no real server of ${v.spec} is put in the pool${vs.sorryServer ? '; its fallback is, from the start, as ldirectord does' : ''}`);
     vs.realServers = [];
     return vs;
   }
