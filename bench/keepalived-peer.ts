@@ -54,7 +54,7 @@ let shim: string | undefined;
  * The IPVS shim (bench/keepalived-ipvs-shim.c), built with gcc into a
  * temporary directory once per bench process: a binary is never committed.
  */
-function buildShim(): string {
+export function buildShim(): string {
   if (shim) return shim;
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-ipvs-shim-'));
   const out = path.join(dir, 'keepalived-ipvs-shim.so');
@@ -69,9 +69,12 @@ export async function startKeepalived(s: PeerSettings): Promise<CheckerPeer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-keepalived-'));
   const conf = path.join(dir, 'keepalived.conf');
   writeFileSync(conf, keepalivedConfig(s));
-  // -C: the checker only (no VRRP); -n: stay in the foreground, its checker child below it; -l: log to the console,
-  // read here. Pid files of its own, so another keepalived on the machine is not taken for this one.
-  const args = ['-C', '-n', '-l', '-f', conf, '-p', path.join(dir, 'keepalived.pid'), '-c', path.join(dir, 'checkers.pid'), '-r', path.join(dir, 'vrrp.pid')];
+  // -C: the checker only (no VRRP); -n: stay in the foreground, its checker child below it; -l: log to stdout/stderr,
+  // read here; -G: not to syslog, because with no /dev/log glibc's syslog (LOG_CONS) writes each line to the system
+  // console, a serial port on this machine: the 5,000 "succeed on service" lines of a start held the checker for
+  // tens of seconds in uart_write (perf), and it checked nothing meanwhile. Pid files of its own, so another
+  // keepalived on the machine is not taken for this one.
+  const args = ['-C', '-n', '-l', '-G', '-f', conf, '-p', path.join(dir, 'keepalived.pid'), '-c', path.join(dir, 'checkers.pid'), '-r', path.join(dir, 'vrrp.pid')];
   const child = spawn('keepalived', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LD_PRELOAD: so } });
   const exited = new Promise((r) => child.once('exit', r));
   let failures = 0;
