@@ -1,24 +1,28 @@
-// npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy --repeat 2]
+// npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy,keepalived --repeat 2]
 //   any config beside the bench's YAML: --config FILE (rsguard YAML, ldirectord.cf, keepalived.conf, haproxy.cfg;
 //   its real servers moved onto the farm, bench/config-input.ts): one case, its kind and N, instead of --sizes/--kinds/--rss
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
 //   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
 //   rsguard's node flags: --node-flags "--max-semi-space-size=4"
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
-// targets served by one nginx, every 1 s. With --vs haproxy, HAProxy checks
-// the same farm with the same settings in the same run, alternating with
-// rsguard, and the table gives each figure beside HAProxy's and their ratio:
-// absolute figures move from machine to machine, ratios much less.
+// targets served by one nginx, every 1 s. With --vs haproxy (or keepalived,
+// or both: --vs haproxy,keepalived), each checks the same farm with the same
+// settings in the same run, alternating with rsguard, and the table gives each
+// figure beside the peer's and their ratio: absolute figures move from machine
+// to machine, ratios much less. keepalived's checker runs under an LD_PRELOAD
+// shim that answers its IPVS calls (bench/keepalived-ipvs-shim.c), since this
+// kernel has no IPVS.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
-import { cpuSplit, familyCpuSeconds, rssMb, threadCpuSeconds } from './proc-stats.js';
+import { familyCpuSeconds, threadCpuSeconds, treeCpuSplit, treeRssMb } from './proc-stats.js';
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard, type OwnConfig } from './rsguard-peer.js';
 import { benchConfig } from './config-input.js';
 import { startHaproxy } from './haproxy-peer.js';
+import { startKeepalived } from './keepalived-peer.js';
 import { activeOpens, reexecInPrivateNetns } from './private-netns.js';
 
 if (reexecInPrivateNetns()) process.exit();
@@ -35,8 +39,8 @@ const configFile = arg('config', '');
 const own = configFile ? await benchConfig(path.resolve(configFile)) : undefined;
 const ownConfig: OwnConfig | undefined = own ? { name: `rsguard ${own.label}`, yaml: own.yaml } : undefined;
 const rssSize = own ? 0 : Number(arg('rss', '10000'));
-const vs = arg('vs', '');
-const repeat = Number(arg('repeat', vs ? '2' : '1'));
+const peers = arg('vs', '').split(',').filter(Boolean);
+const repeat = Number(arg('repeat', peers.length ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
 const heapDir = arg('heap-snapshot', '');
 // V8/node flags for rsguard's process (e.g. "--max-semi-space-size=4"), to weigh memory against CPU.
@@ -47,11 +51,8 @@ if (allocDir) {
   mkdirSync(allocDir, { recursive: true });
   process.env.RSGUARD_ALLOC_PROF_DIR = path.resolve(allocDir); // rsguard inherits it; alloc-sampler.ts reads it
 }
-if (vs && vs !== 'haproxy') {
-  // keepalived's checker cannot run here: with no IPVS in the kernel its healthcheck child exits at start
-  // ("IPVS: Can't initialize ipvs", "exited with permanent error FATAL"), whatever the checks (docs/benchmarks.md).
-  throw new Error(`--vs ${vs}: only haproxy can be measured beside rsguard on this machine`);
-}
+const startPeer: Record<string, (s: PeerSettings) => Promise<CheckerPeer>> = { haproxy: startHaproxy, keepalived: startKeepalived };
+for (const p of peers) if (!startPeer[p]) throw new Error(`--vs ${p}: the peers are ${Object.keys(startPeer).join(', ')} (comma-separated)`);
 
 interface Row {
   system: string;
@@ -104,8 +105,9 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const f0 = await peer.failures(lag0);
   const e0 = (await peer.checkErrors?.(lag0)) ?? NaN;
   const n0 = await farmCount(farm, s.kind);
-  const cpu0 = cpuSplit(peer.pid);
-  const main0 = threadCpuSeconds(peer.pid, peer.pid);
+  const mainPid = peer.mainPid ?? peer.pid;
+  const cpu0 = treeCpuSplit(peer.pid);
+  const main0 = threadCpuSeconds(mainPid, mainPid);
   const ng0 = familyCpuSeconds(farm.pid);
   const sampling = allocDir !== '' && isRsguard(peer.name);
   if (sampling) process.kill(peer.pid, 'SIGUSR2'); // start sampling allocations (bench/alloc-sampler.ts)
@@ -113,8 +115,8 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   await sleep(window * 1000);
   if (!peer.alive()) throw new Error(`${peer.name} exited during the run`);
   if (sampling) process.kill(peer.pid, 'SIGUSR2'); // stop: it writes alloc-PID.json
-  const cpu1 = cpuSplit(peer.pid);
-  const main1 = threadCpuSeconds(peer.pid, peer.pid);
+  const cpu1 = treeCpuSplit(peer.pid);
+  const main1 = threadCpuSeconds(mainPid, mainPid);
   const ng1 = familyCpuSeconds(farm.pid);
   const n1 = await farmCount(farm, s.kind);
   const elapsed = (performance.now() - t0) / 1000;
@@ -143,7 +145,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
     sysPer1000: ((cpu1.system - cpu0.system) / done) * 1000,
     nginxCpuPer1000: ((ng1 - ng0) / done) * 1000,
     mainThreadPct: (100 * (main1 - main0)) / elapsed,
-    rss: rssMb(peer.pid),
+    rss: treeRssMb(peer.pid),
     gcPer1000: lag0 && lag1 ? ((gcSeconds(lag1) - gcSeconds(lag0)) / done) * 1000 : NaN,
     gcOldPer1000: lag0 && lag1 ? ((gcSeconds(lag1, true) - gcSeconds(lag0, true)) / done) * 1000 : NaN,
     heapUsed: lag1 ? sumMetric(lag1, 'rsguard_nodejs_heap_size_used_bytes') / 2 ** 20 : NaN,
@@ -181,7 +183,7 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
   if (rsguard) flags.push(...nodeFlags);
   if (allocDir && rsguard) flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
   if (heapDir && rsguard) flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
-  const peer = system === 'haproxy' ? await startHaproxy(s) : await startRsguard(s, dir, flags, system === ownConfig?.name ? ownConfig : undefined);
+  const peer = startPeer[system] ? await startPeer[system](s) : await startRsguard(s, dir, flags, system === ownConfig?.name ? ownConfig : undefined);
   try {
     const row = await measure(peer, s, farm, window);
     if (heapDir && rsguard) await heapSnapshot(peer.pid, path.resolve(heapDir));
@@ -197,7 +199,7 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
 }
 
 const rsguards = ownConfig ? ['rsguard', ownConfig.name] : ['rsguard'];
-const systems = vs ? [...rsguards, vs] : rsguards;
+const systems = [...rsguards, ...peers];
 const maxN = own ? own.n : Math.max(...sizes, rssSize);
 const farm = await startNginxFarm(12000, maxN);
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
@@ -241,20 +243,22 @@ printTable(
   ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'check errors', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
   rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.checkErrors, 0), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.mainThreadPct, 0), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
 );
-if (vs) {
-  console.log(`\nSide by side (mean of ${repeat} alternating runs each):`);
+if (peers.length) {
+  console.log(`\nSide by side (mean of ${repeat} alternating runs each; CPU and RSS of every process of a peer, keepalived's parent and checker child summed):`);
   const side: string[][] = [];
-  for (const c of cases) for (const system of rsguards) {
-    const of = (system: string) => rows.filter((r) => r.system === system && r.kind === c.kind && r.n === c.n);
-    const a = of(system);
-    const b = of(vs);
-    const cpuA = mean(a.map((r) => r.cpuPer1000));
-    const cpuB = mean(b.map((r) => r.cpuPer1000));
-    const rssA = mean(a.map((r) => r.rss));
-    const rssB = mean(b.map((r) => r.rss));
-    const lagP99 = mean(a.map((r) => r.lagP99));
-    const main = mean(a.map((r) => r.mainThreadPct));
-    side.push([system === 'rsguard' ? 'bench YAML' : own!.label, c.kind, String(c.n), f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
-  }
-  printTable(['rsguard config', 'kind', 'N', 'rsguard done %', `${vs} done %`, 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', `${vs} CPU s/1000`, 'CPU ratio', 'rsguard RSS MB', `${vs} RSS MB`, 'RSS ratio'], side);
+  for (const c of cases)
+    for (const system of rsguards)
+      for (const vs of peers) {
+        const of = (system: string) => rows.filter((r) => r.system === system && r.kind === c.kind && r.n === c.n);
+        const a = of(system);
+        const b = of(vs);
+        const cpuA = mean(a.map((r) => r.cpuPer1000));
+        const cpuB = mean(b.map((r) => r.cpuPer1000));
+        const rssA = mean(a.map((r) => r.rss));
+        const rssB = mean(b.map((r) => r.rss));
+        const lagP99 = mean(a.map((r) => r.lagP99));
+        const main = mean(a.map((r) => r.mainThreadPct));
+        side.push([system === 'rsguard' ? 'bench YAML' : own!.label, c.kind, String(c.n), vs, f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
+      }
+  printTable(['rsguard config', 'kind', 'N', 'peer', 'rsguard done %', 'peer done %', 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', 'peer CPU s/1000', 'CPU ratio', 'rsguard RSS MB', 'peer RSS MB', 'RSS ratio'], side);
 }

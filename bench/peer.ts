@@ -7,12 +7,14 @@ export interface PeerSettings {
 
 export interface CheckerPeer {
   name: string;
-  /** The process whose CPU and RSS are read from /proc (all its threads). */
+  /** The process whose CPU and RSS are read from /proc: all its threads and all its descendants (keepalived's checker child). */
   pid: number;
+  /** The process whose main thread runs the checks' event loop, when not `pid` (keepalived's checker child). */
+  mainPid?: number;
   alive(): boolean;
   /** Failed checks so far, by the checker's own count (from `metrics`, lag()'s text, when given: one scrape, not two). */
   failures(metrics?: string): Promise<number>;
-  /** Checks that could not be judged (rsguard's check errors: overload, descriptors...); HAProxy has none. */
+  /** Checks that could not be judged (rsguard's check errors: overload, descriptors...); HAProxy and keepalived have none. */
   checkErrors?(metrics?: string): Promise<number>;
   /** Schedule-lag histogram text, where the checker has one (rsguard's /metrics). */
   lag(): Promise<string | undefined>;
