@@ -69,14 +69,15 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
   }
 
   function tallyOf(servers) {
-    var t = { total: servers.length, up: 0, down: 0, failing: 0, error: 0, drained: 0 };
+    var t = { total: servers.length, up: 0, down: 0, failing: 0, error: 0, drained: 0, maint: 0 };
     for (var i = 0; i < servers.length; i++) {
       var rs = servers[i], r = rank(rs);
       if (rs.state === 'up' && rs.stateType === 'hard') t.up++;
       if (r === 0) t.down++;
       else if (r === 1) t.error++;
       else if (r <= 4) t.failing++;
-      if (rs.drained || rs.maint) t.drained++;
+      if (rs.drained) t.drained++;
+      if (rs.maint) t.maint++;
     }
     return t;
   }
@@ -97,7 +98,8 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
       t.down ? el('span', { class: 'chip down', 'data-count': 'down' }, t.down + ' down') : '',
       t.failing ? el('span', { class: 'chip failing', 'data-count': 'failing' }, t.failing + ' failing') : '',
       t.error ? el('span', { class: 'chip error', 'data-count': 'error' }, t.error + ' check error') : '',
-      t.drained ? el('span', { class: 'chip drained', 'data-count': 'drained' }, t.drained + ' drained') : '');
+      t.drained ? el('span', { class: 'chip drained', 'data-count': 'drained' }, t.drained + ' drained') : '',
+      t.maint ? el('span', { class: 'chip maint', 'data-count': 'maint' }, t.maint + ' in maintenance') : '');
     renderAuth();
 
     var match = matcher(document.getElementById('filter').value);
@@ -131,7 +133,7 @@ export const STATUS_PAGE_SCRIPT = STATUS_PAGE_HELPERS + String.raw`
         vs.quorumUp ? '' : el('span', { class: 'error' }, 'quorum lost'),
         vs.adopted ? el('span', { class: 'badge held', title: 'the balancer had this service before rsguard: rsguard manages its real servers and never deletes it' }, 'adopted') : '',
         vs.foreign && vs.foreign.length ? el('span', { class: 'badge held', title: 'real servers in the balancer that the config does not name; left in place' }, vs.foreign.length + ' foreign') : '',
-        el('span', { class: 'tally' }, tl.up + '/' + tl.total + ' up' + (tl.down ? ' · ' + tl.down + ' down' : '') + (tl.failing ? ' · ' + tl.failing + ' failing' : '') + (tl.error ? ' · ' + tl.error + ' check error' : '') + (tl.drained ? ' · ' + tl.drained + ' drained' : '')),
+        el('span', { class: 'tally' }, tl.up + '/' + tl.total + ' up' + (tl.down ? ' · ' + tl.down + ' down' : '') + (tl.failing ? ' · ' + tl.failing + ' failing' : '') + (tl.error ? ' · ' + tl.error + ' check error' : '') + (tl.drained ? ' · ' + tl.drained + ' drained' : '') + (tl.maint ? ' · ' + tl.maint + ' in maintenance' : '')),
         strip(g.servers));
       var section = el('section', { class: 'vs' + (open ? ' open' : '') + (g.bad || g.alarm ? ' failing' : ''), 'data-vs': vs.name, 'data-key': vs.key }, head);
       if (!open) return section;

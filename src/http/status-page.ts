@@ -19,7 +19,7 @@ export const STATUS_PAGE = `<!doctype html>
   header .error { color: #ff8182; }
   #counts { display: flex; gap: 6px; flex-wrap: wrap; }
   .chip { border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; background: #57606a; color: #fff; }
-  .chip.down { background: var(--down); } .chip.failing { background: var(--soft); } .chip.error { background: var(--error); } .chip.up { background: var(--up); } .chip.drained { background: #0969da; }
+  .chip.down { background: var(--down); } .chip.failing { background: var(--soft); } .chip.error { background: var(--error); } .chip.up { background: var(--up); } .chip.drained { background: #0969da; } .chip.maint { background: #8250df; }
   #filter { flex: 1 1 260px; max-width: 420px; padding: 4px 8px; border-radius: 4px; border: 1px solid #57606a; background: #fff; }
   #auth { display: flex; gap: 6px; align-items: center; font-size: 12px; color: #c9d1d9; }
   #auth input { width: 12em; padding: 2px 6px; }

@@ -195,6 +195,8 @@ describe('status page in headless Chromium against a daemon with real servers go
       return s?.admin?.mode === 'maint' && !s.inPool ? true : undefined;
     }, 3_000);
     await waitFor('maintenance badge', async () => ((await row(page, 24006).locator('.badge.maint').count()) === 1 ? true : undefined), 5_000);
+    // Counted as maintenance in the header, apart from the drained ones.
+    assert.equal(await page.locator('#counts [data-count="maint"]').textContent(), '1 in maintenance');
     assert.deepEqual(await row(page, 24006).locator('button[data-action]').evaluateAll((b) => b.map((e) => e.getAttribute('data-action'))), ['unmaint']);
     await confirmed(row(page, 24006).locator('button[data-action="unmaint"]'));
     await waitFor('24006 back in the pool', async () => ((await statusOf('zeta', '127.0.0.1:24006'))?.inPool ? true : undefined), 3_000);
