@@ -65,7 +65,7 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
   // forgotten drain needs (time() - value).
   new Gauge({
     name: 'rsguard_real_server_admin_since_seconds',
-    help: 'Real servers an operator holds out (mode drain or maint, source api or maintenancedir): when the hold was set, Unix seconds. No series when not held.',
+    help: 'Real servers held out (mode drain or maint; source api, maintenancedir or agent): when the hold was set, Unix seconds. No series when not held.',
     labelNames: ['vs', 'rs', 'mode', 'source'],
     registers,
     collect() {

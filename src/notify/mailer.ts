@@ -80,10 +80,6 @@ export class Mailer {
       this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition (seen again after a restart), not sent twice');
       return;
     }
-    if ((await this.sentElsewhere([event.id])).has(event.id)) {
-      this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition by another scheduler (seen again after a takeover), not sent twice');
-      return;
-    }
     try {
       await this.spool.add(event);
     } catch (err) {
@@ -157,10 +153,13 @@ export class Mailer {
         groups.set(to, [...(groups.get(to) ?? []), e]);
       }
       for (const [to, all] of groups) {
-        // Sent by another scheduler since it was spooled here: it leaves the spool unsent.
+        // Sent by another scheduler (a transition seen again after a takeover): it leaves the spool and the outbox
+        // unsent. Asked once per mail, here, not also per event at enqueue.
         const elsewhere = await this.sentElsewhere(all.map((e) => e.id));
         if (elsewhere.size) {
+          this.log.info({ events: elsewhere.size }, 'mail already sent for these transitions by another scheduler (seen again after a takeover), not sent twice');
           await this.spool.markSent('elsewhere', [...elsewhere]);
+          await this.shared?.mark([...elsewhere]).catch(() => undefined);
           for (const id of elsewhere) this.unspooled.delete(id);
         }
         const events = all.filter((e) => !elsewhere.has(e.id));
