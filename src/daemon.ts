@@ -167,7 +167,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const takeOver = async () => {
     if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
     scheduler.start();
-    if (q.mode === 'distributed') pools.balancerRestarted({ why: 'took over the leader lease' });
+    if (q.mode === 'distributed') pools.tookOver();
   };
   await leadership.start(takeOver, () => scheduler.stop());
   syncd?.start();

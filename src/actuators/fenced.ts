@@ -1,4 +1,5 @@
 import { BalancerUnavailable, type Actuator } from './actuator.js';
+import { wrapActuator } from './wrap.js';
 
 /** What the fence asks: may this process write to the balancer right now. */
 export interface WriteFence {
@@ -19,23 +20,12 @@ export function fenced(inner: Actuator, fence: WriteFence): Actuator {
   const check = (what: string) => {
     if (!fence.valid()) throw new BalancerUnavailable(`not the leader: ${what} left to the scheduler that holds the lease`);
   };
-  return {
-    kind: inner.kind,
-    plan: (desired) => inner.plan(desired),
+  return wrapActuator(inner, {
     apply: async (commands, desired) => {
       check('balancer write');
       return inner.apply(commands, desired);
     },
     planStop: async (desired) => (fence.valid() ? inner.planStop(desired) : []),
-    activeConnections: (vs, member) => inner.activeConnections(vs, member),
-    ...(inner.settled
-      ? {
-          settled: async (changed: boolean) => {
-            if (!fence.valid()) return [];
-            return inner.settled!(changed);
-          },
-        }
-      : {}),
-    ...(inner.watch ? { watch: inner.watch.bind(inner) } : {}),
-  };
+    ...(inner.settled ? { settled: async (changed: boolean) => (fence.valid() ? inner.settled!(changed) : []) } : {}),
+  });
 }

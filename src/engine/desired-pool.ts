@@ -67,34 +67,44 @@ export class DesiredPool {
     return out;
   }
 
-  /** Sets or clears (null) an operator's admin state on a real server and replans its pool. False when there is no such server. */
-  setAdmin(vsKey: string, rsKey: string, admin: AdminState | null): boolean {
+  /**
+   * Sets or clears (null) a hold on a real server; `actor` is who set or
+   * cleared it, named in the event (clearing, the hold's own setter is not
+   * who ended it). Its pool is replanned with the burst, as for transitions:
+   * a maintenance file for a host in fifty services is one plan, not fifty.
+   * False when there is no such server.
+   */
+  setAdmin(vsKey: string, rsKey: string, admin: AdminState | null, actor: Pick<AdminState, 'source' | 'by' | 'reason'> = admin ?? { source: 'api', by: null, reason: null }): boolean {
     const record = this.monitor.table.server(vsKey, rsKey);
     if (!record) return false;
     const was = record.admin;
     record.admin = admin;
     // Drain to maint (or back) is one hold for another: the old one ends, the new one begins.
     const at = admin?.at ?? this.clock();
-    if (was && was.mode !== admin?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: was.mode, on: false, source: admin?.source ?? was.source, by: admin?.by ?? null, reason: admin?.reason ?? null });
-    if (admin && admin.mode !== was?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: admin.mode, on: true, source: admin.source, by: admin.by, reason: admin.reason });
-    this.replan(new Set([vsKey]));
+    const by = { source: actor.source, by: actor.by, reason: actor.reason };
+    if (was && was.mode !== admin?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: was.mode, on: false, ...by });
+    if (admin && admin.mode !== was?.mode) this.emit({ type: 'server-admin', at, server: record.ref, mode: admin.mode, on: true, ...by });
+    this.queueReplan(vsKey);
     return true;
   }
 
   /** Hard transitions, weight changes and sorry-server health change the pool: replan once per burst. */
   onEvent(e: MonitorEvent): void {
     if (e.type !== 'server-hard' && e.type !== 'server-weight' && e.type !== 'sorry-health') return;
-    this.touched.add(e.type === 'sorry-health' ? e.vs : e.server.vs);
-    // A mass failure brings thousands of transitions in one burst: plan once for all of them.
-    if (!this.replanQueued) {
-      this.replanQueued = true;
-      setImmediate(() => {
-        this.replanQueued = false;
-        const touched = this.touched;
-        this.touched = new Set();
-        if (!this.stopped) this.replan(touched);
-      });
-    }
+    this.queueReplan(e.type === 'sorry-health' ? e.vs : e.server.vs);
+  }
+
+  /** A mass failure brings thousands of transitions in one burst: plan once for all of them, on the next turn. */
+  private queueReplan(vsKey: string): void {
+    this.touched.add(vsKey);
+    if (this.replanQueued) return;
+    this.replanQueued = true;
+    setImmediate(() => {
+      this.replanQueued = false;
+      const touched = this.touched;
+      this.touched = new Set();
+      if (!this.stopped) this.replan(touched);
+    });
   }
 
   /** The records of a service's real servers in its order (read in order, no key built per server, at every plan). */

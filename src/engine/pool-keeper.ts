@@ -96,7 +96,7 @@ export class PoolKeeper {
       return undefined;
     }
     if (!on && record.admin?.mode !== mode) return record.admin;
-    this.pool.setAdmin(vsKey, rsKey, on ? { mode, source, by, at: this.clock(), reason } : null);
+    this.pool.setAdmin(vsKey, rsKey, on ? { mode, source, by, at: this.clock(), reason } : null, { source, by, reason });
     this.onAdminChange();
     return record.admin;
   }
@@ -125,7 +125,7 @@ export class PoolKeeper {
       if (a && (!want || (a.mode === 'maint' && want.mode === 'drain'))) want = a;
     }
     if (want ? record.admin?.mode === want.mode : !record.admin) return;
-    this.pool.setAdmin(vsKey, rsKey, want ? { mode: want.mode, source: 'agent', by: want.check, at: this.clock(), reason: want.detail } : null);
+    this.pool.setAdmin(vsKey, rsKey, want ? { mode: want.mode, source: 'agent', by: want.check, at: this.clock(), reason: want.detail } : null, { source: 'agent', by: want?.check ?? ask.check, reason: want?.detail ?? ask.detail });
     this.onAdminChange();
   }
 
@@ -170,6 +170,17 @@ export class PoolKeeper {
     this.reconciler.repairEvery(reconcileIntervalMs);
     if (this.dropOrphanAgentHolds()) this.onAdminChange();
     this.pool.replan();
+  }
+
+  /**
+   * Taking over the leader lease: the check states were just read from Redis
+   * without transitions, so the plans made from this standby's old view are
+   * made anew before the balancer gets every pool again.
+   */
+  tookOver(): void {
+    if (!this.started) return;
+    this.pool.replan();
+    this.reconciler.balancerRestarted({ why: 'took over the leader lease' });
   }
 
   balancerRestarted(detail: Record<string, unknown>): void {
