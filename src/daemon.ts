@@ -101,7 +101,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const vrrpStates = new VrrpStates(() => monitor.current);
   const syncd = wireSyncDaemon(model.balancer, Boolean(opts.dryRun), bus, metrics, log, clock);
   const vrrp = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
-  const notifications = leadership.gate(wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock, undefined, leadership.sentMarks()));
+  const notifications = leadership.gate(wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock, undefined, leadership.sentMarks(), leadership.leading));
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp: vrrpStates, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
 

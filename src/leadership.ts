@@ -28,6 +28,8 @@ export interface Leadership {
   gate(n: Notifications): Notifications;
   /** Distributed mode: the mail ids every scheduler on the queue has sent, so a takeover does not mail a transition twice. */
   sentMarks(): SentMarks | undefined;
+  /** Holds the lease now (always, in embedded mode): asked before every mail. */
+  leading(): boolean;
   /** Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). */
   start(lead: () => Promise<void>, standBy: () => void): Promise<void>;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ const open: Leadership = {
   fence: (a) => a,
   gate: (n) => n,
   sentMarks: () => undefined,
+  leading: () => true,
   start: async (lead) => lead(),
   stop: async () => undefined,
 };
@@ -88,6 +91,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   const marks = redisSentMarks(redis, model.queue.prefix);
   return {
     sentMarks: () => marks,
+    leading: valid,
     view: () => lease.current(),
     fence: (a) => fenced(a, { valid }),
     gate: (n) => {

@@ -38,13 +38,22 @@ export function watchMaintenanceDir(model: () => Model, records: () => Iterable<
   const names = new Map<string, string | undefined>();
   let failing = false;
   let busy = false;
+  let cleared = false;
   const reverseOf = async (ip: string) => {
     if (!names.has(ip)) names.set(ip, await reverse(ip).then((n) => n[0], () => undefined));
     return names.get(ip);
   };
   const round = async () => {
     const dir = model().global.maintenanceDir;
-    if (!dir || busy) return;
+    if (busy) return;
+    if (!dir) {
+      // Taken out of the config (or gone while rsguard was down): its holds end, once; nothing else would end them,
+      // and they are kept on disk across restarts. Not every second for every server of a director without one.
+      if (!cleared) for (const r of records()) if (r.admin?.source === 'maintenancedir') target.setAdmin(r.vs.key, r.rs.key, 'maint', false, null, 'maintenanceDir no longer configured', 'maintenancedir');
+      cleared = true;
+      return;
+    }
+    cleared = false;
     busy = true;
     try {
       let files: Set<string>;

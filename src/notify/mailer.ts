@@ -46,6 +46,11 @@ export class Mailer {
     private readonly timers: Timers = realTimers,
     /** Distributed mode: what the other schedulers on the queue mailed (a takeover sees the same transitions again). */
     private readonly shared?: SentMarks,
+    /**
+     * Distributed mode: only the holder of the leader lease mails, asked before every spool and every send (the
+     * reminder and a paused leader's spool do not pass through the event gate). What waits is sent on taking over.
+     */
+    private readonly leading: () => boolean = () => true,
   ) {}
 
   /** Of `ids`, those another scheduler mailed; none when it cannot tell (fails open, logged). */
@@ -76,6 +81,7 @@ export class Mailer {
    * waits in memory, is sent from there, and is spooled once the disk allows.
    */
   async enqueue(event: MailEvent): Promise<void> {
+    if (!this.leading()) return;
     if (this.spool.wasSent(event.id)) {
       this.log.info({ kind: event.kind, id: event.id }, 'mail already sent for this transition (seen again after a restart), not sent twice');
       return;
@@ -101,12 +107,17 @@ export class Mailer {
     try {
       const left = await this.shared.outbox();
       const sent = await this.shared.sent(left.map((e) => e.id));
-      const mine = left.filter((e) => !sent.has(e.id) && !this.spool.wasSent(e.id));
+      const done = (e: MailEvent) => sent.has(e.id) || this.spool.wasSent(e.id);
+      // What was sent stays in the outbox only when its sender's mark failed: out now, or the next takeover reads it again.
+      await this.shared.mark(left.filter(done).map((e) => e.id));
+      const mine = left.filter((e) => !done(e));
       if (mine.length) this.log.warn({ events: mine.length }, 'mail the last leader spooled and did not send: sending it');
       for (const e of mine) await this.enqueue(e);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'cannot read the Redis mail outbox on takeover: mail the last leader did not send may be lost');
     }
+    // This scheduler's own spool waited while it stood by.
+    this.schedule(0);
   }
 
   /** For the pending gauge: file names and the in-memory events, without reading the spool's files. */
@@ -140,6 +151,7 @@ export class Mailer {
   }
 
   async flush(): Promise<void> {
+    if (!this.leading()) return;
     if (this.sending) {
       this.again = true;
       return;

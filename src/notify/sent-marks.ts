@@ -28,7 +28,7 @@ export interface SentMarks {
 /** A week: longer than any restart or failover that could show the same transition again. */
 const KEEP_MS = 7 * 24 * 3600_000;
 
-export function redisSentMarks(redis: Pick<Redis, 'mget' | 'multi' | 'hset' | 'hvals'>, prefix: string, keepMs = KEEP_MS): SentMarks {
+export function redisSentMarks(redis: Pick<Redis, 'mget' | 'multi' | 'hset' | 'hvals' | 'hdel'>, prefix: string, keepMs = KEEP_MS): SentMarks {
   const key = (id: string) => `${prefix}:mail-sent:${id}`;
   const outboxKey = `${prefix}:mail-outbox`;
   return {
@@ -49,14 +49,19 @@ export function redisSentMarks(redis: Pick<Redis, 'mget' | 'multi' | 'hset' | 'h
     },
     async outbox() {
       const out: MailEvent[] = [];
+      const expired: string[] = [];
       for (const v of await redis.hvals(outboxKey)) {
         try {
           const e = JSON.parse(v) as MailEvent;
-          if (typeof e?.id === 'string' && typeof e.kind === 'string' && typeof e.at === 'number') out.push(e);
+          if (typeof e?.id !== 'string' || typeof e.kind !== 'string' || typeof e.at !== 'number') continue;
+          // Older than the sent marks: it could not be told from a mail already sent, and a week late it is news to nobody.
+          if (e.at < Date.now() - keepMs) expired.push(e.id);
+          else out.push(e);
         } catch {
           // Not ours to read: left for an operator, never sent as garbage.
         }
       }
+      if (expired.length) await redis.hdel(outboxKey, ...expired);
       return out.sort((a, b) => a.at - b.at);
     },
   };

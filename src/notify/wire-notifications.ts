@@ -26,14 +26,14 @@ export interface Notifications {
  * Part of the composition root: the mailer (nodemailer), the notifier, and
  * the VRRP inputs, whose transitions go onto the event bus like any other.
  */
-export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks): Notifications {
+export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks, leading?: () => boolean): Notifications {
   const email = model().notify.email;
   const mailer = email
     ? new Mailer(email, smtpTransport(email), new MailSpool(email.spoolDir), pools, log, {
         sent: () => metrics.mailSent.inc(),
         failed: () => metrics.mailFailed.inc(),
         pending: (n) => metrics.mailPending.set(n),
-      }, timers, shared)
+      }, timers, shared, leading)
     : null;
   const notifier = new Notifier(model, servers, mailer, log, clock, timers);
   const recordVrrp = (t: VrrpTransition) => emit({ type: 'vrrp', at: t.at, transition: t });

@@ -39,7 +39,7 @@ export const agentProbe = defineProbe({
 function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     const startedAt = performance.now();
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     let settled = false;
     let conn: CheckConn | undefined;
     const finish = (result: ProbeResult) => {
@@ -58,8 +58,8 @@ function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeCon
         if (spec.send) conn!.write(Buffer.from(spec.send, 'latin1'));
       },
       data: (chunk) => {
-        // Copied: the chunk may be the connection's shared read buffer. Bounded: agentLine settles by 16 KiB.
-        received = Buffer.concat([received, chunk]);
+        // The connections hand over chunks of their own (a copy each). Bounded: agentLine settles by 16 KiB.
+        received = received.length ? Buffer.concat([received, chunk]) : chunk;
         const l = agentLine(received);
         if (l.state === 'line') finish(resultOf(parseAgentLine(l.line), startedAt));
         else if (l.state === 'never') unchanged('protocol', `agent line ignored: ${l.why}`);

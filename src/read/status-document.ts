@@ -1,6 +1,7 @@
 import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 import type { Health } from '../state/check-state.js';
 import { formatHostPort } from '../lib/address.js';
+import { virtualServiceByKey } from '../config/model-index.js';
 import type { VirtualServiceDef } from '../config/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
@@ -210,7 +211,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       stale: rs.checkIds.some((id) => monitor.isStale(id, now)),
       checkError: checkErrorJson(rs.checkIds.map((id) => monitor.checkState(id)?.checkError).find((e) => e)),
       lastCheck: lastCheckJson(view.lastCheck),
-      tracks: rs.track ? `${monitor.current.virtualServices.find((v) => v.key === rs.track!.vs)?.name ?? rs.track.vs}/${rs.track.rs}` : null,
+      tracks: rs.track ? `${virtualServiceByKey(monitor.current, rs.track.vs)?.name ?? rs.track.vs}/${rs.track.rs}` : null,
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;
         return {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
-import { maintenanceNames } from '../../src/maintenance-dir.js';
+import { maintenanceNames, watchMaintenanceDir } from '../../src/maintenance-dir.js';
+import type { Model } from '../../src/config/model.js';
+import type { ServerRecord } from '../../src/engine/server-table.js';
 
 /** ldirectord's _check_real_for_maintenance and its maintenancedir directive. */
 describe("ldirectord's maintenancedir", () => {
@@ -30,5 +32,23 @@ describe("ldirectord's maintenancedir", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('taken out of the config, its holds end once (they would stay forever, restored at every start); an operator hold stays', async () => {
+    const held = (source: string, host: string) => ({ vs: { key: 'tcp:10.0.0.1:80' }, rs: { key: `${host}:80`, host, port: 80 }, admin: { mode: 'maint', source, by: null, at: 1, reason: 'r' } }) as unknown as ServerRecord;
+    const records = [held('maintenancedir', '10.0.0.2'), held('api', '10.0.0.3')];
+    const calls: unknown[][] = [];
+    const target = { setAdmin: (...a: unknown[]) => void calls.push(a) };
+    const model = { global: {} } as unknown as Model;
+    const log = { warn() {}, info() {} };
+    let tick: (() => void) | undefined;
+    const timers = { setTimeout: (f: () => void) => ((tick = f), 1), clearTimeout() {}, setInterval: () => 1, clearInterval() {} } as never;
+    const stop = watchMaintenanceDir(() => model, () => records, target as never, log, 1000, timers);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(calls.map((c) => c.slice(0, 4)), [['tcp:10.0.0.1:80', '10.0.0.2:80', 'maint', false]]);
+    tick?.();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(calls.length, 1, 'once, not every round');
+    stop();
   });
 });

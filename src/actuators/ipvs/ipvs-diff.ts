@@ -163,11 +163,13 @@ export function planIpvs(desired: DesiredService[], table: IpvsTable, owned: Own
     else if (differences.length && (created || remove)) first.push({ vs: vs.name, args: ['-E', ...svc, ...serviceDefinition(vs)] });
     const dests = current?.dests ?? new Map();
     const wanted = new Set<string>();
+    // Thresholds are rare: a map of the servers that have them, not a search of the service per member (quadratic).
+    const withOptions = new Map(vs.realServers.filter((rs) => rs.balancerOptions?.ipvs).map((rs) => [rs.key, rs]));
     for (const m of plan.members) {
       const key = kernelKey(vs, m);
       wanted.add(key);
       const weight = String(Math.min(IPVS_MAX_WEIGHT, Math.max(0, m.weight)));
-      const o = serverOptions(m.role === 'real' ? vs.realServers.find((rs) => rs.key === m.key) : undefined);
+      const o = serverOptions(m.role === 'real' ? withOptions.get(m.key) : undefined);
       const d = dests.get(key);
       if (!d) first.push({ vs: vs.name, args: ['-a', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight, ...thresholdArgs(o)] });
       else if (d.weight !== m.weight || d.forwarding !== m.forwarding || thresholdsDiffer(d, o)) first.push({ vs: vs.name, args: ['-e', ...svc, '-r', key, FWD_FLAG[m.forwarding], '-w', weight, ...thresholdArgs(o)] });

@@ -81,17 +81,23 @@ export class SyncDaemonKeeper {
     if (this.def) await this.pass(true);
   }
 
+  /** A release asked while a pass runs is kept for the next (else a reload dropping syncDaemon mid-pass left it running). */
+  private releaseNext = false;
+
   private kick(release = false): void {
     if (this.stopped) return;
     if (this.busy) {
       this.again = true;
+      this.releaseNext ||= release;
       return;
     }
     this.busy = this.pass(release).finally(() => {
       this.busy = undefined;
       if (this.again) {
         this.again = false;
-        this.kick();
+        const next = this.releaseNext;
+        this.releaseNext = false;
+        this.kick(next);
       }
     });
   }
