@@ -49,7 +49,7 @@ describe('mail identities shared through Redis across a takeover', () => {
   };
   let n = 0;
   const transition = (): MailEvent => {
-    const e = { at: 1_000_000 + ++n, since: 999_000, kind: 'rs-down' as const, vs: '10.0.0.1:80', vsName: 'web', rs: `10.0.0.${n}:80` };
+    const e = { at: Date.now() + ++n, since: Date.now() - 60_000, kind: 'rs-down' as const, vs: '10.0.0.1:80', vsName: 'web', rs: `10.0.0.${n}:80` };
     return { ...e, id: mailEventId(e) };
   };
   const mailsFor = (e: MailEvent) => smtp.mails.filter((m) => m.subject.includes(`Realserver ${e.rs} `)).length;
@@ -110,6 +110,21 @@ describe('mail identities shared through Redis across a takeover', () => {
     await waitFor('c mails', () => (mailsFor(later) === 1 ? true : undefined), 10_000);
     assert.equal(mailsFor(e), 1);
     for (const m of [b, c]) m.close();
+  });
+
+  it('an outbox entry older than the sent marks (a week) is dropped on takeover, not mailed a week late', async () => {
+    const marks = redisSentMarks(redis, prefix);
+    const old = transition();
+    const stale = { ...old, at: Date.now() - 8 * 24 * 3600_000 };
+    await redis.hset(`${prefix}:mail-outbox`, stale.id, JSON.stringify(stale));
+    const b = await scheduler(marks);
+    await b.adopt();
+    const later = transition();
+    await b.enqueue(later);
+    await waitFor('b mails', () => (mailsFor(later) === 1 ? true : undefined), 10_000);
+    assert.equal(mailsFor(stale), 0);
+    assert.equal(await redis.hexists(`${prefix}:mail-outbox`, stale.id), 0);
+    b.close();
   });
 
   it('with Redis away the marks cannot be read: the mail goes out (twice rather than never)', async () => {

@@ -135,9 +135,11 @@ export class IpvsActuator implements Actuator {
 
   async plan(desired: DesiredService[], scope: PlanScope = {}): Promise<{ commands: BalancerCommand[]; problems: ConfigProblem[]; notes: BalancerNote[] }> {
     const table = await this.readTable(desired);
-    const timeouts = await this.readTimeouts();
-    const before = await this.record();
     const complete = scope.complete === true;
+    // Kernel-wide, not a pool's: set by the complete reconciles (the first, a reload's, the periodic repair), not read
+    // again (a fork of ipvsadm) at every transition.
+    const timeouts = complete ? await this.readTimeouts() : undefined;
+    const before = await this.record();
     const p = planIpvs(desired, table, before, { foreignServers: this.opts.foreignServers ?? 'keep', complete, ...(timeouts ? { timeouts } : {}) });
     this.owned = p.owned;
     const problems: ConfigProblem[] = [];
