@@ -29,7 +29,7 @@ import { statusBoard } from './read/status-board.js';
 import { ServerHistory } from './history/server-history.js';
 import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { wireScheduler } from './scheduler-wiring.js';
 import { HealthFile } from './vrrp/health-file.js';
 import { takeInstanceLocks } from './daemon-locks.js';
 import { wireLeadership, withLease } from './leadership.js';
@@ -121,17 +121,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const unwatchMaintenance = watchMaintenanceDir(() => monitor.current, () => monitor.serverRecords(), pools, log);
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
-  const scheduler = new Scheduler({
-    queue: q.queue,
-    clock,
-    handleOutcome: (outcome) => {
-      metrics.observeOutcome(outcome);
-      const delay = monitor.apply(outcome.job.checkId, outcome.result, outcome.finishedAt);
-      history.observeSafely(outcome.job.checkId, outcome.result, outcome.finishedAt);
-      return delay;
-    },
-  });
-  scheduler.setChecks(model.checks, model.global.startupSpreadMs);
+  const scheduler = wireScheduler(model, q.queue, clock, metrics, monitor, history, log);
 
   let started = false;
   const health = () => healthReport(monitor, clock(), started);

@@ -133,6 +133,7 @@ export class Metrics {
   private readonly leaderToken = new Gauge({ name: 'rsguard_leader_token', help: "The fencing token of the lease holder's term as this scheduler last saw it (grows at every takeover).", labelNames: ['queue'], registers: [this.registry] });
   readonly mailSent = new Counter({ name: 'rsguard_mail_sent_total', help: 'Alert mails accepted by the SMTP server.', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'rsguard_mail_failed_total', help: 'Attempts to send alert mail that failed (they are retried).', registers: [this.registry] });
+  readonly internalErrors = new Counter({ name: 'rsguard_internal_errors_total', help: "Faults of rsguard's own that it caught and carried on from (where: outcome = a check result that could not be applied); never news about a server.", labelNames: ['where'], registers: [this.registry] });
   readonly mailPending = new Gauge({ name: 'rsguard_mail_pending', help: 'Alert mail events waiting in the spool.', registers: [this.registry] });
 
   observeEvent(e: MonitorEvent): void {

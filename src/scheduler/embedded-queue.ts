@@ -44,8 +44,12 @@ export class EmbeddedQueue implements ProbeQueue {
     void runProbe(job, this.resources, deadline).then((result) => {
       this.running--;
       this.inFlight.delete(deadline);
-      if (!this.closed) this.handler({ job, result, startedAt, finishedAt: this.clock() });
-      this.next();
+      try {
+        if (!this.closed) this.handler({ job, result, startedAt, finishedAt: this.clock() });
+      } finally {
+        // A throwing handler must not stop the queue: the next jobs still start.
+        this.next();
+      }
     });
   }
 

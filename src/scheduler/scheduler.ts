@@ -19,6 +19,8 @@ export interface SchedulerDeps {
   timers?: Timers;
   /** Applies an outcome and returns how long until that check runs again. */
   handleOutcome: (outcome: ProbeOutcome) => number;
+  /** Told when handleOutcome throws: a bug in rsguard, not news about the server. */
+  onError?: (err: Error, checkId: string) => void;
 }
 
 /**
@@ -122,11 +124,33 @@ export class Scheduler {
   private onOutcome(outcome: ProbeOutcome): void {
     const entry = this.entries.get(outcome.job.checkId);
     // A stale or lost job says nothing about the server: keep its state (fail static) and try again next round.
-    const delay = outcome.stale ? (entry?.check.timing.intervalMs ?? 0) : this.deps.handleOutcome(outcome);
+    const delay = outcome.stale ? (entry?.check.timing.intervalMs ?? 0) : this.applied(outcome, entry);
     if (!entry || !entry.inFlight) return;
     entry.inFlight = false;
     entry.dueAt = nextDue(outcome.job.dueAt, delay, this.deps.clock());
     this.push(entry);
+  }
+
+  /**
+   * A fault while applying an outcome (the state, the metrics, the history)
+   * is rsguard's own: it must neither end the process (a throw here would
+   * reject the queue's promise) nor leave the check in flight for ever. The
+   * check keeps its state, as for a lost job, and runs again next interval;
+   * with no new results it turns stale, which health reports.
+   */
+  private applied(outcome: ProbeOutcome, entry: Entry | undefined): number {
+    const fallback = entry?.check.timing.intervalMs ?? 0;
+    try {
+      const delay = this.deps.handleOutcome(outcome);
+      return Number.isFinite(delay) ? delay : fallback;
+    } catch (err) {
+      try {
+        this.deps.onError?.(err instanceof Error ? err : new Error(String(err)), outcome.job.checkId);
+      } catch {
+        // A failing reporter must not undo the rescheduling either.
+      }
+      return fallback;
+    }
   }
 }
 

@@ -197,6 +197,48 @@ virtualServices:
     assert.equal(perCheck.size, 50);
   });
 
+  it('a fault while applying an outcome is reported and the check runs again next interval, keeping its state', () => {
+    const time = new FakeTime();
+    const model = loadYamlText('test.yaml', CONFIG);
+    const events: MonitorEvent[] = [];
+    const monitor = new Monitor(model, (e) => events.push(e), time.clock);
+    const queue = new ScriptedQueue(time);
+    const faults: Array<{ check: string; message: string }> = [];
+    let broken = false;
+    const scheduler = new Scheduler({
+      queue,
+      clock: time.clock,
+      timers: time,
+      handleOutcome: (o) => {
+        if (broken) throw new Error('bug in apply');
+        return monitor.apply(o.job.checkId, o.result, o.finishedAt);
+      },
+      onError: (err, check) => faults.push({ check, message: err.message }),
+    });
+    scheduler.setChecks(model.checks, 0);
+    scheduler.start();
+    time.advance(2500);
+    const healthy = queue.jobs.length;
+    assert.ok(healthy >= model.checks.size * 2, `checks ran before the fault: ${healthy} jobs`);
+    const upBefore = [...monitor.serverRecords()].filter((r) => r.hardState === 'up').length;
+    assert.ok(upBefore > 0, 'servers came up while outcomes applied');
+
+    broken = true;
+    queue.verdict = () => false;
+    time.advance(5000);
+    const during = queue.jobs.length - healthy;
+    // Not stuck in flight: every check keeps its 1 s cadence (no retry cadence: the failures were never applied).
+    assert.ok(during >= model.checks.size * 4 && during <= model.checks.size * 6, `jobs while apply throws: ${during}`);
+    assert.equal(faults.length, during, 'each fault told');
+    assert.ok(faults.every((f) => f.message === 'bug in apply' && model.checks.has(f.check)));
+    assert.equal([...monitor.serverRecords()].filter((r) => r.hardState === 'up').length, upBefore, 'no server taken down by our own fault');
+    assert.equal(events.filter((e) => e.type === 'server-hard' && e.to === 'down').length, 0);
+
+    broken = false;
+    time.advance(5000);
+    assert.ok(events.some((e) => e.type === 'server-hard' && e.to === 'down'), 'once apply works again, the failures count');
+  });
+
   it('nextDue: on the grid, never in the past, at most one interval ahead', () => {
     assert.equal(nextDue(1000, 1000, 1500), 2000, 'on time');
     assert.equal(nextDue(1000, 1000, 7300), 8000, 'after a stall: the next point of its own grid');
