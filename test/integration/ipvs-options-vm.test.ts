@@ -40,9 +40,11 @@ describe('IPVS options and the sync daemon against real kernel IPVS (QEMU guest)
       step(`syncd-${i}-${s}-status`);
     }
   });
-  it('a sync daemon stopped by hand is started again; rsguard stopping stops it, and cleanStop leaves the adopted service', () => {
+  it('a sync daemon stopped by hand is started again; rsguard stopping leaves it running and a restart on the master keeps it master; cleanStop leaves the adopted service', () => {
     step('syncd-repaired');
-    step('syncd-stopped-with-rsguard');
+    step('syncd-left-running-by-stop');
     step('clean-stop-leaves-adopted');
+    step('syncd-restart-status');
+    step('syncd-restart-keeps-master');
   });
 });

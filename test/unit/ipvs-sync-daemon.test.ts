@@ -65,7 +65,7 @@ const settle = () => new Promise((r) => setTimeout(r, 20));
 const t = (state: string, name = 'VI_1') => ({ kind: 'INSTANCE' as const, name, state: state as 'MASTER', priority: 100, at: 0 });
 
 describe('IPVS sync daemon keeper: follows the instance transitions', () => {
-  it('backup at start, master on MASTER, backup on FAULT, stopped on rsguard stop; another instance is ignored', async () => {
+  it('backup at start, master on MASTER, backup on FAULT, left running on rsguard stop; another instance is ignored', async () => {
     const ipvsadm = fakeIpvsadm();
     const k = new SyncDaemonKeeper(ipvsadm, DEF, 0, pino({ level: 'silent' }), () => 0);
     k.start();
@@ -91,7 +91,28 @@ describe('IPVS sync daemon keeper: follows the instance transitions', () => {
     const table = renderStatusTable({ generatedAt: '', source: 'x', balancer: { kind: 'ipvs', ok: true, lastError: null, lastReconcileAt: null, problems: [] }, virtualServices: [], vrrp: [], ipvsSyncDaemon: k.status() } as never);
     assert.match(table, /IPVS sync daemon: follows VI_1 \(FAULT\), wants backup; running: backup \(syncid 51, eth1\)/);
     await k.stop();
-    assert.deepEqual([...ipvsadm.slots.keys()], []);
+    assert.deepEqual([...ipvsadm.slots.keys()], ['backup'], 'rsguard stopping moves no VIP: the daemon runs on');
+  });
+  it('restarted on the master: the master daemon left running by the last stop keeps its role until a transition', async () => {
+    const ipvsadm = fakeIpvsadm();
+    const first = new SyncDaemonKeeper(ipvsadm, DEF, 0, pino({ level: 'silent' }), () => 0);
+    first.start();
+    first.onVrrp(t('MASTER'));
+    await settle();
+    assert.deepEqual([...ipvsadm.slots.keys()], ['master']);
+    await first.stop();
+    assert.deepEqual([...ipvsadm.slots.keys()], ['master'], 'still sending while rsguard is down');
+    const calls = ipvsadm.calls.length;
+    const second = new SyncDaemonKeeper(ipvsadm, DEF, 0, pino({ level: 'silent' }), () => 0);
+    second.start();
+    await settle();
+    assert.deepEqual([...ipvsadm.slots.keys()], ['master'], 'not turned into a backup by the restart');
+    assert.equal(second.status()!.want, 'master');
+    assert.deepEqual(ipvsadm.calls.slice(calls).filter((c) => !c.startsWith('-L')), [], 'no start or stop');
+    second.onVrrp(t('BACKUP'));
+    await settle();
+    assert.deepEqual([...ipvsadm.slots.keys()], ['backup'], 'the next transition still moves it');
+    await second.stop();
   });
   it('a failed start is shown in status with ipvsadm words, and cleared once the daemon runs', async () => {
     const ipvsadm = fakeIpvsadm();

@@ -222,9 +222,19 @@ try {
   await until('syncd-repaired', daemons, (x) => gone && line('master').test(x));
   results['syncd-repaired']!.detail += `\nstopped by hand: exit ${byHand.status} ${byHand.stderr.trim()}`;
   await stop();
-  record('syncd-stopped-with-rsguard', daemons() === '', daemons());
+  record('syncd-left-running-by-stop', line('master').test(daemons()), daemons());
   t = saved();
   record('clean-stop-leaves-adopted', !t.includes('10.0.0.1:53') && has(t, '-A -u 10.0.0.5:53 -s sh -b sh-fallback'), t);
+  // Restarted on the master, no transition yet (keepalived sends none: nothing changed for it): the master daemon is
+  // adopted, not replaced by a backup (both directors would then receive and none send).
+  start(config);
+  let restarted = '';
+  for (const s0 = Date.now(); Date.now() - s0 < 30_000 && !/"lastCheckedAt":"/.test(restarted); await sleep(200)) {
+    restarted = await status().then((x) => JSON.stringify(x.ipvsSyncDaemon), (err: Error) => `not answering: ${err.message}`);
+  }
+  record('syncd-restart-status', restarted.includes('"want":"master"') && restarted.includes('"running":[{"role":"master"'), restarted);
+  record('syncd-restart-keeps-master', line('master').test(daemons()), daemons());
+  await stop();
 } catch (err) {
   scenarioError = err instanceof Error ? (err.stack ?? err.message) : String(err);
   daemon.kill();

@@ -73,12 +73,18 @@ export class SyncDaemonKeeper {
     this.kick();
   }
 
-  /** rsguard stopping: keepalived stops the daemon when its instance stops, so does rsguard. */
+  /**
+   * rsguard stopping leaves the daemon as it is. keepalived stops it with its
+   * instance because the VIPs leave with it; rsguard's stop moves no VIP, and
+   * stopping the master's daemon made a restart on the master start as backup
+   * (no transition comes to say MASTER again): both directors received, none
+   * sent, and a failover dropped every connection. Running on, it is adopted
+   * at the next start (roleFor keeps a matching daemon's role).
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.stopped = true;
     await this.busy;
-    if (this.def) await this.pass(true);
   }
 
   /** A release asked while a pass runs is kept for the next (else a reload dropping syncDaemon mid-pass left it running). */
