@@ -142,7 +142,8 @@ export class Scheduler {
     const fallback = entry?.check.timing.intervalMs ?? 0;
     try {
       const delay = this.deps.handleOutcome(outcome);
-      return Number.isFinite(delay) ? delay : fallback;
+      // No delay (a check the state no longer knows, between a reload's steps) would run it again at once, every turn.
+      return Number.isFinite(delay) && delay > 0 ? delay : fallback;
     } catch (err) {
       try {
         this.deps.onError?.(err instanceof Error ? err : new Error(String(err)), outcome.job.checkId);

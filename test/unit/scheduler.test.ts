@@ -239,6 +239,24 @@ virtualServices:
     assert.ok(events.some((e) => e.type === 'server-hard' && e.to === 'down'), 'once apply works again, the failures count');
   });
 
+  it('an outcome the state cannot place (no delay: a check a reload has just removed) waits an interval, not a loop turn', () => {
+    const time = new FakeTime();
+    const model = loadYamlText('test.yaml', CONFIG);
+    const queue = new ScriptedQueue(time);
+    let known = true;
+    const monitor = new Monitor(model, () => {}, time.clock);
+    const scheduler = new Scheduler({ queue, clock: time.clock, timers: time, handleOutcome: (o) => (known ? monitor.apply(o.job.checkId, o.result, o.finishedAt) : 0) });
+    scheduler.setChecks(model.checks, 0);
+    scheduler.start();
+    time.advance(1500);
+    const before = queue.jobs.length;
+    assert.ok(before >= model.checks.size, 'checks ran');
+    known = false;
+    time.advance(2000);
+    // At 1 s per check, at most three more rounds; a zero delay re-ran each check at every timer tick.
+    assert.ok(queue.jobs.length - before <= model.checks.size * 3, `jobs in 2 s: ${queue.jobs.length - before}`);
+  });
+
   it('nextDue: on the grid, never in the past, at most one interval ahead', () => {
     assert.equal(nextDue(1000, 1000, 1500), 2000, 'on time');
     assert.equal(nextDue(1000, 1000, 7300), 8000, 'after a stall: the next point of its own grid');
