@@ -16,7 +16,7 @@ const CONFIG_ID_HELP = 'keepalived -i: which @id lines apply (default: the host 
 const loadOptionsOf = (o: { configId?: string; tokenFile?: string }) => ({ ...(o.configId ? { configId: o.configId } : {}), ...(o.tokenFile ? { apiTokenFile: path.resolve(o.tokenFile) } : {}) });
 const createLogger = async (level: string, target?: Model['global']['log']) => (await import('./log.js')).createLogger(level, undefined, target);
 import type { ConfigFormat } from './config/load.js';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import { registerHoldCommands } from './cli/hold-commands.js';
 import { notifyCommand, type NotifyOptions } from './cli/notify-command.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import { resolveRedisUrl } from './scheduler/redis-url.js';
 import { stateFileOf } from './scheduler/file-state-store.js';
 import { acquireLock, InstanceLocked } from './process/instance-lock.js';

@@ -8,7 +8,7 @@ import { ConfigError, formatIssue } from './config/errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './config/load.js';
 import { loadConfigOffThread } from './config/load-off-thread.js';
 import { askNamesAgain, logNameChanges, movedServers, ResolveAgain } from './engine/resolve-again.js';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { EventSink } from './engine/events.js';
 import { healthReport } from './engine/health.js';
 import { Monitor } from './engine/monitor.js';
@@ -177,7 +177,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const nextTurn = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
   /**
    * Swaps a loaded model in. The monitor's swap is one step (status and
-   * metrics read the new model from then on); the scheduler and the pools
+   * metrics read the new model from then on); the pools and the scheduler
    * follow on the next loop turns, so the loop is held for the longest of
    * the three, not their sum (10,000 servers). One apply at a time, in order.
    */
@@ -194,11 +194,12 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     notifications.reconfigure();
     current = next;
     await nextTurn();
-    scheduler.setChecks(next.checks, next.global.startupSpreadMs);
-    await nextTurn();
     pools.onReload(next, next.balancer.reconcileIntervalMs);
     // Another balancer kind waits for a restart (logged above), and so does the sync daemon with it.
     if (next.balancer.kind === 'ipvs') syncd?.reconfigure(syncDaemonDef(next.balancer), next.balancer.reconcileIntervalMs);
+    // The new checks' first probes last: their connects and answers would otherwise share a turn with the pools step.
+    await nextTurn();
+    scheduler.setChecks(next.checks, next.global.startupSpreadMs);
     resolveAgain.schedule(next);
   };
   let applying: Promise<void> = Promise.resolve();

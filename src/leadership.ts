@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Actuator } from './actuators/actuator.js';
 import { fenced } from './actuators/fenced.js';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { MonitorEvent } from './engine/events.js';
 import { realTimers } from './lib/timers.js';
 import type { Logger } from './log.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import type { LogTarget } from './config/model.js';
+import type { LogTarget } from './model/model.js';
 
 export type { Logger };
 

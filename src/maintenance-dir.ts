@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { reverse } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { ServerRecord } from './engine/server-table.js';
 import { every, realTimers, type Timers } from './lib/timers.js';
 import type { Logger } from './log.js';

@@ -1,4 +1,4 @@
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { Monitor } from './engine/monitor.js';
 import type { ServerHistory } from './history/server-history.js';
 import type { Logger } from './log.js';

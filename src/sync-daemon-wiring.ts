@@ -1,5 +1,5 @@
 import { createSyncDaemonKeeper, type SyncDaemonKeeper } from './actuators/ipvs/sync-daemon-keeper.js';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { EventBus } from './events/bus.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/metrics.js';

@@ -1,4 +1,4 @@
-import type { BalancerDef, Forwarding, VirtualServiceDef } from '../config/model.js';
+import type { BalancerDef, Forwarding, VirtualServiceDef } from '../model/model.js';
 import type { MemberPlan, PoolPlan } from '../planner/pool-plan.js';
 
 /** What the balancer should hold for one virtual service. */

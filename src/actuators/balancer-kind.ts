@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BalancerDef, Model, VirtualServiceDef } from '../config/model.js';
+import type { BalancerDef, Model, VirtualServiceDef } from '../model/model.js';
 import type { Actuator } from './actuator.js';
 
 /**

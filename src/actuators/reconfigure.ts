@@ -1,4 +1,4 @@
-import type { BalancerDef } from '../config/model.js';
+import type { BalancerDef } from '../model/model.js';
 import type { Actuator } from './actuator.js';
 
 /**

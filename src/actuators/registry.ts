@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { BalancerDef } from '../config/model.js';
+import type { BalancerDef } from '../model/model.js';
 import type { Actuator } from './actuator.js';
 import type { BalancerKind } from './balancer-kind.js';
 import { dryRun } from './dry-run.js';

@@ -1,6 +1,6 @@
 import { ApiRefused, apiCall } from './api-client.js';
 import { readFile } from 'node:fs/promises';
-import { vrrpTransition, type VrrpTransition } from '../vrrp/vrrp-event.js';
+import { vrrpTransition, type VrrpTransition } from '../model/vrrp-event.js';
 import { spoolTransition } from '../vrrp/vrrp-spool.js';
 
 export interface NotifyOptions {

@@ -4,9 +4,9 @@ import type { Socks4Via } from '../lib/socks4.js';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeTarget } from '../probes/types.js';
 import type { PathSegment } from './errors.js';
-import type { CheckDef, Timing } from './model.js';
+import type { CheckDef, Timing } from '../model/model.js';
 import { TIMING_DEFAULTS, type CheckInput, type TimingInput } from './schema.js';
-import { stableId } from './stable-id.js';
+import { stableId } from '../model/stable-id.js';
 
 export interface PathIssue {
   path: PathSegment[];

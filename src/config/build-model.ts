@@ -4,7 +4,7 @@ const withOptions = (o: Record<string, unknown> | undefined) => (o ? { balancerO
 import { parseHostPort, formatHostPort } from '../lib/address.js';
 import type { PathSegment } from './errors.js';
 import { hostname } from 'node:os';
-import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef, Model, RealServerDef, VirtualServiceDef } from './model.js';
+import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef, Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import { DEFAULT_CHECK, SYSLOG_FACILITIES, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
 import { addChecks, pickTiming, type PathIssue } from './build-check.js';
 import { resolveTracks, type PendingTrack } from './build-track.js';

@@ -1,5 +1,5 @@
 import type { PathSegment } from './errors.js';
-import type { CheckDef, RealServerDef, VirtualServiceDef } from './model.js';
+import type { CheckDef, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import type { PathIssue } from './build-check.js';
 
 /** A real server with `track`, waiting for every virtual service to be built. */

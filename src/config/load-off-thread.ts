@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { loadConfig, type ConfigFormat, type LoadOptions } from './load.js';
-import type { Model } from './model.js';
+import type { Model } from '../model/model.js';
 import { ModelAssembler, type ModelPart } from './model-parts.js';
 
 type Reply = { parts: number } | { part: ModelPart } | { issues: ConfigIssue[] } | { error: string };

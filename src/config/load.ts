@@ -7,7 +7,7 @@ import type { ImportResult } from './import/imported.js';
 import { importKeepalived } from './import/keepalived.js';
 import { importLdirectord } from './import/ldirectord.js';
 import { importHaproxyResolved } from './import/haproxy.js';
-import type { Model } from './model.js';
+import type { Model } from '../model/model.js';
 import { configSchema } from './schema.js';
 import { directiveOf } from './directive-of.js';
 import { PROBE_KINDS } from '../probes/registry.js';

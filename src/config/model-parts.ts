@@ -1,4 +1,4 @@
-import type { CheckDef, Model, RealServerDef } from './model.js';
+import type { CheckDef, Model, RealServerDef } from '../model/model.js';
 
 /**
  * A model cut into parts of a bounded size, to cross from the loader thread

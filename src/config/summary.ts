@@ -1,6 +1,6 @@
 import { formatHostPort, vsAddress } from '../lib/address.js';
 import { formatDuration } from '../lib/duration.js';
-import type { Model } from './model.js';
+import type { Model } from '../model/model.js';
 
 /** What `rsguard check-config` prints for a valid file. */
 export function summarize(model: Model): string {

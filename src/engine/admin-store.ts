@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../lib/atomic-write.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 import { stateFileOf } from '../scheduler/file-state-store.js';
 import type { AdminState, ServerRecord } from './server-table.js';
 

@@ -1,4 +1,4 @@
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import { initialCheckState, type CheckState } from '../state/check-state.js';
 
 /**

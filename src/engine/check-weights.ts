@@ -1,4 +1,4 @@
-import type { RealServerDef } from '../config/model.js';
+import type { RealServerDef } from '../model/model.js';
 import type { ProbeResult } from '../probes/types.js';
 
 /** What one check asks of its servers' weight; undefined parts ask nothing. */

@@ -1,8 +1,8 @@
-import type { VirtualServiceDef } from '../config/model.js';
+import type { VirtualServiceDef } from '../model/model.js';
 import type { DesiredService } from '../actuators/actuator.js';
 import type { Scope } from '../actuators/reconciler.js';
 import { realTimers, type Timers } from '../lib/timers.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 import { planPool, type ServerHealth } from '../planner/pool-plan.js';
 import { applySafetyValve, holdSettled, type ValveServer } from '../planner/safety-valve.js';
 import type { Health } from '../state/check-state.js';

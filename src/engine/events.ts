@@ -1,6 +1,6 @@
 import type { CheckErrorReason } from '../probes/types.js';
 import type { Health, StateType } from '../state/check-state.js';
-import type { VrrpTransition } from '../vrrp/vrrp-event.js';
+import type { VrrpTransition } from '../model/vrrp-event.js';
 
 /** Names a real server inside a virtual service, for logs, mail and metrics. */
 export interface ServerRef {

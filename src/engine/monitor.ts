@@ -1,4 +1,4 @@
-import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import { UnresolvedServers, type UnresolvedView } from './unresolved-servers.js';
 import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
@@ -7,7 +7,7 @@ import { serverView, type ServerView } from '../state/server-state.js';
 import { carryStates } from './carry-states.js';
 import { CheckErrorTracker } from './check-errors.js';
 import { CheckWeights } from './check-weights.js';
-import { serverKey } from '../config/model-index.js';
+import { serverKey } from '../model/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
 import { ServerTable, type HealthFields, type ServerRecord } from './server-table.js';

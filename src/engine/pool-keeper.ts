@@ -1,4 +1,4 @@
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import type { Actuator, DesiredService, LeftAlone } from '../actuators/actuator.js';
 import { Reconciler, type BalancerStatus } from '../actuators/reconciler.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
@@ -7,7 +7,7 @@ import { DesiredPool } from './desired-pool.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
 import type { AdminState } from './server-table.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 
 export type { BalancerStatus };
 

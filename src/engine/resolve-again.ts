@@ -1,7 +1,7 @@
-import type { HostNamesDef, Model } from '../config/model.js';
+import type { HostNamesDef, Model } from '../model/model.js';
 import { formatHostPort } from '../lib/address.js';
 import { realTimers, type Timers } from '../lib/timers.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 import { changedAnswers, nameOfKey, resolveAll, systemLookup, type Lookup } from '../lib/name-lookup.js';
 
 /**

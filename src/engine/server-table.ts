@@ -1,5 +1,5 @@
-import type { Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
-import { serverKey } from '../config/model-index.js';
+import type { Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
+import { serverKey } from '../model/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
 import type { Health } from '../state/check-state.js';

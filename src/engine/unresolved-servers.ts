@@ -1,4 +1,4 @@
-import type { Model, UnresolvedServerDef } from '../config/model.js';
+import type { Model, UnresolvedServerDef } from '../model/model.js';
 import { formatHostPort } from '../lib/address.js';
 
 /** A server whose name gives no address, as the read side shows it. */

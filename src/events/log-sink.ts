@@ -1,5 +1,5 @@
 import type { MonitorEvent } from '../engine/events.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 
 /** One line per hard transition at info; soft ones at debug. */
 export function logEvent(log: Logger, e: MonitorEvent): void {

@@ -1,5 +1,5 @@
 import type { EventSink, MonitorEvent } from '../engine/events.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 import type { EventBus, Stage } from './bus.js';
 import { logEvent } from './log-sink.js';
 

@@ -1,5 +1,5 @@
 import type { MonitorEvent } from '../engine/events.js';
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import type { VrrpReader, VrrpStatus } from '../read/status-document.js';
 
 interface Seen {

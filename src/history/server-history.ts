@@ -1,5 +1,5 @@
-import type { Model, RealServerDef } from '../config/model.js';
-import { serverKey } from '../config/model-index.js';
+import type { Model, RealServerDef } from '../model/model.js';
+import { serverKey } from '../model/model-index.js';
 import { verdictOf, type ProbeResult } from '../probes/types.js';
 import type { ServerView } from '../state/server-state.js';
 import { BeatRing, type Availability, type Beat } from './beat-ring.js';

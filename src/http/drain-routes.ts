@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import type { Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import { checkBearer } from './auth.js';
 
 export interface DrainDeps {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { vrrpTransition, type VrrpTransition } from '../vrrp/vrrp-event.js';
+import { vrrpTransition, type VrrpTransition } from '../model/vrrp-event.js';
 import { checkBearer } from './auth.js';
 
 export interface VrrpDeps {

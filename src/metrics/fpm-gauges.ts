@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { VirtualServiceDef } from '../config/model.js';
+import type { VirtualServiceDef } from '../model/model.js';
 import type { FpmPoolStatus } from '../probes/fpm-pool-status.js';
 import type { FpmPoolReadings } from './fpm-pool-readings.js';
 import { memoBy, seriesLabels, ViewGauge, type SeriesLabels } from './view-gauge.js';

@@ -1,4 +1,4 @@
-import type { RealServerDef } from '../config/model.js';
+import type { RealServerDef } from '../model/model.js';
 import type { FpmPoolStatus } from '../probes/fpm-pool-status.js';
 import type { ProbeResult } from '../probes/types.js';
 

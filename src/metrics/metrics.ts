@@ -7,7 +7,7 @@ import { FpmPoolReadings } from './fpm-pool-readings.js';
 import { registerFpmGauges } from './fpm-gauges.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
 import { CHECK_ERROR_REASONS } from '../probes/types.js';
-import { stateCode } from '../vrrp/vrrp-event.js';
+import { stateCode } from '../model/vrrp-event.js';
 import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 
 /**

@@ -4,7 +4,7 @@ import type { PoolPlan } from '../planner/pool-plan.js';
 import { CHECK_ERROR_REASONS, type CheckErrorReason } from '../probes/types.js';
 import type { HealthReader, PoolReader } from '../read/status-document.js';
 import type { ServerView } from '../state/server-state.js';
-import type { VirtualServiceDef } from '../config/model.js';
+import type { VirtualServiceDef } from '../model/model.js';
 import { memoBy, seriesLabels, ViewGauge } from './view-gauge.js';
 
 /** What the scrape-time gauges read: the read side, and the queue's counters. */

@@ -1,9 +1,9 @@
 import { runCommand } from '../process/run-command.js';
 import { formatHostPort } from '../lib/address.js';
-import type { Model } from '../config/model.js';
-import { realServerByKey, virtualServiceByKey } from '../config/model-index.js';
+import type { Model } from '../model/model.js';
+import { realServerByKey, virtualServiceByKey } from '../model/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 
 /**
  * keepalived notify_up / notify_down / quorum_up / quorum_down and ldirectord

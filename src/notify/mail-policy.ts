@@ -1,6 +1,6 @@
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import { vsAddress as formatVs } from '../lib/address.js';
-import { virtualServiceByKey } from '../config/model-index.js';
+import { virtualServiceByKey } from '../model/model-index.js';
 import type { MonitorEvent } from '../engine/events.js';
 import { mailEventId, type MailEvent } from './mail-event.js';
 

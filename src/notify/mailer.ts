@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { EmailDef } from '../config/model.js';
-import type { Logger } from '../log.js';
+import type { EmailDef } from '../model/model.js';
+import type { Logger } from '../lib/logger.js';
 import { Backoff } from '../lib/backoff.js';
 import { realTimers, type Timers } from '../lib/timers.js';
 import { composeMail } from './mail-composer.js';

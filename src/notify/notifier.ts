@@ -1,7 +1,7 @@
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import type { MonitorEvent } from '../engine/events.js';
 import type { ServerRecord } from '../engine/server-table.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../lib/logger.js';
 import { hooksFor, runHook } from './hooks.js';
 import { mailEventId } from './mail-event.js';
 import { MailPolicy } from './mail-policy.js';

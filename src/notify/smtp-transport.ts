@@ -1,4 +1,4 @@
-import type { EmailDef } from '../config/model.js';
+import type { EmailDef } from '../model/model.js';
 import type { MailTransport } from './mailer.js';
 
 /**

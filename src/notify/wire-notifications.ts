@@ -1,9 +1,8 @@
 import type { SentMarks } from './sent-marks.js';
-import type { Model } from '../config/model.js';
+import type { Model } from '../model/model.js';
 import type { MonitorEvent } from '../engine/events.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
-import type { VrrpTransition } from '../vrrp/vrrp-event.js';
+import type { Logger } from '../lib/logger.js';
+import type { VrrpTransition } from '../model/vrrp-event.js';
 import { VrrpInputs } from '../vrrp/vrrp-inputs.js';
 import { Mailer } from './mailer.js';
 import { MailSpool } from './mail-spool.js';
@@ -22,11 +21,18 @@ export interface Notifications {
   adopt(): Promise<void>;
 }
 
+/** The mail counters the notifications feed (Metrics has them; named here so notify does not reach sideways into metrics). */
+export interface MailMetrics {
+  mailSent: { inc(): void };
+  mailFailed: { inc(): void };
+  mailPending: { set(n: number): void };
+}
+
 /**
  * Part of the composition root: the mailer (nodemailer), the notifier, and
  * the VRRP inputs, whose transitions go onto the event bus like any other.
  */
-export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: Metrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks, leading?: () => boolean): Notifications {
+export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: MailMetrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks, leading?: () => boolean): Notifications {
   const email = model().notify.email;
   const mailer = email
     ? new Mailer(email, smtpTransport(email), new MailSpool(email.spoolDir), pools, log, {

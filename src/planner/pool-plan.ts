@@ -1,5 +1,5 @@
 import { formatHostPort } from '../lib/address.js';
-import type { Forwarding, VirtualServiceDef } from '../config/model.js';
+import type { Forwarding, VirtualServiceDef } from '../model/model.js';
 import type { Health } from '../state/check-state.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
 import type { Health } from '../state/check-state.js';
 import { formatHostPort } from '../lib/address.js';
-import { virtualServiceByKey } from '../config/model-index.js';
-import type { VirtualServiceDef } from '../config/model.js';
+import { virtualServiceByKey } from '../model/model-index.js';
+import type { VirtualServiceDef } from '../model/model.js';
 import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
-import type { CheckDef, Model, RealServerDef } from '../config/model.js';
+import type { CheckDef, Model, RealServerDef } from '../model/model.js';
 import type { BalancerStatus } from '../actuators/reconciler.js';
 import type { AdminState } from '../engine/server-table.js';
 import type { UnresolvedView } from '../engine/unresolved-servers.js';

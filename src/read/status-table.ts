@@ -1,4 +1,4 @@
-import type { StatusDocument } from '../read/status-document.js';
+import type { StatusDocument } from './status-document.js';
 
 const FORWARD: Record<string, string> = { dr: 'Route', nat: 'Masq', tun: 'Tunnel' };
 

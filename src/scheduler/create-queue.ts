@@ -1,5 +1,5 @@
-import type { Model } from '../config/model.js';
-import type { Logger } from '../log.js';
+import type { Model } from '../model/model.js';
+import type { Logger } from '../lib/logger.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ProbeResources } from '../probes/types.js';
 import type { BullmqQueue } from './bullmq-queue.js';

@@ -1,4 +1,4 @@
-import type { CheckDef } from '../config/model.js';
+import type { CheckDef } from '../model/model.js';
 import { jobId, type ProbeOutcome, type ProbeQueue } from './job.js';
 import { MinHeap } from './min-heap.js';
 import { realTimers, type Timers } from '../lib/timers.js';

@@ -1,4 +1,4 @@
-import type { Timing } from '../config/model.js';
+import type { Timing } from '../model/model.js';
 import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
 import { initialFlap, recordFlap, type FlapState } from './flap.js';
 

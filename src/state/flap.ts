@@ -1,4 +1,4 @@
-import type { FlapThresholds } from '../config/model.js';
+import type { FlapThresholds } from '../model/model.js';
 
 /**
  * Nagios flap detection (base/flapping.c): the last 21 results give up to 20

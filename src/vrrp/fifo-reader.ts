@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, constants, createReadStream, openSync, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { parseFifoLine, type FifoLine } from './vrrp-event.js';
+import { parseFifoLine, type FifoLine } from '../model/vrrp-event.js';
 
 const MAX_LINE = 4096;
 

@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { VrrpTransition } from './vrrp-event.js';
+import type { VrrpTransition } from '../model/vrrp-event.js';
 
 const LABEL: Record<string, string> = { MASTER: 'Master', BACKUP: 'Backup', FAULT: 'Fault', STOP: 'Stop', DELETED: 'Deleted' };
 

@@ -1,9 +1,9 @@
-import type { Model } from '../config/model.js';
-import type { Logger } from '../log.js';
+import type { Model } from '../model/model.js';
+import type { Logger } from '../lib/logger.js';
 import { every, realTimers, type Timers } from '../lib/timers.js';
 import { readKeepalivedFifo } from './fifo-reader.js';
 import { appendTransition, checkerLine } from './transition-log.js';
-import type { VrrpTransition } from './vrrp-event.js';
+import type { VrrpTransition } from '../model/vrrp-event.js';
 import { drainSpool } from './vrrp-spool.js';
 
 const SPOOL_POLL_MS = 2000;

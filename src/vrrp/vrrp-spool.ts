@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import path from 'node:path';
-import { vrrpTransition, type VrrpTransition } from './vrrp-event.js';
+import { vrrpTransition, type VrrpTransition } from '../model/vrrp-event.js';
 
 /**
  * Where `rsguard notify` leaves a transition when the daemon does not answer,

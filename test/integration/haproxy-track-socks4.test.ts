@@ -3,7 +3,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { modelFromImport } from '../../src/config/load.js';
 import { importHaproxy } from '../../src/config/import/haproxy.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { Dante } from '../helpers/dante.js';

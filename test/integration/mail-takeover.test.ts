@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import type { EmailDef } from '../../src/config/model.js';
+import type { EmailDef } from '../../src/model/model.js';
 import { createLogger } from '../../src/log.js';
 import { mailEventId, type MailEvent } from '../../src/notify/mail-event.js';
 import { MailSpool } from '../../src/notify/mail-spool.js';

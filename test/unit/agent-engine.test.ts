@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { noActuator } from '../../src/actuators/none/index.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadYamlText } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import { CheckWeights } from '../../src/engine/check-weights.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyResult, initialCheckState, nextDelayMs, stateType, type CheckState } from '../../src/state/check-state.js';
-import type { Timing } from '../../src/config/model.js';
+import type { Timing } from '../../src/model/model.js';
 import { timing } from '../helpers/timing.js';
 
 /** Runs a string of results (`+` pass, `-` fail) and returns `state/type` after each. */

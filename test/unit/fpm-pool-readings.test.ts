@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FpmPoolReadings } from '../../src/metrics/fpm-pool-readings.js';
-import type { RealServerDef } from '../../src/config/model.js';
+import type { RealServerDef } from '../../src/model/model.js';
 import type { FpmPoolStatus } from '../../src/probes/fpm-pool-status.js';
 
 const pool = (listenQueue: number): FpmPoolStatus => ({ listenQueue, listenQueueLen: 511, activeProcesses: 2, idleProcesses: 0, totalProcesses: 2, maxChildrenReached: 0, slowRequests: 0, acceptedConn: 9 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
 import { importHaproxy } from '../../src/config/import/haproxy.js';
 import { modelFromImport } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import { checkSchema } from '../../src/config/schema.js';
 
 type Obj = Record<string, unknown>;

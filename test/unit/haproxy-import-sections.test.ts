@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, loadYamlText, modelFromImport } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/errors.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import { importHaproxy, importHaproxyResolved } from '../../src/config/import/haproxy.js';
 import { splitHaproxyLine } from '../../src/config/import/haproxy-line.js';
 import { parseHaproxy } from '../../src/config/import/haproxy-parser.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.js';
 import { importHaproxy } from '../../src/config/import/haproxy.js';
 import { loadYamlText, modelFromImport } from '../../src/config/load.js';
-import type { Model, RealServerDef } from '../../src/config/model.js';
+import type { Model, RealServerDef } from '../../src/model/model.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { loadConfig, loadYamlText } from '../../src/config/load.js';
-import type { CheckDef, Model } from '../../src/config/model.js';
+import type { CheckDef, Model } from '../../src/model/model.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fx = (p: string) => path.join(root, 'test/fixtures', p);

@@ -10,7 +10,7 @@ import type { MailEvent } from '../../src/notify/mail-event.js';
 import { Notifier } from '../../src/notify/notifier.js';
 import { HealthFile } from '../../src/vrrp/health-file.js';
 import { VrrpInputs } from '../../src/vrrp/vrrp-inputs.js';
-import type { VrrpTransition } from '../../src/vrrp/vrrp-event.js';
+import type { VrrpTransition } from '../../src/model/vrrp-event.js';
 import { spoolTransition } from '../../src/vrrp/vrrp-spool.js';
 import { FakeTime } from '../helpers/fake-time.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import { planPool, type ServerHealth } from '../../src/planner/pool-plan.js';
 import { cleanStopCommands, planIpvs, type IpvsPlanOptions } from '../../src/actuators/ipvs/ipvs-diff.js';
 import { activeConnections, IpvsParseError, parseIpvsSave, type IpvsTable } from '../../src/actuators/ipvs/ipvs-table.js';

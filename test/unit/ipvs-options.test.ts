@@ -10,7 +10,7 @@ import { NOTHING_OWNED, type Owned } from '../../src/actuators/ownership.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { importKeepalived } from '../../src/config/import/keepalived.js';
 import { loadConfig, loadYamlText } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import { planPool, type ServerHealth } from '../../src/planner/pool-plan.js';
 
 const yaml = (services: string, balancer = '{ kind: ipvs }') => loadYamlText('o.yaml', `balancer: ${balancer}\nvirtualServices:\n${services}`);

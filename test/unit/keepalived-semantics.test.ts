@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { importKeepalived } from '../../src/config/import/keepalived.js';
 import { scriptLine, splitCommand, splitWords } from '../../src/config/import/keepalived-split.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-ka-sem-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

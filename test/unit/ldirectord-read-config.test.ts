@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { CheckDef, Model } from '../../src/config/model.js';
+import type { CheckDef, Model } from '../../src/model/model.js';
 
 /**
  * ldirectord.cf read as Debian's ldirectord 4.12.0 reads it: each case is a

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatIssue } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { CheckDef, Model } from '../../src/config/model.js';
+import type { CheckDef, Model } from '../../src/model/model.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-ldsvc-'));

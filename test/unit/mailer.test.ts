@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { EmailDef } from '../../src/config/model.js';
+import type { EmailDef } from '../../src/model/model.js';
 import { createLogger } from '../../src/log.js';
 import { mailEventId, type MailEvent } from '../../src/notify/mail-event.js';
 import { MailSpool } from '../../src/notify/mail-spool.js';

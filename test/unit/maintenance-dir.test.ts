@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
 import { maintenanceNames, watchMaintenanceDir } from '../../src/maintenance-dir.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import type { ServerRecord } from '../../src/engine/server-table.js';
 
 /** ldirectord's _check_real_for_maintenance and its maintenancedir directive. */

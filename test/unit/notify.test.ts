@@ -7,7 +7,7 @@ import { composeMail, subjectOf } from '../../src/notify/mail-composer.js';
 import { mailEventId, type MailEvent } from '../../src/notify/mail-event.js';
 import { MailPolicy } from '../../src/notify/mail-policy.js';
 import { transitionLine } from '../../src/vrrp/transition-log.js';
-import { parseFifoLine, stateCode, vrrpTransition } from '../../src/vrrp/vrrp-event.js';
+import { parseFifoLine, stateCode, vrrpTransition } from '../../src/model/vrrp-event.js';
 
 const MODEL = loadYamlText(
   'n.yaml',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadYamlText } from '../../src/config/load.js';
-import type { VirtualServiceDef } from '../../src/config/model.js';
+import type { VirtualServiceDef } from '../../src/model/model.js';
 import { planPool, quorumState, rampedWeight, type ServerHealth } from '../../src/planner/pool-plan.js';
 
 function vs(extra = ''): VirtualServiceDef {

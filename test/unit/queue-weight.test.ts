@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { queueWeightSpec, weightPercentFor } from '../../src/probes/queue-weight.js';
 import { CheckWeights } from '../../src/engine/check-weights.js';
-import type { RealServerDef } from '../../src/config/model.js';
+import type { RealServerDef } from '../../src/model/model.js';
 
 describe('weight by queue length', () => {
   const rule = queueWeightSpec.parse({ from: 2, to: 10, floorPercent: 20 });

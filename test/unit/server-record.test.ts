@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Actuator, BalancerCommand, DesiredService } from '../../src/actuators/actuator.js';
 import { loadYamlText } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { PoolKeeper } from '../../src/engine/pool-keeper.js';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
 import { importHaproxyResolved } from '../../src/config/import/haproxy.js';
 import { loadConfig, modelFromImport } from '../../src/config/load.js';
-import type { Model } from '../../src/config/model.js';
+import type { Model } from '../../src/model/model.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import { askNamesAgain } from '../../src/engine/resolve-again.js';

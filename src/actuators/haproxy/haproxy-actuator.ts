@@ -1,4 +1,4 @@
-import type { VirtualServiceDef } from '../../config/model.js';
+import type { VirtualServiceDef } from '../../model/model.js';
 import type { Actuator, AppliedChange, BalancerCommand, ConfigProblem, DesiredService, ReconcileReport } from '../actuator.js';
 import { BalancerUnavailable } from '../actuator.js';
 import { diffHaproxy, type HaproxyCommand } from './haproxy-diff.js';

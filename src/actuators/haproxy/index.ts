@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BalancerDef } from '../../config/model.js';
+import type { BalancerDef } from '../../model/model.js';
 import { duration } from '../../lib/duration.js';
 import { defineBalancer } from '../balancer-kind.js';
 import { HaproxyActuator } from './haproxy-actuator.js';

@@ -1,4 +1,4 @@
-import type { RealServerDef, SorryServerDef, VirtualServiceDef } from '../../config/model.js';
+import type { RealServerDef, SorryServerDef, VirtualServiceDef } from '../../model/model.js';
 
 /** The HAProxy backend a virtual service drives (`haproxy: { backend }`). */
 export function haproxyBackendOf(vs: Pick<VirtualServiceDef, 'balancerOptions'>): string | undefined {

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { z } from 'zod';
-import type { BalancerDef, VrrpInstanceDef } from '../../config/model.js';
+import type { BalancerDef, VrrpInstanceDef } from '../../model/model.js';
 import { duration, parseDuration } from '../../lib/duration.js';
 import { defineBalancer } from '../balancer-kind.js';
 import { fileOwnership } from '../ownership.js';

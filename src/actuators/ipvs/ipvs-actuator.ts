@@ -1,4 +1,4 @@
-import type { BalancerDef, VirtualServiceDef } from '../../config/model.js';
+import type { BalancerDef, VirtualServiceDef } from '../../model/model.js';
 import { formatHostPort } from '../../lib/address.js';
 import {
   BalancerUnavailable,

@@ -1,4 +1,4 @@
-import type { VirtualServiceDef } from '../../config/model.js';
+import type { VirtualServiceDef } from '../../model/model.js';
 import { formatHostPort } from '../../lib/address.js';
 import type { BalancerNote, DesiredService, LeftAlone } from '../actuator.js';
 import type { Owned } from '../ownership.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RealServerDef, VirtualServiceDef } from '../../config/model.js';
+import type { RealServerDef, VirtualServiceDef } from '../../model/model.js';
 
 /**
  * The IPVS service and destination options beyond scheduler and persistence

@@ -1,4 +1,4 @@
-import type { Forwarding } from '../../config/model.js';
+import type { Forwarding } from '../../model/model.js';
 import { parseFlagList } from './ipvs-options.js';
 
 /**

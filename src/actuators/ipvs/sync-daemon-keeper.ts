@@ -1,5 +1,5 @@
-import type { Logger } from '../../log.js';
-import type { VrrpState, VrrpTransition } from '../../vrrp/vrrp-event.js';
+import type { Logger } from '../../lib/logger.js';
+import type { VrrpState, VrrpTransition } from '../../model/vrrp-event.js';
 import { CommandUnavailable, execRunner, type CommandRunner } from './command-runner.js';
 import { parseDaemons, roleFor, syncCommands, type RunningDaemon, type SyncDaemonDef, type SyncRole } from './sync-daemon.js';
 

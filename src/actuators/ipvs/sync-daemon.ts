@@ -1,4 +1,4 @@
-import type { VrrpState } from '../../vrrp/vrrp-event.js';
+import type { VrrpState } from '../../model/vrrp-event.js';
 
 /**
  * The kernel's IPVS connection sync daemon, as keepalived's

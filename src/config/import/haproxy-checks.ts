@@ -4,19 +4,12 @@ import { applyVarRule, VAR_RULE } from './haproxy-check-vars.js';
 import { staticLogFormat } from './haproxy-log-format.js';
 import { CheckVars } from './haproxy-sample.js';
 import { resolveConnect, tlsFields, type ServerCheck } from './haproxy-check-connect.js';
-import { httpBlocks } from './haproxy-http-check.js';
+import { httpBlocks, type CheckOptions } from './haproxy-http-check.js';
 import { unsupportedPart, type Directive } from './imported.js';
 
 export type { ServerCheck } from './haproxy-check-connect.js';
+export type { CheckOptions } from './haproxy-http-check.js';
 
-export interface CheckOptions {
-  /** The proxy's check option (`option httpchk ...`, `option tcp-check`, `option smtpchk`...), if any. */
-  option?: { name: string; args: string[]; line: number };
-  httpCheck: Directive[];
-  tcpCheck: Directive[];
-  /** The proxy's name (`be_name` in the rules' samples). */
-  proxy?: string;
-}
 
 type Check = Record<string, unknown>;
 /** tune.bufsize: what HAProxy reads of a reply before it judges it as it is. */

@@ -1,11 +1,20 @@
 import { httpchk, parseConnect, parseExpect, parseSend, Refused, statusCodes, Unsupported, type Connect, type Expect, type Send } from './haproxy-check-parse.js';
 import { resolveConnect, tlsFields, type ServerCheck } from './haproxy-check-connect.js';
-import type { CheckOptions } from './haproxy-checks.js';
 import { applyVarRule, VAR_RULE } from './haproxy-check-vars.js';
 import { evalLogFormat, staticLogFormat, textOf } from './haproxy-log-format.js';
 import { CheckVars } from './haproxy-sample.js';
 import type { Directive } from './imported.js';
 import type { TemplatePart } from '../../probes/http-header-rule.js';
+
+export interface CheckOptions {
+  /** The proxy's check option (`option httpchk ...`, `option tcp-check`, `option smtpchk`...), if any. */
+  option?: { name: string; args: string[]; line: number };
+  httpCheck: Directive[];
+  tcpCheck: Directive[];
+  /** The proxy's name (`be_name` in the rules' samples). */
+  proxy?: string;
+}
+
 
 type Check = Record<string, unknown>;
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);

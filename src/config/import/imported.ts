@@ -1,4 +1,4 @@
-import type { HostNamesDef, UnresolvedServerDef } from '../model.js';
+import type { HostNamesDef, UnresolvedServerDef } from '../../model/model.js';
 import type { ConfigIssue } from '../errors.js';
 
 /**

@@ -2,7 +2,9 @@ import net from 'node:net';
 import type { ConfigIssue } from '../errors.js';
 import { readGlobalLine } from './ldirectord-global-line.js';
 import { ANY, commentHint, type ErrorFn, type LdValue } from './ldirectord-read-values.js';
-import { readVirtualLine } from './ldirectord-virtual-line.js';
+import { readVirtualLine, type LdVirtual } from './ldirectord-virtual-line.js';
+
+export type { LdVirtual } from './ldirectord-virtual-line.js';
 
 export type { LdValue } from './ldirectord-read-values.js';
 
@@ -39,24 +41,6 @@ export type { LdValue } from './ldirectord-read-values.js';
  *   carries on past: each is a tolerated issue here.
  */
 
-export interface LdVirtual {
-  key: 'virtual' | 'virtual6';
-  line: number;
-  af: 4 | 6;
-  /** What follows `virtual=`, as written. */
-  spec: string;
-  /** `host:port` as written (ip_port), or undefined for a fwmark. */
-  ipPort?: { host: string; port: string };
-  fwm?: number;
-  /** %vsrv as read_config set it: only what the file set (defaults are the builder's). */
-  set: Map<string, LdValue>;
-  /** checktype=N: num_connects. */
-  numConnects?: number;
-  /** @rsrv_todo: the text after `real=` and its line. */
-  reals: LdValue[];
-  /** The line of the last line read for this virtual (duplicate virtual errors point there, as read_config's do). */
-  lastLine: number;
-}
 
 export interface LdRead {
   globals: Map<string, LdValue>;

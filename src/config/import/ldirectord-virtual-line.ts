@@ -1,5 +1,25 @@
-import type { LdVirtual } from './ldirectord-reader.js';
-import { ANY, GLOBAL_ONLY, parseEmailalertstatus, perlTrue, readEmailalert, SERVICES, type ErrorFn, type WarnFn } from './ldirectord-read-values.js';
+import { ANY, GLOBAL_ONLY, parseEmailalertstatus, perlTrue, readEmailalert, SERVICES, type ErrorFn, type LdValue, type WarnFn } from './ldirectord-read-values.js';
+
+/** One virtual= block as read_config holds it (%vsrv), filled line by line here. */
+export interface LdVirtual {
+  key: 'virtual' | 'virtual6';
+  line: number;
+  af: 4 | 6;
+  /** What follows `virtual=`, as written. */
+  spec: string;
+  /** `host:port` as written (ip_port), or undefined for a fwmark. */
+  ipPort?: { host: string; port: string };
+  fwm?: number;
+  /** %vsrv as read_config set it: only what the file set (defaults are the builder's). */
+  set: Map<string, LdValue>;
+  /** checktype=N: num_connects. */
+  numConnects?: number;
+  /** @rsrv_todo: the text after `real=` and its line. */
+  reals: LdValue[];
+  /** The line of the last line read for this virtual (duplicate virtual errors point there, as read_config's do). */
+  lastLine: number;
+}
+
 
 /** One line of a virtual= block (its leading spaces taken off), as read_config's inner loop reads it into %vsrv. */
 export function readVirtualLine(v: LdVirtual, rcmd: string, line: number, raw: string, error: ErrorFn, warn: WarnFn, hint: (s: string) => string): void {
