@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import { createLogger } from '../../src/log.js';
+import type { StatusDocument } from '../../src/read/status-document.js';
+import { renderStatusTable } from '../../src/read/status-table.js';
 import { Haproxy } from '../helpers/haproxy.js';
 import { freePort, listenOn, waitFor } from '../helpers/ports.js';
 
@@ -163,5 +165,10 @@ describe('passive health: errors in real HAProxy traffic take a server out, its 
     assert.deepEqual(quiet && { errors: quiet.errors, lastAction: quiet.lastAction, problem: quiet.problem }, { errors: 0, lastAction: null, problem: null });
     const web = status.virtualServices.find((v) => v.name === 'web')!.realServers[1]!.passive;
     assert.ok(web && web.errors >= 5 && web.lastAction, `s2's passive status: ${JSON.stringify(web)}`);
+    // `rsguard status` shows it under the server's line.
+    assert.match(renderStatusTable(status as unknown as StatusDocument), /^ {7}passive layer7 \(mark-down at 5 errors\): \d+ errors, \d+ ok, run \d+; last mark-down \S+: \d+ errors in a row/m);
+    const metrics = await (await fetch(`http://${daemon.address.host}:${daemon.address.port}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^rsguard_passive_actions_total\\{vs="web",rs="127\\.0\\.0\\.1:${a2.port}"\\} 1$`, 'm'));
+    assert.match(metrics, new RegExp(`^rsguard_passive_errors_total\\{vs="quiet",rs="127\\.0\\.0\\.1:${a1.port}"\\} 0$`, 'm'));
   });
 });
