@@ -38,8 +38,10 @@ export function initialTrack(): PassiveTrack {
 export function classify(observe: ActivePassiveSpec['observe'], d: Omit<ServerCounters, 'backend' | 'server' | 'addr'>): { errors: number; ok: number } {
   // Every failed connect attempt counts (HAProxy's health_adjust hears each, retried or not).
   const l4 = d.econ + d.wretr;
-  if (observe === 'layer4') return { errors: l4, ok: Math.max(0, d.stot - d.econ) };
-  // Layer 7 counts 5xx answers too (HAProxy spares 501 and 505; hrsp_5xx does not tell them apart) and broken responses.
+  // stot counts every attempt, retries too (HAProxy 2.6: 2 refused requests, 3 retries each: stot 8, econ 2, wretr 6).
+  if (observe === 'layer4') return { errors: l4, ok: Math.max(0, d.stot - l4) };
+  // Layer 7 counts 5xx answers too (HAProxy spares 501 and 505; hrsp_5xx does not tell them apart) and broken responses:
+  // eresp, where a server timeout (HAProxy's 504) and an aborted answer go, not into the server's hrsp_5xx.
   return { errors: l4 + d.hrsp5xx + d.eresp, ok: d.hrsp1xx + d.hrsp2xx + d.hrsp3xx + d.hrsp4xx };
 }
 

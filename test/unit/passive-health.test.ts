@@ -37,7 +37,9 @@ describe('passive health windows (HAProxy counters read every interval)', () => 
     { name: '4xx answers are good answers, as HAProxy counts them', adds: [{ hrsp5xx: 9 }, { hrsp4xx: 1, hrsp5xx: 5 }], trips: [false, false] },
     { name: 'failed connects, retried or not, and broken responses are errors at layer 7', adds: [{ econ: 3, wretr: 3 }, { eresp: 4 }], trips: [false, true] },
     { name: 'layer 4 does not count 5xx answers', spec: { observe: 'layer4' }, adds: [{ hrsp5xx: 50, stot: 50 }], trips: [false] },
-    { name: 'layer 4 counts failed connects', spec: { observe: 'layer4', errorLimit: 3 }, adds: [{ econ: 1, wretr: 2, stot: 1 }], trips: [true] },
+    { name: 'layer 4 counts failed connects', spec: { observe: 'layer4', errorLimit: 3 }, adds: [{ econ: 1, wretr: 2, stot: 3 }], trips: [true] },
+    // Measured on HAProxy 2.6: two refused requests with 3 retries each gave stot 8, econ 2, wretr 6.
+    { name: 'layer 4: retried attempts are in stot, not good answers', spec: { observe: 'layer4', errorLimit: 20 }, adds: [{ econ: 2, wretr: 6, stot: 8 }, { econ: 2, wretr: 6, stot: 8 }, { econ: 2, wretr: 6, stot: 8 }], trips: [false, false, true] },
     { name: 'acting starts a new run', spec: { errorLimit: 2 }, adds: [{ hrsp5xx: 2 }, { hrsp5xx: 1 }, { hrsp5xx: 1 }], trips: [true, false, true] },
     { name: 'no traffic: no errors, nothing happens', spec: { errorLimit: 1 }, adds: [{}, {}, {}], trips: [false, false, false] },
     { name: 'errorRate: a share of errors over enough answers', spec: { errorRate: { percent: 50, minRequests: 20 } }, adds: [{ hrsp5xx: 6, hrsp2xx: 4 }, { hrsp5xx: 12, hrsp2xx: 8 }], trips: [false, true] },
