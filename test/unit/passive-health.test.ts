@@ -8,6 +8,7 @@ import { loadYamlText } from '../../src/config/load.js';
 import type { Timing } from '../../src/config/model.js';
 import { applyResult, initialCheckState, type CheckState } from '../../src/state/check-state.js';
 import { initialTrack, observeRead, type PassiveTrack } from '../../src/state/passive-window.js';
+import { PassiveHealth } from '../../src/engine/passive-health.js';
 
 type Obj = Record<string, unknown>;
 const ZERO: ServerCounters = { backend: 'b', server: 's', addr: '10.0.0.2:80', stot: 0, econ: 0, wretr: 0, eresp: 0, hrsp1xx: 0, hrsp2xx: 0, hrsp3xx: 0, hrsp4xx: 0, hrsp5xx: 0 };
@@ -176,5 +177,48 @@ describe('importing observe, on-error, error-limit', () => {
   it('values HAProxy refuses are refused with their line', () => {
     const { r } = imp('  server s1 10.0.0.2:80 check observe layer9 on-error explode error-limit -1');
     assert.deepEqual(r.errors.map((e) => [e.path, e.line]), [['observe', 4], ['on-error', 4], ['error-limit', 4]]);
+  });
+});
+
+describe('PassiveHealth reads', () => {
+  const model = loadYamlText('r.yaml', `balancer: { kind: haproxy, socket: /run/h.sock }
+virtualServices:
+  - address: 127.0.0.1:80
+    haproxy: { backend: web, passive: { observe: layer7, errorLimit: 2, onError: mark-down } }
+    checks: [{ kind: tcp }, { kind: agent, port: 9 }]
+    realServers:
+      - { address: 127.0.0.1:81, haproxyServer: s1 }
+      - { address: 127.0.0.1:82 }
+`);
+  const csv = (e1: number, e2: number) => `# pxname,svname,stot,econ,eresp,wretr,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,addr\nweb,s1,0,0,0,0,0,0,0,0,${e1},127.0.0.1:81\nweb,other,0,0,0,0,0,0,0,0,${e2},127.0.0.1:82\n`;
+  const setup = (replies: Array<string | Error>) => {
+    const applied: Array<[string, string | undefined]> = [];
+    const warned: string[] = [];
+    const target = {
+      current: model,
+      serverRecord: () => ({ hardState: 'up' as const }),
+      check: (id: string) => model.checks.get(id),
+      apply: (id: string, r: { passive?: string }) => void applied.push([model.checks.get(id)!.kind, r.passive]),
+    };
+    const read = async () => {
+      const r = replies.shift()!;
+      if (r instanceof Error) throw r;
+      return r;
+    };
+    return { applied, warned, p: new PassiveHealth(target as never, read, { warn: (_o, m) => void warned.push(m), info: () => {} }) };
+  };
+
+  it('finds servers by name or address, acts on active checks only, and a failed read changes nothing', async () => {
+    const { applied, warned, p } = setup([csv(0, 0), new Error('connect ENOENT'), csv(1, 5), csv(3, 5)]);
+    await p.tick();
+    await p.tick();
+    assert.deepEqual(warned, ['passive health cannot read HAProxy counters: nothing changes until it can']);
+    await p.tick();
+    // 127.0.0.1:82 (found by address as web/other) made 5 errors: mark-down on its tcp check, never its agent.
+    assert.deepEqual(applied, [['tcp', 'mark-down']]);
+    assert.deepEqual(p.status(model.virtualServices[0]!.key, '127.0.0.1:81'), { observe: 'layer7', errorLimit: 2, onError: 'mark-down', errors: 1, ok: 0, run: 1, lastAction: null, problem: null });
+    await p.tick();
+    assert.equal(applied.length, 2);
+    assert.equal(p.status(model.virtualServices[0]!.key, '127.0.0.1:81')?.lastAction?.why, '3 errors in a row (layer7, error-limit 2)');
   });
 });
