@@ -65,6 +65,7 @@ const server = dashboard(
     ts('Soft state and flapping', [[`rsguard_real_server_soft{${sel},vs=~"$vs",rs=~"$rs"}`, 'soft {{rs}}'], [`rsguard_real_server_flapping{${sel},vs=~"$vs",rs=~"$rs"}`, 'flapping {{rs}}']], 12, 16),
     ts('php-fpm pool: listen queue and workers', [[`rsguard_fpm_listen_queue{${sel},vs=~"$vs",rs=~"$rs"}`, 'queue {{rs}}'], [`rsguard_fpm_processes{${sel},vs=~"$vs",rs=~"$rs"}`, '{{state}} {{rs}}']], 0, 24),
     ts('php-fpm pool: max children reached, slow requests (per 5m)', [[`increase(rsguard_fpm_max_children_reached{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'max children {{rs}}'], [`increase(rsguard_fpm_slow_requests{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'slow {{rs}}']], 12, 24),
+    ts('HAProxy passive health: errors in traffic and on-error actions (per 5m)', [[`increase(rsguard_passive_errors_total{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'errors {{rs}}'], [`increase(rsguard_passive_actions_total{${sel},vs=~"$vs",rs=~"$rs"}[5m])`, 'actions {{rs}}']], 0, 32),
   ],
   [
     { name: 'vs', type: 'query', datasource: ds, query: 'label_values(rsguard_real_server_up, vs)', includeAll: true, multi: true, label: 'Virtual service' },

@@ -24,12 +24,13 @@ import { notifierServers } from './notify/notifier.js';
 import { wireNotifications } from './notify/wire-notifications.js';
 import { createPinger } from './probes/icmp-pinger.js';
 import { forgetReadOnce } from './probes/read-once.js';
-import { statusDocument } from './read/status-document.js';
+import { statusDocument, type VrrpReader } from './read/status-document.js';
 import { statusBoard } from './read/status-board.js';
 import { ServerHistory } from './history/server-history.js';
 import { renderStatusTable } from './read/status-table.js';
 import { createQueue } from './scheduler/create-queue.js';
 import { wireScheduler } from './scheduler-wiring.js';
+import { wirePassive } from './passive-wiring.js';
 import { HealthFile } from './vrrp/health-file.js';
 import { takeInstanceLocks } from './daemon-locks.js';
 import { wireLeadership, withLease } from './leadership.js';
@@ -100,7 +101,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const recent = new RecentEvents();
   const vrrpStates = new VrrpStates(() => monitor.current);
   const syncd = wireSyncDaemon(model.balancer, Boolean(opts.dryRun), bus, metrics, log, clock);
-  const vrrp = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
+  const vrrp: VrrpReader = { vrrp: () => vrrpStates.vrrp(), syncDaemon: () => syncd?.status() ?? null };
   const notifications = leadership.gate(wireNotifications(() => monitor.current, bus.emit, metrics, () => renderStatusTable(statusDocument(monitor, pools, clock(), vrrp)), notifierServers(monitor.table), log, clock, undefined, leadership.sentMarks(), leadership.leading));
   subscribeSinks(bus, { log, metrics, recent, pools, notifications, vrrp: vrrpStates, ...(opts.onEvent ? { extra: opts.onEvent } : {}) });
   monitor.start();
@@ -122,6 +123,9 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
   const scheduler = wireScheduler(model, q.queue, clock, metrics, monitor, history, log);
+  // Runs where the checks do (the lease holder): its verdicts are results of the server's checks.
+  const passive = wirePassive(model, monitor, metrics, log, clock);
+  vrrp.passive = (vs, rs) => passive?.status(vs, rs) ?? null;
 
   let started = false;
   const health = () => healthReport(monitor, clock(), started);
@@ -157,9 +161,13 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const takeOver = async () => {
     if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
     scheduler.start();
+    passive?.start();
     if (q.mode === 'distributed') pools.tookOver();
   };
-  await leadership.start(takeOver, () => scheduler.stop());
+  await leadership.start(takeOver, () => {
+    scheduler.stop();
+    passive?.stop();
+  });
   syncd?.start();
   const unwatchBalancer = actuator.watch?.((detail) => pools.balancerRestarted(detail));
   started = true;
@@ -275,6 +283,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
       bus.emit({ type: 'daemon', at: clock(), state: 'stopping' });
       await healthFile.stop();
       scheduler.stop();
+      passive?.stop();
       unwatchBalancer?.();
       await q.close();
       await pools.stop();

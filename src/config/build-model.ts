@@ -8,6 +8,7 @@ import type { BalancerDef, CheckDef, Forwarding, LogTarget, NotifyDef, GlobalDef
 import { DEFAULT_CHECK, SYSLOG_FACILITIES, type CheckInput, type ConfigInput, type TimingInput, type VirtualServiceInput, type VrrpInput } from './schema.js';
 import { addChecks, pickTiming, type PathIssue } from './build-check.js';
 import { resolveTracks, type PendingTrack } from './build-track.js';
+import { passiveIssues } from './build-passive.js';
 
 
 export function buildModel(input: ConfigInput, source: string): { model?: Model; issues: PathIssue[] } {
@@ -36,6 +37,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
   const virtualServices: VirtualServiceDef[] = [];
   const identity = balancerFor(input.balancer.kind)!.identity;
   const tracks: PendingTrack[] = [];
+  const inputIndex = new Map<VirtualServiceDef, number>();
   input.virtualServices.forEach((vs, vi) => {
     const built = buildVirtualService(vs, ['virtualServices', vi], input.global.checkDefaults, checks, issues, input.global.tlsCa, tracks);
     if (!built) return;
@@ -49,8 +51,10 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
     if (prev !== undefined) issues.push({ path: ['virtualServices', vi], message: `duplicate virtual service ${built.key} (also virtualServices[${prev}])` });
     seenVs.set(built.key, vi);
     virtualServices.push(built);
+    inputIndex.set(built, vi);
   });
   resolveTracks(tracks, virtualServices, checks, issues);
+  issues.push(...passiveIssues(input, inputIndex, checks));
   const balancer = buildBalancer(input.balancer);
   for (const p of balancerFor(balancer.kind)!.validate?.(virtualServices) ?? []) issues.push({ path: ['virtualServices', p.index], message: p.message });
   // Before the verdict: a duplicate vrrp instance, or a sync daemon whose id cannot be resolved, refuses the config.

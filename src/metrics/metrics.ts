@@ -134,6 +134,14 @@ export class Metrics {
   readonly mailSent = new Counter({ name: 'rsguard_mail_sent_total', help: 'Alert mails accepted by the SMTP server.', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'rsguard_mail_failed_total', help: 'Attempts to send alert mail that failed (they are retried).', registers: [this.registry] });
   readonly internalErrors = new Counter({ name: 'rsguard_internal_errors_total', help: "Faults of rsguard's own that it caught and carried on from (where: outcome = a check result that could not be applied); never news about a server.", labelNames: ['where'], registers: [this.registry] });
+  private readonly passiveErrors = new Counter({ name: 'rsguard_passive_errors_total', help: "Errors passive health saw in HAProxy's traffic to a real server (failed connects; with observe layer7 also 5xx and broken responses).", labelNames: ['vs', 'rs'], registers: [this.registry] });
+  private readonly passiveActions = new Counter({ name: 'rsguard_passive_actions_total', help: "Times a real server's traffic errors made its on-error action happen (fail-check, sudden-death, mark-down).", labelNames: ['vs', 'rs'], registers: [this.registry] });
+
+  /** One read window of passive health for one server; its series start at 0 on the first read. */
+  observePassive(vs: string, rs: string, errors: number, acted: boolean): void {
+    this.passiveErrors.inc({ vs, rs }, errors);
+    this.passiveActions.inc({ vs, rs }, acted ? 1 : 0);
+  }
   readonly mailPending = new Gauge({ name: 'rsguard_mail_pending', help: 'Alert mail events waiting in the spool.', registers: [this.registry] });
 
   observeEvent(e: MonitorEvent): void {

@@ -84,6 +84,13 @@ export interface ProbeResult {
   admin?: 'ready' | 'drain' | 'maint';
   /** What the fpm check read of the pool's status page, up or down; kept per check for the metrics. */
   fpmPool?: FpmPoolStatus;
+  /**
+   * Set by passive health (never by a probe): a failed result made of errors
+   * in HAProxy's traffic, with its on-error action. `fail-check` is a plain
+   * failure; `sudden-death` leaves one more failure before down; `mark-down`
+   * is down at once, and `rise` passing checks to come back.
+   */
+  passive?: 'fail-check' | 'sudden-death' | 'mark-down';
 }
 
 export type Verdict = 'up' | 'down' | 'error';

@@ -15,6 +15,7 @@ type PoolMember = PoolPlan['members'][number];
 import type { LeaseView } from '../scheduler/leader-lease.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ServerView } from '../state/server-state.js';
+import type { PassiveStatus } from '../engine/passive-health.js';
 
 /**
  * The read side: what the status document, the table, metrics and mail need
@@ -77,6 +78,8 @@ export interface VrrpReader {
   vrrp(): VrrpStatus[];
   /** The IPVS connection sync daemon that follows a VRRP instance; null when none is configured. */
   syncDaemon?(): SyncDaemonStatus | null;
+  /** HAProxy passive health of one real server (engine/passive-health.ts); null when it has none. */
+  passive?(vsKey: string, rsKey: string): PassiveStatus | null;
 }
 
 /** The `/api/status` document. The field names in the issue's contract are fixed; more fields are additions. */
@@ -133,6 +136,8 @@ export interface RealServerStatus {
   /** Set when one of its checks cannot run: the state is held, not measured. */
   checkError: CheckErrorJson | null;
   lastCheck: LastCheckJson | null;
+  /** HAProxy passive health (`haproxy.passive`): errors seen in its traffic, the current run, the last on-error action; absent without it. */
+  passive?: Omit<PassiveStatus, 'lastAction'> & { lastAction: { at: string; action: string; why: string } | null };
   /** HAProxy `track`: the server (virtual service name/address) whose checks, listed below, give this one its state; null when it has its own. */
   tracks: string | null;
   checks: Array<{
@@ -183,7 +188,7 @@ function lastCheckJson(c: LastCheck | null): LastCheckJson | null {
   return { ok: c.ok, at: new Date(c.at).toISOString(), durationMs: c.durationMs, detail: c.detail, ...(c.reason ? { reason: c.reason } : {}) };
 }
 
-function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReader, now: number): VirtualServiceStatus {
+function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReader, now: number, extra: VrrpReader): VirtualServiceStatus {
   const plan = pools.plan(vs.key);
   const drained = pools.drained(vs.key);
   const held = pools.heldBySafetyValve(vs.key);
@@ -193,6 +198,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
     const view = monitor.server(rs);
     const member = members.get(rs.key);
+    const passive = extra.passive?.(vs.key, rs.key);
     return {
       key: rs.key,
       address: rs.host,
@@ -211,6 +217,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       stale: rs.checkIds.some((id) => monitor.isStale(id, now)),
       checkError: checkErrorJson(rs.checkIds.map((id) => monitor.checkState(id)?.checkError).find((e) => e)),
       lastCheck: lastCheckJson(view.lastCheck),
+      ...(passive ? { passive: { ...passive, lastAction: passive.lastAction ? { ...passive.lastAction, at: new Date(passive.lastAction.at).toISOString() } : null } } : {}),
       tracks: rs.track ? `${virtualServiceByKey(monitor.current, rs.track.vs)?.name ?? rs.track.vs}/${rs.track.rs}` : null,
       checks: rs.checkIds.map((id) => {
         const s = monitor.checkState(id)!;
@@ -278,7 +285,7 @@ export function statusDocument(monitor: HealthReader, pools: PoolReader, now: nu
     generatedAt: new Date(now).toISOString(),
     source: model.source,
     balancer: pools.balancerStatus(),
-    virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now)),
+    virtualServices: model.virtualServices.map((vs) => vsStatus(vs, monitor, pools, now, vrrp)),
     vrrp: vrrp.vrrp(),
     ...(vrrp.syncDaemon ? { ipvsSyncDaemon: vrrp.syncDaemon() } : {}),
   };

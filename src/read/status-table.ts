@@ -45,6 +45,11 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
       out.push(
         `  -> ${pad(addr(rs.address, rs.port), 28)}${pad(FORWARD[rs.forwarding] ?? rs.forwarding, 8)}${pad(String(rs.weight), 7)}${paint(pad(rs.state === 'unknown' ? 'unknown' : `${rs.state}/${rs.stateType}`, 11), rs.state === 'unknown' ? 'warn' : rs.state === 'up' ? (rs.stateType === 'hard' ? 'good' : 'warn') : rs.stateType === 'hard' ? 'bad' : 'warn')}${pad(rs.flapping ? 'yes' : 'no', 5)}${hold}${rs.checkError ? paint(last, 'warn') : last}${via}`,
       );
+      const p = rs.passive;
+      if (p) {
+        const last = p.lastAction ? `; last ${p.lastAction.action} ${p.lastAction.at}: ${p.lastAction.why}` : '';
+        out.push(`       passive ${p.observe} (${p.onError} at ${p.errorLimit} errors): ${p.problem ? paint(p.problem, 'warn') : `${p.errors} errors, ${p.ok} ok, run ${p.run}${last}`}`);
+      }
     }
     for (const f of vs.foreign ?? []) out.push(`  -> ${pad(f.server, 28)}${pad(FORWARD[f.forwarding] ?? f.forwarding, 8)}${pad(String(f.weight), 7)}${paint(pad('foreign', 11), 'warn')}${pad('-', 5)}not in the config, not added by rsguard: left in place`);
   }

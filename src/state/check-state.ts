@@ -111,19 +111,31 @@ function applyNeutral(prev: CheckState, result: ProbeResult, now: number): { nex
   return { next: { ...prev, lastCheck, results: prev.results + 1, checkError: null }, transitions: prev.checkError ? { error: 'stop' } : {} };
 }
 
+/**
+ * Failures counted after a passive result, as HAProxy's on-error sets the
+ * check's health (check.c): sudden-death leaves it one failure from down
+ * (fall - 1 failures; with fall 1 this one is fatal), mark-down all of them.
+ */
+function passiveFails(fails: number, passive: ProbeResult['passive'], timing: Timing): number {
+  if (passive === 'sudden-death') return Math.max(fails, timing.fall - 1);
+  if (passive === 'mark-down') return Math.max(fails, timing.fall);
+  return fails;
+}
+
 export function applyResult(prev: CheckState, timing: Timing, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
   if (result.error) return applyCheckError(prev, result as ProbeResult & { error: CheckErrorReason }, now);
   if (result.neutral) return applyNeutral(prev, result, now);
-  const ok = result.ok;
+  const ok = result.ok && !result.passive;
   const consecutiveOk = ok ? prev.consecutiveOk + 1 : 0;
-  const consecutiveFail = ok ? 0 : prev.consecutiveFail + 1;
+  const consecutiveFail = ok ? 0 : passiveFails(prev.consecutiveFail + 1, result.passive, timing);
   let window = prev.window;
   if (timing.window) {
     const size = timing.window.size;
     const base = ok && prev.awaitingFirstSuccess ? new Array<boolean>(size).fill(true) : prev.window;
-    window = [...base.slice(Math.max(0, base.length - size + 1)), ok];
+    // Marked down: the whole window failed, so it takes passing checks to come back, as `rise` does.
+    window = result.passive === 'mark-down' ? new Array<boolean>(size).fill(false) : [...base.slice(Math.max(0, base.length - size + 1)), ok];
   }
-  const hardState = nextHard(prev, timing, ok, window, consecutiveOk, consecutiveFail);
+  const hardState = result.passive === 'mark-down' ? 'down' : nextHard(prev, timing, ok, window, consecutiveOk, consecutiveFail);
   const state: Health = ok ? 'up' : 'down';
   const flap = recordFlap(prev.flap, ok, timing.flap);
   const lastCheck: LastCheck = { ok, at: now, durationMs: result.durationMs, detail: result.detail };

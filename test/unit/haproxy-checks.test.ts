@@ -75,11 +75,13 @@ describe('haproxy.cfg server options that change the check', () => {
     assert.deepEqual(what(c), { kind: 'tcp', steps: [{ step: 'connect', port: 8443 }], maxBytes: 16384 });
   });
 
-  it('agent-check is a check beside the main one, observe is unsupported with its line, track with check is refused; traffic options are one warning', () => {
+  it('agent-check is a check beside the main one, observe becomes passive health, track with check is refused; traffic options are one warning', () => {
     const { checks, r } = imp('  server s1 10.0.0.2:80 check agent-check agent-port 9999 observe layer4 error-limit 5 on-error mark-down cookie s1 maxconn 100');
-    assert.equal(checks[0]!.length, 3);
+    assert.equal(checks[0]!.length, 2);
     assert.equal(checks[0]![1]!.kind, 'agent');
-    assert.deepEqual(r.errors.map((e) => [e.path, e.line, Boolean(e.unsupported)]), [['observe', 4, true]]);
+    assert.deepEqual(r.errors, []);
+    const rs = (r.input.virtualServices as Obj[])[0]!.realServers as Obj[];
+    assert.deepEqual(rs[0]!.haproxyPassive, { observe: 'layer4', errorLimit: 5, onError: 'mark-down' });
     assert.ok(r.warnings.some((w) => w.includes('h.cfg:4: cookie, maxconn accepted, not acted on')));
     // Check settings of a server without check are said to do nothing, not dropped.
     assert.ok(imp('  default-server inter 3s fall 3 rise 2\n  server s1 10.0.0.2:80').r.warnings.some((w) => w.includes('h.cfg:5: inter, fall, rise accepted, not acted on: the server has no check')));

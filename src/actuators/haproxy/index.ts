@@ -4,6 +4,7 @@ import { duration } from '../../lib/duration.js';
 import { defineBalancer } from '../balancer-kind.js';
 import { HaproxyActuator } from './haproxy-actuator.js';
 import { haproxyBackendOf } from './options.js';
+import { passiveSchema } from './passive-spec.js';
 import { RuntimeClient } from './runtime-client.js';
 
 export interface HaproxyDef extends BalancerDef {
@@ -12,6 +13,8 @@ export interface HaproxyDef extends BalancerDef {
   timeoutMs: number;
   serverStateFile?: string;
   watchIntervalMs: number;
+  /** How often passive health reads every server's counters (one `show stat` for all). */
+  passiveIntervalMs: number;
 }
 
 export const haproxyBalancer = defineBalancer({
@@ -30,13 +33,15 @@ export const haproxyBalancer = defineBalancer({
     serverStateFile: z.string().min(1).optional(),
     /** Ask HAProxy for its pid this often and reapply the pools at once when it changed (0: only the periodic repair). */
     watchInterval: duration.default(500),
+    /** How often passive health (`haproxy.passive`) reads every server's error counters, in one request for all. */
+    passiveInterval: duration.default(1000),
   }),
-  build: (b): HaproxyDef => ({ kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout, ...(b.serverStateFile ? { serverStateFile: b.serverStateFile } : {}), watchIntervalMs: b.watchInterval }),
+  build: (b): HaproxyDef => ({ kind: 'haproxy', socket: b.socket, reconcileIntervalMs: b.reconcileInterval, timeoutMs: b.timeout, ...(b.serverStateFile ? { serverStateFile: b.serverStateFile } : {}), watchIntervalMs: b.watchInterval, passiveIntervalMs: b.passiveInterval }),
   fields: {
     /** The HAProxy backend this virtual service drives. */
-    virtualService: { haproxy: z.object({ backend: z.string().min(1) }).strict().optional() },
-    /** The server's name in its HAProxy backend; by default it is found by address. */
-    realServer: { haproxyServer: z.string().min(1).optional() },
+    virtualService: { haproxy: z.object({ backend: z.string().min(1), passive: passiveSchema.optional() }).strict().optional() },
+    /** The server's name in its HAProxy backend; by default it is found by address. Its own passive health replaces the service's. */
+    realServer: { haproxyServer: z.string().min(1).optional(), haproxyPassive: passiveSchema.optional() },
     sorryServer: { haproxyServer: z.string().min(1).optional() },
   },
   identity: (vs) => {

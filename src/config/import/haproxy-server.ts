@@ -7,6 +7,7 @@ import { haproxyChecks, type CheckOptions, type ServerCheck } from './haproxy-ch
 import type { HaproxySection } from './haproxy-parser.js';
 import { haproxyTime } from './haproxy-time.js';
 import { agentCheck, type AgentSettings } from './haproxy-agent.js';
+import { passiveOf } from './haproxy-passive.js';
 
 /** HAProxy's own defaults (configuration.txt 5.2): inter 2s, rise 2, fall 3, weight 1. */
 const DEFAULT_INTER = 2000;
@@ -195,14 +196,9 @@ export function server(d: Directive, settings: ServerContext, errors: ConfigIssu
   if (values.has('namespace')) {
     main = [unsupportedPart(errors, { file: d.file, line: d.line, path: 'namespace' }, `namespace ${values.get('namespace')}: HAProxy connects its checks from that network namespace; rsguard's checks leave from its own`, '{ kind: exec, command: [ip, netns, exec, ...] }')];
   }
-  // Checks beside the main one that change the server's state: rsguard runs none of them.
-  const observe = values.get('observe');
-  // health_adjust (check.c): observe needs `check`; `observe none` is off.
-  const observed =
-    observe !== undefined && observe !== 'none'
-      ? [unsupportedPart(errors, { file: d.file, line: d.line, path: 'observe' }, `observe ${observe}: HAProxy marks the server down from errors in its traffic (on-error ${values.get('on-error') ?? 'fail-check'}); rsguard sees no traffic`, 'drop observe')]
-      : [];
-  rs.checks = [...main, ...agent, ...observed];
+  rs.checks = [...main, ...agent];
+  const passive = passiveOf(values, d, errors, warnings);
+  if (passive) rs.haproxyPassive = passive;
   return rs;
 }
 
