@@ -1,6 +1,6 @@
 import type { HaproxyDef } from './actuators/haproxy/index.js';
 import { RuntimeClient } from './actuators/haproxy/runtime-client.js';
-import type { Model } from './config/model.js';
+import type { Model } from './model/model.js';
 import type { Monitor } from './engine/monitor.js';
 import { PassiveHealth } from './engine/passive-health.js';
 import type { Logger } from './log.js';

@@ -1,6 +1,6 @@
 import { passiveOf } from '../actuators/haproxy/passive-spec.js';
 import type { PathIssue } from './build-check.js';
-import type { CheckDef, VirtualServiceDef } from './model.js';
+import type { CheckDef, VirtualServiceDef } from '../model/model.js';
 import type { ConfigInput } from './schema.js';
 
 /**

@@ -1,11 +1,11 @@
 import { parseServerCounters, SHOW_SERVER_STATS, type ServerCounters } from '../actuators/haproxy/error-counters.js';
 import { haproxyBackendOf, haproxyServerOf } from '../actuators/haproxy/options.js';
 import { passiveOf, type ActivePassiveSpec } from '../actuators/haproxy/passive-spec.js';
-import type { Model, RealServerDef, VirtualServiceDef } from '../config/model.js';
+import type { Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import { formatHostPort } from '../lib/address.js';
 import { realTimers, type Timers } from '../lib/timers.js';
 import type { ProbeResult } from '../probes/types.js';
-import { initialTrack, observeRead, type PassiveTrack } from '../state/passive-window.js';
+import { initialTrack, observeRead, type PassiveTrack } from './passive-window.js';
 
 /** What passive health needs of the Monitor: the model, each server's hard state, and applying a result to a check. */
 export interface PassiveTarget {

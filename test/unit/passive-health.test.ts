@@ -5,9 +5,9 @@ import type { ActivePassiveSpec } from '../../src/actuators/haproxy/passive-spec
 import { ConfigError } from '../../src/config/errors.js';
 import { importHaproxy } from '../../src/config/import/haproxy.js';
 import { loadYamlText } from '../../src/config/load.js';
-import type { Timing } from '../../src/config/model.js';
+import type { Timing } from '../../src/model/model.js';
 import { applyResult, initialCheckState, type CheckState } from '../../src/state/check-state.js';
-import { initialTrack, observeRead, type PassiveTrack } from '../../src/state/passive-window.js';
+import { initialTrack, observeRead, type PassiveTrack } from '../../src/engine/passive-window.js';
 import { PassiveHealth } from '../../src/engine/passive-health.js';
 
 type Obj = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RealServerDef, VirtualServiceDef } from '../../config/model.js';
+import type { RealServerDef, VirtualServiceDef } from '../../model/model.js';
 
 /**
  * Passive health, as HAProxy's `observe` + `on-error` + `error-limit`: errors
