@@ -67,6 +67,23 @@ export class SentinelCluster {
     throw new Error('no Sentinel answers');
   }
 
+  /** A server (a killed one back, say) started as a replica of `of`, resolved once every Sentinel lists it as a healthy replica. */
+  async startReplica(port: number, of: number): Promise<void> {
+    this.server(port, ['--replicaof', '127.0.0.1', String(of)]);
+    await waitFor(`the replica on ${port} in sync`, async () => /master_link_status:up/.test(await this.ask(port, (r) => r.info('replication')).catch(() => '')) || undefined, 15_000);
+    for (const s of this.sentinelPorts) {
+      await waitFor(`Sentinel ${s} sees ${port} as a healthy replica`, async () => {
+        const list = (await this.ask(s, (r) => r.call('SENTINEL', 'replicas', this.name)).catch(() => [])) as string[][];
+        return list.map(pairs).some((x) => x.port === String(port) && x.flags === 'slave' && x['master-link-status'] === 'ok') ? true : undefined;
+      }, 30_000, 200);
+    }
+  }
+
+  /** `SENTINEL FAILOVER`: the primary is demoted while it still runs, a replica promoted. */
+  async failover(): Promise<void> {
+    await this.ask(this.sentinelPorts[0]!, (r) => r.call('SENTINEL', 'failover', this.name));
+  }
+
   /** kill -9 of a server (the primary, say): it stays dead. */
   async kill(port: number): Promise<void> {
     const p = this.procs.get(port);
@@ -93,10 +110,7 @@ export class SentinelCluster {
   }
 
   private async sentinelMaster(port: number): Promise<Record<string, string>> {
-    const flat = (await this.ask(port, (r) => r.call('SENTINEL', 'master', this.name))) as string[];
-    const out: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-    return out;
+    return pairs((await this.ask(port, (r) => r.call('SENTINEL', 'master', this.name))) as string[]);
   }
 
   private server(port: number, args: string[]): void {
@@ -112,4 +126,10 @@ export class SentinelCluster {
   private ping(port: number): Promise<true> {
     return waitFor(`redis on ${port}`, async () => ((await this.ask(port, (r) => r.ping()).catch(() => '')) === 'PONG' ? true : undefined), 10_000);
   }
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
 }

@@ -148,4 +148,35 @@ describe('distributed mode on a Sentinel-managed Redis: a failover', () => {
     }, 30_000, 200);
     assert.deepEqual(again.logs.filter((l) => l.msg === 'real server state changed'), [], 'no transition after the restart');
   });
+
+  it('a primary demoted while it still runs (SENTINEL FAILOVER): every client leaves it for the new one', async () => {
+    const daemon = run!;
+    const demoted = await cluster.primary();
+    const promoted = demoted === cluster.primaryPort ? cluster.replicaPort : cluster.primaryPort;
+    // The server killed in the first test comes back as a replica, and the Sentinels hand it the primary's role.
+    await cluster.startReplica(promoted, demoted);
+    await waitFor('every server checked', async () => ((await servers().catch(() => [])).every((r) => r.lastCheck && !r.stale) ? true : undefined), 20_000);
+    const from = daemon.mark();
+    await cluster.failover();
+    await waitFor('the Sentinels switch the primary', async () => ((await cluster.primary().catch(() => demoted)) === promoted ? true : undefined), 30_000, 100);
+    const switchedAt = Date.now();
+    const rsguardOn = async (port: number) => {
+      const list = await cluster.ask(port, (r) => r.client('LIST') as Promise<string>).catch(() => '');
+      return new Set([...list.matchAll(/ name=(rsguard-[a-z]+)/g)].map((m) => m[1]!));
+    };
+    const clients = ['rsguard-scheduler', 'rsguard-events', 'rsguard-lease', 'rsguard-worker'];
+    await waitFor('every rsguard client on the promoted server, none left on the demoted one', async () => {
+      const [on, left] = [await rsguardOn(promoted), await rsguardOn(demoted)];
+      return clients.every((n) => on.has(n)) && clients.every((n) => !left.has(n)) ? true : undefined;
+    }, 20_000, 200);
+    // Backend 2 comes back: UP, through the new primary.
+    await backends[2]!.start();
+    await daemon.waitForLog('backend 2 up', (l) => l.msg === 'real server state changed' && l.rs === rsOf(2) && l.to === 'up', 20_000, from);
+    await waitFor('fresh results after the switch', async () => {
+      const rs = await servers().catch(() => []);
+      return rs.length === 3 && rs.every((r) => r.lastCheck && Date.parse(r.lastCheck.at) > switchedAt && !r.stale) ? true : undefined;
+    }, 30_000, 200);
+    assert.deepEqual(daemon.logs.slice(from).filter((l) => l.msg === 'real server state changed').map((l) => [l.rs, l.to]), [[rsOf(2), 'up']], 'that one transition, nothing else');
+    assert.ok(!changes(daemon.logs.slice(from)).some((l) => l.rs === rsOf(0) || l.rs === rsOf(1)), 'the other two held still');
+  });
 });
