@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { recordFault } from '../faults/fault-rows.js';
 import { Backend } from '../helpers/backend.js';
 import { DaemonProcess, type LogLine } from '../helpers/daemon-process.js';
 import { freePort, waitFor } from '../helpers/ports.js';
@@ -114,7 +115,8 @@ describe('distributed mode on a Sentinel-managed Redis: a failover', () => {
       const rs = await servers().catch(() => []);
       return rs.length === 3 && rs.every((r) => r.lastCheck && Date.parse(r.lastCheck.at) > switchedAt && !r.stale) ? rs : undefined;
     }, 30_000, 200);
-    process.stdout.write(`# checks answered again ${Date.now() - switchedAt} ms after the switch\n`);
+    const resumedMs = Date.now() - switchedAt;
+    process.stdout.write(`# checks answered again ${resumedMs} ms after the switch\n`);
     assert.deepEqual(resumed.map((r) => [r.port, r.hardState, r.inPool]), [[backends[0]!.port, 'up', true], [backends[1]!.port, 'down', false], [backends[2]!.port, 'up', true]]);
 
     // While no primary answered, nothing moved: the live servers stayed up in the pool, the dead one down.
@@ -147,6 +149,7 @@ describe('distributed mode on a Sentinel-managed Redis: a failover', () => {
       return rs.length === 3 && rs.every((r) => r.lastCheck && Date.parse(r.lastCheck.at) > restartAt) ? true : undefined;
     }, 30_000, 200);
     assert.deepEqual(again.logs.filter((l) => l.msg === 'real server state changed'), [], 'no transition after the restart');
+    recordFault({ fault: 'Redis primary SIGKILLed behind Sentinel, replica promoted (distributed mode)', tried: 1, transitionsLost: 0, mailsLost: 0, mailsDuplicated: 0, poolFlaps: 0, crashes: 0, note: `every connection on the promoted replica; checks answered again ${resumedMs} ms after the Sentinels switched (${switchedAt - killedAt} ms after the kill); pool held meanwhile; states restored from the new primary` });
   });
 
   it('a primary demoted while it still runs (SENTINEL FAILOVER): every client leaves it for the new one', async () => {
@@ -169,6 +172,7 @@ describe('distributed mode on a Sentinel-managed Redis: a failover', () => {
       const [on, left] = [await rsguardOn(promoted), await rsguardOn(demoted)];
       return clients.every((n) => on.has(n)) && clients.every((n) => !left.has(n)) ? true : undefined;
     }, 20_000, 200);
+    const movedMs = Date.now() - switchedAt;
     // Backend 2 comes back: UP, through the new primary.
     await backends[2]!.start();
     await daemon.waitForLog('backend 2 up', (l) => l.msg === 'real server state changed' && l.rs === rsOf(2) && l.to === 'up', 20_000, from);
@@ -178,5 +182,6 @@ describe('distributed mode on a Sentinel-managed Redis: a failover', () => {
     }, 30_000, 200);
     assert.deepEqual(daemon.logs.slice(from).filter((l) => l.msg === 'real server state changed').map((l) => [l.rs, l.to]), [[rsOf(2), 'up']], 'that one transition, nothing else');
     assert.ok(!changes(daemon.logs.slice(from)).some((l) => l.rs === rsOf(0) || l.rs === rsOf(1)), 'the other two held still');
+    recordFault({ fault: 'Redis primary demoted while running (SENTINEL FAILOVER, distributed mode)', tried: 1, transitionsLost: 0, mailsLost: 0, mailsDuplicated: 0, poolFlaps: 0, crashes: 0, note: `no connection left on the demoted server (${movedMs} ms after the switch); the next transition applied through the new primary` });
   });
 });
