@@ -147,7 +147,7 @@ program
       daemon = await (await import('./daemon.js')).startDaemon({ configFile: o.config, format: o.format, loadOptions, model, listen: o.listen, dryRun: o.dryRun, log });
     } catch (err) {
       if (err instanceof ConfigError) printConfigError(err);
-      if ((err as Error).name === 'InstanceLocked') process.stderr.write(`rsguard: ${(err as Error).message}\n`);
+      if ((err as Error).name === 'InstanceLocked' || (err as Error).name === 'RedisTargetError') process.stderr.write(`rsguard: ${(err as Error).message}\n`);
       log.fatal({ err }, 'rsguard failed to start');
       log.flush();
       process.exitCode = 1;
@@ -223,7 +223,7 @@ program
 program
   .command('worker')
   .description('run probe jobs for a distributed-mode scheduler (BullMQ on Redis)')
-  .option('--redis <url>', 'Redis URL (default: queue.redis of --config, else REDIS_URL; the scheduler uses the same order)')
+  .option('--redis <url>', 'Redis URL, or redis+sentinel://HOST:PORT,HOST:PORT/NAME (default: queue.redis of --config, else REDIS_URL; the scheduler uses the same order)')
   .option('-c, --config <file>', 'read queue.redis and queue.prefix from this config')
   .option('--prefix <prefix>', 'key prefix (default: queue.prefix or rsguard)')
   .option('--concurrency <n>', 'probes in flight at most', (v) => Number(v), 500)
@@ -237,7 +237,13 @@ program
         printConfigError(err);
       }
     }
-    const redis = (await import('./scheduler/redis-url.js')).resolveRedisUrl({ flag: o.redis, config: model?.queue.redis });
+    let redis;
+    try {
+      redis = (await import('./scheduler/resolve-redis.js')).resolveRedisTarget({ flag: o.redis, config: model?.queue.redis });
+    } catch (err) {
+      process.stderr.write(`rsguard worker: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
     if (!redis) {
       process.stderr.write('rsguard worker: no Redis: --redis, queue.redis in --config, or REDIS_URL\n');
       process.exit(2);

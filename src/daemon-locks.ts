@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from './model/model.js';
-import { resolveRedisUrl } from './scheduler/redis-url.js';
+import { resolveRedisTarget } from './scheduler/resolve-redis.js';
 import { stateFileOf } from './scheduler/file-state-store.js';
 import { acquireLock, InstanceLocked } from './process/instance-lock.js';
 
@@ -15,7 +15,7 @@ export function lockTargets(model: Model, configFile: string, dryRun: boolean): 
   const b = model.balancer as Model['balancer'] & { socket?: string };
   // A dry run writes nothing to the balancer: it may watch beside the real one.
   // Distributed mode: several schedulers on one queue are meant (one leads, the others stand by); the leader lease, not a local lock, keeps them from both writing.
-  const distributed = Boolean(resolveRedisUrl({ config: model.queue.redis }));
+  const distributed = Boolean(resolveRedisTarget({ config: model.queue.redis }));
   if (!dryRun && !distributed && b.kind === 'ipvs') {
     // IPVS tables are per network namespace: one lock per namespace, whatever the config.
     let ns = 'host';

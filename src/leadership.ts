@@ -7,7 +7,7 @@ import { realTimers } from './lib/timers.js';
 import type { Logger } from './log.js';
 import type { Notifications } from './notify/wire-notifications.js';
 import { LeaderLease, type LeaseView } from './scheduler/leader-lease.js';
-import { resolveRedisUrl } from './scheduler/redis-url.js';
+import { resolveRedisTarget } from './scheduler/resolve-redis.js';
 import { redisSentMarks, type SentMarks } from './notify/sent-marks.js';
 
 /** Default lease: a standby takes over within this plus one renewal round of a leader's death. */
@@ -51,13 +51,11 @@ export function withLease(view: LeaseView | undefined): { leadership?: LeaseView
 }
 
 export async function wireLeadership(model: Model, log: Logger, onChange: (v: LeaseView) => void): Promise<Leadership> {
-  const url = resolveRedisUrl({ config: model.queue.redis });
-  if (!url) return open;
+  const target = resolveRedisTarget({ config: model.queue.redis });
+  if (!target) return open;
   const ttlMs = model.queue.leaseMs ?? DEFAULT_LEASE_MS;
-  const { Redis: RedisClient } = await import('ioredis');
   // Its own connection: BullMQ's waits forever for Redis (maxRetriesPerRequest null), a lease round must fail fast.
-  const redis: Redis = new RedisClient(url, { connectionName: 'rsguard-lease', maxRetriesPerRequest: 1, commandTimeout: Math.max(100, Math.floor(ttlMs / 3)), retryStrategy: (n) => Math.min(2000, 100 * 2 ** Math.min(n, 5)) });
-  redis.on('error', () => undefined);
+  const redis: Redis = (await import('./scheduler/redis-connection.js')).leaseConnection(target, Math.max(100, Math.floor(ttlMs / 3)));
   let lead: () => Promise<void> = async () => undefined;
   let standBy: () => void = () => undefined;
   let leading = false;

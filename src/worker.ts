@@ -1,4 +1,5 @@
 import { Worker } from 'bullmq';
+import { describeRedisTarget, type RedisTarget } from './config/redis-target.js';
 import type { Logger } from './log.js';
 import { createPinger } from './probes/icmp-pinger.js';
 import { forgetReadOnce } from './probes/read-once.js';
@@ -8,7 +9,7 @@ import { redisConnection } from './scheduler/redis-connection.js';
 import { runProbe } from './scheduler/run-probe.js';
 
 export interface WorkerOptions {
-  redis: string;
+  redis: RedisTarget;
   prefix: string;
   concurrency: number;
   /** Jobs that waited longer than this past their due time are not run. */
@@ -55,7 +56,7 @@ export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<
   });
   worker.on('error', (err) => o.log.error({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
-  o.log.info({ redis: o.redis.replace(/\/\/[^@]*@/, '//***@'), prefix: o.prefix, concurrency: o.concurrency }, 'rsguard worker started');
+  o.log.info({ redis: describeRedisTarget(o.redis), prefix: o.prefix, concurrency: o.concurrency }, 'rsguard worker started');
   return {
     /** SIGHUP: the files probes keep (CA bundles, /etc/passwd) are read again by the next probes. */
     reread() {

@@ -27,9 +27,27 @@ export function sniffFormat(file: string, text: string): ConfigFormat {
   return 'yaml';
 }
 
+/**
+ * A union (queue.redis: a URL or a mapping) that failed reports "Invalid
+ * input"; when the value's type picked one branch (every other one failed on
+ * the type itself), that branch's own issues say what is wrong.
+ */
+function unionBranch(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const typed = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (typed.length === 0) {
+      const expected = [...new Set(issue.errors.flatMap((branch) => branch.flatMap((i) => (i.code === 'invalid_type' && i.path.length === 0 ? [i.expected === 'object' ? 'a mapping' : `a ${i.expected}`] : []))))];
+      return [{ ...issue, message: `expected ${expected.join(' or ')}` }];
+    }
+    if (typed.length !== 1) return [issue];
+    return unionBranch(typed[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+  });
+}
+
 function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of unionBranch(error.issues)) {
     const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(source.issueAt(path, `unknown key ${JSON.stringify(key)}`, key));

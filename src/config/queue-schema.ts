@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
+import { redisTargetSchema } from './redis-target.js';
 
-/** Distributed mode: probe jobs go through BullMQ on Redis when `redis` (or REDIS_URL) is set. */
+/** Distributed mode: probe jobs go through BullMQ on Redis when `redis` (or REDIS_URL) is set: one server, or the primary of a Sentinel set. */
 export const queueSchema = z
   .object({
-    redis: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    redis: redisTargetSchema.optional(),
     /** Key prefix, so several rsguard installations can share one Redis. */
     prefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/).default('rsguard'),
     /** A job still waiting this long after it was due is dropped by workers (a stale result is worthless). */

@@ -1,5 +1,6 @@
 import type { NameQuery } from '../lib/name-lookup.js';
 import type { ProbeTarget } from '../probes/types.js';
+import type { RedisTarget } from './redis-target.js';
 
 /**
  * The one in-memory model every config format is loaded into. Durations are
@@ -178,7 +179,7 @@ export interface Model {
   balancer: BalancerDef;
   notify: NotifyDef;
   /** Distributed mode when `redis` is set; embedded otherwise. */
-  queue: { redis?: string; prefix: string; staleAfterMs?: number; leaseMs?: number };
+  queue: { redis?: RedisTarget; prefix: string; staleAfterMs?: number; leaseMs?: number };
   virtualServices: VirtualServiceDef[];
   /** The VRRP instances and sync groups keepalived runs on this director (rsguard records their transitions). */
   vrrp: { instances: VrrpInstanceDef[]; syncGroups: VrrpGroupDef[] };

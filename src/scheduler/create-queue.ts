@@ -6,7 +6,7 @@ import type { BullmqQueue } from './bullmq-queue.js';
 import { EmbeddedQueue } from './embedded-queue.js';
 import { FileStateStore, stateFileOf } from './file-state-store.js';
 import type { ProbeQueue } from './job.js';
-import { resolveRedisUrl } from './redis-url.js';
+import { resolveRedisTarget } from './resolve-redis.js';
 
 export interface StateStore {
   load(ids: Iterable<string>): Promise<Map<string, CheckState>>;
@@ -29,14 +29,14 @@ export interface QueueSetup {
 /**
  * Embedded (in-process pool, states in a local file) or distributed (BullMQ
  * on Redis, states in Redis), chosen by one rule for the scheduler and
- * `rsguard worker` alike (resolveRedisUrl). BullMQ and ioredis (about 25 MB
+ * `rsguard worker` alike (resolveRedisTarget). BullMQ and ioredis (about 25 MB
  * resident) are loaded only in distributed mode.
  */
 export async function createQueue(model: Model, configFile: string, resources: ProbeResources, clock: () => number, log: Logger): Promise<QueueSetup> {
-  const redisUrl = resolveRedisUrl({ config: model.queue.redis });
-  if (redisUrl) {
+  const target = resolveRedisTarget({ config: model.queue.redis });
+  if (target) {
     const [{ BullmqQueue }, { redisConnection }, { RedisStateStore }] = await Promise.all([import('./bullmq-queue.js'), import('./redis-connection.js'), import('./state-store.js')]);
-    const redis = [redisConnection(redisUrl, 'rsguard-scheduler'), redisConnection(redisUrl, 'rsguard-events')] as const;
+    const redis = [redisConnection(target, 'rsguard-scheduler'), redisConnection(target, 'rsguard-events')] as const;
     const queue = new BullmqQueue(
       redis[0],
       redis[1],

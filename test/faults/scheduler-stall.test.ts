@@ -42,7 +42,7 @@ class InstantQueue implements ProbeQueue {
 describe('after a stall the checks keep their spread, and no probe job carries every check', () => {
   const prefix = `rsguard-stall-${process.pid}`;
   after(async () => {
-    const r = redisConnection('redis://127.0.0.1:6379', 'cleanup');
+    const r = redisConnection({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'cleanup');
     const keys = await r.keys(`${prefix}:*`);
     if (keys.length) await r.del(...keys);
     r.disconnect();
@@ -69,10 +69,10 @@ describe('after a stall the checks keep their spread, and no probe job carries e
     assert.ok(afterStall <= Math.max(2, before), `after the stall at most ${afterStall} checks share one instant (before: ${before}); in phase all ${N} would`);
 
     // The catch-up round through the real distributed queue: how the probes travel.
-    const conn = redisConnection('redis://127.0.0.1:6379', 'stall-q');
-    const events = redisConnection('redis://127.0.0.1:6379', 'stall-ev');
+    const conn = redisConnection({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'stall-q');
+    const events = redisConnection({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'stall-ev');
     const bq = new BullmqQueue(conn, events, prefix);
-    const readConn = redisConnection('redis://127.0.0.1:6379', 'stall-read');
+    const readConn = redisConnection({ kind: 'url', url: 'redis://127.0.0.1:6379' }, 'stall-read');
     const reader = new Queue(QUEUE_NAME, { connection: readConn, prefix });
     try {
       bq.expectChecks(N);

@@ -27,7 +27,7 @@ describe('distributed periodic work on the injected timers (real Redis)', () => 
   it('state store: saved states reach Redis on the virtual second, nothing left armed after close', async () => {
     const time = new FakeTime();
     const prefix = `rsguard-record-${randomBytes(4).toString('hex')}`;
-    const redis = redisConnection(URL, 'record-store');
+    const redis = redisConnection({ kind: 'url', url: URL }, 'record-store');
     const store = new RedisStateStore(redis, prefix, (err) => assert.fail(err), time);
     try {
       await waitUntil(() => redis.status === 'ready', 'redis ready', 5000);
@@ -47,8 +47,8 @@ describe('distributed periodic work on the injected timers (real Redis)', () => 
   it('queue: a job no worker answers is given up on the virtual clock, nothing left armed after close', async () => {
     const time = new FakeTime();
     const prefix = `rsguard-record-${randomBytes(4).toString('hex')}`;
-    const conn = redisConnection(URL, 'record-q');
-    const events = redisConnection(URL, 'record-ev');
+    const conn = redisConnection({ kind: 'url', url: URL }, 'record-q');
+    const events = redisConnection({ kind: 'url', url: URL }, 'record-ev');
     const queue = new BullmqQueue(conn, events, prefix, time.clock, () => {}, () => {}, time);
     const outcomes: ProbeOutcome[] = [];
     queue.onOutcome((o) => outcomes.push(o));

@@ -8,7 +8,7 @@ import type { Mailer } from '../../src/notify/mailer.js';
 import type { MailEvent } from '../../src/notify/mail-event.js';
 import { classifyError } from '../../src/probes/outcome.js';
 import type { ProbeResult } from '../../src/probes/types.js';
-import { resolveRedisUrl } from '../../src/scheduler/redis-connection.js';
+import { resolveRedisTarget } from '../../src/scheduler/resolve-redis.js';
 import { runProbe } from '../../src/scheduler/run-probe.js';
 import { applyResult, initialCheckState } from '../../src/state/check-state.js';
 import { createLogger } from '../../src/log.js';
@@ -128,9 +128,10 @@ describe('check errors: a check that cannot run is not a failed server', () => {
 
   it('the scheduler and rsguard worker resolve Redis the same way: flag, then config, then REDIS_URL', () => {
     const env = { REDIS_URL: 'redis://env' };
-    assert.equal(resolveRedisUrl({ flag: 'redis://flag', config: 'redis://cfg', env }), 'redis://flag');
-    assert.equal(resolveRedisUrl({ config: 'redis://cfg', env }), 'redis://cfg');
-    assert.equal(resolveRedisUrl({ env }), 'redis://env');
-    assert.equal(resolveRedisUrl({ env: {} }), undefined);
+    const url = (u: string) => ({ kind: 'url' as const, url: u });
+    assert.deepEqual(resolveRedisTarget({ flag: 'redis://flag', config: url('redis://cfg'), env }), url('redis://flag'));
+    assert.deepEqual(resolveRedisTarget({ config: url('redis://cfg'), env }), url('redis://cfg'));
+    assert.deepEqual(resolveRedisTarget({ env }), url('redis://env'));
+    assert.equal(resolveRedisTarget({ env: {} }), undefined);
   });
 });
