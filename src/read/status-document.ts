@@ -93,7 +93,8 @@ export interface StatusDocument {
 }
 
 export interface LastCheckJson {
-  ok: boolean;
+  /** null: the check said nothing of the health (an agent with no up/down word, or not reached). */
+  ok: boolean | null;
   at: string;
   durationMs: number;
   detail: string;
