@@ -1,4 +1,4 @@
-import type { Model } from '../config/model.js';
+import type { Model, VirtualServiceDef } from '../config/model.js';
 import type { Actuator, DesiredService, LeftAlone } from '../actuators/actuator.js';
 import { Reconciler, type BalancerStatus } from '../actuators/reconciler.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
@@ -6,7 +6,7 @@ import { realTimers, type Timers } from '../lib/timers.js';
 import { DesiredPool } from './desired-pool.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
-import type { AdminState, AgentAsk } from './server-table.js';
+import type { AdminState, AgentAsk, ServerRecord } from './server-table.js';
 import type { Logger } from '../log.js';
 
 export type { BalancerStatus };
@@ -68,8 +68,12 @@ export class PoolKeeper {
     return this.pool.drained(vsKey);
   }
 
-  admin(vsKey: string, rsKey: string): AdminState | null {
-    return this.monitor.table.server(vsKey, rsKey)?.admin ?? null;
+  /** A service's server records in `vs.realServers`' order: the table's own array while it follows that model (the reads at every request). */
+  serverRecords(vs: VirtualServiceDef): ReadonlyArray<ServerRecord | undefined> {
+    const records = this.monitor.table.service(vs.key)?.servers;
+    if (records && records.length === vs.realServers.length && records.every((r, i) => r.rs === vs.realServers[i])) return records;
+    // A model the table does not hold (between a reload of the monitor and of its readers): by key.
+    return vs.realServers.map((rs) => this.monitor.table.server(vs.key, rs.key));
   }
 
   heldBySafetyValve(vsKey: string): ReadonlySet<string> {

@@ -36,9 +36,8 @@ const pools: PoolReader = {
   drained: () => new Set(),
   heldBySafetyValve: () => new Set(),
   balancerStatus: () => ({ kind: 'none', ok: true, lastError: null, lastReconcileAt: null, problems: [] }),
-  appliedWeight: () => undefined,
   leftAlone: () => undefined,
-  admin: () => null,
+  serverRecords: () => [],
 };
 
 describe('a neutral agent answer reads as neither success nor failure', () => {
