@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { KaNode } from './keepalived-parser.js';
 import { tolerate, type KaSink } from './keepalived-sink.js';
 import { IFNAME_MAX, isMulticast, LVS_MAX_TIMEOUT_SEC, SYNC_DAEMON_RANGES } from '../../actuators/ipvs/ipvs-limits.js';
+import type { SyncDaemonDef } from '../../actuators/ipvs/sync-daemon.js';
 
 /**
  * global_defs `lvs_timeouts` and `lvs_sync_daemon` as keepalived 2.2.7
@@ -46,15 +47,9 @@ export function lvsTimeouts(n: KaNode, sink: KaSink, into: LvsTimeouts): void {
   }
 }
 
-export interface LvsSyncDaemon {
+/** The sync daemon as the line gives it: the balancer's settings, any of them but the interface possibly left out. */
+export interface LvsSyncDaemon extends Pick<SyncDaemonDef, 'interface'>, Partial<Omit<SyncDaemonDef, 'interface'>> {
   node: KaNode;
-  interface: string;
-  vrrpInstance?: string;
-  syncId?: number;
-  maxLen?: number;
-  port?: number;
-  ttl?: number;
-  group?: string;
 }
 
 /** `lvs_sync_daemon IF [inst] VRRP_INSTANCE [id N] [maxlen M] [port P] [ttl T] [group G]`; the old form `IF INSTANCE SYNCID` too. */
