@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
-import { reverse } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Model } from './model/model.js';
 import type { ServerRecord } from './engine/server-table.js';
+import { ReverseNames } from './lib/reverse-names.js';
 import { every, realTimers, type Timers } from './lib/timers.js';
 import type { Logger } from './log.js';
 
@@ -34,15 +34,18 @@ export interface MaintenanceTarget {
  * one set by the server's agent is replaced.
  * A directory that cannot be listed changes nothing (logged once).
  */
-export function watchMaintenanceDir(model: () => Model, records: () => Iterable<ServerRecord>, target: MaintenanceTarget, log: Pick<Logger, 'warn' | 'info'>, everyMs = 1000, timers: Timers = realTimers): () => void {
-  const names = new Map<string, string | undefined>();
+export function watchMaintenanceDir(
+  model: () => Model,
+  records: () => Iterable<ServerRecord>,
+  target: MaintenanceTarget,
+  log: Pick<Logger, 'warn' | 'info'>,
+  everyMs = 1000,
+  timers: Timers = realTimers,
+  names = new ReverseNames(),
+): () => void {
   let failing = false;
   let busy = false;
   let cleared = false;
-  const reverseOf = async (ip: string) => {
-    if (!names.has(ip)) names.set(ip, await reverse(ip).then((n) => n[0], () => undefined));
-    return names.get(ip);
-  };
   const round = async () => {
     const dir = model().global.maintenanceDir;
     if (busy) return;
@@ -69,7 +72,7 @@ export function watchMaintenanceDir(model: () => Model, records: () => Iterable<
       // Reverse names are asked only when a file could be one (not every name is an address), all at once, not one server after another.
       const list = [...records()];
       const byName = [...files].some((f) => !isIP(f.replace(/:\d+$/, '')));
-      const reverseNames = byName ? await Promise.all(list.map((r) => reverseOf(r.rs.host))) : [];
+      const reverseNames = byName ? await Promise.all(list.map((r) => names.get(r.rs.host))) : [];
       for (const [i, r] of list.entries()) {
         const file = files.size ? maintenanceNames(r.rs.host, r.rs.port, reverseNames[i]).find((n) => files.has(n)) : undefined;
         const byFile = r.admin?.source === 'maintenancedir';

@@ -10,18 +10,13 @@ export interface DrainOptions {
 
 /** `rsguard maint|unmaint VS RS [--reason TEXT]`: forced out (as a down server, no DOWN/UP mail) until unmaint; kept across restarts. */
 export async function maintCommand(on: boolean, vs: string, rs: string, o: DrainOptions, print: (line: string) => void): Promise<void> {
-  const token = o.token ?? process.env.RSGUARD_TOKEN;
-  if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
-  await apiCall(o.url, on ? '/api/maint' : '/api/unmaint', { method: 'POST', token, json: { vs, rs, ...(o.reason ? { reason: o.reason } : {}) }, timeoutMs: 10_000, retries: 2 });
+  await setHold('maint', on, vs, rs, o);
   print(`${rs} in ${vs}: ${on ? 'in maintenance (out of the pool, no DOWN/UP mail, kept across restarts)' : 'out of maintenance'}`);
 }
 
-
+/** `rsguard drain|undrain VS RS [--wait S] [--reason TEXT]`: weight 0, kept in the table; with --wait, until its connections are gone. */
 export async function drainCommand(drained: boolean, vs: string, rs: string, o: DrainOptions, print: (line: string) => void): Promise<void> {
-  const token = o.token ?? process.env.RSGUARD_TOKEN;
-  if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
-  // A drain is idempotent: a daemon that was restarting when it was sent gets it again.
-  await apiCall(o.url, drained ? '/api/drain' : '/api/undrain', { method: 'POST', token, json: { vs, rs, ...(o.reason ? { reason: o.reason } : {}) }, timeoutMs: 10_000, retries: 2 });
+  await setHold('drain', drained, vs, rs, o);
   print(`${rs} in ${vs}: ${drained ? 'drained (weight 0, kept in the table)' : 'back in service'}`);
   if (!drained || o.wait === undefined) return;
   const until = Date.now() + o.wait * 1000;
@@ -32,4 +27,11 @@ export async function drainCommand(drained: boolean, vs: string, rs: string, o: 
     if (Date.now() >= until) throw new Error(`${rs} still has ${n} active connections after ${o.wait} s`);
     await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(50, until - Date.now()))));
   }
+}
+
+/** Sets or ends a hold through the write API. Idempotent: a daemon that was restarting when it was sent gets it again (retried). */
+async function setHold(mode: 'drain' | 'maint', on: boolean, vs: string, rs: string, o: DrainOptions): Promise<void> {
+  const token = o.token ?? process.env.RSGUARD_TOKEN;
+  if (!token) throw new Error('a token is needed: --token or RSGUARD_TOKEN');
+  await apiCall(o.url, `/api/${on ? '' : 'un'}${mode}`, { method: 'POST', token, json: { vs, rs, ...(o.reason ? { reason: o.reason } : {}) }, timeoutMs: 10_000, retries: 2 });
 }

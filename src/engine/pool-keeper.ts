@@ -1,4 +1,4 @@
-import type { Model } from '../model/model.js';
+import type { Model, VirtualServiceDef } from '../model/model.js';
 import type { Actuator, DesiredService, LeftAlone } from '../actuators/actuator.js';
 import { Reconciler, type BalancerStatus } from '../actuators/reconciler.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
@@ -6,7 +6,7 @@ import { realTimers, type Timers } from '../lib/timers.js';
 import { DesiredPool } from './desired-pool.js';
 import type { EventSink, MonitorEvent } from './events.js';
 import type { Monitor } from './monitor.js';
-import type { AdminState } from './server-table.js';
+import type { AdminState, AgentAsk, ServerRecord } from './server-table.js';
 import type { Logger } from '../lib/logger.js';
 
 export type { BalancerStatus };
@@ -68,8 +68,12 @@ export class PoolKeeper {
     return this.pool.drained(vsKey);
   }
 
-  admin(vsKey: string, rsKey: string): AdminState | null {
-    return this.monitor.table.server(vsKey, rsKey)?.admin ?? null;
+  /** A service's server records in `vs.realServers`' order: the table's own array while it follows that model (the reads at every request). */
+  serverRecords(vs: VirtualServiceDef): ReadonlyArray<ServerRecord | undefined> {
+    const records = this.monitor.table.service(vs.key)?.servers;
+    if (records && records.length === vs.realServers.length && records.every((r, i) => r.rs === vs.realServers[i])) return records;
+    // A model the table does not hold (between a reload of the monitor and of its readers): by key.
+    return vs.realServers.map((rs) => this.monitor.table.server(vs.key, rs.key));
   }
 
   heldBySafetyValve(vsKey: string): ReadonlySet<string> {
@@ -101,9 +105,6 @@ export class PoolKeeper {
     return record.admin;
   }
 
-  /** The drain or maint each agent check last asked, until its `ready`. */
-  private readonly agentAsks = new Map<string, { mode: AdminState['mode']; check: string; detail: string }>();
-
   /**
    * What a server's agent asks (HAProxy agent-check): the server holds, with
    * source `agent`, the strongest (maint over drain) of what its agent checks
@@ -115,13 +116,16 @@ export class PoolKeeper {
    * nor ends it, where HAProxy's agent would override the CLI's `set server state`.
    */
   agentAdmin(vsKey: string, rsKey: string, ask: { checkId: string; mode: AdminState['mode'] | 'ready'; check: string; detail: string }): void {
-    if (ask.mode === 'ready') this.agentAsks.delete(ask.checkId);
-    else this.agentAsks.set(ask.checkId, { mode: ask.mode, check: ask.check, detail: ask.detail });
     const record = this.monitor.table.server(vsKey, rsKey);
-    if (!record || (record.admin && record.admin.source !== 'agent')) return;
-    let want: { mode: AdminState['mode']; check: string; detail: string } | undefined;
-    for (const id of record.rs.checkIds) {
-      const a = this.agentAsks.get(id);
+    if (!record) return;
+    // Kept in the server's record, so a server a reload removes takes its asks along and one added back starts with none.
+    if (ask.mode === 'ready') record.agentAsks?.delete(ask.checkId);
+    else (record.agentAsks ??= new Map()).set(ask.checkId, { mode: ask.mode, check: ask.check, detail: ask.detail });
+    if (record.admin && record.admin.source !== 'agent') return;
+    let want: AgentAsk | undefined;
+    // In the config's order of checks: of two alike asks, the first check's names the hold.
+    for (const id of record.agentAsks ? record.rs.checkIds : []) {
+      const a = record.agentAsks!.get(id);
       if (a && (!want || (a.mode === 'maint' && want.mode === 'drain'))) want = a;
     }
     if (want ? record.admin?.mode === want.mode : !record.admin) return;
@@ -132,7 +136,6 @@ export class PoolKeeper {
   /** Holds an agent set on servers that no longer have an agent check (a reload took it away): nobody would end them. */
   private dropOrphanAgentHolds(): boolean {
     const model = this.monitor.current;
-    for (const id of this.agentAsks.keys()) if (!model.checks.has(id)) this.agentAsks.delete(id);
     let dropped = false;
     for (const r of this.monitor.serverRecords()) {
       if (r.admin?.source !== 'agent' || r.rs.checkIds.some((id) => model.checks.get(id)?.kind === 'agent')) continue;

@@ -25,6 +25,15 @@ export interface AdminState {
   reason: string | null;
 }
 
+/** The drain or maint one agent check last asked for a server, kept until that check's `ready`. */
+export interface AgentAsk {
+  mode: AdminState['mode'];
+  /** The check's label: the hold's `by`. */
+  check: string;
+  /** The agent's line: the hold's reason. */
+  detail: string;
+}
+
 /** What the monitor knows of a server's health: written only by the monitor. */
 export interface HealthFields {
   hardState: Health;
@@ -54,6 +63,12 @@ export interface ServerRecord extends HealthFields {
   effective: Health | undefined;
   /** The weight last written to the balancer; undefined when never written or absent from its table. */
   applied: number | undefined;
+  /**
+   * What each of its agent checks asks and has not ended with `ready`, by
+   * check id (written by the pool keeper); null when none. A reload keeps
+   * only the asks of checks the server still has.
+   */
+  agentAsks: Map<string, AgentAsk> | null;
 }
 
 /** What rsguard holds about one virtual service. */
@@ -124,6 +139,7 @@ export class ServerTable {
           heldSince: old?.heldSince ?? null,
           effective: old?.effective,
           applied: old?.applied,
+          agentAsks: old?.agentAsks ? keptAsks(old.agentAsks, rs.checkIds) : null,
         };
         servers.set(key, record);
         records.push(record);
@@ -132,4 +148,10 @@ export class ServerTable {
     this.servers = servers;
     this.services = services;
   }
+}
+
+/** The asks of the checks a server still has after a reload (a check id changes with its settings). */
+function keptAsks(asks: Map<string, AgentAsk>, checkIds: readonly string[]): Map<string, AgentAsk> | null {
+  for (const id of asks.keys()) if (!checkIds.includes(id)) asks.delete(id);
+  return asks.size ? asks : null;
 }

@@ -18,7 +18,9 @@ export type Beat =
   /** Passed while the server is still down (soft: rise not reached). */
   | 'rising'
   /** The check could not run (rsguard's fault): says nothing of the server. */
-  | 'error';
+  | 'error'
+  /** The check ran and said nothing of the health (an agent with no up/down word, or not reached): the state held. */
+  | 'neutral';
 
 export const BEATS = 60;
 const MINUTES = 60;
@@ -26,10 +28,10 @@ const HOURS = 24;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-const CODE: Record<Beat, number> = { up: 1, down: 2, failing: 3, rising: 4, error: 5 };
-const BEAT_OF = [undefined, 'up', 'down', 'failing', 'rising', 'error'] as const;
-/** Char codes of the wire letters u d f r e, by beat code. */
-const LETTER_CODE = [0, 117, 100, 102, 114, 101] as const;
+const CODE: Record<Beat, number> = { up: 1, down: 2, failing: 3, rising: 4, error: 5, neutral: 6 };
+const BEAT_OF = [undefined, 'up', 'down', 'failing', 'rising', 'error', 'neutral'] as const;
+/** Char codes of the wire letters u d f r e n, by beat code. */
+const LETTER_CODE = [0, 117, 100, 102, 114, 101, 110] as const;
 
 // Layout of the one array: beat codes, beat durations (microseconds), then
 // minute slots and hour slots as [slot id, up ms, known ms] triples.
@@ -43,7 +45,7 @@ export const RING_PAYLOAD_BYTES = WORDS * 4;
 /** A slot id no real minute or hour has (ids are counted from the epoch, far below 2^32 - 1). */
 const EMPTY = 0xffffffff;
 
-type Health = 'up' | 'down';
+export type Health = 'up' | 'down';
 
 function healthOf(b: Beat): Health | undefined {
   return b === 'up' || b === 'failing' ? 'up' : b === 'down' || b === 'rising' ? 'down' : undefined;
@@ -79,8 +81,9 @@ export class BeatRing {
    * One check result. The time since the previous beat counts for the state
    * the previous beat left, but never more than `maxGapMs` of it (no result
    * for longer, as when the workers are away, is unknown time, not up time).
+   * `held`: the hard state a neutral beat leaves (it says none of its own).
    */
-  record(at: number, beat: Beat, durationMs: number, maxGapMs: number): void {
+  record(at: number, beat: Beat, durationMs: number, maxGapMs: number, held?: Health): void {
     const i = this.next;
     this.words[CODES_AT + i] = CODE[beat];
     this.words[MICROS_AT + i] = Math.min(EMPTY - 1, Math.max(0, Math.round(durationMs * 1000)));
@@ -89,7 +92,7 @@ export class BeatRing {
     // Results of a server's several checks can finish slightly out of order: time only moves forward.
     if (this.health && at > this.lastAt) this.attribute(this.lastAt, Math.min(at, this.heldUntil), this.health);
     if (!(at <= this.lastAt)) this.lastAt = at;
-    const h = healthOf(beat);
+    const h = beat === 'neutral' ? held : healthOf(beat);
     this.health = h;
     this.heldUntil = this.lastAt + maxGapMs;
     if (h && h !== this.state) {
@@ -109,7 +112,7 @@ export class BeatRing {
     return out;
   }
 
-  /** The beats as letters (u d f r e), oldest first: the wire form of the bar. */
+  /** The beats as letters (u d f r e n), oldest first: the wire form of the bar. */
   letters(): string {
     const codes = new Array<number>(this.count);
     for (let k = 0; k < this.count; k++) codes[k] = LETTER_CODE[this.words[CODES_AT + ((this.next - this.count + k + BEATS) % BEATS)]!]!;

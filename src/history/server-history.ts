@@ -16,7 +16,7 @@ export interface HistorySource {
 
 /** One server's history as the status page shows it. */
 export interface HistorySummary {
-  /** One letter per check result, oldest first: u up, d down, f failing (soft), r rising (soft), e check error. */
+  /** One letter per check result, oldest first: u up, d down, f failing (soft), r rising (soft), e check error, n no change (said nothing of the health). */
   beats: string;
   /** Each result's duration in milliseconds, rounded to 0.1 ms, in the same order. */
   durationsMs: number[];
@@ -38,10 +38,8 @@ interface Binding {
 }
 
 function beatOf(result: ProbeResult, hard: 'up' | 'down'): Beat {
-  // A result that says nothing of the health (an agent with no up/down word, or not reached): the state as it stands.
-  if (result.neutral && !result.error) return hard;
   const v = verdictOf(result);
-  if (v === 'error') return 'error';
+  if (v === 'error' || v === 'neutral') return v;
   if (v === 'up') return hard === 'up' ? 'up' : 'rising';
   return hard === 'down' ? 'down' : 'failing';
 }
@@ -84,7 +82,9 @@ export class ServerHistory implements HistoryReader {
     for (const b of this.byCheck.get(checkId) ?? []) {
       let ring = this.rings.get(b.key);
       if (!ring) this.rings.set(b.key, (ring = new BeatRing(at)));
-      ring.record(at, beatOf(result, this.source.server(b.rs).hardState), result.durationMs, maxGapMs);
+      const hard = this.source.server(b.rs).hardState;
+      // A neutral beat holds the hard state for the availability: the server was checked and stood as it was.
+      ring.record(at, beatOf(result, hard), result.durationMs, maxGapMs, hard);
     }
   }
 

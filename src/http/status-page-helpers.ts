@@ -7,8 +7,8 @@
  */
 export const STATUS_PAGE_HELPERS = String.raw`'use strict';
 (function () {
-  var COLORS = { u: '#1a7f37', d: '#cf222e', f: '#bf8700', r: '#8cc796', e: '#8250df' };
-  var BEAT_NAME = { u: 'up', d: 'down', f: 'failing', r: 'rising', e: 'check error' };
+  var COLORS = { u: '#1a7f37', d: '#cf222e', f: '#bf8700', r: '#8cc796', e: '#8250df', n: '#8c959f' };
+  var BEAT_NAME = { u: 'up', d: 'down', f: 'failing', r: 'rising', e: 'check error', n: 'no change' };
   var BEATS = 60, BEAT_W = 4, BAR_H = 16, SPARK_W = 110, SPARK_H = 20;
   /** Above this many servers, healthy groups start closed. */
   var OPEN_ALL_UP_TO = 300;

@@ -11,7 +11,7 @@ export const STATUS_PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rsguard status</title>
 <style>
-  :root { --up: #1a7f37; --down: #cf222e; --soft: #bf8700; --rising: #8cc796; --error: #8250df; --empty: #e6e9ec; --muted: #57606a; --line: #d0d7de; }
+  :root { --up: #1a7f37; --down: #cf222e; --soft: #bf8700; --rising: #8cc796; --error: #8250df; --neutral: #8c959f; --empty: #e6e9ec; --muted: #57606a; --line: #d0d7de; }
   body { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
   header { position: sticky; top: 0; z-index: 2; display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; padding: 8px 16px; background: #24292f; color: #fff; }
   header h1 { font-size: 17px; margin: 0; }
@@ -72,7 +72,7 @@ export const STATUS_PAGE = `<!doctype html>
 </header>
 <div id="notice" hidden></div>
 <main>
-  <div class="legend">bar: last 60 checks, newest right · <span><i style="background:var(--up)"></i>up</span><span><i style="background:var(--soft)"></i>failing (soft)</span><span><i style="background:var(--down)"></i>down</span><span><i style="background:var(--rising)"></i>rising (soft)</span><span><i style="background:var(--error)"></i>check error (rsguard could not check)</span> · availability: time the server was up (hard state), check errors not counted</div>
+  <div class="legend">bar: last 60 checks, newest right · <span><i style="background:var(--up)"></i>up</span><span><i style="background:var(--soft)"></i>failing (soft)</span><span><i style="background:var(--down)"></i>down</span><span><i style="background:var(--rising)"></i>rising (soft)</span><span><i style="background:var(--error)"></i>check error (rsguard could not check)</span><span><i style="background:var(--neutral)"></i>no change (said nothing of health)</span> · availability: time the server was up (hard state), check errors not counted</div>
   <div id="services"></div>
   <section class="vs open" id="vrrp-section" hidden><h2>VRRP (run by keepalived; the last state it reported)</h2><table><thead><tr><th>kind</th><th>name</th><th>state</th><th>since</th><th>interface</th><th>virtual IPs / members</th></tr></thead><tbody id="vrrp"></tbody></table></section>
   <section class="vs open"><h2>Recent transitions</h2><ul id="events"></ul></section>

@@ -36,7 +36,7 @@ export function registerFpmGauges(registry: Registry, src: CurrentServices, read
   const gauge = (name: string, help: string, value: (p: FpmPoolStatus) => number) => new ViewGauge(name, help, registry, each((s, p, push) => push(s.base, value(p))));
   const queue = each((s, p, push) => push(s.base, p.listenQueue));
   new ViewGauge('rsguard_fpm_listen_queue', "php-fpm pool: connections waiting in the pool's accept queue when last checked (php-fpm measures it on TCP listen sockets only).", registry, (push) => {
-    // Once a scrape: the readings of checks a reload removed go (nothing reads them; the map stays as large as the config).
+    // Asked at every scrape, done after a reload only: the readings of checks it removed go (the map stays as large as the config).
     readings.keepOnly(src.current.checks);
     queue(push);
   });

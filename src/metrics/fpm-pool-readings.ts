@@ -9,10 +9,16 @@ import type { ProbeResult } from '../probes/types.js';
  */
 export class FpmPoolReadings {
   private readonly byCheck = new Map<string, FpmPoolStatus>();
+  /** The checks the readings were last pruned for, and whether a check read its first status since. */
+  private prunedFor: ReadonlyMap<string, unknown> | undefined;
+  private added = false;
 
   /** A result that read no status drops the last one: a stale queue length would be a lie on a dashboard. */
   observe(checkId: string, result: ProbeResult): void {
-    if (result.fpmPool) this.byCheck.set(checkId, result.fpmPool);
+    if (result.fpmPool) {
+      if (!this.added && !this.byCheck.has(checkId)) this.added = true;
+      this.byCheck.set(checkId, result.fpmPool);
+    }
     else if (this.byCheck.size && this.byCheck.has(checkId)) this.byCheck.delete(checkId);
   }
 
@@ -26,8 +32,16 @@ export class FpmPoolReadings {
     return undefined;
   }
 
-  /** Forgets checks a reload removed. */
+  /**
+   * Forgets checks a reload removed. Called at every scrape, it walks the
+   * readings only when there can be one to drop: the checks are another
+   * model's (a reload), or a check read its first status since (one in
+   * flight across a reload, its check gone).
+   */
   keepOnly(checks: ReadonlyMap<string, unknown>): void {
+    if (checks === this.prunedFor && !this.added) return;
+    this.prunedFor = checks;
+    this.added = false;
     for (const id of this.byCheck.keys()) if (!checks.has(id)) this.byCheck.delete(id);
   }
 }

@@ -6,9 +6,12 @@ import { registerStateGauges, type MetricsSources } from './state-gauges.js';
 import { FpmPoolReadings } from './fpm-pool-readings.js';
 import { registerFpmGauges } from './fpm-gauges.js';
 import type { ProbeOutcome } from '../scheduler/job.js';
-import { CHECK_ERROR_REASONS } from '../probes/types.js';
+import { CHECK_ERROR_REASONS, verdictOf, type Verdict } from '../probes/types.js';
 import { stateCode } from '../model/vrrp-event.js';
 import type { SyncDaemonStatus } from '../actuators/ipvs/sync-daemon-keeper.js';
+
+/** The `outcome` label of a verdict: a result that said nothing of the health is neither a success nor a failure. */
+const OUTCOME: Record<Verdict, string> = { up: 'success', down: 'failure', error: 'error', neutral: 'neutral' };
 
 /**
  * rsguard's own registry (no prom-client globals). Label values are bounded:
@@ -36,7 +39,7 @@ export class Metrics {
     );
     this.results = new BoundCounter(
       'rsguard_probe_results_total',
-      'Probe results by kind and outcome (success, failure, or error when the check could not run) and reason ("" on success).',
+      'Probe results by kind and outcome (success, failure, error when the check could not run, neutral when it said nothing of the health) and reason ("" on success).',
       ['kind', 'outcome', 'reason'],
       this.registry,
     );
@@ -115,9 +118,11 @@ export class Metrics {
     let duration = this.durationByKind.get(kind);
     if (!duration) this.durationByKind.set(kind, (duration = this.probeDuration.child(kind)));
     duration.observe(o.result.durationMs / 1000);
-    const outcome = o.result.ok ? 'success' : o.result.error ? 'error' : 'failure';
-    const reason = o.result.ok ? '' : (o.result.error ?? o.result.reason ?? 'error');
-    const key = o.result.ok ? kind : `${kind}|${outcome}|${reason}`;
+    const verdict = verdictOf(o.result);
+    const outcome = OUTCOME[verdict];
+    // A neutral result keeps the reason of an agent not reached (timeout, refused), none for a line without up/down.
+    const reason = verdict === 'up' ? '' : verdict === 'neutral' ? (o.result.reason ?? '') : (o.result.error ?? o.result.reason ?? 'error');
+    const key = verdict === 'up' ? kind : `${kind}|${outcome}|${reason}`;
     let counter = this.resultsByKey.get(key);
     if (!counter) this.resultsByKey.set(key, (counter = this.results.child(kind, outcome, reason)));
     counter.inc();

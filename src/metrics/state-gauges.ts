@@ -71,8 +71,9 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
     collect() {
       this.reset();
       for (const vs of src.health.current.virtualServices) {
-        for (const rs of vs.realServers) {
-          const a = src.pools.admin(vs.key, rs.key);
+        const records = src.pools.serverRecords(vs);
+        for (const [i, rs] of vs.realServers.entries()) {
+          const a = records[i]?.admin;
           if (a) this.set({ vs: vs.name, rs: rs.key, mode: a.mode, source: a.source }, a.at / 1000);
         }
       }
@@ -86,9 +87,10 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       const desired = new Map<string, number>();
       for (const x of p.plan(vs.key)?.members ?? []) if (x.role === 'real') desired.set(x.key, x.weight);
       const series = seriesOf(vs);
+      const records = p.serverRecords(vs);
       vs.realServers.forEach((rs, i) => {
         push(series[i]!.desired, desired.get(rs.key) ?? 0);
-        const applied = p.appliedWeight(vs.key, rs.key);
+        const applied = records[i]?.applied;
         if (applied !== undefined) push(series[i]!.applied, applied);
       });
     }

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { openCheckConn } from '../lib/socket-conn.js';
-import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
-import { Socks4Conn } from '../lib/socks4.js';
 import { agentLine, parseAgentLine, type AgentReply } from './agent-reply.js';
+import { connCheck } from './conn-check.js';
 import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import type { FailureReason, ProbeContext, ProbeResult, ProbeTarget } from './types.js';
@@ -37,41 +35,29 @@ export const agentProbe = defineProbe({
 });
 
 function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
-  return new Promise<ProbeResult>((resolve) => {
-    const startedAt = performance.now();
-    let received: Buffer = Buffer.alloc(0);
-    let settled = false;
-    let conn: CheckConn | undefined;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      deadline.off(onAbort);
-      conn?.reset();
-      resolve(result);
-    };
-    const unchanged = (reason: FailureReason, detail: string) => finish({ ...fail(startedAt, reason, `${detail}: no change`), neutral: true });
-    const onAbort = () => unchanged('timeout', conn?.state === 'open' ? "timed out waiting for the agent's line" : 'agent not reached in time');
-    if (deadline.aborted) return onAbort();
-    deadline.on(onAbort);
-    const handlers: CheckConnHandlers = {
-      connect: () => {
-        if (spec.send) conn!.write(Buffer.from(spec.send, 'latin1'));
-      },
-      data: (chunk) => {
-        // The connections hand over chunks of their own (a copy each). Bounded: agentLine settles by 16 KiB.
-        received = received.length ? Buffer.concat([received, chunk]) : chunk;
-        const l = agentLine(received);
-        if (l.state === 'line') finish(resultOf(parseAgentLine(l.line), startedAt));
-        else if (l.state === 'never') unchanged('protocol', `agent line ignored: ${l.why}`);
-      },
-      end: () => unchanged('protocol', received.length ? `agent closed mid-line: ${snippet(received.toString('latin1'), 60)}` : 'agent closed without a line'),
-      error: (err) => {
-        const c = classifyError(err, deadline);
-        if (c.error) finish(failure(startedAt, c));
-        else unchanged(c.reason, `agent not reached: ${c.detail}`);
+  let received: Buffer = Buffer.alloc(0);
+  return connCheck(target, deadline, (c) => {
+    const unchanged = (reason: FailureReason, detail: string): ProbeResult => ({ ...fail(c.startedAt, reason, `${detail}: no change`), neutral: true });
+    return {
+      timedOut: () => unchanged('timeout', c.conn?.state === 'open' ? "timed out waiting for the agent's line" : 'agent not reached in time'),
+      handlers: {
+        connect: () => {
+          if (spec.send) c.conn!.write(Buffer.from(spec.send, 'latin1'));
+        },
+        data: (chunk) => {
+          // The connections hand over chunks of their own (a copy each). Bounded: agentLine settles by 16 KiB.
+          received = received.length ? Buffer.concat([received, chunk]) : chunk;
+          const l = agentLine(received);
+          if (l.state === 'line') c.finish(resultOf(parseAgentLine(l.line), c.startedAt));
+          else if (l.state === 'never') c.finish(unchanged('protocol', `agent line ignored: ${l.why}`));
+        },
+        end: () => c.finish(unchanged('protocol', received.length ? `agent closed mid-line: ${snippet(received.toString('latin1'), 60)}` : 'agent closed without a line')),
+        error: (err) => {
+          const e = classifyError(err, deadline);
+          c.finish(e.error ? failure(c.startedAt, e) : unchanged(e.reason, `agent not reached: ${e.detail}`));
+        },
       },
     };
-    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
   });
 }
 

@@ -14,7 +14,7 @@ export function caFile(path: string): string {
   return pemFile(path, 'CA');
 }
 
-/** Any PEM file a TLS check reads (CA, client certificate, key, CRL), read once per path until the next reload. */
+/** Any PEM file a TLS check reads (CA, client certificate, key, CRL), read once per path until the next reload, a failure too. */
 export function pemFile(path: string, what: string): string {
   try {
     return read(path);

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { socks4Socket } from '../lib/socks4.js';
+import { connectedSocket } from '../lib/check-socket.js';
 import { connectTls } from './tls-fields.js';
 import type { ProbeTarget } from './types.js';
 
@@ -51,24 +51,10 @@ export class LineSession {
 
   static async open(target: ProbeTarget, signal: AbortSignal, implicitTls?: TlsOptions): Promise<LineSession> {
     // Through a SOCKS4 proxy the session (and its TLS, implicit or STARTTLS) runs over the granted tunnel.
-    const tunnel = target.socks4 ? await socks4Socket(target.socks4, target.host, target.port, signal) : undefined;
-    const socket = implicitTls
-      ? connectTls({ ...(tunnel ? { socket: tunnel } : { host: target.host, port: target.port }), ...tlsConnectOptions(target, implicitTls) })
-      : (tunnel ?? net.connect({ host: target.host, port: target.port }));
-    socket.setNoDelay(true);
+    const socket = await connectedSocket(target.socks4, target.host, target.port, signal, implicitTls ? (base) => connectTls({ ...base, ...tlsConnectOptions(target, implicitTls) }) : undefined);
     const session = new LineSession(socket, signal);
-    if (tunnel && !implicitTls) {
-      // Open already; the greeting may have come behind the grant, and flows now that the session listens.
-      tunnel.resume();
-      return session;
-    }
-    try {
-      await session.until(implicitTls ? 'secureConnect' : 'connect');
-    } catch (err) {
-      // A connect cut short by the deadline must not leave the SYN retrying for two minutes.
-      socket.destroy();
-      throw err;
-    }
+    // A tunnel comes paused; the greeting may have come behind the grant, and flows now that the session listens.
+    socket.resume();
     return session;
   }
 

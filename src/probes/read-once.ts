@@ -6,17 +6,30 @@
  */
 const caches = new Set<Map<string, unknown>>();
 
-/** `read(key)` once per key until the next forgetReadOnce(). A throw is not kept: the next call tries again. */
+/**
+ * `read(key)` once per key until the next forgetReadOnce(). A throw is kept
+ * too, and thrown again: an unreadable file stays unreadable until the admin
+ * fixes it and reloads, and every probe of every round must not try it again.
+ */
 export function readOnce<T>(read: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>();
+  const cache = new Map<string, Read<T>>();
   caches.add(cache as Map<string, unknown>);
   return (key) => {
-    if (cache.has(key)) return cache.get(key) as T;
-    const value = read(key);
-    cache.set(key, value);
-    return value;
+    let r = cache.get(key);
+    if (!r) {
+      try {
+        r = { value: read(key) };
+      } catch (err) {
+        r = { failed: err };
+      }
+      cache.set(key, r);
+    }
+    if ('failed' in r) throw r.failed;
+    return r.value;
   };
 }
+
+type Read<T> = { value: T } | { failed: unknown };
 
 /** Drops what every readOnce cache holds. */
 export function forgetReadOnce(): void {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { caFile } from './ca-file.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { offAbort as offAbortOf, onAbort as onAbortOf, type Abortable } from '../lib/deadline.js';
-import { socks4Socket } from '../lib/socks4.js';
+import { connectedSocket, type TlsBase } from '../lib/check-socket.js';
 import { compiled, regexField } from './regex-cache.js';
 import { connectTls, tlsExtraFields, tlsFiles, type TlsExtra } from './tls-fields.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
@@ -145,46 +145,26 @@ class Conn {
 async function open(target: ProbeTarget, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec, signal: Abortable): Promise<Conn> {
   const host = step.host ?? target.host;
   const port = step.port ?? target.port;
-  const tunnel = target.socks4 ? await socks4Socket(target.socks4, host, port, signal) : undefined;
-  let socket: net.Socket;
-  if (step.tls) {
-    const named = step.tlsServerName ?? spec.tlsServerName;
-    const sni = named === false || (named === undefined && net.isIP(host)) ? undefined : (named ?? host);
-    // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
-    const verifyName = sni ?? spec.tlsVerifyHost ?? host;
-    socket = connectTls({
-      ...(tunnel ? { socket: tunnel } : { host, port }),
-      ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
-      // Node sends the host name as SNI unless told otherwise.
-      ...(sni === undefined ? { servername: '' } : {}),
-      rejectUnauthorized: spec.tlsVerify ?? true,
-      ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
-      ...tlsFiles(spec),
-      ...(step.alpn ? { ALPNProtocols: step.alpn } : {}),
-      checkServerIdentity: (_h, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
-    });
-  } else socket = tunnel ?? net.connect({ host, port });
-  socket.setNoDelay(true);
-  const conn = new Conn(socket, spec.maxBytes);
   // Through a SOCKS4 proxy each connect step is a granted tunnel: TLS on top of it, or open already.
-  if (tunnel && !step.tls) return conn;
-  const event = step.tls ? 'secureConnect' : 'connect';
-  return new Promise<Conn>((resolve, reject) => {
-    const done = (err?: Error) => {
-      offAbortOf(signal, onAbort);
-      socket.off(event, onConnect);
-      socket.off('error', done);
-      if (err) {
-        socket.destroy();
-        reject(err);
-      } else resolve(conn);
-    };
-    const onAbort = () => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    const onConnect = () => done();
-    if (signal.aborted) return onAbort();
-    onAbortOf(signal, onAbort);
-    socket.once(event, onConnect);
-    socket.once('error', done);
+  const socket = await connectedSocket(target.socks4, host, port, signal, step.tls ? (base) => tlsClient(base, host, step, spec) : undefined);
+  return new Conn(socket, spec.maxBytes);
+}
+
+function tlsClient(base: TlsBase, host: string, step: Extract<TcpStep, { step: 'connect' }>, spec: StepsSpec): tls.TLSSocket {
+  const named = step.tlsServerName ?? spec.tlsServerName;
+  const sni = named === false || (named === undefined && net.isIP(host)) ? undefined : (named ?? host);
+  // The SNI name sent is the one verified (HAProxy's ssl_sock_srv_verifycbk), else verifyHost or the address.
+  const verifyName = sni ?? spec.tlsVerifyHost ?? host;
+  return connectTls({
+    ...base,
+    ...(sni && !net.isIP(sni) ? { servername: sni } : {}),
+    // Node sends the host name as SNI unless told otherwise.
+    ...(sni === undefined ? { servername: '' } : {}),
+    rejectUnauthorized: spec.tlsVerify ?? true,
+    ...(spec.tlsCa ? { ca: caFile(spec.tlsCa) } : {}),
+    ...tlsFiles(spec),
+    ...(step.alpn ? { ALPNProtocols: step.alpn } : {}),
+    checkServerIdentity: (_h, cert) => (verifyName === false ? undefined : tls.checkServerIdentity(verifyName, cert)),
   });
 }
 

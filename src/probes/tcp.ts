@@ -3,9 +3,7 @@ import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
-import { openCheckConn } from '../lib/socket-conn.js';
-import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
-import { Socks4Conn } from '../lib/socks4.js';
+import { connCheck } from './conn-check.js';
 import { runSteps, stepsError, tcpStep, tcpTlsFields } from './tcp-steps.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
@@ -48,38 +46,25 @@ export const tcpProbe = defineProbe({
 });
 
 function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
-  return new Promise<ProbeResult>((resolve) => {
-    const startedAt = performance.now();
-    const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
-    let received = '';
-    let receivedBytes = 0;
-    let settled = false;
-    let conn: CheckConn | undefined;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      deadline.off(onAbort);
-      conn?.reset();
-      resolve(result);
-    };
-    const onAbort = () => finish(fail(startedAt, 'timeout', wantsReply && conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'));
-    if (deadline.aborted) return onAbort();
-    deadline.on(onAbort);
-    const handlers: CheckConnHandlers = {
+  const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
+  let received = '';
+  let receivedBytes = 0;
+  return connCheck(target, deadline, (c) => ({
+    timedOut: () => fail(c.startedAt, 'timeout', wantsReply && c.conn?.state === 'open' ? 'timed out waiting for reply' : 'timed out'),
+    handlers: {
       connect: () => {
-        if (spec.send !== undefined) conn!.write(spec.send);
-        if (!wantsReply) finish(pass(startedAt, 'connected'));
+        if (spec.send !== undefined) c.conn!.write(spec.send);
+        if (!wantsReply) c.finish(pass(c.startedAt, 'connected'));
       },
       data: (chunk) => {
         receivedBytes += chunk.length;
         received += chunk.toString('latin1');
         const matched = spec.expect !== undefined ? received.includes(spec.expect) : compiled(spec.expectRegex!).test(received);
-        if (matched) return finish(pass(startedAt, `reply matched: ${snippet(received, 60)}`));
-        if (receivedBytes >= spec.maxBytes) finish(fail(startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
+        if (matched) return c.finish(pass(c.startedAt, `reply matched: ${snippet(received, 60)}`));
+        if (receivedBytes >= spec.maxBytes) c.finish(fail(c.startedAt, 'body', `no match in first ${spec.maxBytes} bytes`));
       },
-      end: () => finish(fail(startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
-      error: (err) => finish(failure(startedAt, classifyError(err, deadline))),
-    };
-    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
-  });
+      end: () => c.finish(fail(c.startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
+      error: (err) => c.finish(failure(c.startedAt, classifyError(err, deadline))),
+    },
+  }));
 }

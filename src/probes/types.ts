@@ -74,6 +74,7 @@ export interface ProbeResult {
    * The check ran but says nothing of the server's health (HAProxy agent:
    * a line without up/down, or an agent not reached): no counter, window slot
    * or flap sample moves, the last state holds. Its weight and admin asks apply.
+   * `ok` then says nothing either: read the result through verdictOf.
    */
   neutral?: boolean;
   /**
@@ -93,10 +94,12 @@ export interface ProbeResult {
   passive?: 'fail-check' | 'sudden-death' | 'mark-down';
 }
 
-export type Verdict = 'up' | 'down' | 'error';
+/** `neutral`: the check ran and said nothing of the health (ProbeResult.neutral): neither a pass nor a failure. */
+export type Verdict = 'up' | 'down' | 'error' | 'neutral';
 
+/** What a result says of the server: every reader that counts or shows results goes by it, not by `ok` alone. */
 export function verdictOf(r: ProbeResult): Verdict {
-  return r.ok ? 'up' : r.error ? 'error' : 'down';
+  return r.error ? 'error' : r.neutral ? 'neutral' : r.ok ? 'up' : 'down';
 }
 
 /** Where a probe connects. `vip`/`vport` are set only for kinds that need them (exec). */

@@ -7,7 +7,7 @@ import type { CheckError, LastCheck } from '../state/check-state.js';
 import { stateType } from '../state/check-state.js';
 import type { CheckDef, Model, RealServerDef } from '../model/model.js';
 import type { BalancerStatus } from '../actuators/reconciler.js';
-import type { AdminState } from '../engine/server-table.js';
+import type { AdminState, ServerRecord } from '../engine/server-table.js';
 import type { UnresolvedView } from '../engine/unresolved-servers.js';
 import type { LeftAlone } from '../actuators/actuator.js';
 import type { PoolPlan } from '../planner/pool-plan.js';
@@ -37,11 +37,14 @@ export interface PoolReader {
   drained(vsKey: string): ReadonlySet<string>;
   heldBySafetyValve(vsKey: string): ReadonlySet<string>;
   balancerStatus(): BalancerStatus;
-  appliedWeight(vsKey: string, memberKey: string): number | undefined;
   leftAlone(vsKey: string): LeftAlone | undefined;
-  /** An operator's drain or maintenance on the server, if any. */
-  admin(vsKey: string, rsKey: string): AdminState | null;
+  /** A service's real servers' records (hold, weight last applied) in `vs.realServers`' order: one look-up per
+   * service, not a key built and looked up per server at every request. */
+  serverRecords(vs: VirtualServiceDef): ReadonlyArray<ServerHolds | undefined>;
 }
+
+/** What the read side takes of a server's record. */
+export type ServerHolds = Pick<ServerRecord, 'admin' | 'applied'>;
 
 /** An admin state as /api/status shows it. */
 export interface AdminJson {
@@ -96,7 +99,8 @@ export interface StatusDocument {
 }
 
 export interface LastCheckJson {
-  ok: boolean;
+  /** null: the check said nothing of the health (an agent with no up/down word, or not reached). */
+  ok: boolean | null;
   at: string;
   durationMs: number;
   detail: string;
@@ -195,7 +199,8 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
   // A map per service, not a search per server (quadratic in a service's servers, at every status document).
   const members = new Map<string, PoolMember>();
   for (const m of plan?.members ?? []) if (m.role === 'real') members.set(m.key, m);
-  const realServers: RealServerStatus[] = vs.realServers.map((rs) => {
+  const records = pools.serverRecords(vs);
+  const realServers: RealServerStatus[] = vs.realServers.map((rs, i) => {
     const view = monitor.server(rs);
     const member = members.get(rs.key);
     const passive = extra.passive?.(vs.key, rs.key);
@@ -207,7 +212,7 @@ function vsStatus(vs: VirtualServiceDef, monitor: HealthReader, pools: PoolReade
       configuredWeight: rs.weight,
       inPool: member !== undefined,
       drained: drained.has(rs.key),
-      admin: adminJson(pools.admin(vs.key, rs.key)),
+      admin: adminJson(records[i]?.admin ?? null),
       heldBySafetyValve: held.has(rs.key),
       forwarding: rs.forwarding,
       state: view.state,

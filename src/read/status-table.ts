@@ -37,7 +37,7 @@ export function renderStatusTable(doc: StatusDocument, opts: { color?: boolean }
       const last = rs.checkError
         ? `CHECK ERROR (${rs.checkError.reason}) ${rs.checkError.detail}; ${rs.state === 'unknown' ? 'not in the pool until it resolves' : 'state held'}`
         : rs.lastCheck
-          ? `${rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
+          ? `${rs.lastCheck.ok === null ? 'no change' : rs.lastCheck.ok ? 'ok' : 'FAIL'} ${rs.lastCheck.durationMs.toFixed(1)}ms ${rs.lastCheck.detail}`
           : 'pending';
       const via = rs.tracks ? ` (via ${rs.tracks})` : '';
       // An operator's hold comes first: it, not the checks, is why the weight is what it is.

@@ -12,7 +12,8 @@ export type Health = 'up' | 'down';
 export type StateType = 'soft' | 'hard';
 
 export interface LastCheck {
-  ok: boolean;
+  /** null: the check ran and said nothing of the health (a neutral result), neither a pass nor a failure. */
+  ok: boolean | null;
   at: number;
   durationMs: number;
   detail: string;
@@ -106,7 +107,7 @@ export function applyCheckError(prev: CheckState, result: ProbeResult & { error:
  * the check did run: it is the last check seen, and ends a run of errors.
  */
 function applyNeutral(prev: CheckState, result: ProbeResult, now: number): { next: CheckState; transitions: CheckTransitions } {
-  const lastCheck: LastCheck = { ok: result.ok, at: now, durationMs: result.durationMs, detail: result.detail };
+  const lastCheck: LastCheck = { ok: null, at: now, durationMs: result.durationMs, detail: result.detail };
   if (result.reason) lastCheck.reason = result.reason;
   return { next: { ...prev, lastCheck, results: prev.results + 1, checkError: null }, transitions: prev.checkError ? { error: 'stop' } : {} };
 }

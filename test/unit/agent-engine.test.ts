@@ -152,6 +152,43 @@ describe("the agent's drain, maint and ready: holds of source agent", () => {
     keeper.onReload(next, 0);
     assert.equal(monitor.serverRecord(next.virtualServices[0]!.key, '10.0.0.2:80')!.admin, null);
   });
+
+  it('a server removed and added back keeps no old agent ask, even when another service still runs that agent check', () => {
+    // 10.0.0.2:80 in two services shares the agent check on 9000; in web it also has one on 9001.
+    const twoServices = (inWeb: boolean) =>
+      loadYamlText(
+        'agent.yaml',
+        `global: { checkDefaults: { interval: 1s, fall: 1, rise: 1 } }
+virtualServices:
+  - name: web
+    address: 10.0.0.1:80
+    realServers:
+      - { address: 10.0.0.3:80, checks: [{ kind: tcp }] }
+${inWeb ? '      - { address: 10.0.0.2:80, checks: [{ kind: agent, port: 9000 }, { kind: agent, port: 9001 }] }' : ''}
+  - name: api
+    address: 10.0.0.1:81
+    realServers:
+      - { address: 10.0.0.2:80, checks: [{ kind: agent, port: 9000 }] }
+`,
+      );
+    const first = twoServices(true);
+    const { monitor, keeper } = setup(first);
+    keeper.start();
+    const agent = (port: number) => [...first.checks.values()].find((c) => c.kind === 'agent' && c.target.port === port)!.id;
+    const web = first.virtualServices[0]!.key;
+    monitor.apply(agent(9000), result({ admin: 'maint', neutral: true, detail: 'agent says maint' }), 1);
+    assert.equal(monitor.serverRecord(web, '10.0.0.2:80')!.admin?.mode, 'maint');
+    for (const m of [twoServices(false), twoServices(true)]) {
+      monitor.reload(m);
+      keeper.onReload(m, 0);
+    }
+    assert.equal(monitor.serverRecord(web, '10.0.0.2:80')!.admin, null, 'added back: starts clean');
+    // Its other agent asks a drain: that is all it asked since it came back (the old maint of 9000 is not its own).
+    monitor.apply(agent(9001), result({ admin: 'drain', neutral: true, detail: 'agent says drain' }), 2);
+    assert.deepEqual([monitor.serverRecord(web, '10.0.0.2:80')!.admin?.mode, monitor.serverRecord(web, '10.0.0.2:80')!.admin?.reason], ['drain', 'agent says drain']);
+    monitor.apply(agent(9001), result({ admin: 'ready', neutral: true }), 3);
+    assert.equal(monitor.serverRecord(web, '10.0.0.2:80')!.admin, null);
+  });
 });
 
 describe('a tracking server runs its own agent checks', () => {

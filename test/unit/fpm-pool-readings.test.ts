@@ -31,4 +31,27 @@ describe('php-fpm pool readings for the gauges', () => {
     assert.equal(r.forServer(rs('old')), undefined);
     assert.equal(r.forServer(rs('kept'))?.listenQueue, 4);
   });
+  it('prunes once per model, not at every scrape; a reading that comes after the prune for a removed check still goes', () => {
+    const r = new FpmPoolReadings();
+    let lookups = 0;
+    const checks = new (class extends Map<string, unknown> {
+      override has(k: string) {
+        lookups++;
+        return super.has(k);
+      }
+    })([['a', {}], ['b', {}]]);
+    r.observe('a', { ok: true, durationMs: 1, detail: '', fpmPool: pool(1) });
+    r.observe('b', { ok: true, durationMs: 1, detail: '', fpmPool: pool(2) });
+    r.keepOnly(checks);
+    const once = lookups;
+    for (let i = 0; i < 10; i++) r.keepOnly(checks);
+    r.observe('a', { ok: true, durationMs: 1, detail: '', fpmPool: pool(3) });
+    r.keepOnly(checks);
+    assert.equal(lookups, once, 'no walk while nothing can be dropped');
+    // A result in flight across the reload, of a check the model no longer has.
+    r.observe('gone', { ok: true, durationMs: 1, detail: '', fpmPool: pool(9) });
+    r.keepOnly(checks);
+    assert.equal(r.forServer(rs('gone')), undefined);
+    assert.equal(r.forServer(rs('a'))?.listenQueue, 3);
+  });
 });

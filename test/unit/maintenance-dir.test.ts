@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { importLdirectord } from '../../src/config/import/ldirectord.js';
+import { ReverseNames, REVERSE_NEGATIVE_TTL_MS, REVERSE_TTL_MS } from '../../src/lib/reverse-names.js';
 import { maintenanceNames, watchMaintenanceDir } from '../../src/maintenance-dir.js';
 import type { Model } from '../../src/model/model.js';
 import type { ServerRecord } from '../../src/engine/server-table.js';
@@ -50,5 +51,50 @@ describe("ldirectord's maintenancedir", () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(calls.length, 1, 'once, not every round');
     stop();
+  });
+
+  it('reverse names expire: a server renamed in DNS is found by its new name after the TTL, not never', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-maintdir-'));
+    try {
+      writeFileSync(path.join(dir, 'web-new'), '');
+      const record = { vs: { key: 'tcp:10.0.0.1:80' }, rs: { key: '10.0.0.2:80', host: '10.0.0.2', port: 80 }, admin: null } as unknown as ServerRecord;
+      const calls: unknown[][] = [];
+      const target = { setAdmin: (...a: unknown[]) => void calls.push(a) };
+      const model = { global: { maintenanceDir: dir } } as unknown as Model;
+      let now = 0;
+      let ptr = 'web-old.example.com';
+      const names = new ReverseNames(async () => ptr, () => now);
+      let tick: (() => void) | undefined;
+      const timers = { setTimeout: (f: () => void) => ((tick = f), 1), clearTimeout() {} };
+      const settle = () => new Promise((r) => setTimeout(r, 20));
+      const stop = watchMaintenanceDir(() => model, () => [record], target as never, { warn() {}, info() {} }, 1000, timers, names);
+      await settle();
+      ptr = 'web-new.example.com';
+      now = REVERSE_TTL_MS - 1;
+      tick!();
+      await settle();
+      assert.equal(calls.length, 0, 'the old name is still kept');
+      now = REVERSE_TTL_MS;
+      tick!();
+      await settle();
+      assert.deepEqual(calls.map((c) => c.slice(0, 4)), [['tcp:10.0.0.1:80', '10.0.0.2:80', 'maint', true]]);
+      stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reverse names: one query per address however many ask at once; no name is asked again sooner; expired entries go', async () => {
+    const asked: string[] = [];
+    let now = 0;
+    const names = new ReverseNames(async (ip) => (asked.push(ip), ip === '10.0.0.9' ? undefined : `h-${ip}`), () => now);
+    assert.deepEqual(await Promise.all([names.get('10.0.0.2'), names.get('10.0.0.2'), names.get('10.0.0.9')]), ['h-10.0.0.2', 'h-10.0.0.2', undefined]);
+    now = REVERSE_NEGATIVE_TTL_MS;
+    await names.get('10.0.0.2');
+    await names.get('10.0.0.9');
+    assert.deepEqual(asked, ['10.0.0.2', '10.0.0.9', '10.0.0.9']);
+    now = REVERSE_NEGATIVE_TTL_MS + REVERSE_TTL_MS;
+    await names.get('10.0.0.3');
+    assert.equal(names.size, 1, 'the others expired and went');
   });
 });

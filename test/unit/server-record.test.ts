@@ -111,6 +111,24 @@ describe('one record per real server, rebuilt on reload', () => {
     await keeper.stop();
   });
 
+  it("the read side takes a service's holds and applied weights from its records in one look-up, following reloads", async () => {
+    const first = model([2, 3]);
+    const { monitor, keeper, reload } = setup(first);
+    keeper.start();
+    await settle();
+    keeper.setDrain(WEB, '10.0.0.3:80', true, null);
+    await settle();
+    const vs = first.virtualServices[0]!;
+    // The table's own array: no key built per server, no allocation per request.
+    assert.equal(keeper.serverRecords(vs), monitor.table.service(WEB)!.servers);
+    assert.deepEqual(keeper.serverRecords(vs).map((r) => [r?.admin?.mode ?? null, r?.applied]), [[null, 1], ['drain', 0]]);
+    // The model a reader still holds while a reload is half done: by key, in that model's order.
+    await reload(model([3, 4]));
+    assert.deepEqual(keeper.serverRecords(vs).map((r) => r?.admin?.mode ?? null), [null, 'drain']);
+    assert.equal(keeper.serverRecords(vs)[0], undefined, 'a server the table no longer holds');
+    await keeper.stop();
+  });
+
   it('a server removed while flapping and added back gets its DOWN and UP mails again', async () => {
     const first = model([2, 3]);
     const { monitor, events, reload } = setup(first);

@@ -19,9 +19,8 @@ function pools(drained: Record<string, string[]> = {}): PoolReader {
     drained: (vs) => new Set(drained[vs] ?? []),
     heldBySafetyValve: () => new Set(),
     balancerStatus: () => ({ kind: 'none', ok: true, lastError: null, lastReconcileAt: null, problems: [] }),
-    appliedWeight: () => undefined,
     leftAlone: () => undefined,
-    admin: () => null,
+    serverRecords: () => [],
   };
 }
 const noVrrp = { vrrp: () => [] };

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { z } from 'zod';
 import type { BalancerDef, VrrpInstanceDef } from '../../model/model.js';
 import { duration, parseDuration } from '../../lib/duration.js';
@@ -10,28 +9,26 @@ import type { ForeignServers } from './ipvs-diff.js';
 import { ipvsServerFields, ipvsServiceFields, optionProblems } from './ipvs-options.js';
 import type { IpvsTimeouts } from './ipvs-table.js';
 import type { SyncDaemonDef } from './sync-daemon.js';
+import { IFNAME_MAX, isMulticast, LVS_MAX_TIMEOUT_SEC, SYNC_DAEMON_RANGES } from './ipvs-limits.js';
 
-/** ip_vs.h IP_VS_IFNAME_MAXLEN (16, with its NUL); keepalived refuses a longer name ("interface name too long"). */
-const IFNAME_MAX = 15;
-/** keepalived global_parser.c: lvs_timeouts values are read up to LVS_MAX_TIMEOUT (86400 * 31 s). */
-const MAX_TIMEOUT_SEC = 86400 * 31;
+const range = ([min, max]: readonly [number, number]) => z.number().int().min(min).max(max);
 
 const timeoutSec = z
   .number()
   .int()
   .min(1)
-  .max(MAX_TIMEOUT_SEC)
+  .max(LVS_MAX_TIMEOUT_SEC)
   .or(z.string())
   .transform((v, ctx) => {
     const ms = parseDuration(v);
-    if (ms === undefined || ms % 1000 !== 0 || ms < 1000 || ms > MAX_TIMEOUT_SEC * 1000) {
-      ctx.addIssue({ code: 'custom', message: `expected whole seconds from 1s to ${MAX_TIMEOUT_SEC}s (ipvsadm --set counts seconds), got ${JSON.stringify(v)}` });
+    if (ms === undefined || ms % 1000 !== 0 || ms < 1000 || ms > LVS_MAX_TIMEOUT_SEC * 1000) {
+      ctx.addIssue({ code: 'custom', message: `expected whole seconds from 1s to ${LVS_MAX_TIMEOUT_SEC}s (ipvsadm --set counts seconds), got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return ms / 1000;
   });
 
-const multicast = z.string().refine((a) => (net.isIPv4(a) && Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239) || (net.isIPv6(a) && /^ff/i.test(a)), { message: 'must be a multicast address (224.0.0.0/4 or ff00::/8)' });
+const multicast = z.string().refine(isMulticast, { message: 'must be a multicast address (224.0.0.0/4 or ff00::/8)' });
 
 const syncDaemonSchema = z
   .object({
@@ -40,10 +37,10 @@ const syncDaemonSchema = z
     /** The VRRP instance whose transitions decide master or backup (keepalived reports them: rsguard notify, notify_fifo). */
     vrrpInstance: z.string().min(1),
     /** Default: the instance's virtualRouterId (keepalived's default), which the vrrp section must then give. */
-    syncId: z.number().int().min(0).max(255).optional(),
-    maxLen: z.number().int().min(1).max(65535 - 20 - 8).optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-    ttl: z.number().int().min(1).max(255).optional(),
+    syncId: range(SYNC_DAEMON_RANGES.syncId).optional(),
+    maxLen: range(SYNC_DAEMON_RANGES.maxLen).optional(),
+    port: range(SYNC_DAEMON_RANGES.port).optional(),
+    ttl: range(SYNC_DAEMON_RANGES.ttl).optional(),
     group: multicast.optional(),
   })
   .strict();

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import type { KaNode } from './keepalived-parser.js';
 import { tolerate, type KaSink } from './keepalived-sink.js';
+import { IFNAME_MAX, isMulticast, LVS_MAX_TIMEOUT_SEC, SYNC_DAEMON_RANGES } from '../../actuators/ipvs/ipvs-limits.js';
+import type { SyncDaemonDef } from '../../actuators/ipvs/sync-daemon.js';
 
 /**
  * global_defs `lvs_timeouts` and `lvs_sync_daemon` as keepalived 2.2.7
@@ -8,8 +10,6 @@ import { tolerate, type KaSink } from './keepalived-sink.js';
  * word is logged and skipped, the rest of the line still counts.
  */
 
-/** global_data.h LVS_MAX_TIMEOUT. */
-const LVS_MAX_TIMEOUT = 86400 * 31;
 
 /** read_unsigned_strvec: decimal digits in [min, max], else undefined. */
 function unsigned(word: string | undefined, min: number, max: number): number | undefined {
@@ -39,7 +39,7 @@ export function lvsTimeouts(n: KaNode, sink: KaSink, into: LvsTimeouts): void {
       tolerate(sink, n, `No value specified for lvs_timeout ${w} - ignoring`);
       continue;
     }
-    const v = unsigned(n.args[i + 1], 0, LVS_MAX_TIMEOUT);
+    const v = unsigned(n.args[i + 1], 0, LVS_MAX_TIMEOUT_SEC);
     if (v === undefined) tolerate(sink, n, `Invalid lvs_timeout ${w} (${n.args[i + 1]}) - ignoring`);
     else if (v === 0) delete into[key];
     else into[key] = v;
@@ -47,15 +47,9 @@ export function lvsTimeouts(n: KaNode, sink: KaSink, into: LvsTimeouts): void {
   }
 }
 
-export interface LvsSyncDaemon {
+/** The sync daemon as the line gives it: the balancer's settings, any of them but the interface possibly left out. */
+export interface LvsSyncDaemon extends Pick<SyncDaemonDef, 'interface'>, Partial<Omit<SyncDaemonDef, 'interface'>> {
   node: KaNode;
-  interface: string;
-  vrrpInstance?: string;
-  syncId?: number;
-  maxLen?: number;
-  port?: number;
-  ttl?: number;
-  group?: string;
 }
 
 /** `lvs_sync_daemon IF [inst] VRRP_INSTANCE [id N] [maxlen M] [port P] [ttl T] [group G]`; the old form `IF INSTANCE SYNCID` too. */
@@ -69,8 +63,7 @@ export function lvsSyncDaemon(n: KaNode, sink: KaSink, already: LvsSyncDaemon | 
     tolerate(sink, n, 'lvs_sync_daemon requires interface');
     return undefined;
   }
-  // IP_VS_IFNAME_MAXLEN is 16 with the NUL.
-  if (a[0]!.length >= 16) {
+  if (a[0]!.length > IFNAME_MAX) {
     tolerate(sink, n, `lvs_sync_daemon interface name '${a[0]}' too long - ignoring`);
     return undefined;
   }
@@ -92,16 +85,17 @@ export function lvsSyncDaemon(n: KaNode, sink: KaSink, already: LvsSyncDaemon | 
       i++;
       continue;
     }
-    const numeric: Record<string, [keyof LvsSyncDaemon, number, number, string]> = {
-      id: ['syncId', 0, 255, 'Invalid syncid (%) - defaulting to vrid'],
-      maxlen: ['maxLen', 1, 65535 - 20 - 8, 'Invalid lvs_sync_daemon maxlen (%) - ignoring'],
-      port: ['port', 1, 65535, 'Invalid lvs_sync_daemon port (%) - ignoring'],
-      ttl: ['ttl', 1, 255, 'Invalid lvs_sync_daemon ttl (%) - ignoring'],
+    const numeric: Record<string, [keyof typeof SYNC_DAEMON_RANGES, string]> = {
+      id: ['syncId', 'Invalid syncid (%) - defaulting to vrid'],
+      maxlen: ['maxLen', 'Invalid lvs_sync_daemon maxlen (%) - ignoring'],
+      port: ['port', 'Invalid lvs_sync_daemon port (%) - ignoring'],
+      ttl: ['ttl', 'Invalid lvs_sync_daemon ttl (%) - ignoring'],
     };
     if (numeric[w]) {
-      const [key, min, max, bad] = numeric[w];
+      const [key, bad] = numeric[w];
       const text = value(i, w);
       if (text === undefined) continue;
+      const [min, max] = SYNC_DAEMON_RANGES[key];
       const v = unsigned(text, min, max);
       if (v === undefined) tolerate(sink, n, bad.replace('%', text));
       else (out as unknown as Record<string, number>)[key] = v;
@@ -112,7 +106,7 @@ export function lvsSyncDaemon(n: KaNode, sink: KaSink, already: LvsSyncDaemon | 
       const text = value(i, w);
       if (text === undefined) continue;
       if (!net.isIP(text)) tolerate(sink, n, `Invalid lvs_sync_daemon group (${text}) - ignoring`);
-      else if ((net.isIPv4(text) && !(Number(text.split('.')[0]) >= 224 && Number(text.split('.')[0]) <= 239)) || (net.isIPv6(text) && !/^ff/i.test(text))) tolerate(sink, n, `lvs_sync_daemon group address ${text} is not multicast - ignoring`);
+      else if (!isMulticast(text)) tolerate(sink, n, `lvs_sync_daemon group address ${text} is not multicast - ignoring`);
       else out.group = text;
       i++;
       continue;
@@ -123,7 +117,7 @@ export function lvsSyncDaemon(n: KaNode, sink: KaSink, already: LvsSyncDaemon | 
       continue;
     }
     if (i === 2) {
-      const v = unsigned(w, 0, 255);
+      const v = unsigned(w, SYNC_DAEMON_RANGES.syncId[0], SYNC_DAEMON_RANGES.syncId[1]);
       if (v === undefined) tolerate(sink, n, `Invalid syncid (${w}) - defaulting to vrid`);
       else {
         tolerate(sink, n, 'Please use keyword "id" before lvs_sync_daemon SYNCID');
