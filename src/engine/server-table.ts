@@ -130,11 +130,16 @@ export class ServerTable {
       for (const rs of vs.realServers) {
         const key = serverKey(vs.key, rs.key);
         const old = this.servers.get(key);
+        const h = health(rs, old);
         const record: ServerRecord = {
           vs,
           rs,
           ref: { vs: vs.key, vsName: vs.name, rs: rs.key },
-          ...health(rs, old),
+          hardState: h.hardState,
+          hardSince: h.hardSince,
+          downCheck: h.downCheck,
+          downReason: h.downReason,
+          flapping: h.flapping,
           admin: old?.admin ?? null,
           heldSince: old?.heldSince ?? null,
           effective: old?.effective,
