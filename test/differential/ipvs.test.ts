@@ -119,8 +119,16 @@ function refusalText(tool: Job['tool'], r: JobResult): string {
 
 const fmt = (t: string | null) => (t === null ? '(not read)' : t.trim() === '' ? '(empty table)' : t.trim());
 
+// Bounds: each phase waits for the table to stay the same stableSec, at most maxPhaseSec; the guest at most totalSec.
+// One config alone still gets its two phases at their bounds (a big one's first phase can take startSec).
+function limitsFor(cases: number) {
+  const phases = { slots: 3, stableSec: 8, startSec: 240, changeSec: 60, maxPhaseSec: 360 };
+  return { ...phases, totalSec: Math.min(3600, 120 + Math.max(Math.ceil(cases / 3) * 200, phases.startSec + phases.changeSec + 4 * phases.stableSec)) };
+}
+
 describe('keepalived and ldirectord against rsguard on the same config (real IPVS, QEMU guest)', () => {
   const cases = collect();
+  const limits = limitsFor(cases.length);
   let out: string;
   const byName = new Map<string, JobResult>();
   let stopped = '';
@@ -136,10 +144,6 @@ describe('keepalived and ldirectord against rsguard on the same config (real IPV
     out = mkdtempSync(path.join(tmpdir(), 'rsguard-diff-vm-'));
     mkdirSync(path.join(out, 'cases'));
     for (const c of cases) writeFileSync(path.join(out, c.file), c.text);
-    // Bounds: each phase waits for the table to stay the same stableSec, at most maxPhaseSec; the guest at most totalSec.
-    // One config alone still gets its two phases at their bounds (a big one's first phase can take startSec).
-    const phases = { slots: 3, stableSec: 8, startSec: 240, changeSec: 60, maxPhaseSec: 360 };
-    const limits = { ...phases, totalSec: Math.min(3600, 120 + Math.max(Math.ceil(cases.length / 3) * 200, phases.startSec + phases.changeSec + 4 * phases.stableSec)) };
     writeFileSync(path.join(out, 'jobs.json'), JSON.stringify({ jobs: cases.map(({ name, tool, file }) => ({ name, tool, file })), tls: selfSignedCert(['rs.test', '127.0.0.1']), limits }));
     const consoleText = await runInVm(out, `node ${path.join(ROOT, 'dist/test/vm/differential-scenario.js')} /mnt/out`, limits.totalSec + 180);
     const readOut = (name: string) => (existsSync(path.join(out, name)) ? readFileSync(path.join(out, name), 'utf8') : undefined);
@@ -166,8 +170,9 @@ describe('keepalived and ldirectord against rsguard on the same config (real IPV
       rows.push(`${c.name} | ${c.tool} | ${serviceCount(r.orig.up.table)}/${serviceCount(r.rsguard.up.table)} | ${up.equal ? 'yes' : 'no'} | ${down.equal ? 'yes' : 'no'} | ${r.rsguard.exit ? `rsguard exited (${r.rsguard.exit}); ` : ''}${up.first || (down.first ? `(down ${r.victim}) ${down.first}` : '')}`);
     }
     process.stdout.write(`# ${rows.join('\n# ')}\n`);
-    // The guest runs every config in one boot: its own bound (limits.totalSec), not the suite's per-test one.
-  }, { timeout: 2_400_000 });
+    // The guest runs every config in one boot: its own bound (limits.totalSec and the VM's 180 s beyond it), not the
+    // suite's per-test one. A fixed 40 min cut the whole corpus (an hour) off before the guest had written its results.
+  }, { timeout: (limits.totalSec + 300) * 1000 });
   after(() => {
     if (out && !process.env.RSGUARD_DIFF_KEEP) rmSync(out, { recursive: true, force: true });
     else if (out) process.stdout.write(`# kept ${out}\n`);
