@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -82,16 +82,21 @@ describe('reload cost at 10,000 servers and overlapping reloads', () => {
     const ups = events.filter((e) => e.type === 'server-hard' && e.to === 'up');
     assert.deepEqual(ups.map((e) => (e.type === 'server-hard' ? e.server.rs : '')), [], 'a dead server came back with the reload');
 
-    // The older file (10,000 servers, about a second to load) is asked first, the newer (10) once the older's
-    // load has begun. Only meaningful when the older finishes last: then it must be dropped. A loaded box can
-    // start the loader late enough that both read the newer file; then the round is tried again.
+    // The older file (20,000 servers, a few seconds to load) is asked first, the newer (10) once the older's
+    // loader has read it: the loader thread takes about half a second to start, and a fixed wait shorter than
+    // that had both read the newer file. The read is seen by the file's access time (relatime updates it at the
+    // first read after a write); where access times are not kept, after a second. Only meaningful when the older
+    // finishes last: then it must be dropped; otherwise the round is tried again.
     let order: string[] = [];
     for (let attempt = 0; attempt < 3 && order[0] !== 'newer'; attempt++) {
       order = [];
-      writeFileSync(file, config(10_000, api));
+      writeFileSync(file, config(20_000, api));
+      const written = statSync(file).atimeMs;
       const older: Promise<boolean> = daemon.reload().then((ok) => (order.push('older'), ok));
-      await new Promise((r) => setTimeout(r, 300));
-      writeFileSync(file, config(10, api));
+      for (const t0 = Date.now(); statSync(file).atimeMs === written && Date.now() - t0 < 1000; ) await new Promise((r) => setTimeout(r, 5));
+      // Renamed into place, as an editor or a config manager saves: the older's read, maybe still going, keeps its file.
+      writeFileSync(`${file}.new`, config(10, api));
+      renameSync(`${file}.new`, file);
       const newer: Promise<boolean> = daemon.reload().then((ok) => (order.push('newer'), ok));
       assert.deepEqual(await Promise.all([older, newer]), [true, true]);
     }
