@@ -26,6 +26,7 @@ export interface ReloadTargets {
   resolveAgain: { schedule(model: Model): void };
   /** --listen given: the config's listen address is not the one in use. */
   listenFromCommandLine: boolean;
+  mode: 'embedded' | 'distributed';
 }
 
 interface ReloadStep {
@@ -46,7 +47,7 @@ export const RELOAD_STEPS: readonly ReloadStep[] = [
     name: 'settings needing a restart',
     onModel: (t) => (next, previous) => {
       const liveBalancer = takeBalancerLive(t.actuator, previous.balancer, next.balancer);
-      for (const r of restartNeeded(previous, next, { liveBalancer, listenFromCommandLine: t.listenFromCommandLine })) t.log.warn({ setting: r.setting, why: r.why }, 'config change needs a restart');
+      for (const r of restartNeeded(previous, next, { liveBalancer, listenFromCommandLine: t.listenFromCommandLine, mode: t.mode })) t.log.warn({ setting: r.setting, why: r.why }, 'config change needs a restart');
     },
   },
   // A reload is when an admin expects a rotated CA or a new user to be seen.

@@ -13,18 +13,20 @@ export interface RestartOptions {
   liveBalancer?: readonly string[];
   /** --listen on the command line: the config's listen is not the one in use, so its change needs nothing. */
   listenFromCommandLine?: boolean;
+  /** The mode the daemon runs in: a setting only the other mode reads changes nothing. Unknown: every setting is named. */
+  mode?: 'embedded' | 'distributed';
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Read once at start, each by what reads it then; a reload's new value waits for the next start. */
-const AT_START: ReadonlyArray<{ setting: string; of: (m: Model) => unknown; why: string }> = [
+const AT_START: ReadonlyArray<{ setting: string; of: (m: Model) => unknown; why: string; only?: RestartOptions['mode'] }> = [
   { setting: 'notify.email', of: (m) => m.notify.email, why: 'the mailer (SMTP transport, spool) is built once at start' },
   { setting: 'global.listen', of: (m) => m.global.listen, why: 'the HTTP API is bound at start' },
   { setting: 'queue.redis', of: (m) => m.queue.redis, why: 'the queue, the check state store and the leader lease connect at start (embedded or distributed mode is chosen then)' },
-  { setting: 'queue.prefix', of: (m) => m.queue.prefix, why: 'the queue, the check state store and the leader lease keep the prefix they started with' },
-  { setting: 'queue.leaseTime', of: (m) => m.queue.leaseMs, why: 'the leader lease keeps the length it started with' },
-  { setting: 'global.concurrency', of: (m) => m.global.concurrency, why: 'the embedded probe pool is sized at start' },
+  { setting: 'queue.prefix', of: (m) => m.queue.prefix, why: 'the queue, the check state store and the leader lease keep the prefix they started with', only: 'distributed' },
+  { setting: 'queue.leaseTime', of: (m) => m.queue.leaseMs, why: 'the leader lease keeps the length it started with', only: 'distributed' },
+  { setting: 'global.concurrency', of: (m) => m.global.concurrency, why: 'the embedded probe pool is sized at start', only: 'embedded' },
   { setting: 'global.stateFile', of: (m) => m.global.stateFile, why: 'check states and operator holds stay in the file opened at start' },
   { setting: 'global.autoReload', of: (m) => m.global.autoReload, why: 'the config file is watched, or not, from the start' },
 ];
@@ -43,6 +45,7 @@ export function restartNeeded(previous: Model, next: Model, o: RestartOptions = 
   }
   for (const s of AT_START) {
     if (s.setting === 'global.listen' && o.listenFromCommandLine) continue;
+    if (s.only && o.mode && s.only !== o.mode) continue;
     if (!same(s.of(previous), s.of(next))) out.push({ setting: s.setting, why: s.why });
   }
   return out;

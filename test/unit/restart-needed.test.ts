@@ -67,6 +67,15 @@ describe('what a reload needs a restart for', () => {
     }
   });
 
+  it('leaves out what only the other mode reads: the queue prefix and lease in embedded mode, the probe pool in distributed mode', () => {
+    const prefix = { queue: 'prefix: b, leaseTime: 20s' };
+    const pool = { global: 'listen: 127.0.0.1:9100, concurrency: 8, autoReload: false, stateFile: /tmp/a.json' };
+    assert.deepEqual(settings(prefix, { mode: 'embedded' }), []);
+    assert.deepEqual(settings(prefix, { mode: 'distributed' }), ['queue.prefix', 'queue.leaseTime']);
+    assert.deepEqual(settings(pool, { mode: 'distributed' }), []);
+    assert.deepEqual(settings(pool, { mode: 'embedded' }), ['global.concurrency']);
+  });
+
   it('leaves out the balancer settings the actuator took live, and the listen address --listen overrides', () => {
     const two = { balancer: 'kind: ipvs, ipvsadm: ipvsadm, timeout: 2s, cleanStop: false, foreignServers: remove' };
     assert.deepEqual(settings(two), ['balancer.cleanStop', 'balancer.foreignServers']);
