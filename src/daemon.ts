@@ -64,7 +64,8 @@ export interface Daemon {
  * metrics, recent events, pool keeper, notifications (in that order); the
  * pool keeper and the VRRP inputs emit on the same bus; readers (HTTP,
  * metrics, mail bodies) see Monitor and PoolKeeper only through the read
- * interfaces in src/read/.
+ * interfaces in src/read/. What a reload does to each object is one list,
+ * src/reload-steps.ts, built here with the objects it acts on.
  */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
