@@ -28,6 +28,7 @@ export const SLOW: Readonly<Record<string, string>> = {
 export const IN_PROCESS: Readonly<Record<string, string>> = {
   'test/integration/daemon-in-process.test.ts': '0.8 s: startDaemon on an injected clock',
   'test/integration/empty-pool.test.ts': '1.3 s: startDaemon with an empty pool',
+  'test/integration/reload-restart-needed.test.ts': '1.0 s: startDaemon and two reloads (the reload handler list as the daemon builds it)',
   'test/integration/queue-timers.test.ts': '0.4 s: the BullMQ queue on virtual time (Redis)',
   'test/integration/tls-ca.test.ts': '0.8 s: TLS checks against a CA of the test\'s own',
   'test/integration/probe-tcp.test.ts': '0.9 s',

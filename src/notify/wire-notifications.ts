@@ -2,8 +2,8 @@ import type { SentMarks } from './sent-marks.js';
 import type { Model } from '../model/model.js';
 import type { MonitorEvent } from '../engine/events.js';
 import type { Logger } from '../lib/logger.js';
-import type { VrrpTransition } from '../model/vrrp-event.js';
-import { VrrpInputs } from '../vrrp/vrrp-inputs.js';
+import { statusDocument, type HealthReader, type PoolReader, type VrrpReader } from '../read/status-document.js';
+import { renderStatusTable } from '../read/status-table.js';
 import { Mailer } from './mailer.js';
 import { MailSpool } from './mail-spool.js';
 import { Notifier, type NotifierServers } from './notifier.js';
@@ -12,9 +12,6 @@ import { smtpTransport } from './smtp-transport.js';
 
 export interface Notifications {
   onEvent(e: MonitorEvent): void;
-  recordVrrp(t: VrrpTransition): void;
-  /** After a reload: opens, closes or moves the notify_fifo reader to what the config now says. */
-  reconfigure(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** On taking over the leader lease: mail the last leader left unsent (distributed mode). */
@@ -28,12 +25,21 @@ export interface MailMetrics {
   mailPending: { set(n: number): void };
 }
 
+/** What the notifier reads: the running model (health.current), and the status page's readers for a mail's pool table. */
+export interface NotifyReaders {
+  health: HealthReader;
+  pools: PoolReader;
+  vrrp: VrrpReader;
+}
+
 /**
- * Part of the composition root: the mailer (nodemailer), the notifier, and
- * the VRRP inputs, whose transitions go onto the event bus like any other.
+ * Part of the composition root: the mailer (nodemailer) and the notifier.
+ * Each mail carries the pool table as it is when the mail is written.
  */
-export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) => void, metrics: MailMetrics, pools: () => string, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks, leading?: () => boolean): Notifications {
+export function wireNotifications(metrics: MailMetrics, readers: NotifyReaders, servers: NotifierServers, log: Logger, clock: () => number, timers: Timers = realTimers, shared?: SentMarks, leading?: () => boolean): Notifications {
+  const model = (): Model => readers.health.current;
   const email = model().notify.email;
+  const pools = () => renderStatusTable(statusDocument(readers.health, readers.pools, clock(), readers.vrrp));
   const mailer = email
     ? new Mailer(email, smtpTransport(email), new MailSpool(email.spoolDir), pools, log, {
         sent: () => metrics.mailSent.inc(),
@@ -42,21 +48,15 @@ export function wireNotifications(model: () => Model, emit: (e: MonitorEvent) =>
       }, timers, shared, leading)
     : null;
   const notifier = new Notifier(model, servers, mailer, log, clock, timers);
-  const recordVrrp = (t: VrrpTransition) => emit({ type: 'vrrp', at: t.at, transition: t });
-  const vrrp = new VrrpInputs(model, recordVrrp, log, clock, timers);
   return {
     onEvent: (e) => notifier.onEvent(e),
-    recordVrrp,
-    reconfigure: () => vrrp.reconfigure(),
     adopt: async () => {
       await mailer?.adopt();
     },
     async start() {
       if (mailer) await mailer.start();
-      await vrrp.start();
     },
     async stop() {
-      vrrp.stop();
       notifier.close();
       if (mailer) {
         // The stop mail goes out now if it can; what cannot stays spooled for the next start.
