@@ -21,5 +21,5 @@ COPY package.json README.md ./
 COPY docs ./docs
 COPY examples ./examples
 # The heap flags of packaging/rsguard.service (src/process/heap-flags.ts says why).
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "/opt/rsguard/dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=35", "/opt/rsguard/dist/src/cli.js"]
 CMD ["run", "-c", "/etc/rsguard/rsguard.yaml"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=20
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=35
 // Those flags keep the daemon's RSS near its live heap: why, in src/process/heap-flags.ts.
 import { apiCall } from './cli/api-client.js';
 import path from 'node:path';

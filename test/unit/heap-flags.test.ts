@@ -33,7 +33,7 @@ describe('rsguard starts node with its heap flags, wherever it is started from',
   it('a process started without them gets the growing factor at once and is told of the young generation; flags given win', () => {
     const said: object[] = [];
     const r = applyHeapFlags({ info: (obj) => said.push(obj) }, [], '');
-    assert.deepEqual(r, { applied: ['--heap-growing-percent=20'], missing: ['--max-semi-space-size=8'] });
+    assert.deepEqual(r, { applied: ['--heap-growing-percent=35'], missing: ['--max-semi-space-size=8'] });
     assert.deepEqual(said, [{ missing: ['--max-semi-space-size=8'] }]);
     // The admin's own values (command line or NODE_OPTIONS, either spelling): nothing set, nothing said.
     const quiet: object[] = [];
