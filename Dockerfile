@@ -20,5 +20,6 @@ COPY --from=build /opt/rsguard/dist/man ./dist/man
 COPY package.json README.md ./
 COPY docs ./docs
 COPY examples ./examples
-ENTRYPOINT ["node", "/opt/rsguard/dist/src/cli.js"]
+# The heap flags of packaging/rsguard.service (src/process/heap-flags.ts says why).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=35", "/opt/rsguard/dist/src/cli.js"]
 CMD ["run", "-c", "/etc/rsguard/rsguard.yaml"]

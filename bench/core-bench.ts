@@ -3,7 +3,7 @@
 //   its real servers moved onto the farm, bench/config-input.ts): one case, its kind and N, instead of --sizes/--kinds/--rss
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
 //   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
-//   rsguard's node flags: --node-flags "--max-semi-space-size=4"
+//   rsguard's node flags: --node-flags "--max-semi-space-size=4" (default: src/process/heap-flags.ts, as rsguard starts)
 // The core bench: rsguard (embedded mode, a child process) checks N loopback
 // targets served by one nginx, every 1 s. With --vs haproxy (or keepalived,
 // or both: --vs haproxy,keepalived), each checks the same farm with the same
@@ -24,6 +24,7 @@ import { benchConfig } from './config-input.js';
 import { startHaproxy } from './haproxy-peer.js';
 import { startKeepalived } from './keepalived-peer.js';
 import { activeOpens, reexecInPrivateNetns } from './private-netns.js';
+import { HEAP_FLAGS } from '../src/process/heap-flags.js';
 
 if (reexecInPrivateNetns()) process.exit();
 
@@ -43,8 +44,10 @@ const peers = arg('vs', '').split(',').filter(Boolean);
 const repeat = Number(arg('repeat', peers.length ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
 const heapDir = arg('heap-snapshot', '');
-// V8/node flags for rsguard's process (e.g. "--max-semi-space-size=4"), to weigh memory against CPU.
-const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
+// V8/node flags for rsguard's process, to weigh memory against CPU. By default the ones rsguard starts with
+// (the rsguard command, the systemd unit); V8's own: --node-flags "--heap-growing-percent=0" (0: V8's factor,
+// and rsguard leaves a value given alone).
+const nodeFlags = arg('node-flags', HEAP_FLAGS.join(' ')).split(' ').filter(Boolean);
 const allocDir = arg('alloc-prof', '');
 if (allocDir && heapDir) throw new Error('--alloc-prof and --heap-snapshot both signal rsguard with SIGUSR2: use one at a time');
 if (allocDir) {

@@ -33,17 +33,24 @@ const BEAT_OF = [undefined, 'up', 'down', 'failing', 'rising', 'error', 'neutral
 /** Char codes of the wire letters u d f r e n, by beat code. */
 const LETTER_CODE = [0, 117, 100, 102, 114, 101, 110] as const;
 
-// Layout of the one array: beat codes, beat durations (microseconds), then
-// minute slots and hour slots as [slot id, up ms, known ms] triples.
-const CODES_AT = 0;
-const MICROS_AT = CODES_AT + BEATS;
-const MINUTES_AT = MICROS_AT + BEATS;
-const HOURS_AT = MINUTES_AT + 3 * MINUTES;
-const WORDS = HOURS_AT + 3 * HOURS;
+// Layout of the one array, kept small because there is one per real server
+// (10,000 of them held 15 MB at 372 words): a word per beat (its code in the
+// top 3 bits, its duration in 10 µs units below, up to 89 minutes), a word
+// per minute slot (up ms in the high half, known ms in the low half: a minute
+// never holds more than 60,000 ms of either), and two words per hour slot.
+// Which minute (hour) a slot holds follows from the newest one written
+// (newestMinute, newestHour): the slots before it in the ring are the ones
+// before it in time, so no slot keeps an id of its own.
+const BEATS_AT = 0;
+const MINUTES_AT = BEATS_AT + BEATS;
+const HOURS_AT = MINUTES_AT + MINUTES;
+const WORDS = HOURS_AT + 2 * HOURS;
 /** Bytes of history data per server (the array's payload; see bytesPerServer for the measured total). */
 export const RING_PAYLOAD_BYTES = WORDS * 4;
-/** A slot id no real minute or hour has (ids are counted from the epoch, far below 2^32 - 1). */
-const EMPTY = 0xffffffff;
+const CODE_SHIFT = 29;
+const UNITS_MASK = 2 ** CODE_SHIFT - 1;
+/** Microseconds per duration unit. */
+const UNIT_US = 10;
 
 export type Health = 'up' | 'down';
 
@@ -60,6 +67,9 @@ export interface Availability {
 
 export class BeatRing {
   private readonly words = new Uint32Array(WORDS);
+  /** The newest minute (hour) written, counted from the epoch; -1 before any. */
+  private newestMinute = -1;
+  private newestHour = -1;
   private count = 0;
   private next = 0;
   private lastAt = Number.NaN;
@@ -73,8 +83,6 @@ export class BeatRing {
   /** `createdAt`: when rsguard started following this server; a state seen first is "since at least then". */
   constructor(readonly createdAt: number) {
     this.stateSince = createdAt;
-    for (let i = 0; i < MINUTES; i++) this.words[MINUTES_AT + 3 * i] = EMPTY;
-    for (let i = 0; i < HOURS; i++) this.words[HOURS_AT + 3 * i] = EMPTY;
   }
 
   /**
@@ -85,8 +93,8 @@ export class BeatRing {
    */
   record(at: number, beat: Beat, durationMs: number, maxGapMs: number, held?: Health): void {
     const i = this.next;
-    this.words[CODES_AT + i] = CODE[beat];
-    this.words[MICROS_AT + i] = Math.min(EMPTY - 1, Math.max(0, Math.round(durationMs * 1000)));
+    const units = Math.min(UNITS_MASK, Math.max(0, Math.round((durationMs * 1000) / UNIT_US)));
+    this.words[BEATS_AT + i] = ((CODE[beat] << CODE_SHIFT) | units) >>> 0;
     this.next = (i + 1) % BEATS;
     this.count = Math.min(BEATS, this.count + 1);
     // Results of a server's several checks can finish slightly out of order: time only moves forward.
@@ -107,7 +115,8 @@ export class BeatRing {
     const out: Array<{ beat: Beat; durationMs: number }> = [];
     for (let k = 0; k < this.count; k++) {
       const i = (this.next - this.count + k + BEATS) % BEATS;
-      out.push({ beat: BEAT_OF[this.words[CODES_AT + i]!]!, durationMs: this.words[MICROS_AT + i]! / 1000 });
+      const w = this.words[BEATS_AT + i]!;
+      out.push({ beat: BEAT_OF[w >>> CODE_SHIFT]!, durationMs: ((w & UNITS_MASK) * UNIT_US) / 1000 });
     }
     return out;
   }
@@ -115,14 +124,14 @@ export class BeatRing {
   /** The beats as letters (u d f r e n), oldest first: the wire form of the bar. */
   letters(): string {
     const codes = new Array<number>(this.count);
-    for (let k = 0; k < this.count; k++) codes[k] = LETTER_CODE[this.words[CODES_AT + ((this.next - this.count + k + BEATS) % BEATS)]!]!;
+    for (let k = 0; k < this.count; k++) codes[k] = LETTER_CODE[this.words[BEATS_AT + ((this.next - this.count + k + BEATS) % BEATS)]! >>> CODE_SHIFT]!;
     return String.fromCharCode(...codes);
   }
 
   /** The beats' durations in milliseconds rounded to 0.1 ms, oldest first (the page's sparkline: one array, no object per beat). */
   durationsMs(): number[] {
     const out = new Array<number>(this.count);
-    for (let k = 0; k < this.count; k++) out[k] = Math.round(this.words[MICROS_AT + ((this.next - this.count + k + BEATS) % BEATS)]! / 100) / 10;
+    for (let k = 0; k < this.count; k++) out[k] = Math.round(((this.words[BEATS_AT + ((this.next - this.count + k + BEATS) % BEATS)]! & UNITS_MASK) * UNIT_US) / 100) / 10;
     return out;
   }
 
@@ -133,23 +142,32 @@ export class BeatRing {
 
   /** Over the current minute and the 59 before it. */
   lastHour(now: number): Availability {
-    return this.window(now, MINUTES_AT, MINUTES, MINUTE_MS);
+    return this.window(now, false);
   }
 
   /** Over the current hour and the 23 before it. */
   lastDay(now: number): Availability {
-    return this.window(now, HOURS_AT, HOURS, HOUR_MS);
+    return this.window(now, true);
   }
 
-  private window(now: number, at: number, slots: number, slotMs: number): Availability {
+  private window(now: number, hours: boolean): Availability {
+    const slots = hours ? HOURS : MINUTES;
+    const slotMs = hours ? HOUR_MS : MINUTE_MS;
+    const written = hours ? this.newestHour : this.newestMinute;
     const newest = Math.floor(now / slotMs);
     let up = 0;
     let known = 0;
-    for (let s = 0; s < slots; s++) {
-      const id = this.words[at + 3 * s]!;
-      if (id === EMPTY || id > newest || id <= newest - slots) continue;
-      up += this.words[at + 3 * s + 1]!;
-      known += this.words[at + 3 * s + 2]!;
+    // The slots hold `written` and the slots - 1 before it; of those, the ones in (newest - slots, newest] count.
+    const last = Math.min(written, newest);
+    for (let id = Math.max(written - slots + 1, newest - slots + 1, 0); id <= last; id++) {
+      if (hours) {
+        up += this.words[HOURS_AT + 2 * (id % HOURS)]!;
+        known += this.words[HOURS_AT + 2 * (id % HOURS) + 1]!;
+      } else {
+        const w = this.words[MINUTES_AT + (id % MINUTES)]!;
+        up += w >>> 16;
+        known += w & 0xffff;
+      }
     }
     // The time since the last beat, in the state it left, as far as it may be held: a server down for
     // one long interval shows it now, not at its next result.
@@ -164,27 +182,47 @@ export class BeatRing {
   }
 
   private attribute(from: number, to: number, health: Health): void {
-    this.spread(from, to, health, MINUTES_AT, MINUTES, MINUTE_MS);
-    this.spread(from, to, health, HOURS_AT, HOURS, HOUR_MS);
+    this.newestMinute = this.spread(from, to, health === 'up', false);
+    this.newestHour = this.spread(from, to, health === 'up', true);
   }
 
-  /** Adds [from, to) to the slots it covers, a slot that held an older minute (hour) being reset first. */
-  private spread(from: number, to: number, health: Health, at: number, slots: number, slotMs: number): void {
+  /**
+   * Adds [from, to) to the minute (hour) slots it covers, clearing first the slots of minutes newer than
+   * the newest written so far (they held the oldest); returns the newest written now. Time only moves
+   * forward (record), so a span never adds to a minute twice and a minute never holds over 60,000 ms.
+   */
+  private spread(from: number, to: number, up: boolean, hours: boolean): number {
+    const slots = hours ? HOURS : MINUTES;
+    const slotMs = hours ? HOUR_MS : MINUTE_MS;
+    let newest = hours ? this.newestHour : this.newestMinute;
     // More than the whole window would only be overwritten: start where the window does.
     let t = Math.max(from, to - slots * slotMs);
     while (t < to) {
       const id = Math.floor(t / slotMs);
       const end = Math.min(to, (id + 1) * slotMs);
-      const base = at + 3 * (id % slots);
-      if (this.words[base] !== id) {
-        this.words[base] = id;
-        this.words[base + 1] = 0;
-        this.words[base + 2] = 0;
+      if (id > newest) {
+        for (let c = Math.max(newest + 1, id - slots + 1); c <= id; c++) this.clear(c % slots, hours);
+        newest = id;
       }
       const ms = end - t;
-      this.words[base + 2] = this.words[base + 2]! + ms;
-      if (health === 'up') this.words[base + 1] = this.words[base + 1]! + ms;
+      if (id > newest - slots) this.add(id % slots, hours, up ? ms : 0, ms);
       t = end;
     }
+    return newest;
+  }
+
+  private clear(slot: number, hours: boolean): void {
+    if (!hours) this.words[MINUTES_AT + slot] = 0;
+    else this.words[HOURS_AT + 2 * slot] = this.words[HOURS_AT + 2 * slot + 1] = 0;
+  }
+
+  private add(slot: number, hours: boolean, up: number, ms: number): void {
+    if (hours) {
+      this.words[HOURS_AT + 2 * slot] = this.words[HOURS_AT + 2 * slot]! + up;
+      this.words[HOURS_AT + 2 * slot + 1] = this.words[HOURS_AT + 2 * slot + 1]! + ms;
+      return;
+    }
+    const w = this.words[MINUTES_AT + slot]!;
+    this.words[MINUTES_AT + slot] = Math.min(0xffff, (w >>> 16) + up) * 0x10000 + Math.min(0xffff, (w & 0xffff) + ms);
   }
 }

@@ -5,7 +5,7 @@ import { CHECK_ERROR_REASONS, type CheckErrorReason } from '../probes/types.js';
 import type { HealthReader, PoolReader } from '../read/status-document.js';
 import type { ServerView } from '../state/server-state.js';
 import type { VirtualServiceDef } from '../model/model.js';
-import { memoBy, seriesLabels, ViewGauge } from './view-gauge.js';
+import { memoBy, seriesLabels, ViewGauge, withLabel } from './view-gauge.js';
 
 /** What the scrape-time gauges read: the read side, and the queue's counters. */
 export interface MetricsSources {
@@ -24,13 +24,8 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
   // One gauge per real server and virtual service, each a view of the server's state. Each service's series
   // labels are made once per configuration (a reload makes new service objects), and the views once per scrape
   // for the three gauges that read them (the registry reads every metric in one synchronous pass).
-  const seriesOf = memoBy((vs: VirtualServiceDef) =>
-    vs.realServers.map((rs) => ({
-      base: seriesLabels({ vs: vs.name, rs: rs.key }),
-      desired: seriesLabels({ vs: vs.name, rs: rs.key, kind: 'desired' }),
-      applied: seriesLabels({ vs: vs.name, rs: rs.key, kind: 'applied' }),
-    })),
-  );
+  // Only the base text is kept per server (10,000 of them): the weight gauge's kind label is added at scrape time.
+  const seriesOf = memoBy((vs: VirtualServiceDef) => vs.realServers.map((rs) => seriesLabels({ vs: vs.name, rs: rs.key })));
   let views: Map<VirtualServiceDef, ServerView[]> | undefined;
   const viewsOf = (vs: VirtualServiceDef): ServerView[] => {
     if (!views) {
@@ -46,7 +41,7 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       for (const vs of src.health.current.virtualServices) {
         const series = seriesOf(vs);
         const v = viewsOf(vs);
-        for (let i = 0; i < series.length; i++) push(series[i]!.base, value(v[i]!));
+        for (let i = 0; i < series.length; i++) push(series[i]!, value(v[i]!));
       }
     });
   perServer('rsguard_real_server_up', 'Hard state of each real server in each virtual service: 1 up, 0 down.', (v) => (v.hardState === 'up' ? 1 : 0));
@@ -89,9 +84,9 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
       const series = seriesOf(vs);
       const records = p.serverRecords(vs);
       vs.realServers.forEach((rs, i) => {
-        push(series[i]!.desired, desired.get(rs.key) ?? 0);
+        push(withLabel(series[i]!, 'kind', 'desired'), desired.get(rs.key) ?? 0);
         const applied = records[i]?.applied;
-        if (applied !== undefined) push(series[i]!.applied, applied);
+        if (applied !== undefined) push(withLabel(series[i]!, 'kind', 'applied'), applied);
       });
     }
   });

@@ -62,4 +62,22 @@ describe('recordFlap steady state', () => {
     assert.equal(changed.percent, flapPercent(changed.history));
     assert.ok(changed.percent > 0);
   });
+
+  it('every steady check shares one state per value (memory per check), reached by either path, even from a loaded copy', () => {
+    const steadyOf = (ok: boolean, start = initialFlap()) => {
+      let f = start;
+      for (let i = 0; i < FLAP_HISTORY + 3; i++) f = recordFlap(f, ok, { low: 20, high: 30 });
+      return f;
+    };
+    assert.equal(steadyOf(true), steadyOf(true));
+    assert.equal(steadyOf(false), steadyOf(false));
+    assert.notEqual(steadyOf(true), steadyOf(false));
+    // Recovered from flapping back to a full history of passes: the shared one too.
+    const flapped = steadyOf(true, steadyOf(false));
+    assert.equal(flapped, steadyOf(true));
+    // A state file's copy (JSON): the next result of the same value gives the shared one.
+    const loaded = JSON.parse(JSON.stringify(steadyOf(true)));
+    assert.equal(recordFlap(loaded, true, { low: 20, high: 30 }), steadyOf(true));
+    assert.ok(Object.isFrozen(steadyOf(true).history), 'shared: nobody may change it in place');
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Gauge, Registry } from 'prom-client';
-import { memoBy, ScrapeRegistry, seriesLabels, ViewGauge } from '../../src/metrics/view-gauge.js';
+import { memoBy, ScrapeRegistry, seriesLabels, ViewGauge, withLabel } from '../../src/metrics/view-gauge.js';
 
 /** The per-server gauges write their own text; a scrape must not tell it from prom-client's. */
 describe('view gauges expose what prom-client would', () => {
@@ -22,6 +22,10 @@ describe('view gauges expose what prom-client would', () => {
     new ViewGauge('rs_up', help, registry, (push) => {
       servers.forEach((s, i) => push(series[i]!, s.value));
     });
+    // A label added at scrape time (the weight gauge's kind), a hostile value too.
+    new ViewGauge('rs_weight', help, registry, (push) => {
+      servers.forEach((s, i) => push(withLabel(series[i]!, 'kind', i % 2 ? 'de"si\\red\n' : 'applied'), s.value));
+    });
     new Gauge({ name: 'after', help: 'a plain gauge after', registers: [registry] }).set(4);
   }
 
@@ -30,6 +34,8 @@ describe('view gauges expose what prom-client would', () => {
     new Gauge({ name: 'before', help: 'a plain gauge before', registers: [registry] }).set(3);
     const g = new Gauge({ name: 'rs_up', help, labelNames: ['vs', 'rs'], registers: [registry] });
     for (const s of servers) g.set({ vs: s.vs, rs: s.rs }, s.value);
+    const w = new Gauge({ name: 'rs_weight', help, labelNames: ['vs', 'rs', 'kind'], registers: [registry] });
+    servers.forEach((s, i) => w.set({ vs: s.vs, rs: s.rs, kind: i % 2 ? 'de"si\\red\n' : 'applied' }, s.value));
     new Gauge({ name: 'after', help: 'a plain gauge after', registers: [registry] }).set(4);
     return registry;
   }
