@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,54 +9,8 @@ import { createLogger } from '../../src/log.js';
 import type { StatusDocument } from '../../src/read/status-document.js';
 import { renderStatusTable } from '../../src/read/status-table.js';
 import { Haproxy } from '../helpers/haproxy.js';
-import { freePort, listenOn, waitFor } from '../helpers/ports.js';
-
-/** A loopback HTTP server that answers 200, or 500 to everything (its health page too) while `failing`. */
-class App {
-  failing = false;
-  hits = 0;
-  readonly server = http.createServer((req, res) => {
-    if (req.url !== '/health') this.hits++;
-    res.writeHead(this.failing ? 500 : 200).end(this.failing ? 'broken' : 'ok');
-  });
-  port = 0;
-  async start(): Promise<void> {
-    this.port = await listenOn(this.server);
-  }
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
-
-/** Real requests through HAProxy's frontend, one at a time, until stopped; counts the answers by status. */
-function traffic(port: number): { stop: () => Promise<void>; statuses: Map<number, number> } {
-  const statuses = new Map<number, number>();
-  let running = true;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 2000 }, (res) => {
-        statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-        res.resume().on('end', () => resolve());
-      });
-      req.on('error', () => resolve());
-      req.on('timeout', () => req.destroy());
-    });
-  const loop = (async () => {
-    // Bounded: at most 20,000 requests (about a minute at this pace) whatever the test does.
-    for (let i = 0; running && i < 20_000; i++) {
-      await one();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
-  return {
-    statuses,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
+import { App, traffic } from '../helpers/http-traffic.js';
+import { freePort, waitFor } from '../helpers/ports.js';
 
 /**
  * Passive health against a real HAProxy 2.6: real HTTP requests go through

@@ -13,6 +13,8 @@ import { SmtpSink } from '../helpers/smtp-sink.js';
 import { panelsPage, type PanelSeries } from '../helpers/panel-plots.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { saturatePhpFpm, startPhpFpm, type PhpFpm } from '../helpers/php-fpm.js';
+import { Haproxy } from '../helpers/haproxy.js';
+import { App, traffic } from '../helpers/http-traffic.js';
 
 const TOKEN = 'prom-test-token-0123456789';
 // A php-fpm pool with its status on pm.status_listen, from the fpmstatus helper's port range.
@@ -65,6 +67,13 @@ describe('dashboards and alert rules evaluated by a real Prometheus', () => {
   let sorry: Backend;
   let flap: ReturnType<typeof flapper>;
   let fpm: PhpFpm;
+  // HAProxy's passive health needs the haproxy balancer: a second rsguard (embedded, its own scrape job so the
+  // RsguardDown rule's job="rsguard" is the first one alone) drives a real HAProxy whose traffic gets 500s from a
+  // server that stays healthy to its checks: errors and on-error actions counted, nothing taken out.
+  let passiveApp: App;
+  let passiveHaproxy: Haproxy;
+  let passiveDaemon: DaemonProcess;
+  let passiveTraffic: ReturnType<typeof traffic>;
   const query = async (expr: string) => {
     const r = (await (await fetch(`http://127.0.0.1:${prom}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { status: string; error?: string; data?: { result: unknown[] } };
     if (r.status !== 'success') throw new Error(`${expr}: ${r.error}`);
@@ -116,18 +125,43 @@ virtualServices:
     realServers: [{ address: 127.0.0.1:9 }]
 `,
     );
+    passiveApp = new App();
+    passiveApp.failing = true;
+    passiveApp.healthyChecks = true;
+    await passiveApp.start();
+    const front = await freePort();
+    const passiveApi = await freePort();
+    passiveHaproxy = new Haproxy(`frontend fe\n  bind 127.0.0.1:${front}\n  default_backend web\nbackend web\n  server s1 127.0.0.1:${passiveApp.port}\n`);
+    await passiveHaproxy.start();
+    const passiveFile = path.join(dir, 'passive.json');
+    writeFileSync(passiveFile, JSON.stringify({
+      global: { listen: `127.0.0.1:${passiveApi}`, stateFile: false, startupSpread: '10ms' },
+      balancer: { kind: 'haproxy', socket: passiveHaproxy.socket, passiveInterval: '200ms' },
+      virtualServices: [{
+        name: 'passive', address: `127.0.0.1:${front}`, haproxy: { backend: 'web', passive: { observe: 'layer7', errorLimit: 3, onError: 'fail-check' } },
+        interval: '500ms', fall: 1000, rise: 1, checks: [{ kind: 'http', path: '/health' }],
+        realServers: [{ address: `127.0.0.1:${passiveApp.port}`, haproxyServer: 's1' }],
+      }],
+    }));
+    passiveDaemon = new DaemonProcess(['run', '-c', passiveFile]);
+    await passiveDaemon.waitForLog('started', (l) => l.msg === 'rsguard started');
+    passiveTraffic = traffic(front);
     daemon = new DaemonProcess(['run', '-c', file]);
     worker = new DaemonProcess(['worker', '--redis', 'redis://127.0.0.1:6379', '--prefix', prefix, '--concurrency', '20']);
     await daemon.waitForLog('started', (l) => l.msg === 'rsguard started');
     // The shipped rules, with `for:` cut to 1s so the scenario need not wait minutes.
     const rules = readFileSync(path.join(ROOT, 'alerts/rsguard.rules.yml'), 'utf8').replace(/for: \d+[smh]/g, 'for: 1s');
     writeFileSync(path.join(dir, 'rules.yml'), rules);
-    writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${path.join(dir, 'rules.yml')}]\nscrape_configs:\n  - job_name: rsguard\n    static_configs: [{ targets: ["127.0.0.1:${api}"] }]\n`);
+    writeFileSync(path.join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }\nrule_files: [${path.join(dir, 'rules.yml')}]\nscrape_configs:\n  - job_name: rsguard\n    static_configs: [{ targets: ["127.0.0.1:${api}"] }]\n  - job_name: rsguard-passive\n    static_configs: [{ targets: ["127.0.0.1:${passiveApi}"] }]\n`);
     prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${prom}`, '--log.level=warn'], { stdio: 'ignore' });
     await waitFor('Prometheus to scrape rsguard', async () => ((await query('up{job="rsguard"} == 1').catch(() => [])).length ? true : undefined), 30_000, 200);
   });
   after(async () => {
     prometheus?.kill('SIGTERM');
+    await passiveTraffic?.stop();
+    await passiveDaemon?.stop();
+    await passiveHaproxy?.close();
+    await passiveApp?.stop();
     await worker?.stop();
     await daemon?.stop();
     await smtp?.stop();
