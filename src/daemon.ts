@@ -158,7 +158,8 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   await notifications.start();
   await vrrpInputs.start();
   // Planned first (a reapply before the first plan reconciles nothing and deletes what rsguard made). A standby schedules
-  // nothing; taking over, it reads the holds (before any check result plans) and states the last leader left in Redis.
+  // nothing; taking over, it reads the holds and the check states the last leader left in Redis and reapplies every pool.
+  // The holds first: a check's first result may plan a pool before tookOver() does.
   pools.start();
   const takeOver = async () => {
     await holds.takeOver();
