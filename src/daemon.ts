@@ -32,7 +32,7 @@ import { wireReloads } from './config-reloads.js';
 import { reloadHandlers } from './reload-steps.js';
 import { takeInstanceLocks } from './daemon-locks.js';
 import { wireLeadership, withLease } from './leadership.js';
-import { adminFileFor, keepAdminOnDisk } from './engine/admin-store.js';
+import { wireHolds } from './holds-wiring.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -116,8 +116,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     }
     monitor.onStateChange = (id, s) => store.save(id, s);
   }
-  keepAdminOnDisk(adminFileFor(model.global.stateFile, opts.configFile), pools, () => monitor.serverRecords(), log);
-  monitor.onAdminAsked = (vs, rs, ask) => pools.agentAdmin(vs, rs, ask);
+  const holds = await wireHolds(model, opts.configFile, pools, monitor, leadership, log);
   const unwatchMaintenance = watchMaintenanceDir(() => monitor.current, () => monitor.serverRecords(), pools, log);
   // The status page's per-server history: fed each outcome once the Monitor applied it, read through the Monitor's read face only.
   const history = new ServerHistory(monitor, (err, check) => log.error({ err: err.message, check }, 'status page history not recorded (logged once)'));
@@ -137,7 +136,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,
-      setAdmin: (vs, rs, mode, on, by, reason) => pools.setAdmin(vs, rs, mode, on, by, reason),
+      setAdmin: holds.setAdmin,
       activeConnections: (vs, rs) => actuator.activeConnections(vs, rs),
     },
     vrrp: { token: () => monitor.current.global.apiToken, record: recordVrrp, clock },
@@ -159,9 +158,11 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   await notifications.start();
   await vrrpInputs.start();
   // Planned first (a reapply before the first plan reconciles nothing and deletes what rsguard made). A standby schedules
-  // nothing; taking over, it reads the states the last leader left in Redis and reapplies every pool.
+  // nothing; taking over, it reads the holds and the check states the last leader left in Redis and reapplies every pool.
+  // The holds first: a check's first result may plan a pool before tookOver() does.
   pools.start();
   const takeOver = async () => {
+    await holds.takeOver();
     if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
     scheduler.start();
     passive?.start();

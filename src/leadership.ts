@@ -6,7 +6,8 @@ import type { MonitorEvent } from './engine/events.js';
 import { realTimers } from './lib/timers.js';
 import type { Logger } from './log.js';
 import type { Notifications } from './notify/wire-notifications.js';
-import { LeaderLease, type LeaseView } from './scheduler/leader-lease.js';
+import { LeaderLease, leaseKeyOf, type LeaseView } from './scheduler/leader-lease.js';
+import { RedisHolds } from './engine/redis-holds.js';
 import { resolveRedisTarget } from './scheduler/resolve-redis.js';
 import { redisSentMarks, type SentMarks } from './notify/sent-marks.js';
 
@@ -28,6 +29,8 @@ export interface Leadership {
   gate(n: Notifications): Notifications;
   /** Distributed mode: the mail ids every scheduler on the queue has sent, so a takeover does not mail a transition twice. */
   sentMarks(): SentMarks | undefined;
+  /** Distributed mode: the operator holds every scheduler on the queue reads, written by the leader only (fenced on its lease). */
+  holds(): RedisHolds | undefined;
   /** Holds the lease now (always, in embedded mode): asked before every mail. */
   leading(): boolean;
   /** Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). */
@@ -40,6 +43,7 @@ const open: Leadership = {
   fence: (a) => a,
   gate: (n) => n,
   sentMarks: () => undefined,
+  holds: () => undefined,
   leading: () => true,
   start: async (lead) => lead(),
   stop: async () => undefined,
@@ -87,8 +91,11 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   });
   const valid = () => lease.valid();
   const marks = redisSentMarks(redis, model.queue.prefix);
+  // On the lease's connection: a drain through the API must fail in seconds when Redis is away, not wait for it.
+  const holds = new RedisHolds(redis, model.queue.prefix, leaseKeyOf(model.queue.prefix), () => lease.fence(), log);
   return {
     sentMarks: () => marks,
+    holds: () => holds,
     leading: valid,
     view: () => lease.current(),
     fence: (a) => fenced(a, { valid }),
@@ -110,6 +117,8 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
       await lease.round();
     },
     async stop() {
+      // Before the lease is given back: a last change still pending is written while this process may.
+      await holds.close();
       await lease.stop();
       redis.disconnect();
     },

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../lib/atomic-write.js';
-import type { Logger } from '../lib/logger.js';
 import { stateFileOf } from '../scheduler/file-state-store.js';
 import type { AdminState, ServerRecord } from './server-table.js';
 
@@ -31,9 +30,7 @@ export class AdminStore {
       return [];
     }
     try {
-      const doc = JSON.parse(text) as { version?: number; holds?: unknown };
-      if (doc.version !== 1 || !Array.isArray(doc.holds)) throw new Error('not an rsguard admin state file (version 1)');
-      return doc.holds.filter(isEntry);
+      return parseHolds(text);
     } catch (err) {
       this.onError(new Error(`${this.file}: ${(err as Error).message}`));
       return [];
@@ -42,14 +39,36 @@ export class AdminStore {
 
   save(records: Iterable<ServerRecord>): void {
     if (!this.file) return;
-    const holds: AdminEntry[] = [];
-    for (const r of records) if (r.admin) holds.push({ vs: r.vs.key, rs: r.rs.key, ...r.admin });
     try {
-      writeFileAtomicSync(this.file, `${JSON.stringify({ version: 1, holds }, null, 1)}\n`, 0o600);
+      writeFileAtomicSync(this.file, encodeHolds(records), 0o600);
     } catch (err) {
       this.onError(err as Error);
     }
   }
+}
+
+/**
+ * The one shape holds are kept in, on disk and in Redis: `{ version: 1,
+ * holds: [{ vs, rs, mode, source, by, at, reason }] }`. Kept from the
+ * server records, so a server no longer configured leaves it at the next write.
+ */
+export function encodeHolds(records: Iterable<ServerRecord>): string {
+  const holds: AdminEntry[] = [];
+  for (const r of records) if (r.admin) holds.push({ vs: r.vs.key, rs: r.rs.key, ...r.admin });
+  return `${JSON.stringify({ version: 1, holds }, null, 1)}\n`;
+}
+
+/** The holds of a document in that shape; throws, saying why, on another version or shape (one from a newer rsguard is not read as none). */
+export function parseHolds(text: string): AdminEntry[] {
+  let doc: { version?: unknown; holds?: unknown };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch {
+    throw new Error('not an rsguard admin state document: not JSON');
+  }
+  if (doc?.version !== 1) throw new Error(`admin state document of version ${JSON.stringify(doc?.version ?? null)}: this rsguard reads version 1 only`);
+  if (!Array.isArray(doc.holds)) throw new Error('not an rsguard admin state document (version 1): no holds list');
+  return doc.holds.filter(isEntry);
 }
 
 function isEntry(x: unknown): x is AdminEntry {
@@ -61,21 +80,4 @@ function isEntry(x: unknown): x is AdminEntry {
 export function adminFileFor(stateFile: string | false | undefined, configFile: string): string | false {
   const checks = stateFileOf(stateFile, configFile);
   return checks ? `${checks.replace(/\.json$/, '')}.admin.json` : false;
-}
-
-/**
- * Part of the composition root's wiring: holds read back into the records
- * at start (servers no longer configured are dropped and said), and written
- * after every change.
- */
-export function keepAdminOnDisk(
-  file: string | false,
-  pools: { restoreAdmin(e: Iterable<AdminEntry>): { restored: number; dropped: number }; onAdminChange: () => void },
-  records: () => Iterable<ServerRecord>,
-  log: Pick<Logger, 'info' | 'error'>,
-): void {
-  const store = new AdminStore(file, (err) => log.error({ file, err: err.message }, 'drains and maintenance not kept on disk'));
-  const { restored, dropped } = pools.restoreAdmin(store.load());
-  if (restored || dropped) log.info({ file, restored, dropped }, 'drains and maintenance restored from disk');
-  pools.onAdminChange = () => store.save(records());
 }

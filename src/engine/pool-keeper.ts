@@ -146,8 +146,16 @@ export class PoolKeeper {
     return dropped;
   }
 
-  /** Holds read back at start: set on the servers still configured, without a log line each; the others are returned. */
-  restoreAdmin(entries: Iterable<{ vs: string; rs: string } & AdminState>): { restored: number; dropped: number } {
+  /**
+   * Holds read back (at start; in distributed mode also from Redis on taking
+   * over): set on the servers still configured, without a log line or mail
+   * each; those of servers gone are counted. `replace`: the entries are every
+   * hold there is (the leader's, from Redis), so one this process had and
+   * they lack ends, silently too (whoever ended it was told).
+   */
+  restoreAdmin(entries: Iterable<{ vs: string; rs: string } & AdminState>, replace = false): { restored: number; dropped: number; cleared: number } {
+    const before = replace ? [...this.monitor.serverRecords()].filter((r) => r.admin) : [];
+    for (const r of before) r.admin = null;
     let restored = 0;
     let dropped = 0;
     for (const { vs, rs, ...admin } of entries) {
@@ -159,8 +167,8 @@ export class PoolKeeper {
       }
     }
     this.dropOrphanAgentHolds();
-    // Called before start(), whose first plan takes them in.
-    return { restored, dropped };
+    // Called before start(), whose first plan takes them in, or before tookOver(), which plans anew.
+    return { restored, dropped, cleared: before.filter((r) => !r.admin).length };
   }
 
   /** Called for every monitor event; hard transitions change the pool. */

@@ -7,8 +7,23 @@ export interface DrainDeps {
   model: () => Model;
   token: () => string | undefined;
   /** Sets or clears a hold; `by`: who asked (the API client's address), kept with it. Returns the server's hold after. */
-  setAdmin: (vsKey: string, rsKey: string, mode: 'drain' | 'maint', on: boolean, by: string, reason: string | null) => { mode: 'drain' | 'maint' } | null | undefined;
+  setAdmin: (vsKey: string, rsKey: string, mode: 'drain' | 'maint', on: boolean, by: string, reason: string | null) => HoldAnswer | Promise<HoldAnswer>;
   activeConnections: (vs: VirtualServiceDef, rs: RealServerDef) => Promise<number>;
+}
+
+type HoldAnswer = { mode: 'drain' | 'maint' } | null | undefined;
+
+/**
+ * A hold this scheduler cannot keep where every scheduler on the queue sees
+ * it (distributed mode): it is a standby, or Redis did not take the write.
+ * Answered 503 with the leader's name, so a deploy script stops there
+ * instead of going on with a drain that a takeover would undo.
+ */
+export class HoldNotKept extends Error {
+  override name = 'HoldNotKept';
+  constructor(message: string, readonly leader?: string) {
+    super(message);
+  }
 }
 
 const target = z.object({ vs: z.string().min(1).max(200), rs: z.string().min(1).max(200) }).strict();
@@ -43,7 +58,13 @@ export function registerDrainRoutes(app: FastifyInstance, deps: DrainDeps): void
       if (!body.success) return reply.code(400).send({ error: 'expected {"vs": NAME, "rs": "IP:PORT", "reason"?: TEXT}', issues: body.error.issues.map((i) => i.message) });
       const found = findTarget(deps.model(), body.data.vs, body.data.rs);
       if ('error' in found) return reply.code(404).send({ error: found.error });
-      const now = deps.setAdmin(found.vs.key, found.rs.key, mode, on, req.ip, body.data.reason ?? null);
+      let now: HoldAnswer;
+      try {
+        now = await deps.setAdmin(found.vs.key, found.rs.key, mode, on, req.ip, body.data.reason ?? null);
+      } catch (err) {
+        if (!(err instanceof HoldNotKept)) throw err;
+        return reply.code(503).send({ error: err.message, ...(err.leader ? { leader: err.leader } : {}) });
+      }
       // Clearing the other hold changes nothing: said, not silently accepted (undrain does not end a maintenance).
       if (!on && now && now.mode !== mode) return reply.code(409).send({ error: `${found.rs.key} in ${found.vs.name} is in ${now.mode === 'maint' ? 'maintenance' : 'drain'}, not ${mode === 'maint' ? 'maintenance' : 'drain'}: use ${now.mode === 'maint' ? 'unmaint' : 'undrain'}` });
       return { vs: found.vs.name, rs: found.rs.key, admin: now?.mode ?? null, ...(mode === 'drain' ? { drained: on } : { maint: on }) };

@@ -63,6 +63,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** The key the lease is kept in: `<prefix>:leader`, its value `holder|token`. */
+export function leaseKeyOf(prefix: string): string {
+  return `${prefix}:leader`;
+}
+
 export class LeaderLease {
   readonly holder: string;
   private readonly key: string;
@@ -75,7 +80,7 @@ export class LeaderLease {
 
   constructor(private readonly redis: Redis, private readonly opts: LeaseOptions) {
     this.holder = opts.holder ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.key = `${opts.prefix}:leader`;
+    this.key = leaseKeyOf(opts.prefix);
     this.tokenKey = `${opts.prefix}:leader:token`;
   }
 
@@ -101,6 +106,11 @@ export class LeaderLease {
     // The lease lapsed by our own clock (paused, cut off from Redis): stand down at once, before anything else runs.
     this.change({ role: 'standby', holder: undefined, token: this.view.token });
     return false;
+  }
+
+  /** The lease's value in Redis while this process may lead (`holder|token`): a write fenced on it is refused once another leads. */
+  fence(): string | undefined {
+    return this.valid() && this.view.token !== undefined ? `${this.holder}|${this.view.token}` : undefined;
   }
 
   current(): LeaseView {
