@@ -38,7 +38,10 @@ const SOURCES: Array<{ dir: string; tool: Job['tool']; skip: RegExp }> = [
  * finding for the importer's owner). The test then expects the difference to
  * be there still, so a fix shows up as a failure asking to take the entry out.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {};
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'wild/keepalived/043-augeas-lens-checks.conf':
+    'four virtual_server blocks for the same udp 192.168.1.11:22: keepalived 2.2.7 keeps each as its own virtual server (one IPVS service, each block\'s checkers driving the same destination); rsguard refuses the file (duplicate virtual service, with each line). Found by the whole-corpus run of 2026-12-07; to do: read them as keepalived does, with a warning naming the lines',
+};
 
 /**
  * Differences rsguard means to have, each with why and where the docs say so.
@@ -123,7 +126,9 @@ const fmt = (t: string | null) => (t === null ? '(not read)' : t.trim() === '' ?
 // One config alone still gets its two phases at their bounds (a big one's first phase can take startSec).
 function limitsFor(cases: number) {
   const phases = { slots: 3, stableSec: 8, startSec: 240, changeSec: 60, maxPhaseSec: 360 };
-  return { ...phases, totalSec: Math.min(3600, 120 + Math.max(Math.ceil(cases / 3) * 200, phases.startSec + phases.changeSec + 4 * phases.stableSec)) };
+  // Measured 2026-12-07: 35 configs in the hour under emulation, about 100 s each over the 3 slots (the whole corpus was
+  // cut off at a 3600 s cap with 37 not run): 330 s per 3, at most 2.5 h.
+  return { ...phases, totalSec: Math.min(9000, 120 + Math.max(Math.ceil(cases / 3) * 330, phases.startSec + phases.changeSec + 4 * phases.stableSec)) };
 }
 
 describe('keepalived and ldirectord against rsguard on the same config (real IPVS, QEMU guest)', () => {
@@ -202,6 +207,8 @@ describe('keepalived and ldirectord against rsguard on the same config (real IPV
           .join('\n');
       // A file both tools refuse is agreement (rsguard names the line and why, docs/mapping.md); one refusing it is not.
       if (r.orig.refused || r.rsguard.refused) {
+        // A known difference that is a refusal on one side: still there, as listed.
+        if (KNOWN_DIFFERENCES[c.name] && !(r.orig.refused && r.rsguard.refused)) return;
         assert.ok(r.orig.refused && r.rsguard.refused, `${c.name}: ${refusalText(c.tool, r)}\n${context()}`);
         return;
       }
