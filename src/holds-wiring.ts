@@ -58,8 +58,9 @@ export async function wireHolds(model: Model, configFile: string, pools: PoolKee
         throw new HoldNotKept(`this scheduler stands by: drains and maintenance are set on the leader (${leader ?? 'none holds the lease right now, try again in a few seconds'}), which keeps them in Redis for whichever scheduler leads next`, leader);
       }
       const now = pools.setAdmin(vs, rs, mode, on, by, reason);
-      // Written again even when nothing changed (an undrain sent twice): the answer says the current holds are in Redis.
-      const written = await redis?.save(records());
+      // A change was handed to the store by onAdminChange: wait for that write, not a second one. With no change (an
+      // undrain sent twice) it answers how the last write went, a failed one tried again: the leader is Redis's only writer.
+      const written = await redis?.flush();
       if (written && !written.ok) throw new HoldNotKept(`${mode} ${on ? 'set' : 'ended'} on this scheduler, but not kept in Redis (${written.message}): a takeover now would not know it; rsguard retries the write, and sending this again is harmless`, leadership.view()?.holder);
       return now;
     },

@@ -86,9 +86,13 @@ export class PassiveHealth {
     const every = (model.balancer as { passiveIntervalMs?: number }).passiveIntervalMs ?? 1000;
     this.handle = this.timers.setTimeout(() => {
       // The next read is armed once this one is done: a slow HAProxy never gets two reads at once.
-      void this.tick().finally(() => {
-        if (this.running) this.arm();
-      });
+      // A fault of rsguard's in a round (the state code throws) is logged and the reads go on; uncaught it would
+      // reject this promise and end the process.
+      void this.tick()
+        .catch((err: Error) => this.log.warn({ err: err.message, stack: err.stack }, 'passive health round failed: a fault of rsguard, the next read goes on'))
+        .finally(() => {
+          if (this.running) this.arm();
+        });
     }, every);
   }
 
@@ -151,17 +155,27 @@ export class PassiveHealth {
     for (const key of [...this.statuses.keys()]) if (!seen.has(key)) this.statuses.delete(key);
   }
 
-  private watched(model: Model): Array<{ vs: VirtualServiceDef; rs: RealServerDef; spec: ActivePassiveSpec; backend: string }> {
-    if (model.balancer.kind !== 'haproxy') return [];
-    const out: Array<{ vs: VirtualServiceDef; rs: RealServerDef; spec: ActivePassiveSpec; backend: string }> = [];
-    for (const vs of model.virtualServices) {
-      const backend = haproxyBackendOf(vs);
-      if (backend === undefined) continue;
-      for (const rs of vs.realServers) {
-        const spec = passiveOf(vs, rs);
-        if (spec) out.push({ vs, rs, spec, backend });
-      }
-    }
-    return out;
+  /** The watched servers of the model in force: derived from it alone, so built once per model, not at every read. */
+  private watchedFor: { model: Model; list: Watched[] } | undefined;
+
+  private watched(model: Model): Watched[] {
+    if (this.watchedFor?.model !== model) this.watchedFor = { model, list: watchedOf(model) };
+    return this.watchedFor.list;
   }
+}
+
+type Watched = { vs: VirtualServiceDef; rs: RealServerDef; spec: ActivePassiveSpec; backend: string };
+
+function watchedOf(model: Model): Watched[] {
+  if (model.balancer.kind !== 'haproxy') return [];
+  const out: Watched[] = [];
+  for (const vs of model.virtualServices) {
+    const backend = haproxyBackendOf(vs);
+    if (backend === undefined) continue;
+    for (const rs of vs.realServers) {
+      const spec = passiveOf(vs, rs);
+      if (spec) out.push({ vs, rs, spec, backend });
+    }
+  }
+  return out;
 }
