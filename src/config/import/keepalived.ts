@@ -7,6 +7,7 @@ import { sslBlock, withSsl } from './keepalived-ssl.js';
 import { readTrackFiles } from './keepalived-track-file.js';
 import { virtualServer } from './keepalived-virtual-server.js';
 import { vrrpGroup, vrrpInstance } from './keepalived-vrrp.js';
+import { DuplicateVirtuals, type VsRecord } from './keepalived-duplicates.js';
 
 /**
  * Reads keepalived.conf (checker side) as keepalived does: virtual_server
@@ -38,14 +39,18 @@ export async function importKeepalived(file: string, configId?: string, text?: s
   const notify: Record<string, unknown> = {};
   const timeouts: LvsTimeouts = {};
   let syncd: LvsSyncDaemon | undefined;
+  const duplicates = new DuplicateVirtuals(sink);
   for (const n of nodes) {
     if (n.key === 'virtual_server') {
       for (const vs of virtualServer(n, groups, sink, trackFiles)) {
-        lines.set(`virtualServices[${virtualServices.length}]`, n.line);
-        (vs.realServers as Array<{ line?: number }>).forEach((rs, ri) => {
-          lines.set(`virtualServices[${virtualServices.length}].realServers[${ri}]`, rs.line!);
+        const rsLines = (vs.realServers as Array<{ line?: number }>).map((rs) => {
+          const line = rs.line!;
           delete rs.line;
+          return line;
         });
+        if (duplicates.merge(vs as VsRecord, n, virtualServices as VsRecord[], lines, rsLines) !== undefined) continue;
+        lines.set(`virtualServices[${virtualServices.length}]`, n.line);
+        rsLines.forEach((line, ri) => lines.set(`virtualServices[${virtualServices.length}].realServers[${ri}]`, line));
         virtualServices.push(vs);
       }
     } else if (n.key === 'global_defs') {
