@@ -44,9 +44,15 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 /**
  * Differences rsguard means to have, each with why and where the docs say so.
  * Only the rules of the services named may differ (the rest of the table must
- * be the same), and they must differ: a change of rule shows up.
+ * be the same), and they must differ: a change of rule shows up (unless the
+ * original's side is a race it may win: race).
  */
-const INTENDED_DIFFERENCES: Record<string, { why: string; services: string[] }> = {
+const INTENDED_DIFFERENCES: Record<string, { why: string; services: string[]; race?: true }> = {
+  'wild/keepalived/004-sample-smtp-check.conf': {
+    why: "SMTP_CHECK host{} blocks without their own connect_timeout: keepalived 2.2.7's smtp_host_handler allocates the host's connection zeroed, so it reads with a 0 s timeout and the check passes only when the greeting is already there (its log: \"Read timeout\" in the same second); rsguard gives the host the SMTP_CHECK's connect_timeout and warns at import (docs/mapping.md, SMTP_CHECK). keepalived's side is a race: it may also win it, so the tables may match",
+    services: ['-t 192.168.200.100:25'],
+    race: true,
+  },
   'wild/ldirectord/004-wjesus-external.cf': {
     why: 'checkcommand /opt/check.sh is not there: ldirectord runs it, gets a failure and takes the real servers out; for rsguard a check that cannot run (spawn ENOENT) is not a failed server, and it holds their state (docs/operations.md "A check that cannot run is not a failed server", docs/mapping.md checkcommand)',
     services: ['-t 192.168.1.0:22', '-t 192.168.2.0:22'],
@@ -224,7 +230,7 @@ describe('keepalived and ldirectord against rsguard on the same config (real IPV
         const lines = [up, down].flatMap((d) => [...d.onlyOrig, ...d.onlyRsguard]);
         const outside = lines.filter((l) => !intended.services.some((svc) => l.includes(` ${svc} `) || l.endsWith(` ${svc}`)));
         assert.deepEqual(outside, [], `${c.name} differs from ${c.tool} outside the intended difference (${intended.services.join(', ')}): ${outside[0]}\n${context()}`);
-        assert.ok(first, `${c.name} now matches ${c.tool}: the intended difference is gone (${intended.why})`);
+        if (!intended.race) assert.ok(first, `${c.name} now matches ${c.tool}: the intended difference is gone (${intended.why})`);
       } else assert.equal(first, '', `${c.name} differs from ${c.tool}: ${first}\n${context()}`);
     });
   }

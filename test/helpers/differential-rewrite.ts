@@ -62,12 +62,15 @@ export function withKeepalivedDelayLoop(r: Rewritten): Rewritten {
   let vsStart = -1;
   let vsLine = 0;
   let vsHasLoop = false;
+  let vsContinued = false;
   lines.forEach((line, i) => {
     const code = line.replace(/[!#].*$/, '');
     if (depth === 0 && /^\s*virtual_server\s/.test(code) && code.includes('{')) {
       vsStart = out.length;
       vsLine = i + 1;
       vsHasLoop = false;
+      // Inside a multiline $NAME definition every line ends with a backslash: so must the inserted one, or it ends the definition.
+      vsContinued = /\\\s*$/.test(line);
     }
     if (vsStart >= 0 && /(^|[\s{])delay_loop\s/.test(code)) vsHasLoop = true;
     out.push(line);
@@ -78,7 +81,7 @@ export function withKeepalivedDelayLoop(r: Rewritten): Rewritten {
         if (depth === 0 && vsStart >= 0) {
           if (!vsHasLoop) {
             // Right after the opening line: keepalived takes delay_loop anywhere in the block.
-            out.splice(vsStart + 1, 0, '    delay_loop 2');
+            out.splice(vsStart + 1, 0, `    delay_loop 2${vsContinued ? ' \\' : ''}`);
             rewrites.push(`line ${i + 1}: delay_loop 2 added to the virtual_server of line ${vsLine} (default 60)`);
           }
           vsStart = -1;

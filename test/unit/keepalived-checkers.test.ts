@@ -115,3 +115,45 @@ describe("keepalived's SMTP_CHECK, DNS_CHECK, UDP_CHECK, FILE_CHECK and MISC_CHE
     });
   });
 });
+
+describe("SMTP_CHECK host{} blocks as check_smtp.c's end handler builds them (keepalived 2.2.7)", () => {
+  const conf = (own: string) => `virtual_server 10.0.0.1 25 {
+  protocol TCP
+  real_server 10.0.1.1 25 {
+    SMTP_CHECK {
+${own}
+      host {
+        connect_ip 10.0.9.1
+      }
+      host {
+        connect_ip 10.0.9.2
+        connect_timeout 2
+      }
+    }
+  }
+}
+`;
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rsguard-kasmtp-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const load = async (own: string) => {
+    const file = path.join(dir, `k${own.length}.conf`);
+    writeFileSync(file, conf(own));
+    const m = await loadConfig(file, 'keepalived');
+    return m.virtualServices[0]!.realServers[0]!.checkIds.map((id) => m.checks.get(id)!);
+  };
+  it('a connection keyword on the block itself keeps its own check of the real server beside each host', async () => {
+    const checks = await load('      connect_timeout 7');
+    assert.deepEqual(checks.map((c) => c.target.host), ['10.0.1.1', '10.0.9.1', '10.0.9.2']);
+  });
+  it('without one, only the hosts are checked', async () => {
+    const checks = await load('      helo_name x');
+    assert.deepEqual(checks.map((c) => c.target.host), ['10.0.9.1', '10.0.9.2']);
+  });
+  it("a host's own connect_timeout is its timeout; a host without one gets the block's (keepalived's is 0 s, a race: warned)", async () => {
+    const checks = await load('      connect_timeout 7');
+    assert.deepEqual(checks.map((c) => c.timing.timeoutMs), [7000, 7000, 2000]);
+  });
+});

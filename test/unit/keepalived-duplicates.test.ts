@@ -82,3 +82,13 @@ describe('several virtual_server blocks for one IPVS service (keepalived 2.2.7: 
     assert.equal(m.virtualServices[0]!.realServers.length, 2);
   });
 });
+
+describe('a file whose every virtual_server keepalived logs and ignores', () => {
+  it('is refused naming the ignored blocks and why (keepalived runs idle on it); a file with no block at all is refused as before', async () => {
+    const text = 'virtual_server 10.0.0.1 80 {\n  protocol TCP\n  lb_algo rr\n  lb_kind NAT\n}\n';
+    const r = await importKeepalived(write(text), 'x');
+    assert.ok((r.tolerated ?? []).some((t) => t.line === 1 && /has no real servers - ignoring/.test(t.message)));
+    assert.match(r.errors.map((e) => e.message).join('\n'), /every virtual_server \(line 1\) was ignored, as keepalived ignores it/);
+    await assert.rejects(loadConfig(write('global_defs {\n  router_id x\n}\n'), 'keepalived', { configId: 'x' }), /no virtual_server and no vrrp_instance block: nothing for rsguard to do/);
+  });
+});

@@ -167,16 +167,24 @@ export function checkerToChecks(node: KaNode, parent: Inherited, sink: KaSink, t
       // keepalived's dialogue: 220, HELO helo_name, 250, QUIT. Each deprecated host{} block is one more check, all must pass.
       const smtp = { kind: 'smtp', greeting: 'HELO', helo: extra.helo ?? 'smtpchecker.keepalived.org', ...timing };
       if (!hosts.length) return [{ ...smtp, ...common }];
-      return hosts.map((h) => {
+      // smtp_check_end_handler: the block's own connection (rs address) is checked too when any connection keyword was set on it.
+      const ownConnection = (node.children ?? []).some((c) => CONNECTION.includes(c.key));
+      return [...(ownConnection ? [{ ...smtp, ...common }] : []), ...hosts.map((h) => {
         const hc: Check = { ...common };
+        let timeout: string | undefined;
         for (const c of h.children ?? []) {
           if (!SMTP_HOST.has(c.key)) unknownKeyword(sink, c);
           else if (c.key === 'connect_ip' && net.isIP(c.args[0] ?? '')) hc.host = c.args[0];
           else if (c.key === 'connect_port') hc.port = kaNumber(c, sink, 1, true, 65535) ?? hc.port;
+          else if (c.key === 'connect_timeout') timeout = seconds(kaNumber(c, sink, 0.000001) ?? own.connectTimeout ?? 5);
           else warnings.push(`${c.file}:${c.line}: SMTP_CHECK host ${c.key} accepted but not acted on`);
         }
-        return { ...smtp, ...hc };
-      });
+        // smtp_host_handler allocates the host's connection zeroed: without its own connect_timeout keepalived 2.2.7 reads
+        // with a 0 s timeout, so its check passes only when the greeting has already arrived (a race it mostly loses).
+        // rsguard does not copy a race that takes healthy servers out: it uses the SMTP_CHECK's timeout, and says so.
+        if (timeout === undefined) warnings.push(`${h.file}:${h.line}: SMTP_CHECK host without its own connect_timeout: keepalived 2.2.7 reads it with a 0 s timeout (its check fails unless the greeting is already there); rsguard uses the SMTP_CHECK's ${String(timing.timeout)}`);
+        return { ...smtp, ...hc, ...(timeout ? { timeout } : {}) };
+      })];
     }
     case 'UDP_CHECK': {
       const reply = extra.requireReply;

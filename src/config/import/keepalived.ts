@@ -83,7 +83,14 @@ export async function importKeepalived(file: string, configId?: string, text?: s
     return { ...group, instances: group.instances.filter((i) => known.has(i)) };
   });
   const vrrp = vrrpInstances.length || syncGroups.length ? { vrrp: { instances: vrrpInstances, syncGroups } } : {};
-  if (virtualServices.length === 0 && !vrrp.vrrp && errors.length === 0) errors.push({ file, message: 'no virtual_server and no vrrp_instance block: nothing for rsguard to do' });
+  if (virtualServices.length === 0 && !vrrp.vrrp && errors.length === 0) {
+    // keepalived runs idle on a file whose every virtual_server it logged and ignored; rsguard refuses to watch nothing,
+    // and says it was the ignored blocks, not a file without any.
+    const ignored = nodes.filter((n) => n.key === 'virtual_server').map((n) => n.line);
+    errors.push({ file, message: ignored.length
+      ? `every virtual_server (line ${ignored.join(', ')}) was ignored, as keepalived ignores it (warnings above), and there is no vrrp_instance: nothing for rsguard to do (keepalived would run idle)`
+      : 'no virtual_server and no vrrp_instance block: nothing for rsguard to do' });
+  }
   // A VRRP-only director has no IPVS service of its own for rsguard to program.
   // keepalived never deletes a destination it has no real_server for, and its add of a service that exists fails with EEXIST,
   // which ipvs_talk ignores, so the service keeps its scheduler and persistence: rsguard's default, foreignServers: keep.
