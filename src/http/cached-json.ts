@@ -39,6 +39,11 @@ export class CachedJson {
     return this.text;
   }
 
+  /** The next read builds afresh: a change the caller made (a drain through the API) is in the very next answer. */
+  invalidate(): void {
+    this.builtAt = -Infinity;
+  }
+
   /** The same snapshot gzipped, compressed once per build however many readers ask (the status board is megabytes of repetitive JSON). */
   gzipped(): Buffer {
     const text = this.get();

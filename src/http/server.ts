@@ -63,6 +63,15 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     reply.code(h.ok ? 200 : 503);
     return h;
   });
+  // A drain, maintenance or VRRP call changes what status shows: `rsguard drain` then `rsguard status` must see it,
+  // not a snapshot from before the call (before the reply goes out, so the client cannot ask first).
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 400) {
+      status.invalidate();
+      board.invalidate();
+    }
+    return payload;
+  });
   registerDrainRoutes(app, deps.drains);
   registerVrrpRoutes(app, deps.vrrp);
   app.setNotFoundHandler(async (req, reply) => {

@@ -451,8 +451,10 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
     job.tool === 'keepalived'
       ? // -C: the checker alone (what rsguard replaces); -n -l: in the foreground, logging here.
         ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
-      : // -d: in the foreground, logging here (ldirectord(8)).
-        ['/usr/sbin/ldirectord', '-d', file, 'start'];
+      : // -d: in the foreground, logging here (ldirectord(8)). HTML::HeadParser preloaded: LWP requires it at the first
+        // text/html reply, inside the check's alarm; under emulation the compile can outlast a 3 s checktimeout, and perl
+        // then refuses every later require of it ("Attempt to reload HTML/HeadParser.pm aborted"): every http check failed.
+        ['env', 'PERL5OPT=-MHTML::HeadParser', '/usr/sbin/ldirectord', '-d', file, 'start'];
   // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
   // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
   // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
