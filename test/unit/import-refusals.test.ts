@@ -54,9 +54,16 @@ describe('an imported value rsguard\'s schema refuses is named by its directive,
 });
 
 describe('a model path inside a refusal\'s message becomes the directive and its line', () => {
-  it('a duplicate virtual service names the other one by its line (ldirectord read_config "duplicate virtual server"; keepalived the same)', async () => {
+  it('a duplicate virtual service names the other one by its line (ldirectord read_config "duplicate virtual server"); keepalived runs both blocks on one service', async () => {
     assert.deepEqual(await refusals('ldirectord.cf', 'ldirectord', 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n'), ['3: virtual: duplicate virtual service tcp:10.0.0.1:80 (also virtual at line 1)']);
-    assert.deepEqual(await refusals('keepalived.conf', 'keepalived', 'virtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\nvirtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\n'), ['6: virtual_server: duplicate virtual service tcp:10.0.0.1:80 (also virtual_server at line 1)']);
+    // keepalived 2.2.7 ignores the second add's EEXIST and runs both blocks on one service (keepalived-duplicates.test.ts):
+    // loaded with a warning that names the other block by its line, which --strict refuses.
+    const ka = 'virtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\nvirtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\n';
+    await assert.rejects(loadConfig(write('keepalived.conf', ka), 'keepalived', { strict: true }), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(err.issues.some((i) => i.line === 6 && /virtual server tcp 10\.0\.0\.1:80 is also the virtual_server at line 1/.test(i.message)), String(err));
+      return true;
+    });
   });
 });
 
