@@ -49,7 +49,14 @@ describe('distributed mode: drains and maintenance kept in Redis across a takeov
   const status = async (i: number): Promise<Status> => (await (await fetch(`http://127.0.0.1:${runs[i]!.api}/api/status`, { signal: AbortSignal.timeout(2000) })).json()) as Status;
   const server = async (i: number) => (await status(i)).virtualServices[0]!.realServers.find((r) => r.key === rs())!;
   const cli = (i: number, ...args: string[]) => run(process.execPath, [CLI, ...args, '--url', `http://127.0.0.1:${runs[i]!.api}`, '--token', token]);
-  const start = (i: number) => (runs[i]!.p = new DaemonProcess(['run', '-c', files[i]!, '--listen', `127.0.0.1:${runs[i]!.api}`]));
+  // Every process started, stopped at the end: a test that fails before its kill -9 would otherwise leave one running,
+  // whose pipes keep this file alive until the runner's timeout.
+  const started: DaemonProcess[] = [];
+  const start = (i: number) => {
+    const p = new DaemonProcess(['run', '-c', files[i]!, '--listen', `127.0.0.1:${runs[i]!.api}`]);
+    started.push(p);
+    return (runs[i]!.p = p);
+  };
   const leads = (i: number, timeoutMs: number) => waitFor(`run ${i} leads`, async () => ((await status(i).catch(() => undefined))?.leadership?.role === 'leader' ? true : undefined), timeoutMs);
   const inRedis = async () => JSON.parse((await redis.get(`${prefix}:admin`)) ?? 'null') as { version: number; holds: Array<{ vs: string; rs: string; mode: string; by: string; reason: string; at: number; source: string }> } | null;
   const onDisk = (i: number) => JSON.parse(readFileSync(path.join(dir, `checks${i}.admin.json`), 'utf8')) as { holds: Array<{ rs: string; mode: string }> };
@@ -89,7 +96,7 @@ describe('distributed mode: drains and maintenance kept in Redis across a takeov
     await haproxy.until('both ready', 'web', { s0: 'ready', s1: 'ready' }, 15_000);
   });
   after(async () => {
-    for (const r of runs) await r.p?.stop();
+    for (const p of started) await p.stop();
     await worker?.stop();
     await haproxy?.close();
     for (const b of backends) await b.kill();
