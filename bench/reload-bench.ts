@@ -104,6 +104,14 @@ try {
     writeFileSync(file, config(n, api));
     await daemon.reload();
   }
+  // test/faults/reload-cost's case: from 1,000 to the largest size with a new check on every server (19,000 new checks at 10,000).
+  const top = Math.max(...SIZES);
+  writeFileSync(file, config(1000, api));
+  await daemon.reload();
+  await allDown(1000);
+  writeFileSync(file, config(top, api, { extra: true }));
+  rows.push([`grow 1000 -> ${top}, a new check on every server`, String(top), ...fmt(await blockDuring(() => daemon.reload()))]);
+  await allDown(top);
   await daemon.stop();
 } finally {
   rmSync(dir, { recursive: true, force: true });
