@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../helpers/daemon-process.js';
-import { rewriteTimers, withKeepalivedDelayLoop, withLdirectordInterval, withLdirectordFork } from '../helpers/differential-rewrite.js';
+import { rewriteTimers, withKeepalivedDelayLoop, withLdirectordInterval } from '../helpers/differential-rewrite.js';
 import { diffTables, serviceCount } from '../helpers/differential-table.js';
 import { runInVm, vmReady } from '../helpers/ipvs-vm.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
@@ -116,7 +116,7 @@ function collect(): Array<Job & { source: string; rewrites: string[]; text: stri
       const name = `${s.dir.replace(/^test\/fixtures\//, '')}/${f}`;
       if (only && !only.test(name)) continue;
       const base = rewriteTimers(s.tool, text);
-      const r = s.tool === 'keepalived' ? withKeepalivedDelayLoop(base) : withLdirectordFork(withLdirectordInterval(base), (text.match(/^\s*real\s*=/gm) ?? []).length);
+      const r = s.tool === 'keepalived' ? withKeepalivedDelayLoop(base) : withLdirectordInterval(base);
       // The copy keeps the name's extension (ldirectord and rsguard sniff it) and is unique per config.
       out.push({ name, tool: s.tool, file: `cases/${out.length}-${f}`, source, rewrites: r.rewrites, text: r.text });
     }

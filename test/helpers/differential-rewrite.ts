@@ -53,19 +53,6 @@ export function withLdirectordInterval(r: Rewritten): Rewritten {
   return { text: `checkinterval=2\n${r.text}`, rewrites: [...r.rewrites, 'line 0: checkinterval=2 added (default 10)'] };
 }
 
-/**
- * ldirectord checks one real server after the other unless `fork=yes`
- * (ldirectord(8): a child per virtual service): a file with many real servers
- * and timeouts on the down ones then takes longer than a phase's bound under
- * emulation before it has judged them all. The checks and their verdicts are
- * the same either way, so a file with more than 20 real servers and no fork
- * line gets `fork=yes`, listed with the other rewrites.
- */
-export function withLdirectordFork(r: Rewritten, realServers: number): Rewritten {
-  if (realServers <= 20 || /^\s*fork\s*=/m.test(r.text)) return r;
-  return { text: `fork=yes\n${r.text}`, rewrites: [...r.rewrites, `line 0: fork=yes added (${realServers} real servers checked one after the other outlast a phase under emulation)`] };
-}
-
 /** keepalived's delay_loop default is 60 s (check_data.c): a virtual_server without one gets `delay_loop 2`. */
 export function withKeepalivedDelayLoop(r: Rewritten): Rewritten {
   const out: string[] = [];
