@@ -81,6 +81,9 @@ ${backends.map((b, i) => `      - { address: 127.0.0.1:${b.port}, haproxyServer:
     // What HAProxy was told, in order (each line is a runtime API command it accepted): two real servers out, then
     // only after the confirming round the other two and the sorry server in. A snapshot of HAProxy after the hold
     // cannot say "exactly two" (it may come before the writes or after the confirm); the order of the writes can.
+    // HAProxy shows a state as soon as it takes the command, a moment before rsguard logs the write: wait for the lines.
+    const logged = (re: RegExp) => daemon.logs.slice(mark).filter((l) => l.msg === 'balancer changed' && re.test(String(l.command))).length;
+    await waitFor('the writes logged', () => (logged(/^set server web\/s[0-3] state maint$/) >= 4 && logged(/^set server web\/sorry state ready$/) >= 1 ? true : undefined), 5_000).catch(() => undefined);
     const confirmedAt = daemon.logs.indexOf(confirmed);
     const writes = daemon.logs.map((l, i) => ({ i, command: String(l.command) })).slice(mark).filter(({ i }) => daemon.logs[i]!.msg === 'balancer changed');
     const out = writes.filter((w) => /^set server web\/s[0-3] state maint$/.test(w.command));
