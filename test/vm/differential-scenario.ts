@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { checksPerPhase, judgeSecFor } from '../helpers/differential-rounds.js';
 import { sampleOf } from '../helpers/differential-sample.js';
 import type { ListenerSpec } from './differential-listeners.js';
 
@@ -182,10 +183,13 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
  */
 async function settle(ns: string, proc: Proc, since: string | null): Promise<Snapshot> {
   const t0 = Date.now();
-  const bound = since === null ? limits.startSec : limits.changeSec;
   // The tool's own word that it has checked every server since the phase began is awaited longer in either phase:
-  // ldirectord with fork=no checks one server after the other, and a round with ping timeouts takes tens of seconds.
-  const judgeBound = limits.startSec;
+  // ldirectord with fork=no checks one server after the other, and a round with ping timeouts takes tens of seconds;
+  // a file with hundreds of real servers gets a bound that grows with their count (every bound of the phase with it).
+  const judgeBound = judgeSecFor(limits.startSec, proc.checksPerPhase);
+  const extra = judgeBound - limits.startSec;
+  const bound = (since === null ? limits.startSec : limits.changeSec) + extra;
+  const maxPhaseSec = limits.maxPhaseSec + extra;
   proc.phase(t0);
   let last = await table(ns);
   let changedAt = Date.now();
@@ -207,7 +211,7 @@ async function settle(ns: string, proc: Proc, since: string | null): Promise<Sna
       ];
       return { table: last, note: notes.filter(Boolean).join('; ') };
     }
-    if (el >= limits.maxPhaseSec) return { table: last, note: `did not settle within ${limits.maxPhaseSec} s (last change ${((Date.now() - changedAt) / 1000).toFixed(0)} s ago; ${proc.progress()})` };
+    if (el >= maxPhaseSec) return { table: last, note: `did not settle within ${maxPhaseSec} s (last change ${((Date.now() - changedAt) / 1000).toFixed(0)} s ago; ${proc.progress()})` };
     if (Date.now() - started > limits.totalSec * 1000) return { table: last, note: 'the run ran out of time' };
     await sleep(500);
     const t = await table(ns);
@@ -277,6 +281,10 @@ class Proc {
   clearLog(): void {
     this.lines.length = 0;
   }
+  /** Check lines the original must log in a phase (0: it says when it is ready). */
+  get checksPerPhase(): number {
+    return this.judge.rounds?.count ?? 0;
+  }
   phase(_t0: number): void {
     this.roundsAtPhase = this.rounds;
   }
@@ -320,10 +328,6 @@ class Proc {
 }
 
 /** Real-server lines in the file (ldirectord checks each once a round). */
-function realCount(tool: Job['tool'], text: string): number {
-  return (text.match(tool === 'keepalived' ? /^\s*real_server\s/gm : /^\s*real\s*=/gm) ?? []).length;
-}
-
 async function addresses(ns: string, hosts: string[]): Promise<void> {
   await run('ip', ['addr', 'flush', 'dev', 'rs0'], ns);
   for (const h of hosts) {
@@ -458,11 +462,9 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
   // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
   // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
   // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
-  // Rounds: failurecount failures take a server out, a combined checktype (checktype=N) first spends a round on its
-  // connect check, and the round under way when the phase began may have checked some servers before the change.
+  // How many: checksPerPhase (test/helpers/differential-rounds.ts).
   const text = readFileSync(file, 'utf8');
-  const failurecount = Math.max(1, ...[...text.matchAll(/^\s*failurecount\s*=\s*(\d+)/gm)].map((m) => Number(m[1])));
-  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: (failurecount + 2) * Math.max(1, realCount(job.tool, text)) };
+  const rounds = { re: /DEBUG2: Checking (?:[\w-]+(?: \(ping\))?: real server=|on: |off: )/, count: checksPerPhase(job.tool, text) };
   const orig = new Proc(NS.orig, origArgv, job.tool === 'keepalived' ? { ready: /Startup complete/ } : { rounds });
   const refusal: Snapshot = { table: '', note: refused };
   try {
