@@ -23,8 +23,12 @@ export const DEFAULT_LEASE_MS = 10_000;
 export interface Leadership {
   /** The lease's view for status and metrics; undefined in embedded mode. */
   view(): LeaseView | undefined;
-  /** Writes to the balancer only while the lease is held (asked right before each). */
-  fence(a: Actuator): Actuator;
+  /**
+   * Writes to the balancer only while the lease is held (asked right before
+   * each), and only once `persist` (the check states to Redis) has run or had
+   * a third of the lease: a state the balancer shows is one a takeover reads.
+   */
+  fence(a: Actuator, persist?: () => Promise<void>): Actuator;
   /** Mails and hooks only while the lease is held: a paused leader that woke without it sends nothing. */
   gate(n: Notifications): Notifications;
   /** Distributed mode: the mail ids every scheduler on the queue has sent, so a takeover does not mail a transition twice. */
@@ -48,6 +52,12 @@ const open: Leadership = {
   start: async (lead) => lead(),
   stop: async () => undefined,
 };
+
+/** Waits for `p` at most `ms`: a hung Redis delays a balancer write (a drain, a repair) by that much, not for ever. */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
 
 /** The status document's `leadership` part, absent in embedded mode. */
 export function withLease(view: LeaseView | undefined): { leadership?: LeaseView } {
@@ -98,7 +108,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     holds: () => holds,
     leading: valid,
     view: () => lease.current(),
-    fence: (a) => fenced(a, { valid }),
+    fence: (a, persist) => fenced(a, { valid, ...(persist ? { beforeWrite: () => within(persist(), lease.renewEveryMs) } : {}) }),
     gate: (n) => {
       // Kept to hand it, on taking over, the mail the last leader left in the outbox.
       gated = n;
