@@ -164,9 +164,10 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   // nothing; taking over, it reads the holds and the check states the last leader left in Redis and reapplies every pool.
   // The holds first: a check's first result may plan a pool before tookOver() does.
   pools.start();
-  const takeOver = async () => {
+  const takeOver = async (ready: () => void) => {
     await holds.takeOver();
     if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
+    ready();
     scheduler.start();
     passive?.start();
     if (q.mode === 'distributed') pools.tookOver();
