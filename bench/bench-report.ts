@@ -114,6 +114,7 @@ export function printTargets(rows: Row[], cases: BenchCase[], peers: string[]): 
     }
     if (!big) out.push([`>= ${CADENCE_DONE} % done, lag p99 < ${CADENCE_LAG_MS} ms`, kind, String(CADENCE_N), '-', '-', 'not measured (no such case)']);
     const rssCase = at(RSS_N);
+    if (!rssCase) out.push([`RSS <= ${RSS_MB} MB`, kind, String(RSS_N), '-', '-', 'not measured (no such case)']);
     for (const system of rssCase?.rsguards ?? []) {
       const a = of(rows, system, rssCase!)!;
       out.push([`RSS <= ${RSS_MB} MB`, kind, String(RSS_N), configName(system), `${f(a.rss, 0)} MB`, a.rss <= RSS_MB ? 'met' : `**missed** by ${f(a.rss - RSS_MB, 0)} MB (${pctOver(a.rss, RSS_MB)})`]);
