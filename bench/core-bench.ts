@@ -191,6 +191,7 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
   if (allocDir && rsguard) flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
   if (heapDir && rsguard) flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
   const peer = startPeer[system] ? await startPeer[system](s) : await startRsguard(s, dir, flags, ownConfigs.get(system), variants.get(system));
+  peer.name = system; // a variant runs the bench's YAML: its rows go by the variant's name
   if (cpuProfDir && rsguard) console.error(`cpu profile: ${system} ${s.kind} ${s.ports.length}: pid ${peer.pid} (CPU.*.${peer.pid}.*.cpuprofile in ${cpuProfDir})`);
   try {
     const row = await measure(peer, s, farm, window);
