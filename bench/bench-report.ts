@@ -106,7 +106,8 @@ export function printTargets(rows: Row[], cases: BenchCase[], peers: string[]): 
     const at = (n: number) => cases.find((c) => c.kind === kind && c.n === n);
     const big = at(CADENCE_N);
     for (const system of big?.rsguards ?? []) {
-      const a = of(rows, system, big!)!;
+      const a = of(rows, system, big!);
+      if (!a) continue;
       const misses: string[] = [];
       if (a.pct < CADENCE_DONE) misses.push(`done ${f(a.pct, 1)} %, ${f(CADENCE_DONE - a.pct, 1)} points short`);
       if (!(a.lagP99 < CADENCE_LAG_MS)) misses.push(`lag p99 ${f(a.lagP99, 0)} ms, ${f(a.lagP99 / CADENCE_LAG_MS, 1)}x the bound`);
@@ -116,7 +117,8 @@ export function printTargets(rows: Row[], cases: BenchCase[], peers: string[]): 
     const rssCase = at(RSS_N);
     if (!rssCase) out.push([`RSS <= ${RSS_MB} MB`, kind, String(RSS_N), '-', '-', 'not measured (no such case)']);
     for (const system of rssCase?.rsguards ?? []) {
-      const a = of(rows, system, rssCase!)!;
+      const a = of(rows, system, rssCase!);
+      if (!a) continue;
       out.push([`RSS <= ${RSS_MB} MB`, kind, String(RSS_N), configName(system), `${f(a.rss, 0)} MB`, a.rss <= RSS_MB ? 'met' : `**missed** by ${f(a.rss - RSS_MB, 0)} MB (${pctOver(a.rss, RSS_MB)})`]);
     }
     const cpuCase = at(CPU_N);
@@ -124,9 +126,11 @@ export function printTargets(rows: Row[], cases: BenchCase[], peers: string[]): 
       out.push([`CPU per check <= ${CPU_RATIO}x HAProxy's`, kind, String(CPU_N), '-', '-', `not measured (${cpuCase ? 'no --vs haproxy' : 'no such case'})`]);
       continue;
     }
-    const h = of(rows, 'haproxy', cpuCase)!;
+    const h = of(rows, 'haproxy', cpuCase);
     for (const system of cpuCase.rsguards) {
-      const ratio = of(rows, system, cpuCase)!.cpu / h.cpu;
+      const a = of(rows, system, cpuCase);
+      if (!a || !h) continue;
+      const ratio = a.cpu / h.cpu;
       out.push([`CPU per check <= ${CPU_RATIO}x HAProxy's`, kind, String(CPU_N), configName(system), `${f(ratio, 2)}x`, ratio <= CPU_RATIO ? 'met' : `**missed** by ${pctOver(ratio, CPU_RATIO)} (${f(ratio - CPU_RATIO, 2)}x over)`]);
     }
   }
