@@ -35,7 +35,8 @@ export function wireReloads(src: ReloadSource, log: Logger, initial: Model, hand
 
   const applySteps = (next: Model): Promise<string[]> => {
     const previous = current;
-    // The swap stage runs before the first await: nothing sees `current` ahead of the monitor.
+    // Set before the monitor takes it (the prepare stage takes loop turns): a names-again run starting meanwhile
+    // builds on the model going in, and its apply waits for this one.
     current = next;
     return runReload(handlers, next, previous, onError);
   };

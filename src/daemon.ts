@@ -92,10 +92,13 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const metrics = new Metrics();
   // Distributed mode: only the lease holder writes to the balancer and mails (every gate open in embedded mode).
   const leadership = await wireLeadership(model, log, (v) => metrics.observeLeadership(model.queue.prefix, v));
-  const actuator = leadership.fence(createActuator(model.balancer, Boolean(opts.dryRun)));
-  const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, model.balancer.reconcileIntervalMs);
   const pinger = createPinger();
   const q = await createQueue(model, opts.configFile, { pinger }, clock, log);
+  // Persist before act: a transition is in Redis before the balancer shows it, so a scheduler taking over after a kill -9
+  // never reads the state before it and puts the pool back (a flap).
+  const persist = q.stateStore?.flush ? () => q.stateStore!.flush!() : undefined;
+  const actuator = leadership.fence(createActuator(model.balancer, Boolean(opts.dryRun)), persist);
+  const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, model.balancer.reconcileIntervalMs);
   metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
   const vrrpStates = new VrrpStates(() => monitor.current);
@@ -161,9 +164,10 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   // nothing; taking over, it reads the holds and the check states the last leader left in Redis and reapplies every pool.
   // The holds first: a check's first result may plan a pool before tookOver() does.
   pools.start();
-  const takeOver = async () => {
+  const takeOver = async (ready: () => void) => {
     await holds.takeOver();
     if (store && q.mode === 'distributed') monitor.restore(await store.load(monitor.current.checks.keys()));
+    ready();
     scheduler.start();
     passive?.start();
     if (q.mode === 'distributed') pools.tookOver();

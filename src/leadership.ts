@@ -23,8 +23,12 @@ export const DEFAULT_LEASE_MS = 10_000;
 export interface Leadership {
   /** The lease's view for status and metrics; undefined in embedded mode. */
   view(): LeaseView | undefined;
-  /** Writes to the balancer only while the lease is held (asked right before each). */
-  fence(a: Actuator): Actuator;
+  /**
+   * Writes to the balancer only while the lease is held (asked right before
+   * each), and only once `persist` (the check states to Redis) has run or had
+   * a third of the lease: a state the balancer shows is one a takeover reads.
+   */
+  fence(a: Actuator, persist?: () => Promise<void>): Actuator;
   /** Mails and hooks only while the lease is held: a paused leader that woke without it sends nothing. */
   gate(n: Notifications): Notifications;
   /** Distributed mode: the mail ids every scheduler on the queue has sent, so a takeover does not mail a transition twice. */
@@ -33,8 +37,11 @@ export interface Leadership {
   holds(): RedisHolds | undefined;
   /** Holds the lease now (always, in embedded mode): asked before every mail. */
   leading(): boolean;
-  /** Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). */
-  start(lead: () => Promise<void>, standBy: () => void): Promise<void>;
+  /**
+   * Runs `lead` when this process takes the lease and `standBy` when it loses it (never both at once). Balancer writes
+   * stay fenced until `lead` calls `ready` (it has read what the last leader left) or ends.
+   */
+  start(lead: (ready: () => void) => Promise<void>, standBy: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,9 +52,15 @@ const open: Leadership = {
   sentMarks: () => undefined,
   holds: () => undefined,
   leading: () => true,
-  start: async (lead) => lead(),
+  start: async (lead) => lead(() => undefined),
   stop: async () => undefined,
 };
+
+/** Waits for `p` at most `ms`: a hung Redis delays a balancer write (a drain, a repair) by that much, not for ever. */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
 
 /** The status document's `leadership` part, absent in embedded mode. */
 export function withLease(view: LeaseView | undefined): { leadership?: LeaseView } {
@@ -60,9 +73,13 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   const ttlMs = model.queue.leaseMs ?? DEFAULT_LEASE_MS;
   // Its own connection: BullMQ's waits forever for Redis (maxRetriesPerRequest null), a lease round must fail fast.
   const redis: Redis = (await import('./scheduler/redis-connection.js')).leaseConnection(target, Math.max(100, Math.floor(ttlMs / 3)));
-  let lead: () => Promise<void> = async () => undefined;
+  let lead: (ready: () => void) => Promise<void> = async () => undefined;
   let standBy: () => void = () => undefined;
   let leading = false;
+  // Taken over: the holds and check states the last leader left are read. Until then this process's pools are planned
+  // on what it read when it started as a standby, and a write retried in between (the fence refused it while standing
+  // by) would put a stale pool in: a flap the failover test caught once in ten kills.
+  let settled = false;
   let gated: Notifications | undefined;
   let errors = 0;
   const lease = new LeaderLease(redis, {
@@ -80,10 +97,14 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
         leading = true;
         errors = 0;
         log.warn({ token: v.token, holder: v.holder }, 'leader: this scheduler holds the lease and drives the balancer');
-        void lead().catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed'));
+        settled = false;
+        void lead(() => (settled = leading))
+          .catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed: writing to the balancer on what this scheduler knows'))
+          .finally(() => (settled = leading));
         void gated?.adopt();
       } else if (v.role === 'standby' && leading) {
         leading = false;
+        settled = false;
         log.warn({ holder: v.holder ?? null, token: v.token ?? null }, 'standby: the lease is lost; no balancer write and no mail from this scheduler');
         standBy();
       } else if (v.role === 'standby') log.info({ holder: v.holder ?? null, token: v.token ?? null }, 'standby: another scheduler holds the lease');
@@ -98,7 +119,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     holds: () => holds,
     leading: valid,
     view: () => lease.current(),
-    fence: (a) => fenced(a, { valid }),
+    fence: (a, persist) => fenced(a, { valid: () => settled && valid(), ...(persist ? { beforeWrite: () => within(persist(), lease.renewEveryMs) } : {}) }),
     gate: (n) => {
       // Kept to hand it, on taking over, the mail the last leader left in the outbox.
       gated = n;

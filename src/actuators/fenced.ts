@@ -4,6 +4,8 @@ import { wrapActuator } from './wrap.js';
 /** What the fence asks: may this process write to the balancer right now. */
 export interface WriteFence {
   valid(): boolean;
+  /** Awaited before the lease is asked and the write made: what must be durable before the balancer shows it. */
+  beforeWrite?: () => Promise<void>;
 }
 
 /**
@@ -14,7 +16,8 @@ export interface WriteFence {
  * desired pool and tries again later, which is what a leader that lost and
  * regains the lease needs. Reads go through: a standby may plan and show.
  * `planStop` is fenced too: a standby stopping must not clean the leader's
- * services away.
+ * services away. `beforeWrite` runs first (the check states reach Redis), so
+ * the lease is asked after any wait it brings.
  */
 export function fenced(inner: Actuator, fence: WriteFence): Actuator {
   const check = (what: string) => {
@@ -22,6 +25,7 @@ export function fenced(inner: Actuator, fence: WriteFence): Actuator {
   };
   return wrapActuator(inner, {
     apply: async (commands, desired) => {
+      await fence.beforeWrite?.();
       check('balancer write');
       return inner.apply(commands, desired);
     },

@@ -1,24 +1,16 @@
 import type { CheckDef, Model, RealServerDef, VirtualServiceDef } from '../model/model.js';
 import { UnresolvedServers, type UnresolvedView } from './unresolved-servers.js';
 import type { CheckErrorReason, ProbeResult } from '../probes/types.js';
-import { applyResult, initialCheckState, nextDelayMs, type CheckState } from '../state/check-state.js';
-import type { Health } from '../state/check-state.js';
+import { applyResult, initialCheckState, nextDelayMs, type CheckState, type Health } from '../state/check-state.js';
 import { serverView, type ServerView } from '../state/server-state.js';
-import { carryStates } from './carry-states.js';
+import { healthAtSwap, planNow, planSwap, type Binding, type SwapPlan } from './swap-plan.js';
 import { CheckErrorTracker } from './check-errors.js';
 import { CheckWeights } from './check-weights.js';
-import { serverKey } from '../model/model-index.js';
 import { formatHostPort } from '../lib/address.js';
 import type { EventSink, ServerRef } from './events.js';
-import { ServerTable, type HealthFields, type ServerRecord } from './server-table.js';
+import { ServerTable, type ServerRecord } from './server-table.js';
 
 export type { ServerRecord };
-
-interface Binding {
-  vs: VirtualServiceDef;
-  rs: RealServerDef;
-  ref: ServerRef;
-}
 
 /**
  * Holds the state of every check and turns probe results into server events.
@@ -42,10 +34,13 @@ export class Monitor {
   private readonly unresolved = new UnresolvedServers();
   /** What each check last asked of the weight (absolute and/or added); absent for checks that never did. */
   private readonly weights = new CheckWeights();
+  /** Counts the swaps: a plan made in an older one is void. */
+  private epoch = 0;
+  private prepared: SwapPlan | undefined;
 
   constructor(model: Model, private readonly sink: EventSink, private readonly clock: () => number = Date.now) {
     this.model = model;
-    this.index(model);
+    this.swap(this.planNow(model));
   }
 
   /** The record of one real server in one virtual service. */
@@ -62,7 +57,6 @@ export class Monitor {
     return this.table.service(vsKey)?.servers ?? [];
   }
 
-
   /** Checks that cannot run now, by reason. */
   checkErrors(): Map<CheckErrorReason, number> {
     return this.errors.reasons();
@@ -72,27 +66,27 @@ export class Monitor {
     return this.errors.count();
   }
 
-  /** Swaps in a new model without a flap (carry-states.ts says which state each check starts with). */
+  /**
+   * The costly part of a reload (swap-plan.ts), in parts with a loop turn
+   * between two, while every reader still sees the running model; reload()
+   * of the same model then only swaps. Nothing changes here but what is
+   * kept for that swap.
+   */
+  async prepareReload(model: Model, turn: () => Promise<void>): Promise<void> {
+    this.prepared = undefined;
+    const parts = planSwap(this.model, this.states, this.table, model, this.clock(), this.epoch);
+    for (let r = parts.next(); ; r = parts.next()) {
+      if (r.done) return void (this.prepared = r.value);
+      await turn();
+    }
+  }
+
+  /** Swaps in a new model without a flap, in one step: the plan prepareReload made for it, or one made now. */
   reload(model: Model): void {
-    const now = this.clock();
-    const downServers = () => {
-      const down = new Map<string, Set<string>>();
-      for (const vs of this.model.virtualServices) down.set(vs.key, new Set(this.serverRecordsOf(vs.key).filter((r) => r.hardState === 'down').map((r) => r.rs.key)));
-      return down;
-    };
-    const { gone: removed, carried } = carryStates(this.model, this.states, downServers, model, now);
-    // A check whose id changed (new timing) carries its state, its check error too: tracked under the new id before
-    // the old one lets go, so the reason never looks empty for a moment (no false "checks run again" alert).
-    for (const id of carried) {
-      const e = this.states.get(id)?.checkError;
-      if (e) this.trackError(id, e.reason, now, e.detail);
-    }
-    for (const id of removed) {
-      this.weights.delete(id);
-      this.trackError(id, null, now);
-    }
-    this.model = model;
-    this.index(model);
+    const ready = this.prepared;
+    this.prepared = undefined;
+    // Made before a restore rebuilt the table, or for another model: made again.
+    this.swap(ready && ready.model === model && ready.epoch === this.epoch ? ready : this.planNow(model));
   }
 
   /** The servers of a virtual service left out because their name gives no address (a check error "unresolved", neither up nor down). */
@@ -100,48 +94,46 @@ export class Monitor {
     return this.unresolved.list(vsKey);
   }
 
-  /** `carry`: false when the check states were replaced wholesale (restore): no record's health is carried over. */
-  private index(model: Model, carry = true): void {
+  private planNow(model: Model): SwapPlan {
+    return planNow(planSwap(this.model, this.states, this.table, model, this.clock(), this.epoch));
+  }
+
+  /**
+   * Takes the plan's model in: states first (looked up now, so a result that
+   * came in since the plan was made is what carries), then the table, the
+   * bindings and the model. `carry`: false when the check states were
+   * replaced wholesale (restore): no record's health is carried over.
+   */
+  private swap(p: SwapPlan, carry = true): void {
     const now = this.clock();
-    for (const [id, check] of model.checks) if (!this.states.has(id)) this.states.set(id, initialCheckState(check.timing, now));
-    const health = (rs: RealServerDef, was: ServerRecord | undefined): HealthFields => {
-      const old = carry ? was : undefined;
-      // One look-up per check for both (a reload to 10,000 servers is mostly Map look-ups).
-      let hardState: Health = 'up';
-      let flapping = false;
-      for (const id of rs.checkIds) {
-        const state = this.states.get(id)!;
-        if (state.hardState === 'down') hardState = 'down';
-        if (state.flap.flapping) flapping = true;
-      }
-      return {
-        hardState,
-        hardSince: old && old.hardState === hardState ? old.hardSince : old ? now : -Infinity,
-        downCheck: old?.downCheck ?? null,
-        downReason: old?.downReason ?? '',
-        flapping,
-      };
-    };
-    this.table.rebuild(model, health, (vs) => this.sorryHealth(vs));
-    const bindings = new Map<string, Binding[]>();
-    for (const vs of model.virtualServices) {
-      for (const r of this.serverRecordsOf(vs.key)) {
-        const binding: Binding = { vs, rs: r.rs, ref: r.ref };
-        for (const id of r.rs.checkIds) {
-          const list = bindings.get(id);
-          if (list) list.push(binding);
-          else bindings.set(id, [binding]);
-        }
+    for (const [id, from] of p.carried) this.states.set(id, this.states.get(from)!);
+    let down: Set<string> | undefined;
+    for (const [was, ids] of p.downWatch) if (was.hardState === 'down') for (const id of ids) (down ??= new Set()).add(id);
+    for (const [id, check, state] of p.fresh) {
+      if (down?.has(id)) this.states.set(id, initialCheckState({ ...check.timing, alpha: true }, now));
+      else {
+        // Made with the plan and nowhere else: its start is the swap's.
+        state.lastHardChangeAt = now;
+        this.states.set(id, state);
       }
     }
-    this.bindingsByCheck = bindings;
-    const sorryByCheck = new Map<string, VirtualServiceDef[]>();
-    for (const vs of model.virtualServices) {
-      if (!vs.sorryServer) continue;
-      for (const id of vs.sorryServer.checkIds) sorryByCheck.set(id, [...(sorryByCheck.get(id) ?? []), vs]);
+    // A check whose id changed (new timing) carries its state, its check error too: tracked under the new id before
+    // the old one lets go, so the reason never looks empty for a moment (no false "checks run again" alert).
+    for (const [id] of p.carried) {
+      const e = this.states.get(id)!.checkError;
+      if (e) this.trackError(id, e.reason, now, e.detail);
     }
-    this.sorryByCheck = sorryByCheck;
-    if (this.listening) this.syncUnresolved(model, now);
+    for (const id of p.gone) {
+      this.states.delete(id);
+      this.weights.delete(id);
+      this.trackError(id, null, now);
+    }
+    this.model = p.model;
+    this.table.install(p.table, (rs, was) => healthAtSwap(this.states, rs, carry ? was : undefined, now), (vs) => this.sorryHealth(vs));
+    this.bindingsByCheck = p.bindings;
+    this.sorryByCheck = p.sorryByCheck;
+    this.epoch++;
+    if (this.listening) this.syncUnresolved(p.model, now);
   }
 
   private listening = false;
@@ -175,7 +167,7 @@ export class Monitor {
       n++;
     }
     // The server table follows the restored states (a down server restored is down for the pool keeper too).
-    this.index(this.model, false);
+    this.swap(this.planNow(this.model), false);
     return n;
   }
 

@@ -116,43 +116,91 @@ export class ServerTable {
   }
 
   /**
-   * Rebuilds the table for `model`. `health` gives a server's health fields
-   * from the record it had (undefined for a new one); `sorry` the sorry
-   * server's hard state.
+   * Rebuilds the table for `model` at once. `health` gives a server's health
+   * fields from the record it had (undefined for a new one); `sorry` the
+   * sorry server's hard state.
    */
   rebuild(model: Model, health: (rs: RealServerDef, old: ServerRecord | undefined) => HealthFields, sorry: (vs: VirtualServiceDef) => Health): void {
+    this.install(this.prepare(model), health, sorry);
+  }
+
+  /**
+   * The allocating half of a rebuild, made ahead of the swap while readers
+   * still see this table: every record and key of `model`, each paired with
+   * the record it takes over. Valid until this table is installed anew.
+   */
+  prepare(model: Model): PreparedTable {
     const servers = new Map<string, ServerRecord>();
     const services = new Map<string, ServiceRecord>();
+    const records: ServerRecord[] = [];
+    const olds: Array<ServerRecord | undefined> = [];
+    const serviceList: Array<[ServiceRecord, ServiceRecord | undefined]> = [];
     for (const vs of model.virtualServices) {
-      const oldService = this.services.get(vs.key);
-      const records: ServerRecord[] = [];
-      services.set(vs.key, { vs, sorryHard: vs.sorryServer ? sorry(vs) : null, plan: oldService?.plan, sorryApplied: oldService?.sorryApplied, servers: records });
+      const list: ServerRecord[] = [];
+      const service: ServiceRecord = { vs, sorryHard: null, plan: undefined, sorryApplied: undefined, servers: list };
+      services.set(vs.key, service);
+      serviceList.push([service, this.services.get(vs.key)]);
       for (const rs of vs.realServers) {
         const key = serverKey(vs.key, rs.key);
-        const old = this.servers.get(key);
-        const h = health(rs, old);
-        const record: ServerRecord = {
-          vs,
-          rs,
-          ref: { vs: vs.key, vsName: vs.name, rs: rs.key },
-          hardState: h.hardState,
-          hardSince: h.hardSince,
-          downCheck: h.downCheck,
-          downReason: h.downReason,
-          flapping: h.flapping,
-          admin: old?.admin ?? null,
-          heldSince: old?.heldSince ?? null,
-          effective: old?.effective,
-          applied: old?.applied,
-          agentAsks: old?.agentAsks ? keptAsks(old.agentAsks, rs.checkIds) : null,
-        };
+        // Every field now, so all records share one shape; install() writes the ones that are carried or follow health.
+        const record: ServerRecord = { vs, rs, ref: { vs: vs.key, vsName: vs.name, rs: rs.key }, hardState: 'up', hardSince: -Infinity, downCheck: null, downReason: '', flapping: false, admin: null, heldSince: null, effective: undefined, applied: undefined, agentAsks: null };
         servers.set(key, record);
+        list.push(record);
         records.push(record);
+        olds.push(this.servers.get(key));
       }
     }
-    this.servers = servers;
-    this.services = services;
+    return { model, servers, services, records, olds, serviceList, against: this.servers };
   }
+
+  /**
+   * The cheap half: fills the prepared records from the ones they take over
+   * (read now, so a hold or a transition since the prepare is not lost) and
+   * from `health`, then swaps them in. One pass, no allocation per server
+   * beyond what `health` makes.
+   */
+  install(p: PreparedTable, health: (rs: RealServerDef, old: ServerRecord | undefined) => HealthFields, sorry: (vs: VirtualServiceDef) => Health): void {
+    // Prepared against another table (rebuilt since): its pairs of records are not this table's.
+    if (p.against !== this.servers) p = this.prepare(p.model);
+    const { records, olds } = p;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const old = olds[i];
+      const h = health(record.rs, old);
+      record.hardState = h.hardState;
+      record.hardSince = h.hardSince;
+      record.downCheck = h.downCheck;
+      record.downReason = h.downReason;
+      record.flapping = h.flapping;
+      if (!old) continue;
+      record.admin = old.admin;
+      record.heldSince = old.heldSince;
+      record.effective = old.effective;
+      record.applied = old.applied;
+      record.agentAsks = old.agentAsks ? keptAsks(old.agentAsks, record.rs.checkIds) : null;
+    }
+    for (const [svc, old] of p.serviceList) {
+      svc.sorryHard = svc.vs.sorryServer ? sorry(svc.vs) : null;
+      svc.plan = old?.plan;
+      svc.sorryApplied = old?.sorryApplied;
+    }
+    this.servers = p.servers;
+    this.services = p.services;
+  }
+}
+
+/** A table made for a model and not installed yet (ServerTable.prepare). */
+export interface PreparedTable {
+  readonly model: Model;
+  readonly servers: Map<string, ServerRecord>;
+  readonly services: Map<string, ServiceRecord>;
+  /** Every new record, and at the same index the record it takes over (none for a new server). */
+  readonly records: readonly ServerRecord[];
+  readonly olds: ReadonlyArray<ServerRecord | undefined>;
+  /** Every new service record with the one it takes over. */
+  readonly serviceList: ReadonlyArray<readonly [ServiceRecord, ServiceRecord | undefined]>;
+  /** The records map it was prepared against. */
+  readonly against: ReadonlyMap<string, ServerRecord>;
 }
 
 /** The asks of the checks a server still has after a reload (a check id changes with its settings). */

@@ -12,6 +12,8 @@ export interface StateStore {
   load(ids: Iterable<string>): Promise<Map<string, CheckState>>;
   save(id: string, state: CheckState): void;
   retain(ids: ReadonlySet<string>): void;
+  /** Distributed mode: resolves once every state saved so far is in Redis (asked before each balancer write). */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }
 

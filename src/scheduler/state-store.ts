@@ -5,10 +5,14 @@ import { every, realTimers, type Timers } from '../lib/timers.js';
 /**
  * Check states in Redis (distributed mode), so a restarted or standby
  * scheduler carries on where the last one stopped, without a flap. Writes are
- * batched: changed states are flushed together once a second.
+ * batched: changed states are flushed together once a second, and before
+ * every balancer write (the daemon's fence asks `flush`): a leader killed
+ * right after a transition has it in Redis if the balancer shows it, so the
+ * scheduler taking over never reads an older state and puts it back.
  */
 export class RedisStateStore {
   private readonly dirty = new Map<string, CheckState>();
+  private flushing: Promise<void> = Promise.resolve();
   private readonly stopFlush: () => void;
   private readonly key: string;
 
@@ -45,7 +49,17 @@ export class RedisStateStore {
   /** Removed checks keep their hash fields: another scheduler on an older config may still use them. */
   retain(): void {}
 
-  async flush(): Promise<void> {
+  /**
+   * Writes the changed states. One at a time: a flush asked while the
+   * periodic one is in flight waits for it, so when it returns every state
+   * changed before the call is in Redis (or failed and is kept dirty).
+   */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
     if (!this.dirty.size || this.redis.status !== 'ready') return;
     const batch = [...this.dirty];
     this.dirty.clear();

@@ -44,6 +44,32 @@ describe('distributed periodic work on the injected timers (real Redis)', () => 
     }
   });
 
+  it('state store: flush() asked while the periodic flush is in flight returns only once that one landed', async () => {
+    const time = new FakeTime();
+    const prefix = `rsguard-record-${randomBytes(4).toString('hex')}`;
+    const redis = redisConnection({ kind: 'url', url: URL }, 'record-store');
+    const other = redisConnection({ kind: 'url', url: URL }, 'record-other');
+    const store = new RedisStateStore(redis, prefix, (err) => assert.fail(err), time);
+    try {
+      await waitUntil(() => redis.status === 'ready' && other.status === 'ready', 'redis ready', 5000);
+      store.save('c1', initialCheckState({ intervalMs: 1000, timeoutMs: 500, retryIntervalMs: 1000, fall: 1, rise: 1, window: null, alpha: false, flap: null }, time.now));
+      // Writes held in Redis for 300 ms (reads still answered): the periodic flush's HSET waits there, c1 no longer dirty.
+      await other.call('CLIENT', 'PAUSE', '300', 'WRITE');
+      time.advance(1000);
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(await other.hexists(`${prefix}:state:checks`, 'c1'), 0, 'the periodic flush is held');
+      // What the balancer fence asks before a write: it must not return before c1 is in Redis.
+      await store.flush();
+      assert.equal(await other.hexists(`${prefix}:state:checks`, 'c1'), 1, 'flush() returned with the earlier flush still held');
+      await store.close();
+    } finally {
+      await other.call('CLIENT', 'UNPAUSE');
+      await redis.del(`${prefix}:state:checks`);
+      redis.disconnect();
+      other.disconnect();
+    }
+  });
+
   it('queue: a job no worker answers is given up on the virtual clock, nothing left armed after close', async () => {
     const time = new FakeTime();
     const prefix = `rsguard-record-${randomBytes(4).toString('hex')}`;

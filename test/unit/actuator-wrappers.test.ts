@@ -65,4 +65,26 @@ describe('actuator wrappers pass through what they do not change', () => {
     assert.deepEqual(await f.settled!(true), []);
     assert.equal(inner.writes, 0);
   });
+
+  it('the fence awaits beforeWrite (the check states to Redis) before it asks the lease and writes: a lease lost meanwhile writes nothing', async () => {
+    const inner = new Recorder();
+    const order: string[] = [];
+    let leading = true;
+    let persisted: () => void = () => undefined;
+    const f = fenced(inner as unknown as Actuator, {
+      valid: () => (order.push('lease asked'), leading),
+      beforeWrite: () => new Promise<void>((r) => (persisted = () => (order.push('persisted'), r()))),
+    });
+    const first = f.apply([], []);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([order, inner.writes], [[], 0], 'nothing asked or written before the states are in Redis');
+    persisted();
+    await first;
+    assert.deepEqual([order, inner.writes], [['persisted', 'lease asked'], 1]);
+    const second = f.apply([], []);
+    leading = false;
+    persisted();
+    await assert.rejects(second, /not the leader/);
+    assert.equal(inner.writes, 1);
+  });
 });

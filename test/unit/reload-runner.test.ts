@@ -41,6 +41,45 @@ describe('the reload runner', () => {
     assert.deepEqual(seen, ['swap', 'pools', 'checks']);
   });
 
+  it('waits for a handler that returns a promise (its parts take loop turns) before the next runs; a stage with no handler takes no turn', async () => {
+    const seen: string[] = [];
+    let turns = 0;
+    const turn = async () => {
+      turns++;
+      seen.push('turn');
+    };
+    const handlers: ReloadHandler[] = [
+      {
+        stage: 'prepare',
+        name: 'parts',
+        onModel: async (_next, _previous, t) => {
+          for (const part of ['part 1', 'part 2']) {
+            seen.push(part);
+            await t();
+          }
+        },
+      },
+      { stage: 'swap', name: 'swap', onModel: () => void seen.push('swap') },
+      { stage: 'checks', name: 'checks', onModel: () => void seen.push('checks') },
+    ];
+    assert.deepEqual(await runReload(handlers, NEXT, PREVIOUS, (name, err) => assert.fail(`${name}: ${err.message}`), turn), []);
+    // No pools handler: one turn between swap and checks, not two.
+    assert.deepEqual(seen, ['part 1', 'turn', 'part 2', 'turn', 'turn', 'swap', 'turn', 'checks']);
+    assert.equal(turns, 4);
+  });
+
+  it('reports a handler whose promise rejects, and the swap still runs', async () => {
+    const seen: string[] = [];
+    const handlers: ReloadHandler[] = [
+      { stage: 'prepare', name: 'prepare', onModel: () => Promise.reject(new Error('a bug')) },
+      { stage: 'swap', name: 'swap', onModel: () => void seen.push('swap') },
+    ];
+    const errors: string[] = [];
+    assert.deepEqual(await runReload(handlers, NEXT, PREVIOUS, (name, err) => errors.push(`${name}: ${err.message}`)), ['prepare']);
+    assert.deepEqual(errors, ['prepare: a bug']);
+    assert.deepEqual(seen, ['swap']);
+  });
+
   it('reports a throwing handler by name and still runs the others, those of later stages too', async () => {
     const seen: string[] = [];
     const errors: Array<[string, string]> = [];

@@ -4,7 +4,7 @@ import { loadYamlText } from '../../src/config/load.js';
 import { Monitor } from '../../src/engine/monitor.js';
 import type { MonitorEvent } from '../../src/engine/events.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from '../../src/scheduler/job.js';
-import { nextDue, Scheduler, spreadOffset } from '../../src/scheduler/scheduler.js';
+import { MAX_PER_TICK, nextDue, Scheduler, spreadOffset } from '../../src/scheduler/scheduler.js';
 import { FakeTime } from '../helpers/fake-time.js';
 
 /** A queue that records jobs and answers them from a script of per-target verdicts. */
@@ -255,6 +255,39 @@ virtualServices:
     time.advance(2000);
     // At 1 s per check, at most three more rounds; a zero delay re-ran each check at every timer tick.
     assert.ok(queue.jobs.length - before <= model.checks.size * 3, `jobs in 2 s: ${queue.jobs.length - before}`);
+  });
+
+  it('at most MAX_PER_TICK jobs per timer tick: the rest, already due, go a tick later (a loop turn between), due times unchanged', () => {
+    // 450 checks all due at once (a reload's first round after a busy loop, or a stall's catch-up).
+    const many = `
+global:
+  startupSpread: 0
+  checkDefaults: { interval: 10s, timeout: 1s }
+virtualServices:
+  - name: a
+    address: 10.0.0.1:80
+    checks: [{ kind: tcp }]
+    realServers: [${Array.from({ length: 450 }, (_, i) => `{ address: 10.0.${i >> 8}.${i & 255}:80 }`).join(', ')}]
+`;
+    const model = loadYamlText('many.yaml', many);
+    const now = 1_000_000;
+    const timers: Array<{ fn: () => void; ms: number }> = [];
+    const jobs: ProbeJob[] = [];
+    const queue: ProbeQueue = { submit: (j) => void jobs.push(j), onOutcome: () => {}, pending: () => 0, close: async () => {} };
+    const scheduler = new Scheduler({ queue, clock: () => now, timers: { setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => {} }, handleOutcome: () => 10_000 });
+    scheduler.setChecks(model.checks, 0);
+    scheduler.start();
+    const perTick: number[] = [];
+    while (timers.length) {
+      const t = timers.shift()!;
+      assert.equal(t.ms, 0, 'the rest are due: the next tick at once');
+      const before = jobs.length;
+      t.fn();
+      perTick.push(jobs.length - before);
+    }
+    assert.deepEqual(perTick, [MAX_PER_TICK, MAX_PER_TICK, 450 - 2 * MAX_PER_TICK]);
+    assert.equal(new Set(jobs.map((j) => j.checkId)).size, 450, 'each check once');
+    assert.ok(jobs.every((j) => j.dueAt === now), 'due times kept');
   });
 
   it('nextDue: on the grid, never in the past, at most one interval ahead', () => {

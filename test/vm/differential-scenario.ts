@@ -6,7 +6,7 @@
 // answering on them). Both tables are read with ipvsadm -Sn once they settle
 // with every real server up, and again after one real server goes away.
 // Writes results.json to the directory given, after every config.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -328,6 +328,27 @@ class Proc {
 }
 
 /** Real-server lines in the file (ldirectord checks each once a round). */
+/**
+ * ldirectord's checks `require` their modules (Net::SMTP, DBI, Net::LDAP, ...)
+ * at their first run, inside the check's alarm, and LWP requires
+ * HTML::HeadParser at the first text/html reply. Under emulation a compile
+ * can outlast a 3 s checktimeout; perl then refuses every later require of
+ * that module ("Attempt to reload ... aborted") and every check of that kind
+ * fails for good: a difference of the harness, not of ldirectord. Every
+ * module ldirectord's source requires (read from it, so a new check is
+ * covered) and that is installed is loaded at start, without its imports (-m).
+ * Not Net::INET6Glue::INET_is_INET6: it changes how every socket resolves.
+ */
+let preload: string | undefined;
+function ldirectordPreload(): string {
+  if (preload !== undefined) return preload;
+  const source = readFileSync('/usr/sbin/ldirectord', 'utf8');
+  const wanted = [...new Set(['HTML::HeadParser', ...[...source.matchAll(/^\s*require\s+([A-Z][\w:]*)\s*;/gm)].map((m) => m[1]!)])].filter((m) => m !== 'Net::INET6Glue::INET_is_INET6');
+  const installed = wanted.filter((m) => spawnSync('perl', [`-m${m}`, '-e', '1'], { stdio: 'ignore' }).status === 0);
+  preload = installed.map((m) => `-m${m}`).join(' ');
+  return preload;
+}
+
 async function addresses(ns: string, hosts: string[]): Promise<void> {
   await run('ip', ['addr', 'flush', 'dev', 'rs0'], ns);
   for (const h of hosts) {
@@ -455,10 +476,8 @@ async function runJob(job: Job, slot: Slot): Promise<JobResult> {
     job.tool === 'keepalived'
       ? // -C: the checker alone (what rsguard replaces); -n -l: in the foreground, logging here.
         ['keepalived', '-n', '-l', '-D', '-C', '-f', file, '-p', `/run/ka${slot.k}.pid`, '-c', `/run/ka${slot.k}-check.pid`, '-r', `/run/ka${slot.k}-vrrp.pid`]
-      : // -d: in the foreground, logging here (ldirectord(8)). HTML::HeadParser preloaded: LWP requires it at the first
-        // text/html reply, inside the check's alarm; under emulation the compile can outlast a 3 s checktimeout, and perl
-        // then refuses every later require of it ("Attempt to reload HTML/HeadParser.pm aborted"): every http check failed.
-        ['env', 'PERL5OPT=-MHTML::HeadParser', '/usr/sbin/ldirectord', '-d', file, 'start'];
+      : // -d: in the foreground, logging here (ldirectord(8)), with the modules its checks load lazily preloaded.
+        ['env', `PERL5OPT=${ldirectordPreload()}`, '/usr/sbin/ldirectord', '-d', file, 'start'];
   // _check_real's "Checking <type>: real server=..." (on and off name no server), one per real server checked. Not
   // service_set's "Enabled"/"Disabled real server=": ld_start logs them for every real server before any check (it
   // puts each in and takes it out again), which let a phase pass as judged with no check run at all.
