@@ -6,8 +6,9 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
-# The build writes the man pages from docs/ (scripts/build-man.ts).
+# The build writes the man pages from docs/ (scripts/build-man.ts) and the check-socket addon (scripts/build-native.ts).
 COPY scripts ./scripts
+COPY native ./native
 COPY docs ./docs
 RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
@@ -17,6 +18,7 @@ WORKDIR /opt/rsguard
 COPY --from=build /opt/rsguard/node_modules ./node_modules
 COPY --from=build /opt/rsguard/dist/src ./dist/src
 COPY --from=build /opt/rsguard/dist/man ./dist/man
+COPY --from=build /opt/rsguard/dist/native ./dist/native
 COPY package.json README.md ./
 COPY docs ./docs
 COPY examples ./examples

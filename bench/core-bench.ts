@@ -1,6 +1,11 @@
 // npm run bench [-- --seconds 60 --sizes 1000,5000 --kinds http,tcp --rss 10000 --vs haproxy,keepalived --repeat 2]
-//   any config beside the bench's YAML: --config FILE (rsguard YAML, ldirectord.cf, keepalived.conf, haproxy.cfg;
-//   its real servers moved onto the farm, bench/config-input.ts): one case, its kind and N, instead of --sizes/--kinds/--rss
+//   any config beside the bench's YAML: --config FILE[,FILE...] (rsguard YAML, ldirectord.cf, keepalived.conf,
+//   haproxy.cfg; its real servers moved onto the farm, bench/config-input.ts): each in the case of its kind and N, beside
+//   the bench's YAML; without --sizes, only the configs' cases run (and no --rss row)
+//   an A/B in the same run: --variant VAR=VALUE[,VAR=VALUE...] adds rsguard on the bench's YAML with that environment
+//   to every case (e.g. RSGUARD_CHECK_QUICKACK=on: libuv's sockets, the kernel's quick ACK)
+//   the migration path beside the native one: --imports N writes an ldirectord.cf and a keepalived.conf of N real
+//   servers for each of --kinds (bench/farm-config.ts) and runs them as --config does, in the cases of the YAML's N
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
 //   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
 //   rsguard's node flags: --node-flags "--max-semi-space-size=4" (default: src/process/heap-flags.ts, as rsguard starts)
@@ -15,7 +20,7 @@
 // shim that answers its IPVS calls (bench/keepalived-ipvs-shim.c), since this
 // kernel has no IPVS.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
@@ -23,7 +28,9 @@ import { familyCpuSeconds, threadCpuSeconds, treeCpuSplit, treeRssMb } from './p
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard, type OwnConfig } from './rsguard-peer.js';
-import { benchConfig } from './config-input.js';
+import { benchConfig, type BenchConfig } from './config-input.js';
+import { farmConfig, farmConfigName } from './farm-config.js';
+import { printRuns, printSideBySide, printTargets, type BenchCase, type Row } from './bench-report.js';
 import { startHaproxy } from './haproxy-peer.js';
 import { startKeepalived } from './keepalived-peer.js';
 import { activeOpens, reexecInPrivateNetns } from './private-netns.js';
@@ -47,10 +54,33 @@ const seconds = Number(arg('seconds', '60'));
 const warmup = Number(arg('warmup', '8'));
 const sizes = arg('sizes', '1000,5000').split(',').map(Number);
 const kinds = arg('kinds', 'http,tcp').split(',') as Array<'http' | 'tcp'>;
-const configFile = arg('config', '');
-const own = configFile ? await benchConfig(path.resolve(configFile)) : undefined;
-const ownConfig: OwnConfig | undefined = own ? { name: `rsguard ${own.label}`, yaml: own.yaml } : undefined;
-const rssSize = own ? 0 : Number(arg('rss', '10000'));
+const configFiles = arg('config', '').split(',').filter(Boolean);
+const importsN = Number(arg('imports', '0'));
+// --config alone runs only its own cases, as it did with one file; --sizes brings the YAML's cases back.
+const configsOnly = configFiles.length > 0 && !process.argv.includes('--sizes') && importsN === 0;
+const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
+const owns: BenchConfig[] = [];
+for (const file of configFiles) owns.push(await benchConfig(path.resolve(file)));
+if (importsN > 0)
+  for (const kind of kinds)
+    for (const format of ['ldirectord', 'keepalived'] as const) {
+      const file = path.join(dir, farmConfigName(format, importsN, kind));
+      writeFileSync(file, farmConfig(format, importsN, kind));
+      owns.push(await benchConfig(file));
+    }
+const ownName = (o: BenchConfig) => `rsguard ${o.label}`;
+const ownConfigs = new Map<string, OwnConfig>(owns.map((o) => [ownName(o), { name: ownName(o), yaml: o.yaml }]));
+const variants = new Map<string, Record<string, string>>(
+  arg('variant', '')
+    .split(',')
+    .filter(Boolean)
+    .map((v) => {
+      const at = v.indexOf('=');
+      if (at < 1) throw new Error(`--variant ${v}: expected VAR=VALUE`);
+      return [`rsguard ${v}`, { [v.slice(0, at)]: v.slice(at + 1) }];
+    }),
+);
+const rssSize = configsOnly ? 0 : Number(arg('rss', '10000'));
 const peers = arg('vs', '').split(',').filter(Boolean);
 const repeat = Number(arg('repeat', peers.length ? '2' : '1'));
 const cpuProfDir = arg('cpu-prof', '');
@@ -68,32 +98,6 @@ if (allocDir) {
 const startPeer: Record<string, (s: PeerSettings) => Promise<CheckerPeer>> = { haproxy: startHaproxy, keepalived: startKeepalived };
 for (const p of peers) if (!startPeer[p]) throw new Error(`--vs ${p}: the peers are ${Object.keys(startPeer).join(', ')} (comma-separated)`);
 
-interface Row {
-  system: string;
-  kind: string;
-  n: number;
-  due: number;
-  done: number;
-  pct: number;
-  failures: number;
-  checkErrors: number;
-  lagP50: number;
-  lagP99: number;
-  cpuPer1000: number;
-  userPer1000: number;
-  sysPer1000: number;
-  nginxCpuPer1000: number;
-  /** Share of one core the main thread used: near 100 % the event loop itself is the limit. */
-  mainThreadPct: number;
-  rss: number;
-  /** V8's heap in use and reserved, and memory outside it (Buffers, sockets' native parts); rsguard only. */
-  /** Time in V8's collector per 1000 checks: all kinds, and the old generation's (mark-sweep, incremental) alone. */
-  gcPer1000: number;
-  gcOldPer1000: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -188,7 +192,7 @@ async function heapSnapshot(pid: number, into: string): Promise<void> {
 
 /** rsguard on the bench's YAML, or on --config's file: either is profiled alike. */
 function isRsguard(system: string): boolean {
-  return system === 'rsguard' || system === ownConfig?.name;
+  return system === 'rsguard' || ownConfigs.has(system) || variants.has(system);
 }
 
 async function run(system: string, s: PeerSettings, farm: Farm, dir: string, window: number): Promise<Row> {
@@ -197,7 +201,9 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
   if (rsguard) flags.push(...nodeFlags);
   if (allocDir && rsguard) flags.push('--import', new URL('./alloc-sampler.js', import.meta.url).href);
   if (heapDir && rsguard) flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(heapDir)}`);
-  const peer = startPeer[system] ? await startPeer[system](s) : await startRsguard(s, dir, flags, system === ownConfig?.name ? ownConfig : undefined);
+  const peer = startPeer[system] ? await startPeer[system](s) : await startRsguard(s, dir, flags, ownConfigs.get(system), variants.get(system));
+  peer.name = system; // a variant runs the bench's YAML: its rows go by the variant's name
+  if (cpuProfDir && rsguard) console.error(`cpu profile: ${system} ${s.kind} ${s.ports.length}: pid ${peer.pid} (CPU.*.${peer.pid}.*.cpuprofile in ${cpuProfDir})`);
   try {
     const row = await measure(peer, s, farm, window);
     if (heapDir && rsguard) await heapSnapshot(peer.pid, path.resolve(heapDir));
@@ -212,35 +218,29 @@ async function run(system: string, s: PeerSettings, farm: Farm, dir: string, win
   }
 }
 
-const rsguards = ownConfig ? ['rsguard', ownConfig.name] : ['rsguard'];
-const systems = [...rsguards, ...peers];
-const maxN = own ? own.n : Math.max(...sizes, rssSize);
+// One case per kind and N; a config joins the YAML's case of its kind and N (the same farm, the same peers' runs).
+const cases: BenchCase[] = [];
+const caseOf = (kind: 'http' | 'tcp', n: number, window: number): BenchCase => {
+  let c = cases.find((x) => x.kind === kind && x.n === n);
+  if (!c) cases.push((c = { kind, n, window, rsguards: ['rsguard', ...variants.keys()] }));
+  return c;
+};
+if (!configsOnly) for (const n of sizes) for (const kind of kinds) caseOf(kind, n, seconds);
+for (const o of owns) caseOf(o.kind, o.n, seconds).rsguards.push(ownName(o));
+if (rssSize > 0) caseOf('http', rssSize, Math.min(seconds, 20));
+const maxN = Math.max(...cases.map((c) => c.n));
 const farm = await startNginxFarm(12000, maxN);
-const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-bench-'));
 const rows: Row[] = [];
-const cases: Array<{ kind: 'http' | 'tcp'; n: number; window: number }> = [];
-if (own) cases.push({ kind: own.kind, n: own.n, window: seconds });
-else for (const n of sizes) for (const kind of kinds) cases.push({ kind, n, window: seconds });
-if (rssSize > 0) cases.push({ kind: 'http', n: rssSize, window: Math.min(seconds, 20) });
 try {
   for (const c of cases) {
     const s: PeerSettings = { kind: c.kind, ports: farm.ports.slice(0, c.n), intervalMs: 1000 };
     // Alternate which goes first, so a drift of the machine over the run does not favour one of them.
+    const systems = [...c.rsguards, ...peers];
     for (let r = 0; r < repeat; r++) for (const system of r % 2 ? [...systems].reverse() : systems) rows.push(await run(system, s, farm, dir, c.window));
   }
 } finally {
   await farm.stop();
   rmSync(dir, { recursive: true, force: true });
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-function printTable(header: string[], table: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of table) console.log(line(row));
 }
 
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
@@ -249,30 +249,14 @@ const rssNote = rssSize > 0 ? `the ${rssSize} row ${Math.min(seconds, 20)}s; ` :
 const flagsNote =
   (nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '') + (allocDir ? ', sampling allocations (rsguard CPU figures include the sampler)' : '');
 console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
-if (own) {
-  console.log(`\n${ownConfig!.name}: ${own.n} real servers moved onto the farm, run as rsguard loads it (the imported YAML), global settings as the bench's YAML${own.removed.length ? `; taken out: ${own.removed.join(', ')}` : ''}`);
+for (const o of owns) {
+  console.log(`\n${ownName(o)}: ${o.n} real servers moved onto the farm, run as rsguard loads it (the imported YAML), global settings as the bench's YAML${o.removed.length ? `; taken out: ${o.removed.join(', ')}` : ''}`);
 }
 console.log('\nEach run (checks counted by nginx; lag from rsguard_schedule_lag_seconds):');
-printTable(
-  ['system', 'kind', 'N', 'due/s', 'done/s', 'done %', 'failures', 'check errors', 'lag p50 ms', 'lag p99 ms', 'CPU s/1000', 'user', 'sys', 'nginx CPU s/1000', 'main thread %', 'GC s/1000', 'old-gen GC', 'RSS MB', 'heap used/total MB', 'external MB'],
-  rows.map((r) => [r.system, r.kind, String(r.n), String(r.due), String(r.done), f(r.pct, 2), String(r.failures), f(r.checkErrors, 0), f(r.lagP50, 2), f(r.lagP99, 2), f(r.cpuPer1000, 3), f(r.userPer1000, 3), f(r.sysPer1000, 3), f(r.nginxCpuPer1000, 3), f(r.mainThreadPct, 0), f(r.gcPer1000, 4), f(r.gcOldPer1000, 4), f(r.rss, 0), Number.isFinite(r.heapUsed) ? `${f(r.heapUsed, 0)}/${f(r.heapTotal, 0)}` : '-', f(r.external, 0)]),
-);
+printRuns(rows);
 if (peers.length) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each; CPU and RSS of every process of a peer, keepalived's parent and checker child summed):`);
-  const side: string[][] = [];
-  for (const c of cases)
-    for (const system of rsguards)
-      for (const vs of peers) {
-        const of = (system: string) => rows.filter((r) => r.system === system && r.kind === c.kind && r.n === c.n);
-        const a = of(system);
-        const b = of(vs);
-        const cpuA = mean(a.map((r) => r.cpuPer1000));
-        const cpuB = mean(b.map((r) => r.cpuPer1000));
-        const rssA = mean(a.map((r) => r.rss));
-        const rssB = mean(b.map((r) => r.rss));
-        const lagP99 = mean(a.map((r) => r.lagP99));
-        const main = mean(a.map((r) => r.mainThreadPct));
-        side.push([system === 'rsguard' ? 'bench YAML' : own!.label, c.kind, String(c.n), vs, f(mean(a.map((r) => r.pct)), 2), f(mean(b.map((r) => r.pct)), 2), f(lagP99, 0), f(main, 0), f(cpuA, 3), f(cpuB, 3), `${f(cpuA / cpuB, 2)}x`, f(rssA, 0), f(rssB, 0), `${f(rssA / rssB, 1)}x`]);
-      }
-  printTable(['rsguard config', 'kind', 'N', 'peer', 'rsguard done %', 'peer done %', 'rsguard lag p99 ms', 'rsguard main thread %', 'rsguard CPU s/1000', 'peer CPU s/1000', 'CPU ratio', 'rsguard RSS MB', 'peer RSS MB', 'RSS ratio'], side);
+  printSideBySide(rows, cases, peers);
 }
+console.log("\nIssue 24's figures (rsguard's own default settings; CPU ratio against HAProxy in the same run):");
+printTargets(rows, cases, peers);

@@ -28,13 +28,16 @@ export interface OwnConfig {
   yaml(apiPort: number, ports: number[], intervalMs: number): string;
 }
 
-/** `rsguard run` (embedded mode) as a child process; extra node flags (--cpu-prof) go before the script. */
-export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: string[] = [], own?: OwnConfig): Promise<CheckerPeer> {
+/**
+ * `rsguard run` (embedded mode) as a child process; extra node flags (--cpu-prof) go before the script; `env` is added
+ * to the bench's environment (the bench's --variant, e.g. RSGUARD_CHECK_QUICKACK=on).
+ */
+export async function startRsguard(s: PeerSettings, dir: string, nodeFlags: string[] = [], own?: OwnConfig, env: Record<string, string> = {}): Promise<CheckerPeer> {
   const apiPort = await freePort();
   const file = path.join(dir, `rsguard-${own ? 'config' : s.kind}-${s.ports.length}.yaml`);
   writeFileSync(file, own ? own.yaml(apiPort, s.ports, s.intervalMs) : rsguardConfig(s, apiPort));
   // Its warn/error log lines go to our stderr, so a failed row says why.
-  const child = spawn(process.execPath, [...nodeFlags, cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'], cwd: dir });
+  const child = spawn(process.execPath, [...nodeFlags, cli, 'run', '-c', file], { stdio: ['ignore', process.stderr, 'inherit'], cwd: dir, env: { ...process.env, ...env } });
   const exited = new Promise((r) => child.once('exit', r));
   const metrics = async (): Promise<string> => (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text();
   await waitForMetrics(metrics, () => child.exitCode !== null);

@@ -1,5 +1,6 @@
 import { getSystemErrorName } from 'node:util';
 import type { CheckConn, CheckConnHandlers } from './check-conn.js';
+import { checkSocketAddon } from './check-socket-native.js';
 
 /**
  * Check connections on libuv's TCP handle, the layer net.Socket is built on,
@@ -25,6 +26,8 @@ interface TcpHandle {
   conn: RawTcpConn;
   /** A native accessor that aborts the process on anything but a function. */
   onread: () => void;
+  /** uv_tcp_open: take a socket made elsewhere (check-socket-native.ts); 0 or a libuv error. */
+  open(fd: number): number;
   connect(req: ReqWrap, host: string, port: number): number;
   connect6(req: ReqWrap, host: string, port: number): number;
   useUserBuffer(buf: Uint8Array): void;
@@ -43,6 +46,8 @@ interface Binding {
   state: Int32Array;
   readIndex: number;
   eof: number;
+  /** The handle has `open` (uv_tcp_open), to take the addon's socket. */
+  canOpen: boolean;
 }
 
 function loadBinding(): Binding | undefined {
@@ -64,6 +69,7 @@ function loadBinding(): Binding | undefined {
       state: stream.streamBaseState,
       readIndex: stream.kReadBytesOrError,
       eof: uv.UV_EOF,
+      canOpen: typeof proto.open === 'function',
     };
   } catch {
     return undefined;
@@ -73,6 +79,22 @@ function loadBinding(): Binding | undefined {
 const binding = loadBinding();
 
 export const rawTcpAvailable = binding !== undefined;
+
+/** The addon's socket, quick ACK off, is used when both are there; checked once, not per connection. */
+const ownSockets = checkSocketAddon !== undefined && binding?.canOpen === true;
+
+/** Whether plain TCP and HTTP checks connect from a socket with quick ACK off (for the logs and the bench). */
+export const checkQuickAckOff = ownSockets;
+
+/**
+ * Gives the handle a socket with quick ACK off before it connects. Any failure leaves the handle without one, and libuv
+ * makes its own at connect (reporting, e.g., EMFILE as it always does).
+ */
+function openOwnSocket(handle: TcpHandle, family: 4 | 6): void {
+  const fd = checkSocketAddon!.checkSocket(family);
+  if (fd < 0) return;
+  if (handle.open(fd) !== 0) checkSocketAddon!.closeFd(fd);
+}
 
 /**
  * One read buffer for every plain-TCP check connection, raw or net.Socket:
@@ -113,18 +135,25 @@ export class RawTcpConn implements CheckConn {
   state: 'connecting' | 'open' | 'closed' = 'connecting';
   private readonly handle: TcpHandle;
 
-  /** `host` must be an IP address of `family`; callers check (see openCheckConn). */
+  /**
+   * `host` must be an IP address of `family`; callers check (see openCheckConn). `sendsFirst`: the check writes first
+   * or nothing at all, so its socket may hold the handshake's last ACK back (quick ACK off, when the addon is built):
+   * it rides with the request, and a connect check's reset comes before it (the server never accepts). A server that
+   * speaks first would wait up to 200 ms for that ACK: those checks keep the kernel's quick ACK.
+   */
   constructor(
     private readonly host: string,
     private readonly port: number,
     family: 4 | 6,
     readonly handlers: CheckConnHandlers,
+    sendsFirst = false,
   ) {
     if (!binding) throw new Error('raw TCP handles are not available in this Node');
     const handle = (this.handle = binding.newHandle());
     handle.conn = this;
     handle.useUserBuffer(READ_BUFFER);
     handle.onread = onRead;
+    if (ownSockets && sendsFirst) openOwnSocket(handle, family);
     const req = binding.newConnectReq();
     req.oncomplete = afterConnect;
     const err = family === 6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);

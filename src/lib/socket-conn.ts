@@ -62,11 +62,12 @@ export class SocketConn implements CheckConn {
 /**
  * A plain TCP check connection to host:port: on the raw handle when it can be
  * (an IP address, and a Node that has it), else through net.Socket, which
- * also resolves a name.
+ * also resolves a name. `sendsFirst`: the check writes before it reads, or
+ * only connects (RawTcpConn: its handshake ACK may wait).
  */
-export function openCheckConn(host: string, port: number, handlers: CheckConnHandlers): CheckConn {
+export function openCheckConn(host: string, port: number, handlers: CheckConnHandlers, sendsFirst = false): CheckConn {
   const family = rawTcpAvailable ? net.isIP(host) : 0;
-  if (family === 4 || family === 6) return new RawTcpConn(host, port, family, handlers);
+  if (family === 4 || family === 6) return new RawTcpConn(host, port, family, handlers, sendsFirst);
   return openPlainSocket(host, port, handlers);
 }
 

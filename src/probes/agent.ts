@@ -58,7 +58,7 @@ function agentCheck(target: ProbeTarget, spec: AgentSpec, { deadline }: ProbeCon
         },
       },
     };
-  });
+  }, Boolean(spec.send));
 }
 
 /** What the line asks, worded: what was said, and what of it rsguard does not take. */

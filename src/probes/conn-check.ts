@@ -20,9 +20,15 @@ export interface ConnCheck {
  * at the deadline with what `timedOut` says then. The connection is reset
  * whichever way it ends (as HAProxy closes a check) and no listener is left
  * on the deadline. `exchange` gets the check and gives the connection's
- * handlers; it runs before the connection is opened.
+ * handlers; it runs before the connection is opened. `sendsFirst`: the check
+ * writes before it reads, or only connects (see RawTcpConn).
  */
-export function connCheck(target: ProbeTarget, deadline: Deadline, exchange: (c: ConnCheck) => { handlers: CheckConnHandlers; timedOut: () => ProbeResult }): Promise<ProbeResult> {
+export function connCheck(
+  target: ProbeTarget,
+  deadline: Deadline,
+  exchange: (c: ConnCheck) => { handlers: CheckConnHandlers; timedOut: () => ProbeResult },
+  sendsFirst = false,
+): Promise<ProbeResult> {
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
     let conn: CheckConn | undefined;
@@ -44,6 +50,6 @@ export function connCheck(target: ProbeTarget, deadline: Deadline, exchange: (c:
     const onAbort = () => finish(timedOut());
     if (deadline.aborted) return onAbort();
     deadline.on(onAbort);
-    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers);
+    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers, sendsFirst);
   });
 }

@@ -107,7 +107,7 @@ export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = 
     ? (h: CheckConnHandlers) => new Socks4Conn(via, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined)
     : req.tls
       ? (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h)
-      : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h);
+      : (h: CheckConnHandlers) => openCheckConn(req.host, req.port, h, true);
   return exchange(open, signal, {
     request: () => bytesOf(req),
     data: (chunk) => {

@@ -66,5 +66,5 @@ function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeCon
       end: () => c.finish(fail(c.startedAt, 'body', received ? `reply did not match: ${snippet(received, 60)}` : 'closed without reply')),
       error: (err) => c.finish(failure(c.startedAt, classifyError(err, deadline))),
     },
-  }));
+  }), spec.send !== undefined || !wantsReply);
 }

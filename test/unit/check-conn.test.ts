@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { CheckConn, CheckConnHandlers } from '../../src/lib/check-conn.js';
-import { RawTcpConn, rawTcpAvailable } from '../../src/lib/raw-tcp-conn.js';
+import { ADDON_PATH } from '../../src/lib/check-socket-native.js';
+import { checkQuickAckOff, RawTcpConn, rawTcpAvailable } from '../../src/lib/raw-tcp-conn.js';
 import { openPlainSocket, SocketConn } from '../../src/lib/socket-conn.js';
 import { freePort, listenOn } from '../helpers/ports.js';
 
@@ -14,6 +16,8 @@ import { freePort, listenOn } from '../helpers/ports.js';
 type Maker = (host: string, port: number, h: CheckConnHandlers) => CheckConn;
 const makers: Array<[string, Maker]> = [
   ['raw handle', (host, port, h) => new RawTcpConn(host, port, net.isIP(host) as 4 | 6, h)],
+  // A check that writes first (HTTP, tcp with send) or only connects: the addon's socket, quick ACK off, when built.
+  ['raw handle, sends first', (host, port, h) => new RawTcpConn(host, port, net.isIP(host) as 4 | 6, h, true)],
   ['net.Socket', (host, port, h) => new SocketConn(net.connect({ host, port }), 'connect', h)],
   // What a check to a host name, or on a Node without the raw handle, takes.
   ['net.Socket on the shared read buffer', openPlainSocket],
@@ -165,4 +169,43 @@ describe('check connections: the raw handle and net.Socket agree', () => {
       });
     });
   }
+});
+
+/** Opens `count` connect-only checks one after the other, each reset at connect; how many the server accepted. */
+async function connectOnly(sendsFirst: boolean, count: number): Promise<number> {
+  let accepted = 0;
+  const server = net.createServer((s) => {
+    accepted++;
+    s.on('error', () => {});
+    s.destroy();
+  });
+  const port = await listenOn(server);
+  try {
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const c: CheckConn = new RawTcpConn('127.0.0.1', port, 4, { connect: () => (c.reset(), resolve()), data: () => {}, end: () => {}, error: reject }, sendsFirst);
+      });
+    }
+    // Whatever the server would accept is in its backlog by now: loopback delivers the handshake's packets at once.
+    await new Promise((res) => setTimeout(res, 200));
+    return accepted;
+  } finally {
+    server.close();
+  }
+}
+
+const notBuilt = !existsSync(ADDON_PATH) && `native addon not built (node dist/scripts/build-native.js): ${ADDON_PATH}`;
+
+describe('check sockets with quick ACK off (native/check-socket.c), as HAProxy makes its check sockets', () => {
+  it('the addon, when built, is loaded and used', { skip: notBuilt }, () => {
+    assert.equal(checkQuickAckOff, true);
+  });
+
+  it("a connect check that sends first resets before its handshake's ACK leaves: the server never accepts it", { skip: notBuilt }, async () => {
+    assert.equal(await connectOnly(true, 20), 0);
+  });
+
+  it("a check that may wait for the server to speak keeps the kernel's quick ACK: the server accepts every connection", async () => {
+    assert.equal(await connectOnly(false, 20), 20);
+  });
 });
