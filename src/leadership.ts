@@ -80,6 +80,8 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   // on what it read when it started as a standby, and a write retried in between (the fence refused it while standing
   // by) would put a stale pool in: a flap the failover test caught once in ten kills.
   let settled = false;
+  // Counts the takeovers that opened writes: a pool planned before the last one is planned again (fenced.ts).
+  let epoch = 0;
   let gated: Notifications | undefined;
   let errors = 0;
   const lease = new LeaderLease(redis, {
@@ -98,9 +100,15 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
         errors = 0;
         log.warn({ token: v.token, holder: v.holder }, 'leader: this scheduler holds the lease and drives the balancer');
         settled = false;
-        void lead(() => (settled = leading))
+        void lead(() => {
+          epoch++;
+          settled = leading;
+        })
           .catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed: writing to the balancer on what this scheduler knows'))
-          .finally(() => (settled = leading));
+          .finally(() => {
+            if (!settled) epoch++;
+            settled = leading;
+          });
         void gated?.adopt();
       } else if (v.role === 'standby' && leading) {
         leading = false;
@@ -119,7 +127,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     holds: () => holds,
     leading: valid,
     view: () => lease.current(),
-    fence: (a, persist) => fenced(a, { valid: () => settled && valid(), ...(persist ? { beforeWrite: () => within(persist(), lease.renewEveryMs) } : {}) }),
+    fence: (a, persist) => fenced(a, { valid: () => settled && valid(), epoch: () => epoch, ...(persist ? { beforeWrite: () => within(persist(), lease.renewEveryMs) } : {}) }),
     gate: (n) => {
       // Kept to hand it, on taking over, the mail the last leader left in the outbox.
       gated = n;

@@ -6,6 +6,12 @@ export interface WriteFence {
   valid(): boolean;
   /** Awaited before the lease is asked and the write made: what must be durable before the balancer shows it. */
   beforeWrite?: () => Promise<void>;
+  /**
+   * Grows each time writes open anew (a takeover has read the last leader's
+   * state). A write planned under an older one is refused: its pool came from
+   * what this process knew as a standby, before the states it took over.
+   */
+  epoch?: () => number;
 }
 
 /**
@@ -23,10 +29,18 @@ export function fenced(inner: Actuator, fence: WriteFence): Actuator {
   const check = (what: string) => {
     if (!fence.valid()) throw new BalancerUnavailable(`not the leader: ${what} left to the scheduler that holds the lease`);
   };
+  // The epoch each desired pool was planned under (reconcile plans and applies the same array).
+  const plannedIn = new WeakMap<object, number>();
   return wrapActuator(inner, {
+    plan: (desired, scope) => {
+      if (fence.epoch) plannedIn.set(desired, fence.epoch());
+      return inner.plan(desired, scope);
+    },
     apply: async (commands, desired) => {
       await fence.beforeWrite?.();
       check('balancer write');
+      const at = plannedIn.get(desired);
+      if (fence.epoch && at !== undefined && at !== fence.epoch()) throw new BalancerUnavailable('planned before this scheduler took over the lease: planned again from the states it took over');
       return inner.apply(commands, desired);
     },
     planStop: async (desired) => (fence.valid() ? inner.planStop(desired) : []),

@@ -87,4 +87,18 @@ describe('actuator wrappers pass through what they do not change', () => {
     await assert.rejects(second, /not the leader/);
     assert.equal(inner.writes, 1);
   });
+  it('a pool planned before the fence opened anew (a takeover) is not written: planned again, it is', async () => {
+    const inner = new Recorder();
+    let epoch = 1;
+    const f = fenced(inner as unknown as Actuator, { valid: () => true, epoch: () => epoch });
+    const stale: never[] = [];
+    await f.plan(stale, {});
+    epoch = 2; // the takeover read the last leader's states while this pool's reconcile read the balancer
+    await assert.rejects(f.apply([], stale), /planned before this scheduler took over/);
+    assert.equal(inner.writes, 0);
+    const fresh: never[] = [];
+    await f.plan(fresh, {});
+    await f.apply([], fresh);
+    assert.equal(inner.writes, 1);
+  });
 });
