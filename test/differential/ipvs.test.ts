@@ -71,6 +71,10 @@ const INTENDED_DIFFERENCES: Record<string, { why: string; services: string[]; ra
     why: 'checkcommand /usr/local/bin/check_radius.sh and check_udp.sh are not there: ldirectord takes the failure as down, rsguard holds the servers up (as for 004-wjesus-external.cf)',
     services: ['-u 192.168.202.50:1812', '-u 192.168.202.50:1813'],
   },
+  'wild/ldirectord/003-grimli-production.cf': {
+    why: "the same real servers (10.0.240.8:53, 10.0.240.9:53) in two virtuals on one address (10.0.16.1:53, TCP and UDP), down at start (the harness answers DNS over UDP only): ldirectord's ld_start keys the servers it puts in and at once takes out (quiescent: weight 0) by address and port alone, so only the last virtual naming them (UDP) gets them and the TCP virtual has no member until its check passes; rsguard keeps a quiescent member at weight 0 in every virtual that names it",
+    services: ['-t 10.0.16.1:53'],
+  },
   'ldirectord/debian-all-services.cf': {
     why: "the imap virtual's real server 127.0.0.1:143 is also its fallback, one IPVS entry: ldirectord puts the real server in and at once takes the fallback out (fallback_off), which deletes that entry, and it never puts the real server back while it stays up; rsguard keeps it in (docs/mapping.md, fallback)",
     services: ['-t 192.168.6.240:143'],

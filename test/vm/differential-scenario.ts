@@ -111,6 +111,25 @@ interface Model {
 const PROTOCOLS: ReadonlySet<string> = new Set(['ftp', 'pop', 'imap', 'nntp', 'ldap', 'mysql', 'pgsql', 'dns', 'radius', 'sip']);
 
 /**
+ * The IPv4 address a DNS check's receive regex matches, for the listener's A
+ * record: the regex's own text where it is an address it matches (receive
+ * "10.0.16.24", whose dots match any character: sampleOf gives 10x0x16x24),
+ * else sampleOf's string if that is an address. Without one the listener
+ * answers 127.0.0.1 and both tools' checks fail alike.
+ */
+function addressFor(regex: string): string | undefined {
+  const plain = regex.replace(/^\^|\$$/g, '').replace(/\\\./g, '.');
+  const matches = (a: string) => {
+    try {
+      return new RegExp(regex).test(a);
+    } catch {
+      return false;
+    }
+  };
+  return [plain, sampleOf(regex)].find((a) => net.isIPv4(a) && matches(a));
+}
+
+/**
  * What to listen on: every real-server address and port the file names (read
  * from the text, so a file rsguard refuses still gets its servers), then what
  * rsguard's model of it says the checks ask for (port, TLS, the protocol,
@@ -152,7 +171,7 @@ function plan(tool: Job['tool'], text: string, model: Model | null): { listeners
           if (c.kind === 'https' || c.kind === 'smtp') s.kind = c.kind;
           else if (PROTOCOLS.has(c.kind) && spec.tls !== true && spec.transport !== 'tcp') s.kind = c.kind as ListenerSpec['kind'];
           if (c.kind === 'radius' && typeof spec.secret === 'string') s.secret = spec.secret;
-          if (c.kind === 'dns' && typeof spec.expectAnswerRegex === 'string' && net.isIPv4(sampleOf(spec.expectAnswerRegex))) s.address = sampleOf(spec.expectAnswerRegex);
+          if (c.kind === 'dns' && typeof spec.expectAnswerRegex === 'string') s.address = addressFor(spec.expectAnswerRegex) ?? s.address;
           if (typeof spec.path === 'string' && Array.isArray(spec.expectStatus)) {
             const st = String(spec.expectStatus[0]);
             const code = Number(st.split('-')[0]);
