@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
-import { familyCpuSeconds, threadCpuSeconds, treeCpuSplit, treeRssMb } from './proc-stats.js';
+import { threadCpuSeconds, treeCpuSplit, treeRssMb } from './proc-stats.js';
 import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard, type OwnConfig } from './rsguard-peer.js';
@@ -126,7 +126,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const mainPid = peer.mainPid ?? peer.pid;
   const cpu0 = treeCpuSplit(peer.pid);
   const main0 = threadCpuSeconds(mainPid, mainPid);
-  const ng0 = familyCpuSeconds(farm.pid);
+  const ng0 = farm.cpuSeconds();
   const sampling = allocDir !== '' && isRsguard(peer.name);
   if (sampling) process.kill(peer.pid, 'SIGUSR2'); // start sampling allocations (bench/alloc-sampler.ts)
   const t0 = performance.now();
@@ -135,7 +135,7 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   if (sampling) process.kill(peer.pid, 'SIGUSR2'); // stop: it writes alloc-PID.json
   const cpu1 = treeCpuSplit(peer.pid);
   const main1 = threadCpuSeconds(mainPid, mainPid);
-  const ng1 = familyCpuSeconds(farm.pid);
+  const ng1 = farm.cpuSeconds();
   const n1 = await farmCount(farm, s.kind);
   const elapsed = (performance.now() - t0) / 1000;
   const tcpOutsideNetns = s.kind === 'tcp' && process.env.RSGUARD_BENCH_NETNS !== '1';

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
 import { startNginxFarm } from './nginx-farm.js';
-import { cpuSeconds, familyCpuSeconds, threadCpuSeconds } from './proc-stats.js';
+import { cpuSeconds, threadCpuSeconds } from './proc-stats.js';
 import { limitCpu, type CpuLimit, type Throttling } from './cpu-share.js';
 import { diffBuckets, histogram, quantile, sumMetric, waitForMetrics } from './prom-text.js';
 
@@ -64,7 +64,7 @@ interface Row {
   redisPer1000: number;
 }
 
-async function row(n: number, workers: number, ports: number[], dir: string, farmPid: number): Promise<Row> {
+async function row(n: number, workers: number, ports: number[], dir: string, farmCpu: () => number): Promise<Row> {
   const api = await freePort();
   const prefix = workers ? `rsg-bench-${Date.now()}` : null;
   const file = path.join(dir, `q-${n}-${workers}.yaml`);
@@ -88,7 +88,7 @@ async function row(n: number, workers: number, ports: number[], dir: string, far
     const c0 = procs.map((p) => cpuSeconds(p.pid!));
     const main0 = threadCpuSeconds(sched.pid!, sched.pid!);
     const r0 = cpuSeconds(redisPid);
-    const ng0 = familyCpuSeconds(farmPid);
+    const ng0 = farmCpu();
     const t0s = throttled();
     const t0 = performance.now();
     await sleep(seconds * 1000);
@@ -96,7 +96,7 @@ async function row(n: number, workers: number, ports: number[], dir: string, far
     const c1 = procs.map((p) => cpuSeconds(p.pid!));
     const main1 = threadCpuSeconds(sched.pid!, sched.pid!);
     const r1 = cpuSeconds(redisPid);
-    const ng1 = familyCpuSeconds(farmPid);
+    const ng1 = farmCpu();
     const t1s = throttled();
     const elapsed = (performance.now() - t0) / 1000;
     const done = sumMetric(m1, 'rsguard_probe_results_total') - sumMetric(m0, 'rsguard_probe_results_total');
@@ -136,7 +136,7 @@ const farm = await startNginxFarm(12000, Math.max(...sizes));
 const dir = mkdtempSync(path.join(tmpdir(), 'rsguard-qbench-'));
 const rows: Row[] = [];
 try {
-  for (const n of sizes) for (const w of [0, ...workerCounts]) rows.push(await row(n, w, farm.ports, dir, farm.pid));
+  for (const n of sizes) for (const w of [0, ...workerCounts]) rows.push(await row(n, w, farm.ports, dir, () => farm.cpuSeconds()));
 } finally {
   await farm.stop();
   rmSync(dir, { recursive: true, force: true });
