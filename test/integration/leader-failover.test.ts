@@ -312,7 +312,7 @@ describe('distributed mode: the leader lease across real processes', () => {
       mailsDuplicated: 0,
       poolFlaps: flaps,
       crashes: 0,
-      note: `takeover ${times[0]}-${times.at(-1)} ms (median ${times[Math.floor(times.length / 2)]}) at a ${LEASE_MS} ms lease; each DOWN/UP in HAProxy and mailed once${copies ? ` (${copies} sent again under its own Message-ID: killed between SMTP's answer and the sent mark)` : ''}`,
+      note: `takeover ${times[0]}-${times.at(-1)} ms (median ${times[Math.floor(times.length / 2)]}) at a ${LEASE_MS} ms lease; each DOWN/UP in HAProxy and mailed once${copies ? ` (${copies} sent again by the next leader under the same Message-ID: killed between SMTP's answer and the sent mark)` : ''}`,
     });
   });
 });
