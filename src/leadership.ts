@@ -4,6 +4,7 @@ import { fenced } from './actuators/fenced.js';
 import type { Model } from './model/model.js';
 import type { MonitorEvent } from './engine/events.js';
 import { realTimers } from './lib/timers.js';
+import { waitAtMost } from './lib/wait-at-most.js';
 import type { Logger } from './log.js';
 import type { Notifications } from './notify/wire-notifications.js';
 import { LeaderLease, leaseKeyOf, type LeaseView } from './scheduler/leader-lease.js';
@@ -56,12 +57,6 @@ const open: Leadership = {
   stop: async () => undefined,
 };
 
-/** Waits for `p` at most `ms`: a hung Redis delays a balancer write (a drain, a repair) by that much, not for ever. */
-function within(p: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
-}
-
 /** The status document's `leadership` part, absent in embedded mode. */
 export function withLease(view: LeaseView | undefined): { leadership?: LeaseView } {
   return view ? { leadership: view } : {};
@@ -82,6 +77,14 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
   let settled = false;
   // Counts the takeovers that opened writes: a pool planned before the last one is planned again (fenced.ts).
   let epoch = 0;
+  // Takeovers started: a takeover opens writes only while it is the latest (a lease lost and taken again meanwhile
+  // starts another, which must read the states itself first).
+  let takeovers = 0;
+  const openWrites = (takeover: number) => {
+    if (takeover !== takeovers || !leading || settled) return;
+    epoch++;
+    settled = true;
+  };
   let gated: Notifications | undefined;
   let errors = 0;
   const lease = new LeaderLease(redis, {
@@ -100,15 +103,10 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
         errors = 0;
         log.warn({ token: v.token, holder: v.holder }, 'leader: this scheduler holds the lease and drives the balancer');
         settled = false;
-        void lead(() => {
-          epoch++;
-          settled = leading;
-        })
+        const takeover = ++takeovers;
+        void lead(() => openWrites(takeover))
           .catch((err: Error) => log.error({ err: err.message }, 'taking over as leader failed: writing to the balancer on what this scheduler knows'))
-          .finally(() => {
-            if (!settled) epoch++;
-            settled = leading;
-          });
+          .finally(() => openWrites(takeover));
         void gated?.adopt();
       } else if (v.role === 'standby' && leading) {
         leading = false;
@@ -127,7 +125,7 @@ export async function wireLeadership(model: Model, log: Logger, onChange: (v: Le
     holds: () => holds,
     leading: valid,
     view: () => lease.current(),
-    fence: (a, persist) => fenced(a, { valid: () => settled && valid(), epoch: () => epoch, ...(persist ? { beforeWrite: () => within(persist(), lease.renewEveryMs) } : {}) }),
+    fence: (a, persist) => fenced(a, { valid: () => settled && valid(), epoch: () => epoch, ...(persist ? { beforeWrite: () => waitAtMost(persist(), lease.renewEveryMs) } : {}) }),
     gate: (n) => {
       // Kept to hand it, on taking over, the mail the last leader left in the outbox.
       gated = n;

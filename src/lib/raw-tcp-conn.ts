@@ -80,11 +80,11 @@ const binding = loadBinding();
 
 export const rawTcpAvailable = binding !== undefined;
 
-/** The addon's socket, quick ACK off, is used when both are there; checked once, not per connection. */
-const ownSockets = checkSocketAddon !== undefined && binding?.canOpen === true;
-
-/** Whether plain TCP and HTTP checks connect from a socket with quick ACK off (for the logs and the bench). */
-export const checkQuickAckOff = ownSockets;
+/**
+ * Whether plain TCP and HTTP checks connect from the addon's socket, quick ACK off: both the addon and libuv's `open`
+ * are there. Checked once, not per connection; exported for the tests and the bench.
+ */
+export const checkQuickAckOff = checkSocketAddon !== undefined && binding?.canOpen === true;
 
 /**
  * Gives the handle a socket with quick ACK off before it connects. Any failure leaves the handle without one, and libuv
@@ -153,7 +153,7 @@ export class RawTcpConn implements CheckConn {
     handle.conn = this;
     handle.useUserBuffer(READ_BUFFER);
     handle.onread = onRead;
-    if (ownSockets && sendsFirst) openOwnSocket(handle, family);
+    if (checkQuickAckOff && sendsFirst) openOwnSocket(handle, family);
     const req = binding.newConnectReq();
     req.oncomplete = afterConnect;
     const err = family === 6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);

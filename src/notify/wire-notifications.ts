@@ -9,6 +9,7 @@ import { MailSpool } from './mail-spool.js';
 import { Notifier, type NotifierServers } from './notifier.js';
 import { realTimers, type Timers } from '../lib/timers.js';
 import { smtpTransport } from './smtp-transport.js';
+import { waitAtMost } from '../lib/wait-at-most.js';
 
 export interface Notifications {
   onEvent(e: MonitorEvent): void;
@@ -60,7 +61,7 @@ export function wireNotifications(metrics: MailMetrics, readers: NotifyReaders, 
       notifier.close();
       if (mailer) {
         // The stop mail goes out now if it can; what cannot stays spooled for the next start.
-        await Promise.race([mailer.flush(), new Promise((r) => setTimeout(r, 5000).unref())]);
+        await waitAtMost(mailer.flush(), 5000);
         mailer.close();
       }
     },

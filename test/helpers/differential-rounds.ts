@@ -9,7 +9,8 @@ export type Tool = 'keepalived' | 'ldirectord';
 /** Under emulation ldirectord (fork=no) spends up to this long per real-server check; measured 2026-12-07 on the two big files. */
 export const SEC_PER_LDIRECTORD_CHECK = 1;
 
-export function realCount(tool: Tool, text: string): number {
+/** Real-server lines in the file (ldirectord checks each once a round). */
+function realCount(tool: Tool, text: string): number {
   return (text.match(tool === 'keepalived' ? /^\s*real_server\s/gm : /^\s*real\s*=/gm) ?? []).length;
 }
 

@@ -346,7 +346,6 @@ class Proc {
   }
 }
 
-/** Real-server lines in the file (ldirectord checks each once a round). */
 /**
  * ldirectord's checks `require` their modules (Net::SMTP, DBI, Net::LDAP, ...)
  * at their first run, inside the check's alarm, and LWP requires
