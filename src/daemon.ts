@@ -187,7 +187,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   );
 
   const resolveAgain = new ResolveAgain(() => reloads.askNamesAgain());
-  const targets = { log, actuator, monitor, ...(store ? { store } : {}), vrrpInputs, pools, ...(syncd ? { syncd } : {}), scheduler, resolveAgain, listenFromCommandLine: Boolean(opts.listen), mode: q.mode };
+  const targets = { log, actuator, monitor, ...(store ? { store } : {}), vrrpInputs, pools, ...(syncd ? { syncd } : {}), scheduler, probes: q.queue, resolveAgain, listenFromCommandLine: Boolean(opts.listen), mode: q.mode };
   const reloads = wireReloads(opts, log, model, reloadHandlers(targets), resolveAgain);
   const reload = () => reloads.reload();
   resolveAgain.schedule(model);

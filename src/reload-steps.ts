@@ -23,6 +23,8 @@ export interface ReloadTargets {
   pools: { onReload(model: Model, reconcileIntervalMs: number): void };
   syncd?: { reconfigure(def: SyncDaemonDef | undefined, intervalMs: number): void };
   scheduler: { setChecks(checks: ReadonlyMap<string, CheckDef>, spreadMs: number): void };
+  /** Probe threads keep their own read-once files (thread-queue.ts). */
+  probes?: { reread?(): void };
   resolveAgain: { schedule(model: Model): void };
   /** --listen given: the config's listen address is not the one in use. */
   listenFromCommandLine: boolean;
@@ -53,7 +55,14 @@ export const RELOAD_STEPS: readonly ReloadStep[] = [
     },
   },
   // A reload is when an admin expects a rotated CA or a new user to be seen.
-  { stage: 'swap', name: 'read-once files', onModel: () => () => forgetReadOnce() },
+  {
+    stage: 'swap',
+    name: 'read-once files',
+    onModel: (t) => () => {
+      forgetReadOnce();
+      t.probes?.reread?.();
+    },
+  },
   { stage: 'swap', name: 'monitor', onModel: (t) => (next) => t.monitor.reload(next) },
   { stage: 'swap', name: 'check state store', onModel: (t) => (t.store ? (next) => t.store!.retain(new Set(next.checks.keys())) : undefined) },
   // After the monitor: they read the model through it (the fifo is opened, moved or closed).

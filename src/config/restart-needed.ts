@@ -26,6 +26,7 @@ const AT_START: ReadonlyArray<{ setting: string; of: (m: Model) => unknown; why:
   { setting: 'queue.redis', of: (m) => m.queue.redis, why: 'the queue, the check state store and the leader lease connect at start (embedded or distributed mode is chosen then)' },
   { setting: 'queue.prefix', of: (m) => m.queue.prefix, why: 'the queue, the check state store and the leader lease keep the prefix they started with', only: 'distributed' },
   { setting: 'queue.leaseTime', of: (m) => m.queue.leaseMs, why: 'the leader lease keeps the length it started with', only: 'distributed' },
+  { setting: 'global.probeThreads', of: (m) => m.global.probeThreads, why: 'probe threads are started at start (auto may add them on a reload, never removes them)', only: 'embedded' },
   { setting: 'global.concurrency', of: (m) => m.global.concurrency, why: 'the embedded probe pool is sized at start', only: 'embedded' },
   { setting: 'global.stateFile', of: (m) => m.global.stateFile, why: 'check states and operator holds stay in the file opened at start' },
   { setting: 'global.autoReload', of: (m) => m.global.autoReload, why: 'the config file is watched, or not, from the start' },

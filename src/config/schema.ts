@@ -222,6 +222,11 @@ export const configSchema = z
         logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
         log: logSchema.default('stdout'),
         concurrency: z.number().int().min(1).max(100_000).default(1000),
+        /**
+         * Worker threads that run probes beside the main thread (schedule, state, API): `auto` starts them from
+         * 4,000 checks a second on a machine of 2 CPUs or more (one per CPU beyond the first, at most 4); 0 never.
+         */
+        probeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
         startupSpread: duration.default(5000),
         checkDefaults: timingSchema.default({}),
         /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
@@ -245,7 +250,7 @@ export const configSchema = z
         health: healthSchema.default(HEALTH_DEFAULTS),
       })
       .strict()
-      .default({ listen: '127.0.0.1:9901', logLevel: 'info', log: 'stdout', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', log: 'stdout', concurrency: 1000, probeThreads: 'auto', startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     queue: queueSchema.default({ prefix: 'rsguard' }),

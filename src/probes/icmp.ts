@@ -14,6 +14,7 @@ export const icmpProbe = defineProbe({
   kind: 'icmp',
   spec: icmpSpec,
   portless: true,
+  mainThread: true,
   run: async (target, spec, { signal, resources, deadlineAt }) => {
     const startedAt = performance.now();
     if (!resources?.pinger) return checkError(startedAt, 'exception', 'no icmp pinger wired in');

@@ -16,6 +16,8 @@ export interface ProbeKind<S extends z.ZodObject = z.ZodObject> {
   usesVirtual?: boolean;
   /** The probe never connects to a port (icmp, exec), so `port` may be absent in the target. */
   portless?: boolean;
+  /** The probe uses a process-wide resource (the one raw ICMP socket): it runs on the main thread, never on a probe thread. */
+  mainThread?: boolean;
   /** Every connection it makes can go through a SOCKS4 proxy (target.socks4). */
   socks4?: boolean;
   /** For a kind with tlsCa that speaks TLS only on some specs (tcp with a TLS connect step): whether this one does, for global.tlsCa. */

@@ -3,10 +3,10 @@ import type { Logger } from '../lib/logger.js';
 import type { CheckState } from '../state/check-state.js';
 import type { ProbeResources } from '../probes/types.js';
 import type { BullmqQueue } from './bullmq-queue.js';
-import { EmbeddedQueue } from './embedded-queue.js';
 import { FileStateStore, stateFileOf } from './file-state-store.js';
 import type { ProbeQueue } from './job.js';
 import { resolveRedisTarget } from './resolve-redis.js';
+import { ThreadQueue } from './thread-queue.js';
 
 export interface StateStore {
   load(ids: Iterable<string>): Promise<Map<string, CheckState>>;
@@ -64,7 +64,7 @@ export async function createQueue(model: Model, configFile: string, resources: P
       },
     };
   }
-  const queue = new EmbeddedQueue(model.global.concurrency, resources, clock);
+  const queue = new ThreadQueue({ threads: probeThreadsOf(model.global.probeThreads, log), concurrency: model.global.concurrency, resources, clock, log });
   const file = stateFileOf(model.global.stateFile, configFile);
   const stateStore = file ? new FileStateStore(file, (err) => log.error({ file, err: err.message }, 'check states not saved')) : undefined;
   return {
@@ -76,4 +76,17 @@ export async function createQueue(model: Model, configFile: string, resources: P
       await stateStore?.close();
     },
   };
+}
+
+/**
+ * `probeThreads: auto` may be set from the environment (RSGUARD_PROBE_THREADS=N), for a benchmark's A/B or a
+ * trial on one host without editing a shared config; a number in the config wins.
+ */
+function probeThreadsOf(configured: number | 'auto', log: Logger): number | 'auto' {
+  const env = process.env.RSGUARD_PROBE_THREADS;
+  if (configured !== 'auto' || env === undefined || env === '' || env === 'auto') return configured;
+  const n = Number(env);
+  if (Number.isInteger(n) && n >= 0 && n <= 16) return n;
+  log.warn({ RSGUARD_PROBE_THREADS: env }, 'RSGUARD_PROBE_THREADS is not a whole number from 0 to 16: ignored, probeThreads stays auto');
+  return configured;
 }

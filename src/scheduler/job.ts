@@ -32,8 +32,15 @@ export interface ProbeQueue {
   onOutcome(handler: (outcome: ProbeOutcome) => void): void;
   /** Jobs submitted and not yet answered. */
   pending(): number;
-  /** How many checks the scheduler has: a queue that groups probes into jobs bounds each job's share by it. */
-  expectChecks?(checks: number): void;
+  /**
+   * How many checks the scheduler has, and how many it runs a second: a queue
+   * that groups probes into jobs bounds each job's share by the first, one
+   * that may spread probes over threads decides by the second. Called at
+   * start and after each reload (the checks' defs may have changed).
+   */
+  expectChecks?(checks: number, ratePerSecond: number): void;
+  /** SIGHUP: the files probes read once are read again (each probe thread has its own). */
+  reread?(): void;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,209 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { probeFor } from '../probes/registry.js';
+import type { ProbeResources } from '../probes/types.js';
+import { EmbeddedQueue } from './embedded-queue.js';
+import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
+import { Batcher, type CheckWire, type FromThread, type JobWire, type OutcomeWire, type ToThread } from './thread-wire.js';
+
+/** `auto` starts probe threads once the checks a second reach this (below it one thread does everything well within a core). */
+export const AUTO_THREADS_FROM_RATE = 4000;
+/** A thread that died is started again at most this often; meanwhile its checks run on the main thread. */
+const RESPAWN_AFTER_MS = 1000;
+/** How long close() waits for a thread to end its probes before it is terminated. */
+const CLOSE_WAIT_MS = 2000;
+
+export interface ThreadQueueOptions {
+  /** Probe threads: a number, or `auto` (ThreadQueue.threadsFor). 0 runs every probe on the main thread. */
+  threads: number | 'auto';
+  /** Probes in flight at most, over the main thread and every probe thread. */
+  concurrency: number;
+  /** For the kinds that stay on the main thread (the ICMP socket). */
+  resources: ProbeResources;
+  clock?: () => number;
+  /** Threads' young generation, in MB (V8's worker default is 16 MB per semi-space before V8 12; rsguard's processes use 8). */
+  youngGenerationMb?: number;
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+interface Thread {
+  index: number;
+  worker: Worker | undefined;
+  /** Checks whose def this thread has: the job's target and spec objects, compared by identity. */
+  known: Map<string, { target: object; spec: object; timeoutMs: number; kind: string }>;
+  out: Batcher<JobWire>;
+  /** Jobs sent and not yet answered, by seq. */
+  inFlight: Map<number, ProbeJob>;
+  diedAt: number;
+  closed?: () => void;
+}
+
+/**
+ * Probe jobs spread over worker threads: the main thread keeps the schedule,
+ * the state and everything that reads them, and the probes' socket work,
+ * parsing and timers (most of a check's CPU) run beside it. With one event
+ * loop for all of it, 10,000 HTTP checks a second held the loop 80-93 % busy
+ * and it fell behind on a busy box (issue 24).
+ *
+ * Kinds that need a process-wide resource (ProbeKind.mainThread: the one raw
+ * ICMP socket) run on the main thread's own pool. A thread that dies is rsguard's
+ * fault, not the servers': its unanswered jobs come back stale (no state
+ * moves, the checks run again next interval), its checks run on the main
+ * thread until it is started again.
+ */
+export class ThreadQueue implements ProbeQueue {
+  private readonly local: EmbeddedQueue;
+  private readonly threads: Thread[] = [];
+  private handler: (o: ProbeOutcome) => void = () => {};
+  private seq = 0;
+  private closing = false;
+  private readonly clock: () => number;
+
+  constructor(private readonly o: ThreadQueueOptions) {
+    this.clock = o.clock ?? Date.now;
+    this.local = new EmbeddedQueue(o.concurrency, o.resources, this.clock);
+    this.local.onOutcome((outcome) => this.handler(outcome));
+    if (typeof o.threads === 'number') this.grow(o.threads);
+  }
+
+  /** `auto`: no thread below AUTO_THREADS_FROM_RATE checks a second or on one CPU; else one per CPU beyond the first, at most 4. */
+  static threadsFor(rate: number, cpus: number): number {
+    if (rate < AUTO_THREADS_FROM_RATE || cpus < 2) return 0;
+    return Math.min(cpus - 1, 4, Math.ceil(rate / AUTO_THREADS_FROM_RATE));
+  }
+
+  /** The threads running now (the metric and the start-up log say it). */
+  threadCount(): number {
+    return this.threads.length;
+  }
+
+  onOutcome(handler: (o: ProbeOutcome) => void): void {
+    this.handler = handler;
+  }
+
+  pending(): number {
+    let n = this.local.pending();
+    for (const t of this.threads) n += t.inFlight.size;
+    return n;
+  }
+
+  /** A reload's new checks: threads forget the defs they have (a check's def may have changed under the same id), `auto` may add threads. */
+  expectChecks(_checks: number, ratePerSecond?: number): void {
+    for (const t of this.threads) {
+      t.out.flush();
+      t.known.clear();
+      t.worker?.postMessage({ type: 'reset' } satisfies ToThread);
+    }
+    if (this.o.threads === 'auto' && ratePerSecond !== undefined) this.grow(ThreadQueue.threadsFor(ratePerSecond, availableParallelism()));
+  }
+
+  /** SIGHUP: the files probes read once (CA bundles) are read again, in every thread. */
+  reread(): void {
+    for (const t of this.threads) t.worker?.postMessage({ type: 'reread' } satisfies ToThread);
+  }
+
+  submit(job: ProbeJob): void {
+    if (this.closing) return;
+    const t = this.threadFor(job);
+    if (!t) return this.local.submit(job);
+    const seq = ++this.seq;
+    t.inFlight.set(seq, job);
+    const k = t.known.get(job.checkId);
+    if (k && k.target === job.target && k.spec === job.spec && k.timeoutMs === job.timeoutMs && k.kind === job.kind) {
+      t.out.add({ seq, checkId: job.checkId, dueAt: job.dueAt });
+      return;
+    }
+    t.known.set(job.checkId, { target: job.target, spec: job.spec, timeoutMs: job.timeoutMs, kind: job.kind });
+    const def: CheckWire = { kind: job.kind, target: job.target, spec: job.spec, timeoutMs: job.timeoutMs };
+    t.out.add({ seq, checkId: job.checkId, dueAt: job.dueAt, def });
+  }
+
+  private threadFor(job: ProbeJob): Thread | undefined {
+    if (this.threads.length === 0 || probeFor(job.kind)?.mainThread) return undefined;
+    const t = this.threads[hashOf(job.checkId) % this.threads.length]!;
+    if (t.worker) return t;
+    if (this.clock() - t.diedAt < RESPAWN_AFTER_MS) return undefined;
+    this.start(t);
+    return t.worker ? t : undefined;
+  }
+
+  private grow(n: number): void {
+    if (n > this.threads.length) this.o.log.info({ threads: n, was: this.threads.length, setting: this.o.threads }, 'probe threads started');
+    while (this.threads.length < n) {
+      const t: Thread = { index: this.threads.length, worker: undefined, known: new Map(), inFlight: new Map(), diedAt: 0, out: new Batcher((jobs) => t.worker?.postMessage({ type: 'jobs', jobs } satisfies ToThread)) };
+      this.threads.push(t);
+      this.start(t);
+    }
+  }
+
+  private start(t: Thread): void {
+    const share = Math.max(1, Math.ceil(this.o.concurrency / Math.max(1, this.threads.length)));
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('./probe-thread.js', import.meta.url), {
+        workerData: { concurrency: share },
+        resourceLimits: { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 24 },
+      });
+    } catch (err) {
+      t.diedAt = this.clock();
+      this.o.log.error({ thread: t.index, err: (err as Error).message }, 'probe thread not started: its checks run on the main thread');
+      return;
+    }
+    t.worker = worker;
+    t.known.clear();
+    worker.on('message', (m: FromThread) => (m.type === 'outcomes' ? this.answered(t, m.outcomes) : t.closed?.()));
+    worker.on('error', (err) => this.o.log.error({ thread: t.index, err: err.message, stack: err.stack }, 'probe thread failed: its unanswered checks keep their state and run again'));
+    worker.once('exit', (code) => this.died(t, worker, code));
+  }
+
+  private answered(t: Thread, outcomes: OutcomeWire[]): void {
+    for (const [seq, startedAt, finishedAt, result] of outcomes) {
+      const job = t.inFlight.get(seq);
+      if (!job) continue;
+      t.inFlight.delete(seq);
+      if (!this.closing) this.handler({ job, result, startedAt, finishedAt });
+    }
+  }
+
+  /** A thread ended: its jobs in flight (sent or not) come back stale, so the scheduler runs them again and no state moves. */
+  private died(t: Thread, worker: Worker, code: number): void {
+    if (t.worker !== worker) return;
+    t.worker = undefined;
+    t.diedAt = this.clock();
+    t.out.drain();
+    const lost = [...t.inFlight.values()];
+    t.inFlight.clear();
+    t.closed?.();
+    if (this.closing) return;
+    this.o.log.error({ thread: t.index, code, lost: lost.length }, 'probe thread exited: its checks run on the main thread until it is started again');
+    const now = this.clock();
+    for (const job of lost) this.handler({ job, result: { ok: false, durationMs: 0, detail: 'probe thread exited', reason: 'error', error: 'exception' }, startedAt: now, finishedAt: now, stale: true });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([this.local.close(), ...this.threads.map((t) => this.closeThread(t))]);
+  }
+
+  private async closeThread(t: Thread): Promise<void> {
+    const worker = t.worker;
+    if (!worker) return;
+    t.out.drain();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      t.closed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      worker.postMessage({ type: 'close' } satisfies ToThread);
+    });
+    await worker.terminate();
+  }
+}
+
+/** FNV-1a of the check id: a check goes to the same thread every round, which keeps its def there. */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
