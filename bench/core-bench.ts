@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startNginxFarm, type Farm } from './nginx-farm.js';
 import { threadCpuSeconds, treeCpuSplit, treeRssMb } from './proc-stats.js';
-import { diffBuckets, histogram, quantile, sumMetric } from './prom-text.js';
+import { diffBuckets, histogram, quantile, seriesOf, sumMetric } from './prom-text.js';
 import type { CheckerPeer, PeerSettings } from './peer.js';
 import { startRsguard, type OwnConfig } from './rsguard-peer.js';
 import { benchConfig, type BenchConfig } from './config-input.js';
@@ -143,6 +143,12 @@ async function measure(peer: CheckerPeer, s: PeerSettings, farm: Farm, window: n
   const lag1 = await peer.lag();
   const f1 = await peer.failures(lag1);
   const e1 = (await peer.checkErrors?.(lag1)) ?? NaN;
+  // A failed check in the bench is news (the farm answers every one): say what rsguard saw, so a row's failures have a why.
+  if (lag0 && lag1 && f1 > f0) {
+    const failed = (t: string) => seriesOf(t, 'rsguard_probe_results_total', (l) => !l.includes('outcome="success"'));
+    const before = failed(lag0);
+    for (const [labels, n] of failed(lag1)) if (n > (before.get(labels) ?? 0)) console.error(`${peer.name} ${s.kind} ${s.ports.length}: ${n - (before.get(labels) ?? 0)} x ${labels}`);
+  }
   // nginx counts the second status read itself; the kernel's counter is read without a connection.
   const done = n1 - n0 - (s.kind === 'http' ? 1 : 0);
   const lag = lag0 && lag1 ? diffBuckets(histogram(lag0, 'rsguard_schedule_lag_seconds'), histogram(lag1, 'rsguard_schedule_lag_seconds')) : undefined;

@@ -6,6 +6,14 @@ export function sumMetric(text: string, name: string, filter: (labels: string) =
   return total;
 }
 
+/** Each series of `name` whose labels pass `filter`, by its label text: two scrapes' maps diff into what changed between them. */
+export function seriesOf(text: string, name: string, filter: (labels: string) => boolean = () => true): Map<string, number> {
+  const out = new Map<string, number>();
+  const re = new RegExp(`^${name}(\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm');
+  for (const m of text.matchAll(re)) if (filter(m[1] ?? '')) out.set(m[1] ?? '', Number(m[2]));
+  return out;
+}
+
 export interface Buckets {
   le: number[];
   counts: number[];

@@ -4,7 +4,7 @@ import { probeFor } from '../probes/registry.js';
 import type { ProbeResources } from '../probes/types.js';
 import { EmbeddedQueue } from './embedded-queue.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
-import { Batcher, type CheckWire, type FromThread, type JobWire, type OutcomeWire, type ToThread } from './thread-wire.js';
+import { Batcher, OUTCOME_STRIDE, resultAt, type CheckWire, type FromThread, type ToThread } from './thread-wire.js';
 
 /** `auto` starts probe threads once the checks a second reach this (below it one thread does everything well within a core). */
 export const AUTO_THREADS_FROM_RATE = 4000;
@@ -31,7 +31,7 @@ interface Thread {
   worker: Worker | undefined;
   /** Checks whose def this thread has: the job's target and spec objects, compared by identity. */
   known: Map<string, { target: object; spec: object; timeoutMs: number; kind: string }>;
-  out: Batcher<JobWire>;
+  out: Batcher;
   /** Jobs sent and not yet answered, by seq. */
   inFlight: Map<number, ProbeJob>;
   diedAt: number;
@@ -110,12 +110,12 @@ export class ThreadQueue implements ProbeQueue {
     t.inFlight.set(seq, job);
     const k = t.known.get(job.checkId);
     if (k && k.target === job.target && k.spec === job.spec && k.timeoutMs === job.timeoutMs && k.kind === job.kind) {
-      t.out.add({ seq, checkId: job.checkId, dueAt: job.dueAt });
+      t.out.open().push(seq, job.checkId, job.dueAt, undefined);
       return;
     }
     t.known.set(job.checkId, { target: job.target, spec: job.spec, timeoutMs: job.timeoutMs, kind: job.kind });
     const def: CheckWire = { kind: job.kind, target: job.target, spec: job.spec, timeoutMs: job.timeoutMs };
-    t.out.add({ seq, checkId: job.checkId, dueAt: job.dueAt, def });
+    t.out.open().push(seq, job.checkId, job.dueAt, def);
   }
 
   private threadFor(job: ProbeJob): Thread | undefined {
@@ -156,12 +156,13 @@ export class ThreadQueue implements ProbeQueue {
     worker.once('exit', (code) => this.died(t, worker, code));
   }
 
-  private answered(t: Thread, outcomes: OutcomeWire[]): void {
-    for (const [seq, startedAt, finishedAt, result] of outcomes) {
+  private answered(t: Thread, outcomes: unknown[]): void {
+    for (let i = 0; i < outcomes.length; i += OUTCOME_STRIDE) {
+      const seq = outcomes[i] as number;
       const job = t.inFlight.get(seq);
       if (!job) continue;
       t.inFlight.delete(seq);
-      if (!this.closing) this.handler({ job, result, startedAt, finishedAt });
+      if (!this.closing) this.handler({ job, result: resultAt(outcomes, i), startedAt: outcomes[i + 1] as number, finishedAt: outcomes[i + 2] as number });
     }
   }
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -6,6 +8,8 @@ import type { Worker } from 'node:worker_threads';
 import type { Pinger } from '../../src/probes/icmp-pinger.js';
 import type { ProbeJob, ProbeOutcome } from '../../src/scheduler/job.js';
 import { ThreadQueue } from '../../src/scheduler/thread-queue.js';
+import { OUTCOME_STRIDE, pushOutcome, resultAt } from '../../src/scheduler/thread-wire.js';
+import type { ProbeResult } from '../../src/probes/types.js';
 import { listenOn, waitFor } from '../helpers/ports.js';
 import { probeJob } from '../helpers/probe.js';
 
@@ -62,26 +66,34 @@ describe('probe threads (ThreadQueue)', () => {
   });
 
   it('runs a probe on its thread while the main thread is busy (the same probe on the main thread waits for it)', async () => {
-    for (const threads of [0, 1]) {
-      const q = new ThreadQueue({ threads, concurrency: 10, resources: {}, log: quietLog });
-      const outcomes: ProbeOutcome[] = [];
-      q.onOutcome((o) => outcomes.push(o));
-      try {
-        // Warm: the thread is up and has loaded the probes.
-        await outcomeOf(q, outcomes, job('tcp', port, {}, 'warm'));
-        const j = job('tcp', port);
-        q.submit(j);
-        // Jobs go to a thread once the submitting task is done (one message per scheduler tick): let it end, as a tick does.
-        await Promise.resolve();
-        // The connect completes in the kernel's backlog, so only where the probe runs decides when it ends.
-        const busyUntil = blockMainThread(400);
-        const o = await waitFor('outcome', () => outcomes.find((x) => x.job === j), 10_000, 10);
-        assert.equal(o.result.ok, true, o.result.detail);
-        if (threads === 1) assert.ok(o.finishedAt < busyUntil, `on a thread the probe ended ${o.finishedAt - busyUntil} ms after the main thread was free again`);
-        else assert.ok(o.finishedAt >= busyUntil, 'on the main thread the probe could not end before the main thread was free');
-      } finally {
-        await q.close();
+    // A server in a process of its own that answers 100 ms after each request: the answer comes while the test's
+    // main thread is blocked, so only where the probe runs decides whether it is read then.
+    const server = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>setTimeout(()=>r.end('ok'),100)).listen(0,'127.0.0.1',()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(server.stdout!, 'data')) as [Buffer];
+      const slowPort = Number(line.toString().trim());
+      for (const threads of [0, 1]) {
+        const q = new ThreadQueue({ threads, concurrency: 10, resources: {}, log: quietLog });
+        const outcomes: ProbeOutcome[] = [];
+        q.onOutcome((o) => outcomes.push(o));
+        try {
+          // Warm: the thread is up and has loaded the probes.
+          await outcomeOf(q, outcomes, job('http', slowPort, {}, 'warm'));
+          const j = job('http', slowPort);
+          q.submit(j);
+          // Jobs go to a thread once per loop turn (one message per scheduler tick): let this turn end, as a tick does.
+          await new Promise((r) => setImmediate(r));
+          const busyUntil = blockMainThread(600);
+          const o = await waitFor('outcome', () => outcomes.find((x) => x.job === j), 10_000, 10);
+          assert.equal(o.result.ok, true, o.result.detail);
+          if (threads === 1) assert.ok(o.finishedAt < busyUntil, `on a thread the probe ended ${o.finishedAt - busyUntil} ms after the main thread was free again`);
+          else assert.ok(o.finishedAt >= busyUntil, 'on the main thread the probe could not end before the main thread was free');
+        } finally {
+          await q.close();
+        }
       }
+    } finally {
+      server.kill();
     }
   });
 
@@ -178,6 +190,24 @@ describe('probe threads (ThreadQueue)', () => {
     assert.ok(Date.now() - started < 2500, `close took ${Date.now() - started} ms`);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(outcomes.find((o) => o.job === hung), undefined);
+  });
+
+  it('a result crosses whole: its common fields flat, any other field (weights, admin, fpm pool) with the object', () => {
+    const results: ProbeResult[] = [
+      { ok: true, durationMs: 1.5, detail: 'HTTP 200' },
+      { ok: false, durationMs: 1000, detail: 'timed out', reason: 'timeout' },
+      { ok: false, durationMs: 0, detail: 'EMFILE', reason: 'error', error: 'descriptors' },
+      { ok: true, durationMs: 2, detail: 'agent', weightPercent: 50, weightPercentAs: 'haproxy-agent', admin: 'drain' },
+      { ok: true, durationMs: 2, detail: 'fpm', fpmPool: { listenQueue: 3 } as unknown as ProbeResult['fpmPool'], weight: 7 },
+    ];
+    const flat: unknown[] = [];
+    results.forEach((r, i) => pushOutcome(flat, i, 100 + i, 200 + i, r));
+    assert.equal(flat.length, results.length * OUTCOME_STRIDE);
+    const back = structuredClone(flat);
+    results.forEach((r, i) => {
+      assert.deepEqual(resultAt(back, i * OUTCOME_STRIDE), r);
+      assert.deepEqual(back.slice(i * OUTCOME_STRIDE, i * OUTCOME_STRIDE + 3), [i, 100 + i, 200 + i]);
+    });
   });
 
   it('auto: no thread below 4,000 checks a second or on one CPU; one per CPU beyond the first, at most 4', () => {
