@@ -99,7 +99,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const persist = q.stateStore?.flush ? () => q.stateStore!.flush!() : undefined;
   const actuator = leadership.fence(createActuator(model.balancer, Boolean(opts.dryRun)), persist);
   const pools = new PoolKeeper(monitor, actuator, bus.emit, log, clock, model.balancer.reconcileIntervalMs);
-  metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), ...(q.distributed ? { distributed: q.distributed } : {}) } });
+  metrics.attach({ health: monitor, pools, queue: { pending: () => q.queue.pending(), threads: () => q.queue.threads?.() ?? 0, ...(q.distributed ? { distributed: q.distributed } : {}) } });
   const recent = new RecentEvents();
   const vrrpStates = new VrrpStates(() => monitor.current);
   const syncd = wireSyncDaemon(model.balancer, Boolean(opts.dryRun), bus, metrics, log, clock);

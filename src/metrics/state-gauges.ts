@@ -13,6 +13,8 @@ export interface MetricsSources {
   pools: PoolReader & { readonly errors: number };
   queue: {
     pending(): number;
+    /** Probe threads running beside the main thread (embedded mode; 0: every probe on the main thread). */
+    threads?(): number;
     /** Distributed mode only: BullMQ's job counts and the results counted by the scheduler. */
     distributed?: { counts(): Promise<Record<string, number>>; readonly completed: number; readonly stale: number };
   };
@@ -178,6 +180,14 @@ export function registerStateGauges(registry: Registry, src: MetricsSources): vo
     registers,
     collect() {
       this.set(src.queue.pending());
+    },
+  });
+  new Gauge({
+    name: 'rsguard_probe_threads',
+    help: 'Worker threads running probes beside the main thread (global.probeThreads); 0: every probe runs on the main thread.',
+    registers,
+    collect() {
+      this.set(src.queue.threads?.() ?? 0);
     },
   });
   new Gauge({

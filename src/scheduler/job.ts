@@ -39,6 +39,8 @@ export interface ProbeQueue {
    * start and after each reload (the checks' defs may have changed).
    */
   expectChecks?(checks: number, ratePerSecond: number): void;
+  /** Probe threads running beside the main thread, for a queue that has them. */
+  threads?(): number;
   /** SIGHUP: the files probes read once are read again (each probe thread has its own). */
   reread?(): void;
   close(): Promise<void>;

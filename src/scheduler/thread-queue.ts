@@ -53,7 +53,7 @@ interface Thread {
  */
 export class ThreadQueue implements ProbeQueue {
   private readonly local: EmbeddedQueue;
-  private readonly threads: Thread[] = [];
+  private readonly threadList: Thread[] = [];
   private handler: (o: ProbeOutcome) => void = () => {};
   private seq = 0;
   private closing = false;
@@ -72,9 +72,9 @@ export class ThreadQueue implements ProbeQueue {
     return Math.min(cpus - 1, 4, Math.ceil(rate / AUTO_THREADS_FROM_RATE));
   }
 
-  /** The threads running now (the metric and the start-up log say it). */
-  threadCount(): number {
-    return this.threads.length;
+  /** Threads running now (rsguard_probe_threads): one that died and is not started again yet does not count. */
+  threads(): number {
+    return this.threadList.filter((t) => t.worker).length;
   }
 
   onOutcome(handler: (o: ProbeOutcome) => void): void {
@@ -83,13 +83,13 @@ export class ThreadQueue implements ProbeQueue {
 
   pending(): number {
     let n = this.local.pending();
-    for (const t of this.threads) n += t.inFlight.size;
+    for (const t of this.threadList) n += t.inFlight.size;
     return n;
   }
 
   /** A reload's new checks: threads forget the defs they have (a check's def may have changed under the same id), `auto` may add threads. */
   expectChecks(_checks: number, ratePerSecond?: number): void {
-    for (const t of this.threads) {
+    for (const t of this.threadList) {
       t.out.flush();
       t.known.clear();
       t.worker?.postMessage({ type: 'reset' } satisfies ToThread);
@@ -99,7 +99,7 @@ export class ThreadQueue implements ProbeQueue {
 
   /** SIGHUP: the files probes read once (CA bundles) are read again, in every thread. */
   reread(): void {
-    for (const t of this.threads) t.worker?.postMessage({ type: 'reread' } satisfies ToThread);
+    for (const t of this.threadList) t.worker?.postMessage({ type: 'reread' } satisfies ToThread);
   }
 
   submit(job: ProbeJob): void {
@@ -119,8 +119,8 @@ export class ThreadQueue implements ProbeQueue {
   }
 
   private threadFor(job: ProbeJob): Thread | undefined {
-    if (this.threads.length === 0 || probeFor(job.kind)?.mainThread) return undefined;
-    const t = this.threads[hashOf(job.checkId) % this.threads.length]!;
+    if (this.threadList.length === 0 || probeFor(job.kind)?.mainThread) return undefined;
+    const t = this.threadList[hashOf(job.checkId) % this.threadList.length]!;
     if (t.worker) return t;
     if (this.clock() - t.diedAt < RESPAWN_AFTER_MS) return undefined;
     this.start(t);
@@ -128,16 +128,16 @@ export class ThreadQueue implements ProbeQueue {
   }
 
   private grow(n: number): void {
-    if (n > this.threads.length) this.o.log.info({ threads: n, was: this.threads.length, setting: this.o.threads }, 'probe threads started');
-    while (this.threads.length < n) {
-      const t: Thread = { index: this.threads.length, worker: undefined, known: new Map(), inFlight: new Map(), diedAt: 0, out: new Batcher((jobs) => t.worker?.postMessage({ type: 'jobs', jobs } satisfies ToThread)) };
-      this.threads.push(t);
+    if (n > this.threadList.length) this.o.log.info({ threads: n, was: this.threadList.length, setting: this.o.threads }, 'probe threads started');
+    while (this.threadList.length < n) {
+      const t: Thread = { index: this.threadList.length, worker: undefined, known: new Map(), inFlight: new Map(), diedAt: 0, out: new Batcher((jobs) => t.worker?.postMessage({ type: 'jobs', jobs } satisfies ToThread)) };
+      this.threadList.push(t);
       this.start(t);
     }
   }
 
   private start(t: Thread): void {
-    const share = Math.max(1, Math.ceil(this.o.concurrency / Math.max(1, this.threads.length)));
+    const share = Math.max(1, Math.ceil(this.o.concurrency / Math.max(1, this.threadList.length)));
     let worker: Worker;
     try {
       worker = new Worker(new URL('./probe-thread.js', import.meta.url), {
@@ -183,7 +183,7 @@ export class ThreadQueue implements ProbeQueue {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([this.local.close(), ...this.threads.map((t) => this.closeThread(t))]);
+    await Promise.all([this.local.close(), ...this.threadList.map((t) => this.closeThread(t))]);
   }
 
   private async closeThread(t: Thread): Promise<void> {

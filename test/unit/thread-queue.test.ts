@@ -34,7 +34,7 @@ function blockMainThread(ms: number): number {
 
 /** The thread a test kills: the queue's own Worker, reached past its privacy (no hook in the code for it). */
 function workerOf(q: ThreadQueue, index = 0): Worker {
-  return (q as unknown as { threads: Array<{ worker: Worker }> }).threads[index]!.worker;
+  return (q as unknown as { threadList: Array<{ worker: Worker }> }).threadList[index]!.worker;
 }
 
 describe('probe threads (ThreadQueue)', () => {
@@ -168,10 +168,12 @@ describe('probe threads (ThreadQueue)', () => {
       const meanwhile = await outcomeOf(q, outcomes, job('tcp', port, {}, 'meanwhile'));
       assert.equal(meanwhile.result.ok, true, meanwhile.result.detail);
       assert.equal(workerOf(q), undefined);
+      assert.equal(q.threads(), 0);
       await new Promise((r) => setTimeout(r, 1100));
       const later = await outcomeOf(q, outcomes, job('tcp', port, {}, 'later'));
       assert.equal(later.result.ok, true, later.result.detail);
       assert.ok(workerOf(q) && workerOf(q) !== first, 'a new thread was started');
+      assert.equal(q.threads(), 1);
     } finally {
       await q.close();
     }
