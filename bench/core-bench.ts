@@ -8,6 +8,7 @@
 //   servers for each of --kinds (bench/farm-config.ts) and runs them as --config does, in the cases of the YAML's N
 //   profiling rsguard's runs: --cpu-prof DIR (bench/profile-summary.ts), --heap-snapshot DIR (bench/heap-summary.ts),
 //   --alloc-prof DIR (what each line allocates in the window; bench/alloc-summary.ts),
+//   a busy director: --busy-core N runs a CPU-bound loop pinned to core N (taskset) beside every run, rsguard's and peers'
 //   rsguard's node flags: --node-flags "--max-semi-space-size=4" (default: src/process/heap-flags.ts, as rsguard starts)
 //   distributed mode, the scale-out figure: --distributed [--sizes 20000 --workers 4 --cpu-share 0.4 --seconds 15 --cpu-prof DIR]
 //   (bench/queue-bench.ts: embedded mode beside workers each held to a cgroup CPU quota)
@@ -19,7 +20,7 @@
 // to machine, ratios much less. keepalived's checker runs under an LD_PRELOAD
 // shim that answers its IPVS calls (bench/keepalived-ipvs-shim.c), since this
 // kernel has no IPVS.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -237,6 +238,9 @@ if (rssSize > 0) caseOf('http', rssSize, Math.min(seconds, 20));
 const maxN = Math.max(...cases.map((c) => c.n));
 const farm = await startNginxFarm(12000, maxN);
 const rows: Row[] = [];
+const busyCore = arg('busy-core', '');
+// Bounded by itself too (timeout), should the bench die before its finally.
+const busy = busyCore === '' ? undefined : spawn('timeout', ['7200', 'taskset', '-c', busyCore, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
 try {
   for (const c of cases) {
     const s: PeerSettings = { kind: c.kind, ports: farm.ports.slice(0, c.n), intervalMs: 1000 };
@@ -245,6 +249,7 @@ try {
     for (let r = 0; r < repeat; r++) for (const system of r % 2 ? [...systems].reverse() : systems) rows.push(await run(system, s, farm, dir, c.window));
   }
 } finally {
+  busy?.kill();
   await farm.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -254,7 +259,8 @@ const rssNote = rssSize > 0 ? `the ${rssSize} row ${Math.min(seconds, 20)}s; ` :
 // A table taken with V8 flags must say so: its memory and CPU are not the defaults'.
 const flagsNote =
   (nodeFlags.length ? `, rsguard's node flags: ${nodeFlags.join(' ')}` : '') + (allocDir ? ', sampling allocations (rsguard CPU figures include the sampler)' : '');
-console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
+const busyNote = busy ? `, a busy loop pinned to core ${busyCore} beside every run` : '';
+console.log(`\nrsguard core bench: ${seconds}s per run (${rssNote}warm-up ${warmup}s), interval 1s, one nginx farm${busyNote}, ${cpuModel}${flagsNote}, ${new Date().toISOString()}`);
 for (const o of owns) {
   console.log(`\n${ownName(o)}: ${o.n} real servers moved onto the farm, run as rsguard loads it (the imported YAML), global settings as the bench's YAML${o.removed.length ? `; taken out: ${o.removed.join(', ')}` : ''}`);
 }

@@ -223,8 +223,8 @@ export const configSchema = z
         log: logSchema.default('stdout'),
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         /**
-         * Worker threads that run probes beside the main thread (schedule, state, API): `auto` starts them from
-         * 4,000 checks a second on a machine of 2 CPUs or more (one per CPU beyond the first, at most 4); 0 never.
+         * Worker threads that run probes beside the main thread (schedule, state, API): `auto` adds one when the
+         * main thread was more than 80 % busy over 10 s, up to one per CPU beyond the first (at most 4); 0 never.
          */
         probeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
         startupSpread: duration.default(5000),

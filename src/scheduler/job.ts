@@ -33,12 +33,11 @@ export interface ProbeQueue {
   /** Jobs submitted and not yet answered. */
   pending(): number;
   /**
-   * How many checks the scheduler has, and how many it runs a second: a queue
-   * that groups probes into jobs bounds each job's share by the first, one
-   * that may spread probes over threads decides by the second. Called at
-   * start and after each reload (the checks' defs may have changed).
+   * How many checks the scheduler has: a queue that groups probes into jobs
+   * bounds each job's share by it. Called at start and after each reload (a
+   * queue that keeps checks' defs forgets them then: they may have changed).
    */
-  expectChecks?(checks: number, ratePerSecond: number): void;
+  expectChecks?(checks: number): void;
   /** Probe threads running beside the main thread, for a queue that has them. */
   threads?(): number;
   /** SIGHUP: the files probes read once are read again (each probe thread has its own). */

@@ -71,9 +71,7 @@ export class Scheduler {
       this.entries.set(id, entry);
       this.push(entry);
     }
-    let rate = 0;
-    for (const e of this.entries.values()) rate += 1000 / Math.max(1, e.check.timing.intervalMs);
-    this.deps.queue.expectChecks?.(this.entries.size, rate);
+    this.deps.queue.expectChecks?.(this.entries.size);
     if (this.running) this.arm();
   }
 

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { probeFor } from '../probes/registry.js';
 import type { ProbeResources } from '../probes/types.js';
@@ -6,15 +7,23 @@ import { EmbeddedQueue } from './embedded-queue.js';
 import type { ProbeJob, ProbeOutcome, ProbeQueue } from './job.js';
 import { Batcher, OUTCOME_STRIDE, resultAt, type CheckWire, type FromThread, type ToThread } from './thread-wire.js';
 
-/** `auto` starts probe threads once the checks a second reach this (below it one thread does everything well within a core). */
-export const AUTO_THREADS_FROM_RATE = 4000;
+/**
+ * `auto` adds a probe thread when the main thread's event loop was busier
+ * than this over a window: a thread costs CPU per check (every job and
+ * outcome crosses between threads) and memory (a V8 heap of its own), worth
+ * paying only when one loop can no longer carry the checks.
+ */
+export const AUTO_BUSY = 0.8;
+export const AUTO_WINDOW_MS = 10_000;
+/** `auto` never runs more probe threads than this. */
+export const AUTO_MAX_THREADS = 4;
 /** A thread that died is started again at most this often; meanwhile its checks run on the main thread. */
 const RESPAWN_AFTER_MS = 1000;
 /** How long close() waits for a thread to end its probes before it is terminated. */
 const CLOSE_WAIT_MS = 2000;
 
 export interface ThreadQueueOptions {
-  /** Probe threads: a number, or `auto` (ThreadQueue.threadsFor). 0 runs every probe on the main thread. */
+  /** Probe threads: a number, or `auto` (ThreadQueue.addsThread). 0 runs every probe on the main thread. */
   threads: number | 'auto';
   /** Probes in flight at most, over the main thread and every probe thread. */
   concurrency: number;
@@ -57,6 +66,7 @@ export class ThreadQueue implements ProbeQueue {
   private handler: (o: ProbeOutcome) => void = () => {};
   private seq = 0;
   private closing = false;
+  private watch: NodeJS.Timeout | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly o: ThreadQueueOptions) {
@@ -64,12 +74,23 @@ export class ThreadQueue implements ProbeQueue {
     this.local = new EmbeddedQueue(o.concurrency, o.resources, this.clock);
     this.local.onOutcome((outcome) => this.handler(outcome));
     if (typeof o.threads === 'number') this.grow(o.threads);
+    else this.watchLoop();
   }
 
-  /** `auto`: no thread below AUTO_THREADS_FROM_RATE checks a second or on one CPU; else one per CPU beyond the first, at most 4. */
-  static threadsFor(rate: number, cpus: number): number {
-    if (rate < AUTO_THREADS_FROM_RATE || cpus < 2) return 0;
-    return Math.min(cpus - 1, 4, Math.ceil(rate / AUTO_THREADS_FROM_RATE));
+  /** `auto`: one more thread when the main loop was busier than AUTO_BUSY, while threads are fewer than the CPUs beyond the first (and AUTO_MAX_THREADS). */
+  static addsThread(busy: number, threads: number, cpus: number): boolean {
+    return busy > AUTO_BUSY && threads < Math.min(cpus - 1, AUTO_MAX_THREADS);
+  }
+
+  private watchLoop(): void {
+    let last = performance.eventLoopUtilization();
+    this.watch = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      const busy = performance.eventLoopUtilization(now, last).utilization;
+      last = now;
+      if (ThreadQueue.addsThread(busy, this.threadList.length, availableParallelism())) this.grow(this.threadList.length + 1, `the main thread was ${Math.round(busy * 100)} % busy over ${AUTO_WINDOW_MS / 1000} s`);
+    }, AUTO_WINDOW_MS);
+    this.watch.unref();
   }
 
   /** Threads running now (rsguard_probe_threads): one that died and is not started again yet does not count. */
@@ -87,14 +108,13 @@ export class ThreadQueue implements ProbeQueue {
     return n;
   }
 
-  /** A reload's new checks: threads forget the defs they have (a check's def may have changed under the same id), `auto` may add threads. */
-  expectChecks(_checks: number, ratePerSecond?: number): void {
+  /** A reload's new checks: threads forget the defs they have (a check's def may have changed under the same id). */
+  expectChecks(): void {
     for (const t of this.threadList) {
       t.out.flush();
       t.known.clear();
       t.worker?.postMessage({ type: 'reset' } satisfies ToThread);
     }
-    if (this.o.threads === 'auto' && ratePerSecond !== undefined) this.grow(ThreadQueue.threadsFor(ratePerSecond, availableParallelism()));
   }
 
   /** SIGHUP: the files probes read once (CA bundles) are read again, in every thread. */
@@ -127,8 +147,8 @@ export class ThreadQueue implements ProbeQueue {
     return t.worker ? t : undefined;
   }
 
-  private grow(n: number): void {
-    if (n > this.threadList.length) this.o.log.info({ threads: n, was: this.threadList.length, setting: this.o.threads }, 'probe threads started');
+  private grow(n: number, why = 'global.probeThreads'): void {
+    if (n > this.threadList.length) this.o.log.info({ threads: n, was: this.threadList.length, why }, 'probe threads started');
     while (this.threadList.length < n) {
       const t: Thread = { index: this.threadList.length, worker: undefined, known: new Map(), inFlight: new Map(), diedAt: 0, out: new Batcher((jobs) => t.worker?.postMessage({ type: 'jobs', jobs } satisfies ToThread)) };
       this.threadList.push(t);
@@ -183,6 +203,7 @@ export class ThreadQueue implements ProbeQueue {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watch);
     await Promise.all([this.local.close(), ...this.threadList.map((t) => this.closeThread(t))]);
   }
 

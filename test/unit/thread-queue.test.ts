@@ -122,7 +122,7 @@ describe('probe threads (ThreadQueue)', () => {
     q.onOutcome((o) => outcomes.push(o));
     try {
       await outcomeOf(q, outcomes, job('http', pathPort, { path: '/first' }, 'same-id'));
-      q.expectChecks(1, 1);
+      q.expectChecks();
       const second = await outcomeOf(q, outcomes, job('http', pathPort, { path: '/second' }, 'same-id'));
       assert.equal(second.result.ok, true, second.result.detail);
       assert.deepEqual(paths.slice(-2), ['/first', '/second']);
@@ -212,12 +212,12 @@ describe('probe threads (ThreadQueue)', () => {
     });
   });
 
-  it('auto: no thread below 4,000 checks a second or on one CPU; one per CPU beyond the first, at most 4', () => {
-    assert.equal(ThreadQueue.threadsFor(3999, 8), 0);
-    assert.equal(ThreadQueue.threadsFor(10_000, 1), 0);
-    assert.equal(ThreadQueue.threadsFor(10_000, 2), 1);
-    assert.equal(ThreadQueue.threadsFor(4000, 8), 1);
-    assert.equal(ThreadQueue.threadsFor(10_000, 8), 3);
-    assert.equal(ThreadQueue.threadsFor(100_000, 8), 4);
+  it('auto: one more thread when the main loop was over 80 % busy, up to the CPUs beyond the first, at most 4', () => {
+    assert.equal(ThreadQueue.addsThread(0.8, 0, 8), false);
+    assert.equal(ThreadQueue.addsThread(0.81, 0, 8), true);
+    assert.equal(ThreadQueue.addsThread(0.95, 0, 1), false, 'one CPU: a thread would only share it');
+    assert.equal(ThreadQueue.addsThread(0.95, 1, 2), false);
+    assert.equal(ThreadQueue.addsThread(0.95, 2, 8), true);
+    assert.equal(ThreadQueue.addsThread(0.95, 4, 32), false);
   });
 });
