@@ -30,7 +30,10 @@ export interface ThreadQueueOptions {
   /** For the kinds that stay on the main thread (the ICMP socket). */
   resources: ProbeResources;
   clock?: () => number;
-  /** Threads' young generation, in MB (V8's worker default is 16 MB per semi-space before V8 12; rsguard's processes use 8). */
+  /**
+   * Each thread's young generation, in MB (V8 makes its semi-spaces a third of it). A probe's objects live for
+   * the probe, milliseconds, so a scavenge finds few alive whatever the size: a small one saves RSS for nothing.
+   */
   youngGenerationMb?: number;
   log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
@@ -162,7 +165,7 @@ export class ThreadQueue implements ProbeQueue {
     try {
       worker = new Worker(new URL('./probe-thread.js', import.meta.url), {
         workerData: { concurrency: share },
-        resourceLimits: { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 24 },
+        resourceLimits: { maxYoungGenerationSizeMb: this.o.youngGenerationMb ?? 8 },
       });
     } catch (err) {
       t.diedAt = this.clock();
