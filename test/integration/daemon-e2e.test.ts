@@ -27,11 +27,12 @@ const TIMEOUT_MS = 200;
 const FALL = 3;
 const RISE = 2;
 
-function config(api: number, ports: number[], queue: string): string {
+function config(api: number, ports: number[], queue: string, threads = 0): string {
   return `
 ${queue}
 global:
   listen: 127.0.0.1:${api}
+  probeThreads: ${threads}
   logLevel: debug
   startupSpread: 100ms
   checkDefaults: { interval: ${INTERVAL_MS}ms, timeout: ${TIMEOUT_MS}ms, retryInterval: ${INTERVAL_MS}ms, fall: ${FALL}, rise: ${RISE} }
@@ -45,7 +46,10 @@ ${ports.map((p, i) => `      - { address: 127.0.0.1:${p}, weight: ${i + 1} }`).j
 `;
 }
 
-for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to end (${mode} mode)`, () => {
+// `threads`: embedded mode with its probes on a worker thread (global.probeThreads: 1), the main thread keeping the state.
+for (const variant of ['embedded', 'threads', 'distributed'] as const) describe(`daemon end to end (${variant === 'threads' ? 'embedded mode, probes on a thread' : `${variant} mode`})`, () => {
+  const mode = variant === 'distributed' ? 'distributed' : 'embedded';
+  const threads = variant === 'threads' ? 1 : 0;
   // Distributed: the Redis at 127.0.0.1:6379 with a key prefix of this run's own, and one worker process.
   const queue = mode === 'distributed' ? `queue: { redis: "redis://127.0.0.1:6379", prefix: "rsg-e2e-${process.pid}-${Date.now()}" }` : '';
   let worker: DaemonProcess | undefined;
@@ -64,7 +68,7 @@ for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to
     api = await freePort();
     backends = [new Backend(await freePort()), new Backend(await freePort())];
     for (const b of backends) await b.start();
-    writeFileSync(file, config(api, backends.map((b) => b.port), queue));
+    writeFileSync(file, config(api, backends.map((b) => b.port), queue, threads));
     if (mode === 'distributed') {
       worker = new DaemonProcess(['worker', '-c', file, '--concurrency', '50']);
       await worker.waitForLog('worker', (l) => l.msg === 'rsguard worker started');
@@ -142,6 +146,7 @@ for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to
       assert.match(text, /^rsguard_queue_results_total\{outcome="answered"\} [1-9]/m);
       assert.match(text, /^rsguard_queue_jobs\{state="waiting"\} \d+/m);
     } else assert.doesNotMatch(text, /^rsguard_queue_jobs/m);
+    assert.match(text, new RegExp(`^rsguard_probe_threads ${threads}$`, 'm'));
     const health = await fetch(`http://127.0.0.1:${api}/healthz`);
     assert.equal(health.status, 200);
   });
@@ -175,7 +180,7 @@ for (const mode of ['embedded', 'distributed'] as const) describe(`daemon end to
     const third = new Backend(await freePort());
     await third.start();
     try {
-      writeFileSync(file, config(api, [...backends.map((b) => b.port), third.port], queue));
+      writeFileSync(file, config(api, [...backends.map((b) => b.port), third.port], queue, threads));
       const beforeReload = daemon.mark();
       daemon.signal('SIGHUP');
       await daemon.waitForLog('reloaded', (l) => l.msg === 'config reloaded', 15_000, beforeReload);

@@ -8,7 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Pinger } from '../../src/probes/icmp-pinger.js';
 import type { ProbeJob, ProbeOutcome } from '../../src/scheduler/job.js';
 import { ThreadQueue } from '../../src/scheduler/thread-queue.js';
-import { OUTCOME_STRIDE, pushOutcome, resultAt } from '../../src/scheduler/thread-wire.js';
+import { BATCH_WINDOW_MS, OUTCOME_STRIDE, pushOutcome, resultAt } from '../../src/scheduler/thread-wire.js';
 import type { ProbeResult } from '../../src/probes/types.js';
 import { listenOn, waitFor } from '../helpers/ports.js';
 import { probeJob } from '../helpers/probe.js';
@@ -81,8 +81,8 @@ describe('probe threads (ThreadQueue)', () => {
           await outcomeOf(q, outcomes, job('http', slowPort, {}, 'warm'));
           const j = job('http', slowPort);
           q.submit(j);
-          // Jobs go to a thread once per loop turn (one message per scheduler tick): let this turn end, as a tick does.
-          await new Promise((r) => setImmediate(r));
+          // Jobs go to a thread a few milliseconds after they are submitted (one message for many): let them go.
+          await new Promise((r) => setTimeout(r, BATCH_WINDOW_MS + 5));
           const busyUntil = blockMainThread(600);
           const o = await waitFor('outcome', () => outcomes.find((x) => x.job === j), 10_000, 10);
           assert.equal(o.result.ok, true, o.result.detail);
