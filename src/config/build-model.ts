@@ -23,7 +23,7 @@ export function buildModel(input: ConfigInput, source: string): { model?: Model;
       logLevel: input.global.logLevel,
       log: buildLog(input.global.log, issues),
       concurrency: input.global.concurrency,
-      probeThreads: input.global.probeThreads,
+      ...(input.global.probeThreads !== undefined ? { probeThreads: input.global.probeThreads } : {}),
       startupSpreadMs: input.global.startupSpread,
       autoReload: input.global.autoReload,
       ...(input.global.maintenanceDir ? { maintenanceDir: input.global.maintenanceDir } : {}),

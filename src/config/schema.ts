@@ -223,10 +223,12 @@ export const configSchema = z
         log: logSchema.default('stdout'),
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         /**
-         * Worker threads that run probes beside the main thread (schedule, state, API): `auto` adds one when the
-         * main thread was more than 80 % busy over 10 s, up to one per CPU beyond the first (at most 4); 0 never.
+         * Worker threads that run probes beside the main thread (schedule, state, API). Not set:
+         * RSGUARD_PROBE_THREADS, else 0, every probe on the main thread, which on a 2-core director kept 10,000 HTTP checks a second where one probe
+         * thread did not (docs/benchmarks.md, "Probe threads"). `auto` adds one when the main thread was more than
+         * 80 % busy over 10 s, up to one per CPU beyond the first (at most 4).
          */
-        probeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
+        probeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).optional(),
         startupSpread: duration.default(5000),
         checkDefaults: timingSchema.default({}),
         /** Reload when the config file changes (ldirectord autoreload), besides SIGHUP. */
@@ -250,7 +252,7 @@ export const configSchema = z
         health: healthSchema.default(HEALTH_DEFAULTS),
       })
       .strict()
-      .default({ listen: '127.0.0.1:9901', logLevel: 'info', log: 'stdout', concurrency: 1000, probeThreads: 'auto', startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
+      .default({ listen: '127.0.0.1:9901', logLevel: 'info', log: 'stdout', concurrency: 1000, startupSpread: 5000, checkDefaults: {}, autoReload: false, health: HEALTH_DEFAULTS }),
     balancer: balancerSchema.default({ kind: 'none' }),
     notify: notifySchema.default({ vrrpSpoolDir: '/var/lib/rsguard/vrrp-spool', hookTimeout: 10_000 }),
     queue: queueSchema.default({ prefix: 'rsguard' }),

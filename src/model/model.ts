@@ -141,8 +141,8 @@ export interface GlobalDef {
   log: LogTarget;
   /** Probes in flight at most (embedded worker pool). */
   concurrency: number;
-  /** Probe threads beside the main thread (scheduler/thread-queue.ts); `auto` decides by the checks a second. */
-  probeThreads: number | 'auto';
+  /** Probe threads beside the main thread (scheduler/thread-queue.ts); not set: RSGUARD_PROBE_THREADS, else 0. */
+  probeThreads?: number | 'auto';
   /** First checks are spread over min(interval, this) so they do not fire in the same millisecond. */
   startupSpreadMs: number;
   /** Reload when the config file changes (ldirectord autoreload). */

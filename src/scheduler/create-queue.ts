@@ -79,14 +79,16 @@ export async function createQueue(model: Model, configFile: string, resources: P
 }
 
 /**
- * `probeThreads: auto` may be set from the environment (RSGUARD_PROBE_THREADS=N), for a benchmark's A/B or a
- * trial on one host without editing a shared config; a number in the config wins.
+ * A config that does not set probeThreads takes RSGUARD_PROBE_THREADS (a number or `auto`), for a benchmark's
+ * A/B or a trial on one host without editing a shared config; else 0, every probe on the main thread.
  */
-function probeThreadsOf(configured: number | 'auto', log: Logger): number | 'auto' {
+function probeThreadsOf(configured: number | 'auto' | undefined, log: Logger): number | 'auto' {
+  if (configured !== undefined) return configured;
   const env = process.env.RSGUARD_PROBE_THREADS;
-  if (configured !== 'auto' || env === undefined || env === '' || env === 'auto') return configured;
+  if (env === undefined || env === '') return 0;
+  if (env === 'auto') return env;
   const n = Number(env);
   if (Number.isInteger(n) && n >= 0 && n <= 16) return n;
-  log.warn({ RSGUARD_PROBE_THREADS: env }, 'RSGUARD_PROBE_THREADS is not a whole number from 0 to 16: ignored, probeThreads stays auto');
-  return configured;
+  log.warn({ RSGUARD_PROBE_THREADS: env }, 'RSGUARD_PROBE_THREADS is neither auto nor a whole number from 0 to 16: ignored, no probe threads');
+  return 0;
 }
