@@ -25,7 +25,7 @@ const CLOSE_WAIT_MS = 2000;
 export interface ThreadQueueOptions {
   /** Probe threads: a number, or `auto` (ThreadQueue.addsThread). 0 runs every probe on the main thread. */
   threads: number | 'auto';
-  /** Probes in flight at most, over the main thread and every probe thread. */
+  /** Probes in flight at most: over the probe threads (an equal share each), and apart from them on the main thread's own pool. */
   concurrency: number;
   /** For the kinds that stay on the main thread (the ICMP socket). */
   resources: ProbeResources;
@@ -54,8 +54,10 @@ interface Thread {
  * Probe jobs spread over worker threads: the main thread keeps the schedule,
  * the state and everything that reads them, and the probes' socket work,
  * parsing and timers (most of a check's CPU) run beside it. With one event
- * loop for all of it, 10,000 HTTP checks a second held the loop 80-93 % busy
- * and it fell behind on a busy box (issue 24).
+ * loop for all of it, 10,000 HTTP checks a second hold the loop 80-93 % busy
+ * on a 2-core box (issue 24). On that box one probe thread did not do better
+ * (docs/benchmarks.md, "Probe threads"): it is for directors with cores to
+ * spare, and off unless set.
  *
  * Kinds that need a process-wide resource (ProbeKind.mainThread: the one raw
  * ICMP socket) run on the main thread's own pool. A thread that dies is rsguard's
