@@ -58,9 +58,17 @@ function childCpu(): number {
   }
 }
 
+const runStarted = performance.now();
+
+/** Set by SIGINT or SIGTERM: the files running are stopped, no other starts, and the run exits failed. */
+let stopping = false;
 const running = new Set<() => void>();
-process.once('SIGINT', () => running.forEach((stop) => stop()));
-process.once('SIGTERM', () => running.forEach((stop) => stop()));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopping = true;
+    running.forEach((stop) => stop());
+  });
+}
 
 function runFile(source: string): Promise<Done> {
   const file = compiled(source);
@@ -85,7 +93,8 @@ function runFile(source: string): Promise<Done> {
       const text = Buffer.concat(out).toString();
       const counts: Record<string, number> = {};
       for (const m of text.matchAll(/^# (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) counts[m[1]!] = Number(m[2]);
-      process.stdout.write(`# file ${file} (${seconds.toFixed(1)} s, CPU ${cpu.toFixed(1)} s, exit ${code})\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+      const at = (started - runStarted) / 1000;
+      process.stdout.write(`# file ${file} (${seconds.toFixed(1)} s from ${at.toFixed(0)} s, CPU ${cpu.toFixed(1)} s, exit ${code})\n${text}${text.endsWith('\n') ? '' : '\n'}`);
       resolve({ source, file, seconds, cpu, code, counts });
     });
   });
@@ -96,27 +105,27 @@ async function pool(files: string[], n: number): Promise<Done[]> {
   const queue = [...files];
   const done: Done[] = [];
   const worker = async () => {
-    for (let f = queue.shift(); f !== undefined; f = queue.shift()) done.push(await runFile(f));
+    for (let f = queue.shift(); f !== undefined && !stopping; f = queue.shift()) done.push(await runFile(f));
   };
   await Promise.all(Array.from({ length: Math.min(n, files.length) }, worker));
   return done;
 }
 
-const started = performance.now();
 const cpuStart = childCpu();
 const results = [...(await pool(exclusive, 1)), ...(await pool(shared, slots)), ...(await pool(only.test(LAST) ? [LAST] : [], 1))];
-const wall = (performance.now() - started) / 1000;
+const wall = (performance.now() - runStarted) / 1000;
 const cpu = childCpu() - cpuStart;
 
 const total = (k: string) => results.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
 const failed = results.filter((r) => r.code !== 0);
-const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 15);
+const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 30);
 const lines = [
   `# suite: ${results.length} files, ${total('tests')} tests, ${total('pass')} pass, ${total('fail')} fail, ${total('cancelled')} cancelled, ${total('skipped')} skipped, ${total('todo')} todo`,
   `# wall ${(wall / 60).toFixed(1)} min (${wall.toFixed(0)} s), ${slots} at a time (${exclusive.length} files alone); the files add up to ${(results.reduce((n, r) => n + r.seconds, 0) / 60).toFixed(1)} min; CPU ${(cpu / 60).toFixed(1)} min`,
   '# slowest files:',
   ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  CPU ${r.cpu.toFixed(1).padStart(5)} s  ${r.source}${r.source in EXCLUSIVE ? ' (alone)' : ''}`),
   ...(failed.length ? ['# failed:', ...failed.map((r) => `#   ${r.file} (exit ${r.code})`)] : []),
+  ...(stopping ? ['# stopped by a signal: the files after these did not run'] : []),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(failed.length ? 1 : 0);
+process.exit(failed.length || stopping ? 1 : 0);
