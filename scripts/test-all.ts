@@ -3,16 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compiled, EXCLUSIVE, LAST, LONG, suiteSources } from '../test/tiers.js';
+import { compiled, DIFFERENTIAL, DIFFERENTIAL_TIMEOUT_MS, EXCLUSIVE, GUEST, LAST, LIGHT, LONG, suiteSources } from '../test/tiers.js';
 
 /**
- * `npm test` after the build: every file of the suite (test/tiers.ts), each in
- * a `node --test` run of its own, two at a time on the 2-core build box; a
- * file named in EXCLUSIVE runs alone, with nothing beside it, and LAST (the
- * fault table) after every other. The exclusive files go first, one by one,
- * then the rest two at a time, the long ones first so that no long file is
- * left running alone at the end. Each file's TAP output is printed whole when
- * it ends, then a table of the slowest files and the wall time.
+ * `npm test` after the build: every file of the suite and the differential
+ * subset (test/tiers.ts), each in a `node --test` run of its own, two at a
+ * time on the 2-core build box; a file named in EXCLUSIVE runs alone, with
+ * nothing beside it, one booting the QEMU guest (GUEST) beside a LIGHT file
+ * only, and LAST (the fault table) after every other. The exclusive files go
+ * first, one by one, then the rest two at a time, the long ones first (LONG,
+ * the guests first of all) so that no long file is left running alone at the
+ * end. Each file's TAP output is printed whole when it ends, then a table of
+ * the slowest files and the wall time.
  *
  * `--slots N` runs N at a time (1: one file at a time, as `node --test
  * --test-concurrency=1` would); `--only REGEX` only the files whose path
@@ -39,7 +41,7 @@ interface Done {
   counts: Record<string, number>;
 }
 
-const sources = suiteSources(root).filter((f) => only.test(f));
+const sources = [...suiteSources(root), DIFFERENTIAL].filter((f) => only.test(f));
 const exclusive = sources.filter((f) => f in EXCLUSIVE);
 const longFirst = (f: string) => (f in LONG ? Object.keys(LONG).indexOf(f) : Object.keys(LONG).length);
 const shared = sources.filter((f) => !(f in EXCLUSIVE)).sort((a, b) => longFirst(a) - longFirst(b));
@@ -78,7 +80,7 @@ function runFile(source: string): Promise<Done> {
   // machine of its own: a daemon of the file beside it never holds them. The file's own daemons share it.
   const runDir = mkdtempSync(path.join(tmpdir(), 'rsguard-run-'));
   const env = { ...process.env, RSGUARD_RUN_DIR: runDir };
-  const child = spawn(process.execPath, ['--test', '--test-reporter=tap', '--test-timeout=300000', ...extra, file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-timeout=${source === DIFFERENTIAL ? DIFFERENTIAL_TIMEOUT_MS : 300_000}`, ...extra, file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () => child.kill('SIGTERM');
   running.add(stop);
   const out: Buffer[] = [];
@@ -100,15 +102,39 @@ function runFile(source: string): Promise<Done> {
   });
 }
 
-/** Runs `files` at most `n` at a time, taking them in order. */
-async function pool(files: string[], n: number): Promise<Done[]> {
+/** Whether `f` may start beside the files running: a guest only beside LIGHT files, and no other guest. */
+function fits(f: string, running: Set<string>): boolean {
+  const beside = [...running];
+  if (f in GUEST) return beside.every((r) => r in LIGHT);
+  return !beside.some((r) => r in GUEST) || f in LIGHT;
+}
+
+/**
+ * Runs `files` at most `n` at a time, each as soon as a place is free, in
+ * order: the first one waiting that fits beside those running.
+ */
+function pool(files: string[], n: number): Promise<Done[]> {
   const queue = [...files];
+  const running = new Set<string>();
   const done: Done[] = [];
-  const worker = async () => {
-    for (let f = queue.shift(); f !== undefined && !stopping; f = queue.shift()) done.push(await runFile(f));
-  };
-  await Promise.all(Array.from({ length: Math.min(n, files.length) }, worker));
-  return done;
+  return new Promise((resolve) => {
+    const fill = () => {
+      if (stopping) queue.length = 0;
+      while (running.size < n) {
+        const at = queue.findIndex((f) => fits(f, running));
+        if (at < 0) break;
+        const f = queue.splice(at, 1)[0]!;
+        running.add(f);
+        void runFile(f).then((d) => {
+          done.push(d);
+          running.delete(f);
+          fill();
+        });
+      }
+      if (running.size === 0) resolve(done);
+    };
+    fill();
+  });
 }
 
 const cpuStart = childCpu();
@@ -123,7 +149,7 @@ const lines = [
   `# suite: ${results.length} files, ${total('tests')} tests, ${total('pass')} pass, ${total('fail')} fail, ${total('cancelled')} cancelled, ${total('skipped')} skipped, ${total('todo')} todo`,
   `# wall ${(wall / 60).toFixed(1)} min (${wall.toFixed(0)} s), ${slots} at a time (${exclusive.length} files alone); the files add up to ${(results.reduce((n, r) => n + r.seconds, 0) / 60).toFixed(1)} min; CPU ${(cpu / 60).toFixed(1)} min`,
   '# slowest files:',
-  ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  CPU ${r.cpu.toFixed(1).padStart(5)} s  ${r.source}${r.source in EXCLUSIVE ? ' (alone)' : ''}`),
+  ...slowest.map((r) => `#   ${r.seconds.toFixed(1).padStart(6)} s  CPU ${r.cpu.toFixed(1).padStart(5)} s  ${r.source}${r.source in EXCLUSIVE ? ' (alone)' : r.source in GUEST ? ' (guest)' : ''}`),
   ...(failed.length ? ['# failed:', ...failed.map((r) => `#   ${r.file} (exit ${r.code})`)] : []),
   ...(stopping ? ['# stopped by a signal: the files after these did not run'] : []),
 ];
