@@ -8,13 +8,13 @@ import { compiled, DIFFERENTIAL, DIFFERENTIAL_TIMEOUT_MS, EXCLUSIVE, GUEST, LAST
 /**
  * `npm test` after the build: every file of the suite and the differential
  * subset (test/tiers.ts), each in a `node --test` run of its own, two at a
- * time on the 2-core build box; a file named in EXCLUSIVE runs alone, with
- * nothing beside it, one booting the QEMU guest (GUEST) beside a LIGHT file
- * only, and LAST (the fault table) after every other. The exclusive files go
- * first, one by one, then the rest two at a time, the long ones first (LONG,
- * the guests first of all) so that no long file is left running alone at the
- * end. Each file's TAP output is printed whole when it ends, then a table of
- * the slowest files and the wall time.
+ * time on the 2-core build box; a file named in EXCLUSIVE (the differential
+ * subset among them) runs alone, with nothing beside it, one booting the QEMU
+ * guest (GUEST) beside a LIGHT file only, and LAST (the fault table) after
+ * every other. The exclusive files go first, one by one, then the rest two at
+ * a time, the long ones first (LONG, the guests first of all) so that no long
+ * file is left running alone at the end. Each file's TAP output is printed
+ * whole when it ends, then a table of the slowest files and the wall time.
  *
  * `--slots N` runs N at a time (1: one file at a time, as `node --test
  * --test-concurrency=1` would); `--only REGEX` only the files whose path
