@@ -16,12 +16,29 @@ function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8' });
 }
 
+/**
+ * Two test files running at once (scripts/test-all.ts) may each make one: an
+ * octet another blackhole's route holds is skipped, and a name or route taken
+ * between the look and the add (the other file was quicker) is tried again
+ * with a new id and octet.
+ */
 export function createBlackhole(): Blackhole {
-  const id = randomInt(1000, 9999);
+  for (let attempt = 1; ; attempt++) {
+    const inUse = new Set([...ip('route', 'show').matchAll(/^10\.251\.(\d+)\.2 /gm)].map((m) => Number(m[1])));
+    let octet = randomInt(1, 250);
+    while (inUse.has(octet)) octet = randomInt(1, 250);
+    try {
+      return makeBlackhole(randomInt(1000, 9999), octet);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+}
+
+function makeBlackhole(id: number, octet: number): Blackhole {
   const ns = `rsgbh${id}`;
   const host = `rsgh${id}`;
   const peer = `rsgn${id}`;
-  const octet = randomInt(1, 250);
   const address = `10.251.${octet}.2`;
   ip('netns', 'add', ns);
   try {

@@ -7,8 +7,11 @@ import path from 'node:path';
  * Two real keepalived (VRRP only, -P) in two network namespaces joined by a
  * veth pair that the test creates: all VRRP traffic stays between them.
  */
+let made = 0;
+
 export class VrrpPair {
-  readonly id = randomInt(1000, 9999);
+  /** This process's pid (5 digits) and a count: never the name of another test file's pair running beside it. */
+  readonly id = `${String(process.pid).padStart(5, '0')}${made++}`;
   readonly ns = [`rsgva${this.id}`, `rsgvb${this.id}`] as const;
   readonly ifs = [`rva${this.id}`, `rvb${this.id}`] as const;
   readonly net = `10.252.${randomInt(1, 250)}`;
