@@ -106,7 +106,8 @@ for (const variant of ['embedded', 'threads', 'distributed'] as const) describe(
     const MARGIN_MS = 1000;
     const softLog = await daemon.waitForLog('soft down log', (l) => l.msg === 'real server soft state' && l.rs === `127.0.0.1:${victim.port}` && l.to === 'down/soft', 15_000, mark);
     assert.equal(softLog.from, 'up/hard');
-    assert.match(String(softLog.reason), /refused/);
+    // A check in flight when the backend is killed sees its connection reset; the next ones are refused.
+    assert.match(String(softLog.reason), /refused|reset/);
     const hardLog = await daemon.waitForLog('hard down log', (l) => l.msg === 'real server state changed' && l.rs === `127.0.0.1:${victim.port}` && l.to === 'down', 15_000, mark);
     const firstFailure = (softLog.time as number) - killedAt;
     const confirm = (hardLog.time as number) - (softLog.time as number);
