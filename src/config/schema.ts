@@ -224,9 +224,10 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(100_000).default(1000),
         /**
          * Worker threads that run probes beside the main thread (schedule, state, API). Not set:
-         * RSGUARD_PROBE_THREADS, else 0, every probe on the main thread, which on a 2-core director kept 10,000 HTTP checks a second where one probe
-         * thread did not (docs/benchmarks.md, "Probe threads"). `auto` adds one when the main thread was more than
-         * 80 % busy over 10 s, up to one per CPU beyond the first (at most 4).
+         * RSGUARD_PROBE_THREADS, else 0: every probe on the main thread, which on a 2-core director kept
+         * 10,000 HTTP checks a second where one probe thread did not (docs/benchmarks.md, "Probe threads").
+         * `auto` adds one when the main thread was more than 80 % busy over 10 s, up to one per CPU beyond
+         * the first (at most 4).
          */
         probeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).optional(),
         startupSpread: duration.default(5000),

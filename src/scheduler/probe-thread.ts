@@ -45,7 +45,6 @@ port.on('message', (m: ToThread) => {
       return;
     case 'reset':
       defs.clear();
-      forgetReadOnce();
       return;
     case 'reread':
       forgetReadOnce();

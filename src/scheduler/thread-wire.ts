@@ -5,9 +5,8 @@ import type { ProbeResult, ProbeTarget } from '../probes/types.js';
  * (thread-queue.ts, probe-thread.ts). Every message is cloned across, so a
  * round carries as little as it can: a check's kind, target, spec and
  * timeout go to a thread once (`def`), and each job after that is its number,
- * the check's id and its due time. Jobs and outcomes go in one message per
- * loop turn, not one each: at 10,000 checks a second one message per job
- * costs more than the probe it carries.
+ * the check's id and its due time. Jobs and outcomes share messages
+ * (Batcher, below): one message per job costs more than the probe it carries.
  */
 
 /** What a thread keeps of a check, sent with its first job and again when the check changes. */
@@ -28,9 +27,9 @@ export const JOB_STRIDE = 4;
 
 export type ToThread =
   | { type: 'jobs'; jobs: unknown[] }
-  /** The checks changed (a reload): forget every check's def, and the files probes read once. */
+  /** The checks changed (a reload): forget every check's def (the reload's 'read-once files' step sends `reread`). */
   | { type: 'reset' }
-  /** SIGHUP without a change of checks: the files probes read once are read again. */
+  /** A reload: the files probes read once are read again. */
   | { type: 'reread' }
   /** Abort what runs, answer nothing more, say `closed`. */
   | { type: 'close' };
