@@ -270,5 +270,5 @@ if (peers.length) {
   console.log(`\nSide by side (mean of ${repeat} alternating runs each; CPU and RSS of every process of a peer, keepalived's parent and checker child summed):`);
   printSideBySide(rows, cases, peers);
 }
-console.log("\nIssue 24's figures (rsguard's own default settings; CPU ratio against HAProxy in the same run):");
-printTargets(rows, cases, peers);
+console.log(`\nIssue 24's figures (rsguard's own default settings; CPU ratio against HAProxy in the same run${busy ? '; a busy core: the lag bound is for a quiet box' : ''}):`);
+printTargets(rows, cases, peers, busy !== undefined);

@@ -1,10 +1,12 @@
 /**
  * Summarises a V8 .heapsnapshot (from `npm run bench -- --heap-snapshot DIR`):
- * self size and count by object kind and constructor, so "where the memory
+ * self size and count by object kind and constructor, by first holder, and
+ * retained size by dominator (heap-dominators.ts), so "where the memory
  * goes" is one command anyone can rerun.
  *
  *   node dist/bench/heap-summary.js DIR/*.heapsnapshot [--top 30]
  */
+import { byDominator } from './heap-dominators.js';
 import { summaryCli } from './summary-cli.js';
 
 interface Snapshot {
@@ -103,5 +105,5 @@ summaryCli(
     if (!Array.isArray(snap.nodes) || !snap.snapshot?.meta) throw new Error('not a V8 .heapsnapshot');
     return snap;
   },
-  (snap, top) => `${summarise(snap, top)}\n\nBy what holds it:\n${byRetainer(snap, top)}`,
+  (snap, top) => `${summarise(snap, top)}\n\nBy what holds it:\n${byRetainer(snap, top)}\n\nBy what keeps it (retained sizes):\n${byDominator(snap, top, nodeReader(snap).label)}`,
 );

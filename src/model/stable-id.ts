@@ -10,6 +10,12 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/**
+ * The first 8 bytes of the SHA-1, as 16 hex digits. Encoded from the bytes,
+ * not sliced from the 40-digit hex: V8 keeps a slice of 13 or more
+ * characters as a view on the whole string, and every check holds two ids
+ * (88 bytes each instead of 32: 1.1 MB at 10,000 servers).
+ */
 export function stableId(value: unknown): string {
-  return createHash('sha1').update(canonicalJson(value)).digest('hex').slice(0, 16);
+  return createHash('sha1').update(canonicalJson(value)).digest().toString('hex', 0, 8);
 }
