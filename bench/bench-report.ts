@@ -116,6 +116,7 @@ export function printTargets(rows: Row[], cases: BenchCase[], peers: string[], b
     if (!big) out.push([`>= ${CADENCE_DONE} % done, lag p99 < ${CADENCE_LAG_MS} ms`, kind, String(CADENCE_N), '-', '-', 'not measured (no such case)']);
     // On a busy director the goal is relative: keep at least the share of due checks HAProxy keeps beside the same load.
     const hBig = big && busyCore ? of(rows, 'haproxy', big) : undefined;
+    if (big && busyCore && !hBig) out.push([`busy core: done % >= HAProxy's`, kind, String(CADENCE_N), '-', '-', 'not measured (no --vs haproxy)']);
     for (const system of hBig ? big!.rsguards : []) {
       const a = of(rows, system, big!);
       if (a) out.push([`busy core: done % >= HAProxy's`, kind, String(CADENCE_N), configName(system), `${f(a.pct, 2)} % (HAProxy ${f(hBig!.pct, 2)} %)`, a.pct >= hBig!.pct ? 'met' : `**missed** by ${f(hBig!.pct - a.pct, 2)} points`]);

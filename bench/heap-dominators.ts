@@ -129,8 +129,9 @@ export function dominators(snap: SnapshotGraph): { idom: Int32Array; order: numb
 /**
  * Retained size grouped by what an object is and where its dominator holds
  * it ("object Map <- object ServerHistory.rings"; 10,000 BeatRings are one
- * row), groups of at least `minBytes`, biggest first. Rows nest and so
- * overlap (a Map's row includes its entries' rows); the root is left out.
+ * row), groups of at least `minBytes`, biggest first. Different rows nest
+ * and so overlap (a Map's row includes its entries' rows); within a row an
+ * object below another of the same row counts once; the root is left out.
  */
 export function byDominator(snap: SnapshotGraph, top: number, label: (n: number) => string, minBytes = 100_000): string {
   const { node_fields, edge_fields, edge_types } = snap.snapshot.meta;
@@ -157,14 +158,33 @@ export function byDominator(snap: SnapshotGraph, top: number, label: (n: number)
       via[t] = type === 'element' || type === 'hidden' ? '[]' : String(snap.strings[snap.edges[e + nameAt]!]);
     }
   }
+  // Walk the dominator tree from the root, each group counting an object's retained size only when no object above
+  // it is in the same group: a chain (a rope's .first links, a list's .next) is one size, not its length times over.
+  const keyOf = (n: number) => `${label(n)} <- ${label(idom[n]!)}.${via[n] ?? '(several holders)'}`;
+  const childStart = new Uint32Array(idom.length + 1);
+  for (const n of order) if (n !== 0) childStart[idom[n]! + 1]!++;
+  for (let n = 0; n < idom.length; n++) childStart[n + 1]! += childStart[n]!;
+  const children = new Uint32Array(childStart[idom.length]!);
+  const fill = childStart.slice();
+  for (const n of order) if (n !== 0) children[fill[idom[n]!]!++] = n;
   const groups = new Map<string, { size: number; count: number }>();
-  for (const n of order) {
-    if (n === 0) continue;
-    const key = `${label(n)} <- ${label(idom[n]!)}.${via[n] ?? '(several holders)'}`;
-    const grp = groups.get(key) ?? { size: 0, count: 0 };
-    grp.size += retained[n]!;
-    grp.count++;
-    groups.set(key, grp);
+  const open = new Map<string, number>();
+  const stack: Array<{ n: number; next: number; key: string | undefined }> = [{ n: 0, next: childStart[0]!, key: undefined }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (top.next < childStart[top.n + 1]!) {
+      const n = children[top.next++]!;
+      const key = keyOf(n);
+      const grp = groups.get(key) ?? { size: 0, count: 0 };
+      if (!open.get(key)) grp.size += retained[n]!;
+      grp.count++;
+      groups.set(key, grp);
+      open.set(key, (open.get(key) ?? 0) + 1);
+      stack.push({ n, next: childStart[n]!, key });
+    } else {
+      stack.pop();
+      if (top.key !== undefined) open.set(top.key, open.get(top.key)! - 1);
+    }
   }
   const rows = [...groups].filter(([, grp]) => grp.size >= minBytes).sort((a, b) => b[1].size - a[1].size).slice(0, top);
   const lines = ['| retained MB | count | what <- its dominator (constructor.property) |', '|---:|---:|---|'];

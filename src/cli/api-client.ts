@@ -7,8 +7,8 @@
  *
  * got is loaded on the first call, not with this module: the CLI's entry
  * point imports this file, so a static import put got (40 modules, 3 MB of
- * heap, and the ICU data its module set touches: 9 MB of RSS in all) into
- * every `rsguard run`, which never calls the API it serves.
+ * heap, and the ICU data its module set touches: 4-9 MB of RSS) into every
+ * `rsguard run`, which never calls the API it serves.
  */
 export interface ApiCall {
   method?: 'GET' | 'POST';

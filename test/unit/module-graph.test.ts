@@ -99,8 +99,11 @@ describe('source tree rules', () => {
     const visit = (f: string) => {
       if (seen.has(f)) return;
       seen.add(f);
-      for (const m of readFileSync(f, 'utf8').matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gms)) {
-        const spec = (m[1] ?? m[2])!;
+      for (const m of readFileSync(f, 'utf8').matchAll(/^(?:import|export)\s+(?!type\s)([^;]*?)from\s+['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]/gms)) {
+        // `import { type A, type B } from 'x'` is erased as a whole, as `import type` is.
+        const names = /^\{([^}]*)\}\s*$/.exec(m[1]?.trim() ?? '')?.[1]?.split(',').map((n) => n.trim()).filter(Boolean);
+        if (names?.length && names.every((n) => n.startsWith('type '))) continue;
+        const spec = (m[2] ?? m[3])!;
         if (spec.startsWith('.')) visit(path.resolve(path.dirname(f), spec.replace(/\.js$/, '.ts')));
         else if (!spec.startsWith('node:')) packages.set(spec.split('/')[0]!, path.relative(srcRoot, f));
       }
