@@ -136,6 +136,7 @@ async function startLocked(opts: DaemonOptions, model: Model, releaseLocks: () =
   const app = buildHttpServer({
     status: () => ({ ...statusDocument(monitor, pools, clock(), vrrp), ...withLease(leadership.view()) }),
     board: () => statusBoard(statusDocument(monitor, pools, clock(), vrrp), history, clock(), Boolean(monitor.current.global.apiToken)),
+    config: () => monitor.current,
     drains: {
       model: () => monitor.current,
       token: () => monitor.current.global.apiToken,

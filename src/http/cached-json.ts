@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 export class CachedJson {
   private text = '';
   private builtAt = -Infinity;
+  private builtFor: unknown;
   private gzip: Buffer | undefined;
   /** Event-loop milliseconds the last snapshot cost (build, serialize, compress). */
   private costMs = 0;
@@ -19,8 +20,18 @@ export class CachedJson {
    * snapshot that costs more is kept longer than `maxAgeMs` (the board of
    * 5,000 servers costs a quarter of a second: rebuilt every second it would
    * hold the loop a quarter of the time, delaying probes and /api/health).
+   * `version`: what the snapshot was built from (the config in force); a
+   * snapshot of another is never served, however young: `systemctl reload`
+   * then `rsguard status` must show the new config, and a reload can finish
+   * well inside `maxAgeMs` of the last read.
    */
-  constructor(private readonly build: () => unknown, private readonly clock: () => number, private readonly maxAgeMs: number, private readonly maxDuty = 1) {}
+  constructor(
+    private readonly build: () => unknown,
+    private readonly clock: () => number,
+    private readonly maxAgeMs: number,
+    private readonly maxDuty = 1,
+    private readonly version: () => unknown = () => undefined,
+  ) {}
 
   /** How long the current snapshot is served. */
   get ageLimitMs(): number {
@@ -29,11 +40,13 @@ export class CachedJson {
 
   get(): string {
     const now = this.clock();
-    if (now - this.builtAt >= this.ageLimitMs || now < this.builtAt) {
+    const version = this.version();
+    if (now - this.builtAt >= this.ageLimitMs || now < this.builtAt || version !== this.builtFor) {
       const started = performance.now();
       this.text = JSON.stringify(this.build());
       this.costMs = performance.now() - started;
       this.builtAt = now;
+      this.builtFor = version;
       this.gzip = undefined;
     }
     return this.text;

@@ -12,6 +12,8 @@ export interface HttpDeps {
   status: () => StatusDocument;
   /** What the status page draws: state and recent history of every real server. */
   board: () => StatusBoard;
+  /** The config in force (its identity changes at a reload): status and board snapshots of an older one are not served. */
+  config?: () => object;
   /** Milliseconds a status document may be served again before it is rebuilt (default 250). */
   statusMaxAgeMs?: number;
   clock?: () => number;
@@ -40,10 +42,11 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   // Browsers ask for it; a 404 would sit in every console.
   app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   const clock = deps.clock ?? Date.now;
-  const status = new CachedJson(deps.status, clock, deps.statusMaxAgeMs ?? 250);
+  const config = deps.config ?? (() => undefined);
+  const status = new CachedJson(deps.status, clock, deps.statusMaxAgeMs ?? 250, 1, config);
   app.get('/api/status', async (_req, reply) => reply.type('application/json; charset=utf-8').send(status.get()));
   // Thousands of servers with their histories: built at most once a second whoever polls, and taking at most a tenth of the event loop.
-  const board = new CachedJson(deps.board, clock, Math.max(1000, deps.statusMaxAgeMs ?? 250), 0.1);
+  const board = new CachedJson(deps.board, clock, Math.max(1000, deps.statusMaxAgeMs ?? 250), 0.1, config);
   app.get('/api/board', async (req, reply) => {
     reply.type('application/json; charset=utf-8').header('vary', 'accept-encoding');
     return /\bgzip\b/.test(req.headers['accept-encoding'] ?? '') ? reply.header('content-encoding', 'gzip').send(board.gzipped()) : reply.send(board.get());

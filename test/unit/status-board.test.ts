@@ -118,4 +118,16 @@ describe('status board: what the page draws', () => {
     fast.get();
     assert.equal(cheap, 2);
   });
+
+  it('never serves a snapshot of another config, however young (a reload between two reads)', () => {
+    let now = 0;
+    let config = { name: 'before' };
+    const doc = new CachedJson(() => ({ servers: config.name }), () => now, 250, 1, () => config);
+    assert.equal(doc.get(), '{"servers":"before"}');
+    now = 10;
+    assert.equal(doc.get(), '{"servers":"before"}', 'young and of the same config: served again');
+    config = { name: 'after' };
+    now = 20;
+    assert.equal(doc.get(), '{"servers":"after"}');
+  });
 });
