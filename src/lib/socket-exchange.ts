@@ -1,6 +1,5 @@
 import type net from 'node:net';
-import { settleOnce } from './settle-once.js';
-import type { Abortable } from './deadline.js';
+import { offAbort, onAbort, type Abortable } from './deadline.js';
 import type { CheckConn, CheckConnHandlers } from './check-conn.js';
 import { SocketConn } from './socket-conn.js';
 
@@ -20,31 +19,69 @@ export interface ExchangeHandlers<T> {
  * a listener on the signal.
  */
 export function exchange<T>(open: (handlers: CheckConnHandlers) => CheckConn, signal: Abortable, h: ExchangeHandlers<T>): Promise<T> {
-  // Every event comes from the event loop, after settleOnce below has handed over its settle.
-  let settle: (err: unknown, value?: T) => void = () => {};
-  const conn = open({
-    connect: () => conn.write(h.request()),
-    data: (chunk) => {
-      let answer: T | undefined;
-      try {
-        answer = h.data(chunk);
-      } catch (err) {
-        return settle(err);
-      }
-      if (answer !== undefined) settle(undefined, answer);
-    },
-    end: () => {
-      try {
-        settle(undefined, h.end());
-      } catch (err) {
-        settle(err);
-      }
-    },
-    error: (err) => settle(err),
-  });
-  return settleOnce<T>(signal, () => conn.close(), (s) => {
-    settle = s;
-  });
+  return new Promise<T>((resolve, reject) => new Exchange(h, signal, resolve, reject).start(open));
+}
+
+/**
+ * One object per exchange, its connection handlers methods and the signal's
+ * listener its one closure: built from closures (a handler object, a settle
+ * and an abort function, their contexts) it allocated a kilobyte per HTTP
+ * check, and what a probe allocates is what the young collector pays for.
+ */
+class Exchange<T> implements CheckConnHandlers {
+  private settled = false;
+  private conn: CheckConn | undefined;
+  private readonly abortNow = () => this.settle(this.signal.reason ?? new Error('aborted'));
+
+  constructor(
+    private readonly h: ExchangeHandlers<T>,
+    private readonly signal: Abortable,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  /** Opens first, whatever the signal says: a socket the caller made (socketExchange) is closed by the settle, not left open. */
+  start(open: (handlers: CheckConnHandlers) => CheckConn): void {
+    this.conn = open(this);
+    if (this.signal.aborted) return this.abortNow();
+    onAbort(this.signal, this.abortNow);
+  }
+
+  private settle(err: unknown, value?: T): void {
+    if (this.settled) return;
+    this.settled = true;
+    offAbort(this.signal, this.abortNow);
+    this.conn?.close();
+    if (err) this.reject(err);
+    else this.resolve(value as T);
+  }
+
+  // Every event comes from the event loop, after start() has the connection.
+  connect(): void {
+    this.conn!.write(this.h.request());
+  }
+
+  data(chunk: Buffer): void {
+    let answer: T | undefined;
+    try {
+      answer = this.h.data(chunk);
+    } catch (err) {
+      return this.settle(err);
+    }
+    if (answer !== undefined) this.settle(undefined, answer);
+  }
+
+  end(): void {
+    try {
+      this.settle(undefined, this.h.end());
+    } catch (err) {
+      this.settle(err);
+    }
+  }
+
+  error(err: Error): void {
+    this.settle(err);
+  }
 }
 
 /** `exchange` on a socket the caller opened (a unix socket, TLS, a client's own options). */

@@ -9,10 +9,18 @@ import type { ProbeResult, ProbeTarget } from './types.js';
 export interface ConnCheck {
   /** performance.now() when the check began. */
   readonly startedAt: number;
+  /** The probe's deadline (what an error is classified against). */
+  readonly deadline: Deadline;
   /** The connection; undefined until it is opened. */
   readonly conn: CheckConn | undefined;
   /** Settles the check (the first call only) and resets the connection. */
   finish(result: ProbeResult): void;
+}
+
+/** What an exchange gives: the connection's handlers, and what the check says when the deadline comes first. */
+export interface ConnExchange {
+  handlers: CheckConnHandlers;
+  timedOut(): ProbeResult;
 }
 
 /**
@@ -23,65 +31,33 @@ export interface ConnCheck {
  * on the deadline. `exchange` gets the check and gives the connection's
  * handlers; it runs before the connection is opened. `sendsFirst`: the check
  * writes before it reads, or only connects (see RawTcpConn).
+ *
+ * The check is one object with its deadline listener the one closure; an
+ * exchange that is a class of its own (connectExchange below) adds no
+ * closure either: what a probe allocates is what the young collector pays
+ * for, a quarter of the main thread's time at thousands of checks a second.
  */
-export function connCheck(
-  target: ProbeTarget,
-  deadline: Deadline,
-  exchange: (c: ConnCheck) => { handlers: CheckConnHandlers; timedOut: () => ProbeResult },
-  sendsFirst = false,
-): Promise<ProbeResult> {
-  return new Promise<ProbeResult>((resolve) => {
-    let settled = false;
-    let conn: CheckConn | undefined;
-    const finish = (result: ProbeResult) => {
-      if (settled) return;
-      settled = true;
-      deadline.off(onAbort);
-      conn?.reset();
-      resolve(result);
-    };
-    const check: ConnCheck = {
-      startedAt: performance.now(),
-      get conn() {
-        return conn;
-      },
-      finish,
-    };
-    const { handlers, timedOut } = exchange(check);
-    const onAbort = () => finish(timedOut());
-    if (deadline.aborted) return onAbort();
-    deadline.on(onAbort);
-    conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, handlers) : openCheckConn(target.host, target.port, handlers, sendsFirst);
-  });
+export function connCheck(target: ProbeTarget, deadline: Deadline, exchange: (c: ConnCheck) => ConnExchange, sendsFirst = false): Promise<ProbeResult> {
+  return new Promise<ProbeResult>((resolve) => new ConnCheckRun(deadline, resolve).start(target, exchange, sendsFirst));
 }
 
-/**
- * The plain connect check (TCP with nothing to send or expect), the
- * commonest check there is, as one object per probe: its handlers are
- * methods, where connCheck's exchange makes a context, a handler object and
- * six closures per probe. An allocation profile at 5,000 TCP checks a
- * second put connCheck's share at 1.5 KB of the check's 4.2 KB; young
- * collections were a quarter of the main thread's busy time. Same outcomes
- * as connCheck with tcp.ts's exchange for that case: 'connected' on the
- * handshake (then a reset), 'timed out' at the deadline, the classified
- * error otherwise. Not through a SOCKS4 proxy (connCheck does that).
- */
-class ConnectOnly implements CheckConnHandlers {
+class ConnCheckRun implements ConnCheck {
   readonly startedAt = performance.now();
+  conn: CheckConn | undefined;
   private settled = false;
-  private conn: CheckConn | undefined;
-  /** The deadline's listener: the one closure of the probe. */
-  readonly onAbort = () => this.finish(fail(this.startedAt, 'timeout', 'timed out'));
+  private exchange: ConnExchange | undefined;
+  private readonly onAbort = () => this.finish(this.exchange!.timedOut());
 
   constructor(
-    private readonly deadline: Deadline,
+    readonly deadline: Deadline,
     private readonly resolve: (r: ProbeResult) => void,
   ) {}
 
-  open(host: string, port: number): void {
+  start(target: ProbeTarget, exchange: (c: ConnCheck) => ConnExchange, sendsFirst: boolean): void {
+    const ex = (this.exchange = exchange(this));
     if (this.deadline.aborted) return this.onAbort();
     this.deadline.on(this.onAbort);
-    this.conn = openCheckConn(host, port, this, true);
+    this.conn = target.socks4 ? new Socks4Conn(target.socks4, target.host, target.port, ex.handlers) : openCheckConn(target.host, target.port, ex.handlers, sendsFirst);
   }
 
   finish(result: ProbeResult): void {
@@ -91,23 +67,39 @@ class ConnectOnly implements CheckConnHandlers {
     this.conn?.reset();
     this.resolve(result);
   }
+}
 
-  connect(): void {
-    this.finish(pass(this.startedAt, 'connected'));
+/**
+ * The plain connect check (TCP with nothing to send or expect), the
+ * commonest check there is, as an exchange without closures: 'connected' on
+ * the handshake (then a reset), 'timed out' at the deadline, the classified
+ * error otherwise.
+ */
+class ConnectOnly implements ConnExchange, CheckConnHandlers {
+  constructor(private readonly c: ConnCheck) {}
+
+  get handlers(): CheckConnHandlers {
+    return this;
   }
 
-  // Settled at the handshake and reset at once, so neither comes in practice; as connCheck's exchange would say.
+  timedOut(): ProbeResult {
+    return fail(this.c.startedAt, 'timeout', 'timed out');
+  }
+
+  connect(): void {
+    this.c.finish(pass(this.c.startedAt, 'connected'));
+  }
+
+  // Settled at the handshake and reset at once, so neither comes in practice.
   data(): void {}
 
   end(): void {
-    this.finish(fail(this.startedAt, 'body', 'closed without reply'));
+    this.c.finish(fail(this.c.startedAt, 'body', 'closed without reply'));
   }
 
   error(err: Error): void {
-    this.finish(failure(this.startedAt, classifyError(err, this.deadline)));
+    this.c.finish(failure(this.c.startedAt, classifyError(err, this.c.deadline)));
   }
 }
 
-export function connectOnly(target: ProbeTarget, deadline: Deadline): Promise<ProbeResult> {
-  return new Promise<ProbeResult>((resolve) => new ConnectOnly(deadline, resolve).open(target.host, target.port));
-}
+export const connectExchange = (c: ConnCheck): ConnExchange => new ConnectOnly(c);

@@ -1,11 +1,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpResponseParser, type ParsedResponse } from './http-response-parser.js';
-import { exchange } from '../lib/socket-exchange.js';
+import { exchange, type ExchangeHandlers } from '../lib/socket-exchange.js';
 import { openCheckConn, SocketConn } from '../lib/socket-conn.js';
 import { Socks4Conn, type Socks4Via } from '../lib/socks4.js';
 import { connectTls as connectTlsSafely } from './tls-fields.js';
-import { offAbort, onAbort, type Abortable } from '../lib/deadline.js';
+import type { Abortable } from '../lib/deadline.js';
 import type { CheckConn, CheckConnHandlers } from '../lib/check-conn.js';
 
 /**
@@ -101,93 +101,42 @@ export function isRedirect(status: number): boolean {
  * never judged, so it is not read.
  */
 export function httpCheck(req: HttpCheckRequest, signal: Abortable, redirects = false): Promise<ParsedResponse> {
-  const parser = new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true);
-  if (!req.socks4 && !req.tls) return new Promise((resolve, reject) => new PlainHttpCheck(req, parser, redirects, signal, resolve, reject).open());
-  const via = req.socks4;
-  const open = via
-    ? (h: CheckConnHandlers) => new Socks4Conn(via, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined)
-    : (h: CheckConnHandlers) => new SocketConn(connectTls(req), 'secureConnect', h);
-  return exchange(open, signal, {
-    request: () => bytesOf(req),
-    data: (chunk) => {
-      parser.push(chunk);
-      return answered(parser, req, redirects) ? parser.result() : undefined;
-    },
-    end: () => {
-      parser.end();
-      return parser.result();
-    },
-  });
-}
-
-/** Whether the parser has what the check needs: all of it, or the head when the body is not judged (or a redirect's). */
-function answered(parser: HttpResponseParser, req: HttpCheckRequest, redirects: boolean): boolean {
-  return parser.done || (parser.headDone && (!req.needBody || (redirects && isRedirect(parser.status))));
+  const answer = new HttpAnswer(req, new HttpResponseParser(req.method === 'HEAD', req.maxBodyBytes, redirects, req.needHeaders === true), redirects);
+  return exchange((h) => answer.open(h), signal, answer);
 }
 
 /**
- * A plain HTTP check (no TLS, no SOCKS4: nearly all of them) as one object
- * per probe, its connection handlers methods: exchange() and settleOnce()
- * make a dozen closures and three contexts per request, and what a check
- * allocates is what the young collector pays for, a quarter of the main
- * thread's time at thousands of checks a second. The same outcomes as
- * exchange() with httpCheck's handlers: the request once connected, the
- * parser's result once answered, its error on bad bytes or a cut answer,
- * the signal's reason at the deadline; the connection closed whichever way.
+ * One request's side of the exchange, a class rather than closures (what a
+ * check allocates is what the young collector pays for): the connection
+ * (plain, TLS, through SOCKS4), the request bytes, and the parser's answer
+ * once it has what the check needs.
  */
-class PlainHttpCheck implements CheckConnHandlers {
-  private settled = false;
-  private conn: CheckConn | undefined;
-  /** The signal's listener: the one closure of the probe. */
-  private readonly abortNow = () => this.settle(this.signal.reason ?? new Error('aborted'));
-
+class HttpAnswer implements ExchangeHandlers<ParsedResponse> {
   constructor(
     private readonly req: HttpCheckRequest,
     private readonly parser: HttpResponseParser,
     private readonly redirects: boolean,
-    private readonly signal: Abortable,
-    private readonly resolve: (r: ParsedResponse) => void,
-    private readonly reject: (err: unknown) => void,
   ) {}
 
-  open(): void {
-    if (this.signal.aborted) return this.abortNow();
-    onAbort(this.signal, this.abortNow);
-    this.conn = openCheckConn(this.req.host, this.req.port, this, true);
+  open(h: CheckConnHandlers): CheckConn {
+    const req = this.req;
+    if (req.socks4) return new Socks4Conn(req.socks4, req.host, req.port, h, req.tls ? (tunnel) => connectTls(req, tunnel) : undefined);
+    return req.tls ? new SocketConn(connectTls(req), 'secureConnect', h) : openCheckConn(req.host, req.port, h, true);
   }
 
-  private settle(err: unknown, value?: ParsedResponse): void {
-    if (this.settled) return;
-    this.settled = true;
-    offAbort(this.signal, this.abortNow);
-    this.conn?.close();
-    if (err) this.reject(err);
-    else this.resolve(value!);
+  request(): Buffer {
+    return bytesOf(this.req);
   }
 
-  connect(): void {
-    this.conn!.write(bytesOf(this.req));
+  /** All of it, or the head when the body is not judged (or a redirect's, whose body is never read). */
+  data(chunk: Buffer): ParsedResponse | undefined {
+    const p = this.parser;
+    p.push(chunk);
+    return p.done || (p.headDone && (!this.req.needBody || (this.redirects && isRedirect(p.status)))) ? p.result() : undefined;
   }
 
-  data(chunk: Buffer): void {
-    try {
-      this.parser.push(chunk);
-      if (answered(this.parser, this.req, this.redirects)) this.settle(undefined, this.parser.result());
-    } catch (err) {
-      this.settle(err);
-    }
-  }
-
-  end(): void {
-    try {
-      this.parser.end();
-      this.settle(undefined, this.parser.result());
-    } catch (err) {
-      this.settle(err);
-    }
-  }
-
-  error(err: Error): void {
-    this.settle(err);
+  end(): ParsedResponse {
+    this.parser.end();
+    return this.parser.result();
   }
 }

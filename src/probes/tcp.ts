@@ -3,7 +3,7 @@ import { defineProbe } from './kind.js';
 import { classifyError, fail, failure, pass, snippet } from './outcome.js';
 import { compiled, regexField } from './regex-cache.js';
 import type { ProbeContext, ProbeResult, ProbeTarget } from './types.js';
-import { connCheck, connectOnly } from './conn-check.js';
+import { connCheck, connectExchange } from './conn-check.js';
 import { runSteps, stepsError, tcpStep, tcpTlsFields } from './tcp-steps.js';
 
 /** Bytes read while waiting for `expect`; a banner longer than this is a failure, not a memory leak. */
@@ -47,7 +47,7 @@ export const tcpProbe = defineProbe({
 
 function connectCheck(target: ProbeTarget, spec: TcpSpec, { deadline }: ProbeContext): Promise<ProbeResult> {
   const wantsReply = spec.expect !== undefined || spec.expectRegex !== undefined;
-  if (!wantsReply && spec.send === undefined && !target.socks4) return connectOnly(target, deadline);
+  if (!wantsReply && spec.send === undefined) return connCheck(target, deadline, connectExchange, true);
   let received = '';
   let receivedBytes = 0;
   return connCheck(target, deadline, (c) => ({

@@ -41,8 +41,8 @@ export interface ThreadQueueOptions {
 interface Thread {
   index: number;
   worker: Worker | undefined;
-  /** Checks whose def this thread has: the job's target and spec objects, compared by identity. */
-  known: Map<string, { target: object; spec: object; timeoutMs: number; kind: string }>;
+  /** The def of each check this thread has; a job's target and spec objects are compared with it by identity. */
+  known: Map<string, CheckWire>;
   out: Batcher;
   /** Jobs sent and not yet answered, by seq. */
   inFlight: Map<number, ProbeJob>;
@@ -134,12 +134,9 @@ export class ThreadQueue implements ProbeQueue {
     const seq = ++this.seq;
     t.inFlight.set(seq, job);
     const k = t.known.get(job.checkId);
-    if (k && k.target === job.target && k.spec === job.spec && k.timeoutMs === job.timeoutMs && k.kind === job.kind) {
-      t.out.open().push(seq, job.checkId, job.dueAt, undefined);
-      return;
-    }
-    t.known.set(job.checkId, { target: job.target, spec: job.spec, timeoutMs: job.timeoutMs, kind: job.kind });
-    const def: CheckWire = { kind: job.kind, target: job.target, spec: job.spec, timeoutMs: job.timeoutMs };
+    const same = k !== undefined && k.target === job.target && k.spec === job.spec && k.timeoutMs === job.timeoutMs && k.kind === job.kind;
+    let def: CheckWire | undefined;
+    if (!same) t.known.set(job.checkId, (def = { kind: job.kind, target: job.target, spec: job.spec, timeoutMs: job.timeoutMs }));
     t.out.open().push(seq, job.checkId, job.dueAt, def);
   }
 

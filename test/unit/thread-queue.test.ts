@@ -7,13 +7,21 @@ import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import type { Pinger } from '../../src/probes/icmp-pinger.js';
 import type { ProbeJob, ProbeOutcome } from '../../src/scheduler/job.js';
-import { ThreadQueue } from '../../src/scheduler/thread-queue.js';
+import { ThreadQueue, type ThreadQueueOptions } from '../../src/scheduler/thread-queue.js';
 import { BATCH_WINDOW_MS, OUTCOME_STRIDE, pushOutcome, resultAt } from '../../src/scheduler/thread-wire.js';
 import type { ProbeResult } from '../../src/probes/types.js';
 import { listenOn, waitFor } from '../helpers/ports.js';
 import { probeJob } from '../helpers/probe.js';
 
 const quietLog = { error() {}, warn() {}, info() {} };
+
+/** A queue with `threads` probe threads (10 in flight unless told) and the outcomes it delivers, in order. */
+function queueOf(threads: number | 'auto', o: Partial<ThreadQueueOptions> = {}): { q: ThreadQueue; outcomes: ProbeOutcome[] } {
+  const q = new ThreadQueue({ threads, concurrency: 10, resources: {}, log: quietLog, ...o });
+  const outcomes: ProbeOutcome[] = [];
+  q.onOutcome((x) => outcomes.push(x));
+  return { q, outcomes };
+}
 
 function job(kind: string, port: number, spec: Record<string, unknown> = {}, checkId = `${kind}-${port}`, timeoutMs = 2000): ProbeJob {
   const j = probeJob(kind, { host: '127.0.0.1', port }, spec, timeoutMs);
@@ -73,9 +81,7 @@ describe('probe threads (ThreadQueue)', () => {
       const [line] = (await once(server.stdout!, 'data')) as [Buffer];
       const slowPort = Number(line.toString().trim());
       for (const threads of [0, 1]) {
-        const q = new ThreadQueue({ threads, concurrency: 10, resources: {}, log: quietLog });
-        const outcomes: ProbeOutcome[] = [];
-        q.onOutcome((o) => outcomes.push(o));
+        const { q, outcomes } = queueOf(threads);
         try {
           // Warm: the thread is up and has loaded the probes.
           await outcomeOf(q, outcomes, job('http', slowPort, {}, 'warm'));
@@ -98,9 +104,7 @@ describe('probe threads (ThreadQueue)', () => {
   });
 
   it('answers each job with its own outcome, pass and fail, through the short form after the first round', async () => {
-    const q = new ThreadQueue({ threads: 2, concurrency: 50, resources: {}, log: quietLog });
-    const outcomes: ProbeOutcome[] = [];
-    q.onOutcome((o) => outcomes.push(o));
+    const { q, outcomes } = queueOf(2, { concurrency: 50 });
     const closed = net.createServer();
     const closedPort = await listenOn(closed);
     await new Promise((r) => closed.close(r));
@@ -117,9 +121,7 @@ describe('probe threads (ThreadQueue)', () => {
   });
 
   it('sends a check again whole when its spec changed under the same id (a reload)', async () => {
-    const q = new ThreadQueue({ threads: 1, concurrency: 10, resources: {}, log: quietLog });
-    const outcomes: ProbeOutcome[] = [];
-    q.onOutcome((o) => outcomes.push(o));
+    const { q, outcomes } = queueOf(1);
     try {
       await outcomeOf(q, outcomes, job('http', pathPort, { path: '/first' }, 'same-id'));
       q.expectChecks();
@@ -134,9 +136,7 @@ describe('probe threads (ThreadQueue)', () => {
   it('keeps ICMP on the main thread, where its socket is', async () => {
     const pinged: string[] = [];
     const pinger = { ping: async (host: string) => (pinged.push(host), 0.1), close() {} } as unknown as Pinger;
-    const q = new ThreadQueue({ threads: 1, concurrency: 10, resources: { pinger }, log: quietLog });
-    const outcomes: ProbeOutcome[] = [];
-    q.onOutcome((o) => outcomes.push(o));
+    const { q, outcomes } = queueOf(1, { resources: { pinger } });
     try {
       const o = await outcomeOf(q, outcomes, job('icmp', 0, {}, 'ping'));
       assert.equal(o.result.ok, true, o.result.detail);
@@ -148,9 +148,7 @@ describe('probe threads (ThreadQueue)', () => {
 
   it('a thread that dies answers its jobs stale at once, its checks run on the main thread, then on a new thread', async () => {
     const errors: string[] = [];
-    const q = new ThreadQueue({ threads: 1, concurrency: 10, resources: {}, log: { ...quietLog, error: (_o: object, m: string) => errors.push(m) } });
-    const outcomes: ProbeOutcome[] = [];
-    q.onOutcome((o) => outcomes.push(o));
+    const { q, outcomes } = queueOf(1, { log: { ...quietLog, error: (_o: object, m: string) => errors.push(m) } });
     try {
       await outcomeOf(q, outcomes, job('tcp', port, {}, 'warm'));
       const first = workerOf(q);
@@ -180,9 +178,7 @@ describe('probe threads (ThreadQueue)', () => {
   });
 
   it('close() ends a probe in flight at once and delivers nothing after', async () => {
-    const q = new ThreadQueue({ threads: 1, concurrency: 10, resources: {}, log: quietLog });
-    const outcomes: ProbeOutcome[] = [];
-    q.onOutcome((o) => outcomes.push(o));
+    const { q, outcomes } = queueOf(1);
     await outcomeOf(q, outcomes, job('tcp', port, {}, 'warm'));
     const hung = job('http', hangPort, {}, 'hung', 8000);
     q.submit(hung);
